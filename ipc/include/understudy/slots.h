@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Capability slot numbers every server is started with. */
+#pragma once
+
+/* keep in sync with boot/manifest.txt */
+#define US_SLOT_SELF_EP 0u    /* own service endpoint, receive */
+#define US_SLOT_SELF_NTFN 1u  /* own notification, bound to SELF_EP */
+#define US_SLOT_CONSOLE_EP 2u /* send capabilities to each server's service endpoint */
+#define US_SLOT_VMM_EP 3u
+#define US_SLOT_DEVMGR_EP 4u
+#define US_SLOT_MIGRATE_EP 5u
+#define US_SLOT_SERVER0 6u    /* first server-specific slot */
+
+/* console */
+#define US_SLOT_CONSOLE_UART 6u /* PL011 MMIO window */
+#define US_SLOT_CONSOLE_IRQ 7u  /* its interrupt, signalling bit US_NTFN_UART */
+#define US_SLOT_CONSOLE_KLOG 8u
+#define US_SLOT_CONSOLE_SERVER_CTL 9u
+#define US_SLOT_CONSOLE_GUEST_RINGS 10u
+
+/* vmm */
+#define US_SLOT_VMM_VM_CONTROL 6u
+#define US_SLOT_VMM_BUNDLE 7u
+#define US_SLOT_VMM_CONSOLE_NTFN 8u
+#define US_SLOT_VMM_GUEST_RINGS 9u
+
+/* devmgr */
+#define US_SLOT_DEVMGR_DTB 6u
+#define US_SLOT_DEVMGR_BUNDLE 7u
+
+/* Notification bits. */
+#define US_NTFN_UART (1ull << 0)
+#define US_NTFN_KLOG (1ull << 1) /* the kernel appended to its log */
+#define US_NTFN_GUEST_OUT (1ull << 2) /* a guest ring has bytes */

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Syscall numbers generated from syscalls.def, plus argument constants of the calls. */
+#pragma once
+
+#include <stdint.h>
+
+enum us_syscall_nr {
+#define US_SYSCALL(nr, argc, name, desc) nr,
+#include <understudy/syscalls.def>
+#undef US_SYSCALL
+    US_SYS_COUNT
+};
+
+/* US_SYS_LOG levels. */
+#define US_LOG_LEVEL_ERR 0u
+#define US_LOG_LEVEL_WARN 1u
+#define US_LOG_LEVEL_INFO 2u
+#define US_LOG_LEVEL_DBG 3u
+#define US_LOG_MAX_LEN 200u
+
+/* US_SYS_SERVER_CTL operations. */
+#define US_SERVER_CTL_COUNT 0u   /* x1 = number of server slots */
+#define US_SERVER_CTL_INFO 1u    /* IPC data = struct us_server_info of slot x2 */
+#define US_SERVER_CTL_CRASH 2u   /* debug builds: make server x2 fault on its next instruction */
+#define US_SERVER_CTL_RESTART 3u /* reload server x2 from the boot image */
+
+#define US_SERVER_NAME_LEN 16u
+#define US_SERVER_RUNNING 1u
+#define US_SERVER_FAULTED 2u
+
+struct us_server_info {
+    char name[US_SERVER_NAME_LEN];
+    uint32_t state;       /* US_SERVER_* */
+    uint32_t priority;
+    uint32_t restarts;
+    uint32_t faults;
+    uint64_t fault_addr;  /* FAR of the last fault */
+    uint64_t fault_esr;   /* syndrome of the last fault */
+    uint64_t frames;      /* physical frames the server holds */
+    uint64_t reserved;
+};
+_Static_assert(sizeof(struct us_server_info) == 64, "us_server_info is ABI");
+
+/* US_SYS_MEM_MAP / US_SYS_VM_MAP rights are US_RIGHT_READ|WRITE|EXEC; W and X together are
+ * refused for servers (W^X). */

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* The server-side runtime: syscall wrappers, the IPC buffer, boot info and logging. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <understudy/abi.h>
+#include <understudy/errors.h>
+#include <understudy/manifest.h>
+#include <understudy/msg.h>
+#include <understudy/syscalls.h>
+
+/** us_ipc() - this thread's IPC buffer: messages are built and received here. */
+static inline struct us_ipc_buf *us_ipc(void)
+{
+    return (struct us_ipc_buf *)(uintptr_t)US_VA_IPC_BUF;
+}
+
+static inline struct us_msg *us_msgbuf(void)
+{
+    return &us_ipc()->msg;
+}
+
+static inline const struct us_bootinfo *us_bootinfo(void)
+{
+    return (const struct us_bootinfo *)(uintptr_t)US_VA_BOOTINFO;
+}
+
+/* Every wrapper returns the kernel's us_err_t; results go out through pointers (may be NULL
+ * where noted). The errors each call can return are listed in kernel/include/us/ headers and
+ * docs/syscalls.md. */
+us_err_t us_log_write(uint32_t level, const char *s, size_t n);
+us_err_t us_call(us_cap_t ep);
+us_err_t us_reply_recv(us_cap_t ep, us_badge_t *badge);
+us_err_t us_recv(us_cap_t ep, us_badge_t *badge);
+us_err_t us_signal(us_cap_t ntfn, uint64_t bits);
+us_err_t us_wait(us_cap_t ntfn, uint64_t *bits);
+us_err_t us_poll(us_cap_t ntfn, uint64_t *bits);
+us_err_t us_yield(void);
+us_err_t us_irq_ack(us_cap_t irq);
+us_err_t us_mem_alloc(us_cap_t vm_control, uint64_t size, us_cap_t *mem);
+us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights);
+us_err_t us_mem_info(us_cap_t mem, uint64_t *size, uint64_t *pa);
+us_err_t us_vm_create(us_cap_t vm_control, us_cap_t *vm, uint32_t *vmid);
+us_err_t us_vm_map(us_cap_t vm, us_cap_t mem, uint64_t ipa, uint32_t rights);
+us_err_t us_vm_destroy(us_cap_t vm);
+us_err_t us_vcpu_create(us_cap_t vm, uint32_t index, us_cap_t ep, us_badge_t badge,
+                        us_cap_t *vcpu);
+us_err_t us_vcpu_start(us_cap_t vcpu, uint64_t pc, uint64_t x0);
+us_err_t us_vcpu_stop(us_cap_t vcpu);
+us_err_t us_server_ctl(us_cap_t ctl, uint32_t op, uint32_t index, uint64_t *r1);
+us_err_t us_klog_read(us_cap_t klog, uint64_t cursor, uint64_t max, uint64_t *next,
+                      uint64_t *count);
+
+/** us_syscall_raw() - issue syscall @nr with six arguments; for tests of the kernel's input
+ * checks. @out receives x1..x3 (may be NULL). */
+us_err_t us_syscall_raw(uint64_t nr, const uint64_t args[6], uint64_t out[3]);
+
+/** us_logf() - format a line and append it to the kernel log under this server's name. */
+void us_logf(uint32_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define US_LOG_ERR(...) us_logf(US_LOG_LEVEL_ERR, __VA_ARGS__)
+#define US_LOG_WARN(...) us_logf(US_LOG_LEVEL_WARN, __VA_ARGS__)
+#define US_LOG_INFO(...) us_logf(US_LOG_LEVEL_INFO, __VA_ARGS__)
+#define US_LOG_DBG(...) us_logf(US_LOG_LEVEL_DBG, __VA_ARGS__)
+
+/** us_fatal() - log and stop this server by faulting: the kernel reports it, others go on. */
+_Noreturn void us_fatal(const char *what);
+
+#define US_CHECK(cond)                                                                     \
+    do {                                                                                   \
+        if (!(cond)) {                                                                     \
+            us_fatal("CHECK failed: " #cond);                                              \
+        }                                                                                  \
+    } while (0)

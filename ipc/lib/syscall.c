@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Syscall wrappers: svc #0, number in x8, arguments x0..x5, results x0..x3. */
+#include <understudy/usys.h>
+
+us_err_t us_syscall_raw(uint64_t nr, const uint64_t args[6], uint64_t out[3])
+{
+    register uint64_t x0 __asm__("x0") = args[0];
+    register uint64_t x1 __asm__("x1") = args[1];
+    register uint64_t x2 __asm__("x2") = args[2];
+    register uint64_t x3 __asm__("x3") = args[3];
+    register uint64_t x4 __asm__("x4") = args[4];
+    register uint64_t x5 __asm__("x5") = args[5];
+    register uint64_t x8 __asm__("x8") = nr;
+
+    __asm__ volatile("svc #0"
+                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+                     : "r"(x4), "r"(x5), "r"(x8)
+                     : "memory");
+    if (out != NULL) {
+        out[0] = x1;
+        out[1] = x2;
+        out[2] = x3;
+    }
+    return (us_err_t)x0;
+}
+
+static us_err_t sys(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                    uint64_t out[3])
+{
+    const uint64_t args[6] = {a0, a1, a2, a3, 0, 0};
+    return us_syscall_raw(nr, args, out);
+}
+
+us_err_t us_log_write(uint32_t level, const char *s, size_t n)
+{
+    return sys(US_SYS_LOG, (uint64_t)(uintptr_t)s, n, level, 0, NULL);
+}
+
+us_err_t us_call(us_cap_t ep)
+{
+    return sys(US_SYS_CALL, ep, 0, 0, 0, NULL);
+}
+
+us_err_t us_reply_recv(us_cap_t ep, us_badge_t *badge)
+{
+    uint64_t r[3];
+    us_err_t e = sys(US_SYS_REPLY_RECV, ep, 0, 0, 0, r);
+    if (badge != NULL) {
+        *badge = r[0];
+    }
+    return e;
+}
+
+us_err_t us_recv(us_cap_t ep, us_badge_t *badge)
+{
+    uint64_t r[3];
+    us_err_t e = sys(US_SYS_RECV, ep, 0, 0, 0, r);
+    if (badge != NULL) {
+        *badge = r[0];
+    }
+    return e;
+}
+
+us_err_t us_signal(us_cap_t ntfn, uint64_t bits)
+{
+    return sys(US_SYS_SIGNAL, ntfn, bits, 0, 0, NULL);
+}
+
+us_err_t us_wait(us_cap_t ntfn, uint64_t *bits)
+{
+    uint64_t r[3];
+    us_err_t e = sys(US_SYS_WAIT, ntfn, 0, 0, 0, r);
+    if (bits != NULL) {
+        *bits = r[0];
+    }
+    return e;
+}
+
+us_err_t us_poll(us_cap_t ntfn, uint64_t *bits)
+{
+    uint64_t r[3];
+    us_err_t e = sys(US_SYS_POLL, ntfn, 0, 0, 0, r);
+    if (bits != NULL) {
+        *bits = r[0];
+    }
+    return e;
+}
+
+us_err_t us_yield(void)
+{
+    return sys(US_SYS_YIELD, 0, 0, 0, 0, NULL);
+}
+
+us_err_t us_irq_ack(us_cap_t irq)
+{
+    return sys(US_SYS_IRQ_ACK, irq, 0, 0, 0, NULL);
+}
+
+us_err_t us_mem_alloc(us_cap_t vm_control, uint64_t size, us_cap_t *mem)
+{
+    uint64_t r[3];
+    us_err_t e = sys(US_SYS_MEM_ALLOC, vm_control, size, 0, 0, r);
+    *mem = (us_cap_t)r[0];
+    return e;
+}
+
+us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
+{
+    return sys(US_SYS_MEM_MAP, mem, va, rights, 0, NULL);
+}
+
+us_err_t us_mem_info(us_cap_t mem, uint64_t *size, uint64_t *pa)
+{
+    uint64_t r[3];
+    us_err_t e = sys(US_SYS_MEM_INFO, mem, 0, 0, 0, r);
+    if (size != NULL) {
+        *size = r[0];
+    }
+    if (pa != NULL) {
+        *pa = r[1];
+    }
+    return e;
+}
+
+us_err_t us_vm_create(us_cap_t vm_control, us_cap_t *vm, uint32_t *vmid)
+{
+    uint64_t r[3];
+    us_err_t e = sys(US_SYS_VM_CREATE, vm_control, 0, 0, 0, r);
+    *vm = (us_cap_t)r[0];
+    if (vmid != NULL) {
+        *vmid = (uint32_t)r[1];
+    }
+    return e;
+}
+
+us_err_t us_vm_map(us_cap_t vm, us_cap_t mem, uint64_t ipa, uint32_t rights)
+{
+    return sys(US_SYS_VM_MAP, vm, mem, ipa, rights, NULL);
+}
+
+us_err_t us_vm_destroy(us_cap_t vm)
+{
+    return sys(US_SYS_VM_DESTROY, vm, 0, 0, 0, NULL);
+}
+
+us_err_t us_vcpu_create(us_cap_t vm, uint32_t index, us_cap_t ep, us_badge_t badge,
+                        us_cap_t *vcpu)
+{
+    uint64_t r[3];
+    us_err_t e = sys(US_SYS_VCPU_CREATE, vm, index, ep, badge, r);
+    *vcpu = (us_cap_t)r[0];
+    return e;
+}
+
+us_err_t us_vcpu_start(us_cap_t vcpu, uint64_t pc, uint64_t x0)
+{
+    return sys(US_SYS_VCPU_START, vcpu, pc, x0, 0, NULL);
+}
+
+us_err_t us_vcpu_stop(us_cap_t vcpu)
+{
+    return sys(US_SYS_VCPU_STOP, vcpu, 0, 0, 0, NULL);
+}
+
+us_err_t us_server_ctl(us_cap_t ctl, uint32_t op, uint32_t index, uint64_t *r1)
+{
+    uint64_t r[3];
+    us_err_t e = sys(US_SYS_SERVER_CTL, ctl, op, index, 0, r);
+    if (r1 != NULL) {
+        *r1 = r[0];
+    }
+    return e;
+}
+
+us_err_t us_klog_read(us_cap_t klog, uint64_t cursor, uint64_t max, uint64_t *next,
+                      uint64_t *count)
+{
+    uint64_t r[3];
+    us_err_t e = sys(US_SYS_KLOG_READ, klog, cursor, max, 0, r);
+    *next = r[0];
+    *count = r[1];
+    return e;
+}

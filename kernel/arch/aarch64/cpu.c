@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* aarch64 thread register setup and cache maintenance. */
+#include <uslib/string.h>
+#include <us/thread.h>
+#include <us/arch/cpu.h>
+#include <arch/sysreg.h>
+
+void arch_sync_icache(void)
+{
+    __asm__ volatile("dsb ish\n ic iallu\n dsb ish\n isb" ::: "memory");
+}
+
+void arch_thread_init_user(struct thread *t, uint64_t pc, uint64_t sp, uint64_t arg)
+{
+    memset(&t->regs, 0, sizeof(t->regs));
+    t->regs.pc = pc;
+    t->regs.sp_el0 = sp;
+    t->regs.pstate = SPSR_EL0T;
+    t->regs.x[0] = arg;
+}
+
+void arch_thread_make_fault(struct thread *t)
+{
+    t->regs.pc = 0; /* never mapped: an instruction abort at EL0 */
+    t->regs.pstate = SPSR_EL0T;
+}

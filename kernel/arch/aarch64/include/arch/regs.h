@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* aarch64 saved-register layouts of threads and vCPUs; offsets are used by entry.S. */
+#pragma once
+
+#include <stdint.h>
+
+/* keep in sync with kernel/arch/aarch64/entry.S (REGS_* offsets) */
+struct arch_regs {
+    uint64_t x[31];
+    uint64_t sp_el0;
+    uint64_t pc;     /* ELR_EL2 on entry */
+    uint64_t pstate; /* SPSR_EL2 on entry */
+};
+_Static_assert(sizeof(struct arch_regs) == 34 * 8, "entry.S layout");
+
+struct arch_fpregs {
+    __uint128_t q[32];
+    uint64_t fpsr;
+    uint64_t fpcr;
+};
+
+/* The EL1 registers a server's run clobbers: switched on every guest <-> server change. */
+struct arch_el1_hot {
+    uint64_t sctlr, tcr, ttbr0, mair, vbar, cpacr;
+    uint64_t elr, spsr, esr, far;
+    uint64_t tpidr_el0, tpidrro_el0, cntkctl;
+};
+
+/* The rest of a guest's EL1 state: switched only when another guest takes the CPU. */
+struct arch_el1_cold {
+    uint64_t ttbr1, tpidr_el1, sp_el1, contextidr, amair, afsr0, afsr1, par, csselr, mdscr;
+    uint64_t cntv_ctl, cntv_cval;
+};
+
+#define ARCH_SYSCALL_NR_REG 8u
+#define ARCH_REG_COUNT 31u
+
+static inline uint64_t arch_regs_get(const struct arch_regs *r, uint32_t i)
+{
+    return i < ARCH_REG_COUNT ? r->x[i] : 0; /* x31 reads as zero (xzr) */
+}
+static inline void arch_regs_set(struct arch_regs *r, uint32_t i, uint64_t v)
+{
+    if (i < ARCH_REG_COUNT) {
+        r->x[i] = v;
+    }
+}

@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* aarch64 translation tables, 4 KiB granule, 3 levels (39-bit spaces) for every regime. */
+#include <understudy/abi.h>
+#include <us/frame.h>
+#include <us/kmem.h>
+#include <us/log.h>
+#include <arch/mmu.h>
+#include <arch/sysreg.h>
+
+/* Descriptor bits, Arm ARM D8.3. */
+#define PTE_VALID (1ull << 0)
+#define PTE_TABLE (1ull << 1) /* table at L0-L2, page at L3 */
+#define PTE_ATTR(i) ((uint64_t)(i) << 2)
+#define PTE_AP_EL0 (1ull << 6)  /* stage 1: EL0 accessible */
+#define PTE_AP_RO (1ull << 7)   /* stage 1: read-only */
+#define PTE_SH_INNER (3ull << 8)
+#define PTE_AF (1ull << 10)
+#define PTE_NG (1ull << 11)
+#define PTE_PXN (1ull << 53)
+#define PTE_UXN (1ull << 54) /* XN at EL2 and at stage 2 */
+#define PTE_ADDR_MASK 0x0000fffffffff000ull
+#define S2_MEMATTR_NORMAL (0xfull << 2)
+#define S2_MEMATTR_DEVICE (0x1ull << 2)
+#define S2_AP_R (1ull << 6)
+#define S2_AP_W (1ull << 7)
+
+/* MAIR indices. */
+#define ATTR_NORMAL 0u
+#define ATTR_DEVICE 1u
+#define MAIR_VALUE 0x04ffull /* attr0 = normal WBWA, attr1 = Device-nGnRE */
+
+static uint64_t early_l1[512] __attribute__((aligned(4096)));
+
+extern char _image_start[], _text_end[], _rodata_end[], _image_end[];
+
+static uint64_t tcr_common(void)
+{
+    /* T0SZ=25 (39 bits), inner/outer WBWA, inner shareable, 4K granule. */
+    return 25u | (1u << 8) | (1u << 10) | (3u << 12);
+}
+
+static void el2_mmu_on(paddr_t root, bool wxn)
+{
+    write_sysreg(mair_el2, MAIR_VALUE);
+    /* RES1 bits 31 and 23; PS = 40 bits. */
+    write_sysreg(tcr_el2, tcr_common() | (2ull << 16) | (1ull << 31) | (1ull << 23));
+    write_sysreg(ttbr0_el2, pa_of(root));
+    isb();
+    __asm__ volatile("tlbi alle2\n dsb ish\n isb" ::: "memory");
+    /* M, C, SA, I, WXN plus RES1 bits 4,5,11,16,18,22,23,28,29. The early map is RWX, so
+     * WXN (writable implies execute-never) comes on only with the final map. */
+    write_sysreg(sctlr_el2, (1ull << 0) | (1ull << 2) | (1ull << 3) | (1ull << 12) |
+                                (wxn ? (1ull << 19) : 0) | 0x30c50830ull);
+    isb();
+}
+
+void mmu_early_enable(void)
+{
+    uint64_t i;
+
+    early_l1[0] = 0 | PTE_VALID | PTE_ATTR(ATTR_DEVICE) | PTE_AF | PTE_UXN | PTE_AP_EL0;
+    for (i = 1; i < 16; i++) {
+        early_l1[i] = (i << 30) | PTE_VALID | PTE_ATTR(ATTR_NORMAL) | PTE_SH_INNER | PTE_AF |
+                      PTE_AP_EL0;
+    }
+    el2_mmu_on(pa_from_ptr(early_l1), false);
+}
+
+static uint64_t *table_alloc(uint64_t *counter)
+{
+    paddr_t pa;
+    uint64_t *t;
+    uint64_t i;
+
+    if (kmem_frames(1, &pa) != US_OK) {
+        return NULL;
+    }
+    t = pa_ptr(pa);
+    for (i = 0; i < 512; i++) {
+        t[i] = 0;
+    }
+    if (counter != NULL) {
+        (*counter)++;
+    }
+    return t;
+}
+
+/* Walk to the L3 entry for @addr, creating tables when @create. */
+static uint64_t *walk(uint64_t *l1, uint64_t addr, bool create, uint64_t *counter)
+{
+    uint64_t *t = l1;
+    int level;
+
+    for (level = 1; level < 3; level++) {
+        uint64_t idx = (addr >> (39 - 9 * level)) & 511u;
+        uint64_t e = t[idx];
+        if (!(e & PTE_VALID)) {
+            uint64_t *n;
+            if (!create) {
+                return NULL;
+            }
+            n = table_alloc(counter);
+            if (n == NULL) {
+                return NULL;
+            }
+            dsb_ish();
+            t[idx] = pa_of(pa_from_ptr(n)) | PTE_VALID | PTE_TABLE;
+            e = t[idx];
+        } else if (!(e & PTE_TABLE)) {
+            return NULL; /* a block: not split here */
+        }
+        t = pa_ptr(pa_init(e & PTE_ADDR_MASK));
+    }
+    return &t[(addr >> 12) & 511u];
+}
+
+us_err_t mmu_kernel_map_final(paddr_t ram_base, uint64_t ram_size)
+{
+    uint64_t *l1 = table_alloc(NULL);
+    uint64_t a, lo, hi;
+    uint64_t img_lo = (uint64_t)(uintptr_t)_image_start;
+    uint64_t img_hi = align_up((uint64_t)(uintptr_t)_image_end, 2ull << 20);
+
+    if (l1 == NULL) {
+        return US_ENOMEM;
+    }
+    /* Devices (GIC, UART) in the first GiB: Device-nGnRE, never executable. */
+    l1[0] = PTE_VALID | PTE_ATTR(ATTR_DEVICE) | PTE_AF | PTE_UXN | PTE_AP_EL0;
+    lo = align_down(pa_of(ram_base), 2ull << 20);
+    hi = align_up(pa_of(ram_base) + ram_size, 2ull << 20);
+    for (a = lo; a < hi;) {
+        if (a >= img_lo && a < img_hi) {
+            /* The kernel image, page by page: text RX, rodata R, the rest RW+XN. */
+            uint64_t *pte = walk(l1, a, true, NULL);
+            uint64_t attr = PTE_VALID | PTE_TABLE | PTE_ATTR(ATTR_NORMAL) | PTE_SH_INNER |
+                            PTE_AF | PTE_AP_EL0;
+            if (pte == NULL) {
+                return US_ENOMEM;
+            }
+            if (a < (uint64_t)(uintptr_t)_text_end && a >= img_lo) {
+                attr |= PTE_AP_RO;
+            } else if (a < (uint64_t)(uintptr_t)_rodata_end && a >= img_lo) {
+                attr |= PTE_AP_RO | PTE_UXN;
+            } else {
+                attr |= PTE_UXN;
+            }
+            *pte = a | attr;
+            a += PAGE_SIZE;
+        } else {
+            /* 2 MiB blocks of RAM, read-write, never executable. */
+            uint64_t idx1 = (a >> 30) & 511u;
+            uint64_t *l2;
+            if (!(l1[idx1] & PTE_VALID)) {
+                l2 = table_alloc(NULL);
+                if (l2 == NULL) {
+                    return US_ENOMEM;
+                }
+                l1[idx1] = pa_of(pa_from_ptr(l2)) | PTE_VALID | PTE_TABLE;
+            }
+            l2 = pa_ptr(pa_init(l1[idx1] & PTE_ADDR_MASK));
+            if (!(l2[(a >> 21) & 511u] & PTE_VALID)) {
+                l2[(a >> 21) & 511u] = a | PTE_VALID | PTE_ATTR(ATTR_NORMAL) | PTE_SH_INNER |
+                                       PTE_AF | PTE_AP_EL0 | PTE_UXN;
+            }
+            a += 2ull << 20;
+        }
+    }
+    dsb_ish();
+    el2_mmu_on(pa_from_ptr(l1), true);
+    return US_OK;
+}
+
+static uint64_t s1_attrs(uint32_t flags)
+{
+    uint64_t attr = PTE_VALID | PTE_TABLE | PTE_AF | PTE_NG | PTE_PXN | PTE_UXN;
+
+    if (flags & MAP_DEVICE) {
+        attr |= PTE_ATTR(ATTR_DEVICE);
+    } else {
+        attr |= PTE_ATTR(ATTR_NORMAL) | PTE_SH_INNER;
+    }
+    if (flags & MAP_EL1_EXEC) {
+        return (attr & ~PTE_PXN) | PTE_AP_RO;
+    }
+    attr |= PTE_AP_EL0;
+    if (!(flags & US_RIGHT_WRITE)) {
+        attr |= PTE_AP_RO;
+    }
+    if (flags & US_RIGHT_EXEC) {
+        attr &= ~PTE_UXN;
+    }
+    return attr;
+}
+
+static us_err_t check_map_args(uint64_t va, uint64_t pa, uint64_t size, uint32_t flags,
+                               uint64_t limit)
+{
+    if (!is_aligned(va | pa | size, PAGE_SIZE) || size == 0 ||
+        (flags & (US_RIGHT_READ | US_RIGHT_WRITE | US_RIGHT_EXEC | MAP_EL1_EXEC)) == 0) {
+        return US_TRACE(US_EINVAL);
+    }
+    if (va >= limit || size > limit - va) {
+        return US_TRACE(US_ERANGE);
+    }
+    return US_OK;
+}
+
+static us_err_t map_range(uint64_t *root, uint64_t va, uint64_t pa, uint64_t size, uint64_t attr,
+                          uint64_t *counter)
+{
+    uint64_t off;
+
+    /* Check first, so a refused mapping leaves nothing behind. */
+    for (off = 0; off < size; off += PAGE_SIZE) {
+        uint64_t *pte = walk(root, va + off, false, NULL);
+        if (pte != NULL && (*pte & PTE_VALID)) {
+            return US_TRACE(US_EEXIST);
+        }
+    }
+    for (off = 0; off < size; off += PAGE_SIZE) {
+        uint64_t *pte = walk(root, va + off, true, counter);
+        if (pte == NULL) {
+            return US_ENOMEM;
+        }
+        *pte = (pa + off) | attr;
+    }
+    dsb_ish();
+    return US_OK;
+}
+
+us_err_t aspace_init(struct aspace *as, uint16_t asid)
+{
+    extern char el1_trampoline[];
+    uint64_t *root;
+
+    as->table_frames = 0;
+    root = table_alloc(&as->table_frames);
+    if (root == NULL) {
+        return US_ENOMEM;
+    }
+    as->root = pa_from_ptr(root);
+    as->asid = asid;
+    return aspace_map(as, va_init(ARCH_TRAMPOLINE_VA), pa_from_ptr(el1_trampoline), PAGE_SIZE,
+                      MAP_EL1_EXEC);
+}
+
+us_err_t aspace_map(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t size, uint32_t flags)
+{
+    us_err_t e = check_map_args(va_of(va), pa_of(pa), size, flags, 1ull << ARCH_USER_VA_BITS);
+
+    if (e != US_OK) {
+        return e;
+    }
+    if ((flags & US_RIGHT_WRITE) && (flags & (US_RIGHT_EXEC | MAP_EL1_EXEC))) {
+        return US_TRACE(US_EINVAL); /* W^X */
+    }
+    return map_range(pa_ptr(as->root), va_of(va), pa_of(pa), size, s1_attrs(flags),
+                     &as->table_frames);
+}
+
+us_err_t aspace_translate(const struct aspace *as, vaddr_t va, bool write, paddr_t *out)
+{
+    uint64_t *pte;
+
+    if (va_of(va) >= (1ull << ARCH_USER_VA_BITS)) {
+        return US_ERANGE;
+    }
+    pte = walk(pa_ptr(as->root), va_of(va), false, NULL);
+    if (pte == NULL || !(*pte & PTE_VALID) || !(*pte & PTE_AP_EL0) ||
+        (write && (*pte & PTE_AP_RO))) {
+        return US_ERANGE;
+    }
+    *out = pa_init((*pte & PTE_ADDR_MASK) | (va_of(va) & (PAGE_SIZE - 1)));
+    return US_OK;
+}
+
+us_err_t stage2_init(struct stage2 *s2, uint16_t vmid)
+{
+    uint64_t *root;
+
+    s2->table_frames = 0;
+    root = table_alloc(&s2->table_frames);
+    if (root == NULL) {
+        return US_ENOMEM;
+    }
+    s2->root = pa_from_ptr(root);
+    s2->vmid = vmid;
+    return US_OK;
+}
+
+us_err_t stage2_map(struct stage2 *s2, ipa_t ipa, paddr_t pa, uint64_t size, uint32_t flags)
+{
+    uint64_t attr = PTE_VALID | PTE_TABLE | PTE_AF;
+    us_err_t e = check_map_args(ipa_of(ipa), pa_of(pa), size, flags, 1ull << ARCH_IPA_BITS);
+
+    if (e != US_OK) {
+        return e;
+    }
+    attr |= (flags & MAP_DEVICE) ? S2_MEMATTR_DEVICE : (S2_MEMATTR_NORMAL | PTE_SH_INNER);
+    if (flags & US_RIGHT_READ) {
+        attr |= S2_AP_R;
+    }
+    if (flags & US_RIGHT_WRITE) {
+        attr |= S2_AP_W;
+    }
+    if (!(flags & US_RIGHT_EXEC)) {
+        attr |= PTE_UXN;
+    }
+    return map_range(pa_ptr(s2->root), ipa_of(ipa), pa_of(pa), size, attr, &s2->table_frames);
+}
+
+us_err_t stage2_translate(const struct stage2 *s2, ipa_t ipa, paddr_t *out)
+{
+    uint64_t *pte;
+
+    if (ipa_of(ipa) >= (1ull << ARCH_IPA_BITS)) {
+        return US_ERANGE;
+    }
+    pte = walk(pa_ptr(s2->root), ipa_of(ipa), false, NULL);
+    if (pte == NULL || !(*pte & PTE_VALID)) {
+        return US_ERANGE;
+    }
+    *out = pa_init((*pte & PTE_ADDR_MASK) | (ipa_of(ipa) & (PAGE_SIZE - 1)));
+    return US_OK;
+}
+
+static void free_tables(uint64_t *t, int level)
+{
+    uint64_t i;
+    if (level < 3) {
+        for (i = 0; i < 512; i++) {
+            if ((t[i] & (PTE_VALID | PTE_TABLE)) == (PTE_VALID | PTE_TABLE)) {
+                free_tables(pa_ptr(pa_init(t[i] & PTE_ADDR_MASK)), level + 1);
+            }
+        }
+    }
+    kmem_free_frames(pa_from_ptr(t), 1);
+}
+
+void stage2_free(struct stage2 *s2)
+{
+    uint64_t saved = read_sysreg(vttbr_el2);
+
+    /* TLBI by VMID needs that VMID current in VTTBR_EL2. */
+    write_sysreg(vttbr_el2, ((uint64_t)s2->vmid << 48) | pa_of(s2->root));
+    isb();
+    __asm__ volatile("tlbi vmalls12e1is\n dsb ish\n isb" ::: "memory");
+    write_sysreg(vttbr_el2, saved);
+    isb();
+    free_tables(pa_ptr(s2->root), 1);
+    s2->table_frames = 0;
+}

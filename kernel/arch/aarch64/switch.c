@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Lazy EL1 context switching between servers (EL0 in the EL1&0 regime) and guest vCPUs.
+ *
+ * Without VHE, servers and guests share the EL1 system registers. A server clobbers only the
+ * "hot" set (translation controls, the trampoline's exception registers, EL0-visible thread
+ * IDs), so a guest -> server -> same guest round trip (every exit) moves 13 registers each
+ * way; the "cold" set moves only when another guest takes the CPU. FP/SIMD moves on first use.
+ */
+#include <us/process.h>
+#include <us/thread.h>
+#include <us/vcpu.h>
+#include <us/vm.h>
+#include <us/arch/vcpu.h>
+#include <arch/sysreg.h>
+
+void fpsimd_save(struct arch_fpregs *f);
+void fpsimd_load(const struct arch_fpregs *f);
+
+static struct {
+    struct vcpu *cold_owner; /* whose cold EL1 state is in the registers */
+    bool guest_hot;          /* the hot set in the registers is cold_owner's */
+    uint64_t server_ttbr0;   /* TTBR0_EL1 value loaded for servers */
+    struct thread *fp_owner;
+    struct thread *fp_loaded_for; /* CPTR_EL2.TFP clear for this thread */
+} hw;
+
+/* SCTLR_EL1 for servers: M, C, SA, SA0, I, DZE, UCT, nTWI, nTWE, WXN, UCI, RES1 bits. */
+#define SERVER_SCTLR                                                                      \
+    ((1ull << 0) | (1ull << 2) | (1ull << 3) | (1ull << 4) | (1ull << 12) | (1ull << 14) | \
+     (1ull << 15) | (1ull << 16) | (1ull << 18) | (1ull << 19) | (1ull << 26) |             \
+     0x30d00800ull)
+/* TCR_EL1: T0SZ=25, WBWA, inner shareable, 4K, EPD1 (no TTBR1 walks), IPS 40 bits. */
+#define SERVER_TCR (25ull | (1ull << 8) | (1ull << 10) | (3ull << 12) | (1ull << 23) | (2ull << 32))
+
+static void save_hot(struct arch_el1_hot *h)
+{
+    h->sctlr = read_sysreg(sctlr_el1);
+    h->tcr = read_sysreg(tcr_el1);
+    h->ttbr0 = read_sysreg(ttbr0_el1);
+    h->mair = read_sysreg(mair_el1);
+    h->vbar = read_sysreg(vbar_el1);
+    h->cpacr = read_sysreg(cpacr_el1);
+    h->elr = read_sysreg(elr_el1);
+    h->spsr = read_sysreg(spsr_el1);
+    h->esr = read_sysreg(esr_el1);
+    h->far = read_sysreg(far_el1);
+    h->tpidr_el0 = read_sysreg(tpidr_el0);
+    h->tpidrro_el0 = read_sysreg(tpidrro_el0);
+    h->cntkctl = read_sysreg(cntkctl_el1);
+}
+
+static void load_hot(const struct arch_el1_hot *h)
+{
+    write_sysreg(sctlr_el1, h->sctlr);
+    write_sysreg(tcr_el1, h->tcr);
+    write_sysreg(ttbr0_el1, h->ttbr0);
+    write_sysreg(mair_el1, h->mair);
+    write_sysreg(vbar_el1, h->vbar);
+    write_sysreg(cpacr_el1, h->cpacr);
+    write_sysreg(elr_el1, h->elr);
+    write_sysreg(spsr_el1, h->spsr);
+    write_sysreg(esr_el1, h->esr);
+    write_sysreg(far_el1, h->far);
+    write_sysreg(tpidr_el0, h->tpidr_el0);
+    write_sysreg(tpidrro_el0, h->tpidrro_el0);
+    write_sysreg(cntkctl_el1, h->cntkctl);
+}
+
+static void save_cold(struct arch_el1_cold *c)
+{
+    c->ttbr1 = read_sysreg(ttbr1_el1);
+    c->tpidr_el1 = read_sysreg(tpidr_el1);
+    c->sp_el1 = read_sysreg(sp_el1);
+    c->contextidr = read_sysreg(contextidr_el1);
+    c->amair = read_sysreg(amair_el1);
+    c->afsr0 = read_sysreg(afsr0_el1);
+    c->afsr1 = read_sysreg(afsr1_el1);
+    c->par = read_sysreg(par_el1);
+    c->csselr = read_sysreg(csselr_el1);
+    c->mdscr = read_sysreg(mdscr_el1);
+    c->cntv_ctl = read_sysreg(cntv_ctl_el0);
+    c->cntv_cval = read_sysreg(cntv_cval_el0);
+    write_sysreg(cntv_ctl_el0, 0); /* its timer must not fire while it is not loaded */
+}
+
+static void load_cold(const struct arch_el1_cold *c)
+{
+    write_sysreg(ttbr1_el1, c->ttbr1);
+    write_sysreg(tpidr_el1, c->tpidr_el1);
+    write_sysreg(sp_el1, c->sp_el1);
+    write_sysreg(contextidr_el1, c->contextidr);
+    write_sysreg(amair_el1, c->amair);
+    write_sysreg(afsr0_el1, c->afsr0);
+    write_sysreg(afsr1_el1, c->afsr1);
+    write_sysreg(par_el1, c->par);
+    write_sysreg(csselr_el1, c->csselr);
+    write_sysreg(mdscr_el1, c->mdscr);
+    write_sysreg(cntv_cval_el0, c->cntv_cval);
+    write_sysreg(cntv_ctl_el0, c->cntv_ctl);
+}
+
+static void load_server_hot(void)
+{
+    extern char el1_trampoline[];
+    write_sysreg(sctlr_el1, SERVER_SCTLR);
+    write_sysreg(tcr_el1, SERVER_TCR);
+    write_sysreg(mair_el1, 0x04ffull);
+    write_sysreg(vbar_el1, ARCH_TRAMPOLINE_VA);
+    write_sysreg(cpacr_el1, 3ull << 20); /* FP at EL0; CPTR_EL2.TFP still decides */
+    write_sysreg(tpidr_el0, 0);
+    write_sysreg(tpidrro_el0, 0);
+    write_sysreg(cntkctl_el1, 1ull << 1); /* EL0 may read the virtual counter */
+    hw.server_ttbr0 = 0;
+    (void)el1_trampoline;
+}
+
+static void switch_to_vcpu(struct vcpu *v)
+{
+    if (hw.guest_hot && hw.cold_owner == v) {
+        goto out_stage2;
+    }
+    if (hw.guest_hot) {
+        save_hot(&hw.cold_owner->hot);
+    }
+    if (hw.cold_owner != v) {
+        if (hw.cold_owner != NULL) {
+            save_cold(&hw.cold_owner->cold);
+        }
+        load_cold(&v->cold);
+        hw.cold_owner = v;
+    }
+    load_hot(&v->hot);
+    hw.guest_hot = true;
+out_stage2:
+    write_sysreg(vttbr_el2, ((uint64_t)v->vm->s2.vmid << 48) | pa_of(v->vm->s2.root));
+    write_sysreg(vmpidr_el2, (1ull << 31) | v->index);
+    write_sysreg(hcr_el2, HCR_GUEST);
+}
+
+static void switch_to_server(struct process *p)
+{
+    uint64_t ttbr0 = pa_of(p->as.root) | ((uint64_t)p->as.asid << 48);
+
+    if (hw.guest_hot) {
+        save_hot(&hw.cold_owner->hot);
+        hw.guest_hot = false;
+        load_server_hot();
+    }
+    if (hw.server_ttbr0 != ttbr0) {
+        write_sysreg(ttbr0_el1, ttbr0);
+        hw.server_ttbr0 = ttbr0;
+    }
+    write_sysreg(vttbr_el2, 0); /* VMID 0: servers' TLB entries never meet a guest's */
+    write_sysreg(hcr_el2, HCR_SERVER);
+}
+
+void arch_switch_to(struct thread *next)
+{
+    static bool server_hot_loaded;
+
+    if (!server_hot_loaded) {
+        load_server_hot();
+        server_hot_loaded = true;
+    }
+    if (next->vcpu != NULL) {
+        switch_to_vcpu(next->vcpu);
+    } else {
+        switch_to_server(next->proc);
+    }
+    if (hw.fp_loaded_for != next) {
+        write_sysreg(cptr_el2, CPTR_EL2_RES1 | (hw.fp_owner == next ? 0 : CPTR_EL2_TFP));
+        hw.fp_loaded_for = next;
+    }
+    isb();
+}
+
+void arch_fp_trap(struct thread *t)
+{
+    write_sysreg(cptr_el2, CPTR_EL2_RES1);
+    isb();
+    if (hw.fp_owner != NULL) {
+        fpsimd_save(&hw.fp_owner->fp);
+    }
+    fpsimd_load(&t->fp);
+    hw.fp_owner = t;
+    hw.fp_loaded_for = t;
+}
+
+void arch_thread_forget(struct thread *t)
+{
+    if (hw.fp_owner == t) {
+        hw.fp_owner = NULL;
+    }
+    if (hw.fp_loaded_for == t) {
+        hw.fp_loaded_for = NULL;
+    }
+}
+
+void arch_vcpu_forget(struct vcpu *v)
+{
+    if (hw.cold_owner == v) {
+        if (hw.guest_hot) {
+            load_server_hot();
+            hw.guest_hot = false;
+        }
+        write_sysreg(cntv_ctl_el0, 0);
+        hw.cold_owner = NULL;
+    }
+}

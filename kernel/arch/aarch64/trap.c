@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Exception entry from guests and servers, and the EL2 boot controls. */
+#include <us/log.h>
+#include <us/platform.h>
+#include <us/process.h>
+#include <us/sched.h>
+#include <us/syscall.h>
+#include <us/vcpu.h>
+#include <us/vm.h>
+#include <us/arch/boot.h>
+#include <us/arch/vcpu.h>
+#include <arch/sysreg.h>
+
+struct arch_regs *kentry_sync(struct arch_regs *r);
+struct arch_regs *kentry_irq(struct arch_regs *r);
+struct arch_regs *kentry_serror(struct arch_regs *r);
+struct arch_regs *kentry_aarch32(struct arch_regs *r);
+_Noreturn void kentry_kernel_fault(uint64_t esr, uint64_t elr, uint64_t far, uint64_t spsr);
+_Noreturn void boot_wrong_address(uint64_t at, uint64_t linked);
+_Noreturn void entry_restore(struct arch_regs *r);
+
+/* Index of the EL1 vector entry "lower EL, AArch64, synchronous" (offset 0x400 / 0x80). */
+#define TRAMP_EL0_SYNC 8u
+
+extern char _image_start[], _image_end[];
+
+paddr_t arch_image_start(void)
+{
+    return pa_from_ptr(_image_start);
+}
+
+paddr_t arch_image_end(void)
+{
+    return pa_from_ptr(_image_end);
+}
+
+void arch_early_init(void)
+{
+    /* No FP traps while booting: libfdt uses SIMD registers. */
+    write_sysreg(cptr_el2, CPTR_EL2_RES1);
+    write_sysreg(hcr_el2, HCR_SERVER);
+    /* EL1 may read the physical counter; its physical timer traps (guests use the virtual
+     * timer). */
+    write_sysreg(cnthctl_el2, 1u);
+    write_sysreg(cntvoff_el2, 0);
+    write_sysreg(vttbr_el2, 0);
+    /* VTCR_EL2: T0SZ=25, SL0=1 (start at level 1), WBWA, inner shareable, 4K, PS=40 bits. */
+    write_sysreg(vtcr_el2, 25u | (1u << 6) | (1u << 8) | (1u << 10) | (3u << 12) | (2u << 16) |
+                               (1u << 31));
+    write_sysreg(mdcr_el2, (1u << 6) | (1u << 5)); /* TPM, TPMCR: PMU traps to EL2 */
+    isb();
+    mmu_early_enable();
+}
+
+_Noreturn void arch_enter_first(struct arch_regs *regs)
+{
+    entry_restore(regs);
+}
+
+_Noreturn void boot_wrong_address(uint64_t at, uint64_t linked)
+{
+    klog_panic("loaded at 0x%llx but linked at 0x%llx: load the Image at DRAM base + "
+               "text_offset",
+               (unsigned long long)at, (unsigned long long)linked);
+}
+
+_Noreturn void kentry_kernel_fault(uint64_t esr, uint64_t elr, uint64_t far, uint64_t spsr)
+{
+    klog_panic("kernel exception: esr=0x%llx elr=0x%llx far=0x%llx spsr=0x%llx",
+               (unsigned long long)esr, (unsigned long long)elr, (unsigned long long)far,
+               (unsigned long long)spsr);
+}
+
+static struct thread *current(void)
+{
+    return this_cpu()->current;
+}
+
+static void server_sync(struct thread *t, struct arch_regs *r, uint64_t esr)
+{
+    uint64_t esr1, pc;
+
+    if (esr_ec(esr) == EC_FP) {
+        arch_fp_trap(t);
+        return;
+    }
+    if (esr_ec(esr) != EC_HVC64) {
+        process_fault(t->proc, esr, read_sysreg(far_el2), r->pc);
+        return;
+    }
+    /* Came through the EL1 trampoline: the server's own exception is in the EL1 registers. */
+    esr1 = read_sysreg(esr_el1);
+    pc = read_sysreg(elr_el1);
+    r->pc = pc;
+    r->pstate = read_sysreg(spsr_el1) & 0xf0000000ull; /* flags only: always EL0t */
+    if ((esr & 0xffffu) == TRAMP_EL0_SYNC && esr_ec(esr1) == EC_SVC64) {
+        syscall_dispatch(t);
+        return;
+    }
+    process_fault(t->proc, esr1, read_sysreg(far_el1), pc);
+}
+
+struct arch_regs *kentry_sync(struct arch_regs *r)
+{
+    struct thread *t = current();
+    uint64_t esr = read_sysreg(esr_el2);
+
+    if (t->vcpu != NULL) {
+        t->vcpu->exit_esr = esr;
+        vcpu_handle_exit(t->vcpu);
+    } else {
+        server_sync(t, r, esr);
+    }
+    return kernel_exit();
+}
+
+struct arch_regs *kentry_irq(struct arch_regs *r)
+{
+    struct thread *t = current();
+
+    kernel_irq();
+    /* A server caught between its EL1 trampoline and the HVC must get to the HVC first: its
+     * exception registers are live only until another server runs. */
+    if (t->vcpu == NULL && (r->pstate & SPSR_MODE_MASK) != SPSR_EL0T) {
+        return r;
+    }
+    return kernel_exit();
+}
+
+static void lower_fault(struct thread *t, struct arch_regs *r, const char *what)
+{
+    if (t->vcpu != NULL) {
+        US_LOG_WARN("vm%u vcpu%u: %s at pc=0x%llx; vCPU stopped", t->vcpu->vm->vmid,
+                    t->vcpu->index, what, (unsigned long long)r->pc);
+        vcpu_stop(t->vcpu);
+        return;
+    }
+    process_fault(t->proc, read_sysreg(esr_el2), 0, r->pc);
+}
+
+struct arch_regs *kentry_serror(struct arch_regs *r)
+{
+    lower_fault(current(), r, "SError");
+    return kernel_exit();
+}
+
+struct arch_regs *kentry_aarch32(struct arch_regs *r)
+{
+    lower_fault(current(), r, "AArch32 exception");
+    return kernel_exit();
+}

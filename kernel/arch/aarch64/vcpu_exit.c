@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Guest traps on aarch64: decode the syndrome into an exit message, apply the reply. */
+#include <understudy/vcpu.h>
+#include <uslib/string.h>
+#include <us/log.h>
+#include <us/vcpu.h>
+#include <us/vm.h>
+#include <us/arch/vcpu.h>
+#include <arch/sysreg.h>
+
+/* SCTLR_EL1 at reset as Linux expects it: MMU and caches off, RES1 bits set. */
+#define SCTLR_EL1_RESET 0x30d00800ull
+
+void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0)
+{
+    memset(&v->thread.regs, 0, sizeof(v->thread.regs));
+    memset(&v->hot, 0, sizeof(v->hot));
+    memset(&v->cold, 0, sizeof(v->cold));
+    v->thread.regs.pc = pc;
+    v->thread.regs.pstate = SPSR_EL1H | SPSR_DAIF;
+    v->thread.regs.x[0] = x0;
+    v->hot.sctlr = SCTLR_EL1_RESET;
+}
+
+static void fill_common(struct vcpu *v, uint64_t reason)
+{
+    struct us_msg *m = &v->msg;
+    uint32_t i;
+
+    us_msg_init(m, US_LABEL_VCPU_EXIT, US_EXIT_LEN);
+    memset(m->w, 0, US_EXIT_LEN);
+    m->w[US_EXIT_REASON] = reason;
+    m->w[US_EXIT_ESR] = v->exit_esr;
+    m->w[US_EXIT_PC] = v->thread.regs.pc;
+    m->w[US_EXIT_CPSR] = v->thread.regs.pstate;
+    m->w[US_EXIT_VCPU] = v->index;
+    for (i = 0; i < 8; i++) {
+        m->w[US_EXIT_X0 + i] = v->thread.regs.x[i];
+    }
+}
+
+static bool decode_abort(struct vcpu *v)
+{
+    struct us_msg *m = &v->msg;
+    uint64_t esr = v->exit_esr;
+    uint64_t far = read_sysreg(far_el2);
+    uint64_t ipa = ((read_sysreg(hpfar_el2) >> 4) << 12) | (far & 0xfffu);
+    uint32_t dfsc = (uint32_t)(esr & 0x3f);
+    bool translation = (dfsc & 0x3cu) == 0x04u; /* translation fault, any level */
+
+    if (esr_ec(esr) == EC_DABT_LOW && (esr & ESR_ISV) && translation && !(esr & ESR_S1PTW)) {
+        uint32_t srt = (uint32_t)((esr >> 16) & 0x1f);
+        fill_common(v, US_EXIT_MMIO);
+        m->w[US_EXIT_WRITE] = (esr & ESR_WNR) ? 1u : 0u;
+        m->w[US_EXIT_SIZE] = 1ull << ((esr >> 22) & 3u);
+        m->w[US_EXIT_REG] = srt;
+        m->w[US_EXIT_VALUE] = arch_regs_get(&v->thread.regs, srt);
+    } else {
+        fill_common(v, US_EXIT_ABORT);
+    }
+    m->w[US_EXIT_FAR] = far;
+    m->w[US_EXIT_IPA] = ipa;
+    return true;
+}
+
+bool arch_vcpu_decode_exit(struct vcpu *v)
+{
+    switch (esr_ec(v->exit_esr)) {
+    case EC_FP:
+        arch_fp_trap(&v->thread);
+        return false;
+    case EC_HVC64:
+        fill_common(v, US_EXIT_HVC);
+        return true;
+    case EC_SMC64:
+        fill_common(v, US_EXIT_SMC);
+        return true;
+    case EC_WFX:
+        fill_common(v, US_EXIT_WFI);
+        return true;
+    case EC_SYSREG:
+        fill_common(v, US_EXIT_SYSREG);
+        return true;
+    case EC_DABT_LOW:
+    case EC_IABT_LOW:
+        return decode_abort(v);
+    default:
+        fill_common(v, US_EXIT_UNKNOWN);
+        return true;
+    }
+}
+
+/* Width and sign of an emulated load, Arm ARM ISS encoding for data aborts (SAS, SSE, SF). */
+static uint64_t load_result(uint64_t esr, uint64_t value)
+{
+    uint32_t bits = 8u << ((esr >> 22) & 3u);
+
+    if (bits < 64) {
+        value &= (1ull << bits) - 1u;
+        if ((esr & ESR_SSE) && (value & (1ull << (bits - 1)))) {
+            value |= ~((1ull << bits) - 1u);
+        }
+    }
+    if (!(esr & ESR_SF)) {
+        value &= 0xffffffffull;
+    }
+    return value;
+}
+
+/* Deliver a synchronous external abort to the guest's own EL1 vector (Arm ARM D1.10). */
+static void inject_dabt(struct vcpu *v)
+{
+    struct arch_regs *r = &v->thread.regs;
+    uint64_t mode = r->pstate & SPSR_MODE_MASK;
+    uint64_t off = mode == SPSR_EL1H ? 0x200u : (mode == SPSR_EL1T ? 0x000u : 0x400u);
+    uint32_t ec = mode == SPSR_EL0T ? EC_DABT_LOW : EC_DABT_CUR;
+
+    v->hot.esr = ((uint64_t)ec << 26) | (1ull << 25) | 0x10u; /* IL, synchronous external */
+    v->hot.far = v->msg.w[US_EXIT_FAR];
+    v->hot.elr = r->pc;
+    v->hot.spsr = r->pstate;
+    r->pc = v->hot.vbar + off;
+    r->pstate = SPSR_EL1H | SPSR_DAIF;
+}
+
+us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
+{
+    uint64_t flags, reg;
+    uint32_t i;
+
+    /* Decode: no state changes until everything is known to be valid. */
+    if (reply->hdr.label != US_LABEL_VCPU_EXIT || reply->hdr.len < US_RESUME_LEN) {
+        return US_TRACE(US_ETRUNC);
+    }
+    flags = reply->w[US_RESUME_FLAGS];
+    reg = reply->w[US_RESUME_REG];
+    if ((flags & ~(uint64_t)US_RESUME_ALL_FLAGS) != 0 ||
+        ((flags & US_RESUME_SET_REG) && reg > 31)) {
+        return US_TRACE(US_EINVAL);
+    }
+    if (flags & US_RESUME_INJECT_IRQ) {
+        return US_TRACE(US_ENOTSUP);
+    }
+
+    /* Invoke. */
+    if (flags & US_RESUME_STOP) {
+        v->thread.state = TS_STOPPED;
+        v->started = false;
+        return US_OK;
+    }
+    if (flags & US_RESUME_SET_REG) {
+        arch_regs_set(&v->thread.regs, (uint32_t)reg,
+                      load_result(v->exit_esr, reply->w[US_RESUME_VALUE]));
+    }
+    if (flags & US_RESUME_SET_X0_3) {
+        for (i = 0; i < 4; i++) {
+            v->thread.regs.x[i] = reply->w[US_RESUME_X0 + i];
+        }
+    }
+    if (flags & US_RESUME_ADVANCE_PC) {
+        v->thread.regs.pc += 4;
+    }
+    if (flags & US_RESUME_INJECT_DABT) {
+        inject_dabt(v);
+    }
+    return US_OK;
+}

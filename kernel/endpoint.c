@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Synchronous IPC: a call blocks the sender until the receiver replies; one copy each way. */
+#include <uslib/string.h>
+#include <us/endpoint.h>
+#include <us/log.h>
+#include <us/notification.h>
+#include <us/process.h>
+#include <us/sched.h>
+#include <us/vcpu.h>
+
+void ipc_copy(struct us_msg *dst, const struct us_msg *src)
+{
+    memcpy(dst, src, sizeof(struct us_msg_hdr) + src->hdr.len);
+}
+
+static bool owner_dead(const struct endpoint *ep)
+{
+    return ep->owner != NULL && ep->owner->state == US_SERVER_FAULTED;
+}
+
+/* Hand @s's message to @r; @s now waits for @r's reply. */
+static void deliver(struct thread *s, struct thread *r, us_badge_t badge)
+{
+    ipc_copy(r->msg, s->msg);
+    thread_set_result(r, US_OK, badge);
+    r->caller = s;
+    r->wait_ep = NULL;
+    s->callee = r;
+    s->wait_ep = NULL;
+    sched_block(s, TS_BLOCKED_REPLY);
+    sched_wake(r);
+}
+
+us_err_t endpoint_call(struct endpoint *ep, struct thread *t, us_badge_t badge)
+{
+    if (t->msg->hdr.len > US_MSG_MAX_LEN) {
+        return US_TRACE(US_ETRUNC);
+    }
+    if (owner_dead(ep) && t->vcpu == NULL) {
+        return US_EABORT;
+    }
+    if (ep->receivers.head != NULL) {
+        deliver(t, thread_queue_pop(&ep->receivers), badge);
+        return US_OK;
+    }
+    t->send_badge = badge;
+    t->wait_ep = ep;
+    thread_queue_push(&ep->senders, t);
+    sched_block(t, TS_BLOCKED_SEND);
+    return US_OK;
+}
+
+/* A server that receives again without replying drops its caller: fail it rather than
+ * leave it blocked for ever. A vCPU stops, as it cannot be told. */
+static void drop_caller(struct thread *t)
+{
+    struct thread *c = t->caller;
+
+    t->caller = NULL;
+    c->callee = NULL;
+    if (c->vcpu != NULL) {
+        US_LOG_WARN("%s dropped an exit of a vCPU; it stops", t->proc ? t->proc->name : "?");
+        vcpu_stop(c->vcpu);
+        return;
+    }
+    thread_set_result(c, US_EABORT, 0);
+    sched_wake(c);
+}
+
+void endpoint_recv(struct endpoint *ep, struct thread *t)
+{
+    struct thread *s;
+
+    if (t->caller != NULL) {
+        drop_caller(t);
+    }
+    if (ep->bound != NULL && ep->bound->bits != 0) {
+        us_msg_init(t->msg, US_LABEL_NOTIFY, 0);
+        thread_set_result(t, US_OK, notification_poll(ep->bound));
+        return;
+    }
+    s = thread_queue_pop(&ep->senders);
+    if (s != NULL) {
+        deliver(s, t, s->send_badge);
+        return;
+    }
+    t->wait_ep = ep;
+    thread_queue_push(&ep->receivers, t);
+    sched_block(t, TS_BLOCKED_RECV);
+}
+
+us_err_t endpoint_reply(struct thread *t)
+{
+    struct thread *c = t->caller;
+    us_err_t e;
+
+    if (c == NULL) {
+        return US_TRACE(US_ENOENT);
+    }
+    if (t->msg->hdr.len > US_MSG_MAX_LEN) {
+        return US_TRACE(US_ETRUNC);
+    }
+    if (c->vcpu != NULL) {
+        e = vcpu_apply_resume(c->vcpu, t->msg);
+        if (e != US_OK) {
+            return e; /* the vCPU keeps waiting for a well-formed reply */
+        }
+    } else {
+        ipc_copy(c->msg, t->msg);
+        thread_set_result(c, US_OK, 0);
+    }
+    t->caller = NULL;
+    c->callee = NULL;
+    if (c->state == TS_BLOCKED_REPLY) {
+        sched_wake(c);
+    }
+    return US_OK;
+}
+
+void endpoint_abort_owner(struct endpoint *ep)
+{
+    struct thread_queue keep = {NULL, NULL};
+    struct thread *s;
+
+    while ((s = thread_queue_pop(&ep->senders)) != NULL) {
+        if (s->vcpu != NULL) {
+            thread_queue_push(&keep, s);
+            continue;
+        }
+        s->wait_ep = NULL;
+        thread_set_result(s, US_EABORT, 0);
+        sched_wake(s);
+    }
+    ep->senders = keep;
+    ep->receivers.head = NULL;
+    ep->receivers.tail = NULL;
+}

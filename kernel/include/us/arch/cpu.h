@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Miscellaneous CPU hooks: cache maintenance and thread register setup. */
+#pragma once
+
+#include <stdint.h>
+
+struct thread;
+
+/** arch_sync_icache() - make instructions written through the data side visible. */
+void arch_sync_icache(void);
+
+/** arch_thread_init_user() - registers for a server thread entering EL0 at @pc with stack
+ * @sp and x0 = @arg. */
+void arch_thread_init_user(struct thread *t, uint64_t pc, uint64_t sp, uint64_t arg);
+
+/** arch_thread_make_fault() - make @t fault on its next instruction (debug crash command). */
+void arch_thread_make_fault(struct thread *t);

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Interrupt controller and timer hooks each architecture provides. */
+#pragma once
+
+#include <stdint.h>
+
+#define ARCH_IRQ_NONE 0xffffffffu
+#define ARCH_IRQ_MAX 1020u
+
+void arch_irq_init(void);
+void arch_irq_enable(uint32_t intid);
+void arch_irq_disable(uint32_t intid);
+/** arch_irq_ack() - acknowledge the highest pending interrupt; ARCH_IRQ_NONE if none. */
+uint32_t arch_irq_ack(void);
+/** arch_irq_eoi() - drop the running priority; the interrupt stays active. */
+void arch_irq_eoi(uint32_t intid);
+/** arch_irq_deactivate() - the interrupt may fire again. */
+void arch_irq_deactivate(uint32_t intid);
+
+/** arch_timer_intid() - the interrupt of the kernel's own preemption timer. */
+uint32_t arch_timer_intid(void);
+/** arch_timer_arm() - fire the preemption timer after @us microseconds. */
+void arch_timer_arm(uint64_t us);
+void arch_timer_disarm(void);
+uint64_t arch_counter(void);
+uint64_t arch_counter_freq(void);
+/** arch_wait_for_interrupt() - idle until an interrupt is pending (interrupts stay masked). */
+void arch_wait_for_interrupt(void);

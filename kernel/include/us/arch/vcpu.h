@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Architecture hooks behind vCPUs and the per-CPU context switch. */
+#pragma once
+
+#include <understudy/errors.h>
+#include <understudy/msg.h>
+
+struct vcpu;
+struct thread;
+
+/** arch_vcpu_reset() - registers for entry at @pc in EL1h, MMU off, with x0 = @x0. */
+void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0);
+
+/** arch_vcpu_decode_exit() - classify the trap in v->exit_esr; either finish it here
+ * (returns false: resume the guest) or fill v->msg as an exit message (returns true). */
+bool arch_vcpu_decode_exit(struct vcpu *v);
+
+/** arch_vcpu_resume() - check and apply a handler's reply. Returns: US_OK; US_ETRUNC;
+ * US_EINVAL for unknown flags or a bad register; US_ENOTSUP for interrupt injection. */
+us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply);
+
+/** arch_vcpu_forget() - the vCPU object is going away: drop any live hardware state. */
+void arch_vcpu_forget(struct vcpu *v);
+
+/** arch_switch_to() - load @next's EL1, stage-2 and FP ownership state on this CPU. */
+void arch_switch_to(struct thread *next);
+
+/** arch_fp_trap() - the current thread touched FP/SIMD: move the register file to it. */
+void arch_fp_trap(struct thread *t);
+
+/** arch_thread_forget() - @t is going away: it no longer owns the FP registers. */
+void arch_thread_forget(struct thread *t);

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Loading static ELF64 aarch64 executables (the servers) into an EL0 address space. */
+#pragma once
+
+#include <understudy/errors.h>
+#include <us/types.h>
+#include <arch/mmu.h>
+
+/** elf_load() - validate the image and map every PT_LOAD segment into @as in fresh frames.
+ * @limit: segments must end below this VA. *entry gets e_entry, *frames the frames used.
+ * Returns: US_OK; US_ECORRUPT for a malformed or hostile image (bad magic, class, machine,
+ * type, header bounds, segment bounds, W+X segment); US_EEXIST for overlapping segments;
+ * US_ENOMEM. */
+us_err_t elf_load(const void *img, uint64_t size, struct aspace *as, uint64_t limit,
+                  uint64_t *entry, uint64_t *frames);

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Memory objects: contiguous physical ranges (RAM frames or MMIO windows) behind capabilities. */
+#pragma once
+
+#include <understudy/errors.h>
+#include <us/types.h>
+
+struct memobj {
+    paddr_t base;
+    uint64_t size;
+    bool device;   /* MMIO: mapped Device-nGnRE */
+    bool owned;    /* frames came from the allocator and are freed with the object */
+    bool in_use;
+    uint32_t refs;
+};
+
+/** memobj_create_ram() - allocate @size bytes (page multiple) of zeroed frames, aligned to
+ * @align (a power-of-two page multiple).
+ * Returns: US_OK; US_EINVAL for a zero or unaligned size; US_ENOMEM. */
+us_err_t memobj_create_ram(uint64_t size, uint64_t align, struct memobj **out);
+
+/** memobj_create_window() - describe an existing physical range (MMIO or a boot region).
+ * Returns: US_OK; US_EINVAL if not page aligned; US_ENOMEM when out of objects. */
+us_err_t memobj_create_window(paddr_t base, uint64_t size, bool device, struct memobj **out);

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Server processes: an EL0 address space, a handle table and one thread, started from the
+ * boot manifest. */
+#pragma once
+
+#include <understudy/manifest.h>
+#include <understudy/syscalls.h>
+#include <us/cap.h>
+#include <us/thread.h>
+#include <arch/mmu.h>
+
+struct endpoint;
+struct notification;
+struct memobj;
+
+#define PROCESS_MAX US_MANIFEST_MAX_SERVERS
+
+struct process {
+    char name[US_SERVER_NAME_LEN];
+    uint32_t index;
+    uint32_t state; /* US_SERVER_* */
+    uint32_t restarts;
+    uint32_t faults;
+    uint64_t fault_addr;
+    uint64_t fault_esr;
+    uint64_t fault_pc;
+    struct cap_table caps;
+    struct aspace as;
+    struct thread thread;
+    struct endpoint *ep;
+    struct notification *ntfn;
+    struct memobj *state_mem;
+    const struct us_manifest_server *manifest;
+};
+
+extern struct process processes[PROCESS_MAX];
+extern uint32_t process_count;
+
+/** process_boot_all() - create and start every server of the manifest in the bundle.
+ * Returns: US_OK; US_ECORRUPT for a bad manifest or ELF; US_ENOMEM; other errors from the
+ * object constructors. Nothing is started unless every server could be built. */
+us_err_t process_boot_all(const void *bundle, uint64_t bundle_size, paddr_t dtb, uint64_t dtb_size);
+
+/** process_fault() - the server took an exception it cannot survive: stop it, report it and
+ * fail the IPC that waits on it. The rest of the system keeps running. */
+void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc);
+
+/** process_of() - the process a thread belongs to; NULL for vCPUs. */
+static inline struct process *process_of(struct thread *t)
+{
+    return t->proc;
+}

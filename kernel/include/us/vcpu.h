@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* vCPUs: a guest execution context whose exits become IPC calls to a handler endpoint. */
+#pragma once
+
+#include <understudy/msg.h>
+#include <us/thread.h>
+
+struct vm;
+struct endpoint;
+
+struct vcpu {
+    struct thread thread; /* first: the scheduler sees a vCPU as a thread */
+    struct vm *vm;
+    uint32_t index;
+    bool in_use;
+    bool started;
+    struct endpoint *handler;
+    us_badge_t badge;
+    struct us_msg msg;    /* the exit message and then the reply */
+    uint64_t exit_esr;    /* syndrome of the pending exit */
+    uint64_t exits;
+    struct arch_el1_hot hot;
+    struct arch_el1_cold cold;
+};
+
+#define VCPU_PRIO 8u
+
+/** vcpu_create() - vCPU @index of @vm exiting to @handler with @badge.
+ * Returns: US_OK; US_ERANGE for an index >= VM_MAX_VCPUS; US_EEXIST; US_ENOMEM. */
+us_err_t vcpu_create(struct vm *vm, uint32_t index, struct endpoint *handler, us_badge_t badge,
+                     struct vcpu **out);
+
+/** vcpu_start() - enter the guest at @pc, EL1h, MMU off, x0 = @x0 (arm64 boot protocol).
+ * Returns: US_OK; US_EBUSY if already started. */
+us_err_t vcpu_start(struct vcpu *v, uint64_t pc, uint64_t x0);
+
+/** vcpu_stop() - the vCPU never runs again until restarted. */
+void vcpu_stop(struct vcpu *v);
+
+/** vcpu_handle_exit() - decode the trap the vCPU just took; finish it in the kernel or send
+ * the exit message to its handler. */
+void vcpu_handle_exit(struct vcpu *v);
+
+/** vcpu_apply_resume() - check a handler's reply and apply it to the stopped vCPU.
+ * Returns: US_OK; US_ETRUNC for a short reply; US_EINVAL for unknown flags or values. */
+us_err_t vcpu_apply_resume(struct vcpu *v, const struct us_msg *reply);

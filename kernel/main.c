@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Boot: read the device tree, take over memory, start the servers, enter the scheduler. */
+#include <understudy/abi.h>
+#include <us/irq.h>
+#include <us/kmem.h>
+#include <us/log.h>
+#include <us/platform.h>
+#include <us/process.h>
+#include <us/sched.h>
+#include <us/syscall.h>
+#include <us/arch/boot.h>
+#include <us/arch/irq.h>
+#include <us/arch/vcpu.h>
+
+#define TICK_US 10000u
+
+uint64_t __stack_chk_guard = 0x595e9fbd94fda766ull;
+
+_Noreturn void __stack_chk_fail(void);
+_Noreturn void __stack_chk_fail(void)
+{
+    klog_panic("kernel stack protector: stack smashing detected");
+}
+
+static void handle_tick(bool tick)
+{
+    if (tick) {
+        sched_tick();
+        arch_timer_arm(TICK_US);
+    }
+}
+
+struct arch_regs *kernel_exit(void)
+{
+    struct cpu *c = this_cpu();
+    struct thread *n;
+
+    while ((n = sched_next()) == NULL) {
+        c->current = NULL;
+        arch_wait_for_interrupt();
+        handle_tick(irq_handle());
+    }
+    if (n != c->current) {
+        arch_switch_to(n);
+        c->current = n;
+    }
+    return &n->regs;
+}
+
+void kernel_irq(void)
+{
+    handle_tick(irq_handle());
+}
+
+static void take_memory(const struct plat_boot_info *bi)
+{
+    uint64_t frames = bi->ram_size / PAGE_SIZE;
+    paddr_t img_lo = arch_image_start(), img_hi = arch_image_end();
+    uint64_t words = frame_pool_bitmap_words(frames);
+    uint64_t *bitmap = pa_ptr(img_hi);
+    uint32_t i;
+
+    frame_pool_init(&kmem_pool, bi->ram_base, frames, bitmap);
+    frame_pool_reserve(&kmem_pool, img_lo, pa_of(img_hi) - pa_of(img_lo) + words * 8u);
+    frame_pool_reserve(&kmem_pool, bi->dtb, bi->dtb_size);
+    frame_pool_reserve(&kmem_pool, bi->initrd, bi->initrd_size);
+    for (i = 0; i < bi->rsv_count; i++) {
+        frame_pool_reserve(&kmem_pool, bi->rsv_base[i], bi->rsv_size[i]);
+    }
+}
+
+void kmain(uint64_t dtb);
+void kmain(uint64_t dtb)
+{
+    struct plat_boot_info bi;
+    us_err_t e;
+
+    arch_early_init();
+    __stack_chk_guard ^= arch_counter() * 0x9e3779b97f4a7c15ull;
+    US_LOG_INFO("Understudy hypervisor (ABI %u) on %s, entered at EL2", US_ABI_REVISION,
+                plat_name());
+    e = plat_fdt_parse(pa_init(dtb), &bi);
+    if (e != US_OK) {
+        klog_panic("boot device tree at 0x%llx unusable: %s", (unsigned long long)dtb,
+                   us_err_name(e));
+    }
+    US_LOG_INFO("RAM 0x%llx+0x%llx, %u CPU(s), bundle 0x%llx+0x%llx",
+                (unsigned long long)pa_of(bi.ram_base), (unsigned long long)bi.ram_size,
+                bi.cpu_count, (unsigned long long)pa_of(bi.initrd),
+                (unsigned long long)bi.initrd_size);
+    take_memory(&bi);
+    e = mmu_kernel_map_final(bi.ram_base, bi.ram_size);
+    if (e != US_OK) {
+        klog_panic("cannot build the kernel map: %s", us_err_name(e));
+    }
+    arch_irq_init();
+    arch_timer_arm(TICK_US);
+    arch_irq_enable(arch_timer_intid());
+    e = process_boot_all(pa_ptr(bi.initrd), bi.initrd_size, bi.dtb, bi.dtb_size);
+    if (e != US_OK) {
+        US_LOG_ERR("boot image refused (%s): no server started; fix the image and reboot",
+                   us_err_name(e));
+    } else {
+        US_LOG_INFO("%u servers up, %llu free frames", process_count,
+                    (unsigned long long)kmem_pool.free_count);
+    }
+    arch_enter_first(kernel_exit());
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Memory objects: RAM allocated for servers and VMs, and windows onto MMIO or boot data. */
+#include <us/kmem.h>
+#include <us/log.h>
+#include <us/memobj.h>
+
+us_err_t memobj_create_ram(uint64_t size, uint64_t align, struct memobj **out)
+{
+    struct memobj *m;
+    paddr_t pa;
+    us_err_t e;
+
+    if (size == 0 || !is_aligned(size, PAGE_SIZE)) {
+        return US_TRACE(US_EINVAL);
+    }
+    m = kmem_memobj_alloc();
+    if (m == NULL) {
+        return US_ENOMEM;
+    }
+    e = kmem_frames_aligned(size / PAGE_SIZE, align, &pa);
+    if (e != US_OK) {
+        m->in_use = false;
+        return e;
+    }
+    m->base = pa;
+    m->size = size;
+    m->owned = true;
+    m->refs = 1;
+    *out = m;
+    return US_OK;
+}
+
+us_err_t memobj_create_window(paddr_t base, uint64_t size, bool device, struct memobj **out)
+{
+    struct memobj *m;
+
+    if (size == 0 || !is_aligned(pa_of(base) | size, PAGE_SIZE)) {
+        return US_TRACE(US_EINVAL);
+    }
+    m = kmem_memobj_alloc();
+    if (m == NULL) {
+        return US_ENOMEM;
+    }
+    m->base = base;
+    m->size = size;
+    m->device = device;
+    m->refs = 1;
+    *out = m;
+    return US_OK;
+}

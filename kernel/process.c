@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Server processes: built from the boot manifest, loaded from the bundle, granted caps. */
+#include <understudy/slots.h>
+#include <uslib/bundle_parse.h>
+#include <uslib/manifest_parse.h>
+#include <uslib/string.h>
+#include <us/elf.h>
+#include <us/endpoint.h>
+#include <us/irq.h>
+#include <us/klog.h>
+#include <us/kmem.h>
+#include <us/log.h>
+#include <us/memobj.h>
+#include <us/notification.h>
+#include <us/process.h>
+#include <us/sched.h>
+#include <us/vm.h>
+#include <us/arch/cpu.h>
+#include <us/arch/vcpu.h>
+#include "board.h"
+
+struct process processes[PROCESS_MAX];
+uint32_t process_count;
+
+#define STACK_PAGES 16u
+#define HEAP_VA 0x0000002800000000ull
+#define SHARED_MAX US_MANIFEST_MAX_SHARED
+
+/* Objects behind KLOG and SERVER_CTL capabilities carry no state of their own. */
+static uint32_t klog_token, server_ctl_token;
+static struct memobj *shared[SHARED_MAX];
+
+static struct {
+    const void *bundle;
+    uint64_t bundle_size;
+    struct memobj *bundle_mem;
+    struct memobj *dtb_mem;
+} boot;
+
+/* Map fresh zeroed frames at @va; return them. */
+static us_err_t map_fresh(struct process *p, uint64_t va, uint64_t pages, uint32_t rights,
+                          paddr_t *out)
+{
+    paddr_t pa;
+    us_err_t e = kmem_frames(pages, &pa);
+
+    if (e != US_OK) {
+        return e;
+    }
+    e = aspace_map(&p->as, va_init(va), pa, pages * PAGE_SIZE, rights);
+    if (e != US_OK) {
+        kmem_free_frames(pa, pages);
+        return e;
+    }
+    if (out != NULL) {
+        *out = pa;
+    }
+    return US_OK;
+}
+
+/* A window must not reach RAM or the interrupt controller the kernel owns. */
+static bool mmio_allowed(uint64_t base, uint64_t size)
+{
+    uint64_t end = base + size;
+    if (end < base || end > PLAT_RAM_BASE) {
+        return false;
+    }
+    return !(base < PLAT_GIC_END && end > PLAT_GICD_BASE);
+}
+
+static us_err_t make_memcap_object(const struct us_manifest_cap *c, struct memobj **m)
+{
+    switch (c->kind) {
+    case US_MCAP_MMIO:
+        if (!mmio_allowed(c->arg0, c->arg1)) {
+            return US_TRACE(US_ERANGE);
+        }
+        return memobj_create_window(pa_init(c->arg0), c->arg1, true, m);
+    case US_MCAP_BUNDLE:
+        *m = boot.bundle_mem;
+        return US_OK;
+    case US_MCAP_PLATFORM_DTB:
+        *m = boot.dtb_mem;
+        return US_OK;
+    case US_MCAP_SHARED:
+        if (c->arg0 >= SHARED_MAX) {
+            return US_TRACE(US_ERANGE);
+        }
+        if (shared[c->arg0] == NULL) {
+            us_err_t e = memobj_create_ram(align_up(c->arg1, PAGE_SIZE), PAGE_SIZE, &shared[c->arg0]);
+            if (e != US_OK) {
+                return e;
+            }
+        }
+        *m = shared[c->arg0];
+        return US_OK;
+    default:
+        return US_TRACE(US_EINVAL);
+    }
+}
+
+static us_err_t grant(struct process *p, const struct us_manifest_cap *c)
+{
+    struct process *target = c->arg0 < process_count ? &processes[c->arg0] : NULL;
+    struct irq_route *route;
+    struct vm_control *ctl;
+    struct memobj *m;
+    us_err_t e;
+
+    switch (c->kind) {
+    case US_MCAP_ENDPOINT:
+        if (target == NULL) {
+            return US_TRACE(US_ERANGE);
+        }
+        return cap_install(&p->caps, c->slot, US_CAPK_ENDPOINT, c->rights, target->ep, c->arg1);
+    case US_MCAP_NOTIFICATION:
+        if (target == NULL) {
+            return US_TRACE(US_ERANGE);
+        }
+        return cap_install(&p->caps, c->slot, US_CAPK_NOTIFICATION, c->rights, target->ntfn, 0);
+    case US_MCAP_IRQ:
+        e = irq_route_create((uint32_t)c->arg0, p->ntfn, 1ull << (c->arg1 & 63u), &route);
+        if (e != US_OK) {
+            return e;
+        }
+        return cap_install(&p->caps, c->slot, US_CAPK_IRQ, c->rights, route, 0);
+    case US_MCAP_VM_CONTROL:
+        ctl = kmem_vm_control_alloc();
+        if (ctl == NULL) {
+            return US_ENOMEM;
+        }
+        ctl->quota = c->arg0;
+        ctl->used = 0;
+        return cap_install(&p->caps, c->slot, US_CAPK_VM_CONTROL, c->rights, ctl, 0);
+    case US_MCAP_KLOG:
+        klog_set_reader(p->ntfn, US_NTFN_KLOG);
+        return cap_install(&p->caps, c->slot, US_CAPK_KLOG, c->rights, &klog_token, 0);
+    case US_MCAP_SERVER_CTL:
+        return cap_install(&p->caps, c->slot, US_CAPK_SERVER_CTL, c->rights, &server_ctl_token,
+                           0);
+    default:
+        e = make_memcap_object(c, &m);
+        if (e != US_OK) {
+            return e;
+        }
+        return cap_install(&p->caps, c->slot, US_CAPK_MEMORY, c->rights, m, 0);
+    }
+}
+
+static us_err_t build_space(struct process *p, const struct us_manifest_server *ms)
+{
+    const struct us_bundle_entry *img;
+    struct us_bootinfo *bi;
+    paddr_t ipc, info, state;
+    uint64_t entry, frames;
+    us_err_t e;
+
+    e = bundle_parse_find(boot.bundle, boot.bundle_size, ms->image, &img);
+    if (e != US_OK || img->type != US_BUNDLE_SERVER) {
+        US_LOG_ERR("server %s: no server image '%s' in the bundle", ms->name, ms->image);
+        return US_ECORRUPT;
+    }
+    e = bundle_parse_verify_entry(boot.bundle, boot.bundle_size, img);
+    if (e != US_OK) {
+        US_LOG_ERR("server %s: image '%s' fails its sha256", ms->name, ms->image);
+        return e;
+    }
+    e = aspace_init(&p->as, (uint16_t)(p->index + 1));
+    if (e != US_OK) {
+        return e;
+    }
+    e = elf_load(bundle_parse_data(boot.bundle, img), img->size, &p->as, US_VA_IPC_BUF, &entry,
+                 &frames);
+    if (e != US_OK) {
+        US_LOG_ERR("server %s: ELF image rejected: %s", ms->name, us_err_name(e));
+        return e;
+    }
+    if ((e = map_fresh(p, US_VA_STACK_TOP - STACK_PAGES * PAGE_SIZE, STACK_PAGES,
+                       US_RIGHT_READ | US_RIGHT_WRITE, NULL)) != US_OK ||
+        (e = map_fresh(p, US_VA_IPC_BUF, 1, US_RIGHT_READ | US_RIGHT_WRITE, &ipc)) != US_OK ||
+        (e = map_fresh(p, US_VA_BOOTINFO, 1, US_RIGHT_READ, &info)) != US_OK) {
+        return e;
+    }
+    if (ms->heap_pages != 0 &&
+        (e = map_fresh(p, HEAP_VA, ms->heap_pages, US_RIGHT_READ | US_RIGHT_WRITE, NULL)) !=
+            US_OK) {
+        return e;
+    }
+    if (ms->state_pages != 0) {
+        e = memobj_create_ram(ms->state_pages * PAGE_SIZE, PAGE_SIZE, &p->state_mem);
+        if (e != US_OK) {
+            return e;
+        }
+        state = p->state_mem->base;
+        e = aspace_map(&p->as, va_init(US_VA_STATE), state, p->state_mem->size,
+                       US_RIGHT_READ | US_RIGHT_WRITE);
+        if (e != US_OK) {
+            return e;
+        }
+    }
+    bi = pa_ptr(info);
+    bi->abi_revision = US_ABI_REVISION;
+    bi->server_index = p->index;
+    bi->restart_count = p->restarts;
+    bi->cpu_count = 1;
+    bi->state_size = (uint64_t)ms->state_pages * PAGE_SIZE;
+    bi->heap_base = ms->heap_pages != 0 ? HEAP_VA : 0;
+    bi->heap_size = (uint64_t)ms->heap_pages * PAGE_SIZE;
+    memcpy(bi->name, p->name, sizeof(bi->name));
+    p->thread.msg = pa_ptr(ipc);
+    arch_thread_init_user(&p->thread, entry, US_VA_STACK_TOP, US_VA_BOOTINFO);
+    return US_OK;
+}
+
+/* Kernel-side copies of the boot data servers may map: page-aligned, frames of their own. */
+static us_err_t make_boot_windows(const void *bundle, uint64_t bundle_size, paddr_t dtb,
+                                  uint64_t dtb_size)
+{
+    paddr_t pa;
+    us_err_t e;
+
+    if (is_aligned(pa_of(pa_from_ptr(bundle)), PAGE_SIZE)) {
+        e = memobj_create_window(pa_from_ptr(bundle), align_up(bundle_size, PAGE_SIZE), false,
+                                 &boot.bundle_mem);
+    } else {
+        e = kmem_frames(align_up(bundle_size, PAGE_SIZE) / PAGE_SIZE, &pa);
+        if (e == US_OK) {
+            memcpy(pa_ptr(pa), bundle, bundle_size);
+            boot.bundle = pa_ptr(pa);
+            e = memobj_create_window(pa, align_up(bundle_size, PAGE_SIZE), false,
+                                     &boot.bundle_mem);
+        }
+    }
+    if (e != US_OK) {
+        return e;
+    }
+    e = kmem_frames(align_up(dtb_size, PAGE_SIZE) / PAGE_SIZE, &pa);
+    if (e != US_OK) {
+        return e;
+    }
+    memcpy(pa_ptr(pa), pa_ptr(dtb), dtb_size);
+    return memobj_create_window(pa, align_up(dtb_size, PAGE_SIZE), false, &boot.dtb_mem);
+}
+
+static us_err_t check_manifest(const void **man, uint64_t *man_size)
+{
+    struct bundle_parse_diag bd;
+    struct manifest_parse_diag md;
+    const struct us_bundle_entry *ent;
+    us_err_t e;
+
+    e = bundle_parse_check_diag(boot.bundle, boot.bundle_size, false, &bd);
+    if (e != US_OK) {
+        US_LOG_ERR("bundle rejected: %s (entry %u): %s", bd.why, bd.entry, us_err_name(e));
+        return e;
+    }
+    e = bundle_parse_find(boot.bundle, boot.bundle_size, "manifest", &ent);
+    if (e != US_OK || ent->type != US_BUNDLE_MANIFEST) {
+        US_LOG_ERR("bundle rejected: no boot manifest");
+        return US_ECORRUPT;
+    }
+    e = bundle_parse_verify_entry(boot.bundle, boot.bundle_size, ent);
+    if (e != US_OK) {
+        US_LOG_ERR("bundle rejected: manifest fails its sha256");
+        return e;
+    }
+    *man = bundle_parse_data(boot.bundle, ent);
+    *man_size = ent->size;
+    e = manifest_parse_check_diag(*man, *man_size, &md);
+    if (e != US_OK) {
+        US_LOG_ERR("manifest rejected: %s (server %u cap %u)", md.why, md.server, md.cap);
+    }
+    return e;
+}
+
+us_err_t process_boot_all(const void *bundle, uint64_t bundle_size, paddr_t dtb, uint64_t dtb_size)
+{
+    const struct us_manifest_hdr *mh;
+    const void *man;
+    uint64_t man_size;
+    uint32_t i, k;
+    us_err_t e;
+
+    boot.bundle = bundle;
+    boot.bundle_size = bundle_size;
+    e = check_manifest(&man, &man_size);
+    if (e != US_OK) {
+        return e;
+    }
+    e = make_boot_windows(bundle, bundle_size, dtb, dtb_size);
+    if (e != US_OK) {
+        return e;
+    }
+    mh = man;
+    process_count = mh->server_count;
+    /* Endpoints and notifications first, so any cap can name any server. */
+    for (i = 0; i < process_count; i++) {
+        struct process *p = &processes[i];
+        const struct us_manifest_server *ms;
+
+        (void)manifest_parse_server(man, man_size, i, &ms);
+        memset(p, 0, sizeof(*p));
+        memcpy(p->name, ms->name, sizeof(p->name));
+        p->name[sizeof(p->name) - 1] = '\0';
+        p->index = i;
+        p->manifest = ms;
+        p->ep = kmem_endpoint_alloc();
+        p->ntfn = kmem_notification_alloc();
+        if (p->ep == NULL || p->ntfn == NULL) {
+            return US_ENOMEM;
+        }
+        p->ep->owner = p;
+        p->ep->bound = p->ntfn;
+        p->ntfn->bound = p->ep;
+        p->thread.proc = p;
+        p->thread.prio = ms->priority;
+        cap_table_init(&p->caps);
+    }
+    for (i = 0; i < process_count; i++) {
+        struct process *p = &processes[i];
+        e = build_space(p, p->manifest);
+        if (e != US_OK) {
+            return e;
+        }
+        for (k = 0; k < p->manifest->cap_count; k++) {
+            e = grant(p, &p->manifest->caps[k]);
+            if (e != US_OK) {
+                US_LOG_ERR("server %s: cap slot %u (%s) not granted: %s", p->name,
+                           p->manifest->caps[k].slot,
+                           manifest_parse_kind_name(p->manifest->caps[k].kind), us_err_name(e));
+                return e;
+            }
+        }
+    }
+    for (i = 0; i < process_count; i++) {
+        processes[i].state = US_SERVER_RUNNING;
+        sched_wake(&processes[i].thread);
+        US_LOG_INFO("server %s started (priority %u)", processes[i].name, processes[i].thread.prio);
+    }
+    return US_OK;
+}
+
+void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc)
+{
+    struct thread *t = &p->thread;
+    struct thread *c = t->caller;
+
+    p->state = US_SERVER_FAULTED;
+    p->faults++;
+    p->fault_addr = far;
+    p->fault_esr = esr;
+    p->fault_pc = pc;
+    US_LOG_ERR("server %s faulted: pc=0x%llx far=0x%llx esr=0x%llx; other servers and guests "
+               "keep running",
+               p->name, (unsigned long long)pc, (unsigned long long)far,
+               (unsigned long long)esr);
+    if (t->wait_ep != NULL) {
+        thread_queue_remove(&t->wait_ep->receivers, t);
+        thread_queue_remove(&t->wait_ep->senders, t);
+        t->wait_ep = NULL;
+    }
+    if (t->wait_ntfn != NULL) {
+        t->wait_ntfn->waiter = NULL;
+        t->wait_ntfn = NULL;
+    }
+    if (t->callee != NULL) {
+        t->callee->caller = NULL;
+        t->callee = NULL;
+    }
+    sched_block(t, TS_FAULTED);
+    arch_thread_forget(t);
+    /* Whoever waited for its reply: a client learns it failed, a vCPU queues again so a
+     * restarted server sees the exit once more. */
+    if (c != NULL) {
+        t->caller = NULL;
+        c->callee = NULL;
+        if (c->vcpu != NULL) {
+            c->wait_ep = p->ep;
+            thread_queue_push(&p->ep->senders, c);
+            c->state = TS_BLOCKED_SEND;
+        } else {
+            thread_set_result(c, US_EABORT, 0);
+            sched_wake(c);
+        }
+    }
+    endpoint_abort_owner(p->ep);
+    if (p->ep->bound != NULL && klog_token == 0 && p->index == 0) {
+        klog_token = 0;
+    }
+}

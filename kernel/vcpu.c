@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* vCPUs: creation, start/stop, and the exit path that turns a guest trap into an IPC call. */
+#include <uslib/string.h>
+#include <us/endpoint.h>
+#include <us/log.h>
+#include <us/process.h>
+#include <us/sched.h>
+#include <us/vcpu.h>
+#include <us/vm.h>
+#include <us/arch/vcpu.h>
+
+static struct vcpu vcpus[VM_MAX * 2];
+
+us_err_t vcpu_create(struct vm *vm, uint32_t index, struct endpoint *handler, us_badge_t badge,
+                     struct vcpu **out)
+{
+    struct vcpu *v = NULL;
+    uint32_t i;
+
+    if (index >= VM_MAX_VCPUS) {
+        return US_TRACE(US_ERANGE);
+    }
+    if (vm->vcpus[index] != NULL) {
+        return US_TRACE(US_EEXIST);
+    }
+    for (i = 0; i < ARRAY_SIZE(vcpus); i++) {
+        if (!vcpus[i].in_use) {
+            v = &vcpus[i];
+            break;
+        }
+    }
+    if (v == NULL) {
+        return US_ENOMEM;
+    }
+    memset(v, 0, sizeof(*v));
+    v->in_use = true;
+    v->vm = vm;
+    v->index = index;
+    v->handler = handler;
+    v->badge = badge | US_BADGE_VCPU;
+    v->thread.vcpu = v;
+    v->thread.prio = VCPU_PRIO;
+    v->thread.state = TS_INACTIVE;
+    v->thread.msg = &v->msg;
+    vm->vcpus[index] = v;
+    *out = v;
+    return US_OK;
+}
+
+us_err_t vcpu_start(struct vcpu *v, uint64_t pc, uint64_t x0)
+{
+    if (v->started) {
+        return US_TRACE(US_EBUSY);
+    }
+    arch_vcpu_reset(v, pc, x0);
+    v->started = true;
+    sched_wake(&v->thread);
+    return US_OK;
+}
+
+void vcpu_stop(struct vcpu *v)
+{
+    struct thread *t = &v->thread;
+
+    if (t->wait_ep != NULL) {
+        thread_queue_remove(&t->wait_ep->senders, t);
+        t->wait_ep = NULL;
+    }
+    if (t->callee != NULL) {
+        t->callee->caller = NULL;
+        t->callee = NULL;
+    }
+    sched_block(t, TS_STOPPED);
+    v->started = false;
+    arch_vcpu_forget(v);
+    arch_thread_forget(t);
+}
+
+void vcpu_handle_exit(struct vcpu *v)
+{
+    us_err_t e;
+
+    if (!arch_vcpu_decode_exit(v)) {
+        return;
+    }
+    v->exits++;
+    e = endpoint_call(v->handler, &v->thread, v->badge);
+    if (e != US_OK) {
+        US_LOG_WARN("vm%u vcpu%u: exit not delivered: %s", v->vm->vmid, v->index,
+                    us_err_name(e));
+        vcpu_stop(v);
+    }
+}
+
+us_err_t vcpu_apply_resume(struct vcpu *v, const struct us_msg *reply)
+{
+    return arch_vcpu_resume(v, reply);
+}

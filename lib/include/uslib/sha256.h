@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* SHA-256 (FIPS 180-4) for bundle and image integrity checks. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHA256_DIGEST_LEN 32u
+#define SHA256_BLOCK_LEN 64u
+
+struct sha256_ctx {
+    uint32_t state[8];
+    uint64_t total_len; /* bytes hashed so far */
+    uint8_t block[SHA256_BLOCK_LEN];
+    uint32_t block_len; /* bytes buffered in block */
+};
+
+/** sha256_init() - start a new digest in ctx. */
+void sha256_init(struct sha256_ctx *ctx);
+
+/** sha256_update() - hash len more bytes of data (data may be NULL when len is 0). */
+void sha256_update(struct sha256_ctx *ctx, const void *data, size_t len);
+
+/** sha256_final() - finish and write the digest to out; ctx must be re-initialised to reuse. */
+void sha256_final(struct sha256_ctx *ctx, uint8_t out[SHA256_DIGEST_LEN]);
+
+/** sha256() - one-shot digest of len bytes at data into out. */
+void sha256(const void *data, size_t len, uint8_t out[SHA256_DIGEST_LEN]);

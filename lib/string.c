@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Freestanding implementations of the libc string functions the target code and libfdt use. */
+#include <uslib/string.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * GCC recognises byte loops as memset/memcpy idioms and would compile them into calls to the
+ * very functions being defined here; this attribute stops that.
+ */
+#define STRING_NO_IDIOM __attribute__((optimize("no-tree-loop-distribute-patterns")))
+
+/* Word accesses that may alias anything, for the aligned fast paths. */
+typedef uint64_t __attribute__((may_alias)) string_word_t;
+
+#define STRING_WORD_MASK ((uintptr_t)sizeof(string_word_t) - 1u)
+
+STRING_NO_IDIOM void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+
+    if ((((uintptr_t)d | (uintptr_t)s) & STRING_WORD_MASK) == 0) {
+        while (n >= sizeof(string_word_t)) {
+            *(string_word_t *)(void *)d = *(const string_word_t *)(const void *)s;
+            d += sizeof(string_word_t);
+            s += sizeof(string_word_t);
+            n -= sizeof(string_word_t);
+        }
+    }
+    while (n > 0) {
+        *d++ = *s++;
+        n--;
+    }
+    return dst;
+}
+
+STRING_NO_IDIOM void *memmove(void *dst, const void *src, size_t n)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+
+    if (d == s || n == 0) {
+        return dst;
+    }
+    if ((uintptr_t)d < (uintptr_t)s || (uintptr_t)d >= (uintptr_t)s + n) {
+        /* No harmful overlap going forwards. */
+        while (n > 0) {
+            *d++ = *s++;
+            n--;
+        }
+    } else {
+        d += n;
+        s += n;
+        while (n > 0) {
+            *--d = *--s;
+            n--;
+        }
+    }
+    return dst;
+}
+
+STRING_NO_IDIOM void *memset(void *dst, int c, size_t n)
+{
+    unsigned char *d = dst;
+    unsigned char b = (unsigned char)c;
+
+    if (((uintptr_t)d & STRING_WORD_MASK) == 0) {
+        uint64_t w = (uint64_t)b * 0x0101010101010101ull;
+
+        while (n >= sizeof(string_word_t)) {
+            *(string_word_t *)(void *)d = w;
+            d += sizeof(string_word_t);
+            n -= sizeof(string_word_t);
+        }
+    }
+    while (n > 0) {
+        *d++ = b;
+        n--;
+    }
+    return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+    const unsigned char *x = a;
+    const unsigned char *y = b;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (x[i] != y[i]) {
+            return (int)x[i] - (int)y[i];
+        }
+    }
+    return 0;
+}
+
+void *memchr(const void *s, int c, size_t n)
+{
+    const unsigned char *p = s;
+    unsigned char b = (unsigned char)c;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (p[i] == b) {
+            return (void *)(uintptr_t)(p + i);
+        }
+    }
+    return NULL;
+}
+
+size_t strlen(const char *s)
+{
+    size_t n = 0;
+
+    while (s[n] != '\0') {
+        n++;
+    }
+    return n;
+}
+
+size_t strnlen(const char *s, size_t max)
+{
+    size_t n = 0;
+
+    while (n < max && s[n] != '\0') {
+        n++;
+    }
+    return n;
+}
+
+char *strchr(const char *s, int c)
+{
+    char ch = (char)c;
+
+    for (;; s++) {
+        if (*s == ch) {
+            return (char *)(uintptr_t)s;
+        }
+        if (*s == '\0') {
+            return NULL;
+        }
+    }
+}
+
+char *strrchr(const char *s, int c)
+{
+    char ch = (char)c;
+    const char *last = NULL;
+
+    for (;; s++) {
+        if (*s == ch) {
+            last = s;
+        }
+        if (*s == '\0') {
+            return (char *)(uintptr_t)last;
+        }
+    }
+}
+
+int strcmp(const char *a, const char *b)
+{
+    while (*a != '\0' && *a == *b) {
+        a++;
+        b++;
+    }
+    return (int)(unsigned char)*a - (int)(unsigned char)*b;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+    for (; n > 0; n--, a++, b++) {
+        if (*a != *b || *a == '\0') {
+            return (int)(unsigned char)*a - (int)(unsigned char)*b;
+        }
+    }
+    return 0;
+}
+
+static int string_digit_value(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'Z') {
+        return c - 'A' + 10;
+    }
+    return 99;
+}
+
+static int string_is_space(char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+unsigned long strtoul(const char *restrict s, char **restrict end, int base)
+{
+    const char *p = s;
+    unsigned long v = 0;
+    unsigned long ub;
+    bool neg = false;
+    bool overflow = false;
+    bool any = false;
+
+    while (string_is_space(*p)) {
+        p++;
+    }
+    if (*p == '+' || *p == '-') {
+        neg = *p == '-';
+        p++;
+    }
+    if ((base == 0 || base == 16) && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') &&
+        string_digit_value(p[2]) < 16) {
+        p += 2;
+        base = 16;
+    } else if (base == 0) {
+        base = p[0] == '0' ? 8 : 10;
+    }
+    if (base < 2 || base > 36) {
+        if (end != NULL) {
+            *end = (char *)(uintptr_t)s;
+        }
+        return 0;
+    }
+    ub = (unsigned long)base;
+    for (;; p++) {
+        int d = string_digit_value(*p);
+        unsigned long ud;
+
+        if (d >= base) {
+            break;
+        }
+        ud = (unsigned long)d;
+        any = true;
+        if (v > (~0ul - ud) / ub) {
+            overflow = true;
+        } else {
+            v = v * ub + ud;
+        }
+    }
+    if (end != NULL) {
+        *end = (char *)(uintptr_t)(any ? p : s);
+    }
+    if (overflow) {
+        return ~0ul;
+    }
+    return neg ? (unsigned long)(0ul - v) : v;
+}

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* console server: drives the PL011, prints the kernel log, routes guest consoles, and backs
+ * the shell's commands with IPC to vmm and devmgr and server-control syscalls. */
+#include <understudy/devmgr.h>
+#include <understudy/slots.h>
+#include <understudy/vmm.h>
+#include <uslib/string.h>
+#include "console.h"
+
+#define UART_DR 0x00u
+#define UART_FR 0x18u
+#define UART_IMSC 0x38u
+#define UART_ICR 0x44u
+#define UART_FR_RXFE (1u << 4)
+#define UART_FR_TXFF (1u << 5)
+#define UART_INT_RX ((1u << 4) | (1u << 6)) /* RXIM | RTIM */
+
+void console_uart_write(struct console_state *st, const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        while (st->uart[UART_FR / 4] & UART_FR_TXFF) {
+        }
+        st->uart[UART_DR / 4] = (uint32_t)(unsigned char)s[i];
+    }
+}
+
+static void be_write(void *ctx, const char *s, size_t n)
+{
+    console_uart_write(ctx, s, n);
+}
+
+/* One request to a server; the reply is left in the IPC buffer. */
+static us_err_t ask(us_cap_t ep, uint32_t label, uint16_t len)
+{
+    struct us_msg *m = us_msgbuf();
+    us_err_t e;
+
+    m->hdr.label = label;
+    m->hdr.len = len;
+    m->hdr.flags = 0;
+    m->hdr.err = 0;
+    m->hdr.cap = US_INVALID_CAP;
+    e = us_call(ep);
+    return e != US_OK ? e : (us_err_t)m->hdr.err;
+}
+
+static us_err_t be_vm_count(void *ctx, uint32_t *n)
+{
+    us_err_t e = ask(US_SLOT_VMM_EP, US_VMM_VM_COUNT, 0);
+    (void)ctx;
+    *n = e == US_OK ? (uint32_t)us_msgbuf()->w[0] : 0;
+    return e;
+}
+
+static us_err_t be_vm_info(void *ctx, uint32_t slot, struct us_vm_info *out)
+{
+    us_err_t e;
+    (void)ctx;
+    us_msgbuf()->w[0] = slot;
+    e = ask(US_SLOT_VMM_EP, US_VMM_VM_INFO, 8);
+    if (e == US_OK && us_msgbuf()->hdr.len < sizeof(*out)) {
+        e = US_ETRUNC;
+    }
+    if (e == US_OK) {
+        memcpy(out, us_msgbuf()->w, sizeof(*out));
+    }
+    return e;
+}
+
+static us_err_t be_server_count(void *ctx, uint32_t *n)
+{
+    uint64_t v = 0;
+    us_err_t e = us_server_ctl(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_COUNT, 0, &v);
+    (void)ctx;
+    *n = (uint32_t)v;
+    return e;
+}
+
+static us_err_t be_server_info(void *ctx, uint32_t idx, struct us_server_info *out)
+{
+    us_err_t e = us_server_ctl(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_INFO, idx, NULL);
+    (void)ctx;
+    if (e == US_OK) {
+        memcpy(out, us_msgbuf()->w, sizeof(*out));
+    }
+    return e;
+}
+
+static us_err_t be_server_crash(void *ctx, uint32_t idx)
+{
+    (void)ctx;
+    return us_server_ctl(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_CRASH, idx, NULL);
+}
+
+static us_err_t be_server_restart(void *ctx, uint32_t idx)
+{
+    (void)ctx;
+    return us_server_ctl(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_RESTART, idx, NULL);
+}
+
+static us_err_t be_dev_count(void *ctx, uint32_t *n)
+{
+    us_err_t e = ask(US_SLOT_DEVMGR_EP, US_DEVMGR_DEV_COUNT, 0);
+    (void)ctx;
+    *n = e == US_OK ? (uint32_t)us_msgbuf()->w[0] : 0;
+    return e;
+}
+
+static us_err_t be_dev_info(void *ctx, uint32_t idx, struct us_dev_info *out)
+{
+    us_err_t e;
+    (void)ctx;
+    us_msgbuf()->w[0] = idx;
+    e = ask(US_SLOT_DEVMGR_EP, US_DEVMGR_DEV_INFO, 8);
+    if (e == US_OK && us_msgbuf()->hdr.len < sizeof(*out)) {
+        e = US_ETRUNC;
+    }
+    if (e == US_OK) {
+        memcpy(out, us_msgbuf()->w, sizeof(*out));
+    }
+    return e;
+}
+
+static us_err_t be_guest_input(void *ctx, uint32_t vmid, const char *bytes, size_t n)
+{
+    size_t max = US_MSG_MAX_LEN - 16u;
+    us_err_t e = US_OK;
+    (void)ctx;
+
+    while (n > 0 && e == US_OK) {
+        size_t k = n < max ? n : max;
+        struct us_msg *m = us_msgbuf();
+        m->w[0] = vmid;
+        m->w[1] = k;
+        memcpy(&m->w[2], bytes, k);
+        e = ask(US_SLOT_VMM_EP, US_VMM_GUEST_IN, (uint16_t)(16u + k));
+        bytes += k;
+        n -= k;
+    }
+    return e;
+}
+
+static void pump_klog(struct console_state *st)
+{
+    uint64_t next, n;
+
+    for (;;) {
+        if (us_klog_read(US_SLOT_CONSOLE_KLOG, st->klog_cursor, sizeof(us_ipc()->data), &next,
+                         &n) != US_OK) {
+            return;
+        }
+        st->klog_cursor = next;
+        if (n == 0) {
+            return;
+        }
+        /* The kernel log uses bare LF; the terminal is raw. */
+        for (uint64_t i = 0; i < n; i++) {
+            char c = (char)us_ipc()->data[i];
+            if (c == '\n') {
+                console_uart_write(st, "\r", 1);
+            }
+            console_uart_write(st, &c, 1);
+        }
+    }
+}
+
+static void pump_uart(struct console_state *st)
+{
+    char buf[64];
+    size_t n = 0;
+
+    while (!(st->uart[UART_FR / 4] & UART_FR_RXFE)) {
+        buf[n++] = (char)(st->uart[UART_DR / 4] & 0xffu);
+        if (n == sizeof(buf)) {
+            (void)console_shell_input(&st->shell, buf, n);
+            n = 0;
+        }
+    }
+    if (n > 0) {
+        (void)console_shell_input(&st->shell, buf, n);
+    }
+    st->uart[UART_ICR / 4] = UART_INT_RX;
+    (void)us_irq_ack(US_SLOT_CONSOLE_IRQ);
+}
+
+static void pump_guests(struct console_state *st)
+{
+    uint32_t i;
+
+    for (i = 0; i < US_GUEST_RINGS; i++) {
+        struct us_guest_ring *r = &st->rings[i];
+        uint32_t tail = r->tail, head;
+        char buf[128];
+
+        /* Publish the tail, then look at the head again: the vmm signals only when it saw
+         * the ring empty, so a byte it added meanwhile is ours to take now. */
+        while ((head = __atomic_load_n(&r->head, __ATOMIC_SEQ_CST)) != tail) {
+            size_t n = 0;
+            while (tail != head && n < sizeof(buf)) {
+                buf[n++] = (char)r->buf[tail % US_GUEST_RING_BYTES];
+                tail++;
+            }
+            __atomic_store_n(&r->tail, tail, __ATOMIC_SEQ_CST);
+            (void)console_shell_guest_output(&st->shell, i, buf, n);
+        }
+    }
+}
+
+us_err_t console_init(struct console_state *st)
+{
+    struct console_shell_backend be = {
+        .ctx = st,
+        .write = be_write,
+        .vm_count = be_vm_count,
+        .vm_info = be_vm_info,
+        .server_count = be_server_count,
+        .server_info = be_server_info,
+        .server_crash = be_server_crash,
+        .server_restart = be_server_restart,
+        .dev_count = be_dev_count,
+        .dev_info = be_dev_info,
+        .guest_input = be_guest_input,
+#ifdef US_DEBUG
+        .debug_badipc = console_badipc,
+        .debug = true,
+#endif
+    };
+    us_err_t e;
+
+    e = us_mem_map(US_SLOT_CONSOLE_UART, CONSOLE_UART_VA, US_RIGHT_READ | US_RIGHT_WRITE);
+    if (e != US_OK) {
+        return e;
+    }
+    st->uart = (volatile uint32_t *)(uintptr_t)CONSOLE_UART_VA;
+    e = us_mem_map(US_SLOT_CONSOLE_GUEST_RINGS, CONSOLE_RINGS_VA, US_RIGHT_READ | US_RIGHT_WRITE);
+    if (e != US_OK) {
+        return e;
+    }
+    st->rings = (struct us_guest_ring *)(uintptr_t)CONSOLE_RINGS_VA;
+    e = console_shell_init(&st->shell, &be);
+    if (e != US_OK) {
+        return e;
+    }
+    /* Take the UART from the kernel: from here on its log comes through us. */
+    st->klog_cursor = UINT64_MAX;
+    pump_klog(st);
+    US_LOG_INFO("up: operator shell on the UART");
+    pump_klog(st);
+    st->uart[UART_IMSC / 4] = UART_INT_RX;
+    console_shell_start(&st->shell);
+    pump_uart(st);
+    return US_OK;
+}
+
+void console_dispatch(struct console_state *st, us_badge_t badge, struct us_msg *m)
+{
+    switch (m->hdr.label) {
+    case US_LABEL_NOTIFY:
+        if (badge & US_NTFN_KLOG) {
+            pump_klog(st);
+        }
+        if (badge & US_NTFN_GUEST_OUT) {
+            pump_guests(st);
+        }
+        if (badge & US_NTFN_UART) {
+            pump_uart(st);
+        }
+        us_msg_init(m, US_LABEL_NOTIFY, 0);
+        return;
+    case US_LABEL_PING:
+        us_msg_init(m, US_LABEL_PING, 8);
+        memcpy(m->w, "console", 8);
+        return;
+    default:
+        us_msg_init(m, m->hdr.label, 0);
+        m->hdr.err = US_ENOTSUP;
+        return;
+    }
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* The console server's private interface: UART, kernel log pump, guest rings, shell. */
+#pragma once
+
+#include <understudy/console.h>
+#include <understudy/usys.h>
+#include "console_shell.h"
+
+#define CONSOLE_UART_VA US_VA_DYNAMIC
+#define CONSOLE_RINGS_VA (US_VA_DYNAMIC + 0x100000ull)
+
+struct console_state {
+    volatile uint32_t *uart;
+    struct us_guest_ring *rings;
+    uint64_t klog_cursor;
+    struct console_shell shell;
+};
+
+/** console_init() - map the UART and the guest rings, take over the kernel log, start the
+ * shell. Returns: US_OK or the failing mapping's error. */
+us_err_t console_init(struct console_state *st);
+
+/** console_dispatch() - one received message (a notification or a call); never blocks on a
+ * server that may call the console. */
+void console_dispatch(struct console_state *st, us_badge_t badge, struct us_msg *m);
+
+/** console_badipc() - run the malformed-IPC battery from this server; report lines in @out. */
+us_err_t console_badipc(void *ctx, char *out, size_t len);
+
+/** console_uart_write() - blocking polled output of @n bytes. */
+void console_uart_write(struct console_state *st, const char *s, size_t n);

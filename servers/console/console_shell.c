@@ -1,0 +1,669 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* The operator shell: line editing, command dispatch, and routing to and from guest consoles. */
+#include "console_shell.h"
+#ifdef US_FREESTANDING
+#include <uslib/string.h>
+#else
+#include <string.h>
+#endif
+#include <uslib/fmt.h>
+
+#define SHELL_CMD_JSON (1u << 0)  /* accepts --json */
+#define SHELL_CMD_DEBUG (1u << 1) /* exists only when be.debug is set */
+#define SHELL_HELP_COL 24u
+
+struct shell_args {
+    const char *pos[CONSOLE_SHELL_MAX_WORDS]; /* words after the command name */
+    bool json;
+};
+
+struct shell_cmd {
+    const char *group;
+    const char *sub;  /* NULL: the group word alone is the command */
+    const char *args; /* synopsis of the arguments, "" if none */
+    const char *help;
+    size_t pos_count;
+    uint32_t flags;
+    void (*run)(struct console_shell *sh, const struct shell_cmd *cmd, const struct shell_args *a);
+};
+
+static void shell_cmd_help(struct console_shell *sh, const struct shell_cmd *cmd,
+                           const struct shell_args *a);
+static void shell_cmd_vm_list(struct console_shell *sh, const struct shell_cmd *cmd,
+                              const struct shell_args *a);
+static void shell_cmd_vm_console(struct console_shell *sh, const struct shell_cmd *cmd,
+                                 const struct shell_args *a);
+static void shell_cmd_server_list(struct console_shell *sh, const struct shell_cmd *cmd,
+                                  const struct shell_args *a);
+static void shell_cmd_server_op(struct console_shell *sh, const struct shell_cmd *cmd,
+                                const struct shell_args *a);
+static void shell_cmd_hw_list(struct console_shell *sh, const struct shell_cmd *cmd,
+                              const struct shell_args *a);
+static void shell_cmd_debug_badipc(struct console_shell *sh, const struct shell_cmd *cmd,
+                                   const struct shell_args *a);
+
+/* Commands of one group stay adjacent: help and usage messages list them in this order. */
+static const struct shell_cmd shell_cmds[] = {
+    {"help", NULL, "", "list the commands", 0, 0, shell_cmd_help},
+    {"vm", "list", "[--json]", "list virtual machines", 0, SHELL_CMD_JSON, shell_cmd_vm_list},
+    {"vm", "console", "N", "attach to the console of vm N (Ctrl-] detaches)", 1, 0,
+     shell_cmd_vm_console},
+    {"server", "list", "[--json]", "list servers, their restarts and faults", 0, SHELL_CMD_JSON,
+     shell_cmd_server_list},
+    {"server", "restart", "NAME", "reload a server from the boot image", 1, 0, shell_cmd_server_op},
+    {"server", "crash", "NAME", "make a server fault (debug)", 1, SHELL_CMD_DEBUG,
+     shell_cmd_server_op},
+    {"hw", "list", "[--json]", "list devices and their owners", 0, SHELL_CMD_JSON,
+     shell_cmd_hw_list},
+    {"debug", "badipc", "", "run the malformed-IPC battery (debug)", 0, SHELL_CMD_DEBUG,
+     shell_cmd_debug_badipc},
+};
+#define SHELL_CMD_COUNT (sizeof(shell_cmds) / sizeof(shell_cmds[0]))
+
+/* Stand-ins for backend functions left NULL, so call sites need no checks. */
+static us_err_t shell_nosup_count(void *ctx, uint32_t *n)
+{
+    (void)ctx;
+    (void)n;
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_vm_info(void *ctx, uint32_t slot, struct us_vm_info *out)
+{
+    (void)ctx;
+    (void)slot;
+    (void)out;
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_server_info(void *ctx, uint32_t idx, struct us_server_info *out)
+{
+    (void)ctx;
+    (void)idx;
+    (void)out;
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_server_op(void *ctx, uint32_t idx)
+{
+    (void)ctx;
+    (void)idx;
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_dev_info(void *ctx, uint32_t idx, struct us_dev_info *out)
+{
+    (void)ctx;
+    (void)idx;
+    (void)out;
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_guest_input(void *ctx, uint32_t vmid, const char *bytes, size_t n)
+{
+    (void)ctx;
+    (void)vmid;
+    (void)bytes;
+    (void)n;
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_badipc(void *ctx, char *report, size_t report_len)
+{
+    (void)ctx;
+    (void)report;
+    (void)report_len;
+    return US_ENOTSUP;
+}
+
+us_err_t console_shell_init(struct console_shell *sh, const struct console_shell_backend *be)
+{
+    struct console_shell_backend *b;
+
+    if (sh == NULL || be == NULL || be->write == NULL) {
+        return US_EINVAL;
+    }
+    memset(sh, 0, sizeof(*sh));
+    sh->be = *be;
+    b = &sh->be;
+    b->vm_count = b->vm_count ? b->vm_count : shell_nosup_count;
+    b->vm_info = b->vm_info ? b->vm_info : shell_nosup_vm_info;
+    b->server_count = b->server_count ? b->server_count : shell_nosup_count;
+    b->server_info = b->server_info ? b->server_info : shell_nosup_server_info;
+    b->server_crash = b->server_crash ? b->server_crash : shell_nosup_server_op;
+    b->server_restart = b->server_restart ? b->server_restart : shell_nosup_server_op;
+    b->dev_count = b->dev_count ? b->dev_count : shell_nosup_count;
+    b->dev_info = b->dev_info ? b->dev_info : shell_nosup_dev_info;
+    b->guest_input = b->guest_input ? b->guest_input : shell_nosup_guest_input;
+    b->debug_badipc = b->debug_badipc ? b->debug_badipc : shell_nosup_badipc;
+    return US_OK;
+}
+
+void console_shell_start(struct console_shell *sh)
+{
+    console_shell_fmt_puts(sh, CONSOLE_SHELL_PROMPT);
+    console_shell_fmt_flush(sh);
+}
+
+bool console_shell_is_attached(const struct console_shell *sh)
+{
+    return sh->attached;
+}
+
+/* ---- guest output rings ---- */
+
+static struct console_shell_ring *shell_ring(struct console_shell *sh, uint32_t vmid, bool create)
+{
+    size_t i;
+
+    for (i = 0; i < CONSOLE_SHELL_RING_COUNT; i++) {
+        if (sh->rings[i].used && sh->rings[i].vmid == vmid) {
+            return &sh->rings[i];
+        }
+    }
+    if (!create) {
+        return NULL;
+    }
+    for (i = 0; i < CONSOLE_SHELL_RING_COUNT; i++) {
+        if (!sh->rings[i].used) {
+            sh->rings[i].used = true;
+            sh->rings[i].vmid = vmid;
+            sh->rings[i].head = 0;
+            sh->rings[i].len = 0;
+            return &sh->rings[i];
+        }
+    }
+    return NULL;
+}
+
+static void shell_ring_push(struct console_shell_ring *r, const char *bytes, size_t n)
+{
+    size_t tail, first;
+
+    if (n >= CONSOLE_SHELL_RING_SIZE) {
+        memcpy(r->buf, bytes + (n - CONSOLE_SHELL_RING_SIZE), CONSOLE_SHELL_RING_SIZE);
+        r->head = 0;
+        r->len = CONSOLE_SHELL_RING_SIZE;
+        return;
+    }
+    tail = (r->head + r->len) % CONSOLE_SHELL_RING_SIZE;
+    first = CONSOLE_SHELL_RING_SIZE - tail;
+    first = first < n ? first : n;
+    memcpy(r->buf + tail, bytes, first);
+    memcpy(r->buf, bytes + first, n - first);
+    r->len += (uint32_t)n;
+    if (r->len > CONSOLE_SHELL_RING_SIZE) {
+        r->head = (r->head + (r->len - CONSOLE_SHELL_RING_SIZE)) % CONSOLE_SHELL_RING_SIZE;
+        r->len = CONSOLE_SHELL_RING_SIZE;
+    }
+}
+
+/* Replayed bytes have been seen: the ring starts over so a later attach shows only new ones. */
+static void shell_ring_replay(struct console_shell *sh, struct console_shell_ring *r)
+{
+    size_t first = CONSOLE_SHELL_RING_SIZE - r->head;
+
+    first = first < r->len ? first : r->len;
+    console_shell_fmt_out(sh, r->buf + r->head, first);
+    console_shell_fmt_out(sh, r->buf, r->len - first);
+    r->head = 0;
+    r->len = 0;
+}
+
+us_err_t console_shell_guest_output(struct console_shell *sh, uint32_t vmid, const char *bytes,
+                                    size_t n)
+{
+    struct console_shell_ring *r;
+
+    if (sh == NULL || (bytes == NULL && n > 0)) {
+        return US_EINVAL;
+    }
+    if (n == 0) {
+        return US_OK;
+    }
+    if (sh->attached && sh->attached_vmid == vmid) {
+        console_shell_fmt_flush(sh);
+        sh->be.write(sh->be.ctx, bytes, n);
+        return US_OK;
+    }
+    r = shell_ring(sh, vmid, true);
+    if (r == NULL) {
+        return US_ENOMEM;
+    }
+    shell_ring_push(r, bytes, n);
+    return US_OK;
+}
+
+/* ---- commands ---- */
+
+static bool shell_cmd_visible(const struct console_shell *sh, const struct shell_cmd *c)
+{
+    return (c->flags & SHELL_CMD_DEBUG) == 0 || sh->be.debug;
+}
+
+/* "vm console N" */
+static void shell_synopsis(struct console_shell *sh, const struct shell_cmd *c)
+{
+    console_shell_fmt_puts(sh, c->group);
+    if (c->sub != NULL) {
+        console_shell_fmt_puts(sh, " ");
+        console_shell_fmt_puts(sh, c->sub);
+    }
+    if (c->args[0] != '\0') {
+        console_shell_fmt_puts(sh, " ");
+        console_shell_fmt_puts(sh, c->args);
+    }
+}
+
+static size_t shell_synopsis_len(const struct shell_cmd *c)
+{
+    size_t n = strlen(c->group);
+
+    if (c->sub != NULL) {
+        n += 1 + strlen(c->sub);
+    }
+    if (c->args[0] != '\0') {
+        n += 1 + strlen(c->args);
+    }
+    return n;
+}
+
+/* One line: every visible form of @cmd's group when @group is set, else just @cmd. */
+static void shell_usage(struct console_shell *sh, const struct shell_cmd *cmd, bool group)
+{
+    size_t i;
+    bool first = true;
+
+    console_shell_fmt_puts(sh, "error: usage: ");
+    for (i = 0; i < SHELL_CMD_COUNT; i++) {
+        const struct shell_cmd *c = &shell_cmds[i];
+
+        if (c == cmd || (group && strcmp(c->group, cmd->group) == 0 && shell_cmd_visible(sh, c))) {
+            console_shell_fmt_puts(sh, first ? "" : " | ");
+            shell_synopsis(sh, c);
+            first = false;
+        }
+    }
+    console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+}
+
+static void shell_unknown(struct console_shell *sh, const char *w0, const char *w1)
+{
+    console_shell_fmt_puts(sh, "error: unknown command '");
+    console_shell_fmt_text(sh, w0, CONSOLE_SHELL_LINE_MAX);
+    if (w1 != NULL) {
+        console_shell_fmt_puts(sh, " ");
+        console_shell_fmt_text(sh, w1, CONSOLE_SHELL_LINE_MAX);
+    }
+    console_shell_fmt_puts(sh, "' (try 'help')" CONSOLE_SHELL_NL);
+}
+
+static void shell_cmd_help(struct console_shell *sh, const struct shell_cmd *cmd,
+                           const struct shell_args *a)
+{
+    size_t i, n;
+
+    (void)cmd;
+    (void)a;
+    console_shell_fmt_puts(sh, "commands:" CONSOLE_SHELL_NL);
+    for (i = 0; i < SHELL_CMD_COUNT; i++) {
+        const struct shell_cmd *c = &shell_cmds[i];
+
+        if (!shell_cmd_visible(sh, c)) {
+            continue;
+        }
+        console_shell_fmt_puts(sh, "  ");
+        shell_synopsis(sh, c);
+        for (n = shell_synopsis_len(c); n < SHELL_HELP_COL; n++) {
+            console_shell_fmt_out(sh, " ", 1);
+        }
+        console_shell_fmt_puts(sh, c->help);
+        console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+    }
+}
+
+static void shell_cmd_vm_list(struct console_shell *sh, const struct shell_cmd *cmd,
+                              const struct shell_args *a)
+{
+    (void)cmd;
+    console_shell_fmt_vm_list(sh, a->json);
+}
+
+static void shell_cmd_server_list(struct console_shell *sh, const struct shell_cmd *cmd,
+                                  const struct shell_args *a)
+{
+    (void)cmd;
+    console_shell_fmt_server_list(sh, a->json);
+}
+
+static void shell_cmd_hw_list(struct console_shell *sh, const struct shell_cmd *cmd,
+                              const struct shell_args *a)
+{
+    (void)cmd;
+    console_shell_fmt_hw_list(sh, a->json);
+}
+
+/* Decimal only, no sign, must fit in 32 bits. */
+static bool shell_parse_u32(const char *s, uint32_t *out)
+{
+    uint64_t v = 0;
+    size_t i;
+
+    if (s[0] == '\0') {
+        return false;
+    }
+    for (i = 0; s[i] != '\0'; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+        v = v * 10u + (uint64_t)(s[i] - '0');
+        if (v > UINT32_MAX) {
+            return false;
+        }
+    }
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* The VM whose id is @vmid. Returns: US_OK; US_ENOENT if none; or the backend's error. */
+static us_err_t shell_vm_find(struct console_shell *sh, uint32_t vmid, struct us_vm_info *vi)
+{
+    uint32_t slot, count = 0;
+    us_err_t err = sh->be.vm_count(sh->be.ctx, &count);
+
+    if (err != US_OK) {
+        return err;
+    }
+    for (slot = 0; slot < count && slot < CONSOLE_SHELL_MAX_ROWS; slot++) {
+        memset(vi, 0, sizeof(*vi));
+        err = sh->be.vm_info(sh->be.ctx, slot, vi);
+        if (err != US_OK) {
+            return err;
+        }
+        if (vi->state != US_VM_STATE_EMPTY && vi->vmid == vmid) {
+            return US_OK;
+        }
+    }
+    return US_ENOENT;
+}
+
+static void shell_cmd_vm_console(struct console_shell *sh, const struct shell_cmd *cmd,
+                                 const struct shell_args *a)
+{
+    struct us_vm_info vi;
+    struct console_shell_ring *r;
+    uint32_t vmid;
+    us_err_t err;
+
+    if (!shell_parse_u32(a->pos[0], &vmid)) {
+        shell_usage(sh, cmd, false);
+        return;
+    }
+    err = shell_vm_find(sh, vmid, &vi);
+    if (err != US_OK) {
+        console_shell_fmt_error(sh, "vm console", a->pos[0], err);
+        return;
+    }
+    sh->attached = true;
+    sh->attached_vmid = vmid;
+    us_snprintf(sh->fmt, sizeof(sh->fmt), "attached to vm %u (", vmid);
+    console_shell_fmt_puts(sh, sh->fmt);
+    console_shell_fmt_text(sh, vi.name, sizeof(vi.name));
+    console_shell_fmt_puts(sh, "); press Ctrl-] to detach" CONSOLE_SHELL_NL);
+    r = shell_ring(sh, vmid, false);
+    if (r != NULL) {
+        shell_ring_replay(sh, r);
+    }
+}
+
+/* The server slot named @name. Returns: US_OK; US_ENOENT if none; or the backend's error. */
+static us_err_t shell_server_find(struct console_shell *sh, const char *name, uint32_t *idx)
+{
+    struct us_server_info si;
+    uint32_t i, count = 0;
+    size_t len = strlen(name);
+    us_err_t err = sh->be.server_count(sh->be.ctx, &count);
+
+    if (err != US_OK) {
+        return err;
+    }
+    for (i = 0; i < count && i < CONSOLE_SHELL_MAX_ROWS; i++) {
+        memset(&si, 0, sizeof(si));
+        err = sh->be.server_info(sh->be.ctx, i, &si);
+        if (err != US_OK) {
+            return err;
+        }
+        if (len > 0 && console_shell_fmt_field_len(si.name, sizeof(si.name)) == len &&
+            strncmp(si.name, name, len) == 0) {
+            *idx = i;
+            return US_OK;
+        }
+    }
+    return US_ENOENT;
+}
+
+/* server restart NAME / server crash NAME */
+static void shell_cmd_server_op(struct console_shell *sh, const struct shell_cmd *cmd,
+                                const struct shell_args *a)
+{
+    const char *what = strcmp(cmd->sub, "crash") == 0 ? "server crash" : "server restart";
+    uint32_t idx = 0;
+    us_err_t err = shell_server_find(sh, a->pos[0], &idx);
+
+    if (err == US_OK) {
+        if (strcmp(cmd->sub, "crash") == 0) {
+            err = sh->be.server_crash(sh->be.ctx, idx);
+        } else {
+            err = sh->be.server_restart(sh->be.ctx, idx);
+        }
+    }
+    if (err != US_OK) {
+        console_shell_fmt_error(sh, what, a->pos[0], err);
+        return;
+    }
+    console_shell_fmt_puts(sh, "ok" CONSOLE_SHELL_NL);
+}
+
+static void shell_cmd_debug_badipc(struct console_shell *sh, const struct shell_cmd *cmd,
+                                   const struct shell_args *a)
+{
+    size_t i;
+    bool at_line_start = true;
+    us_err_t err;
+
+    (void)cmd;
+    (void)a;
+    memset(sh->report, 0, sizeof(sh->report));
+    err = sh->be.debug_badipc(sh->be.ctx, sh->report, sizeof(sh->report));
+    sh->report[sizeof(sh->report) - 1] = '\0';
+    for (i = 0; sh->report[i] != '\0'; i++) {
+        char c = sh->report[i];
+
+        if (c == '\n') {
+            console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+            at_line_start = true;
+            continue;
+        }
+        if (c == '\r') {
+            continue;
+        }
+        console_shell_fmt_text(sh, c == '\t' ? " " : &c, 1);
+        at_line_start = false;
+    }
+    if (!at_line_start) {
+        console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+    }
+    if (err != US_OK) {
+        console_shell_fmt_error(sh, "debug badipc", NULL, err);
+    }
+}
+
+/* Split @line in place on spaces; --json anywhere is a flag, not a word. */
+static void shell_exec(struct console_shell *sh, char *line)
+{
+    const char *words[CONSOLE_SHELL_MAX_WORDS];
+    const struct shell_cmd *cmd = NULL;
+    struct shell_args a;
+    size_t i, word_count = 0, used;
+    bool group_known = false;
+    char *p = line;
+
+    memset(&a, 0, sizeof(a));
+    for (;;) {
+        char *w;
+
+        while (*p == ' ') {
+            p++;
+        }
+        if (*p == '\0') {
+            break;
+        }
+        w = p;
+        while (*p != '\0' && *p != ' ') {
+            p++;
+        }
+        if (*p != '\0') {
+            *p++ = '\0';
+        }
+        if (strcmp(w, "--json") == 0) {
+            a.json = true;
+        } else if (word_count < CONSOLE_SHELL_MAX_WORDS) {
+            words[word_count++] = w;
+        } else {
+            word_count = CONSOLE_SHELL_MAX_WORDS + 1; /* too many for any command */
+            break;
+        }
+    }
+    if (word_count == 0) {
+        if (a.json) {
+            shell_unknown(sh, "--json", NULL);
+        }
+        return;
+    }
+    for (i = 0; i < SHELL_CMD_COUNT; i++) {
+        const struct shell_cmd *c = &shell_cmds[i];
+
+        if (strcmp(c->group, words[0]) != 0 || !shell_cmd_visible(sh, c)) {
+            continue;
+        }
+        group_known = true;
+        if (c->sub == NULL || (word_count >= 2 && strcmp(c->sub, words[1]) == 0)) {
+            cmd = c;
+            break;
+        }
+        if (word_count < 2) {
+            shell_usage(sh, c, true);
+            return;
+        }
+    }
+    if (cmd == NULL) {
+        shell_unknown(sh, words[0], group_known ? words[1] : NULL);
+        return;
+    }
+    used = cmd->sub == NULL ? 1 : 2;
+    if (word_count - used != cmd->pos_count || (a.json && (cmd->flags & SHELL_CMD_JSON) == 0)) {
+        shell_usage(sh, cmd, false);
+        return;
+    }
+    for (i = 0; i < cmd->pos_count; i++) {
+        a.pos[i] = words[used + i];
+    }
+    cmd->run(sh, cmd, &a);
+}
+
+/* ---- input ---- */
+
+static void shell_end_line(struct console_shell *sh)
+{
+    console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+    sh->line[sh->line_len] = '\0';
+    if (sh->line_too_long) {
+        us_snprintf(sh->fmt, sizeof(sh->fmt), "error: line too long (max %u characters)",
+                    CONSOLE_SHELL_LINE_MAX);
+        console_shell_fmt_puts(sh, sh->fmt);
+        console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+    } else {
+        shell_exec(sh, sh->line);
+    }
+    sh->line_len = 0;
+    sh->line_too_long = false;
+    if (!sh->attached) {
+        console_shell_fmt_puts(sh, CONSOLE_SHELL_PROMPT);
+    }
+}
+
+static void shell_key(struct console_shell *sh, char c)
+{
+    if (c == '\r' || c == '\n') {
+        sh->skip_lf = c == '\r';
+        shell_end_line(sh);
+    } else if (c == '\b' || c == 0x7f) {
+        if (sh->line_len > 0) {
+            sh->line_len--;
+            console_shell_fmt_puts(sh, "\b \b");
+        }
+    } else if (c < 0x20 || c > 0x7e) {
+        /* other control bytes and non-ASCII: ignored */
+    } else if (sh->line_len >= CONSOLE_SHELL_LINE_MAX) {
+        sh->line_too_long = true;
+        console_shell_fmt_puts(sh, "\a");
+    } else {
+        sh->line[sh->line_len++] = c;
+        console_shell_fmt_out(sh, &c, 1);
+    }
+}
+
+static void shell_detach(struct console_shell *sh)
+{
+    sh->attached = false;
+    console_shell_fmt_puts(sh, CONSOLE_SHELL_NL "detached" CONSOLE_SHELL_NL CONSOLE_SHELL_PROMPT);
+}
+
+static void shell_guest_input(struct console_shell *sh, const char *bytes, size_t n)
+{
+    us_err_t err = sh->be.guest_input(sh->be.ctx, sh->attached_vmid, bytes, n);
+
+    if (err != US_OK) {
+        console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+        console_shell_fmt_error(sh, "guest input", NULL, err);
+    }
+}
+
+us_err_t console_shell_input(struct console_shell *sh, const char *bytes, size_t n)
+{
+    size_t i = 0;
+
+    if (sh == NULL || (bytes == NULL && n > 0)) {
+        return US_EINVAL;
+    }
+    while (i < n) {
+        if (sh->skip_lf) {
+            sh->skip_lf = false;
+            if (bytes[i] == '\n') { /* CR LF is one line end, even across an attach */
+                i++;
+                continue;
+            }
+        }
+        if (sh->attached) {
+            size_t end = i;
+
+            while (end < n && bytes[end] != CONSOLE_SHELL_DETACH_KEY) {
+                end++;
+            }
+            if (end > i) {
+                shell_guest_input(sh, bytes + i, end - i);
+            }
+            if (end < n) {
+                shell_detach(sh);
+                end++;
+            }
+            i = end;
+        } else {
+            shell_key(sh, bytes[i]);
+            i++;
+        }
+    }
+    console_shell_fmt_flush(sh);
+    return US_OK;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* The operator shell of the console server: line editing, commands and guest console routing. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <understudy/devmgr.h>
+#include <understudy/errors.h>
+#include <understudy/syscalls.h>
+#include <understudy/vmm.h>
+
+#define CONSOLE_SHELL_PROMPT "us> "
+#define CONSOLE_SHELL_NL "\r\n"        /* the UART is a raw terminal: no LF-to-CRLF mapping */
+#define CONSOLE_SHELL_LINE_MAX 200u    /* printable characters per command line */
+#define CONSOLE_SHELL_DETACH_KEY 0x1d  /* Ctrl-] */
+#define CONSOLE_SHELL_RING_COUNT 8u    /* VMs whose unattached output is kept */
+#define CONSOLE_SHELL_RING_SIZE 4096u  /* bytes kept per VM: the most recent ones */
+#define CONSOLE_SHELL_REPORT_LEN 2048u /* debug badipc report buffer */
+#define CONSOLE_SHELL_MAX_ROWS 256u    /* listings stop here whatever a backend's count says */
+#define CONSOLE_SHELL_MAX_WORDS 8u
+#define CONSOLE_SHELL_OUT_LEN 256u
+
+/*
+ * What the shell needs from the rest of the system. The console server implements it over IPC
+ * (vmm, devmgr, the kernel's server control), unit tests with fixtures. Every function receives
+ * ctx unchanged. Any pointer but write may be NULL: the shell then reports US_ENOTSUP.
+ */
+struct console_shell_backend {
+    void *ctx;
+    /* Terminal output; n > 0, s not NUL-terminated. Must not call back into the shell. */
+    void (*write)(void *ctx, const char *s, size_t n);
+    us_err_t (*vm_count)(void *ctx, uint32_t *n);
+    us_err_t (*vm_info)(void *ctx, uint32_t slot, struct us_vm_info *out);
+    us_err_t (*server_count)(void *ctx, uint32_t *n);
+    us_err_t (*server_info)(void *ctx, uint32_t idx, struct us_server_info *out);
+    us_err_t (*server_crash)(void *ctx, uint32_t idx);
+    us_err_t (*server_restart)(void *ctx, uint32_t idx);
+    us_err_t (*dev_count)(void *ctx, uint32_t *n);
+    us_err_t (*dev_info)(void *ctx, uint32_t idx, struct us_dev_info *out);
+    /* Bytes typed while attached to vmid; any n, the backend splits it into messages. */
+    us_err_t (*guest_input)(void *ctx, uint32_t vmid, const char *bytes, size_t n);
+    /* Runs the malformed-IPC battery and writes a NUL-terminated, '\n'-separated report. */
+    us_err_t (*debug_badipc)(void *ctx, char *report, size_t report_len);
+    /* Debug build: offers `server crash` and `debug badipc`; otherwise they do not exist. */
+    bool debug;
+};
+
+/* The last CONSOLE_SHELL_RING_SIZE bytes a VM printed while nobody was attached to it. */
+struct console_shell_ring {
+    uint32_t vmid;
+    uint32_t head; /* index of the oldest byte */
+    uint32_t len;
+    bool used;
+    char buf[CONSOLE_SHELL_RING_SIZE];
+};
+
+/* All shell state, no heap. Treat the fields as private to console_shell*.c. */
+struct console_shell {
+    struct console_shell_backend be;
+    char line[CONSOLE_SHELL_LINE_MAX + 1];
+    size_t line_len;
+    bool line_too_long; /* characters were dropped: the line is refused at Enter */
+    bool skip_lf;       /* the previous byte was CR: a following LF is the same line end */
+    bool attached;
+    uint32_t attached_vmid;
+    size_t out_len;
+    char out[CONSOLE_SHELL_OUT_LEN]; /* staged terminal output, flushed in batches */
+    char fmt[CONSOLE_SHELL_OUT_LEN]; /* us_snprintf scratch */
+    char report[CONSOLE_SHELL_REPORT_LEN];
+    struct console_shell_ring rings[CONSOLE_SHELL_RING_COUNT];
+};
+
+/**
+ * console_shell_init() - reset @sh and bind it to a copy of @be. Prints nothing.
+ * Returns: US_OK; US_EINVAL if @sh, @be or @be->write is NULL.
+ */
+us_err_t console_shell_init(struct console_shell *sh, const struct console_shell_backend *be);
+
+/**
+ * console_shell_start() - print the first prompt. Call once, after console_shell_init().
+ */
+void console_shell_start(struct console_shell *sh);
+
+/**
+ * console_shell_input() - feed @n bytes received from the operator's UART.
+ * In command mode the bytes are edited into a line (CR or LF ends it, BS/DEL erases, other
+ * control bytes are ignored) and each complete line runs as a command. While attached to a VM
+ * the bytes go to the backend's guest_input, except Ctrl-], which detaches.
+ * Returns: US_OK; US_EINVAL if @sh is NULL, or @bytes is NULL with @n > 0.
+ */
+us_err_t console_shell_input(struct console_shell *sh, const char *bytes, size_t n);
+
+/**
+ * console_shell_guest_output() - @n bytes a guest printed on its console.
+ * Written to the terminal when attached to @vmid; otherwise the last CONSOLE_SHELL_RING_SIZE
+ * bytes are kept (for up to CONSOLE_SHELL_RING_COUNT VMs) and replayed on the next attach.
+ * Returns: US_OK; US_EINVAL if @sh is NULL, or @bytes is NULL with @n > 0; US_ENOMEM if every
+ * ring already belongs to another VM (the bytes are dropped).
+ */
+us_err_t console_shell_guest_output(struct console_shell *sh, uint32_t vmid, const char *bytes,
+                                    size_t n);
+
+/** console_shell_is_attached() - whether input currently goes to a guest. */
+bool console_shell_is_attached(const struct console_shell *sh);
+
+/*
+ * Internal to console_shell.c and console_shell_fmt.c: output staging, escaping and the
+ * listing commands. Output is staged in sh->out and reaches be.write on flush or when full.
+ */
+/* Length of a fixed-size name field that may lack its NUL. */
+size_t console_shell_fmt_field_len(const char *s, size_t max);
+void console_shell_fmt_out(struct console_shell *sh, const char *s, size_t n);
+void console_shell_fmt_puts(struct console_shell *sh, const char *s);
+void console_shell_fmt_flush(struct console_shell *sh);
+/* Up to @max bytes of a fixed-size field, stopping at NUL; non-printables become '?'. */
+void console_shell_fmt_text(struct console_shell *sh, const char *s, size_t max);
+/* "error: <what> <arg>: US_EXXX" (arg may be NULL). */
+void console_shell_fmt_error(struct console_shell *sh, const char *what, const char *arg,
+                             us_err_t err);
+void console_shell_fmt_vm_list(struct console_shell *sh, bool json);
+void console_shell_fmt_server_list(struct console_shell *sh, bool json);
+void console_shell_fmt_hw_list(struct console_shell *sh, bool json);

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* devmgr handlers: build the inventory from the platform DTB, answer listing requests. */
+#include <libfdt.h>
+#include <understudy/slots.h>
+#include <uslib/string.h>
+#include "devmgr.h"
+#include "devmgr_inventory.h"
+
+#define DEVMGR_MAGIC 0x64657673u
+#define DEVMGR_VERSION 1u
+
+us_err_t devmgr_init(struct devmgr_state **st)
+{
+    struct devmgr_state *s = (struct devmgr_state *)(uintptr_t)US_VA_STATE;
+    uint64_t size = 0;
+    us_err_t e;
+
+    US_CHECK(us_bootinfo()->state_size >= sizeof(*s));
+    *st = s;
+    memset(s, 0, sizeof(*s));
+    s->magic = DEVMGR_MAGIC;
+    s->version = DEVMGR_VERSION;
+    e = us_mem_info(US_SLOT_DEVMGR_DTB, &size, NULL);
+    if (e == US_OK) {
+        e = us_mem_map(US_SLOT_DEVMGR_DTB, DEVMGR_DTB_VA, US_RIGHT_READ);
+    }
+    if (e == US_OK) {
+        e = devmgr_inventory_scan((const void *)(uintptr_t)DEVMGR_DTB_VA, (size_t)size, s->devs,
+                                  DEVMGR_MAX_DEVS, &s->dev_count);
+    }
+    if (e != US_OK) {
+        US_LOG_ERR("platform device tree unusable: %s; inventory empty", us_err_name(e));
+        s->dev_count = 0;
+        return e;
+    }
+    US_LOG_INFO("up: %u devices in the platform device tree", s->dev_count);
+    return US_OK;
+}
+
+void devmgr_dispatch(struct devmgr_state *st, us_badge_t badge, struct us_msg *m)
+{
+    uint64_t idx;
+
+    (void)badge;
+    st->requests++;
+    switch (m->hdr.label) {
+    case US_LABEL_PING:
+        us_msg_init(m, US_LABEL_PING, 8);
+        memcpy(m->w, "devmgr", 7);
+        return;
+    case US_DEVMGR_DEV_COUNT:
+        us_msg_init(m, US_DEVMGR_DEV_COUNT, 8);
+        m->w[0] = st->dev_count;
+        return;
+    case US_DEVMGR_DEV_INFO:
+        if (us_msg_check(m, 8, 8) != US_OK) {
+            us_msg_init(m, US_DEVMGR_DEV_INFO, 0);
+            m->hdr.err = US_ETRUNC;
+            return;
+        }
+        idx = m->w[0];
+        if (idx >= st->dev_count) {
+            us_msg_init(m, US_DEVMGR_DEV_INFO, 0);
+            m->hdr.err = US_ENOENT;
+            return;
+        }
+        us_msg_init(m, US_DEVMGR_DEV_INFO, sizeof(struct us_dev_info));
+        memcpy(m->w, &st->devs[idx], sizeof(struct us_dev_info));
+        return;
+    case US_LABEL_NOTIFY:
+        us_msg_init(m, US_LABEL_NOTIFY, 0);
+        return;
+    default:
+        us_msg_init(m, m->hdr.label, 0);
+        m->hdr.err = US_ENOTSUP;
+        return;
+    }
+}

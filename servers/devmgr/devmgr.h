@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* The devmgr server's private interface: the hardware inventory it serves. */
+#pragma once
+
+#include <understudy/devmgr.h>
+#include <understudy/usys.h>
+
+#define DEVMGR_MAX_DEVS 128u
+#define DEVMGR_DTB_VA US_VA_DYNAMIC
+
+struct devmgr_state {
+    uint32_t magic;
+    uint32_t version;
+    uint32_t dev_count;
+    uint32_t reserved;
+    uint64_t requests;
+    struct us_dev_info devs[DEVMGR_MAX_DEVS];
+};
+
+/** devmgr_init() - map the platform DTB and build the inventory. Returns: US_OK, or the
+ * error of the map or the scan (the server then serves an empty inventory). */
+us_err_t devmgr_init(struct devmgr_state **st);
+
+/** devmgr_dispatch() - one request in @m; the reply replaces it. */
+void devmgr_dispatch(struct devmgr_state *st, us_badge_t badge, struct us_msg *m);

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* vmm server: start-up from the system configuration and the request dispatcher. */
+#include <understudy/slots.h>
+#include <uslib/bundle_parse.h>
+#include <uslib/string.h>
+#include "vmm.h"
+
+#define VMM_MAGIC 0x766d6d31u
+#define VMM_VERSION 1u
+
+static us_err_t load_config(struct vmm_state *st)
+{
+    const struct us_bundle_entry *ent;
+    us_err_t e;
+
+    e = bundle_parse_check(st->bundle, st->bundle_size, false);
+    if (e != US_OK) {
+        US_LOG_ERR("boot bundle unusable: %s", us_err_name(e));
+        return e;
+    }
+    e = bundle_parse_find(st->bundle, st->bundle_size, "config", &ent);
+    if (e != US_OK || ent->type != US_BUNDLE_CONFIG) {
+        US_LOG_ERR("no system configuration in the bundle");
+        return US_ENOENT;
+    }
+    e = bundle_parse_verify_entry(st->bundle, st->bundle_size, ent);
+    if (e != US_OK) {
+        US_LOG_ERR("system configuration fails its sha256");
+        return e;
+    }
+    e = vmm_config_parse(bundle_parse_data(st->bundle, ent), (size_t)ent->size, &st->config);
+    if (e != US_OK) {
+        US_LOG_ERR("system configuration rejected at %s: %s", st->config.err_path,
+                   us_err_name(e));
+    }
+    return e;
+}
+
+us_err_t vmm_init(struct vmm_state **out)
+{
+    struct vmm_state *st = (struct vmm_state *)(uintptr_t)US_VA_STATE;
+    uint32_t i;
+    us_err_t e;
+
+    US_CHECK(us_bootinfo()->state_size >= sizeof(*st));
+    memset(st, 0, sizeof(*st));
+    st->magic = VMM_MAGIC;
+    st->version = VMM_VERSION;
+    *out = st;
+    US_CHECK(us_mem_info(US_SLOT_VMM_BUNDLE, &st->bundle_size, NULL) == US_OK);
+    US_CHECK(us_mem_map(US_SLOT_VMM_BUNDLE, VMM_BUNDLE_VA, US_RIGHT_READ) == US_OK);
+    US_CHECK(us_mem_map(US_SLOT_VMM_GUEST_RINGS, VMM_RINGS_VA, US_RIGHT_READ | US_RIGHT_WRITE) ==
+             US_OK);
+    st->bundle = (const uint8_t *)(uintptr_t)VMM_BUNDLE_VA;
+    st->rings = (struct us_guest_ring *)(uintptr_t)VMM_RINGS_VA;
+    /* The mapping is page-rounded; the bundle says how long it really is. */
+    if (st->bundle_size >= sizeof(struct us_bundle_hdr)) {
+        uint64_t total = ((const struct us_bundle_hdr *)(const void *)st->bundle)->total_size;
+        if (total <= st->bundle_size) {
+            st->bundle_size = total;
+        }
+    }
+    e = load_config(st);
+    if (e != US_OK) {
+        st->config.vm_count = 0;
+        return US_OK; /* serve requests with no VMs rather than die */
+    }
+    for (i = 0; i < st->config.vm_count; i++) {
+        e = vmm_boot_vm(st, i);
+        if (e != US_OK) {
+            US_LOG_ERR("%s not started: %s", st->config.vms[i].name, us_err_name(e));
+        }
+    }
+    US_LOG_INFO("up: %u VM(s) configured", st->config.vm_count);
+    return US_OK;
+}
+
+static void reply_err(struct us_msg *m, us_err_t e)
+{
+    us_msg_init(m, m->hdr.label, 0);
+    m->hdr.err = e;
+}
+
+static void vm_info(struct vmm_state *st, struct us_msg *m)
+{
+    struct us_vm_info *info = (struct us_vm_info *)(void *)m->w;
+    uint64_t slot;
+
+    if (us_msg_check(m, 8, 8) != US_OK) {
+        reply_err(m, US_ETRUNC);
+        return;
+    }
+    slot = m->w[0];
+    if (slot >= st->config.vm_count) {
+        reply_err(m, US_ENOENT);
+        return;
+    }
+    memset(info, 0, sizeof(*info));
+    memcpy(info->name, st->config.vms[slot].name, sizeof(info->name));
+    info->vmid = (uint32_t)slot; /* the operator-visible id: the configuration slot */
+    info->state = st->vms[slot].state;
+    info->vcpu_count = st->config.vms[slot].vcpu_count;
+    info->mem_size = st->config.vms[slot].mem_size;
+    info->exits = st->vms[slot].exits;
+    info->last_fault_ipa = st->vms[slot].last_fault_ipa;
+    us_msg_init(m, US_VMM_VM_INFO, sizeof(*info));
+}
+
+static void guest_in(struct vmm_state *st, struct us_msg *m)
+{
+    uint64_t slot, n;
+
+    if (us_msg_check(m, 16, US_MSG_MAX_LEN) != US_OK) {
+        reply_err(m, US_ETRUNC);
+        return;
+    }
+    slot = m->w[0];
+    n = m->w[1];
+    if (n > m->hdr.len - 16u) {
+        reply_err(m, US_ETRUNC);
+        return;
+    }
+    if (slot >= st->config.vm_count) {
+        reply_err(m, US_ENOENT);
+        return;
+    }
+    reply_err(m, vmm_pl011_input(st, (uint32_t)slot, (const uint8_t *)&m->w[2], (uint32_t)n));
+}
+
+void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
+{
+    if (badge & US_BADGE_VCPU) {
+        uint32_t slot = (uint32_t)(badge & 0xffu);
+        if (m->hdr.label == US_LABEL_VCPU_EXIT && slot < st->config.vm_count) {
+            vmm_exit(st, slot, m);
+            return;
+        }
+        US_LOG_ERR("exit from unknown vCPU badge 0x%llx", (unsigned long long)badge);
+        us_msg_init(m, US_LABEL_VCPU_EXIT, US_RESUME_LEN);
+        memset(m->w, 0, US_RESUME_LEN);
+        m->w[US_RESUME_FLAGS] = US_RESUME_STOP;
+        return;
+    }
+    if (m->hdr.len > US_MSG_MAX_LEN) {
+        reply_err(m, US_ETRUNC);
+        return;
+    }
+    switch (m->hdr.label) {
+    case US_LABEL_PING:
+        us_msg_init(m, US_LABEL_PING, 8);
+        memcpy(m->w, "vmm", 4);
+        return;
+    case US_LABEL_NOTIFY:
+        us_msg_init(m, US_LABEL_NOTIFY, 0);
+        return;
+    case US_VMM_VM_COUNT:
+        us_msg_init(m, US_VMM_VM_COUNT, 8);
+        m->w[0] = st->config.vm_count;
+        return;
+    case US_VMM_VM_INFO:
+        vm_info(st, m);
+        return;
+    case US_VMM_GUEST_IN:
+        guest_in(st, m);
+        return;
+    default:
+        reply_err(m, US_ENOTSUP);
+        return;
+    }
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* The vmm server's private interface: VM table, boot, exit handling and device models. */
+#pragma once
+
+#include <stdbool.h>
+#include <understudy/console.h>
+#include <understudy/usys.h>
+#include <understudy/vcpu.h>
+#include <understudy/vmm.h>
+#include "vmm_config.h"
+
+#define VMM_RAM_IPA 0x40000000ull
+#define VMM_UART_IPA 0x09000000ull
+#define VMM_UART_SIZE 0x1000ull
+#define VMM_GICD_IPA 0x08000000ull
+#define VMM_GICR_IPA 0x080a0000ull
+#define VMM_BUNDLE_VA US_VA_DYNAMIC
+#define VMM_RINGS_VA (US_VA_DYNAMIC + 0xc0000000ull) /* after a bundle of up to 3 GiB */
+#define VMM_RAM_VA(slot) (US_VA_DYNAMIC + 0x100000000ull * ((uint64_t)(slot) + 1u))
+#define VMM_DTB_MAX 0x10000u
+#define VMM_INPUT_LEN 256u
+#define VMM_FAULT_LOG_LIMIT 8u
+
+/* An emulated PL011: just enough of it for early consoles and Linux's amba-pl011 driver. */
+struct vmm_pl011 {
+    uint8_t in[VMM_INPUT_LEN]; /* bytes typed at the console for this guest */
+    uint32_t in_head, in_tail;
+    uint32_t imsc;
+    uint32_t cr;
+    uint32_t lcr_h;
+};
+
+struct vmm_vm {
+    uint32_t state; /* US_VM_STATE_* */
+    uint32_t vmid;
+    us_cap_t vm_cap;
+    us_cap_t mem_cap;
+    us_cap_t vcpu_cap[VMM_CONFIG_MAX_VCPUS];
+    uint8_t *ram;   /* the guest's RAM mapped in the vmm */
+    uint64_t exits;
+    uint64_t last_fault_ipa;
+    uint32_t faults_logged;
+    struct vmm_pl011 uart;
+};
+
+struct vmm_state {
+    uint32_t magic;
+    uint32_t version;
+    const uint8_t *bundle;
+    uint64_t bundle_size;
+    struct us_guest_ring *rings;
+    struct vmm_config config;
+    struct vmm_vm vms[VMM_CONFIG_MAX_VMS];
+};
+
+/** vmm_init() - map the bundle, read the system configuration, build and start every VM.
+ * A VM that cannot be built is logged and left empty; the others still start. */
+us_err_t vmm_init(struct vmm_state **st);
+
+/** vmm_dispatch() - one message: a vCPU exit (badge has US_BADGE_VCPU) or a client request;
+ * the reply replaces it. */
+void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m);
+
+/** vmm_boot_vm() - create VM @slot from its configuration and start its boot vCPU.
+ * Returns: US_OK; US_ENOENT for a missing image; US_ECORRUPT for a bad image or hash;
+ * US_ENOMEM; or the kernel's error. */
+us_err_t vmm_boot_vm(struct vmm_state *st, uint32_t slot);
+
+/** vmm_fdt_build() - write the guest's device tree into @buf.
+ * Returns: US_OK; US_ENOMEM if it does not fit. */
+us_err_t vmm_fdt_build(const struct vmm_vm_config *c, void *buf, uint32_t size,
+                       uint64_t initrd_ipa, uint64_t initrd_size);
+
+/** vmm_exit() - handle one exit of VM @slot; fill the resume reply in @m. */
+void vmm_exit(struct vmm_state *st, uint32_t slot, struct us_msg *m);
+
+/** vmm_pl011_access() - an MMIO access at @off in the UART window.
+ * Returns the value of a read (0 for writes). */
+uint64_t vmm_pl011_access(struct vmm_state *st, uint32_t slot, uint64_t off, bool write,
+                          uint64_t value);
+
+/** vmm_pl011_input() - queue console bytes for the guest's UART; extra bytes are dropped.
+ * Returns: US_OK; US_ENOENT for an empty slot. */
+us_err_t vmm_pl011_input(struct vmm_state *st, uint32_t slot, const uint8_t *b, uint32_t n);

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Building a VM: RAM, the guest image in arm64 Image format, initrd, device tree, boot vCPU. */
+#include <understudy/slots.h>
+#include <uslib/bundle_parse.h>
+#include <uslib/string.h>
+#include "vmm.h"
+
+#define IMAGE_MAGIC 0x644d5241u /* "ARM\x64" at offset 56 (Linux arm64 booting.rst) */
+
+struct image_hdr {
+    uint32_t code0, code1;
+    uint64_t text_offset;
+    uint64_t image_size;
+    uint64_t flags;
+    uint64_t res2, res3, res4;
+    uint32_t magic;
+    uint32_t res5;
+};
+
+static us_err_t find_image(struct vmm_state *st, const char *name, uint32_t type,
+                           const struct us_bundle_entry **out)
+{
+    us_err_t e = bundle_parse_find(st->bundle, st->bundle_size, name, out);
+
+    if (e != US_OK || (*out)->type != type) {
+        US_LOG_ERR("image '%s' not in the bundle", name);
+        return US_ENOENT;
+    }
+    e = bundle_parse_verify_entry(st->bundle, st->bundle_size, *out);
+    if (e != US_OK) {
+        US_LOG_ERR("image '%s' fails its sha256: refused", name);
+    }
+    return e;
+}
+
+/* Where the kernel goes: DRAM base + text_offset; everything must fit under @limit. */
+static us_err_t place_kernel(const struct us_bundle_entry *k, const uint8_t *data,
+                             uint64_t limit, uint64_t *offset)
+{
+    struct image_hdr h;
+    uint64_t size;
+
+    if (k->size < sizeof(h)) {
+        return US_ECORRUPT;
+    }
+    memcpy(&h, data, sizeof(h));
+    if (h.magic != IMAGE_MAGIC) {
+        US_LOG_ERR("guest kernel is not an arm64 Image (bad magic)");
+        return US_ECORRUPT;
+    }
+    /* booting.rst: image_size 0 means a pre-3.17 kernel loaded at 0x80000. */
+    *offset = h.image_size == 0 ? 0x80000u : h.text_offset;
+    size = h.image_size > k->size ? h.image_size : k->size;
+    if (*offset >= limit || size > limit - *offset) {
+        US_LOG_ERR("guest kernel (0x%llx bytes at +0x%llx) does not fit in guest RAM",
+                   (unsigned long long)size, (unsigned long long)*offset);
+        return US_ENOMEM;
+    }
+    return US_OK;
+}
+
+/* The guest starts with its MMU and caches off: what we wrote through our cacheable mapping
+ * must reach memory first (booting.rst: "the image must be cleaned to the PoC"). */
+static void clean_to_poc(const uint8_t *p, uint64_t size)
+{
+    uint64_t a;
+
+    for (a = (uint64_t)(uintptr_t)p & ~63ull; a < (uint64_t)(uintptr_t)p + size; a += 64) {
+        __asm__ volatile("dc cvac, %0" : : "r"(a) : "memory");
+    }
+    __asm__ volatile("dsb sy" ::: "memory");
+}
+
+static us_err_t make_vm(struct vmm_vm *vm, const struct vmm_vm_config *c, uint32_t slot)
+{
+    us_err_t e;
+
+    e = us_vm_create(US_SLOT_VMM_VM_CONTROL, &vm->vm_cap, &vm->vmid);
+    if (e != US_OK) {
+        return e;
+    }
+    e = us_mem_alloc(US_SLOT_VMM_VM_CONTROL, c->mem_size, &vm->mem_cap);
+    if (e != US_OK) {
+        return e;
+    }
+    e = us_mem_map(vm->mem_cap, VMM_RAM_VA(slot), US_RIGHT_READ | US_RIGHT_WRITE);
+    if (e != US_OK) {
+        return e;
+    }
+    vm->ram = (uint8_t *)(uintptr_t)VMM_RAM_VA(slot);
+    return us_vm_map(vm->vm_cap, vm->mem_cap, VMM_RAM_IPA,
+                     US_RIGHT_READ | US_RIGHT_WRITE | US_RIGHT_EXEC);
+}
+
+us_err_t vmm_boot_vm(struct vmm_state *st, uint32_t slot)
+{
+    const struct vmm_vm_config *c = &st->config.vms[slot];
+    struct vmm_vm *vm = &st->vms[slot];
+    const struct us_bundle_entry *k, *rd = NULL;
+    uint64_t koff, dtb_off, rd_off = 0, rd_size = 0;
+    us_err_t e;
+
+    e = find_image(st, c->kernel, US_BUNDLE_GUEST_KERNEL, &k);
+    if (e == US_OK && c->initrd[0] != '\0') {
+        e = find_image(st, c->initrd, US_BUNDLE_GUEST_INITRD, &rd);
+    }
+    if (e != US_OK) {
+        return e;
+    }
+    /* Layout: kernel low, device tree in the top 64 KiB, initrd just below it. */
+    dtb_off = c->mem_size - VMM_DTB_MAX;
+    if (rd != NULL) {
+        if (rd->size > dtb_off) {
+            return US_ENOMEM;
+        }
+        rd_size = rd->size;
+        rd_off = (dtb_off - rd_size) & ~0xfffull;
+    }
+    e = place_kernel(k, bundle_parse_data(st->bundle, k), rd != NULL ? rd_off : dtb_off, &koff);
+    if (e != US_OK) {
+        return e;
+    }
+    e = make_vm(vm, c, slot);
+    if (e != US_OK) {
+        return e;
+    }
+    memcpy(vm->ram + koff, bundle_parse_data(st->bundle, k), k->size);
+    if (rd != NULL) {
+        memcpy(vm->ram + rd_off, bundle_parse_data(st->bundle, rd), rd_size);
+    }
+    e = vmm_fdt_build(c, vm->ram + dtb_off, VMM_DTB_MAX, VMM_RAM_IPA + rd_off, rd_size);
+    if (e != US_OK) {
+        return e;
+    }
+    clean_to_poc(vm->ram + koff, k->size);
+    clean_to_poc(vm->ram + rd_off, rd_size);
+    clean_to_poc(vm->ram + dtb_off, VMM_DTB_MAX);
+    e = us_vcpu_create(vm->vm_cap, 0, US_SLOT_SELF_EP, slot, &vm->vcpu_cap[0]);
+    if (e != US_OK) {
+        return e;
+    }
+    vm->state = US_VM_STATE_RUNNING;
+    US_LOG_INFO("%s: vmid %u, %llu MiB, kernel '%s' at 0x%llx, dtb at 0x%llx", c->name, vm->vmid,
+                (unsigned long long)(c->mem_size >> 20), c->kernel,
+                (unsigned long long)(VMM_RAM_IPA + koff),
+                (unsigned long long)(VMM_RAM_IPA + dtb_off));
+    e = us_vcpu_start(vm->vcpu_cap[0], VMM_RAM_IPA + koff, VMM_RAM_IPA + dtb_off);
+    if (e != US_OK) {
+        vm->state = US_VM_STATE_CRASHED;
+    }
+    return e;
+}

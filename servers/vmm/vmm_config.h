@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* The system configuration (a DTB in the boot bundle) decoded into fixed-size VM descriptions. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <understudy/abi.h>
+#include <understudy/bundle.h>
+#include <understudy/errors.h>
+#include <understudy/vmm.h>
+
+/* Limits of the format; boot/configs/README.md documents each one. */
+#define VMM_CONFIG_MAX_VMS 8u
+#define VMM_CONFIG_NAME_LEN US_VM_NAME_LEN      /* 15 characters + NUL */
+#define VMM_CONFIG_IMAGE_LEN US_BUNDLE_NAME_LEN /* bundle entry names: 31 characters + NUL */
+#define VMM_CONFIG_BOOTARGS_LEN 256u            /* 255 characters + NUL */
+#define VMM_CONFIG_MEM_MIN (2ull << 20)
+#define VMM_CONFIG_MEM_MAX (4ull << 30)
+#define VMM_CONFIG_MEM_GRANULE (1ull << 20)
+#define VMM_CONFIG_MAX_VCPUS 8u
+#define VMM_CONFIG_ERR_PATH_LEN 64u
+
+/* The root node's compatible string. */
+#define VMM_CONFIG_COMPATIBLE "understudy,system-config"
+
+/* Bits of vmm_vm_config.devices, one per name accepted in the "devices" property. */
+#define VMM_DEV_UART (1u << 0)           /* "uart": an emulated PL011 */
+#define VMM_DEV_VIRTIO_CONSOLE (1u << 1) /* "virtio-console" */
+#define VMM_DEV_VIRTIO_BLK (1u << 2)     /* "virtio-blk" */
+#define VMM_DEV_VIRTIO_NET (1u << 3)     /* "virtio-net" */
+#define VMM_DEV_ALL 0xfu
+
+struct vmm_vm_config {
+    char name[VMM_CONFIG_NAME_LEN];         /* the node's name: [A-Za-z0-9_-], unique */
+    char kernel[VMM_CONFIG_IMAGE_LEN];      /* bundle entry name, non-empty */
+    char initrd[VMM_CONFIG_IMAGE_LEN];      /* bundle entry name, "" for none */
+    char bootargs[VMM_CONFIG_BOOTARGS_LEN]; /* printable ASCII, may be "" */
+    uint64_t mem_size;                      /* bytes */
+    uint32_t vcpu_count;
+    uint32_t devices; /* VMM_DEV_* */
+};
+
+struct vmm_config {
+    uint32_t vm_count;
+    struct vmm_vm_config vms[VMM_CONFIG_MAX_VMS]; /* in the order of the vm nodes */
+    /* On failure: "<node>/<property>" (or "<node>") where parsing stopped, for the log. */
+    char err_path[VMM_CONFIG_ERR_PATH_LEN];
+};
+
+/**
+ * vmm_config_device_name() - the "devices" string of one VMM_DEV_* bit.
+ * Returns: a static string, or NULL if @bit is not exactly one known device bit.
+ */
+const char *vmm_config_device_name(uint32_t bit);
+
+/**
+ * vmm_config_parse() - validate and decode a system configuration blob.
+ * @blob: the DTB, 8-byte aligned (libfdt's requirement); it may be hostile or truncated.
+ * @blob_len: bytes readable at @blob; nothing past it is read, even if the header says more.
+ * @out: filled on success; on failure zeroed except for err_path.
+ *
+ * Checks the header, that totalsize fits in @blob_len and the whole structure block
+ * (fdt_check_full) before reading any node, then every node and property: unknown nodes and
+ * properties are refused so a typo cannot silently select a default.
+ *
+ * Returns: US_OK;
+ * US_EINVAL: NULL argument, misaligned blob, a wrong root compatible, a property of the wrong
+ * length or type (unterminated string, empty required string, bad characters), an unknown
+ * node, property or device name, a device listed twice, memory not a multiple of 1 MiB, a VM
+ * node name with characters outside [A-Za-z0-9_-];
+ * US_ECORRUPT: not a well-formed DTB, or truncated;
+ * US_ENOENT: the root compatible, "understudy,abi", the "vms" node, or a VM's memory or
+ * kernel is missing;
+ * US_ENOTSUP: "understudy,abi" is not US_ABI_REVISION;
+ * US_ERANGE: more than VMM_CONFIG_MAX_VMS VMs, a VM name or string longer than its field,
+ * memory or vcpus outside their limits;
+ * US_EEXIST: two VMs have the same name.
+ */
+us_err_t vmm_config_parse(const void *blob, size_t blob_len, struct vmm_config *out);

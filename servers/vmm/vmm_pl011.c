@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* An emulated PL011 per guest: output goes to the console's ring, input comes from the
+ * console's GUEST_IN requests (ARM PrimeCell UART PL011 TRM, register names kept). */
+#include <understudy/slots.h>
+#include "vmm.h"
+
+#define UARTDR 0x000u
+#define UARTRSR 0x004u
+#define UARTFR 0x018u
+#define UARTIBRD 0x024u
+#define UARTFBRD 0x028u
+#define UARTLCR_H 0x02cu
+#define UARTCR 0x030u
+#define UARTIFLS 0x034u
+#define UARTIMSC 0x038u
+#define UARTRIS 0x03cu
+#define UARTMIS 0x040u
+#define UARTICR 0x044u
+#define UARTPERIPHID0 0xfe0u
+
+#define FR_RXFE (1u << 4)
+#define FR_TXFE (1u << 7)
+#define INT_RX (1u << 4)
+
+/* PrimeCell identification: PL011 r1p5, the values QEMU's model reports. */
+static const uint8_t pl011_id[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
+
+static void ring_put(struct vmm_state *st, uint32_t slot, uint8_t b)
+{
+    struct us_guest_ring *r = &st->rings[slot];
+    uint32_t head = r->head;
+
+    if (head - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) >= US_GUEST_RING_BYTES) {
+        return; /* the console is behind: drop rather than stall the guest */
+    }
+    r->buf[head % US_GUEST_RING_BYTES] = b;
+    __atomic_store_n(&r->head, head + 1, __ATOMIC_SEQ_CST);
+    /* Wake the console only when it may have seen the ring empty: it re-checks the head
+     * after publishing its tail, so a byte is never left behind. */
+    if (__atomic_load_n(&r->tail, __ATOMIC_SEQ_CST) == head) {
+        (void)us_signal(US_SLOT_VMM_CONSOLE_NTFN, US_NTFN_GUEST_OUT);
+    }
+}
+
+us_err_t vmm_pl011_input(struct vmm_state *st, uint32_t slot, const uint8_t *b, uint32_t n)
+{
+    struct vmm_pl011 *u = &st->vms[slot].uart;
+    uint32_t i;
+
+    if (st->vms[slot].state == US_VM_STATE_EMPTY) {
+        return US_ENOENT;
+    }
+    for (i = 0; i < n && u->in_head - u->in_tail < VMM_INPUT_LEN; i++) {
+        u->in[u->in_head++ % VMM_INPUT_LEN] = b[i];
+    }
+    return US_OK;
+}
+
+uint64_t vmm_pl011_access(struct vmm_state *st, uint32_t slot, uint64_t off, bool write,
+                          uint64_t value)
+{
+    struct vmm_pl011 *u = &st->vms[slot].uart;
+    bool rx_ready = u->in_head != u->in_tail;
+
+    if (write) {
+        switch (off) {
+        case UARTDR:
+            ring_put(st, slot, (uint8_t)value);
+            break;
+        case UARTIMSC:
+            u->imsc = (uint32_t)value & 0x7ffu;
+            break;
+        case UARTCR:
+            u->cr = (uint32_t)value;
+            break;
+        case UARTLCR_H:
+            u->lcr_h = (uint32_t)value;
+            break;
+        default:
+            break; /* baud rate, FIFO level, interrupt clear: accepted and ignored */
+        }
+        return 0;
+    }
+    switch (off) {
+    case UARTDR:
+        return rx_ready ? u->in[u->in_tail++ % VMM_INPUT_LEN] : 0;
+    case UARTFR:
+        return FR_TXFE | (rx_ready ? 0u : FR_RXFE);
+    case UARTIMSC:
+        return u->imsc;
+    case UARTCR:
+        return u->cr;
+    case UARTLCR_H:
+        return u->lcr_h;
+    case UARTRIS:
+        return rx_ready ? INT_RX : 0u;
+    case UARTMIS:
+        return rx_ready ? (INT_RX & u->imsc) : 0u;
+    default:
+        if (off >= UARTPERIPHID0 && off < UARTPERIPHID0 + 32u && (off & 3u) == 0) {
+            return pl011_id[(off - UARTPERIPHID0) / 4u];
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Smoke-test guest: checks EL, timer, PSCI over HVC, an out-of-bounds access and UART input. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "args.h"
+#include "exc.h"
+#include "guest.h"
+#include "hvc.h"
+#include "mini_fdt.h"
+#include "sysreg.h"
+#include "uart.h"
+
+#define HELLO_UNKNOWN_FID 0xc4001234u
+/* Unmapped in QEMU virt and in any VM with less than 27 GiB of RAM at 0x40000000. */
+#define HELLO_OOB_DEFAULT 0x700000000ull
+#define HELLO_OOB_GAP 0x10000000ull
+#define HELLO_SPIN_LOOPS 100000u
+
+const char guest_name[] = "hello";
+
+static void hello_say(const char *s)
+{
+    uart_puts("hello: ");
+    uart_puts(s);
+}
+
+/* Busy loop of about 2 * @loops instructions; @loops must be non-zero. */
+static void hello_spin(uint64_t loops)
+{
+    __asm__ __volatile__("1: subs %0, %0, #1\n\t"
+                         "b.ne 1b"
+                         : "+r"(loops)
+                         :
+                         : "cc");
+}
+
+static void hello_check_counter(void)
+{
+    uint64_t t0 = sysreg_cntvct();
+    uint64_t t1;
+
+    hello_spin(HELLO_SPIN_LOOPS);
+    t1 = sysreg_cntvct();
+    if (t1 > t0) {
+        hello_say("cntvct ok delta=");
+        uart_put_udec(t1 - t0);
+        uart_putc('\n');
+    } else {
+        hello_say("cntvct FAIL\n");
+    }
+}
+
+static void hello_check_hvc(void)
+{
+    /* PSCI returns a 32-bit value in w0 (DEN0022 section 5.1.1). */
+    uint32_t version = (uint32_t)hvc_psci_version();
+
+    if ((version & 0x80000000u) != 0) {
+        hello_say("psci version FAIL ret=");
+        uart_put_sdec((int32_t)version);
+    } else {
+        hello_say("psci version ");
+        uart_put_udec(version >> 16);
+        uart_putc('.');
+        uart_put_udec(version & 0xffffu);
+    }
+    uart_putc('\n');
+
+    /* An SMC64 id (bit 30 set), so the full x0 must read as -1 (DEN0028 section 7.1). */
+    hello_say("unknown hvc -> ");
+    uart_put_sdec((int64_t)hvc_call(HELLO_UNKNOWN_FID, 0, 0, 0));
+    uart_putc('\n');
+}
+
+/* Returns: an IPA that is neither RAM (per the DTB, if any) nor a QEMU virt device. */
+static uint64_t hello_oob_addr(const struct mini_fdt *fdt, bool have_fdt)
+{
+    uint64_t base = 0;
+    uint64_t size = 0;
+    uint64_t end;
+
+    if (!have_fdt || !mini_fdt_memory(fdt, &base, &size)) {
+        return HELLO_OOB_DEFAULT;
+    }
+    end = base + size;
+    if (HELLO_OOB_DEFAULT + 4u <= base || HELLO_OOB_DEFAULT >= end) {
+        return HELLO_OOB_DEFAULT;
+    }
+    return ((end + HELLO_OOB_GAP - 1u) & ~(HELLO_OOB_GAP - 1u)) + HELLO_OOB_GAP;
+}
+
+static void hello_check_oob(const struct mini_fdt *fdt, bool have_fdt)
+{
+    uint64_t addr = hello_oob_addr(fdt, have_fdt);
+    uint32_t value = 0;
+
+    hello_say("oob access at 0x");
+    uart_put_hex(addr);
+    uart_putc('\n');
+    /* On an abort the vector prints "hello: abort taken ..."; a hypervisor may also stop us. */
+    if (!exc_probe_read32((uintptr_t)addr, &value)) {
+        hello_say("oob read completed without abort value=0x");
+        uart_put_hex(value);
+        uart_putc('\n');
+    }
+}
+
+/* Echo console input forever, so tests can check input reaches the right VM. */
+static void hello_echo_forever(void) __attribute__((noreturn));
+
+static void hello_echo_forever(void)
+{
+    /* Poll about every 100 us: each UARTFR read is a trapped access under a hypervisor. */
+    uint64_t idle_ticks = sysreg_cntfrq() / 10000u;
+
+    hello_say("echo on\n");
+    for (;;) {
+        if (uart_has_rx()) {
+            uint8_t c = uart_getc();
+
+            hello_say("got ");
+            if (c >= 0x20u && c < 0x7fu) {
+                uart_putc((char)c);
+            } else {
+                uart_puts("0x");
+                uart_put_hex(c);
+            }
+            uart_putc('\n');
+        } else if (idle_ticks != 0) {
+            uint64_t t0 = sysreg_cntvct();
+
+            while (sysreg_cntvct() - t0 < idle_ticks) {
+            }
+        } else {
+            hello_spin(HELLO_SPIN_LOOPS);
+        }
+    }
+}
+
+void guest_main(uint64_t dtb)
+{
+    struct mini_fdt fdt;
+    bool have_fdt = mini_fdt_open(&fdt, dtb);
+    const char *bootargs = have_fdt ? mini_fdt_bootargs(&fdt) : NULL;
+
+    hello_say("guest up at EL");
+    uart_put_udec(sysreg_current_el());
+    uart_puts(", dtb=0x");
+    uart_put_hex(dtb);
+    uart_putc('\n');
+    if (!have_fdt) {
+        hello_say("no valid dtb\n");
+    }
+    if (bootargs != NULL) {
+        hello_say("bootargs=");
+        uart_puts(bootargs);
+        uart_putc('\n');
+    }
+
+    hello_check_counter();
+    hello_check_hvc();
+    hello_check_oob(&fdt, have_fdt);
+
+    hello_say("done\n");
+    if (args_contains(bootargs, "echo")) {
+        hello_echo_forever();
+    }
+    hvc_psci_system_off();
+    hello_say("SYSTEM_OFF returned FAIL\n");
+    for (;;) {
+        __asm__ __volatile__("wfi");
+    }
+}

@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: MIT
+# The console server's operator shell, built from its sources with a fixture backend.
+us_unit_test(console_shell
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_console_shell.c
+            ${CMAKE_SOURCE_DIR}/servers/console/console_shell.c
+            ${CMAKE_SOURCE_DIR}/servers/console/console_shell_fmt.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/console
+    LIBS us_lib_host
+    CASES
+        help_lists_all_commands
+        vm_list_prints_table
+        vm_list_json_shape
+        server_list_table_and_json
+        hw_list_table_and_json
+        json_escapes_strings
+        vm_console_routes_input
+        vm_console_replays_buffered_output
+        vm_console_ring_keeps_last_4k
+        guest_output_rejects_ninth_vm
+        vm_console_unknown_id
+        command_unknown_gives_hint
+        command_usage_errors
+        line_backspace_erases
+        line_overlong_rejected
+        line_crlf_single_end
+        release_hides_debug_commands
+        backend_error_prints_name
+        server_restart_calls_backend
+        debug_badipc_prints_report
+        backend_null_reports_enotsup
+        init_rejects_null
+        fuzz_random_bytes_bounded
+        fuzz_command_tokens_bounded)

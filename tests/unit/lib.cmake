@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: MIT
+# Unit tests of lib/ (sha256, fmt, bundle and manifest parsers) and of the uspack CLI.
+us_unit_test(sha256
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sha256.c
+    LIBS us_lib_host
+    CASES hashes_empty hashes_abc hashes_448_bits hashes_896_bits hashes_million_a
+          split_updates_match pads_boundaries)
+
+us_unit_test(fmt
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_fmt.c
+    LIBS us_lib_host
+    CASES formats_integers formats_width_precision formats_strings_and_pointers
+          prints_null_like_glibc truncates handles_zero_size)
+
+us_unit_test(bundle
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_bundle.c
+    LIBS us_lib_host
+    CASES accepts_valid find_rejects_missing_name rejects_bad_magic rejects_wrong_abi
+          rejects_truncated rejects_bad_entry_count rejects_total_below_table
+          rejects_entry_past_end rejects_offset_overflow rejects_misaligned_offset
+          rejects_offset_in_table rejects_overlap rejects_unterminated_name
+          rejects_bad_name_padding rejects_duplicate_name rejects_unknown_type
+          rejects_flipped_component_byte rejects_flipped_table_byte rejects_misaligned_buffer
+          diag_names_entry)
+
+us_unit_test(manifest
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_manifest.c
+    LIBS us_lib_host
+    CASES accepts_valid rejects_bad_magic rejects_wrong_abi rejects_bad_length
+          rejects_misaligned_buffer rejects_bad_server_count rejects_too_many_caps
+          rejects_bad_names rejects_duplicate_server_name rejects_bad_priority
+          rejects_slot_out_of_range rejects_duplicate_slot rejects_unknown_kind
+          rejects_unknown_rights rejects_bad_shared rejects_endpoint_server_out_of_range
+          rejects_notification_server_out_of_range rejects_kernel_badge rejects_bad_mmio
+          rejects_bad_irq rejects_bad_vm_quota diag_names_cap)
+
+# The uspack command line, end to end (tools/test_uspack.py).
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
+foreach(c manifest_rejects_unknown_word manifest_rejects_bad_references
+          manifest_compiles_default bundle_roundtrip bundle_rejects_bad_inputs)
+    add_test(NAME unit.uspack.${c}
+        COMMAND Python3::Interpreter ${CMAKE_SOURCE_DIR}/tools/test_uspack.py
+                --uspack $<TARGET_FILE:uspack> --manifest ${CMAKE_SOURCE_DIR}/boot/manifest.txt
+                --work ${CMAKE_CURRENT_BINARY_DIR}/uspack_test ${c})
+    set_tests_properties(unit.uspack.${c} PROPERTIES LABELS unit TIMEOUT 60)
+endforeach()

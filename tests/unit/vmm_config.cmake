@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: MIT
+# Unit tests of the vmm's system configuration parser, including the shipped boot/configs.
+find_program(US_DTC dtc REQUIRED)
+
+set(us_vmm_config_dtb_dir ${CMAKE_CURRENT_BINARY_DIR}/vmm_config_dtbs)
+set(us_vmm_config_dtbs)
+foreach(cfg default two)
+    set(dtb ${us_vmm_config_dtb_dir}/${cfg}.dtb)
+    add_custom_command(OUTPUT ${dtb}
+        COMMAND ${CMAKE_COMMAND} -E make_directory ${us_vmm_config_dtb_dir}
+        COMMAND ${US_DTC} -I dts -O dtb -o ${dtb} ${CMAKE_SOURCE_DIR}/boot/configs/${cfg}.dts
+        DEPENDS ${CMAKE_SOURCE_DIR}/boot/configs/${cfg}.dts
+        COMMENT "dtc boot/configs/${cfg}.dts (unit test input)"
+        VERBATIM)
+    list(APPEND us_vmm_config_dtbs ${dtb})
+endforeach()
+add_custom_target(unit_vmm_config_dtbs DEPENDS ${us_vmm_config_dtbs})
+
+us_unit_test(vmm_config
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_config.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_config.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
+    LIBS us_host_libfdt
+    CASES
+        config_parses_default
+        config_parses_two
+        config_parses_all_properties
+        config_accepts_empty_vms
+        config_rejects_null_args
+        config_rejects_unaligned_blob
+        config_rejects_truncated_blob
+        config_rejects_bad_magic
+        config_rejects_random_corruption
+        config_rejects_missing_vms
+        config_rejects_bad_memory_size
+        config_rejects_bad_vcpus
+        config_rejects_too_many_vms
+        config_rejects_unknown_device
+        config_rejects_long_name
+        config_rejects_duplicate_name
+        config_rejects_long_strings
+        config_rejects_unterminated_string
+        config_rejects_missing_property
+        config_rejects_unknown_property
+        config_rejects_bad_root)
+add_dependencies(unit_vmm_config unit_vmm_config_dtbs)
+target_compile_definitions(unit_vmm_config PRIVATE US_CONFIG_DTB_DIR="${us_vmm_config_dtb_dir}")

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The Understudy authors
+"""Boot an Understudy image in QEMU with its console on this terminal (Ctrl-a x quits).
+
+    python3 tools/boot.py --image build/images/default [--uboot] [--cpu C] [--smp N]
+                          [--mem M] [--icount] [--] [extra QEMU arguments]
+
+The default is the fast path (-kernel/-initrd) with -serial mon:stdio. --uboot boots the FIT
+through U-Boot like a vendor would: tests/qemu/usqemu.py types the bootm command on the serial
+socket, then this terminal is relayed to the serial port until QEMU exits.
+"""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "qemu"))
+import usqemu  # noqa: E402  (needs the path above)
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n", 1)[0], allow_abbrev=False,
+        epilog="Arguments it does not know are passed to QEMU.")
+    parser.add_argument("--image", required=True, help="image directory, e.g. build/images/default")
+    parser.add_argument("--uboot", action="store_true", help="boot the FIT through U-Boot")
+    parser.add_argument("--cpu", default="cortex-a72", help="QEMU -cpu (default cortex-a72)")
+    parser.add_argument("--smp", type=int, default=1, help="number of CPUs (default 1)")
+    parser.add_argument("--mem", default="1G", help="QEMU -m (default 1G)")
+    parser.add_argument("--icount", action="store_true", help="deterministic -icount timing")
+    args, extra = parser.parse_known_args(argv)
+    extra = [a for a in extra if a != "--"]
+
+    machine = usqemu.Machine(image_dir=args.image, boot="uboot" if args.uboot else "fast",
+                             cpu=args.cpu, smp=args.smp, mem=args.mem, icount=args.icount,
+                             extra_args=extra, name="boot", timeout=None, log_dir=None,
+                             echo=True)
+    try:
+        if not args.uboot:
+            argv_qemu = machine.command(serial="mon:stdio")
+            os.execvp(argv_qemu[0], argv_qemu)
+        print("boot.py: booting through U-Boot; Ctrl-a x quits, Ctrl-a h helps", flush=True)
+        # Raw from the start, so keys typed while U-Boot runs reach the kernel unechoed.
+        with usqemu.raw_terminal():
+            machine.start()
+            machine.interact()
+    except usqemu.UsQemuError as e:
+        machine.kill()
+        print("\nboot.py: %s" % e, file=sys.stderr)
+        return 1
+    finally:
+        machine.kill()
+    status = machine.proc.returncode if machine.proc else 1
+    return status if status and status > 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,60 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Install the Debian packages Understudy needs and fetch the arm64 ones into the build tree.
+# Usage: tools/setup-deps.sh BUILD_DIR
+set -eu
+build=${1:-build}
+mkdir -p "$build/deps"
+
+sudo_cmd=""
+if [ "$(id -u)" != 0 ]; then
+    sudo_cmd=sudo
+fi
+
+# Host packages: compilers, emulator, device-tree and FIT tooling, U-Boot for QEMU.
+pkgs="cmake make gcc python3 qemu-system-arm gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu \
+libfdt-dev device-tree-compiler u-boot-tools u-boot-qemu dpkg-dev"
+missing=""
+for p in $pkgs; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+need_update=0
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    echo "setup-deps: enabling the arm64 architecture for apt (for libfdt-dev:arm64 and guests)"
+    $sudo_cmd dpkg --add-architecture arm64
+    need_update=1
+fi
+if [ -n "$missing" ]; then
+    need_update=1
+fi
+if [ "$need_update" = 1 ]; then
+    $sudo_cmd apt-get update -qq
+fi
+if [ -n "$missing" ]; then
+    echo "setup-deps: installing$missing"
+    $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
+fi
+
+# arm64 packages are unpacked into the build tree rather than installed: libfdt-dev and
+# libfdt-dev:arm64 cannot be co-installed (they conflict in Debian 12).
+fetch_arm64() { # fetch_arm64 DIR PACKAGE...
+    dir=$1
+    shift
+    if [ -f "$dir/.done" ]; then
+        return 0
+    fi
+    rm -rf "$dir"
+    mkdir -p "$dir/debs"
+    (cd "$dir/debs" && apt-get download -o APT::Sandbox::User=root "$@") || {
+        $sudo_cmd apt-get update -qq
+        (cd "$dir/debs" && apt-get download -o APT::Sandbox::User=root "$@")
+    }
+    for deb in "$dir"/debs/*.deb; do
+        dpkg-deb -x "$deb" "$dir"
+    done
+    touch "$dir/.done"
+}
+fetch_arm64 "$build/deps/fdt-arm64" libfdt-dev:arm64

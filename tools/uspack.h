@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Internal interfaces shared by the uspack host tool's source files. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <understudy/errors.h>
+
+/**
+ * uspack_read_file() - read a whole file into a malloc'd buffer (8-byte aligned).
+ * Prints a one-line message naming path on failure.
+ * Returns: US_OK; US_ENOENT if it cannot be opened or read; US_ENOMEM.
+ */
+us_err_t uspack_read_file(const char *path, uint8_t **out, size_t *len);
+
+/**
+ * uspack_manifest_compile() - compile a text manifest into the binary form of manifest.h.
+ * Prints "path:line: message" for every error found. *out is malloc'd on success.
+ * Returns: US_OK; US_EINVAL if the text is malformed or fails manifest_parse_check();
+ * US_ENOENT if it cannot be read; US_ENOMEM.
+ */
+us_err_t uspack_manifest_compile(const char *path, uint8_t **out, size_t *len);
