@@ -155,14 +155,7 @@ static void pump_klog(struct console_state *st)
         if (n == 0) {
             return;
         }
-        /* The kernel log uses bare LF; the terminal is raw. */
-        for (uint64_t i = 0; i < n; i++) {
-            char c = (char)us_ipc()->data[i];
-            if (c == '\n') {
-                console_uart_write(st, "\r", 1);
-            }
-            console_uart_write(st, &c, 1);
-        }
+        (void)console_shell_log(&st->shell, (const char *)us_ipc()->data, n);
     }
 }
 
@@ -171,6 +164,10 @@ static void pump_uart(struct console_state *st)
     char buf[64];
     size_t n = 0;
 
+    /* Clear the interrupt before draining: a byte that lands after the last RXFE check then
+     * raises it again. Clearing after the drain could swallow that byte's interrupt, and with
+     * the FIFO full nothing more would ever arrive. */
+    st->uart[UART_ICR / 4] = UART_INT_RX;
     while (!(st->uart[UART_FR / 4] & UART_FR_RXFE)) {
         buf[n++] = (char)(st->uart[UART_DR / 4] & 0xffu);
         if (n == sizeof(buf)) {
@@ -181,7 +178,6 @@ static void pump_uart(struct console_state *st)
     if (n > 0) {
         (void)console_shell_input(&st->shell, buf, n);
     }
-    st->uart[UART_ICR / 4] = UART_INT_RX;
     (void)us_irq_ack(US_SLOT_CONSOLE_IRQ);
 }
 
@@ -248,8 +244,8 @@ us_err_t console_init(struct console_state *st)
     pump_klog(st);
     US_LOG_INFO("up: operator shell on the UART");
     pump_klog(st);
-    st->uart[UART_IMSC / 4] = UART_INT_RX;
     console_shell_start(&st->shell);
+    st->uart[UART_IMSC / 4] = UART_INT_RX;
     pump_uart(st);
     return US_OK;
 }

@@ -142,8 +142,45 @@ us_err_t console_shell_init(struct console_shell *sh, const struct console_shell
 
 void console_shell_start(struct console_shell *sh)
 {
+    sh->started = true;
     console_shell_fmt_puts(sh, CONSOLE_SHELL_PROMPT);
     console_shell_fmt_flush(sh);
+}
+
+/* The prompt and the line typed so far, on a fresh line. */
+static void shell_redraw(struct console_shell *sh)
+{
+    console_shell_fmt_puts(sh, CONSOLE_SHELL_PROMPT);
+    console_shell_fmt_out(sh, sh->line, sh->line_len);
+}
+
+us_err_t console_shell_log(struct console_shell *sh, const char *bytes, size_t n)
+{
+    size_t i, start = 0;
+
+    if (sh == NULL || (bytes == NULL && n > 0)) {
+        return US_EINVAL;
+    }
+    if (n == 0) {
+        return US_OK;
+    }
+    if (sh->started && !sh->attached && !sh->log_open) {
+        console_shell_fmt_puts(sh, "\r\x1b[K"); /* carriage return, erase to end of line */
+    }
+    for (i = 0; i < n; i++) {
+        if (bytes[i] == '\n') {
+            console_shell_fmt_out(sh, bytes + start, i - start);
+            console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+            start = i + 1;
+        }
+    }
+    console_shell_fmt_out(sh, bytes + start, n - start);
+    sh->log_open = bytes[n - 1] != '\n';
+    if (sh->started && !sh->attached && !sh->log_open) {
+        shell_redraw(sh);
+    }
+    console_shell_fmt_flush(sh);
+    return US_OK;
 }
 
 bool console_shell_is_attached(const struct console_shell *sh)
@@ -636,6 +673,12 @@ us_err_t console_shell_input(struct console_shell *sh, const char *bytes, size_t
 
     if (sh == NULL || (bytes == NULL && n > 0)) {
         return US_EINVAL;
+    }
+    if (n > 0 && sh->started && sh->log_open && !sh->attached) {
+        /* Keys while a log line is unfinished: finish it on screen and show the prompt. */
+        sh->log_open = false;
+        console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+        shell_redraw(sh);
     }
     while (i < n) {
         if (sh->skip_lf) {

@@ -63,6 +63,8 @@ struct console_shell {
     size_t line_len;
     bool line_too_long; /* characters were dropped: the line is refused at Enter */
     bool skip_lf;       /* the previous byte was CR: a following LF is the same line end */
+    bool log_open;      /* a log line is half printed: the prompt is not on screen */
+    bool started;       /* console_shell_start() has drawn the first prompt */
     bool attached;
     uint32_t attached_vmid;
     size_t out_len;
@@ -101,6 +103,15 @@ us_err_t console_shell_input(struct console_shell *sh, const char *bytes, size_t
  */
 us_err_t console_shell_guest_output(struct console_shell *sh, uint32_t vmid, const char *bytes,
                                     size_t n);
+
+/**
+ * console_shell_log() - @n bytes of the hypervisor log (LF line ends).
+ * In command mode the prompt line is erased, the log is printed, and the prompt with the
+ * half-typed line is drawn again, so log lines never break into a command or its output.
+ * While attached the bytes are printed as they come.
+ * Returns: US_OK; US_EINVAL if @sh is NULL, or @bytes is NULL with @n > 0.
+ */
+us_err_t console_shell_log(struct console_shell *sh, const char *bytes, size_t n);
 
 /** console_shell_is_attached() - whether input currently goes to a guest. */
 bool console_shell_is_attached(const struct console_shell *sh);

@@ -231,7 +231,7 @@ class Machine:
     image_dir holds understudy.bin (kernel Image), bundle.bin (initrd) and understudy.fit.
     boot='fast' loads the first two with -kernel/-initrd; boot='uboot' runs U-Boot with the FIT
     preloaded at FIT_LOAD_ADDR and types the bootm command (uboot_bootm=False stops at U-Boot's
-    prompt instead). kernel/initrd/fit override the files of image_dir.
+    prompt instead, with the FIT still preloaded). kernel/initrd/fit override the files of image_dir.
     """
 
     def __init__(self, image_dir=None, boot="fast", cpu="cortex-a72", smp=1, mem="1G",
@@ -292,7 +292,7 @@ class Machine:
                      "-initrd", self._need(self.initrd, "initrd")]
         else:
             argv += ["-bios", self._need(self.bios, "U-Boot")]
-            if self.uboot_bootm:
+            if self.fit:
                 argv += ["-device", "loader,file=%s,addr=0x%x,force-raw=on" %
                          (self._need(self.fit, "FIT"), FIT_LOAD_ADDR)]
         if self.icount:
@@ -624,15 +624,13 @@ class raw_terminal:  # noqa: N801 -- used like a function: with raw_terminal(): 
 
 def console_cmd(machine, cmd, prompt=CONSOLE_PROMPT, timeout=EXPECT_TIMEOUT):
     """Run one console shell line and return what it printed before the next prompt, without
-    the echoed command line. Call it when the previous prompt has been consumed by expect()."""
-    start = machine.mark()
+    the echoed command line. Log lines may redraw the prompt at any moment, so the reply is
+    what follows the echo of the whole line (the shell redraws the half-typed line after a
+    log line, so the echo is contiguous)."""
     machine.sendline(cmd)
+    echo = machine.expect(re.escape(cmd) + r"\n", timeout=timeout)
     m = machine.expect(prompt, timeout=timeout)
-    text = machine.output[start:m.start()]
-    first, sep, rest = text.partition("\n")
-    if sep and first.rstrip().endswith(cmd.rstrip()):
-        text = rest
-    return text.rstrip("\n")
+    return machine.output[echo.end():m.start()].rstrip("\n")
 
 
 class TestContext:

@@ -22,6 +22,8 @@ us_unit_test(console_shell
         command_usage_errors
         line_backspace_erases
         line_overlong_rejected
+        log_redraws_prompt_and_line
+        log_before_start_no_prompt
         line_crlf_single_end
         release_hides_debug_commands
         backend_error_prints_name

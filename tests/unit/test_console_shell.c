@@ -581,6 +581,59 @@ static void line_backspace_erases(void)
     UT_EXPECT(has(out, "commands:"));
 }
 
+/* Feed @in as hypervisor log and return what the shell wrote. */
+static const char *fx_log(const char *in)
+{
+    fx_clear_out();
+    UT_EXPECT_EQ(console_shell_log(&sh, in, strlen(in)), US_OK);
+    return fx.out;
+}
+
+static void log_redraws_prompt_and_line(void)
+{
+    const char *out;
+
+    fx_setup(true);
+    out = fx_run("vm li");
+    /* A whole line: prompt erased, line printed with CRLF, prompt and typed text redrawn. */
+    out = fx_log("[ 1.0] INFO vmm| a\n");
+    UT_EXPECT(strcmp(out, "\r\x1b[K[ 1.0] INFO vmm| a" NL "us> vm li") == 0);
+    /* Two lines in one chunk. */
+    out = fx_log("b\nc\n");
+    UT_EXPECT(strcmp(out, "\r\x1b[Kb" NL "c" NL "us> vm li") == 0);
+    /* A line split across chunks: no redraw in between, no second erase. */
+    out = fx_log("par");
+    UT_EXPECT(strcmp(out, "\r\x1b[Kpar") == 0);
+    out = fx_log("t\n");
+    UT_EXPECT(strcmp(out, "t" NL "us> vm li") == 0);
+    /* Keys while a log line is open: the line is ended and the prompt comes back first. */
+    (void)fx_log("open");
+    out = fx_run("s");
+    UT_EXPECT(strcmp(out, NL "us> vm lis") == 0);
+    out = fx_run("t\r");
+    UT_EXPECT(has(out, "t" NL "ID    NAME"));
+    /* Attached: log bytes pass through with CRLF, nothing is redrawn. */
+    (void)fx_run("vm console 0\r");
+    out = fx_log("x\ny\n");
+    UT_EXPECT(strcmp(out, "x" NL "y" NL) == 0);
+    UT_EXPECT_EQ(console_shell_log(&sh, "", 0), US_OK);
+    UT_EXPECT_EQ(console_shell_log(NULL, "x", 1), US_EINVAL);
+    UT_EXPECT_EQ(console_shell_log(&sh, NULL, 1), US_EINVAL);
+}
+
+static void log_before_start_no_prompt(void)
+{
+    struct console_shell fresh;
+    struct console_shell_backend be = {.ctx = &fx, .write = fx_write};
+
+    memset(&fx, 0, sizeof(fx));
+    UT_EXPECT_EQ(console_shell_init(&fresh, &be), US_OK);
+    UT_EXPECT_EQ(console_shell_log(&fresh, "early\n", 6), US_OK);
+    UT_EXPECT(strcmp(fx.out, "early" NL) == 0);
+    console_shell_start(&fresh);
+    UT_EXPECT(strcmp(fx.out, "early" NL "us> ") == 0);
+}
+
 static void line_overlong_rejected(void)
 {
     char line[CONSOLE_SHELL_LINE_MAX + 51];
@@ -892,6 +945,8 @@ UT_MAIN({"help_lists_all_commands", help_lists_all_commands},
         {"command_usage_errors", command_usage_errors},
         {"line_backspace_erases", line_backspace_erases},
         {"line_overlong_rejected", line_overlong_rejected},
+        {"log_redraws_prompt_and_line", log_redraws_prompt_and_line},
+        {"log_before_start_no_prompt", log_before_start_no_prompt},
         {"line_crlf_single_end", line_crlf_single_end},
         {"release_hides_debug_commands", release_hides_debug_commands},
         {"backend_error_prints_name", backend_error_prints_name},

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The Understudy authors
+"""Malformed IPC, bad commands and a crashed server (tests/sys/badinput/README.md)."""
+import json
+import re
+
+import usqemu
+
+DETACH = "\x1d"
+
+
+def test(t):
+    m = t.machine()
+    m.expect(r"us> ")
+    m.expect(r"migrate\| up")
+
+    report = usqemu.console_cmd(m, "debug badipc")
+    lines = [l for l in report.splitlines() if l.startswith("badipc: ") and " want " in l]
+    assert len(lines) >= 15, report
+    bad = [l for l in lines if not l.rstrip().endswith(" ok")]
+    assert not bad, "\n".join(bad)
+    total = re.search(r"badipc: (\d+)/(\d+) ok", report)
+    assert total and total.group(1) == total.group(2), report
+
+    out = usqemu.console_cmd(m, "frobnicate now")
+    assert "error: unknown command 'frobnicate' (try 'help')" in out, out
+    out = usqemu.console_cmd(m, "vm console")
+    assert out.startswith("error: usage: vm console N"), out
+    out = usqemu.console_cmd(m, "vm console 9")
+    assert "US_ENOENT" in out, out
+    out = usqemu.console_cmd(m, "server crash nosuch")
+    assert out.startswith("error:"), out
+
+    usqemu.console_cmd(m, "server crash devmgr")
+    m.expect(r"kernel\| server devmgr faulted: pc=0x0 far=0x0 esr=0x8200000[0-9a-f]")
+    m.sendline("")
+    m.expect(r"us> ")
+    servers = {s["name"]: s for s in
+               json.loads(usqemu.console_cmd(m, "server list --json"))["servers"]}
+    assert servers["devmgr"]["state"] == "faulted" and servers["devmgr"]["faults"] == 1, servers
+    for name in ("console", "vmm", "migrate"):
+        assert servers[name]["state"] == "running", servers
+    out = usqemu.console_cmd(m, "hw list")
+    assert "US_EABORT" in out, out
+
+    vms = json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]
+    assert vms[0]["state"] == "running", vms
+    m.sendline("vm console 0")
+    m.expect(r"hello: echo on")
+    m.send("z")
+    m.expect(r"hello: got z")
+    m.send(DETACH)
+    m.expect(r"detached")
+
+
+usqemu.run_test(test)
