@@ -220,6 +220,7 @@ us_err_t console_init(struct console_state *st)
         .guest_input = be_guest_input,
 #ifdef US_DEBUG
         .debug_badipc = console_badipc,
+        .debug_ipcbench = console_ipcbench,
         .debug = true,
 #endif
     };

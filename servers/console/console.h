@@ -28,5 +28,9 @@ void console_dispatch(struct console_state *st, us_badge_t badge, struct us_msg 
 /** console_badipc() - run the malformed-IPC battery from this server; report lines in @out. */
 us_err_t console_badipc(void *ctx, char *out, size_t len);
 
+/** console_ipcbench() - time @n ping calls to migrate per batch; the median in @out.
+ * Returns: US_OK; US_EINVAL if @n is 0; or the first failing call's error. */
+us_err_t console_ipcbench(void *ctx, uint32_t n, struct console_ipcbench_result *out);
+
 /** console_uart_write() - blocking polled output of @n bytes. */
 void console_uart_write(struct console_state *st, const char *s, size_t n);

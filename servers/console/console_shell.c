@@ -42,6 +42,8 @@ static void shell_cmd_hw_list(struct console_shell *sh, const struct shell_cmd *
                               const struct shell_args *a);
 static void shell_cmd_debug_badipc(struct console_shell *sh, const struct shell_cmd *cmd,
                                    const struct shell_args *a);
+static void shell_cmd_debug_ipcbench(struct console_shell *sh, const struct shell_cmd *cmd,
+                                     const struct shell_args *a);
 
 /* Commands of one group stay adjacent: help and usage messages list them in this order. */
 static const struct shell_cmd shell_cmds[] = {
@@ -58,6 +60,8 @@ static const struct shell_cmd shell_cmds[] = {
      shell_cmd_hw_list},
     {"debug", "badipc", "", "run the malformed-IPC battery (debug)", 0, SHELL_CMD_DEBUG,
      shell_cmd_debug_badipc},
+    {"debug", "ipcbench", "N", "time N IPC round trips to migrate, per batch (debug)", 1,
+     SHELL_CMD_DEBUG, shell_cmd_debug_ipcbench},
 };
 #define SHELL_CMD_COUNT (sizeof(shell_cmds) / sizeof(shell_cmds[0]))
 
@@ -109,6 +113,14 @@ static us_err_t shell_nosup_guest_input(void *ctx, uint32_t vmid, const char *by
     return US_ENOTSUP;
 }
 
+static us_err_t shell_nosup_ipcbench(void *ctx, uint32_t n, struct console_ipcbench_result *out)
+{
+    (void)ctx;
+    (void)n;
+    (void)out;
+    return US_ENOTSUP;
+}
+
 static us_err_t shell_nosup_badipc(void *ctx, char *report, size_t report_len)
 {
     (void)ctx;
@@ -137,6 +149,7 @@ us_err_t console_shell_init(struct console_shell *sh, const struct console_shell
     b->dev_info = b->dev_info ? b->dev_info : shell_nosup_dev_info;
     b->guest_input = b->guest_input ? b->guest_input : shell_nosup_guest_input;
     b->debug_badipc = b->debug_badipc ? b->debug_badipc : shell_nosup_badipc;
+    b->debug_ipcbench = b->debug_ipcbench ? b->debug_ipcbench : shell_nosup_ipcbench;
     return US_OK;
 }
 
@@ -534,6 +547,31 @@ static void shell_cmd_debug_badipc(struct console_shell *sh, const struct shell_
     if (err != US_OK) {
         console_shell_fmt_error(sh, "debug badipc", NULL, err);
     }
+}
+
+#define SHELL_IPCBENCH_MAX 1000000u
+
+static void shell_cmd_debug_ipcbench(struct console_shell *sh, const struct shell_cmd *cmd,
+                                     const struct shell_args *a)
+{
+    struct console_ipcbench_result r;
+    uint32_t n;
+    us_err_t err;
+
+    if (!shell_parse_u32(a->pos[0], &n) || n == 0 || n > SHELL_IPCBENCH_MAX) {
+        shell_usage(sh, cmd, false); /* N is 1..SHELL_IPCBENCH_MAX */
+        return;
+    }
+    memset(&r, 0, sizeof(r));
+    err = sh->be.debug_ipcbench(sh->be.ctx, n, &r);
+    if (err != US_OK) {
+        console_shell_fmt_error(sh, "debug ipcbench", NULL, err);
+        return;
+    }
+    us_snprintf(sh->fmt, sizeof(sh->fmt), "ipcbench: calls=%u batches=%u ns_per_call=%llu",
+                r.calls, r.batches, (unsigned long long)r.ns_per_call);
+    console_shell_fmt_puts(sh, sh->fmt);
+    console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
 }
 
 /* Split @line in place on spaces; --json anywhere is a flag, not a word. */

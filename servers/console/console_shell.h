@@ -27,6 +27,12 @@
  * (vmm, devmgr, the kernel's server control), unit tests with fixtures. Every function receives
  * ctx unchanged. Any pointer but write may be NULL: the shell then reports US_ENOTSUP.
  */
+/* What `debug ipcbench` measured: the median over @batches of @calls round trips each. */
+struct console_ipcbench_result {
+    uint32_t calls, batches;
+    uint64_t ns_per_call; /* virtual ns; one instruction each under QEMU -icount shift=0 */
+};
+
 struct console_shell_backend {
     void *ctx;
     /* Terminal output; n > 0, s not NUL-terminated. Must not call back into the shell. */
@@ -43,7 +49,9 @@ struct console_shell_backend {
     us_err_t (*guest_input)(void *ctx, uint32_t vmid, const char *bytes, size_t n);
     /* Runs the malformed-IPC battery and writes a NUL-terminated, '\n'-separated report. */
     us_err_t (*debug_badipc)(void *ctx, char *report, size_t report_len);
-    /* Debug build: offers `server crash` and `debug badipc`; otherwise they do not exist. */
+    /* Times batches of n IPC call round trips to another server (n >= 1). */
+    us_err_t (*debug_ipcbench)(void *ctx, uint32_t n, struct console_ipcbench_result *out);
+    /* Debug build: offers `server crash` and the `debug` commands; otherwise they do not exist. */
     bool debug;
 };
 

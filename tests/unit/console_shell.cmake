@@ -29,6 +29,7 @@ us_unit_test(console_shell
         backend_error_prints_name
         server_restart_calls_backend
         debug_badipc_prints_report
+        debug_ipcbench_checks_n
         backend_null_reports_enotsup
         init_rejects_null
         fuzz_random_bytes_bounded

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Unit tests of lib/ (sha256, fmt, bundle and manifest parsers) and of the uspack CLI.
+# Unit tests of lib/ (sha256, fmt, stats, bundle and manifest parsers) and of the uspack CLI.
 us_unit_test(sha256
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sha256.c
     LIBS us_lib_host
@@ -44,3 +44,8 @@ foreach(c manifest_rejects_unknown_word manifest_rejects_bad_references
                 --work ${CMAKE_CURRENT_BINARY_DIR}/uspack_test ${c})
     set_tests_properties(unit.uspack.${c} PROPERTIES LABELS unit TIMEOUT 60)
 endforeach()
+
+us_unit_test(stats
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_stats.c
+    LIBS us_lib_host
+    CASES median_odd_even_empty median_no_overflow ticks_to_ns_exact)

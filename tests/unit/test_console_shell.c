@@ -30,8 +30,9 @@ struct fx {
     uint32_t crash_calls, restart_calls, last_idx;
     const char *report;
     us_err_t err_vm_count, err_vm_info, err_server_count, err_restart, err_crash, err_dev_count;
-    us_err_t err_guest_input, err_badipc;
+    us_err_t err_guest_input, err_badipc, err_ipcbench;
     uint32_t err_vm_info_slot;
+    uint32_t ipcbench_n;
 };
 
 static struct fx fx;
@@ -155,6 +156,17 @@ static us_err_t fx_debug_badipc(void *ctx, char *report, size_t report_len)
     return f->err_badipc;
 }
 
+static us_err_t fx_debug_ipcbench(void *ctx, uint32_t n, struct console_ipcbench_result *out)
+{
+    struct fx *f = ctx;
+
+    f->ipcbench_n = n;
+    out->calls = n;
+    out->batches = 7;
+    out->ns_per_call = 321;
+    return f->err_ipcbench;
+}
+
 static void fx_vm(uint32_t slot, const char *name, uint32_t vmid, uint32_t state, uint32_t vcpus,
                   uint64_t mem, uint64_t exits)
 {
@@ -216,6 +228,7 @@ static void fx_setup(bool debug)
         .dev_info = fx_dev_info,
         .guest_input = fx_guest_input,
         .debug_badipc = debug ? fx_debug_badipc : NULL,
+        .debug_ipcbench = debug ? fx_debug_ipcbench : NULL,
         .debug = debug,
     };
 
@@ -292,6 +305,7 @@ static void help_lists_all_commands(void)
         "server crash NAME",
         "hw list [--json]",
         "debug badipc",
+        "debug ipcbench N",
     };
     const char *out;
     size_t i;
@@ -540,7 +554,7 @@ static void command_usage_errors(void)
         {"server crash vmm --json", "server crash NAME"},
         {"hw", "hw list [--json]"},
         {"hw list a b c d e f g h i j", "hw list [--json]"},
-        {"debug", "debug badipc"},
+        {"debug", "debug badipc | debug ipcbench N"},
         {"debug badipc now", "debug badipc"},
     };
     size_t i;
@@ -766,6 +780,25 @@ static void debug_badipc_prints_report(void)
     UT_EXPECT(strcmp(fx_cmd("debug badipc"), "done" NL) == 0);
 }
 
+static void debug_ipcbench_checks_n(void)
+{
+    fx_setup(true);
+    UT_EXPECT(strcmp(fx_cmd("debug ipcbench 500"),
+                     "ipcbench: calls=500 batches=7 ns_per_call=321" NL) == 0);
+    UT_EXPECT_EQ(fx.ipcbench_n, 500);
+    fx.ipcbench_n = 0;
+    UT_EXPECT(has(fx_cmd("debug ipcbench 0"), "error: usage: debug ipcbench N"));
+    UT_EXPECT(has(fx_cmd("debug ipcbench 1000001"), "error: usage: debug ipcbench N"));
+    UT_EXPECT(has(fx_cmd("debug ipcbench x"), "error: usage: debug ipcbench N"));
+    UT_EXPECT(has(fx_cmd("debug ipcbench"), "error: usage: debug ipcbench N"));
+    UT_EXPECT_EQ(fx.ipcbench_n, 0); /* never called with a bad N */
+    fx.err_ipcbench = US_EABORT;
+    UT_EXPECT(strcmp(fx_cmd("debug ipcbench 1"), "error: debug ipcbench: US_EABORT" NL) == 0);
+    /* Not in release builds. */
+    fx_setup(false);
+    UT_EXPECT(has(fx_cmd("debug ipcbench 5"), "error: unknown command"));
+}
+
 static void backend_null_reports_enotsup(void)
 {
     struct console_shell_backend be = {.ctx = &fx, .write = fx_write, .debug = true};
@@ -777,6 +810,7 @@ static void backend_null_reports_enotsup(void)
     UT_EXPECT(strcmp(fx_cmd("server crash vmm"), "error: server crash vmm: US_ENOTSUP" NL) == 0);
     UT_EXPECT(strcmp(fx_cmd("hw list"), "error: hw list: US_ENOTSUP" NL) == 0);
     UT_EXPECT(strcmp(fx_cmd("debug badipc"), "error: debug badipc: US_ENOTSUP" NL) == 0);
+    UT_EXPECT(strcmp(fx_cmd("debug ipcbench 3"), "error: debug ipcbench: US_ENOTSUP" NL) == 0);
 }
 
 static void init_rejects_null(void)
@@ -952,6 +986,7 @@ UT_MAIN({"help_lists_all_commands", help_lists_all_commands},
         {"backend_error_prints_name", backend_error_prints_name},
         {"server_restart_calls_backend", server_restart_calls_backend},
         {"debug_badipc_prints_report", debug_badipc_prints_report},
+        {"debug_ipcbench_checks_n", debug_ipcbench_checks_n},
         {"backend_null_reports_enotsup", backend_null_reports_enotsup},
         {"init_rejects_null", init_rejects_null},
         {"fuzz_random_bytes_bounded", fuzz_random_bytes_bounded},

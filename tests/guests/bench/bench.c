@@ -3,6 +3,7 @@
 /* Exit-cost benchmark guest: median ns per trapped MMIO read, MMIO write and HVC. */
 #include <stddef.h>
 #include <stdint.h>
+#include <uslib/stats.h>
 
 #include "args.h"
 #include "exc.h"
@@ -17,7 +18,6 @@
 #define BENCH_DEFAULT_B 7u
 #define BENCH_MAX_B 64u
 #define BENCH_WARMUP 16u
-#define BENCH_NS_PER_S 1000000000ull
 
 /* PL011 registers on QEMU virt: UARTFR (read-only) and UARTIMSC (write 0 = all masked). */
 #define BENCH_UART_FR 0x09000018u
@@ -48,26 +48,6 @@ static void bench_loop_hvc(uint64_t n)
     }
 }
 
-/* ticks * 1e9 / freq without 128-bit division; exact while freq < 18.4 GHz. */
-static uint64_t bench_ticks_to_ns(uint64_t ticks, uint64_t freq)
-{
-    return (ticks / freq) * BENCH_NS_PER_S + ((ticks % freq) * BENCH_NS_PER_S) / freq;
-}
-
-static void bench_sort(uint64_t *v, uint32_t count)
-{
-    for (uint32_t i = 1; i < count; i++) {
-        uint64_t x = v[i];
-        uint32_t j = i;
-
-        while (j > 0 && v[j - 1u] > x) {
-            v[j] = v[j - 1u];
-            j--;
-        }
-        v[j] = x;
-    }
-}
-
 /* Returns: the median over @batches runs of @n calls' cost, in ns per call, rounded. */
 static uint64_t bench_measure(bench_loop_fn loop, uint64_t n, uint32_t batches, uint64_t freq)
 {
@@ -79,14 +59,10 @@ static uint64_t bench_measure(bench_loop_fn loop, uint64_t n, uint32_t batches, 
         uint64_t ns;
 
         loop(n);
-        ns = bench_ticks_to_ns(sysreg_cntvct() - t0, freq);
+        ns = us_ticks_to_ns(sysreg_cntvct() - t0, freq);
         per_op[b] = (ns + n / 2u) / n;
     }
-    bench_sort(per_op, batches);
-    if ((batches & 1u) != 0) {
-        return per_op[batches / 2u];
-    }
-    return (per_op[batches / 2u - 1u] + per_op[batches / 2u] + 1u) / 2u;
+    return us_median_u64(per_op, batches);
 }
 
 /* Under QEMU -icount shift=0 one virtual ns is one instruction, hence the metric's name. */
