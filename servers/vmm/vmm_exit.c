@@ -21,11 +21,19 @@
 #define PSCI_AFFINITY_ON 0
 #define PSCI_AFFINITY_OFF 1
 
+/* Every word is written by name (no memset: one reply per exit). */
 static void resume(struct us_msg *m, uint64_t flags)
 {
+    _Static_assert(US_RESUME_WORDS == 8, "resume() writes each reply word by name");
     us_msg_init(m, US_LABEL_VCPU_EXIT, US_RESUME_LEN);
-    memset(m->w, 0, US_RESUME_LEN);
     m->w[US_RESUME_FLAGS] = flags;
+    m->w[US_RESUME_REG] = 0;
+    m->w[US_RESUME_VALUE] = 0;
+    m->w[US_RESUME_X0] = 0;
+    m->w[US_RESUME_X0 + 1] = 0;
+    m->w[US_RESUME_X0 + 2] = 0;
+    m->w[US_RESUME_X0 + 3] = 0;
+    m->w[US_RESUME_VIRQ] = 0;
 }
 
 static void stop_vm(struct vmm_state *st, uint32_t slot, uint32_t state, struct us_msg *m)

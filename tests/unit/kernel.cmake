@@ -20,3 +20,11 @@ us_unit_test(cap
           install_rejects_bad_kind install_rejects_null_object install_rejects_unknown_rights
           copy_rejects_wider_rights copy_keeps_badge delete_empties_slot
           alloc_slot_finds_lowest_free alloc_slot_reports_full)
+
+us_unit_test(sched
+    SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_sched.c ${CMAKE_SOURCE_DIR}/kernel/sched.c
+            ${CMAKE_SOURCE_DIR}/kernel/thread.c ${CMAKE_SOURCE_DIR}/kernel/arch/host/klog_host.c
+    INCLUDES ${US_KERNEL_HOST_INC} ${CMAKE_SOURCE_DIR}/kernel/arch/aarch64/include
+    CASES picks_highest_priority tick_rotates_equal_priority handoff_runs_callee_directly
+          handoff_yields_to_queued_higher handoff_waits_for_running_higher
+          handoff_dropped_when_blocked handoff_second_wake_is_queued)

@@ -3,9 +3,11 @@
 /* Lazy EL1 context switching between servers (EL0 in the EL1&0 regime) and guest vCPUs.
  *
  * Without VHE, servers and guests share the EL1 system registers. A server clobbers only the
- * "hot" set (translation controls, the trampoline's exception registers, EL0-visible thread
- * IDs), so a guest -> server -> same guest round trip (every exit) moves 13 registers each
- * way; the "cold" set moves only when another guest takes the CPU. FP/SIMD moves on first use.
+ * "hot" set (translation controls and the trampoline's exception registers), so a guest ->
+ * server -> same guest round trip (every exit) moves 11 registers each way; the "cold" set
+ * moves only when another guest takes the CPU. The EL0 thread ID registers are cold: no server
+ * reads or writes them (servers have no TLS), so a guest's values stay put. FP/SIMD moves on
+ * first use.
  */
 #include <us/process.h>
 #include <us/thread.h>
@@ -45,8 +47,6 @@ static void save_hot(struct arch_el1_hot *h)
     h->spsr = read_sysreg(spsr_el1);
     h->esr = read_sysreg(esr_el1);
     h->far = read_sysreg(far_el1);
-    h->tpidr_el0 = read_sysreg(tpidr_el0);
-    h->tpidrro_el0 = read_sysreg(tpidrro_el0);
     h->cntkctl = read_sysreg(cntkctl_el1);
 }
 
@@ -62,13 +62,13 @@ static void load_hot(const struct arch_el1_hot *h)
     write_sysreg(spsr_el1, h->spsr);
     write_sysreg(esr_el1, h->esr);
     write_sysreg(far_el1, h->far);
-    write_sysreg(tpidr_el0, h->tpidr_el0);
-    write_sysreg(tpidrro_el0, h->tpidrro_el0);
     write_sysreg(cntkctl_el1, h->cntkctl);
 }
 
 static void save_cold(struct arch_el1_cold *c)
 {
+    c->tpidr_el0 = read_sysreg(tpidr_el0);
+    c->tpidrro_el0 = read_sysreg(tpidrro_el0);
     c->ttbr1 = read_sysreg(ttbr1_el1);
     c->tpidr_el1 = read_sysreg(tpidr_el1);
     c->sp_el1 = read_sysreg(sp_el1);
@@ -86,6 +86,8 @@ static void save_cold(struct arch_el1_cold *c)
 
 static void load_cold(const struct arch_el1_cold *c)
 {
+    write_sysreg(tpidr_el0, c->tpidr_el0);
+    write_sysreg(tpidrro_el0, c->tpidrro_el0);
     write_sysreg(ttbr1_el1, c->ttbr1);
     write_sysreg(tpidr_el1, c->tpidr_el1);
     write_sysreg(sp_el1, c->sp_el1);
@@ -108,8 +110,6 @@ static void load_server_hot(void)
     write_sysreg(mair_el1, 0x04ffull);
     write_sysreg(vbar_el1, ARCH_TRAMPOLINE_VA);
     write_sysreg(cpacr_el1, 3ull << 20); /* FP at EL0; CPTR_EL2.TFP still decides */
-    write_sysreg(tpidr_el0, 0);
-    write_sysreg(tpidrro_el0, 0);
     write_sysreg(cntkctl_el1, 1ull << 1); /* EL0 may read the virtual counter */
     hw.server_ttbr0 = 0;
     (void)el1_trampoline;
@@ -128,13 +128,13 @@ static void switch_to_vcpu(struct vcpu *v)
             save_cold(&hw.cold_owner->cold);
         }
         load_cold(&v->cold);
+        write_sysreg(vmpidr_el2, (1ull << 31) | v->index);
         hw.cold_owner = v;
     }
     load_hot(&v->hot);
     hw.guest_hot = true;
 out_stage2:
     write_sysreg(vttbr_el2, ((uint64_t)v->vm->s2.vmid << 48) | pa_of(v->vm->s2.root));
-    write_sysreg(vmpidr_el2, (1ull << 31) | v->index);
     write_sysreg(hcr_el2, HCR_GUEST);
 }
 

@@ -11,6 +11,7 @@
 struct cpu {
     struct thread *current;
     struct thread *idle_prev;    /* last thread before the CPU went idle */
+    struct thread *handoff;      /* woken by IPC, runs next without queueing (see sched.c) */
     bool resched;                /* slice expired or a higher priority became ready */
     uint32_t index;
 };
@@ -22,7 +23,8 @@ static inline struct cpu *this_cpu(void)
     return &cpu0;
 }
 
-/** sched_wake() - make @t runnable (TS_RUNNING, queued). */
+/** sched_wake() - make @t runnable (TS_RUNNING): queued, or kept as this CPU's hand-off
+ * candidate when nothing queued outranks it. */
 void sched_wake(struct thread *t);
 
 /** sched_block() - take @t off the run queue with a blocked @state. */

@@ -24,11 +24,13 @@ struct arch_fpregs {
 struct arch_el1_hot {
     uint64_t sctlr, tcr, ttbr0, mair, vbar, cpacr;
     uint64_t elr, spsr, esr, far;
-    uint64_t tpidr_el0, tpidrro_el0, cntkctl;
+    uint64_t cntkctl;
 };
 
-/* The rest of a guest's EL1 state: switched only when another guest takes the CPU. */
+/* The rest of a guest's EL1 state: switched only when another guest takes the CPU. Servers
+ * leave these alone (TPIDR_EL0/TPIDRRO_EL0 included: servers keep no thread pointer). */
 struct arch_el1_cold {
+    uint64_t tpidr_el0, tpidrro_el0;
     uint64_t ttbr1, tpidr_el1, sp_el1, contextidr, amair, afsr0, afsr1, par, csselr, mdscr;
     uint64_t cntv_ctl, cntv_cval;
 };

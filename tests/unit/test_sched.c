@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Unit tests for kernel/sched.c: priority order, round robin, and the IPC hand-off. */
+#include <string.h>
+#include <us/sched.h>
+#include "ut.h"
+
+static struct thread th[4];
+
+/* Each case runs in its own process, so the run queues start empty; @cur (may be NULL) is
+ * the running thread. */
+static void setup(struct thread *cur)
+{
+    memset(th, 0, sizeof(th));
+    this_cpu()->current = NULL;
+    this_cpu()->handoff = NULL;
+    this_cpu()->resched = false;
+    th[0].prio = 10;
+    th[1].prio = 20;
+    th[2].prio = 20;
+    th[3].prio = 30;
+    if (cur != NULL) {
+        cur->state = TS_RUNNING;
+        this_cpu()->current = cur;
+    }
+}
+
+static void picks_highest_priority(void)
+{
+    setup(NULL);
+    sched_wake(&th[0]);
+    sched_wake(&th[3]);
+    sched_wake(&th[1]);
+    UT_EXPECT(sched_next() == &th[3]);
+    this_cpu()->current = &th[3];
+    sched_block(&th[3], TS_BLOCKED_RECV);
+    UT_EXPECT(sched_next() == &th[1]);
+    this_cpu()->current = &th[1];
+    sched_block(&th[1], TS_BLOCKED_RECV);
+    UT_EXPECT(sched_next() == &th[0]);
+    this_cpu()->current = &th[0];
+    sched_block(&th[0], TS_BLOCKED_RECV);
+    UT_EXPECT(sched_next() == NULL);
+}
+
+static void tick_rotates_equal_priority(void)
+{
+    setup(&th[1]);
+    sched_wake(&th[2]);
+    UT_EXPECT(sched_next() == &th[1]); /* no tick: the current keeps the CPU */
+    sched_tick();
+    UT_EXPECT(sched_next() == &th[2]);
+    this_cpu()->current = &th[2];
+    sched_tick();
+    UT_EXPECT(sched_next() == &th[1]);
+}
+
+static void handoff_runs_callee_directly(void)
+{
+    setup(&th[0]);
+    sched_block(&th[0], TS_BLOCKED_REPLY); /* a call: the caller blocks, the server wakes */
+    sched_wake(&th[3]);
+    UT_EXPECT(this_cpu()->handoff == &th[3]);
+    UT_EXPECT(!th[3].queued);
+    UT_EXPECT(sched_next() == &th[3]);
+    UT_EXPECT(this_cpu()->handoff == NULL);
+}
+
+static void handoff_yields_to_queued_higher(void)
+{
+    setup(&th[1]);
+    sched_wake(&th[0]); /* prio 10 while nothing is queued: taken as the hand-off */
+    sched_wake(&th[3]); /* prio 30 is queued */
+    sched_block(&th[1], TS_BLOCKED_RECV);
+    UT_EXPECT(sched_next() == &th[3]);
+    this_cpu()->current = &th[3];
+    sched_block(&th[3], TS_BLOCKED_RECV);
+    UT_EXPECT(sched_next() == &th[0]); /* the hand-off was queued, not lost */
+}
+
+static void handoff_waits_for_running_higher(void)
+{
+    setup(&th[3]);
+    sched_wake(&th[1]); /* the prio-30 current keeps running */
+    UT_EXPECT(sched_next() == &th[3]);
+    UT_EXPECT(th[1].queued);
+    sched_block(&th[3], TS_BLOCKED_RECV);
+    UT_EXPECT(sched_next() == &th[1]);
+}
+
+static void handoff_dropped_when_blocked(void)
+{
+    setup(&th[1]);
+    sched_wake(&th[3]);
+    sched_block(&th[3], TS_STOPPED); /* e.g. the woken vCPU is stopped in the same entry */
+    UT_EXPECT(this_cpu()->handoff == NULL);
+    UT_EXPECT(sched_next() == &th[1]);
+}
+
+static void handoff_second_wake_is_queued(void)
+{
+    setup(&th[0]);
+    sched_wake(&th[1]);
+    sched_wake(&th[3]);
+    UT_EXPECT(this_cpu()->handoff == &th[1]);
+    UT_EXPECT(th[3].queued);
+    sched_block(&th[0], TS_BLOCKED_RECV);
+    UT_EXPECT(sched_next() == &th[3]); /* the queued higher one beats the hand-off */
+    this_cpu()->current = &th[3];
+    sched_block(&th[3], TS_BLOCKED_RECV);
+    UT_EXPECT(sched_next() == &th[1]);
+}
+
+UT_MAIN({"picks_highest_priority", picks_highest_priority},
+        {"tick_rotates_equal_priority", tick_rotates_equal_priority},
+        {"handoff_runs_callee_directly", handoff_runs_callee_directly},
+        {"handoff_yields_to_queued_higher", handoff_yields_to_queued_higher},
+        {"handoff_waits_for_running_higher", handoff_waits_for_running_higher},
+        {"handoff_dropped_when_blocked", handoff_dropped_when_blocked},
+        {"handoff_second_wake_is_queued", handoff_second_wake_is_queued})
