@@ -101,12 +101,19 @@ def case_manifest_compiles_default(a):
     expect(prio == 30, "vmm priority %d" % prio)
 
 
+def fake_image():
+    """100 bytes with the arm64 Image magic at 0x38 (Linux Documentation/arm64/booting)."""
+    img = bytearray(b"\x14" * 100)
+    img[0x38:0x3c] = b"ARM\x64"
+    return bytes(img)
+
+
 def make_bundle(a, out, extra=()):
     args = [a.uspack, "bundle", "-o", out, "--manifest", a.manifest,
             "--config", fake_dtb(os.path.join(a.work, "config.dtb"))]
     for i, name in enumerate(SERVERS):
         args += ["--server", "%s=%s" % (name, fake_elf(os.path.join(a.work, name + ".elf"), i))]
-    args += ["--guest", "hello=" + write(os.path.join(a.work, "hello.bin"), b"\x14" * 100)]
+    args += ["--guest", "hello=" + write(os.path.join(a.work, "hello.bin"), fake_image())]
     args += ["--initrd", "hello-initrd=" + write(os.path.join(a.work, "i.cpio"), b"")]
     return args + list(extra)
 
@@ -147,6 +154,8 @@ def case_bundle_rejects_bad_inputs(a):
     run(make_bundle(a, out, ["--blob", "b=" + os.path.join(a.work, "missing")]), False)
     run(make_bundle(a, out, ["--blob", "n" * 32 + "=" + a.manifest]), False)
     run(make_bundle(a, out, ["--bogus", "x"]), False)
+    p = run(make_bundle(a, out, ["--guest", "raw=" + a.manifest]), False)  # not an Image
+    expect("not an arm64 Image" in p.stderr, "names the bad guest")
     expect(not os.path.exists(out), "no output after failures")
 
 

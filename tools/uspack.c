@@ -178,8 +178,9 @@ static us_err_t check_item_format(const struct pack_item *it)
     } else if (it->type == US_BUNDLE_GUEST_KERNEL) {
         if (it->size < ARM64_IMAGE_MAGIC_OFFSET + 4 ||
             memcmp(d + ARM64_IMAGE_MAGIC_OFFSET, "ARM\x64", 4) != 0) {
-            fprintf(stderr, "uspack: warning: %s: guest '%s' has no arm64 Image header\n", it->path,
-                    it->name);
+            fprintf(stderr, "uspack: %s: guest '%s' is not an arm64 Image (no \"ARM\\x64\" magic)\n",
+                    it->path, it->name);
+            return US_EINVAL;
         }
     }
     return US_OK;
