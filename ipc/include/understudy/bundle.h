@@ -10,7 +10,7 @@
  * on a 4 KiB boundary so it can be mapped in place. Readers must check, before trusting any
  * field: magic, abi_revision, entry_count <= US_BUNDLE_MAX_ENTRIES, the table hash, every
  * entry's offset/size inside total_size, names NUL-terminated, and each component's sha256
- * before using it. tools/bundle_check.c and kernel/bundle.c both use lib/bundle_parse.c.
+ * before using it. tools/uspack.c, kernel/process.c and the vmm all use lib/bundle_parse.c.
  */
 #define US_BUNDLE_MAGIC "USBUNDL1"
 #define US_BUNDLE_MAX_ENTRIES 64u

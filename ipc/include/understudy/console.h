@@ -22,5 +22,5 @@ struct us_guest_ring {
 };
 _Static_assert(sizeof(struct us_guest_ring) == 4096, "us_guest_ring is ABI");
 
-#define US_CONSOLE_GUEST_OUT (US_LABEL_PROTO_BASE + 0x00u) /* w[0]=vmid, w[1]=count, bytes in w[2..] */
-#define US_CONSOLE_GUEST_OUT_MAX (US_MSG_MAX_LEN - 16u)
+/* No call labels: the console calls the other servers, never the reverse (docs/ipc-graph.md).
+ * Guest output arrives through the rings above and the US_NTFN_GUEST_OUT notification. */

@@ -3,6 +3,7 @@
 /* Architecture hooks behind vCPUs and the per-CPU context switch. */
 #pragma once
 
+#include <stdbool.h>
 #include <understudy/errors.h>
 #include <understudy/msg.h>
 
