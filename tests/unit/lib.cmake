@@ -49,3 +49,14 @@ us_unit_test(stats
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_stats.c
     LIBS us_lib_host
     CASES median_odd_even_empty median_no_overflow ticks_to_ns_exact)
+
+# The IPC contract itself (ipc/include/understudy): header-only, so no library.
+us_unit_test(ipc
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_ipc.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/ipc/include
+    CASES msg_init_sets_every_header_field msg_layout_is_abi msg_check_accepts_bounds
+          msg_check_rejects_short msg_check_rejects_long_for_label msg_check_rejects_oversized
+          resume_check_accepts_each_flag resume_check_rejects_wrong_label
+          resume_check_rejects_short resume_check_rejects_unknown_flags
+          resume_check_rejects_bad_register resume_check_rejects_irq_injection
+          err_names_unique_and_bounded syscall_table_dense)

@@ -47,3 +47,28 @@
 #define US_RESUME_INJECT_DABT (1u << 4) /* deliver a synchronous external abort to the guest */
 #define US_RESUME_STOP (1u << 5)        /* do not resume: the vCPU stops */
 #define US_RESUME_ALL_FLAGS 0x3fu
+
+/**
+ * us_resume_check() - validate a reply to an exit before any of it is applied.
+ * Returns: US_OK; US_ETRUNC for another label or a payload shorter than US_RESUME_LEN;
+ * US_EINVAL for unknown flags or US_RESUME_SET_REG with a register above 31; US_ENOTSUP for
+ * US_RESUME_INJECT_IRQ (no virtual interrupt controller yet).
+ */
+static inline us_err_t us_resume_check(const struct us_msg *reply)
+{
+    uint64_t flags;
+
+    if (reply->hdr.label != US_LABEL_VCPU_EXIT || reply->hdr.len < US_RESUME_LEN ||
+        reply->hdr.len > US_MSG_MAX_LEN) {
+        return US_ETRUNC;
+    }
+    flags = reply->w[US_RESUME_FLAGS];
+    if ((flags & ~(uint64_t)US_RESUME_ALL_FLAGS) != 0 ||
+        ((flags & US_RESUME_SET_REG) && reply->w[US_RESUME_REG] > 31)) {
+        return US_EINVAL;
+    }
+    if (flags & US_RESUME_INJECT_IRQ) {
+        return US_ENOTSUP;
+    }
+    return US_OK;
+}

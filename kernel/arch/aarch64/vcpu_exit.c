@@ -135,20 +135,14 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
 {
     uint64_t flags, reg;
     uint32_t i;
+    us_err_t e = us_resume_check(reply);
 
     /* Decode: no state changes until everything is known to be valid. */
-    if (reply->hdr.label != US_LABEL_VCPU_EXIT || reply->hdr.len < US_RESUME_LEN) {
-        return US_TRACE(US_ETRUNC);
+    if (e != US_OK) {
+        return US_TRACE(e);
     }
     flags = reply->w[US_RESUME_FLAGS];
     reg = reply->w[US_RESUME_REG];
-    if ((flags & ~(uint64_t)US_RESUME_ALL_FLAGS) != 0 ||
-        ((flags & US_RESUME_SET_REG) && reg > 31)) {
-        return US_TRACE(US_EINVAL);
-    }
-    if (flags & US_RESUME_INJECT_IRQ) {
-        return US_TRACE(US_ENOTSUP);
-    }
 
     /* Invoke. */
     if (flags & US_RESUME_STOP) {
