@@ -58,3 +58,26 @@ fetch_arm64() { # fetch_arm64 DIR PACKAGE...
     touch "$dir/.done"
 }
 fetch_arm64 "$build/deps/fdt-arm64" libfdt-dev:arm64
+
+# Debian's own arm64 Linux kernel, as a raw Image: the U-Boot test boots it from a FIT laid
+# out like ours, and real Linux guests use it. The metapackage names the current ABI package.
+linux_dir="$build/deps/linux-arm64"
+if [ ! -f "$linux_dir/Image" ]; then
+    pkg=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null |
+          sed -n 's/^ *Depends: \(linux-image-[0-9].*-arm64\).*/\1/p' | head -n 1)
+    if [ -z "$pkg" ]; then
+        $sudo_cmd apt-get update -qq
+        pkg=$(apt-cache depends linux-image-arm64:arm64 |
+              sed -n 's/^ *Depends: \(linux-image-[0-9].*-arm64\).*/\1/p' | head -n 1)
+    fi
+    echo "setup-deps: fetching Debian's arm64 kernel ($pkg)"
+    fetch_arm64 "$linux_dir" "$pkg:arm64"
+    # /boot/vmlinuz-* is a raw Image in Debian 12; older releases gzip it.
+    vmlinuz=$(ls "$linux_dir"/boot/vmlinuz-* | head -n 1)
+    if gzip -t "$vmlinuz" 2>/dev/null; then
+        gzip -dc "$vmlinuz" > "$linux_dir/Image.tmp"
+    else
+        cp "$vmlinuz" "$linux_dir/Image.tmp"
+    fi
+    mv "$linux_dir/Image.tmp" "$linux_dir/Image"
+fi
