@@ -37,6 +37,18 @@ us_err_t us_log_write(uint32_t level, const char *s, size_t n)
     return sys(US_SYS_LOG, (uint64_t)(uintptr_t)s, n, level, 0, NULL);
 }
 
+/* A call on @cap whose one result (x1) goes to *@out when @out is not NULL. */
+static us_err_t sys_one_result(uint64_t nr, us_cap_t cap, uint64_t *out)
+{
+    uint64_t r[3];
+    us_err_t e = sys(nr, cap, 0, 0, 0, r);
+
+    if (out != NULL) {
+        *out = r[0];
+    }
+    return e;
+}
+
 us_err_t us_call(us_cap_t ep)
 {
     return sys(US_SYS_CALL, ep, 0, 0, 0, NULL);
@@ -44,22 +56,12 @@ us_err_t us_call(us_cap_t ep)
 
 us_err_t us_reply_recv(us_cap_t ep, us_badge_t *badge)
 {
-    uint64_t r[3];
-    us_err_t e = sys(US_SYS_REPLY_RECV, ep, 0, 0, 0, r);
-    if (badge != NULL) {
-        *badge = r[0];
-    }
-    return e;
+    return sys_one_result(US_SYS_REPLY_RECV, ep, badge);
 }
 
 us_err_t us_recv(us_cap_t ep, us_badge_t *badge)
 {
-    uint64_t r[3];
-    us_err_t e = sys(US_SYS_RECV, ep, 0, 0, 0, r);
-    if (badge != NULL) {
-        *badge = r[0];
-    }
-    return e;
+    return sys_one_result(US_SYS_RECV, ep, badge);
 }
 
 us_err_t us_signal(us_cap_t ntfn, uint64_t bits)
@@ -69,22 +71,12 @@ us_err_t us_signal(us_cap_t ntfn, uint64_t bits)
 
 us_err_t us_wait(us_cap_t ntfn, uint64_t *bits)
 {
-    uint64_t r[3];
-    us_err_t e = sys(US_SYS_WAIT, ntfn, 0, 0, 0, r);
-    if (bits != NULL) {
-        *bits = r[0];
-    }
-    return e;
+    return sys_one_result(US_SYS_WAIT, ntfn, bits);
 }
 
 us_err_t us_poll(us_cap_t ntfn, uint64_t *bits)
 {
-    uint64_t r[3];
-    us_err_t e = sys(US_SYS_POLL, ntfn, 0, 0, 0, r);
-    if (bits != NULL) {
-        *bits = r[0];
-    }
-    return e;
+    return sys_one_result(US_SYS_POLL, ntfn, bits);
 }
 
 us_err_t us_yield(void)

@@ -271,8 +271,7 @@ void console_dispatch(struct console_state *st, us_badge_t badge, struct us_msg 
         memcpy(m->w, "console", 8);
         return;
     default:
-        us_msg_init(m, m->hdr.label, 0);
-        m->hdr.err = US_ENOTSUP;
+        us_msg_reply_err(m, US_ENOTSUP);
         return;
     }
 }

@@ -55,14 +55,12 @@ void devmgr_dispatch(struct devmgr_state *st, us_badge_t badge, struct us_msg *m
         return;
     case US_DEVMGR_DEV_INFO:
         if (us_msg_check(m, 8, 8) != US_OK) {
-            us_msg_init(m, US_DEVMGR_DEV_INFO, 0);
-            m->hdr.err = US_ETRUNC;
+            us_msg_reply_err(m, US_ETRUNC);
             return;
         }
         idx = m->w[0];
         if (idx >= st->dev_count) {
-            us_msg_init(m, US_DEVMGR_DEV_INFO, 0);
-            m->hdr.err = US_ENOENT;
+            us_msg_reply_err(m, US_ENOENT);
             return;
         }
         us_msg_init(m, US_DEVMGR_DEV_INFO, sizeof(struct us_dev_info));
@@ -72,8 +70,7 @@ void devmgr_dispatch(struct devmgr_state *st, us_badge_t badge, struct us_msg *m
         us_msg_init(m, US_LABEL_NOTIFY, 0);
         return;
     default:
-        us_msg_init(m, m->hdr.label, 0);
-        m->hdr.err = US_ENOTSUP;
+        us_msg_reply_err(m, US_ENOTSUP);
         return;
     }
 }

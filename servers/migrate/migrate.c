@@ -44,8 +44,7 @@ void migrate_dispatch(struct migrate_state *st, us_badge_t badge, struct us_msg 
         us_msg_init(m, US_LABEL_NOTIFY, 0);
         return;
     default:
-        us_msg_init(m, m->hdr.label, 0);
-        m->hdr.err = US_ENOTSUP;
+        us_msg_reply_err(m, US_ENOTSUP);
         return;
     }
 }

@@ -76,24 +76,18 @@ us_err_t vmm_init(struct vmm_state **out)
     return US_OK;
 }
 
-static void reply_err(struct us_msg *m, us_err_t e)
-{
-    us_msg_init(m, m->hdr.label, 0);
-    m->hdr.err = e;
-}
-
 static void vm_info(struct vmm_state *st, struct us_msg *m)
 {
     struct us_vm_info *info = (struct us_vm_info *)(void *)m->w;
     uint64_t slot;
 
     if (us_msg_check(m, 8, 8) != US_OK) {
-        reply_err(m, US_ETRUNC);
+        us_msg_reply_err(m, US_ETRUNC);
         return;
     }
     slot = m->w[0];
     if (slot >= st->config.vm_count) {
-        reply_err(m, US_ENOENT);
+        us_msg_reply_err(m, US_ENOENT);
         return;
     }
     memset(info, 0, sizeof(*info));
@@ -112,20 +106,20 @@ static void guest_in(struct vmm_state *st, struct us_msg *m)
     uint64_t slot, n;
 
     if (us_msg_check(m, 16, US_MSG_MAX_LEN) != US_OK) {
-        reply_err(m, US_ETRUNC);
+        us_msg_reply_err(m, US_ETRUNC);
         return;
     }
     slot = m->w[0];
     n = m->w[1];
     if (n > m->hdr.len - 16u) {
-        reply_err(m, US_ETRUNC);
+        us_msg_reply_err(m, US_ETRUNC);
         return;
     }
     if (slot >= st->config.vm_count) {
-        reply_err(m, US_ENOENT);
+        us_msg_reply_err(m, US_ENOENT);
         return;
     }
-    reply_err(m, vmm_pl011_input(st, (uint32_t)slot, (const uint8_t *)&m->w[2], (uint32_t)n));
+    us_msg_reply_err(m, vmm_pl011_input(st, (uint32_t)slot, (const uint8_t *)&m->w[2], (uint32_t)n));
 }
 
 void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
@@ -143,7 +137,7 @@ void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
         return;
     }
     if (m->hdr.len > US_MSG_MAX_LEN) {
-        reply_err(m, US_ETRUNC);
+        us_msg_reply_err(m, US_ETRUNC);
         return;
     }
     switch (m->hdr.label) {
@@ -165,7 +159,7 @@ void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
         guest_in(st, m);
         return;
     default:
-        reply_err(m, US_ENOTSUP);
+        us_msg_reply_err(m, US_ENOTSUP);
         return;
     }
 }

@@ -61,3 +61,10 @@ static inline void us_msg_init(struct us_msg *m, uint32_t label, uint16_t len)
     m->hdr.err = 0;
     m->hdr.cap = US_INVALID_CAP;
 }
+
+/** us_msg_reply_err() - turn the request in @m into an empty reply carrying @err. */
+static inline void us_msg_reply_err(struct us_msg *m, us_err_t err)
+{
+    us_msg_init(m, m->hdr.label, 0);
+    m->hdr.err = (uint32_t)err;
+}
