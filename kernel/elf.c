@@ -36,9 +36,8 @@ static us_err_t check_header(const struct elf64_ehdr *eh, uint64_t size)
 
     if (size < sizeof(*eh) || memcmp(eh->ident, magic, 4) != 0 || eh->ident[4] != 2 ||
         eh->ident[5] != 1 || eh->type != ET_EXEC || eh->machine != EM_AARCH64 ||
-        eh->phentsize != sizeof(struct elf64_phdr) || eh->phnum == 0 ||
-        eh->phnum > ELF_MAX_PHDRS || eh->phoff > size ||
-        (uint64_t)eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff ||
+        eh->phentsize != sizeof(struct elf64_phdr) || eh->phnum == 0 || eh->phnum > ELF_MAX_PHDRS ||
+        eh->phoff > size || (uint64_t)eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff ||
         (eh->phoff & 7u) != 0) {
         return US_ECORRUPT;
     }

@@ -64,8 +64,8 @@ static uint64_t free_run(const struct frame_pool *p, uint64_t i, uint64_t want)
     return n;
 }
 
-static bool search(struct frame_pool *p, uint64_t from, uint64_t to, uint64_t count,
-                   uint64_t align, uint64_t *found)
+static bool search(struct frame_pool *p, uint64_t from, uint64_t to, uint64_t count, uint64_t align,
+                   uint64_t *found)
 {
     /* Alignment is of the physical address, so align the frame index relative to base. */
     uint64_t base_frame = p->base >> PAGE_SHIFT;
@@ -109,8 +109,8 @@ us_err_t frame_free(struct frame_pool *p, paddr_t pa, uint64_t count)
 {
     uint64_t a = pa_of(pa), i, k;
 
-    if (!is_aligned(a, PAGE_SIZE) || a < p->base || count == 0 ||
-        count > p->frame_count || ((a - p->base) >> PAGE_SHIFT) > p->frame_count - count) {
+    if (!is_aligned(a, PAGE_SIZE) || a < p->base || count == 0 || count > p->frame_count ||
+        ((a - p->base) >> PAGE_SHIFT) > p->frame_count - count) {
         return US_TRACE(US_ERANGE);
     }
     i = (a - p->base) >> PAGE_SHIFT;

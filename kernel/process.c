@@ -88,7 +88,8 @@ static us_err_t make_memcap_object(const struct us_manifest_cap *c, struct memob
             return US_TRACE(US_ERANGE);
         }
         if (shared[c->arg0] == NULL) {
-            us_err_t e = memobj_create_ram(align_up(c->arg1, PAGE_SIZE), PAGE_SIZE, &shared[c->arg0]);
+            us_err_t e =
+                memobj_create_ram(align_up(c->arg1, PAGE_SIZE), PAGE_SIZE, &shared[c->arg0]);
             if (e != US_OK) {
                 return e;
             }
@@ -137,8 +138,7 @@ static us_err_t grant(struct process *p, const struct us_manifest_cap *c)
         klog_set_reader(p->ntfn, US_NTFN_KLOG);
         return cap_install(&p->caps, c->slot, US_CAPK_KLOG, c->rights, &klog_token, 0);
     case US_MCAP_SERVER_CTL:
-        return cap_install(&p->caps, c->slot, US_CAPK_SERVER_CTL, c->rights, &server_ctl_token,
-                           0);
+        return cap_install(&p->caps, c->slot, US_CAPK_SERVER_CTL, c->rights, &server_ctl_token, 0);
     default:
         e = make_memcap_object(c, &m);
         if (e != US_OK) {
@@ -182,9 +182,8 @@ static us_err_t build_space(struct process *p, const struct us_manifest_server *
         (e = map_fresh(p, US_VA_BOOTINFO, 1, US_RIGHT_READ, &info)) != US_OK) {
         return e;
     }
-    if (ms->heap_pages != 0 &&
-        (e = map_fresh(p, HEAP_VA, ms->heap_pages, US_RIGHT_READ | US_RIGHT_WRITE, NULL)) !=
-            US_OK) {
+    if (ms->heap_pages != 0 && (e = map_fresh(p, HEAP_VA, ms->heap_pages,
+                                              US_RIGHT_READ | US_RIGHT_WRITE, NULL)) != US_OK) {
         return e;
     }
     if (ms->state_pages != 0) {
@@ -228,8 +227,7 @@ static us_err_t make_boot_windows(const void *bundle, uint64_t bundle_size, padd
         if (e == US_OK) {
             memcpy(pa_ptr(pa), bundle, bundle_size);
             boot.bundle = pa_ptr(pa);
-            e = memobj_create_window(pa, align_up(bundle_size, PAGE_SIZE), false,
-                                     &boot.bundle_mem);
+            e = memobj_create_window(pa, align_up(bundle_size, PAGE_SIZE), false, &boot.bundle_mem);
         }
     }
     if (e != US_OK) {
@@ -353,8 +351,7 @@ void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc)
     p->fault_pc = pc;
     US_LOG_ERR("server %s faulted: pc=0x%llx far=0x%llx esr=0x%llx; other servers and guests "
                "keep running",
-               p->name, (unsigned long long)pc, (unsigned long long)far,
-               (unsigned long long)esr);
+               p->name, (unsigned long long)pc, (unsigned long long)far, (unsigned long long)esr);
     if (t->wait_ep != NULL) {
         thread_queue_remove(&t->wait_ep->receivers, t);
         thread_queue_remove(&t->wait_ep->senders, t);

@@ -106,8 +106,8 @@ struct thread *sched_next(void)
     int best = h != NULL ? (int)h->prio : highest_ready();
 
     if (cur != NULL && cur->state == TS_RUNNING) {
-        bool keep = best < 0 || (uint32_t)best < cur->prio ||
-                    ((uint32_t)best == cur->prio && !c->resched);
+        bool keep =
+            best < 0 || (uint32_t)best < cur->prio || ((uint32_t)best == cur->prio && !c->resched);
         if (keep) {
             if (h != NULL) {
                 enqueue(h);

@@ -443,9 +443,9 @@ void syscall_dispatch(struct thread *t)
     uint64_t nr = arch_regs_get(&t->regs, ARCH_SYSCALL_NR_REG);
 
 #ifdef US_TRACE_SYSCALLS
-    US_LOG_DBG("%s: syscall %llu (0x%llx, 0x%llx, 0x%llx)", t->proc->name,
-               (unsigned long long)nr, (unsigned long long)arg(t, 0),
-               (unsigned long long)arg(t, 1), (unsigned long long)arg(t, 2));
+    US_LOG_DBG("%s: syscall %llu (0x%llx, 0x%llx, 0x%llx)", t->proc->name, (unsigned long long)nr,
+               (unsigned long long)arg(t, 0), (unsigned long long)arg(t, 1),
+               (unsigned long long)arg(t, 2));
 #endif
     if (nr >= US_SYS_COUNT) {
         ret(t, US_ENOTSUP, 0);

@@ -87,8 +87,7 @@ void vcpu_handle_exit(struct vcpu *v)
     v->exits++;
     e = endpoint_call(v->handler, &v->thread, v->badge);
     if (e != US_OK) {
-        US_LOG_WARN("vm%u vcpu%u: exit not delivered: %s", v->vm->vmid, v->index,
-                    us_err_name(e));
+        US_LOG_WARN("vm%u vcpu%u: exit not delivered: %s", v->vm->vmid, v->index, us_err_name(e));
         vcpu_stop(v);
     }
 }

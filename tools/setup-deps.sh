@@ -13,7 +13,7 @@ fi
 
 # Host packages: compilers, emulator, device-tree and FIT tooling, U-Boot for QEMU.
 pkgs="cmake make gcc python3 qemu-system-arm gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu \
-libfdt-dev device-tree-compiler u-boot-tools u-boot-qemu dpkg-dev"
+libfdt-dev device-tree-compiler u-boot-tools u-boot-qemu dpkg-dev clang-format"
 missing=""
 for p in $pkgs; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

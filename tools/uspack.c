@@ -178,7 +178,8 @@ static us_err_t check_item_format(const struct pack_item *it)
     } else if (it->type == US_BUNDLE_GUEST_KERNEL) {
         if (it->size < ARM64_IMAGE_MAGIC_OFFSET + 4 ||
             memcmp(d + ARM64_IMAGE_MAGIC_OFFSET, "ARM\x64", 4) != 0) {
-            fprintf(stderr, "uspack: %s: guest '%s' is not an arm64 Image (no \"ARM\\x64\" magic)\n",
+            fprintf(stderr,
+                    "uspack: %s: guest '%s' is not an arm64 Image (no \"ARM\\x64\" magic)\n",
                     it->path, it->name);
             return US_EINVAL;
         }

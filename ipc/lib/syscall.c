@@ -136,8 +136,7 @@ us_err_t us_vm_destroy(us_cap_t vm)
     return sys(US_SYS_VM_DESTROY, vm, 0, 0, 0, NULL);
 }
 
-us_err_t us_vcpu_create(us_cap_t vm, uint32_t index, us_cap_t ep, us_badge_t badge,
-                        us_cap_t *vcpu)
+us_err_t us_vcpu_create(us_cap_t vm, uint32_t index, us_cap_t ep, us_badge_t badge, us_cap_t *vcpu)
 {
     uint64_t r[3];
     us_err_t e = sys(US_SYS_VCPU_CREATE, vm, index, ep, badge, r);
@@ -165,8 +164,7 @@ us_err_t us_server_ctl(us_cap_t ctl, uint32_t op, uint32_t index, uint64_t *r1)
     return e;
 }
 
-us_err_t us_klog_read(us_cap_t klog, uint64_t cursor, uint64_t max, uint64_t *next,
-                      uint64_t *count)
+us_err_t us_klog_read(us_cap_t klog, uint64_t cursor, uint64_t max, uint64_t *next, uint64_t *count)
 {
     uint64_t r[3];
     us_err_t e = sys(US_SYS_KLOG_READ, klog, cursor, max, 0, r);

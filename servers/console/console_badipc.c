@@ -70,26 +70,23 @@ us_err_t console_badipc(void *ctx, char *out, size_t len)
     expect(&r, "call: oversized length", call_vmm(US_VMM_VM_COUNT, 5000, &srv), US_ETRUNC);
     expect(&r, "vmm: unknown label", call_vmm(0xdead, 0, &srv) == US_OK ? srv : US_EINVAL,
            US_ENOTSUP);
-    expect(&r, "vmm: truncated vm_info", call_vmm(US_VMM_VM_INFO, 0, &srv) == US_OK ? srv
-                                                                                   : US_EINVAL,
-           US_ETRUNC);
-    expect(&r, "vmm: vm_info slot 999", (us_msgbuf()->w[0] = 999,
-                                         call_vmm(US_VMM_VM_INFO, 8, &srv) == US_OK ? srv
-                                                                                    : US_EINVAL),
+    expect(&r, "vmm: truncated vm_info",
+           call_vmm(US_VMM_VM_INFO, 0, &srv) == US_OK ? srv : US_EINVAL, US_ETRUNC);
+    expect(&r, "vmm: vm_info slot 999",
+           (us_msgbuf()->w[0] = 999, call_vmm(US_VMM_VM_INFO, 8, &srv) == US_OK ? srv : US_EINVAL),
            US_ENOENT);
     expect(&r, "syscall: unknown number", us_syscall_raw(999, bad_args, NULL), US_ENOTSUP);
     expect(&r, "log: unmapped buffer", us_log_write(US_LOG_LEVEL_INFO, (const char *)16, 8),
            US_ERANGE);
     expect(&r, "log: oversized", us_log_write(US_LOG_LEVEL_INFO, "x", 100000), US_ETRUNC);
-    expect(&r, "mem_map: below dynamic VAs", us_mem_map(US_SLOT_CONSOLE_UART, 0x1000,
-                                                        US_RIGHT_READ),
-           US_ERANGE);
-    expect(&r, "mem_map: W+X", us_mem_map(US_SLOT_CONSOLE_GUEST_RINGS, US_VA_DYNAMIC + 0x800000,
-                                          US_RIGHT_WRITE | US_RIGHT_EXEC | US_RIGHT_READ),
+    expect(&r, "mem_map: below dynamic VAs",
+           us_mem_map(US_SLOT_CONSOLE_UART, 0x1000, US_RIGHT_READ), US_ERANGE);
+    expect(&r, "mem_map: W+X",
+           us_mem_map(US_SLOT_CONSOLE_GUEST_RINGS, US_VA_DYNAMIC + 0x800000,
+                      US_RIGHT_WRITE | US_RIGHT_EXEC | US_RIGHT_READ),
            US_ECAP);
-    expect(&r, "server_ctl: index 99", us_server_ctl(US_SLOT_CONSOLE_SERVER_CTL,
-                                                     US_SERVER_CTL_INFO, 99, &v),
-           US_ERANGE);
+    expect(&r, "server_ctl: index 99",
+           us_server_ctl(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_INFO, 99, &v), US_ERANGE);
     expect(&r, "reply_recv: no recv right", us_reply_recv(US_SLOT_DEVMGR_EP, NULL), US_ECAP);
     if (r.used < r.len) {
         (void)us_snprintf(out + r.used, r.len - r.used, "badipc: %u/%u ok\n", r.pass, r.total);

@@ -267,7 +267,8 @@ static us_err_t inv_walk_bus(struct inv_walk *w, int bus)
     us_err_t err = US_OK;
 
     w->bus[w->depth++] = bus;
-    fdt_for_each_subnode(node, w->fdt, bus) {
+    fdt_for_each_subnode(node, w->fdt, bus)
+    {
         err = inv_add(w, node);
         if (err == US_OK && w->depth <= DEVMGR_BUS_DEPTH &&
             fdt_node_check_compatible(w->fdt, node, "simple-bus") == 0) {

@@ -31,8 +31,7 @@ static us_err_t load_config(struct vmm_state *st)
     }
     e = vmm_config_parse(bundle_parse_data(st->bundle, ent), (size_t)ent->size, &st->config);
     if (e != US_OK) {
-        US_LOG_ERR("system configuration rejected at %s: %s", st->config.err_path,
-                   us_err_name(e));
+        US_LOG_ERR("system configuration rejected at %s: %s", st->config.err_path, us_err_name(e));
     }
     return e;
 }
@@ -119,7 +118,8 @@ static void guest_in(struct vmm_state *st, struct us_msg *m)
         us_msg_reply_err(m, US_ENOENT);
         return;
     }
-    us_msg_reply_err(m, vmm_pl011_input(st, (uint32_t)slot, (const uint8_t *)&m->w[2], (uint32_t)n));
+    us_msg_reply_err(m,
+                     vmm_pl011_input(st, (uint32_t)slot, (const uint8_t *)&m->w[2], (uint32_t)n));
 }
 
 void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m)

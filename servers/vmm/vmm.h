@@ -37,7 +37,7 @@ struct vmm_vm {
     us_cap_t vm_cap;
     us_cap_t mem_cap;
     us_cap_t vcpu_cap[VMM_CONFIG_MAX_VCPUS];
-    uint8_t *ram;   /* the guest's RAM mapped in the vmm */
+    uint8_t *ram; /* the guest's RAM mapped in the vmm */
     uint64_t exits;
     uint64_t last_fault_ipa;
     uint32_t faults_logged;
@@ -69,8 +69,8 @@ us_err_t vmm_boot_vm(struct vmm_state *st, uint32_t slot);
 
 /** vmm_fdt_build() - write the guest's device tree into @buf.
  * Returns: US_OK; US_ENOMEM if it does not fit. */
-us_err_t vmm_fdt_build(const struct vmm_vm_config *c, void *buf, uint32_t size,
-                       uint64_t initrd_ipa, uint64_t initrd_size);
+us_err_t vmm_fdt_build(const struct vmm_vm_config *c, void *buf, uint32_t size, uint64_t initrd_ipa,
+                       uint64_t initrd_size);
 
 /** vmm_exit() - handle one exit of VM @slot; fill the resume reply in @m. */
 void vmm_exit(struct vmm_state *st, uint32_t slot, struct us_msg *m);

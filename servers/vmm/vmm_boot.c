@@ -35,8 +35,8 @@ static us_err_t find_image(struct vmm_state *st, const char *name, uint32_t type
 }
 
 /* Where the kernel goes: DRAM base + text_offset; everything must fit under @limit. */
-static us_err_t place_kernel(const struct us_bundle_entry *k, const uint8_t *data,
-                             uint64_t limit, uint64_t *offset)
+static us_err_t place_kernel(const struct us_bundle_entry *k, const uint8_t *data, uint64_t limit,
+                             uint64_t *offset)
 {
     struct image_hdr h;
     uint64_t size;

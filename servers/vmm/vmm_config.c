@@ -224,7 +224,8 @@ static us_err_t config_check_props(const void *fdt, int node, const char *const 
     int off, len;
     size_t i;
 
-    fdt_for_each_property_offset(off, fdt, node) {
+    fdt_for_each_property_offset(off, fdt, node)
+    {
         if (fdt_getprop_by_offset(fdt, off, &name, &len) == NULL) {
             return US_ECORRUPT;
         }
@@ -334,7 +335,8 @@ static us_err_t config_parse_vms(const void *fdt, int vms, struct vmm_config *ou
         config_set_err_path(out, "", "/vms", bad);
         return err;
     }
-    fdt_for_each_subnode(node, fdt, vms) {
+    fdt_for_each_subnode(node, fdt, vms)
+    {
         struct vmm_vm_config *vm;
         uint32_t i;
 
@@ -417,7 +419,8 @@ static us_err_t config_parse_root(const void *fdt, struct vmm_config *out)
         return err;
     }
     vms = -FDT_ERR_NOTFOUND;
-    fdt_for_each_subnode(node, fdt, 0) {
+    fdt_for_each_subnode(node, fdt, 0)
+    {
         name = fdt_get_name(fdt, node, &len);
         if (name == NULL) {
             return US_ECORRUPT;

@@ -75,9 +75,9 @@ static void psci(struct vmm_state *st, uint32_t slot, struct us_msg *m, bool smc
         ret = psci_known(arg1 & 0xffffffffu) ? PSCI_RET_SUCCESS : PSCI_RET_NOT_SUPPORTED;
         break;
     case PSCI_AFFINITY_INFO_64:
-        ret = (arg1 & 0xffu) == 0 ? PSCI_AFFINITY_ON
-                                  : ((arg1 & 0xffu) < c->vcpu_count ? PSCI_AFFINITY_OFF
-                                                                    : PSCI_RET_INVALID_PARAMS);
+        ret = (arg1 & 0xffu) == 0
+                  ? PSCI_AFFINITY_ON
+                  : ((arg1 & 0xffu) < c->vcpu_count ? PSCI_AFFINITY_OFF : PSCI_RET_INVALID_PARAMS);
         break;
     case PSCI_CPU_ON_64:
         ret = PSCI_RET_NOT_SUPPORTED; /* TODO(#4): secondary vCPUs */
@@ -87,8 +87,7 @@ static void psci(struct vmm_state *st, uint32_t slot, struct us_msg *m, bool smc
         stop_vm(st, slot, US_VM_STATE_OFF, m);
         return;
     case PSCI_SYSTEM_RESET:
-        US_LOG_INFO("%s: guest called SYSTEM_RESET; VM stopped (reset arrives with #4)",
-                    c->name);
+        US_LOG_INFO("%s: guest called SYSTEM_RESET; VM stopped (reset arrives with #4)", c->name);
         stop_vm(st, slot, US_VM_STATE_OFF, m);
         return;
     default:
@@ -111,8 +110,8 @@ static void guest_fault(struct vmm_state *st, uint32_t slot, struct us_msg *m, c
     vm->last_fault_ipa = m->w[US_EXIT_IPA];
     if (vm->faults_logged < VMM_FAULT_LOG_LIMIT) {
         vm->faults_logged++;
-        US_LOG_WARN("%s: %s at IPA 0x%llx (pc 0x%llx); abort injected",
-                    st->config.vms[slot].name, what, (unsigned long long)m->w[US_EXIT_IPA],
+        US_LOG_WARN("%s: %s at IPA 0x%llx (pc 0x%llx); abort injected", st->config.vms[slot].name,
+                    what, (unsigned long long)m->w[US_EXIT_IPA],
                     (unsigned long long)m->w[US_EXIT_PC]);
     }
     resume(m, US_RESUME_INJECT_DABT);

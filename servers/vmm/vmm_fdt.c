@@ -100,8 +100,8 @@ static int devices(void *fdt, const struct vmm_vm_config *c)
     return r;
 }
 
-us_err_t vmm_fdt_build(const struct vmm_vm_config *c, void *buf, uint32_t size,
-                       uint64_t initrd_ipa, uint64_t initrd_size)
+us_err_t vmm_fdt_build(const struct vmm_vm_config *c, void *buf, uint32_t size, uint64_t initrd_ipa,
+                       uint64_t initrd_size)
 {
     int r = fdt_create(buf, (int)size);
 

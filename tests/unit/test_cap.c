@@ -51,8 +51,7 @@ static void lookup_rejects_missing_rights(void)
     setup();
     UT_EXPECT_EQ(cap_install(&t, 1, US_CAPK_ENDPOINT, US_RIGHT_SEND, &obj_a, 0), US_OK);
     UT_EXPECT_EQ(cap_lookup(&t, 1, US_CAPK_ENDPOINT, US_RIGHT_RECV, &c), US_ECAP);
-    UT_EXPECT_EQ(cap_lookup(&t, 1, US_CAPK_ENDPOINT, US_RIGHT_SEND | US_RIGHT_RECV, &c),
-                 US_ECAP);
+    UT_EXPECT_EQ(cap_lookup(&t, 1, US_CAPK_ENDPOINT, US_RIGHT_SEND | US_RIGHT_RECV, &c), US_ECAP);
 }
 
 static void install_rejects_taken_slot(void)

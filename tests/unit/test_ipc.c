@@ -89,8 +89,12 @@ static struct us_msg reply(uint64_t flags)
 
 static void resume_check_accepts_each_flag(void)
 {
-    static const uint64_t ok[] = {0, US_RESUME_ADVANCE_PC, US_RESUME_SET_REG,
-                                  US_RESUME_SET_X0_3, US_RESUME_INJECT_DABT, US_RESUME_STOP,
+    static const uint64_t ok[] = {0,
+                                  US_RESUME_ADVANCE_PC,
+                                  US_RESUME_SET_REG,
+                                  US_RESUME_SET_X0_3,
+                                  US_RESUME_INJECT_DABT,
+                                  US_RESUME_STOP,
                                   US_RESUME_ADVANCE_PC | US_RESUME_SET_REG};
     struct us_msg m;
 

@@ -14,44 +14,44 @@ struct ut_case {
 
 extern int ut_failures;
 
-#define UT_EXPECT(cond)                                                                    \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "%s:%d: expectation failed: %s\n", __FILE__, __LINE__, #cond); \
-            ut_failures++;                                                                 \
-        }                                                                                  \
+#define UT_EXPECT(cond)                                                                            \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: expectation failed: %s\n", __FILE__, __LINE__, #cond);         \
+            ut_failures++;                                                                         \
+        }                                                                                          \
     } while (0)
 
-#define UT_EXPECT_EQ(a, b)                                                                 \
-    do {                                                                                   \
-        long long ut_a_ = (long long)(a), ut_b_ = (long long)(b);                          \
-        if (ut_a_ != ut_b_) {                                                              \
-            fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__, __LINE__,  \
-                    #a, #b, ut_a_, ut_b_);                                                 \
-            ut_failures++;                                                                 \
-        }                                                                                  \
+#define UT_EXPECT_EQ(a, b)                                                                         \
+    do {                                                                                           \
+        long long ut_a_ = (long long)(a), ut_b_ = (long long)(b);                                  \
+        if (ut_a_ != ut_b_) {                                                                      \
+            fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__, __LINE__, #a, #b,  \
+                    ut_a_, ut_b_);                                                                 \
+            ut_failures++;                                                                         \
+        }                                                                                          \
     } while (0)
 
 /* Define the case table and main(): UT_MAIN({"name", fn}, ...) */
-#define UT_MAIN(...)                                                                       \
-    int ut_failures;                                                                       \
-    static const struct ut_case ut_cases[] = {__VA_ARGS__};                                \
-    int main(int argc, char **argv)                                                        \
-    {                                                                                      \
-        size_t i, ran = 0;                                                                 \
-        for (i = 0; i < sizeof(ut_cases) / sizeof(ut_cases[0]); i++) {                     \
-            if (argc < 2 || strcmp(argv[1], ut_cases[i].name) == 0) {                      \
-                ut_cases[i].fn();                                                          \
-                ran++;                                                                     \
-            }                                                                              \
-        }                                                                                  \
-        if (ran == 0) {                                                                    \
-            fprintf(stderr, "no case named %s\n", argc > 1 ? argv[1] : "?");              \
-            return 2;                                                                      \
-        }                                                                                  \
-        if (ut_failures) {                                                                 \
-            fprintf(stderr, "%d expectation(s) failed\n", ut_failures);                    \
-            return 1;                                                                      \
-        }                                                                                  \
-        return 0;                                                                          \
+#define UT_MAIN(...)                                                                               \
+    int ut_failures;                                                                               \
+    static const struct ut_case ut_cases[] = {__VA_ARGS__};                                        \
+    int main(int argc, char **argv)                                                                \
+    {                                                                                              \
+        size_t i, ran = 0;                                                                         \
+        for (i = 0; i < sizeof(ut_cases) / sizeof(ut_cases[0]); i++) {                             \
+            if (argc < 2 || strcmp(argv[1], ut_cases[i].name) == 0) {                              \
+                ut_cases[i].fn();                                                                  \
+                ran++;                                                                             \
+            }                                                                                      \
+        }                                                                                          \
+        if (ran == 0) {                                                                            \
+            fprintf(stderr, "no case named %s\n", argc > 1 ? argv[1] : "?");                       \
+            return 2;                                                                              \
+        }                                                                                          \
+        if (ut_failures) {                                                                         \
+            fprintf(stderr, "%d expectation(s) failed\n", ut_failures);                            \
+            return 1;                                                                              \
+        }                                                                                          \
+        return 0;                                                                                  \
     }

@@ -29,8 +29,8 @@ struct us_bundle_hdr {
     char magic[8];
     uint32_t abi_revision;
     uint32_t entry_count;
-    uint64_t total_size;       /* header + table + components, bytes */
-    uint8_t table_sha256[32];  /* over the entry_count entries that follow the header */
+    uint64_t total_size;      /* header + table + components, bytes */
+    uint8_t table_sha256[32]; /* over the entry_count entries that follow the header */
     uint8_t reserved[8];
 };
 _Static_assert(sizeof(struct us_bundle_hdr) == 64, "us_bundle_hdr is ABI");

@@ -17,8 +17,8 @@ struct us_dev_info {
     char compat[US_DEV_COMPAT_LEN]; /* first compatible string */
     uint64_t base;                  /* first reg window, 0 if none */
     uint64_t size;
-    uint32_t irq;                   /* first interrupt as a GIC INTID, US_INVALID_IRQ if none */
-    uint32_t owner;                 /* US_DEV_OWNER_* */
+    uint32_t irq;   /* first interrupt as a GIC INTID, US_INVALID_IRQ if none */
+    uint32_t owner; /* US_DEV_OWNER_* */
 };
 _Static_assert(sizeof(struct us_dev_info) == 120, "us_dev_info is ABI");
 

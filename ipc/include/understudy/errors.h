@@ -28,8 +28,8 @@ typedef enum us_err {
 static inline const char *us_err_name(us_err_t e)
 {
     static const char *const names[US_ERR_COUNT] = {
-        "US_OK",    "US_EINVAL",  "US_ECAP",   "US_ENOMEM", "US_ERANGE",
-        "US_EBUSY", "US_EEXIST",  "US_ENOENT", "US_ENOTSUP", "US_ETRUNC",
+        "US_OK",       "US_EINVAL", "US_ECAP",     "US_ENOMEM",  "US_ERANGE",
+        "US_EBUSY",    "US_EEXIST", "US_ENOENT",   "US_ENOTSUP", "US_ETRUNC",
         "US_ETIMEOUT", "US_EABORT", "US_ECORRUPT",
     };
     if ((unsigned)e >= (unsigned)US_ERR_COUNT) {

@@ -47,8 +47,8 @@ struct us_manifest_cap {
 _Static_assert(sizeof(struct us_manifest_cap) == 32, "us_manifest_cap is ABI");
 
 struct us_manifest_server {
-    char name[16];  /* NUL-terminated */
-    char image[32]; /* bundle entry name of its ELF, NUL-terminated */
+    char name[16];        /* NUL-terminated */
+    char image[32];       /* bundle entry name of its ELF, NUL-terminated */
     uint32_t priority;    /* 1..255, higher runs first */
     uint32_t state_pages; /* restart-surviving state region at US_VA_STATE */
     uint32_t heap_pages;  /* zeroed pages after the ELF's bss */
@@ -63,7 +63,7 @@ struct us_bootinfo {
     uint32_t server_index;
     uint32_t restart_count; /* 0 on a cold start */
     uint32_t cpu_count;
-    uint64_t state_size;    /* bytes at US_VA_STATE */
+    uint64_t state_size; /* bytes at US_VA_STATE */
     uint64_t heap_base;
     uint64_t heap_size;
     char name[16];

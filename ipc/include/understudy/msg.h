@@ -35,8 +35,8 @@ struct us_ipc_buf {
 _Static_assert(sizeof(struct us_ipc_buf) == 4096, "us_ipc_buf is one page");
 
 /* Labels below this are reserved for protocol-independent meanings. */
-#define US_LABEL_VCPU_EXIT 1u  /* the kernel's exit message, see vcpu.h */
-#define US_LABEL_PING 2u       /* every server answers with US_OK and its name in data */
+#define US_LABEL_VCPU_EXIT 1u /* the kernel's exit message, see vcpu.h */
+#define US_LABEL_PING 2u      /* every server answers with US_OK and its name in data */
 /* recv returns this label when the endpoint's bound notification fired instead of a call;
  * the badge result then holds the notification bits. */
 #define US_LABEL_NOTIFY 3u

@@ -10,7 +10,7 @@
 #define US_SLOT_VMM_EP 3u
 #define US_SLOT_DEVMGR_EP 4u
 #define US_SLOT_MIGRATE_EP 5u
-#define US_SLOT_SERVER0 6u    /* first server-specific slot */
+#define US_SLOT_SERVER0 6u /* first server-specific slot */
 
 /* console */
 #define US_SLOT_CONSOLE_UART 6u /* PL011 MMIO window */
@@ -31,5 +31,5 @@
 
 /* Notification bits. */
 #define US_NTFN_UART (1ull << 0)
-#define US_NTFN_KLOG (1ull << 1) /* the kernel appended to its log */
+#define US_NTFN_KLOG (1ull << 1)      /* the kernel appended to its log */
 #define US_NTFN_GUEST_OUT (1ull << 2) /* a guest ring has bytes */

@@ -31,13 +31,13 @@ enum us_syscall_nr {
 
 struct us_server_info {
     char name[US_SERVER_NAME_LEN];
-    uint32_t state;       /* US_SERVER_* */
+    uint32_t state; /* US_SERVER_* */
     uint32_t priority;
     uint32_t restarts;
     uint32_t faults;
-    uint64_t fault_addr;  /* FAR of the last fault */
-    uint64_t fault_esr;   /* syndrome of the last fault */
-    uint64_t frames;      /* physical frames the server holds */
+    uint64_t fault_addr; /* FAR of the last fault */
+    uint64_t fault_esr;  /* syndrome of the last fault */
+    uint64_t frames;     /* physical frames the server holds */
     uint64_t reserved;
 };
 _Static_assert(sizeof(struct us_server_info) == 64, "us_server_info is ABI");

@@ -45,8 +45,7 @@ us_err_t us_mem_info(us_cap_t mem, uint64_t *size, uint64_t *pa);
 us_err_t us_vm_create(us_cap_t vm_control, us_cap_t *vm, uint32_t *vmid);
 us_err_t us_vm_map(us_cap_t vm, us_cap_t mem, uint64_t ipa, uint32_t rights);
 us_err_t us_vm_destroy(us_cap_t vm);
-us_err_t us_vcpu_create(us_cap_t vm, uint32_t index, us_cap_t ep, us_badge_t badge,
-                        us_cap_t *vcpu);
+us_err_t us_vcpu_create(us_cap_t vm, uint32_t index, us_cap_t ep, us_badge_t badge, us_cap_t *vcpu);
 us_err_t us_vcpu_start(us_cap_t vcpu, uint64_t pc, uint64_t x0);
 us_err_t us_vcpu_stop(us_cap_t vcpu);
 us_err_t us_server_ctl(us_cap_t ctl, uint32_t op, uint32_t index, uint64_t *r1);
@@ -68,9 +67,9 @@ void us_logf(uint32_t level, const char *fmt, ...) __attribute__((format(printf,
 /** us_fatal() - log and stop this server by faulting: the kernel reports it, others go on. */
 _Noreturn void us_fatal(const char *what);
 
-#define US_CHECK(cond)                                                                     \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            us_fatal("CHECK failed: " #cond);                                              \
-        }                                                                                  \
+#define US_CHECK(cond)                                                                             \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            us_fatal("CHECK failed: " #cond);                                                      \
+        }                                                                                          \
     } while (0)

@@ -7,27 +7,27 @@
 #include <understudy/msg.h>
 
 /* Exit reasons (w[US_EXIT_REASON]). */
-#define US_EXIT_MMIO 1u       /* stage-2 data abort with a valid syndrome on an unmapped IPA */
-#define US_EXIT_HVC 2u        /* HVC; x0..x7 carried */
-#define US_EXIT_SMC 3u        /* SMC (HCR_EL2.TSC); x0..x7 carried; PC not yet advanced */
-#define US_EXIT_WFI 4u        /* WFI or WFE */
-#define US_EXIT_SYSREG 5u     /* trapped MSR/MRS */
-#define US_EXIT_ABORT 6u      /* stage-2 abort the kernel cannot describe as MMIO */
-#define US_EXIT_UNKNOWN 7u    /* any other trapped exception class */
+#define US_EXIT_MMIO 1u    /* stage-2 data abort with a valid syndrome on an unmapped IPA */
+#define US_EXIT_HVC 2u     /* HVC; x0..x7 carried */
+#define US_EXIT_SMC 3u     /* SMC (HCR_EL2.TSC); x0..x7 carried; PC not yet advanced */
+#define US_EXIT_WFI 4u     /* WFI or WFE */
+#define US_EXIT_SYSREG 5u  /* trapped MSR/MRS */
+#define US_EXIT_ABORT 6u   /* stage-2 abort the kernel cannot describe as MMIO */
+#define US_EXIT_UNKNOWN 7u /* any other trapped exception class */
 
 /* Word indices of the exit message payload. */
 #define US_EXIT_REASON 0u
-#define US_EXIT_ESR 1u       /* ESR_EL2 as taken */
-#define US_EXIT_FAR 2u       /* guest VA (FAR_EL2) */
-#define US_EXIT_IPA 3u       /* faulting IPA (HPFAR_EL2 | FAR page offset) */
+#define US_EXIT_ESR 1u /* ESR_EL2 as taken */
+#define US_EXIT_FAR 2u /* guest VA (FAR_EL2) */
+#define US_EXIT_IPA 3u /* faulting IPA (HPFAR_EL2 | FAR page offset) */
 #define US_EXIT_PC 4u
 #define US_EXIT_CPSR 5u
-#define US_EXIT_WRITE 6u     /* 1 for a write */
-#define US_EXIT_SIZE 7u      /* access size in bytes */
-#define US_EXIT_REG 8u       /* register index of the access (31 = xzr) */
-#define US_EXIT_VALUE 9u     /* value being written */
-#define US_EXIT_X0 10u       /* x0..x7 of the guest for HVC/SMC: words 10..17 */
-#define US_EXIT_VCPU 18u     /* vCPU index inside its VM */
+#define US_EXIT_WRITE 6u /* 1 for a write */
+#define US_EXIT_SIZE 7u  /* access size in bytes */
+#define US_EXIT_REG 8u   /* register index of the access (31 = xzr) */
+#define US_EXIT_VALUE 9u /* value being written */
+#define US_EXIT_X0 10u   /* x0..x7 of the guest for HVC/SMC: words 10..17 */
+#define US_EXIT_VCPU 18u /* vCPU index inside its VM */
 #define US_EXIT_WORDS 19u
 #define US_EXIT_LEN (US_EXIT_WORDS * 8u)
 

@@ -6,9 +6,9 @@
 #include <stdint.h>
 #include <understudy/msg.h>
 
-#define US_VMM_VM_COUNT (US_LABEL_PROTO_BASE + 0x10u)   /* reply w[0] = number of VM slots */
-#define US_VMM_VM_INFO (US_LABEL_PROTO_BASE + 0x11u)    /* w[0]=slot; reply struct us_vm_info */
-#define US_VMM_GUEST_IN (US_LABEL_PROTO_BASE + 0x12u)   /* w[0]=vmid, w[1]=count, bytes in w[2..] */
+#define US_VMM_VM_COUNT (US_LABEL_PROTO_BASE + 0x10u) /* reply w[0] = number of VM slots */
+#define US_VMM_VM_INFO (US_LABEL_PROTO_BASE + 0x11u)  /* w[0]=slot; reply struct us_vm_info */
+#define US_VMM_GUEST_IN (US_LABEL_PROTO_BASE + 0x12u) /* w[0]=vmid, w[1]=count, bytes in w[2..] */
 
 #define US_VM_NAME_LEN 16u
 #define US_VM_STATE_EMPTY 0u
@@ -19,11 +19,11 @@
 struct us_vm_info {
     char name[US_VM_NAME_LEN];
     uint32_t vmid;
-    uint32_t state;    /* US_VM_STATE_* */
+    uint32_t state; /* US_VM_STATE_* */
     uint32_t vcpu_count;
     uint32_t reserved;
     uint64_t mem_size;
-    uint64_t exits;    /* exits handled so far */
+    uint64_t exits; /* exits handled so far */
     uint64_t last_fault_ipa;
     uint64_t reserved2;
 };

@@ -12,8 +12,8 @@
 #define PTE_VALID (1ull << 0)
 #define PTE_TABLE (1ull << 1) /* table at L0-L2, page at L3 */
 #define PTE_ATTR(i) ((uint64_t)(i) << 2)
-#define PTE_AP_EL0 (1ull << 6)  /* stage 1: EL0 accessible */
-#define PTE_AP_RO (1ull << 7)   /* stage 1: read-only */
+#define PTE_AP_EL0 (1ull << 6) /* stage 1: EL0 accessible */
+#define PTE_AP_RO (1ull << 7)  /* stage 1: read-only */
 #define PTE_SH_INNER (3ull << 8)
 #define PTE_AF (1ull << 10)
 #define PTE_NG (1ull << 11)
@@ -61,8 +61,8 @@ void mmu_early_enable(void)
 
     early_l1[0] = 0 | PTE_VALID | PTE_ATTR(ATTR_DEVICE) | PTE_AF | PTE_UXN | PTE_AP_EL0;
     for (i = 1; i < 16; i++) {
-        early_l1[i] = (i << 30) | PTE_VALID | PTE_ATTR(ATTR_NORMAL) | PTE_SH_INNER | PTE_AF |
-                      PTE_AP_EL0;
+        early_l1[i] =
+            (i << 30) | PTE_VALID | PTE_ATTR(ATTR_NORMAL) | PTE_SH_INNER | PTE_AF | PTE_AP_EL0;
     }
     el2_mmu_on(pa_from_ptr(early_l1), false);
 }
@@ -133,8 +133,8 @@ us_err_t mmu_kernel_map_final(paddr_t ram_base, uint64_t ram_size)
         if (a >= img_lo && a < img_hi) {
             /* The kernel image, page by page: text RX, rodata R, the rest RW+XN. */
             uint64_t *pte = walk(l1, a, true, NULL);
-            uint64_t attr = PTE_VALID | PTE_TABLE | PTE_ATTR(ATTR_NORMAL) | PTE_SH_INNER |
-                            PTE_AF | PTE_AP_EL0;
+            uint64_t attr =
+                PTE_VALID | PTE_TABLE | PTE_ATTR(ATTR_NORMAL) | PTE_SH_INNER | PTE_AF | PTE_AP_EL0;
             if (pte == NULL) {
                 return US_ENOMEM;
             }

@@ -28,10 +28,9 @@ static struct {
 } hw;
 
 /* SCTLR_EL1 for servers: M, C, SA, SA0, I, DZE, UCT, nTWI, nTWE, WXN, UCI, RES1 bits. */
-#define SERVER_SCTLR                                                                      \
-    ((1ull << 0) | (1ull << 2) | (1ull << 3) | (1ull << 4) | (1ull << 12) | (1ull << 14) | \
-     (1ull << 15) | (1ull << 16) | (1ull << 18) | (1ull << 19) | (1ull << 26) |             \
-     0x30d00800ull)
+#define SERVER_SCTLR                                                                               \
+    ((1ull << 0) | (1ull << 2) | (1ull << 3) | (1ull << 4) | (1ull << 12) | (1ull << 14) |         \
+     (1ull << 15) | (1ull << 16) | (1ull << 18) | (1ull << 19) | (1ull << 26) | 0x30d00800ull)
 /* TCR_EL1: T0SZ=25, WBWA, inner shareable, 4K, EPD1 (no TTBR1 walks), IPS 40 bits. */
 #define SERVER_TCR (25ull | (1ull << 8) | (1ull << 10) | (3ull << 12) | (1ull << 23) | (2ull << 32))
 
@@ -109,7 +108,7 @@ static void load_server_hot(void)
     write_sysreg(tcr_el1, SERVER_TCR);
     write_sysreg(mair_el1, 0x04ffull);
     write_sysreg(vbar_el1, ARCH_TRAMPOLINE_VA);
-    write_sysreg(cpacr_el1, 3ull << 20); /* FP at EL0; CPTR_EL2.TFP still decides */
+    write_sysreg(cpacr_el1, 3ull << 20);  /* FP at EL0; CPTR_EL2.TFP still decides */
     write_sysreg(cntkctl_el1, 1ull << 1); /* EL0 may read the virtual counter */
     hw.server_ttbr0 = 0;
     (void)el1_trampoline;

@@ -46,8 +46,8 @@ void arch_early_init(void)
     write_sysreg(cntvoff_el2, 0);
     write_sysreg(vttbr_el2, 0);
     /* VTCR_EL2: T0SZ=25, SL0=1 (start at level 1), WBWA, inner shareable, 4K, PS=40 bits. */
-    write_sysreg(vtcr_el2, 25u | (1u << 6) | (1u << 8) | (1u << 10) | (3u << 12) | (2u << 16) |
-                               (1u << 31));
+    write_sysreg(vtcr_el2,
+                 25u | (1u << 6) | (1u << 8) | (1u << 10) | (3u << 12) | (2u << 16) | (1u << 31));
     write_sysreg(mdcr_el2, (1u << 6) | (1u << 5)); /* TPM, TPMCR: PMU traps to EL2 */
     isb();
     mmu_early_enable();
@@ -131,8 +131,8 @@ struct arch_regs *kentry_irq(struct arch_regs *r)
 static void lower_fault(struct thread *t, struct arch_regs *r, const char *what)
 {
     if (t->vcpu != NULL) {
-        US_LOG_WARN("vm%u vcpu%u: %s at pc=0x%llx; vCPU stopped", t->vcpu->vm->vmid,
-                    t->vcpu->index, what, (unsigned long long)r->pc);
+        US_LOG_WARN("vm%u vcpu%u: %s at pc=0x%llx; vCPU stopped", t->vcpu->vm->vmid, t->vcpu->index,
+                    what, (unsigned long long)r->pc);
         vcpu_stop(t->vcpu);
         return;
     }

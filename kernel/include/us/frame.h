@@ -7,11 +7,11 @@
 #include <us/types.h>
 
 struct frame_pool {
-    uint64_t base;        /* physical address of frame 0 */
+    uint64_t base; /* physical address of frame 0 */
     uint64_t frame_count;
     uint64_t free_count;
-    uint64_t hint;        /* where the next search starts */
-    uint64_t *bitmap;     /* 1 = in use; frame_count bits */
+    uint64_t hint;    /* where the next search starts */
+    uint64_t *bitmap; /* 1 = in use; frame_count bits */
 };
 
 /** frame_pool_bitmap_words() - how many uint64_t the bitmap of @frame_count frames needs. */

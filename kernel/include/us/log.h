@@ -21,11 +21,11 @@ _Noreturn void klog_panic(const char *fmt, ...) __attribute__((format(printf, 1,
 
 /* Always on: a kernel invariant whose failure makes continuing unsafe. Never on guest or
  * server input. */
-#define US_CHECK(cond)                                                                     \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            klog_panic("CHECK failed: %s at %s:%d", #cond, __FILE__, __LINE__);            \
-        }                                                                                  \
+#define US_CHECK(cond)                                                                             \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            klog_panic("CHECK failed: %s at %s:%d", #cond, __FILE__, __LINE__);                    \
+        }                                                                                          \
     } while (0)
 
 #ifdef US_DEBUG
@@ -35,9 +35,8 @@ _Noreturn void klog_panic(const char *fmt, ...) __attribute__((format(printf, 1,
 #endif
 
 #ifdef US_TRACE_ERRORS
-#define US_TRACE(e) (klog_printf(US_LOG_LEVEL_DBG, "kernel| %s:%d: %s", __FILE__, __LINE__, \
-                                 us_err_name(e)),                                          \
-                     (e))
+#define US_TRACE(e)                                                                                \
+    (klog_printf(US_LOG_LEVEL_DBG, "kernel| %s:%d: %s", __FILE__, __LINE__, us_err_name(e)), (e))
 #else
 #define US_TRACE(e) (e)
 #endif

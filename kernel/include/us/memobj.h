@@ -9,8 +9,8 @@
 struct memobj {
     paddr_t base;
     uint64_t size;
-    bool device;   /* MMIO: mapped Device-nGnRE */
-    bool owned;    /* frames came from the allocator and are freed with the object */
+    bool device; /* MMIO: mapped Device-nGnRE */
+    bool owned;  /* frames came from the allocator and are freed with the object */
     bool in_use;
     uint32_t refs;
 };

@@ -9,8 +9,8 @@ struct endpoint;
 
 struct notification {
     uint64_t bits;
-    struct thread *waiter;    /* blocked in wait */
-    struct endpoint *bound;   /* receivers of this endpoint are woken too */
+    struct thread *waiter;  /* blocked in wait */
+    struct endpoint *bound; /* receivers of this endpoint are woken too */
     bool in_use;
 };
 

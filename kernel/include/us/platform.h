@@ -15,7 +15,7 @@ struct plat_boot_info {
     uint64_t ram_size;
     paddr_t dtb;
     uint64_t dtb_size;
-    paddr_t initrd;     /* the boot bundle */
+    paddr_t initrd; /* the boot bundle */
     uint64_t initrd_size;
     uint32_t cpu_count;
     uint32_t rsv_count;

@@ -10,9 +10,9 @@
 
 struct cpu {
     struct thread *current;
-    struct thread *idle_prev;    /* last thread before the CPU went idle */
-    struct thread *handoff;      /* woken by IPC, runs next without queueing (see sched.c) */
-    bool resched;                /* slice expired or a higher priority became ready */
+    struct thread *idle_prev; /* last thread before the CPU went idle */
+    struct thread *handoff;   /* woken by IPC, runs next without queueing (see sched.c) */
+    bool resched;             /* slice expired or a higher priority became ready */
     uint32_t index;
 };
 

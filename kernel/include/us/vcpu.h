@@ -17,8 +17,8 @@ struct vcpu {
     bool started;
     struct endpoint *handler;
     us_badge_t badge;
-    struct us_msg msg;    /* the exit message and then the reply */
-    uint64_t exit_esr;    /* syndrome of the pending exit */
+    struct us_msg msg; /* the exit message and then the reply */
+    uint64_t exit_esr; /* syndrome of the pending exit */
     uint64_t exits;
     struct arch_el1_hot hot;
     struct arch_el1_cold cold;

@@ -5,16 +5,16 @@
 
 #include <stdint.h>
 
-#define read_sysreg(r)                                                                     \
-    ({                                                                                     \
-        uint64_t rv_;                                                                      \
-        __asm__ volatile("mrs %0, " #r : "=r"(rv_));                                       \
-        rv_;                                                                               \
+#define read_sysreg(r)                                                                             \
+    ({                                                                                             \
+        uint64_t rv_;                                                                              \
+        __asm__ volatile("mrs %0, " #r : "=r"(rv_));                                               \
+        rv_;                                                                                       \
     })
-#define write_sysreg(r, v)                                                                 \
-    do {                                                                                   \
-        uint64_t wv_ = (uint64_t)(v);                                                      \
-        __asm__ volatile("msr " #r ", %0" : : "r"(wv_));                                   \
+#define write_sysreg(r, v)                                                                         \
+    do {                                                                                           \
+        uint64_t wv_ = (uint64_t)(v);                                                              \
+        __asm__ volatile("msr " #r ", %0" : : "r"(wv_));                                           \
     } while (0)
 
 static inline void isb(void)
@@ -44,9 +44,9 @@ static inline void dsb_ish(void)
 #define HCR_TACR (1ull << 21)
 #define HCR_RW (1ull << 31)
 #define HCR_SERVER (HCR_RW | HCR_AMO | HCR_IMO | HCR_FMO | HCR_TSC)
-#define HCR_GUEST                                                                          \
-    (HCR_RW | HCR_TSC | HCR_TWI | HCR_TWE | HCR_AMO | HCR_IMO | HCR_FMO | HCR_SWIO |      \
-     HCR_VM | HCR_FB | HCR_BSU_IS)
+#define HCR_GUEST                                                                                  \
+    (HCR_RW | HCR_TSC | HCR_TWI | HCR_TWE | HCR_AMO | HCR_IMO | HCR_FMO | HCR_SWIO | HCR_VM |      \
+     HCR_FB | HCR_BSU_IS)
 
 /* ESR exception classes (Arm ARM D17.2.37). */
 #define EC_UNKNOWN 0x00u
