@@ -37,6 +37,7 @@ ExternalProject_Add(us_target
 include(cmake/image.cmake)
 add_subdirectory(lib)
 add_subdirectory(tools)
+add_subdirectory(guests)
 add_subdirectory(boot)
 add_subdirectory(tests)
 add_subdirectory(bench)

@@ -81,3 +81,6 @@ if [ ! -f "$linux_dir/Image" ]; then
     fi
     mv "$linux_dir/Image.tmp" "$linux_dir/Image"
 fi
+
+# Debian's static busybox for arm64: the shell and tools of the guests' initramfs.
+fetch_arm64 "$build/deps/busybox-arm64" busybox-static:arm64
