@@ -49,6 +49,11 @@ bool irq_handle(void)
 
     while ((intid = arch_irq_ack()) != ARCH_IRQ_NONE) {
         arch_irq_eoi(intid);
+        if (intid == arch_vtimer_intid()) {
+            arch_vtimer_fire(); /* masks the guest's timer, so deactivating is safe */
+            arch_irq_deactivate(intid);
+            continue;
+        }
         if (intid == arch_timer_intid()) {
             arch_timer_disarm(); /* level-triggered: quiet it before it can fire again */
             arch_irq_deactivate(intid);

@@ -95,6 +95,7 @@ void kmain(uint64_t dtb)
         klog_panic("cannot build the kernel map: %s", us_err_name(e));
     }
     arch_irq_init();
+    arch_vgic_init();
     arch_timer_arm(TICK_US);
     arch_irq_enable(arch_timer_intid());
     e = process_boot_all(pa_ptr(bi.initrd), bi.initrd_size, bi.dtb, bi.dtb_size);

@@ -335,6 +335,17 @@ static void sys_vcpu_stop(struct thread *t)
     ret(t, e, 0);
 }
 
+static void sys_vcpu_inject(struct thread *t)
+{
+    struct cap *c;
+    us_err_t e = lookup(t, 0, US_CAPK_VCPU, 0, &c);
+
+    if (e == US_OK) {
+        e = vcpu_inject(c->obj, arg(t, 1));
+    }
+    ret(t, e, 0);
+}
+
 static void server_info(struct process *p, struct us_server_info *out)
 {
     memset(out, 0, sizeof(*out));

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
 /* vCPUs: creation, start/stop, and the exit path that turns a guest trap into an IPC call. */
+#include <understudy/vcpu.h>
 #include <uslib/string.h>
 #include <us/endpoint.h>
 #include <us/log.h>
@@ -90,6 +91,14 @@ void vcpu_handle_exit(struct vcpu *v)
         US_LOG_WARN("vm%u vcpu%u: exit not delivered: %s", v->vm->vmid, v->index, us_err_name(e));
         vcpu_stop(v);
     }
+}
+
+us_err_t vcpu_inject(struct vcpu *v, uint64_t intid)
+{
+    if (intid >= US_VIRQ_LIMIT) {
+        return US_TRACE(US_ERANGE);
+    }
+    return arch_vgic_inject(v, (uint32_t)intid);
 }
 
 us_err_t vcpu_apply_resume(struct vcpu *v, const struct us_msg *reply)

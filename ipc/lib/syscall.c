@@ -149,6 +149,11 @@ us_err_t us_vcpu_start(us_cap_t vcpu, uint64_t pc, uint64_t x0)
     return sys(US_SYS_VCPU_START, vcpu, pc, x0, 0, NULL);
 }
 
+us_err_t us_vcpu_inject(us_cap_t vcpu, uint32_t intid)
+{
+    return sys(US_SYS_VCPU_INJECT, vcpu, intid, 0, 0, NULL);
+}
+
 us_err_t us_vcpu_stop(us_cap_t vcpu)
 {
     return sys(US_SYS_VCPU_STOP, vcpu, 0, 0, 0, NULL);

@@ -13,8 +13,14 @@
 #define VMM_RAM_IPA 0x40000000ull
 #define VMM_UART_IPA 0x09000000ull
 #define VMM_UART_SIZE 0x1000ull
+#define VMM_UART_SPI 1u                     /* its interrupt: SPI 1 */
+#define VMM_UART_INTID (32u + VMM_UART_SPI) /* = INTID 33 */
 #define VMM_GICD_IPA 0x08000000ull
+#define VMM_GICD_SIZE 0x10000ull
 #define VMM_GICR_IPA 0x080a0000ull
+#define VMM_GICR_STRIDE 0x20000ull /* RD_base and SGI_base frames of one vCPU */
+#define VMM_GIC_INTIDS 128u        /* keep in sync with US_VIRQ_LIMIT */
+#define VMM_GIC_WORDS (VMM_GIC_INTIDS / 32u)
 #define VMM_BUNDLE_VA US_VA_DYNAMIC
 #define VMM_RINGS_VA (US_VA_DYNAMIC + 0xc0000000ull) /* after a bundle of up to 3 GiB */
 #define VMM_RAM_VA(slot) (US_VA_DYNAMIC + 0x100000000ull * ((uint64_t)(slot) + 1u))
@@ -31,6 +37,17 @@ struct vmm_pl011 {
     uint32_t lcr_h;
 };
 
+/* A VM's GICv3 distributor and (one vCPU's) redistributor state, as the guest programmed it. */
+struct vmm_gic {
+    uint32_t ctlr;
+    uint32_t waker;
+    uint32_t group[VMM_GIC_WORDS], enable[VMM_GIC_WORDS];
+    uint32_t pending[VMM_GIC_WORDS], active[VMM_GIC_WORDS];
+    uint32_t cfg[VMM_GIC_INTIDS / 16u];
+    uint8_t prio[VMM_GIC_INTIDS];
+    uint64_t router[VMM_GIC_INTIDS - 32u];
+};
+
 struct vmm_vm {
     uint32_t state; /* US_VM_STATE_* */
     uint32_t vmid;
@@ -42,6 +59,7 @@ struct vmm_vm {
     uint64_t last_fault_ipa;
     uint32_t faults_logged;
     struct vmm_pl011 uart;
+    struct vmm_gic gic;
 };
 
 struct vmm_state {
@@ -71,6 +89,22 @@ us_err_t vmm_boot_vm(struct vmm_state *st, uint32_t slot);
  * Returns: US_OK; US_ENOMEM if it does not fit. */
 us_err_t vmm_fdt_build(const struct vmm_vm_config *c, void *buf, uint32_t size, uint64_t initrd_ipa,
                        uint64_t initrd_size);
+
+/** vmm_gic_access() - an MMIO access of @size bytes at @ipa, if it falls in VM @slot's GIC
+ * distributor or redistributors. Returns: true and *@result (the value of a read) if it was
+ * the GIC's and well formed; false otherwise (the caller injects an abort). */
+bool vmm_gic_access(struct vmm_state *st, uint32_t slot, uint64_t ipa, uint32_t size, bool write,
+                    uint64_t value, uint64_t *result);
+
+/** vmm_gic_deliverable() - whether the guest has enabled @intid (and its group). */
+bool vmm_gic_deliverable(const struct vmm_gic *g, uint32_t intid);
+
+/** vmm_pl011_irq_line() - whether VM @slot's UART interrupt is raised and deliverable. A
+ * level-triggered line: the vmm re-asserts it after every UART access while it stays high. */
+bool vmm_pl011_irq_line(struct vmm_state *st, uint32_t slot);
+
+/** vmm_gic_reset() - the state of a GIC at power-on (redistributor asleep). */
+void vmm_gic_reset(struct vmm_gic *g);
 
 /** vmm_exit() - handle one exit of VM @slot; fill the resume reply in @m. */
 void vmm_exit(struct vmm_state *st, uint32_t slot, struct us_msg *m);

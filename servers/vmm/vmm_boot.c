@@ -125,6 +125,7 @@ us_err_t vmm_boot_vm(struct vmm_state *st, uint32_t slot)
     if (e != US_OK) {
         return e;
     }
+    vmm_gic_reset(&vm->gic);
     memcpy(vm->ram + koff, bundle_parse_data(st->bundle, k), k->size);
     if (rd != NULL) {
         memcpy(vm->ram + rd_off, bundle_parse_data(st->bundle, rd), rd_size);

@@ -87,7 +87,8 @@ static int devices(void *fdt, const struct vmm_vm_config *c)
     r |= fdt_end_node(fdt);
 
     if (c->devices & VMM_DEV_UART) {
-        fdt32_t irq[3] = {cpu_to_fdt32(GIC_SPI), cpu_to_fdt32(1), cpu_to_fdt32(IRQ_LEVEL_HIGH)};
+        fdt32_t irq[3] = {cpu_to_fdt32(GIC_SPI), cpu_to_fdt32(VMM_UART_SPI),
+                          cpu_to_fdt32(IRQ_LEVEL_HIGH)};
         fdt32_t clocks[2] = {cpu_to_fdt32(PHANDLE_CLK), cpu_to_fdt32(PHANDLE_CLK)};
         r |= fdt_begin_node(fdt, "pl011@9000000");
         r |= fdt_property(fdt, "compatible", pl011_compat, (int)sizeof(pl011_compat));

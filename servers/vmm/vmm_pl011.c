@@ -22,6 +22,8 @@
 #define FR_RXFE (1u << 4)
 #define FR_TXFE (1u << 7)
 #define INT_RX (1u << 4)
+#define INT_TX (1u << 5)
+#define INT_RT (1u << 6)
 
 /* PrimeCell identification: PL011 r1p5, the values QEMU's model reports. */
 static const uint8_t pl011_id[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
@@ -43,6 +45,21 @@ static void ring_put(struct vmm_state *st, uint32_t slot, uint8_t b)
     }
 }
 
+/* Interrupt status before masking: the transmit FIFO is always empty (output is taken at
+ * once), so TX is always raised; RX and receive-timeout while input waits. */
+static uint32_t raw_status(const struct vmm_pl011 *u)
+{
+    return INT_TX | (u->in_head != u->in_tail ? INT_RX | INT_RT : 0u);
+}
+
+bool vmm_pl011_irq_line(struct vmm_state *st, uint32_t slot)
+{
+    const struct vmm_pl011 *u = &st->vms[slot].uart;
+
+    return (raw_status(u) & u->imsc) != 0 &&
+           vmm_gic_deliverable(&st->vms[slot].gic, VMM_UART_INTID);
+}
+
 us_err_t vmm_pl011_input(struct vmm_state *st, uint32_t slot, const uint8_t *b, uint32_t n)
 {
     struct vmm_pl011 *u = &st->vms[slot].uart;
@@ -53,6 +70,9 @@ us_err_t vmm_pl011_input(struct vmm_state *st, uint32_t slot, const uint8_t *b, 
     }
     for (i = 0; i < n && u->in_head - u->in_tail < VMM_INPUT_LEN; i++) {
         u->in[u->in_head++ % VMM_INPUT_LEN] = b[i];
+    }
+    if (vmm_pl011_irq_line(st, slot)) {
+        return us_vcpu_inject(st->vms[slot].vcpu_cap[0], VMM_UART_INTID);
     }
     return US_OK;
 }
@@ -94,9 +114,9 @@ uint64_t vmm_pl011_access(struct vmm_state *st, uint32_t slot, uint64_t off, boo
     case UARTLCR_H:
         return u->lcr_h;
     case UARTRIS:
-        return rx_ready ? INT_RX : 0u;
+        return raw_status(u);
     case UARTMIS:
-        return rx_ready ? (INT_RX & u->imsc) : 0u;
+        return raw_status(u) & u->imsc;
     default:
         if (off >= UARTPERIPHID0 && off < UARTPERIPHID0 + 32u && (off & 3u) == 0) {
             return pl011_id[(off - UARTPERIPHID0) / 4u];

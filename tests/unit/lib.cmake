@@ -58,5 +58,5 @@ us_unit_test(ipc
           msg_check_rejects_short msg_check_rejects_long_for_label msg_check_rejects_oversized
           resume_check_accepts_each_flag resume_check_rejects_wrong_label
           resume_check_rejects_short resume_check_rejects_unknown_flags
-          resume_check_rejects_bad_register resume_check_rejects_irq_injection
+          resume_check_rejects_bad_register resume_check_rejects_bad_virq
           err_names_unique_and_bounded syscall_table_dense)

@@ -147,11 +147,19 @@ static void resume_check_rejects_bad_register(void)
     UT_EXPECT_EQ(us_resume_check(&m), US_OK);
 }
 
-static void resume_check_rejects_irq_injection(void)
+static void resume_check_rejects_bad_virq(void)
 {
     struct us_msg m = reply(US_RESUME_INJECT_IRQ | US_RESUME_ADVANCE_PC);
 
-    UT_EXPECT_EQ(us_resume_check(&m), US_ENOTSUP);
+    m.w[US_RESUME_VIRQ] = 33; /* the PL011's SPI */
+    UT_EXPECT_EQ(us_resume_check(&m), US_OK);
+    m.w[US_RESUME_VIRQ] = US_VIRQ_LIMIT;
+    UT_EXPECT_EQ(us_resume_check(&m), US_EINVAL);
+    m.w[US_RESUME_VIRQ] = 1023; /* a spurious INTID */
+    UT_EXPECT_EQ(us_resume_check(&m), US_EINVAL);
+    m = reply(US_RESUME_ADVANCE_PC); /* the INTID is ignored without INJECT_IRQ */
+    m.w[US_RESUME_VIRQ] = 5000;
+    UT_EXPECT_EQ(us_resume_check(&m), US_OK);
 }
 
 static void err_names_unique_and_bounded(void)
@@ -197,6 +205,6 @@ UT_MAIN({"msg_init_sets_every_header_field", msg_init_sets_every_header_field},
         {"resume_check_rejects_short", resume_check_rejects_short},
         {"resume_check_rejects_unknown_flags", resume_check_rejects_unknown_flags},
         {"resume_check_rejects_bad_register", resume_check_rejects_bad_register},
-        {"resume_check_rejects_irq_injection", resume_check_rejects_irq_injection},
+        {"resume_check_rejects_bad_virq", resume_check_rejects_bad_virq},
         {"err_names_unique_and_bounded", err_names_unique_and_bounded},
         {"syscall_table_dense", syscall_table_dense})

@@ -47,12 +47,13 @@
 #define US_RESUME_INJECT_DABT (1u << 4) /* deliver a synchronous external abort to the guest */
 #define US_RESUME_STOP (1u << 5)        /* do not resume: the vCPU stops */
 #define US_RESUME_ALL_FLAGS 0x3fu
+#define US_VIRQ_LIMIT 128u /* INTIDs a reply may inject: SGIs, PPIs, SPIs 32..127 */
 
 /**
  * us_resume_check() - validate a reply to an exit before any of it is applied.
  * Returns: US_OK; US_ETRUNC for another label or a payload shorter than US_RESUME_LEN;
- * US_EINVAL for unknown flags or US_RESUME_SET_REG with a register above 31; US_ENOTSUP for
- * US_RESUME_INJECT_IRQ (no virtual interrupt controller yet).
+ * US_EINVAL for unknown flags, US_RESUME_SET_REG with a register above 31, or
+ * US_RESUME_INJECT_IRQ with an INTID of US_VIRQ_LIMIT or more.
  */
 static inline us_err_t us_resume_check(const struct us_msg *reply)
 {
@@ -67,8 +68,8 @@ static inline us_err_t us_resume_check(const struct us_msg *reply)
         ((flags & US_RESUME_SET_REG) && reply->w[US_RESUME_REG] > 31)) {
         return US_EINVAL;
     }
-    if (flags & US_RESUME_INJECT_IRQ) {
-        return US_ENOTSUP;
+    if ((flags & US_RESUME_INJECT_IRQ) && reply->w[US_RESUME_VIRQ] >= US_VIRQ_LIMIT) {
+        return US_EINVAL;
     }
     return US_OK;
 }

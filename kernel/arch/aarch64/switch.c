@@ -15,6 +15,7 @@
 #include <us/vm.h>
 #include <us/arch/vcpu.h>
 #include <arch/sysreg.h>
+#include <arch/vgic.h>
 
 void fpsimd_save(struct arch_fpregs *f);
 void fpsimd_load(const struct arch_fpregs *f);
@@ -125,8 +126,10 @@ static void switch_to_vcpu(struct vcpu *v)
     if (hw.cold_owner != v) {
         if (hw.cold_owner != NULL) {
             save_cold(&hw.cold_owner->cold);
+            arch_vgic_save(hw.cold_owner);
         }
         load_cold(&v->cold);
+        arch_vgic_load(v);
         write_sysreg(vmpidr_el2, (1ull << 31) | v->index);
         hw.cold_owner = v;
     }
@@ -135,6 +138,7 @@ static void switch_to_vcpu(struct vcpu *v)
 out_stage2:
     write_sysreg(vttbr_el2, ((uint64_t)v->vm->s2.vmid << 48) | pa_of(v->vm->s2.root));
     write_sysreg(hcr_el2, HCR_GUEST);
+    arch_vgic_enter(v);
 }
 
 static void switch_to_server(struct process *p)
@@ -145,6 +149,7 @@ static void switch_to_server(struct process *p)
         save_hot(&hw.cold_owner->hot);
         hw.guest_hot = false;
         load_server_hot();
+        arch_vgic_leave(); /* from a guest: stop signalling virtual interrupts */
     }
     if (hw.server_ttbr0 != ttbr0) {
         write_sysreg(ttbr0_el1, ttbr0);
@@ -204,6 +209,7 @@ void arch_vcpu_forget(struct vcpu *v)
             hw.guest_hot = false;
         }
         write_sysreg(cntv_ctl_el0, 0);
+        arch_vgic_forget(v);
         hw.cold_owner = NULL;
     }
 }

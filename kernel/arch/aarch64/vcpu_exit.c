@@ -165,5 +165,8 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
     if (flags & US_RESUME_INJECT_DABT) {
         inject_dabt(v);
     }
+    if (flags & US_RESUME_INJECT_IRQ) {
+        (void)arch_vgic_inject(v, (uint32_t)reply->w[US_RESUME_VIRQ]); /* range checked */
+    }
     return US_OK;
 }

@@ -31,6 +31,10 @@ struct vcpu {
 us_err_t vcpu_create(struct vm *vm, uint32_t index, struct endpoint *handler, us_badge_t badge,
                      struct vcpu **out);
 
+/** vcpu_inject() - make virtual INTID @intid pending in @v; it is taken when @v runs.
+ * Returns: US_OK; US_ERANGE for an INTID of US_VIRQ_LIMIT or more. */
+us_err_t vcpu_inject(struct vcpu *v, uint64_t intid);
+
 /** vcpu_start() - enter the guest at @pc, EL1h, MMU off, x0 = @x0 (arm64 boot protocol).
  * Returns: US_OK; US_EBUSY if already started. */
 us_err_t vcpu_start(struct vcpu *v, uint64_t pc, uint64_t x0);

@@ -19,6 +19,13 @@ void arch_irq_eoi(uint32_t intid);
 void arch_irq_deactivate(uint32_t intid);
 
 /** arch_timer_intid() - the interrupt of the kernel's own preemption timer. */
+/** arch_vgic_init() - list registers cleared, the guests' virtual timer PPI enabled. */
+void arch_vgic_init(void);
+/** arch_vtimer_intid() - the physical PPI of the guests' virtual timer. */
+uint32_t arch_vtimer_intid(void);
+/** arch_vtimer_fire() - that PPI fired: mask the timer, make it pending in its vCPU. */
+void arch_vtimer_fire(void);
+
 uint32_t arch_timer_intid(void);
 /** arch_timer_arm() - fire the preemption timer after @us microseconds. */
 void arch_timer_arm(uint64_t us);

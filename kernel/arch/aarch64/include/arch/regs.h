@@ -27,12 +27,22 @@ struct arch_el1_hot {
     uint64_t cntkctl;
 };
 
+/* A vCPU's GICv3 virtual CPU interface context (kernel/arch/aarch64/vgic.c). */
+#define ARCH_VGIC_LRS 4u
+#define ARCH_VGIC_MAX_INTID 128u /* SGIs, PPIs and the first 96 SPIs */
+struct arch_vgic {
+    uint64_t lr[ARCH_VGIC_LRS];
+    uint64_t vmcr, ap0r0, ap1r0;
+    uint64_t overflow[ARCH_VGIC_MAX_INTID / 64]; /* pending with no free list register */
+};
+
 /* The rest of a guest's EL1 state: switched only when another guest takes the CPU. Servers
  * leave these alone (TPIDR_EL0/TPIDRRO_EL0 included: servers keep no thread pointer). */
 struct arch_el1_cold {
     uint64_t tpidr_el0, tpidrro_el0;
     uint64_t ttbr1, tpidr_el1, sp_el1, contextidr, amair, afsr0, afsr1, par, csselr, mdscr;
     uint64_t cntv_ctl, cntv_cval;
+    struct arch_vgic vgic;
 };
 
 #define ARCH_SYSCALL_NR_REG 8u

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* The guest's GICv3 CPU interface, in hardware: list registers and the virtual timer.
+ *
+ * A guest's ICC_* accesses reach the virtual CPU interface (ICV_*) without a trap; the kernel
+ * only owns the list registers (ICH_LR<n>_EL2) and their context. They are EL2 registers no
+ * server touches, so they move with the "cold" EL1 set, only when another vCPU takes the CPU;
+ * ICH_HCR_EL2.En is cleared while a server runs so nothing virtual is signalled to it. The
+ * distributor and redistributors are emulated by the vmm, which injects through here.
+ * Interrupts with no free list register wait in a per-vCPU bitmap and are refilled on entry.
+ */
+#include <understudy/vcpu.h>
+#include <us/log.h>
+#include <us/vcpu.h>
+#include <us/arch/irq.h>
+#include <us/arch/vcpu.h>
+#include <arch/sysreg.h>
+#include <arch/vgic.h>
+
+#define LR_STATE_PENDING (1ull << 62)
+#define LR_STATE_MASK (3ull << 62)
+#define LR_GROUP1 (1ull << 60)
+#define LR_PRIO_SHIFT 48
+#define GUEST_IRQ_PRIO 0xa0ull /* Linux's default (GICD_INT_DEF_PRI) */
+#define VTIMER_INTID 27u       /* virtual timer PPI (Arm BSA, QEMU virt) */
+#define CNTV_CTL_IMASK (1ull << 1)
+
+_Static_assert(ARCH_VGIC_MAX_INTID == US_VIRQ_LIMIT,
+               "the kernel takes every INTID a reply may carry");
+
+static struct {
+    uint32_t lrs;      /* list registers implemented, at most ARCH_VGIC_LRS */
+    struct vcpu *live; /* whose list registers are in the hardware */
+} vg;
+
+static uint64_t lr_read(uint32_t n)
+{
+    switch (n) {
+    case 0:
+        return read_sysreg(ich_lr0_el2);
+    case 1:
+        return read_sysreg(ich_lr1_el2);
+    case 2:
+        return read_sysreg(ich_lr2_el2);
+    default:
+        return read_sysreg(ich_lr3_el2);
+    }
+}
+
+static void lr_write(uint32_t n, uint64_t v)
+{
+    switch (n) {
+    case 0:
+        write_sysreg(ich_lr0_el2, v);
+        break;
+    case 1:
+        write_sysreg(ich_lr1_el2, v);
+        break;
+    case 2:
+        write_sysreg(ich_lr2_el2, v);
+        break;
+    default:
+        write_sysreg(ich_lr3_el2, v);
+        break;
+    }
+}
+
+void arch_vgic_init(void)
+{
+    uint32_t n = (uint32_t)(read_sysreg(ich_vtr_el2) & 0x1fu) + 1u;
+
+    vg.lrs = n < ARCH_VGIC_LRS ? n : ARCH_VGIC_LRS;
+    write_sysreg(ich_hcr_el2, 0);
+    for (uint32_t i = 0; i < vg.lrs; i++) {
+        lr_write(i, 0);
+    }
+    arch_irq_enable(VTIMER_INTID);
+}
+
+uint32_t arch_vtimer_intid(void)
+{
+    return VTIMER_INTID;
+}
+
+/* Put @intid in a list register of the live vCPU; false if all are busy. */
+static bool lr_add(uint32_t intid)
+{
+    int free = -1;
+
+    for (uint32_t i = 0; i < vg.lrs; i++) {
+        uint64_t lr = lr_read(i);
+
+        if ((lr & LR_STATE_MASK) != 0 && (uint32_t)lr == intid) {
+            lr_write(i, lr | LR_STATE_PENDING); /* active, or already pending: now pending too */
+            return true;
+        }
+        if ((lr & LR_STATE_MASK) == 0 && free < 0) {
+            free = (int)i;
+        }
+    }
+    if (free < 0) {
+        return false;
+    }
+    lr_write((uint32_t)free,
+             LR_STATE_PENDING | LR_GROUP1 | (GUEST_IRQ_PRIO << LR_PRIO_SHIFT) | intid);
+    return true;
+}
+
+/* Saved list registers of a vCPU that is not live. */
+static bool lr_add_saved(struct arch_vgic *g, uint32_t intid)
+{
+    int free = -1;
+
+    for (uint32_t i = 0; i < vg.lrs; i++) {
+        if ((g->lr[i] & LR_STATE_MASK) != 0 && (uint32_t)g->lr[i] == intid) {
+            g->lr[i] |= LR_STATE_PENDING;
+            return true;
+        }
+        if ((g->lr[i] & LR_STATE_MASK) == 0 && free < 0) {
+            free = (int)i;
+        }
+    }
+    if (free < 0) {
+        return false;
+    }
+    g->lr[free] = LR_STATE_PENDING | LR_GROUP1 | (GUEST_IRQ_PRIO << LR_PRIO_SHIFT) | intid;
+    return true;
+}
+
+us_err_t arch_vgic_inject(struct vcpu *v, uint32_t intid)
+{
+    struct arch_vgic *g = &v->cold.vgic;
+    bool placed;
+
+    if (intid >= ARCH_VGIC_MAX_INTID) {
+        return US_ERANGE;
+    }
+    placed = vg.live == v ? lr_add(intid) : lr_add_saved(g, intid);
+    if (!placed) {
+        g->overflow[intid / 64] |= 1ull << (intid % 64);
+    }
+    return US_OK;
+}
+
+/* Move waiting interrupts into free list registers of the live vCPU. */
+static void refill(struct arch_vgic *g)
+{
+    for (uint32_t w = 0; w < ARCH_VGIC_MAX_INTID / 64; w++) {
+        while (g->overflow[w] != 0) {
+            uint32_t bit = (uint32_t)__builtin_ctzll(g->overflow[w]);
+
+            if (!lr_add(w * 64 + bit)) {
+                return;
+            }
+            g->overflow[w] &= ~(1ull << bit);
+        }
+    }
+}
+
+void arch_vgic_save(struct vcpu *v)
+{
+    struct arch_vgic *g = &v->cold.vgic;
+
+    for (uint32_t i = 0; i < vg.lrs; i++) {
+        g->lr[i] = lr_read(i);
+    }
+    g->vmcr = read_sysreg(ich_vmcr_el2);
+    g->ap0r0 = read_sysreg(ich_ap0r0_el2);
+    g->ap1r0 = read_sysreg(ich_ap1r0_el2);
+    vg.live = NULL;
+}
+
+void arch_vgic_load(struct vcpu *v)
+{
+    const struct arch_vgic *g = &v->cold.vgic;
+
+    for (uint32_t i = 0; i < vg.lrs; i++) {
+        lr_write(i, g->lr[i]);
+    }
+    write_sysreg(ich_vmcr_el2, g->vmcr);
+    write_sysreg(ich_ap0r0_el2, g->ap0r0);
+    write_sysreg(ich_ap1r0_el2, g->ap1r0);
+    vg.live = v;
+}
+
+void arch_vgic_forget(struct vcpu *v)
+{
+    if (vg.live == v) {
+        for (uint32_t i = 0; i < vg.lrs; i++) {
+            lr_write(i, 0);
+        }
+        vg.live = NULL;
+    }
+}
+
+void arch_vgic_enter(struct vcpu *v)
+{
+    struct arch_vgic *g = &v->cold.vgic;
+
+    for (uint32_t w = 0; w < ARCH_VGIC_MAX_INTID / 64; w++) {
+        if (g->overflow[w] != 0) {
+            refill(g);
+            break;
+        }
+    }
+    write_sysreg(ich_hcr_el2, 1u); /* En */
+}
+
+void arch_vgic_leave(void)
+{
+    write_sysreg(ich_hcr_el2, 0);
+}
+
+void arch_vtimer_fire(void)
+{
+    struct vcpu *v = vg.live;
+
+    /* The timer's owner is the vCPU whose cold set (CNTV_* included) is loaded. Mask it so
+     * the level-triggered line drops; the guest unmasks when it programs the next event. */
+    write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CNTV_CTL_IMASK);
+    if (v != NULL) {
+        (void)arch_vgic_inject(v, VTIMER_INTID);
+    }
+}

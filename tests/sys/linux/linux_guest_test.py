@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The Understudy authors
+"""Debian's kernel as a guest of Understudy, to its init and shell (tests/sys/linux/README.md)."""
+import json
+
+import usqemu
+
+DETACH = "\x1d"
+
+
+def test(t):
+    m = t.machine()
+    m.expect(r"us> ")
+    m.sendline("vm console 0")
+    m.expect(r"attached to vm 0 \(linux0\)")
+    m.expect(r"Linux version \d+\.\d+\S* \(debian-kernel@", timeout=60)
+    m.expect(r"GICv3: \d+ SPIs implemented", timeout=60)
+    m.expect(r"arch_timer: cp15 timer\(s\) running at", timeout=60)
+    m.expect(r"Run /init as init process", timeout=120)
+    m.expect(r"understudy-guest: userspace up, 1 CPU\(s\), Linux \S+", timeout=60)
+    m.expect(r"guest# ", timeout=60)
+    # Typed bytes reach the guest through the emulated PL011's receive interrupt.
+    m.sendline("echo sum=$((40 + 2)); grep -c . /proc/interrupts")
+    m.expect(r"sum=42", timeout=60)
+    m.expect(r"guest# ", timeout=60)
+    m.send(DETACH)
+    m.expect(r"detached")
+    m.expect(r"us> ")
+    vms = json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]
+    assert vms[0]["state"] == "running", vms
+    servers = json.loads(usqemu.console_cmd(m, "server list --json"))["servers"]
+    assert all(s["state"] == "running" for s in servers), servers
+
+
+usqemu.run_test(test)
