@@ -98,6 +98,18 @@ static bool bitmaps(struct vmm_gic *g, uint64_t off, bool write, uint32_t v, uin
     return true;
 }
 
+/* The SGI frame has word 0 (INTIDs 0..31) of each bank, at the distributor's offsets. */
+static bool sgi_frame_reg(uint64_t off)
+{
+    if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + 32u) {
+        return true;
+    }
+    if (off == GICD_ICFGR || off == GICD_ICFGR + 4u) {
+        return true;
+    }
+    return off >= GICD_IGROUPR && off < GICD_IPRIORITYR && (off & 0x7fu) == 0;
+}
+
 static uint64_t gicd(struct vmm_gic *g, uint64_t off, bool write, uint64_t v)
 {
     uint32_t out = 0;
@@ -125,24 +137,12 @@ static uint64_t gicd(struct vmm_gic *g, uint64_t off, bool write, uint64_t v)
     default:
         break;
     }
-    /* Word 0 (SGIs and PPIs) lives in the redistributor once ARE is set: RAZ/WI here. */
-    if (off >= GICD_IGROUPR && off < GICD_IGROUPR + 4u) {
+    /* INTIDs 0..31 live in the redistributor's SGI frame once ARE is set: RAZ/WI here. */
+    if (sgi_frame_reg(off)) {
         return 0;
     }
     (void)bitmaps(g, off, write, (uint32_t)v, &out);
     return out;
-}
-
-/* The SGI frame has word 0 (INTIDs 0..31) of each bank, at the distributor's offsets. */
-static bool sgi_frame_reg(uint64_t off)
-{
-    if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + 32u) {
-        return true;
-    }
-    if (off == GICD_ICFGR || off == GICD_ICFGR + 4u) {
-        return true;
-    }
-    return off >= GICD_IGROUPR && off < GICD_IPRIORITYR && (off & 0x7fu) == 0;
 }
 
 static uint64_t gicr(struct vmm_gic *g, uint32_t vcpu, bool last, uint64_t off, bool write,

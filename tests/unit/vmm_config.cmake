@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-# Unit tests of the vmm's system configuration parser, including the shipped boot/configs.
+# Unit tests of the vmm: its system configuration parser (including the shipped boot/configs)
+# and its GIC models.
 find_program(US_DTC dtc REQUIRED)
 
 set(us_vmm_config_dtb_dir ${CMAKE_CURRENT_BINARY_DIR}/vmm_config_dtbs)
@@ -44,3 +45,12 @@ us_unit_test(vmm_config
         config_rejects_bad_root)
 add_dependencies(unit_vmm_config unit_vmm_config_dtbs)
 target_compile_definitions(unit_vmm_config PRIVATE US_CONFIG_DTB_DIR="${us_vmm_config_dtb_dir}")
+
+# The vmm's GICv3 distributor and redistributor models.
+us_unit_test(vmm_gic
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_gic.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_gic.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
+    LIBS us_lib_host
+    CASES gicd_identifies_v3 gicd_enables_set_and_clear gicd_priorities_bytes gicd_router_64bit
+          gic_rejects_bad_size gic_ignores_other_addresses gicr_wake_handshake
+          gicr_typer_per_vcpu gicr_sgi_frame_word0_only)

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Unit tests for servers/vmm/vmm_gic.c: the GICv3 distributor and redistributor models. */
+#include <string.h>
+#include "ut.h"
+#include "vmm.h"
+
+static struct vmm_state st;
+
+static void setup(uint32_t vcpus)
+{
+    memset(&st, 0, sizeof(st));
+    st.config.vm_count = 1;
+    st.config.vms[0].vcpu_count = vcpus;
+    vmm_gic_reset(&st.vms[0].gic);
+}
+
+static bool rd(uint64_t ipa, uint32_t size, uint64_t *v)
+{
+    return vmm_gic_access(&st, 0, ipa, size, false, 0, v);
+}
+
+static bool wr(uint64_t ipa, uint32_t size, uint64_t v)
+{
+    uint64_t ignored;
+
+    return vmm_gic_access(&st, 0, ipa, size, true, v, &ignored);
+}
+
+static void gicd_identifies_v3(void)
+{
+    uint64_t v;
+
+    setup(1);
+    UT_EXPECT(rd(VMM_GICD_IPA + 0xffe8, 4, &v) && ((v >> 4) & 0xf) == 3);
+    UT_EXPECT(rd(VMM_GICD_IPA + 0x4, 4, &v) && (v & 0x1f) == VMM_GIC_INTIDS / 32 - 1);
+    UT_EXPECT(((v >> 19) & 0x1f) == 9); /* 10 INTID bits */
+    UT_EXPECT((v & (1u << 17)) == 0);   /* no LPIs */
+    UT_EXPECT(rd(VMM_GICD_IPA, 4, &v) && (v & (1u << 31)) == 0 && (v & (1u << 6)) != 0);
+}
+
+static void gicd_enables_set_and_clear(void)
+{
+    uint64_t v;
+
+    setup(1);
+    UT_EXPECT(wr(VMM_GICD_IPA + 0x104, 4, 1u << (VMM_UART_INTID - 32)));
+    UT_EXPECT(!vmm_gic_deliverable(&st.vms[0].gic, VMM_UART_INTID)); /* group 1 still off */
+    UT_EXPECT(wr(VMM_GICD_IPA, 4, 0x12));                            /* ARE | EnableGrp1 */
+    UT_EXPECT(vmm_gic_deliverable(&st.vms[0].gic, VMM_UART_INTID));
+    UT_EXPECT(rd(VMM_GICD_IPA + 0x184, 4, &v) && v == 1u << (VMM_UART_INTID - 32));
+    UT_EXPECT(wr(VMM_GICD_IPA + 0x184, 4, 1u << (VMM_UART_INTID - 32)));
+    UT_EXPECT(!vmm_gic_deliverable(&st.vms[0].gic, VMM_UART_INTID));
+    UT_EXPECT(!vmm_gic_deliverable(&st.vms[0].gic, 5000));
+}
+
+static void gicd_priorities_bytes(void)
+{
+    uint64_t v;
+
+    setup(1);
+    UT_EXPECT(wr(VMM_GICD_IPA + 0x420, 4, 0xa0b0c0d0u));
+    UT_EXPECT(rd(VMM_GICD_IPA + 0x420, 4, &v) && v == 0xa0b0c0d0u);
+    UT_EXPECT(st.vms[0].gic.prio[32] == 0xd0 && st.vms[0].gic.prio[35] == 0xa0);
+    /* Past the implemented INTIDs: read as zero, writes ignored, nothing overrun. */
+    UT_EXPECT(wr(VMM_GICD_IPA + 0x400 + VMM_GIC_INTIDS, 4, 0xffffffffu));
+    UT_EXPECT(rd(VMM_GICD_IPA + 0x400 + VMM_GIC_INTIDS, 4, &v) && v == 0);
+}
+
+static void gicd_router_64bit(void)
+{
+    uint64_t v;
+
+    setup(1);
+    UT_EXPECT(wr(VMM_GICD_IPA + 0x6000 + 8 * 33, 8, 0x100));
+    UT_EXPECT(rd(VMM_GICD_IPA + 0x6000 + 8 * 33, 8, &v) && v == 0x100);
+    UT_EXPECT(rd(VMM_GICD_IPA + 0x6000 + 8 * 5, 8, &v) && v == 0); /* no router for SGI/PPI */
+    UT_EXPECT(rd(VMM_GICD_IPA + 0x6000 + 8 * 1000, 8, &v) && v == 0);
+}
+
+static void gic_rejects_bad_size(void)
+{
+    uint64_t v;
+
+    setup(1);
+    UT_EXPECT(!rd(VMM_GICD_IPA + 0x4, 1, &v));
+    UT_EXPECT(!rd(VMM_GICD_IPA + 0x4, 8, &v));
+    UT_EXPECT(!wr(VMM_GICD_IPA + 0x100, 2, 0));
+    UT_EXPECT(!rd(VMM_GICR_IPA + 0x14, 8, &v));
+}
+
+static void gic_ignores_other_addresses(void)
+{
+    uint64_t v;
+
+    setup(1);
+    UT_EXPECT(!rd(VMM_GICD_IPA - 4, 4, &v));
+    UT_EXPECT(!rd(VMM_GICR_IPA + VMM_GICR_STRIDE, 4, &v)); /* no second vCPU */
+    UT_EXPECT(!rd(VMM_UART_IPA, 4, &v));
+}
+
+static void gicr_wake_handshake(void)
+{
+    uint64_t v;
+
+    setup(1);
+    UT_EXPECT(rd(VMM_GICR_IPA + 0x14, 4, &v) && v == 6); /* ProcessorSleep, ChildrenAsleep */
+    UT_EXPECT(wr(VMM_GICR_IPA + 0x14, 4, 0));
+    UT_EXPECT(rd(VMM_GICR_IPA + 0x14, 4, &v) && v == 0);
+}
+
+static void gicr_typer_per_vcpu(void)
+{
+    uint64_t v;
+
+    setup(2);
+    UT_EXPECT(rd(VMM_GICR_IPA + 0x8, 8, &v) && (v >> 32) == 0 && (v & (1u << 4)) == 0);
+    UT_EXPECT(rd(VMM_GICR_IPA + VMM_GICR_STRIDE + 0x8, 8, &v) && (v >> 32) == 1 &&
+              (v & (1u << 4)) != 0 && ((v >> 8) & 0xffff) == 1);
+    UT_EXPECT(rd(VMM_GICR_IPA + VMM_GICR_STRIDE + 0xc, 4, &v) && v == 1);
+}
+
+static void gicr_sgi_frame_word0_only(void)
+{
+    uint64_t v;
+
+    setup(1);
+    UT_EXPECT(wr(VMM_GICR_IPA + 0x10000 + 0x100, 4, 1u << 27)); /* ISENABLER0: vtimer */
+    UT_EXPECT(st.vms[0].gic.enable[0] == 1u << 27);
+    UT_EXPECT(wr(VMM_GICR_IPA + 0x10000 + 0x104, 4, 0xffffffffu)); /* not in the frame */
+    UT_EXPECT(st.vms[0].gic.enable[1] == 0);
+    UT_EXPECT(rd(VMM_GICR_IPA + 0x10000 + 0x104, 4, &v) && v == 0);
+    /* The distributor's word 0 is the redistributor's: RAZ/WI there. */
+    UT_EXPECT(wr(VMM_GICD_IPA + 0x80, 4, 0xffffffffu));
+    UT_EXPECT(wr(VMM_GICD_IPA + 0x180, 4, 0xffffffffu)); /* ICENABLER0 */
+    UT_EXPECT(wr(VMM_GICD_IPA + 0x418, 4, 0xffffffffu)); /* IPRIORITYR of PPIs 24..27 */
+    UT_EXPECT(st.vms[0].gic.group[0] == 0 && st.vms[0].gic.enable[0] == 1u << 27);
+    UT_EXPECT(st.vms[0].gic.prio[27] == 0);
+}
+
+UT_MAIN({"gicd_identifies_v3", gicd_identifies_v3},
+        {"gicd_enables_set_and_clear", gicd_enables_set_and_clear},
+        {"gicd_priorities_bytes", gicd_priorities_bytes}, {"gicd_router_64bit", gicd_router_64bit},
+        {"gic_rejects_bad_size", gic_rejects_bad_size},
+        {"gic_ignores_other_addresses", gic_ignores_other_addresses},
+        {"gicr_wake_handshake", gicr_wake_handshake}, {"gicr_typer_per_vcpu", gicr_typer_per_vcpu},
+        {"gicr_sgi_frame_word0_only", gicr_sgi_frame_word0_only})
