@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The Understudy authors
+"""Two Linux guests at once; one powers off, the other runs on (tests/sys/linux/README.md)."""
+import json
+
+import usqemu
+
+DETACH = "\x1d"
+
+
+def attach(m, n):
+    m.sendline("vm console %d" % n)
+    m.expect(r"attached to vm %d \(linux%d\)" % (n, n))
+
+
+def shell(m, cmd, want):
+    m.sendline(cmd)
+    m.expect(want, timeout=60)
+    m.expect(r"guest# ", timeout=60)
+
+
+def detach(m):
+    m.send(DETACH)
+    m.expect(r"detached")
+    m.expect(r"us> ")
+
+
+def states(m):
+    return [v["state"] for v in json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]]
+
+
+def test(t):
+    m = t.machine()
+    m.expect(r"us> ")
+    for n in (0, 1):
+        attach(m, n)
+        m.expect(r"understudy-guest: userspace up", timeout=180)
+        m.expect(r"guest# ", timeout=60)
+        shell(m, "grep -o 'understudy.name=[a-z0-9]*' /proc/cmdline",
+              r"understudy\.name=linux%d\n" % n)
+        detach(m)
+    assert states(m) == ["running", "running"]
+
+    attach(m, 0)
+    m.sendline("poweroff -f")
+    m.expect(r"reboot: Power down", timeout=60)
+    detach(m)
+    # The guest's last words and the vmm's log line reach the console by different paths,
+    # in either order: wait for the VM's state instead (each poll is a console round trip).
+    for _ in range(500):
+        if states(m)[0] == "off":
+            break
+    assert states(m) == ["off", "running"]
+    assert "vmm| linux0: guest called SYSTEM_OFF; VM stopped" in m.output
+
+    attach(m, 1)
+    m.sendline("")
+    m.expect(r"guest# ", timeout=60)
+    shell(m, "echo still=$((6 * 7))", r"still=42")
+    detach(m)
+    assert states(m) == ["off", "running"]
+
+
+usqemu.run_test(test)
