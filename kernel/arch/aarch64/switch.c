@@ -19,6 +19,12 @@
 
 void fpsimd_save(struct arch_fpregs *f);
 void fpsimd_load(const struct arch_fpregs *f);
+void sve_pregs_save(uint8_t *p);
+void sve_pregs_load(const uint8_t *p);
+
+/* ZCR_EL2 and ZCR_EL1 by encoding: the kernel is built for ARMv8.0 without SVE. */
+#define ZCR_EL2 "S3_4_C1_C2_0"
+#define ZCR_EL1 "S3_0_C1_C2_0"
 
 static struct {
     struct vcpu *cold_owner; /* whose cold EL1 state is in the registers */
@@ -26,7 +32,37 @@ static struct {
     uint64_t server_ttbr0;   /* TTBR0_EL1 value loaded for servers */
     struct thread *fp_owner;
     struct thread *fp_loaded_for; /* CPTR_EL2.TFP clear for this thread */
-} hw;
+    uint64_t cptr;                /* CPTR_EL2 without TFP: SVE untrapped when present */
+    bool sve;
+} hw = {.cptr = CPTR_EL2_RES1};
+
+static uint64_t read_zcr_el1(void)
+{
+    uint64_t v;
+
+    __asm__ volatile("mrs %0, " ZCR_EL1 : "=r"(v));
+    return v;
+}
+
+static void write_zcr_el1(uint64_t v)
+{
+    __asm__ volatile("msr " ZCR_EL1 ", %0" : : "r"(v));
+}
+
+/* With SVE (-cpu max), guests may use it at a vector length of 128 bits, so its Z registers
+ * are the V registers the lazy FP switch already moves; p0..p15, FFR and ZCR_EL1 (which
+ * CPTR_EL2.TFP also traps) move with them. */
+void arch_fp_init(void)
+{
+    if (((read_sysreg(id_aa64pfr0_el1) >> 32) & 0xfu) == 0) {
+        return;
+    }
+    hw.sve = true;
+    hw.cptr = CPTR_EL2_RES1 & ~CPTR_EL2_TZ;
+    write_sysreg(cptr_el2, hw.cptr);
+    isb();
+    __asm__ volatile("msr " ZCR_EL2 ", xzr\n\tisb"); /* LEN = 0: 128-bit vectors */
+}
 
 /* SCTLR_EL1 for servers: M, C, SA, SA0, I, DZE, UCT, nTWI, nTWE, WXN, UCI, RES1 bits. */
 #define SERVER_SCTLR                                                                               \
@@ -173,7 +209,7 @@ void arch_switch_to(struct thread *next)
         switch_to_server(next->proc);
     }
     if (hw.fp_loaded_for != next) {
-        write_sysreg(cptr_el2, CPTR_EL2_RES1 | (hw.fp_owner == next ? 0 : CPTR_EL2_TFP));
+        write_sysreg(cptr_el2, hw.cptr | (hw.fp_owner == next ? 0 : CPTR_EL2_TFP));
         hw.fp_loaded_for = next;
     }
     isb();
@@ -181,12 +217,20 @@ void arch_switch_to(struct thread *next)
 
 void arch_fp_trap(struct thread *t)
 {
-    write_sysreg(cptr_el2, CPTR_EL2_RES1);
+    write_sysreg(cptr_el2, hw.cptr);
     isb();
     if (hw.fp_owner != NULL) {
         fpsimd_save(&hw.fp_owner->fp);
+        if (hw.sve) {
+            sve_pregs_save(hw.fp_owner->fp.sve_p);
+            hw.fp_owner->fp.zcr = read_zcr_el1();
+        }
     }
     fpsimd_load(&t->fp);
+    if (hw.sve) {
+        sve_pregs_load(t->fp.sve_p);
+        write_zcr_el1(t->fp.zcr);
+    }
     hw.fp_owner = t;
     hw.fp_loaded_for = t;
 }

@@ -39,6 +39,7 @@ void arch_early_init(void)
 {
     /* No FP traps while booting: libfdt uses SIMD registers. */
     write_sysreg(cptr_el2, CPTR_EL2_RES1);
+    arch_fp_init();
     write_sysreg(hcr_el2, HCR_SERVER);
     /* EL1 may read the physical counter; its physical timer traps (guests use the virtual
      * timer). */

@@ -34,5 +34,8 @@ void arch_switch_to(struct thread *next);
 /** arch_fp_trap() - the current thread touched FP/SIMD: move the register file to it. */
 void arch_fp_trap(struct thread *t);
 
+/** arch_fp_init() - at boot: let guests use SVE (at 128-bit vectors) when the CPU has it. */
+void arch_fp_init(void);
+
 /** arch_thread_forget() - @t is going away: it no longer owns the FP registers. */
 void arch_thread_forget(struct thread *t);

@@ -18,6 +18,8 @@ struct arch_fpregs {
     __uint128_t q[32];
     uint64_t fpsr;
     uint64_t fpcr;
+    uint64_t zcr;          /* ZCR_EL1 (trapped with FP, so it moves with FP), with SVE */
+    uint8_t sve_p[17 * 2]; /* SVE p0..p15 and FFR at VL 128 (sve.S), if the CPU has SVE */
 };
 
 /* The EL1 registers a server's run clobbers: switched on every guest <-> server change. */

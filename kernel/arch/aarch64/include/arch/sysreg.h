@@ -86,3 +86,4 @@ static inline uint32_t esr_ec(uint64_t esr)
 /* CPTR_EL2 (non-VHE): TFP traps FP/SIMD; RES1 bits 13,9:0 (and 12 without SVE). */
 #define CPTR_EL2_RES1 0x33ffull
 #define CPTR_EL2_TFP (1ull << 10)
+#define CPTR_EL2_TZ (1ull << 8) /* traps SVE; RES1 without SVE */
