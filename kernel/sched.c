@@ -3,9 +3,10 @@
 /* Fixed-priority scheduler: one FIFO per priority and a bitmap of non-empty levels.
  *
  * IPC hand-off: a call or reply wakes exactly one thread and (usually) blocks the current one.
- * The woken thread is then kept aside in cpu->handoff instead of being queued, and sched_next()
- * returns it directly unless something queued or the still-running current thread outranks
- * it. That saves a queue push and pop per IPC leg, the hot path of every guest exit. */
+ * The woken thread is then kept aside in cpu->handoff instead of being queued, if it outranks
+ * everything queued, and sched_next() returns it directly unless something queued since or the
+ * still-running current thread outranks it. That saves a queue push and pop per IPC leg, the hot
+ * path of every guest exit. */
 #include <us/log.h>
 #include <us/sched.h>
 
@@ -62,7 +63,9 @@ void sched_wake(struct thread *t)
     if (t == c->current || t == c->handoff) {
         return;
     }
-    if (c->handoff == NULL && !t->queued && (int)t->prio >= highest_ready()) {
+    /* Strictly above everything queued: an equal peer waits its turn in the FIFO, or two
+     * vCPUs that exit often would hand the CPU to each other's exclusion. */
+    if (c->handoff == NULL && !t->queued && (int)t->prio > highest_ready()) {
         c->handoff = t;
         return;
     }

@@ -54,7 +54,9 @@ struct vmm_vm {
     us_cap_t vm_cap;
     us_cap_t mem_cap;
     us_cap_t vcpu_cap[VMM_CONFIG_MAX_VCPUS];
-    uint8_t *ram; /* the guest's RAM mapped in the vmm */
+    uint32_t vcpus_created; /* bit n: vcpu_cap[n] is valid */
+    uint32_t vcpus_on;      /* bit n: vCPU n runs (PSCI AFFINITY_INFO) */
+    uint8_t *ram;           /* the guest's RAM mapped in the vmm */
     uint64_t exits;
     uint64_t last_fault_ipa;
     uint32_t faults_logged;
@@ -105,6 +107,20 @@ bool vmm_pl011_irq_line(struct vmm_state *st, uint32_t slot);
 
 /** vmm_gic_reset() - the state of a GIC at power-on (redistributor asleep). */
 void vmm_gic_reset(struct vmm_gic *g);
+
+/** vmm_resume() - start the reply to an exit in @m: label, length, @flags, other words 0. */
+void vmm_resume(struct us_msg *m, uint64_t flags);
+
+/** vmm_psci() - a PSCI or SMCCC call (HVC, or SMC when @smc) of VM @slot; reply in @m. */
+void vmm_psci(struct vmm_state *st, uint32_t slot, struct us_msg *m, bool smc);
+
+/** vmm_stop_vm() - stop every vCPU of VM @slot (the caller's through the reply in @m) and
+ * leave the VM in @state. */
+void vmm_stop_vm(struct vmm_state *st, uint32_t slot, uint32_t state, struct us_msg *m);
+
+/** vmm_gic_sgi() - the guest wrote @value to ICC_SGI1R_EL1 from vCPU @self: make the SGI
+ * pending in each target vCPU that runs. */
+void vmm_gic_sgi(struct vmm_state *st, uint32_t slot, uint32_t self, uint64_t value);
 
 /** vmm_exit() - handle one exit of VM @slot; fill the resume reply in @m. */
 void vmm_exit(struct vmm_state *st, uint32_t slot, struct us_msg *m);

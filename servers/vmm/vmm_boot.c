@@ -141,6 +141,8 @@ us_err_t vmm_boot_vm(struct vmm_state *st, uint32_t slot)
     if (e != US_OK) {
         return e;
     }
+    vm->vcpus_created = 1u;
+    vm->vcpus_on = 1u; /* the others start with PSCI CPU_ON */
     vm->state = US_VM_STATE_RUNNING;
     US_LOG_INFO("%s: vmid %u, %llu MiB, kernel '%s' at 0x%llx, dtb at 0x%llx", c->name, vm->vmid,
                 (unsigned long long)(c->mem_size >> 20), c->kernel,

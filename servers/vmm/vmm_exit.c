@@ -5,24 +5,7 @@
 #include <uslib/string.h>
 #include "vmm.h"
 
-/* Arm DEN0022 (PSCI) and DEN0028 (SMCCC) function IDs. */
-#define SMCCC_VERSION 0x80000000u
-#define SMCCC_ARCH_FEATURES 0x80000001u
-#define PSCI_VERSION 0x84000000u
-#define PSCI_CPU_OFF 0x84000002u
-#define PSCI_CPU_ON_64 0xc4000003u
-#define PSCI_AFFINITY_INFO_64 0xc4000004u
-#define PSCI_SYSTEM_OFF 0x84000008u
-#define PSCI_SYSTEM_RESET 0x84000009u
-#define PSCI_FEATURES 0x8400000au
-#define PSCI_RET_SUCCESS 0
-#define PSCI_RET_NOT_SUPPORTED (-1)
-#define PSCI_RET_INVALID_PARAMS (-2)
-#define PSCI_AFFINITY_ON 0
-#define PSCI_AFFINITY_OFF 1
-
-/* Every word is written by name (no memset: one reply per exit). */
-static void resume(struct us_msg *m, uint64_t flags)
+void vmm_resume(struct us_msg *m, uint64_t flags)
 {
     _Static_assert(US_RESUME_WORDS == 8, "resume() writes each reply word by name");
     us_msg_init(m, US_LABEL_VCPU_EXIT, US_RESUME_LEN);
@@ -36,73 +19,6 @@ static void resume(struct us_msg *m, uint64_t flags)
     m->w[US_RESUME_VIRQ] = 0;
 }
 
-static void stop_vm(struct vmm_state *st, uint32_t slot, uint32_t state, struct us_msg *m)
-{
-    st->vms[slot].state = state;
-    resume(m, US_RESUME_STOP);
-}
-
-static bool psci_known(uint64_t fn)
-{
-    switch (fn) {
-    case PSCI_VERSION:
-    case PSCI_CPU_ON_64:
-    case PSCI_AFFINITY_INFO_64:
-    case PSCI_SYSTEM_OFF:
-    case PSCI_SYSTEM_RESET:
-    case PSCI_FEATURES:
-    case SMCCC_VERSION:
-        return true;
-    default:
-        return false;
-    }
-}
-
-static void psci(struct vmm_state *st, uint32_t slot, struct us_msg *m, bool smc)
-{
-    const struct vmm_vm_config *c = &st->config.vms[slot];
-    uint64_t fn = m->w[US_EXIT_X0] & 0xffffffffu, arg1 = m->w[US_EXIT_X0 + 1];
-    int64_t ret;
-
-    switch (fn) {
-    case PSCI_VERSION:
-        ret = 0x10001; /* 1.1 */
-        break;
-    case SMCCC_VERSION:
-        ret = 0x10001; /* 1.1 */
-        break;
-    case PSCI_FEATURES:
-        ret = psci_known(arg1 & 0xffffffffu) ? PSCI_RET_SUCCESS : PSCI_RET_NOT_SUPPORTED;
-        break;
-    case PSCI_AFFINITY_INFO_64:
-        ret = (arg1 & 0xffu) == 0
-                  ? PSCI_AFFINITY_ON
-                  : ((arg1 & 0xffu) < c->vcpu_count ? PSCI_AFFINITY_OFF : PSCI_RET_INVALID_PARAMS);
-        break;
-    case PSCI_CPU_ON_64:
-        ret = PSCI_RET_NOT_SUPPORTED; /* TODO(#4): secondary vCPUs */
-        break;
-    case PSCI_SYSTEM_OFF:
-        US_LOG_INFO("%s: guest called SYSTEM_OFF; VM stopped", c->name);
-        stop_vm(st, slot, US_VM_STATE_OFF, m);
-        return;
-    case PSCI_SYSTEM_RESET:
-        US_LOG_INFO("%s: guest called SYSTEM_RESET; VM stopped (reset arrives with #4)", c->name);
-        stop_vm(st, slot, US_VM_STATE_OFF, m);
-        return;
-    default:
-        ret = PSCI_RET_NOT_SUPPORTED;
-        US_LOG_DBG("%s: unknown %s function 0x%llx", c->name, smc ? "SMC" : "HVC",
-                   (unsigned long long)fn);
-        break;
-    }
-    resume(m, US_RESUME_SET_X0_3 | (smc ? US_RESUME_ADVANCE_PC : 0u));
-    m->w[US_RESUME_X0] = (uint64_t)ret;
-    m->w[US_RESUME_X0 + 1] = arg1;
-    m->w[US_RESUME_X0 + 2] = m->w[US_EXIT_X0 + 2];
-    m->w[US_RESUME_X0 + 3] = m->w[US_EXIT_X0 + 3];
-}
-
 static void guest_fault(struct vmm_state *st, uint32_t slot, struct us_msg *m, const char *what)
 {
     struct vmm_vm *vm = &st->vms[slot];
@@ -114,7 +30,7 @@ static void guest_fault(struct vmm_state *st, uint32_t slot, struct us_msg *m, c
                     what, (unsigned long long)m->w[US_EXIT_IPA],
                     (unsigned long long)m->w[US_EXIT_PC]);
     }
-    resume(m, US_RESUME_INJECT_DABT);
+    vmm_resume(m, US_RESUME_INJECT_DABT);
 }
 
 static void mmio(struct vmm_state *st, uint32_t slot, struct us_msg *m)
@@ -135,8 +51,8 @@ static void mmio(struct vmm_state *st, uint32_t slot, struct us_msg *m)
                                   m->w[US_EXIT_VALUE], &v);
     }
     if (emulated) {
-        resume(m, US_RESUME_ADVANCE_PC | (write ? 0u : US_RESUME_SET_REG) |
-                      (irq ? US_RESUME_INJECT_IRQ : 0u));
+        vmm_resume(m, US_RESUME_ADVANCE_PC | (write ? 0u : US_RESUME_SET_REG) |
+                          (irq ? US_RESUME_INJECT_IRQ : 0u));
         m->w[US_RESUME_REG] = reg;
         m->w[US_RESUME_VALUE] = v;
         m->w[US_RESUME_VIRQ] = VMM_UART_INTID;
@@ -145,19 +61,29 @@ static void mmio(struct vmm_state *st, uint32_t slot, struct us_msg *m)
     guest_fault(st, slot, m, write ? "write to unmapped address" : "read of unmapped address");
 }
 
+/* ICC_SGI1R_EL1 as an ISS for EC 0x18: op0 3, op2 5, op1 0, CRn 12, CRm 11 (direction 0). */
+#define ISS_SYSREG_MASK 0x3ffc1eu
+#define ISS_ICC_SGI1R_EL1 0x3a3016u
+
 static void sysreg(struct vmm_state *st, uint32_t slot, struct us_msg *m)
 {
     uint64_t iss = m->w[US_EXIT_ESR] & 0x1ffffffu;
     bool read = (iss & 1u) != 0;
 
-    /* Arm ARM D17.2.37 ISS for EC 0x18: Rt in bits 9:5, direction in bit 0. Unemulated
-     * registers read as zero and ignore writes. */
+    /* Arm ARM ISS for EC 0x18: Op0 21:20, Op2 19:17, Op1 16:14, CRn 13:10, Rt 9:5, CRm 4:1,
+     * direction 0 (1 = read). The GIC's SGI register traps by design (HCR_EL2.IMO); the rest
+     * read as zero and ignore writes. */
+    if ((iss & ISS_SYSREG_MASK) == ISS_ICC_SGI1R_EL1 && !read) {
+        vmm_gic_sgi(st, slot, (uint32_t)m->w[US_EXIT_VCPU], m->w[US_EXIT_VALUE]);
+        vmm_resume(m, US_RESUME_ADVANCE_PC);
+        return;
+    }
     if (st->vms[slot].faults_logged < VMM_FAULT_LOG_LIMIT) {
         st->vms[slot].faults_logged++;
         US_LOG_WARN("%s: trapped system register access iss=0x%llx: RAZ/WI",
                     st->config.vms[slot].name, (unsigned long long)iss);
     }
-    resume(m, US_RESUME_ADVANCE_PC | (read ? US_RESUME_SET_REG : 0u));
+    vmm_resume(m, US_RESUME_ADVANCE_PC | (read ? US_RESUME_SET_REG : 0u));
     m->w[US_RESUME_REG] = (iss >> 5) & 0x1fu;
     m->w[US_RESUME_VALUE] = 0;
 }
@@ -170,13 +96,13 @@ void vmm_exit(struct vmm_state *st, uint32_t slot, struct us_msg *m)
         mmio(st, slot, m);
         return;
     case US_EXIT_HVC:
-        psci(st, slot, m, false);
+        vmm_psci(st, slot, m, false);
         return;
     case US_EXIT_SMC:
-        psci(st, slot, m, true);
+        vmm_psci(st, slot, m, true);
         return;
     case US_EXIT_WFI:
-        resume(m, US_RESUME_ADVANCE_PC);
+        vmm_resume(m, US_RESUME_ADVANCE_PC);
         return;
     case US_EXIT_SYSREG:
         sysreg(st, slot, m);
@@ -188,7 +114,7 @@ void vmm_exit(struct vmm_state *st, uint32_t slot, struct us_msg *m)
         US_LOG_WARN("%s: unhandled exit (esr 0x%llx, pc 0x%llx); VM stopped",
                     st->config.vms[slot].name, (unsigned long long)m->w[US_EXIT_ESR],
                     (unsigned long long)m->w[US_EXIT_PC]);
-        stop_vm(st, slot, US_VM_STATE_CRASHED, m);
+        vmm_stop_vm(st, slot, US_VM_STATE_CRASHED, m);
         return;
     }
 }

@@ -208,6 +208,27 @@ bool vmm_gic_access(struct vmm_state *st, uint32_t slot, uint64_t ipa, uint32_t 
     return false;
 }
 
+/* ICC_SGI1R_EL1 (Arm IHI 0069 12.2.23): INTID 27:24, IRM 40, Aff1 23:16, TargetList 15:0.
+ * Our vCPUs all sit in Aff1 = 0, Aff0 = index. */
+void vmm_gic_sgi(struct vmm_state *st, uint32_t slot, uint32_t self, uint64_t value)
+{
+    struct vmm_vm *vm = &st->vms[slot];
+    uint32_t intid = (uint32_t)(value >> 24) & 0xfu;
+    uint32_t targets = (uint32_t)value & 0xffffu;
+
+    if (value & (1ull << 40)) {
+        targets = ~(1u << self); /* all but self */
+    } else if (((value >> 16) & 0xffu) != 0 || ((value >> 32) & 0xffu) != 0 ||
+               ((value >> 48) & 0xffu) != 0) {
+        return; /* another cluster: there is none */
+    }
+    for (uint32_t i = 0; i < VMM_CONFIG_MAX_VCPUS; i++) {
+        if ((targets & (1u << i)) && (vm->vcpus_on & (1u << i))) {
+            (void)us_vcpu_inject(vm->vcpu_cap[i], intid);
+        }
+    }
+}
+
 bool vmm_gic_deliverable(const struct vmm_gic *g, uint32_t intid)
 {
     return intid < VMM_GIC_INTIDS && (g->ctlr & 2u) != 0 &&

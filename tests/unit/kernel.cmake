@@ -27,4 +27,5 @@ us_unit_test(sched
     INCLUDES ${US_KERNEL_HOST_INC} ${CMAKE_SOURCE_DIR}/kernel/arch/aarch64/include
     CASES picks_highest_priority tick_rotates_equal_priority handoff_runs_callee_directly
           handoff_yields_to_queued_higher handoff_waits_for_running_higher
-          handoff_dropped_when_blocked handoff_second_wake_is_queued)
+          handoff_dropped_when_blocked handoff_second_wake_is_queued
+          handoff_equal_priority_round_robin)

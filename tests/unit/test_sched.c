@@ -111,7 +111,30 @@ static void handoff_second_wake_is_queued(void)
     UT_EXPECT(sched_next() == &th[1]);
 }
 
+/* Two vCPUs of one priority and a server above them: each exit is a call to the server and a
+ * reply back. The replied-to vCPU must queue behind its waiting peer, not take the CPU again. */
+static void handoff_equal_priority_round_robin(void)
+{
+    struct thread *server = &th[3];
+
+    setup(&th[1]);                     /* vCPU A (prio 20) runs */
+    sched_wake(&th[2]);                /* vCPU B (prio 20) is ready */
+    UT_EXPECT(sched_next() == &th[1]); /* A keeps its slice; B waits in the queue */
+    UT_EXPECT(th[2].queued);
+    /* A exits: call to the server. */
+    sched_block(&th[1], TS_BLOCKED_REPLY);
+    sched_wake(server);
+    UT_EXPECT(sched_next() == server);
+    this_cpu()->current = server;
+    /* The server replies to A and waits for the next call. */
+    sched_wake(&th[1]);
+    UT_EXPECT(this_cpu()->handoff == NULL); /* B is queued at the same priority */
+    sched_block(server, TS_BLOCKED_RECV);
+    UT_EXPECT(sched_next() == &th[2]); /* B's turn */
+}
+
 UT_MAIN({"picks_highest_priority", picks_highest_priority},
+        {"handoff_equal_priority_round_robin", handoff_equal_priority_round_robin},
         {"tick_rotates_equal_priority", tick_rotates_equal_priority},
         {"handoff_runs_callee_directly", handoff_runs_callee_directly},
         {"handoff_yields_to_queued_higher", handoff_yields_to_queued_higher},

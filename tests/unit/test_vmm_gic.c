@@ -7,6 +7,23 @@
 
 static struct vmm_state st;
 
+/* The kernel call vmm_gic_sgi() makes, recorded: (vCPU capability, INTID) per call. */
+static struct {
+    uint32_t n;
+    us_cap_t cap[16];
+    uint32_t intid[16];
+} injected;
+
+us_err_t us_vcpu_inject(us_cap_t vcpu, uint32_t intid)
+{
+    if (injected.n < 16) {
+        injected.cap[injected.n] = vcpu;
+        injected.intid[injected.n] = intid;
+    }
+    injected.n++;
+    return US_OK;
+}
+
 static void setup(uint32_t vcpus)
 {
     memset(&st, 0, sizeof(st));
@@ -138,7 +155,46 @@ static void gicr_sgi_frame_word0_only(void)
     UT_EXPECT(st.vms[0].gic.prio[27] == 0);
 }
 
-UT_MAIN({"gicd_identifies_v3", gicd_identifies_v3},
+/* Four vCPUs with capabilities 40..43, of which @on run. */
+static void setup_sgi(uint32_t on)
+{
+    setup(4);
+    memset(&injected, 0, sizeof(injected));
+    for (uint32_t i = 0; i < 4; i++) {
+        st.vms[0].vcpu_cap[i] = 40 + i;
+    }
+    st.vms[0].vcpus_on = on;
+}
+
+static void sgi_targets_list(void)
+{
+    setup_sgi(0xf);
+    vmm_gic_sgi(&st, 0, 0, (1ull << 24) | 0x6); /* SGI 1 to vCPUs 1 and 2 */
+    UT_EXPECT_EQ(injected.n, 2);
+    UT_EXPECT(injected.cap[0] == 41 && injected.cap[1] == 42);
+    UT_EXPECT(injected.intid[0] == 1 && injected.intid[1] == 1);
+}
+
+static void sgi_irm_all_but_self(void)
+{
+    setup_sgi(0xb); /* vCPU 2 is off */
+    vmm_gic_sgi(&st, 0, 1, (1ull << 40) | (5ull << 24));
+    UT_EXPECT_EQ(injected.n, 2);
+    UT_EXPECT(injected.cap[0] == 40 && injected.cap[1] == 43 && injected.intid[0] == 5);
+}
+
+static void sgi_ignores_other_clusters_and_off(void)
+{
+    setup_sgi(0x1);
+    vmm_gic_sgi(&st, 0, 0, (1ull << 16) | 0x1); /* Aff1 = 1: no such vCPU */
+    vmm_gic_sgi(&st, 0, 0, (3ull << 32) | 0x1); /* Aff2 = 3 */
+    vmm_gic_sgi(&st, 0, 0, 0xfffe);             /* only vCPUs that are off */
+    UT_EXPECT_EQ(injected.n, 0);
+}
+
+UT_MAIN({"gicd_identifies_v3", gicd_identifies_v3}, {"sgi_targets_list", sgi_targets_list},
+        {"sgi_irm_all_but_self", sgi_irm_all_but_self},
+        {"sgi_ignores_other_clusters_and_off", sgi_ignores_other_clusters_and_off},
         {"gicd_enables_set_and_clear", gicd_enables_set_and_clear},
         {"gicd_priorities_bytes", gicd_priorities_bytes}, {"gicd_router_64bit", gicd_router_64bit},
         {"gic_rejects_bad_size", gic_rejects_bad_size},

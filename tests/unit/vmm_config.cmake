@@ -53,4 +53,5 @@ us_unit_test(vmm_gic
     LIBS us_lib_host
     CASES gicd_identifies_v3 gicd_enables_set_and_clear gicd_priorities_bytes gicd_router_64bit
           gic_rejects_bad_size gic_ignores_other_addresses gicr_wake_handshake
-          gicr_typer_per_vcpu gicr_sgi_frame_word0_only)
+          gicr_typer_per_vcpu gicr_sgi_frame_word0_only sgi_targets_list sgi_irm_all_but_self
+          sgi_ignores_other_clusters_and_off)

@@ -24,8 +24,8 @@
 #define US_EXIT_CPSR 5u
 #define US_EXIT_WRITE 6u /* 1 for a write */
 #define US_EXIT_SIZE 7u  /* access size in bytes */
-#define US_EXIT_REG 8u   /* register index of the access (31 = xzr) */
-#define US_EXIT_VALUE 9u /* value being written */
+#define US_EXIT_REG 8u   /* register of the access, MMIO or MSR/MRS Rt (31 = xzr) */
+#define US_EXIT_VALUE 9u /* value being written (MMIO store, or Rt of a trapped MSR) */
 #define US_EXIT_X0 10u   /* x0..x7 of the guest for HVC/SMC: words 10..17 */
 #define US_EXIT_VCPU 18u /* vCPU index inside its VM */
 #define US_EXIT_WORDS 19u

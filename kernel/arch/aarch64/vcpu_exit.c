@@ -86,9 +86,16 @@ bool arch_vcpu_decode_exit(struct vcpu *v)
     case EC_WFX:
         fill_common(v, US_EXIT_WFI);
         return true;
-    case EC_SYSREG:
+    case EC_SYSREG: {
+        /* Arm ARM ISS for EC 0x18: Rt in bits 9:5, bit 0 set for a read (MRS). */
+        uint32_t rt = (uint32_t)((v->exit_esr >> 5) & 0x1fu);
+
         fill_common(v, US_EXIT_SYSREG);
+        v->msg.w[US_EXIT_WRITE] = (v->exit_esr & 1u) ? 0u : 1u;
+        v->msg.w[US_EXIT_REG] = rt;
+        v->msg.w[US_EXIT_VALUE] = arch_regs_get(&v->thread.regs, rt);
         return true;
+    }
     case EC_DABT_LOW:
     case EC_IABT_LOW:
         return decode_abort(v);

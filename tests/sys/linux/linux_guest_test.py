@@ -17,8 +17,12 @@ def test(t):
     m.expect(r"GICv3: \d+ SPIs implemented", timeout=60)
     m.expect(r"arch_timer: cp15 timer\(s\) running at", timeout=60)
     m.expect(r"Run /init as init process", timeout=120)
-    m.expect(r"understudy-guest: userspace up, 1 CPU\(s\), Linux \S+", timeout=60)
+    m.expect(r"understudy-guest: userspace up, %d CPU\(s\), Linux \S+" % t.args.vcpus,
+             timeout=120)
     m.expect(r"guest# ", timeout=60)
+    m.sendline("cat /sys/devices/system/cpu/online")
+    m.expect(r"\n%s\n" % ("0" if t.args.vcpus == 1 else "0-%d" % (t.args.vcpus - 1)),
+             timeout=60)
     # Typed bytes reach the guest through the emulated PL011's receive interrupt.
     m.sendline("echo sum=$((40 + 2)); grep -c . /proc/interrupts")
     m.expect(r"sum=42", timeout=60)
@@ -32,4 +36,8 @@ def test(t):
     assert all(s["state"] == "running" for s in servers), servers
 
 
-usqemu.run_test(test)
+def args(p):
+    p.add_argument("--vcpus", type=int, default=1, help="vCPUs the image's VM has")
+
+
+usqemu.run_test(test, setup_args=args)
