@@ -212,6 +212,11 @@ static us_err_t build_space(struct process *p, const struct us_manifest_server *
     return US_OK;
 }
 
+uint64_t process_boot_bundle_size(void)
+{
+    return boot.bundle_size;
+}
+
 /* Kernel-side copies of the boot data servers may map: page-aligned, frames of their own. */
 static us_err_t make_boot_windows(const void *bundle, uint64_t bundle_size, paddr_t dtb,
                                   uint64_t dtb_size)

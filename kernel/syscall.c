@@ -7,6 +7,7 @@
 #include <us/endpoint.h>
 #include <us/irq.h>
 #include <us/klog.h>
+#include <us/kmem.h>
 #include <us/log.h>
 #include <us/memobj.h>
 #include <us/notification.h>
@@ -398,6 +399,14 @@ static void sys_server_ctl(struct thread *t)
     }
     if (op == US_SERVER_CTL_COUNT) {
         ret(t, US_OK, process_count);
+        return;
+    }
+    if (op == US_SERVER_CTL_MEM) {
+        ret(t, idx <= US_MEM_BOOT_IMAGE ? US_OK : US_ERANGE,
+            idx == US_MEM_FREE_FRAMES    ? kmem_pool.free_count
+            : idx == US_MEM_TOTAL_FRAMES ? kmem_pool.frame_count
+            : idx == US_MEM_BOOT_IMAGE   ? process_boot_bundle_size()
+                                         : 0);
         return;
     }
     if (idx >= process_count) {

@@ -88,6 +88,26 @@ static us_err_t be_server_info(void *ctx, uint32_t idx, struct us_server_info *o
     return e;
 }
 
+static us_err_t be_mem_stats(void *ctx, struct console_mem_stats *out)
+{
+    uint64_t free = 0, total = 0, image = 0;
+    us_err_t e =
+        us_server_ctl(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_MEM, US_MEM_FREE_FRAMES, &free);
+
+    (void)ctx;
+    if (e == US_OK) {
+        e = us_server_ctl(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_MEM, US_MEM_TOTAL_FRAMES,
+                          &total);
+    }
+    if (e == US_OK) {
+        e = us_server_ctl(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_MEM, US_MEM_BOOT_IMAGE, &image);
+    }
+    out->total = total * US_PAGE_SIZE;
+    out->free = free * US_PAGE_SIZE;
+    out->boot_image = image;
+    return e;
+}
+
 static us_err_t be_server_crash(void *ctx, uint32_t idx)
 {
     (void)ctx;
@@ -217,6 +237,7 @@ us_err_t console_init(struct console_state *st)
         .server_restart = be_server_restart,
         .dev_count = be_dev_count,
         .dev_info = be_dev_info,
+        .mem_stats = be_mem_stats,
         .guest_input = be_guest_input,
 #ifdef US_DEBUG
         .debug_badipc = console_badipc,

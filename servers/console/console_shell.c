@@ -40,6 +40,8 @@ static void shell_cmd_server_op(struct console_shell *sh, const struct shell_cmd
                                 const struct shell_args *a);
 static void shell_cmd_hw_list(struct console_shell *sh, const struct shell_cmd *cmd,
                               const struct shell_args *a);
+static void shell_cmd_stats_mem(struct console_shell *sh, const struct shell_cmd *cmd,
+                                const struct shell_args *a);
 static void shell_cmd_debug_badipc(struct console_shell *sh, const struct shell_cmd *cmd,
                                    const struct shell_args *a);
 static void shell_cmd_debug_ipcbench(struct console_shell *sh, const struct shell_cmd *cmd,
@@ -58,6 +60,8 @@ static const struct shell_cmd shell_cmds[] = {
      shell_cmd_server_op},
     {"hw", "list", "[--json]", "list devices and their owners", 0, SHELL_CMD_JSON,
      shell_cmd_hw_list},
+    {"stats", "mem", "[--json]", "memory: guests, boot image, hypervisor, free", 0, SHELL_CMD_JSON,
+     shell_cmd_stats_mem},
     {"debug", "badipc", "", "run the malformed-IPC battery (debug)", 0, SHELL_CMD_DEBUG,
      shell_cmd_debug_badipc},
     {"debug", "ipcbench", "N", "time N IPC round trips to migrate, per batch (debug)", 1,
@@ -100,6 +104,13 @@ static us_err_t shell_nosup_dev_info(void *ctx, uint32_t idx, struct us_dev_info
 {
     (void)ctx;
     (void)idx;
+    (void)out;
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_mem_stats(void *ctx, struct console_mem_stats *out)
+{
+    (void)ctx;
     (void)out;
     return US_ENOTSUP;
 }
@@ -147,6 +158,7 @@ us_err_t console_shell_init(struct console_shell *sh, const struct console_shell
     b->server_restart = b->server_restart ? b->server_restart : shell_nosup_server_op;
     b->dev_count = b->dev_count ? b->dev_count : shell_nosup_count;
     b->dev_info = b->dev_info ? b->dev_info : shell_nosup_dev_info;
+    b->mem_stats = b->mem_stats ? b->mem_stats : shell_nosup_mem_stats;
     b->guest_input = b->guest_input ? b->guest_input : shell_nosup_guest_input;
     b->debug_badipc = b->debug_badipc ? b->debug_badipc : shell_nosup_badipc;
     b->debug_ipcbench = b->debug_ipcbench ? b->debug_ipcbench : shell_nosup_ipcbench;
@@ -392,6 +404,13 @@ static void shell_cmd_hw_list(struct console_shell *sh, const struct shell_cmd *
 {
     (void)cmd;
     console_shell_fmt_hw_list(sh, a->json);
+}
+
+static void shell_cmd_stats_mem(struct console_shell *sh, const struct shell_cmd *cmd,
+                                const struct shell_args *a)
+{
+    (void)cmd;
+    console_shell_fmt_mem_stats(sh, a->json);
 }
 
 /* Decimal only, no sign, must fit in 32 bits. */

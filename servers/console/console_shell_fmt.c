@@ -418,3 +418,46 @@ void console_shell_fmt_hw_list(struct console_shell *sh, bool json)
     }
     fmt_list_end(sh, json, "hw list", err);
 }
+
+/* Guest RAM is what the VMs were given; the hypervisor is what is used besides it and the boot
+ * image (kept in place in RAM): kernel, servers, page and stage-2 tables, vCPUs. */
+void console_shell_fmt_mem_stats(struct console_shell *sh, bool json)
+{
+    struct console_mem_stats ms;
+    struct us_vm_info vi;
+    uint64_t guests = 0, used, hyp;
+    uint32_t slot, count = 0;
+    us_err_t err = sh->be.mem_stats(sh->be.ctx, &ms);
+
+    if (err == US_OK) {
+        err = sh->be.vm_count(sh->be.ctx, &count);
+    }
+    for (slot = 0; err == US_OK && slot < count; slot++) {
+        err = sh->be.vm_info(sh->be.ctx, slot, &vi);
+        if (err == US_OK && vi.state != US_VM_STATE_EMPTY) {
+            guests += vi.mem_size;
+        }
+    }
+    if (err != US_OK) {
+        console_shell_fmt_error(sh, "stats mem", NULL, err);
+        return;
+    }
+    used = ms.total > ms.free ? ms.total - ms.free : 0;
+    hyp = used > guests + ms.boot_image ? used - guests - ms.boot_image : 0;
+    if (json) {
+        us_snprintf(sh->fmt, sizeof(sh->fmt),
+                    "{\"mem\":{\"total\":%llu,\"free\":%llu,\"guests\":%llu,"
+                    "\"boot_image\":%llu,\"hypervisor\":%llu}}",
+                    (unsigned long long)ms.total, (unsigned long long)ms.free,
+                    (unsigned long long)guests, (unsigned long long)ms.boot_image,
+                    (unsigned long long)hyp);
+    } else {
+        us_snprintf(sh->fmt, sizeof(sh->fmt),
+                    "total %lluK  free %lluK  guests %lluK  boot image %lluK  hypervisor %lluK",
+                    (unsigned long long)(ms.total >> 10), (unsigned long long)(ms.free >> 10),
+                    (unsigned long long)(guests >> 10), (unsigned long long)(ms.boot_image >> 10),
+                    (unsigned long long)(hyp >> 10));
+    }
+    console_shell_fmt_puts(sh, sh->fmt);
+    console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+}

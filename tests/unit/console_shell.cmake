@@ -30,6 +30,7 @@ us_unit_test(console_shell
         server_restart_calls_backend
         debug_badipc_prints_report
         debug_ipcbench_checks_n
+        stats_mem_splits_usage
         backend_null_reports_enotsup
         init_rejects_null
         fuzz_random_bytes_bounded

@@ -33,6 +33,8 @@ struct fx {
     us_err_t err_guest_input, err_badipc, err_ipcbench;
     uint32_t err_vm_info_slot;
     uint32_t ipcbench_n;
+    struct console_mem_stats mem;
+    us_err_t err_mem;
 };
 
 static struct fx fx;
@@ -156,6 +158,14 @@ static us_err_t fx_debug_badipc(void *ctx, char *report, size_t report_len)
     return f->err_badipc;
 }
 
+static us_err_t fx_mem_stats(void *ctx, struct console_mem_stats *out)
+{
+    struct fx *f = ctx;
+
+    *out = f->mem;
+    return f->err_mem;
+}
+
 static us_err_t fx_debug_ipcbench(void *ctx, uint32_t n, struct console_ipcbench_result *out)
 {
     struct fx *f = ctx;
@@ -227,6 +237,7 @@ static void fx_setup(bool debug)
         .dev_count = fx_dev_count,
         .dev_info = fx_dev_info,
         .guest_input = fx_guest_input,
+        .mem_stats = fx_mem_stats,
         .debug_badipc = debug ? fx_debug_badipc : NULL,
         .debug_ipcbench = debug ? fx_debug_ipcbench : NULL,
         .debug = debug,
@@ -304,6 +315,7 @@ static void help_lists_all_commands(void)
         "server restart NAME",
         "server crash NAME",
         "hw list [--json]",
+        "stats mem [--json]",
         "debug badipc",
         "debug ipcbench N",
     };
@@ -780,6 +792,27 @@ static void debug_badipc_prints_report(void)
     UT_EXPECT(strcmp(fx_cmd("debug badipc"), "done" NL) == 0);
 }
 
+static void stats_mem_splits_usage(void)
+{
+    fx_setup(true);
+    /* 1 GiB, 600 MiB free, 40 MiB boot image; the fixture's running and off VMs count
+     * (16 MiB + 256 MiB), the empty slot does not. Hypervisor: 424 - 272 - 40 = 112 MiB. */
+    fx.mem.total = 1024ull << 20;
+    fx.mem.free = 600ull << 20;
+    fx.mem.boot_image = 40ull << 20;
+    UT_EXPECT(strcmp(fx_cmd("stats mem"), "total 1048576K  free 614400K  guests 278528K  "
+                                          "boot image 40960K  hypervisor 114688K" NL) == 0);
+    UT_EXPECT(strcmp(fx_cmd("stats mem --json"),
+                     "{\"mem\":{\"total\":1073741824,\"free\":629145600,\"guests\":285212672,"
+                     "\"boot_image\":41943040,\"hypervisor\":117440512}}" NL) == 0);
+    /* Figures that do not add up never print a negative (wrapped) hypervisor size. */
+    fx.mem.free = fx.mem.total;
+    UT_EXPECT(has(fx_cmd("stats mem"), "hypervisor 0K"));
+    fx.err_mem = US_ECAP;
+    UT_EXPECT(strcmp(fx_cmd("stats mem"), "error: stats mem: US_ECAP" NL) == 0);
+    UT_EXPECT(has(fx_cmd("stats mem extra"), "error: usage: stats mem [--json]"));
+}
+
 static void debug_ipcbench_checks_n(void)
 {
     fx_setup(true);
@@ -987,6 +1020,7 @@ UT_MAIN({"help_lists_all_commands", help_lists_all_commands},
         {"server_restart_calls_backend", server_restart_calls_backend},
         {"debug_badipc_prints_report", debug_badipc_prints_report},
         {"debug_ipcbench_checks_n", debug_ipcbench_checks_n},
+        {"stats_mem_splits_usage", stats_mem_splits_usage},
         {"backend_null_reports_enotsup", backend_null_reports_enotsup},
         {"init_rejects_null", init_rejects_null},
         {"fuzz_random_bytes_bounded", fuzz_random_bytes_bounded},

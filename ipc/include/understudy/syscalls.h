@@ -24,6 +24,10 @@ enum us_syscall_nr {
 #define US_SERVER_CTL_INFO 1u    /* IPC data = struct us_server_info of slot x2 */
 #define US_SERVER_CTL_CRASH 2u   /* debug builds: make server x2 fault on its next instruction */
 #define US_SERVER_CTL_RESTART 3u /* reload server x2 from the boot image */
+#define US_SERVER_CTL_MEM 4u     /* x1 = memory figure x2: US_MEM_* */
+#define US_MEM_FREE_FRAMES 0u    /* 4 KiB frames the kernel has free */
+#define US_MEM_TOTAL_FRAMES 1u   /* frames of RAM it manages */
+#define US_MEM_BOOT_IMAGE 2u     /* bytes of the boot bundle, kept in place in RAM */
 
 #define US_SERVER_NAME_LEN 16u
 #define US_SERVER_RUNNING 1u

@@ -37,6 +37,9 @@ struct process {
 extern struct process processes[PROCESS_MAX];
 extern uint32_t process_count;
 
+/** process_boot_bundle_size() - bytes of the boot bundle the servers were started from. */
+uint64_t process_boot_bundle_size(void);
+
 /** process_boot_all() - create and start every server of the manifest in the bundle.
  * Returns: US_OK; US_ECORRUPT for a bad manifest or ELF; US_ENOMEM; other errors from the
  * object constructors. Nothing is started unless every server could be built. */
