@@ -123,7 +123,7 @@ def main():
            ["Xen 4.17 dom0 (reference)", "-", "-", "1.4-1.5x"]])
     print()
     per_vm = two["hypervisor"] - one["hypervisor"]
-    mib = lambda b: "%.1f MiB" % (b / 1048576.0)
+    mib = lambda b: "%.1f MiB" % (b / 1048576.0) if b >= 1 << 20 else "%d KiB" % (b >> 10)
     table(["memory", "size"],
           [["hypervisor: kernel + 4 servers (+ one VM's overhead removed)",
             mib(one["hypervisor"] - per_vm)],

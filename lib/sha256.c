@@ -96,6 +96,24 @@ void sha256_init(struct sha256_ctx *ctx)
     ctx->block_len = 0;
 }
 
+static sha256_blocks_fn *sha256_blocks; /* NULL: sha256_compress() one block at a time */
+
+void sha256_use_blocks(sha256_blocks_fn *fn)
+{
+    sha256_blocks = fn;
+}
+
+static void sha256_compress_n(uint32_t state[8], const uint8_t *p, size_t n)
+{
+    if (sha256_blocks != NULL) {
+        sha256_blocks(state, p, n, sha256_k);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        sha256_compress(state, p + i * SHA256_BLOCK_LEN);
+    }
+}
+
 void sha256_update(struct sha256_ctx *ctx, const void *data, size_t len)
 {
     const uint8_t *p = data;
@@ -103,15 +121,17 @@ void sha256_update(struct sha256_ctx *ctx, const void *data, size_t len)
     ctx->total_len += (uint64_t)len;
     while (len > 0) {
         if (ctx->block_len == 0 && len >= SHA256_BLOCK_LEN) {
-            sha256_compress(ctx->state, p);
-            p += SHA256_BLOCK_LEN;
-            len -= SHA256_BLOCK_LEN;
+            size_t n = len / SHA256_BLOCK_LEN;
+
+            sha256_compress_n(ctx->state, p, n);
+            p += n * SHA256_BLOCK_LEN;
+            len -= n * SHA256_BLOCK_LEN;
             continue;
         }
         ctx->block[ctx->block_len++] = *p++;
         len--;
         if (ctx->block_len == SHA256_BLOCK_LEN) {
-            sha256_compress(ctx->state, ctx->block);
+            sha256_compress_n(ctx->state, ctx->block, 1);
             ctx->block_len = 0;
         }
     }
@@ -128,7 +148,7 @@ void sha256_final(struct sha256_ctx *ctx, uint8_t out[SHA256_DIGEST_LEN])
         while (ctx->block_len < SHA256_BLOCK_LEN) {
             ctx->block[ctx->block_len++] = 0;
         }
-        sha256_compress(ctx->state, ctx->block);
+        sha256_compress_n(ctx->state, ctx->block, 1);
         ctx->block_len = 0;
     }
     while (ctx->block_len < SHA256_BLOCK_LEN - 8u) {
@@ -137,7 +157,7 @@ void sha256_final(struct sha256_ctx *ctx, uint8_t out[SHA256_DIGEST_LEN])
     for (i = 0; i < 8; i++) {
         ctx->block[SHA256_BLOCK_LEN - 1u - i] = (uint8_t)(bits >> (8u * i));
     }
-    sha256_compress(ctx->state, ctx->block);
+    sha256_compress_n(ctx->state, ctx->block, 1);
     for (i = 0; i < 8; i++) {
         sha256_store_be32(out + 4u * i, ctx->state[i]);
     }

@@ -67,5 +67,8 @@ struct us_bootinfo {
     uint64_t heap_base;
     uint64_t heap_size;
     char name[16];
+    uint64_t cpu_features; /* US_CPU_* */
 };
-_Static_assert(sizeof(struct us_bootinfo) == 56, "us_bootinfo is ABI");
+_Static_assert(sizeof(struct us_bootinfo) == 64, "us_bootinfo is ABI");
+
+#define US_CPU_SHA2 (1ull << 0) /* SHA-256 instructions usable at EL0 (FEAT_SHA256) */

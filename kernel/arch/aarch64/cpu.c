@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
 /* aarch64 thread register setup and cache maintenance. */
+#include <understudy/manifest.h>
 #include <uslib/string.h>
 #include <us/thread.h>
 #include <us/arch/cpu.h>
 #include <arch/sysreg.h>
+
+uint64_t arch_cpu_features(void)
+{
+    /* ID_AA64ISAR0_EL1.SHA2, bits 15:12: SHA256H and friends (FEAT_SHA256). */
+    return ((read_sysreg(id_aa64isar0_el1) >> 12) & 0xfu) != 0 ? US_CPU_SHA2 : 0;
+}
 
 void arch_sync_icache(void)
 {

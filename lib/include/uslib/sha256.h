@@ -16,6 +16,18 @@ struct sha256_ctx {
     uint32_t block_len; /* bytes buffered in block */
 };
 
+/* Compresses @n consecutive 64-byte blocks into @state with the round constants @k. */
+typedef void sha256_blocks_fn(uint32_t state[8], const uint8_t *blocks, size_t n,
+                              const uint32_t k[64]);
+
+/** sha256_use_blocks() - compress whole blocks with @fn from now on (NULL: the portable C
+ * code). For a CPU's hash instructions; the caller checks @fn against the C code first. */
+void sha256_use_blocks(sha256_blocks_fn *fn);
+
+/** sha256_ce_blocks() - the ARMv8 Cryptographic Extension compressor (aarch64 targets only,
+ * lib/sha256_ce.S); only for CPUs with ID_AA64ISAR0_EL1.SHA2. */
+sha256_blocks_fn sha256_ce_blocks;
+
 /** sha256_init() - start a new digest in ctx. */
 void sha256_init(struct sha256_ctx *ctx);
 

@@ -10,6 +10,9 @@ struct thread;
 /** arch_sync_icache() - make instructions written through the data side visible. */
 void arch_sync_icache(void);
 
+/** arch_cpu_features() - US_CPU_* bits servers may rely on (reported in their bootinfo). */
+uint64_t arch_cpu_features(void);
+
 /** arch_thread_init_user() - registers for a server thread entering EL0 at @pc with stack
  * @sp and x0 = @arg. */
 void arch_thread_init_user(struct thread *t, uint64_t pc, uint64_t sp, uint64_t arg);
