@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -25,13 +26,15 @@ import usqemu  # noqa: E402
 
 USERSPACE = r"understudy-guest: userspace up"
 CPU = "cortex-a72"
+CMDLINE = "console=ttyAMA0 panic=-1"  # keep in sync with boot/configs/linux.dts
+MKFIRMWARE = os.path.join(HERE, "..", "tools", "mkfirmware.py")
 
 
-def boot_direct(build, log_dir):
+def boot_direct(build, log_dir, cmdline):
     m = usqemu.Machine(kernel=os.path.join(build, "deps", "linux-arm64", "Image"),
                        initrd=os.path.join(build, "guests", "linux", "initramfs.cpio.gz"),
                        cpu=CPU, log_dir=log_dir, name="boot-direct", timeout=600,
-                       extra_args=["-append", "console=ttyAMA0 panic=-1"])
+                       extra_args=["-append", cmdline])
     t0 = time.monotonic()
     try:
         m.start()
@@ -42,7 +45,8 @@ def boot_direct(build, log_dir):
 
 
 def start_understudy(build, image, log_dir, name):
-    m = usqemu.Machine(image_dir=os.path.join(build, "images", image), cpu=CPU,
+    m = usqemu.Machine(image_dir=image if os.path.isabs(image) else
+                       os.path.join(build, "images", image), cpu=CPU,
                        log_dir=log_dir, name=name, timeout=600)
     m.start()
     m.expect(r"us> ", timeout=120)
@@ -51,14 +55,35 @@ def start_understudy(build, image, log_dir, name):
     return m
 
 
-def boot_understudy(build, log_dir):
+def boot_understudy(build, log_dir, image):
     t0 = time.monotonic()
-    m = start_understudy(build, "linux", log_dir, "boot-understudy")
+    m = start_understudy(build, image, log_dir, "boot-understudy")
     try:
         m.expect(USERSPACE, timeout=300)
         return time.monotonic() - t0
     finally:
         m.kill()
+
+
+def quiet_image(build, log_dir):
+    """Image linux with "quiet" added to the guest's command line, built with mkfirmware."""
+    src = os.path.join(HERE, "..", "boot", "configs", "linux.dts")
+    with open(src) as f:
+        text = f.read()
+    if CMDLINE not in text:
+        raise usqemu.UsQemuError("%s no longer boots with %r" % (src, CMDLINE))
+    quiet = os.path.join(log_dir, "linux-quiet.dts")
+    with open(quiet, "w") as f:
+        f.write(text.replace(CMDLINE, CMDLINE + " quiet"))
+    out = os.path.join(log_dir, "linux-quiet")
+    r = subprocess.run([sys.executable, MKFIRMWARE, "--build", build, "--config", quiet,
+                        "--guest", "linux=" + os.path.join(build, "deps", "linux-arm64", "Image"),
+                        "--initrd", "initramfs=" + os.path.join(build, "guests", "linux",
+                                                                "initramfs.cpio.gz"),
+                        "-o", out], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise usqemu.UsQemuError("mkfirmware: " + r.stderr)
+    return out
 
 
 def memory(build, image, vms, log_dir):
@@ -101,26 +126,32 @@ def main():
         if not os.path.exists(need):
             sys.exit("boot_bench: no %s; build first (./check)" % need)
     try:
-        direct = [boot_direct(build, log_dir) for _ in range(args.runs)]
-        under = [boot_understudy(build, log_dir) for _ in range(args.runs)]
+        quiet = quiet_image(build, log_dir)
+        rows = []
+        for label, cmdline, image in (("", CMDLINE, "linux"),
+                                      (", quiet", CMDLINE + " quiet", quiet)):
+            direct = [boot_direct(build, log_dir, cmdline) for _ in range(args.runs)]
+            under = [boot_understudy(build, log_dir, image) for _ in range(args.runs)]
+            d, u = statistics.median(direct), statistics.median(under)
+            rows += [["direct on QEMU" + label, " ".join("%.2f" % x for x in direct),
+                      "%.2f" % d, "1.00x"],
+                     ["under Understudy" + label, " ".join("%.2f" % x for x in under),
+                      "%.2f" % u, "%.2fx" % (u / d)]]
         one = memory(build, "linux", 1, log_dir)
         two = memory(build, "linux2", 2, log_dir)
     except usqemu.UsQemuError as e:
         sys.exit("boot_bench: %s\n(logs in %s)" % (e, log_dir))
 
-    d, u = statistics.median(direct), statistics.median(under)
     boot_dir = os.path.join(build, "deps", "linux-arm64", "boot")
     kernels = [f for f in os.listdir(boot_dir) if f.startswith("vmlinuz-")]
     print("Debian %s + guests/linux initramfs, QEMU virt -cpu %s -smp 1 -m 1G, "
           "wall seconds to the first userspace line, median of %d"
           % (kernels[0] if kernels else "arm64 kernel", CPU, args.runs))
+    print("guest command line: %r (then with \" quiet\")" % CMDLINE)
     print("command: python3 bench/boot_bench.py --runs %d" % args.runs)
     print()
     table(["boot", "runs (s)", "median (s)", "vs direct"],
-          [["direct on QEMU", " ".join("%.2f" % x for x in direct), "%.2f" % d, "1.00x"],
-           ["under Understudy", " ".join("%.2f" % x for x in under), "%.2f" % u,
-            "%.2fx" % (u / d)],
-           ["Xen 4.17 dom0 (reference)", "-", "-", "1.4-1.5x"]])
+          rows + [["Xen 4.17 dom0 (reference)", "-", "-", "1.4-1.5x"]])
     print()
     per_vm = two["hypervisor"] - one["hypervisor"]
     mib = lambda b: "%.1f MiB" % (b / 1048576.0) if b >= 1 << 20 else "%d KiB" % (b >> 10)
