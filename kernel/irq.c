@@ -4,6 +4,7 @@
 #include <us/irq.h>
 #include <us/log.h>
 #include <us/notification.h>
+#include <us/vcpu.h>
 #include <us/sched.h>
 #include <us/arch/irq.h>
 
@@ -50,7 +51,11 @@ bool irq_handle(void)
     while ((intid = arch_irq_ack()) != ARCH_IRQ_NONE) {
         arch_irq_eoi(intid);
         if (intid == arch_vtimer_intid()) {
-            arch_vtimer_fire(); /* masks the guest's timer, so deactivating is safe */
+            struct vcpu *v = arch_vtimer_fire(); /* masks the guest's timer: safe to deactivate */
+
+            if (v != NULL) {
+                vcpu_kick(v);
+            }
             arch_irq_deactivate(intid);
             continue;
         }

@@ -9,6 +9,7 @@
 #include <us/process.h>
 #include <us/sched.h>
 #include <us/syscall.h>
+#include <us/vcpu.h>
 #include <us/arch/boot.h>
 #include <us/arch/irq.h>
 #include <us/arch/vcpu.h>
@@ -27,6 +28,7 @@ static void handle_tick(bool tick)
 {
     if (tick) {
         sched_tick();
+        vcpu_tick(arch_counter());
         arch_timer_arm(TICK_US);
     }
 }

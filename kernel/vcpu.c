@@ -44,6 +44,7 @@ us_err_t vcpu_create(struct vm *vm, uint32_t index, struct endpoint *handler, us
     v->thread.prio = VCPU_PRIO;
     v->thread.state = TS_INACTIVE;
     v->thread.msg = &v->msg;
+    v->wfi_deadline = UINT64_MAX;
     vm->vcpus[index] = v;
     *out = v;
     return US_OK;
@@ -95,10 +96,40 @@ void vcpu_handle_exit(struct vcpu *v)
 
 us_err_t vcpu_inject(struct vcpu *v, uint64_t intid)
 {
+    us_err_t e;
+
     if (intid >= US_VIRQ_LIMIT) {
         return US_TRACE(US_ERANGE);
     }
-    return arch_vgic_inject(v, (uint32_t)intid);
+    e = arch_vgic_inject(v, (uint32_t)intid);
+    if (e == US_OK) {
+        vcpu_kick(v);
+    }
+    return e;
+}
+
+void vcpu_wfi(struct vcpu *v)
+{
+    sched_block(&v->thread, TS_BLOCKED_WFI);
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+    if (v->thread.state == TS_BLOCKED_WFI) {
+        sched_wake(&v->thread);
+    }
+}
+
+void vcpu_tick(uint64_t now)
+{
+    uint32_t i;
+
+    for (i = 0; i < ARRAY_SIZE(vcpus); i++) {
+        if (vcpus[i].in_use && vcpus[i].thread.state == TS_BLOCKED_WFI &&
+            vcpus[i].wfi_deadline <= now) {
+            sched_wake(&vcpus[i].thread);
+        }
+    }
 }
 
 us_err_t vcpu_apply_resume(struct vcpu *v, const struct us_msg *reply)

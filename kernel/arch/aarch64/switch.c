@@ -120,6 +120,13 @@ static void save_cold(struct arch_el1_cold *c)
     write_sysreg(cntv_ctl_el0, 0); /* its timer must not fire while it is not loaded */
 }
 
+/* When a switched-out vCPU's virtual timer would fire (CNTVOFF_EL2 is 0: virtual time is
+ * physical time); UINT64_MAX if it is disabled or masked. */
+static uint64_t timer_deadline(const struct arch_el1_cold *c)
+{
+    return (c->cntv_ctl & 3u) == 1u ? c->cntv_cval : UINT64_MAX;
+}
+
 static void load_cold(const struct arch_el1_cold *c)
 {
     write_sysreg(tpidr_el0, c->tpidr_el0);
@@ -163,9 +170,11 @@ static void switch_to_vcpu(struct vcpu *v)
         if (hw.cold_owner != NULL) {
             save_cold(&hw.cold_owner->cold);
             arch_vgic_save(hw.cold_owner);
+            hw.cold_owner->wfi_deadline = timer_deadline(&hw.cold_owner->cold);
         }
         load_cold(&v->cold);
         arch_vgic_load(v);
+        v->wfi_deadline = UINT64_MAX; /* its timer is live again: the PPI wakes it */
         write_sysreg(vmpidr_el2, (1ull << 31) | v->index);
         hw.cold_owner = v;
     }

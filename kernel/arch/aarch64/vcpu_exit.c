@@ -4,6 +4,7 @@
 #include <understudy/vcpu.h>
 #include <uslib/string.h>
 #include <us/log.h>
+#include <us/sched.h>
 #include <us/vcpu.h>
 #include <us/vm.h>
 #include <us/arch/vcpu.h>
@@ -84,8 +85,15 @@ bool arch_vcpu_decode_exit(struct vcpu *v)
         fill_common(v, US_EXIT_SMC);
         return true;
     case EC_WFX:
-        fill_common(v, US_EXIT_WFI);
-        return true;
+        /* Finished here, no exit to the vmm: WFI (ISS bit 0 clear) sleeps until an interrupt
+         * is pending; WFE (a spin-wait hint) yields to the other vCPUs of this priority. */
+        v->thread.regs.pc += 4;
+        if (v->exit_esr & 1u) {
+            sched_tick();
+        } else if (!arch_vgic_pending(v)) {
+            vcpu_wfi(v);
+        }
+        return false;
     case EC_SYSREG: {
         /* Arm ARM ISS for EC 0x18: Rt in bits 9:5, bit 0 set for a read (MRS). */
         uint32_t rt = (uint32_t)((v->exit_esr >> 5) & 0x1fu);

@@ -211,7 +211,7 @@ void arch_vgic_leave(void)
     write_sysreg(ich_hcr_el2, 0);
 }
 
-void arch_vtimer_fire(void)
+struct vcpu *arch_vtimer_fire(void)
 {
     struct vcpu *v = vg.live;
 
@@ -221,4 +221,24 @@ void arch_vtimer_fire(void)
     if (v != NULL) {
         (void)arch_vgic_inject(v, VTIMER_INTID);
     }
+    return v;
+}
+
+bool arch_vgic_pending(struct vcpu *v)
+{
+    const struct arch_vgic *g = &v->cold.vgic;
+
+    for (uint32_t w = 0; w < ARCH_VGIC_MAX_INTID / 64; w++) {
+        if (g->overflow[w] != 0) {
+            return true;
+        }
+    }
+    for (uint32_t i = 0; i < vg.lrs; i++) {
+        uint64_t lr = vg.live == v ? lr_read(i) : g->lr[i];
+
+        if (lr & LR_STATE_PENDING) {
+            return true;
+        }
+    }
+    return false;
 }

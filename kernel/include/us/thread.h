@@ -20,6 +20,7 @@ struct notification;
 #define TS_BLOCKED_NTFN 5u
 #define TS_STOPPED 6u
 #define TS_FAULTED 7u
+#define TS_BLOCKED_WFI 8u /* a vCPU idle in WFI until an interrupt is pending for it */
 
 struct thread {
     struct arch_regs regs; /* first: entry.S saves through TPIDR_EL2 */

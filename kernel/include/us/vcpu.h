@@ -20,6 +20,7 @@ struct vcpu {
     struct us_msg msg; /* the exit message and then the reply */
     uint64_t exit_esr; /* syndrome of the pending exit */
     uint64_t exits;
+    uint64_t wfi_deadline; /* while its EL1 context is not live: when its timer fires */
     struct arch_el1_hot hot;
     struct arch_el1_cold cold;
 };
@@ -30,6 +31,17 @@ struct vcpu {
  * Returns: US_OK; US_ERANGE for an index >= VM_MAX_VCPUS; US_EEXIST; US_ENOMEM. */
 us_err_t vcpu_create(struct vm *vm, uint32_t index, struct endpoint *handler, us_badge_t badge,
                      struct vcpu **out);
+
+/** vcpu_wfi() - @v executed WFI with nothing pending: it sleeps until vcpu_kick() or, if its
+ * timer context is not live, until vcpu_tick() passes its deadline. */
+void vcpu_wfi(struct vcpu *v);
+
+/** vcpu_kick() - an interrupt became pending for @v: wake it if it sleeps in WFI. */
+void vcpu_kick(struct vcpu *v);
+
+/** vcpu_tick() - wake the vCPUs sleeping in WFI whose timer deadline is at or before @now
+ * (virtual counter), their timers being switched out. */
+void vcpu_tick(uint64_t now);
 
 /** vcpu_inject() - make virtual INTID @intid pending in @v; it is taken when @v runs.
  * Returns: US_OK; US_ERANGE for an INTID of US_VIRQ_LIMIT or more. */

@@ -23,8 +23,10 @@ void arch_irq_deactivate(uint32_t intid);
 void arch_vgic_init(void);
 /** arch_vtimer_intid() - the physical PPI of the guests' virtual timer. */
 uint32_t arch_vtimer_intid(void);
-/** arch_vtimer_fire() - that PPI fired: mask the timer, make it pending in its vCPU. */
-void arch_vtimer_fire(void);
+struct vcpu;
+/** arch_vtimer_fire() - that PPI fired: mask the timer, make it pending in its vCPU.
+ * Returns: that vCPU (NULL if no vCPU context is live). */
+struct vcpu *arch_vtimer_fire(void);
 
 uint32_t arch_timer_intid(void);
 /** arch_timer_arm() - fire the preemption timer after @us microseconds. */

@@ -14,6 +14,9 @@ struct thread;
  * waiting set if all are busy). Returns: US_OK; US_ERANGE above the supported INTIDs. */
 us_err_t arch_vgic_inject(struct vcpu *v, uint32_t intid);
 
+/** arch_vgic_pending() - whether @v has a virtual interrupt pending (WFI would not sleep). */
+bool arch_vgic_pending(struct vcpu *v);
+
 /** arch_vcpu_reset() - registers for entry at @pc in EL1h, MMU off, with x0 = @x0. */
 void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0);
 
