@@ -10,7 +10,7 @@
 #define US_EXIT_MMIO 1u    /* stage-2 data abort with a valid syndrome on an unmapped IPA */
 #define US_EXIT_HVC 2u     /* HVC; x0..x7 carried */
 #define US_EXIT_SMC 3u     /* SMC (HCR_EL2.TSC); x0..x7 carried; PC not yet advanced */
-#define US_EXIT_WFI 4u     /* WFI or WFE */
+#define US_EXIT_WFI 4u     /* reserved: the kernel finishes WFI and WFE itself */
 #define US_EXIT_SYSREG 5u  /* trapped MSR/MRS */
 #define US_EXIT_ABORT 6u   /* stage-2 abort the kernel cannot describe as MMIO */
 #define US_EXIT_UNKNOWN 7u /* any other trapped exception class */
