@@ -55,6 +55,10 @@ us_err_t vcpu_start(struct vcpu *v, uint64_t pc, uint64_t x0)
     if (v->started) {
         return US_TRACE(US_EBUSY);
     }
+    /* A vCPU started again (CPU_ON after CPU_OFF) may still own the CPU's EL1 context and
+     * FP registers: drop them, so its reset state is what gets loaded. */
+    arch_vcpu_forget(v);
+    arch_thread_forget(&v->thread);
     arch_vcpu_reset(v, pc, x0);
     v->started = true;
     sched_wake(&v->thread);

@@ -87,6 +87,11 @@ void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m);
  * US_ENOMEM; or the kernel's error. */
 us_err_t vmm_boot_vm(struct vmm_state *st, uint32_t slot);
 
+/** vmm_reset_vm() - PSCI SYSTEM_RESET from vCPU w[US_EXIT_VCPU] of @m: reload the images,
+ * reset the GIC and UART models, and restart vCPU 0 at the kernel's entry (the others wait
+ * for CPU_ON again). The reply in @m resets or stops the caller. */
+void vmm_reset_vm(struct vmm_state *st, uint32_t slot, struct us_msg *m);
+
 /** vmm_fdt_build() - write the guest's device tree into @buf.
  * Returns: US_OK; US_ENOMEM if it does not fit. */
 us_err_t vmm_fdt_build(const struct vmm_vm_config *c, void *buf, uint32_t size, uint64_t initrd_ipa,

@@ -93,7 +93,10 @@ static us_err_t make_vm(struct vmm_vm *vm, const struct vmm_vm_config *c, uint32
                      US_RIGHT_READ | US_RIGHT_WRITE | US_RIGHT_EXEC);
 }
 
-us_err_t vmm_boot_vm(struct vmm_state *st, uint32_t slot)
+/* Copy VM @slot's kernel, initrd and a fresh device tree into its RAM; the boot vCPU's entry
+ * in *@entry and its x0 (the device tree's IPA) in *@dtb. Used at boot and at SYSTEM_RESET. */
+static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, uint64_t *entry,
+                            uint64_t *dtb)
 {
     const struct vmm_vm_config *c = &st->config.vms[slot];
     struct vmm_vm *vm = &st->vms[slot];
@@ -121,11 +124,12 @@ us_err_t vmm_boot_vm(struct vmm_state *st, uint32_t slot)
     if (e != US_OK) {
         return e;
     }
-    e = make_vm(vm, c, slot);
-    if (e != US_OK) {
-        return e;
+    if (create) {
+        e = make_vm(vm, c, slot);
+        if (e != US_OK) {
+            return e;
+        }
     }
-    vmm_gic_reset(&vm->gic);
     memcpy(vm->ram + koff, bundle_parse_data(st->bundle, k), k->size);
     if (rd != NULL) {
         memcpy(vm->ram + rd_off, bundle_parse_data(st->bundle, rd), rd_size);
@@ -137,6 +141,24 @@ us_err_t vmm_boot_vm(struct vmm_state *st, uint32_t slot)
     clean_to_poc(vm->ram + koff, k->size);
     clean_to_poc(vm->ram + rd_off, rd_size);
     clean_to_poc(vm->ram + dtb_off, VMM_DTB_MAX);
+    vmm_gic_reset(&vm->gic);
+    vm->uart.imsc = 0;
+    *entry = VMM_RAM_IPA + koff;
+    *dtb = VMM_RAM_IPA + dtb_off;
+    return US_OK;
+}
+
+us_err_t vmm_boot_vm(struct vmm_state *st, uint32_t slot)
+{
+    const struct vmm_vm_config *c = &st->config.vms[slot];
+    struct vmm_vm *vm = &st->vms[slot];
+    uint64_t entry, dtb;
+    us_err_t e;
+
+    e = load_images(st, slot, true, &entry, &dtb);
+    if (e != US_OK) {
+        return e;
+    }
     e = us_vcpu_create(vm->vm_cap, 0, US_SLOT_SELF_EP, slot, &vm->vcpu_cap[0]);
     if (e != US_OK) {
         return e;
@@ -145,12 +167,43 @@ us_err_t vmm_boot_vm(struct vmm_state *st, uint32_t slot)
     vm->vcpus_on = 1u; /* the others start with PSCI CPU_ON */
     vm->state = US_VM_STATE_RUNNING;
     US_LOG_INFO("%s: vmid %u, %llu MiB, kernel '%s' at 0x%llx, dtb at 0x%llx", c->name, vm->vmid,
-                (unsigned long long)(c->mem_size >> 20), c->kernel,
-                (unsigned long long)(VMM_RAM_IPA + koff),
-                (unsigned long long)(VMM_RAM_IPA + dtb_off));
-    e = us_vcpu_start(vm->vcpu_cap[0], VMM_RAM_IPA + koff, VMM_RAM_IPA + dtb_off);
+                (unsigned long long)(c->mem_size >> 20), c->kernel, (unsigned long long)entry,
+                (unsigned long long)dtb);
+    e = us_vcpu_start(vm->vcpu_cap[0], entry, dtb);
     if (e != US_OK) {
         vm->state = US_VM_STATE_CRASHED;
     }
     return e;
+}
+
+void vmm_reset_vm(struct vmm_state *st, uint32_t slot, struct us_msg *m)
+{
+    struct vmm_vm *vm = &st->vms[slot];
+    uint32_t self = (uint32_t)m->w[US_EXIT_VCPU];
+    uint64_t entry, dtb;
+    us_err_t e;
+
+    /* Every other vCPU stops now; the caller is stopped or restarted by the reply. */
+    for (uint32_t i = 0; i < VMM_CONFIG_MAX_VCPUS; i++) {
+        if (i != self && (vm->vcpus_on & (1u << i))) {
+            (void)us_vcpu_stop(vm->vcpu_cap[i]);
+        }
+    }
+    vm->vcpus_on = 0;
+    e = load_images(st, slot, false, &entry, &dtb);
+    if (e != US_OK) {
+        US_LOG_WARN("%s: reset failed (%s); VM stopped", st->config.vms[slot].name, us_err_name(e));
+        vm->state = US_VM_STATE_CRASHED;
+        vmm_resume(m, US_RESUME_STOP);
+        return;
+    }
+    vm->vcpus_on = 1u;
+    if (self == 0) {
+        vmm_resume(m, US_RESUME_RESET);
+        m->w[US_RESUME_VALUE] = entry;
+        m->w[US_RESUME_X0] = dtb;
+        return;
+    }
+    vmm_resume(m, US_RESUME_STOP);
+    (void)us_vcpu_start(vm->vcpu_cap[0], entry, dtb);
 }

@@ -132,8 +132,8 @@ void vmm_psci(struct vmm_state *st, uint32_t slot, struct us_msg *m, bool smc)
         vmm_stop_vm(st, slot, US_VM_STATE_OFF, m);
         return;
     case PSCI_SYSTEM_RESET:
-        US_LOG_INFO("%s: guest called SYSTEM_RESET; VM stopped (reset is not built yet)", c->name);
-        vmm_stop_vm(st, slot, US_VM_STATE_OFF, m);
+        US_LOG_INFO("%s: guest called SYSTEM_RESET; restarting it", c->name);
+        vmm_reset_vm(st, slot, m);
         return;
     default:
         ret = PSCI_RET_NOT_SUPPORTED;

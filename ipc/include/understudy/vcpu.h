@@ -46,7 +46,8 @@
 #define US_RESUME_INJECT_IRQ (1u << 3)  /* make INTID w[VIRQ] pending in the vCPU */
 #define US_RESUME_INJECT_DABT (1u << 4) /* deliver a synchronous external abort to the guest */
 #define US_RESUME_STOP (1u << 5)        /* do not resume: the vCPU stops */
-#define US_RESUME_ALL_FLAGS 0x3fu
+#define US_RESUME_RESET (1u << 6)       /* restart from reset at PC w[VALUE] with x0 = w[X0] */
+#define US_RESUME_ALL_FLAGS 0x7fu
 #define US_VIRQ_LIMIT 128u /* INTIDs a reply may inject: SGIs, PPIs, SPIs 32..127 */
 
 /**

@@ -18,6 +18,7 @@ void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0)
     memset(&v->thread.regs, 0, sizeof(v->thread.regs));
     memset(&v->hot, 0, sizeof(v->hot));
     memset(&v->cold, 0, sizeof(v->cold));
+    memset(&v->thread.fp, 0, sizeof(v->thread.fp));
     v->thread.regs.pc = pc;
     v->thread.regs.pstate = SPSR_EL1H | SPSR_DAIF;
     v->thread.regs.x[0] = x0;
@@ -163,6 +164,12 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
     if (flags & US_RESUME_STOP) {
         v->thread.state = TS_STOPPED;
         v->started = false;
+        return US_OK;
+    }
+    if (flags & US_RESUME_RESET) {
+        arch_vcpu_forget(v);
+        arch_thread_forget(&v->thread);
+        arch_vcpu_reset(v, reply->w[US_RESUME_VALUE], reply->w[US_RESUME_X0]);
         return US_OK;
     }
     if (flags & US_RESUME_SET_REG) {

@@ -27,6 +27,15 @@ def test(t):
     m.sendline("echo sum=$((40 + 2)); grep -c . /proc/interrupts")
     m.expect(r"sum=42", timeout=60)
     m.expect(r"guest# ", timeout=60)
+    # PSCI SYSTEM_RESET: the vmm reloads the images and restarts vCPU 0; the guest boots again
+    # from a fresh initramfs (the file written before is gone) with all its vCPUs.
+    m.sendline("echo mark > /root/before-reboot; reboot -f")
+    m.expect(r"reboot: Restarting system", timeout=60)
+    m.expect(r"Linux version", timeout=60)
+    m.expect(r"understudy-guest: userspace up, %d CPU\(s\)" % t.args.vcpus, timeout=120)
+    m.expect(r"guest# ", timeout=60)
+    m.sendline("ls /root/before-reboot; echo rc=$?")
+    m.expect(r"No such file or directory\s+rc=1", timeout=60)
     m.send(DETACH)
     m.expect(r"detached")
     m.expect(r"us> ")
