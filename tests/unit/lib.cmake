@@ -60,3 +60,10 @@ us_unit_test(ipc
           resume_check_rejects_short resume_check_rejects_unknown_flags
           resume_check_rejects_bad_register resume_check_rejects_bad_virq
           err_names_unique_and_bounded syscall_table_dense)
+
+# The Linux guests' key-value service protocol (guests/linux/kvd), compiled for the host.
+us_unit_test(kv_proto
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_kv_proto.c ${CMAKE_SOURCE_DIR}/guests/linux/kvd/kv_proto.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/guests/linux/kvd
+    CASES set_get_del bad_requests_change_nothing store_full_then_room_after_delete
+          random_ops_match_model)
