@@ -15,6 +15,13 @@
 #define VMM_UART_SIZE 0x1000ull
 #define VMM_UART_SPI 1u                     /* its interrupt: SPI 1 */
 #define VMM_UART_INTID (32u + VMM_UART_SPI) /* = INTID 33 */
+#define VMM_VIRTIO_BLK_IPA 0x0a000000ull    /* first virtio-mmio slot of QEMU virt's map */
+#define VMM_VIRTIO_SIZE 0x200ull
+#define VMM_VIRTIO_BLK_SPI 16u
+#define VMM_VIRTIO_BLK_INTID (32u + VMM_VIRTIO_BLK_SPI)
+#define VMM_VIRTQ_SIZE 128u
+#define VMM_DISK_SIZE (8ull << 20) /* RAM disk behind virtio-blk: survives guest reboots */
+#define VMM_DISK_VA(slot) (US_VA_DYNAMIC + 0x100000000ull * ((uint64_t)(slot) + 9u))
 #define VMM_GICD_IPA 0x08000000ull
 #define VMM_GICD_SIZE 0x10000ull
 #define VMM_GICR_IPA 0x080a0000ull
@@ -48,6 +55,13 @@ struct vmm_gic {
     uint64_t router[VMM_GIC_INTIDS - 32u];
 };
 
+/* A virtio-mmio transport with one queue (virtio-blk), as the guest programmed it. */
+struct vmm_virtio {
+    uint32_t status, features_sel, queue_sel, queue_num, queue_ready, isr;
+    uint64_t desc, driver, device; /* guest-physical ring addresses */
+    uint16_t last_avail;           /* next available-ring entry to complete */
+};
+
 struct vmm_vm {
     uint32_t state; /* US_VM_STATE_* */
     uint32_t vmid;
@@ -62,6 +76,9 @@ struct vmm_vm {
     uint32_t faults_logged;
     struct vmm_pl011 uart;
     struct vmm_gic gic;
+    struct vmm_virtio blk;
+    us_cap_t disk_cap;
+    uint8_t *disk; /* VMM_DISK_SIZE bytes, NULL without a virtio-blk device */
 };
 
 struct vmm_state {
@@ -109,6 +126,16 @@ bool vmm_gic_deliverable(const struct vmm_gic *g, uint32_t intid);
 /** vmm_pl011_irq_line() - whether VM @slot's UART interrupt is raised and deliverable. A
  * level-triggered line: the vmm re-asserts it after every UART access while it stays high. */
 bool vmm_pl011_irq_line(struct vmm_state *st, uint32_t slot);
+
+/** vmm_virtio_access() - an MMIO access to VM @slot's virtio-blk transport, if @ipa is in it
+ * and the VM has one. *@irq: a request completed and the guest should be interrupted.
+ * Returns: true and *@result (the value of a read) if it was the device's and 32 bits wide;
+ * false otherwise (the caller injects an abort). */
+bool vmm_virtio_access(struct vmm_state *st, uint32_t slot, uint64_t ipa, uint32_t size, bool write,
+                       uint64_t v, uint64_t *result, bool *irq);
+
+/** vmm_virtio_reset() - the transport after a device reset (the disk keeps its data). */
+void vmm_virtio_reset(struct vmm_virtio *d);
 
 /** vmm_gic_reset() - the state of a GIC at power-on (redistributor asleep). */
 void vmm_gic_reset(struct vmm_gic *g);

@@ -89,6 +89,17 @@ static us_err_t make_vm(struct vmm_vm *vm, const struct vmm_vm_config *c, uint32
         return e;
     }
     vm->ram = (uint8_t *)(uintptr_t)VMM_RAM_VA(slot);
+    if (c->devices & VMM_DEV_VIRTIO_BLK) {
+        /* The disk is the vmm's, not the guest's: it keeps its data across guest reboots. */
+        e = us_mem_alloc(US_SLOT_VMM_VM_CONTROL, VMM_DISK_SIZE, &vm->disk_cap);
+        if (e == US_OK) {
+            e = us_mem_map(vm->disk_cap, VMM_DISK_VA(slot), US_RIGHT_READ | US_RIGHT_WRITE);
+        }
+        if (e != US_OK) {
+            return e;
+        }
+        vm->disk = (uint8_t *)(uintptr_t)VMM_DISK_VA(slot);
+    }
     return us_vm_map(vm->vm_cap, vm->mem_cap, VMM_RAM_IPA,
                      US_RIGHT_READ | US_RIGHT_WRITE | US_RIGHT_EXEC);
 }
@@ -142,6 +153,7 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
     clean_to_poc(vm->ram + rd_off, rd_size);
     clean_to_poc(vm->ram + dtb_off, VMM_DTB_MAX);
     vmm_gic_reset(&vm->gic);
+    vmm_virtio_reset(&vm->blk);
     vm->uart.imsc = 0;
     *entry = VMM_RAM_IPA + koff;
     *dtb = VMM_RAM_IPA + dtb_off;

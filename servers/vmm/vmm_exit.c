@@ -39,12 +39,18 @@ static void mmio(struct vmm_state *st, uint32_t slot, struct us_msg *m)
     bool write = m->w[US_EXIT_WRITE] != 0;
     uint64_t reg = m->w[US_EXIT_REG];
 
-    bool emulated = false, irq = false;
+    bool emulated, irq = false;
+    uint32_t virq = VMM_UART_INTID;
 
     if ((st->config.vms[slot].devices & VMM_DEV_UART) && ipa >= VMM_UART_IPA &&
         ipa < VMM_UART_IPA + VMM_UART_SIZE) {
         v = vmm_pl011_access(st, slot, ipa - VMM_UART_IPA, write, m->w[US_EXIT_VALUE]);
         irq = vmm_pl011_irq_line(st, slot);
+        emulated = true;
+    } else if (vmm_virtio_access(st, slot, ipa, (uint32_t)m->w[US_EXIT_SIZE], write,
+                                 m->w[US_EXIT_VALUE], &v, &irq)) {
+        virq = VMM_VIRTIO_BLK_INTID;
+        irq = irq && vmm_gic_deliverable(&st->vms[slot].gic, virq);
         emulated = true;
     } else {
         emulated = vmm_gic_access(st, slot, ipa, (uint32_t)m->w[US_EXIT_SIZE], write,
@@ -55,7 +61,7 @@ static void mmio(struct vmm_state *st, uint32_t slot, struct us_msg *m)
                           (irq ? US_RESUME_INJECT_IRQ : 0u));
         m->w[US_RESUME_REG] = reg;
         m->w[US_RESUME_VALUE] = v;
-        m->w[US_RESUME_VIRQ] = VMM_UART_INTID;
+        m->w[US_RESUME_VIRQ] = virq;
         return;
     }
     guest_fault(st, slot, m, write ? "write to unmapped address" : "read of unmapped address");

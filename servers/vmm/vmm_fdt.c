@@ -10,6 +10,7 @@
 #define PHANDLE_CLK 2u
 #define GIC_SPI 0u
 #define GIC_PPI 1u
+#define IRQ_EDGE_RISING 1u
 #define IRQ_LEVEL_HIGH 4u
 #define IRQ_PPI_LOW 0xf08u
 
@@ -86,6 +87,16 @@ static int devices(void *fdt, const struct vmm_vm_config *c)
     r |= fdt_property_u32(fdt, "phandle", PHANDLE_CLK);
     r |= fdt_end_node(fdt);
 
+    if (c->devices & VMM_DEV_VIRTIO_BLK) {
+        fdt32_t irq[3] = {cpu_to_fdt32(GIC_SPI), cpu_to_fdt32(VMM_VIRTIO_BLK_SPI),
+                          cpu_to_fdt32(IRQ_EDGE_RISING)};
+        r |= fdt_begin_node(fdt, "virtio_mmio@a000000");
+        r |= prop_str(fdt, "compatible", "virtio,mmio");
+        r |= prop_u64_pair(fdt, "reg", VMM_VIRTIO_BLK_IPA, VMM_VIRTIO_SIZE);
+        r |= fdt_property(fdt, "interrupts", irq, (int)sizeof(irq));
+        r |= fdt_property(fdt, "dma-coherent", NULL, 0);
+        r |= fdt_end_node(fdt);
+    }
     if (c->devices & VMM_DEV_UART) {
         fdt32_t irq[3] = {cpu_to_fdt32(GIC_SPI), cpu_to_fdt32(VMM_UART_SPI),
                           cpu_to_fdt32(IRQ_LEVEL_HIGH)};

@@ -55,3 +55,12 @@ us_unit_test(vmm_gic
           gic_rejects_bad_size gic_ignores_other_addresses gicr_wake_handshake
           gicr_typer_per_vcpu gicr_sgi_frame_word0_only sgi_targets_list sgi_irm_all_but_self
           sgi_ignores_other_clusters_and_off)
+
+# The vmm's virtio-mmio transport and block device, with hostile queues.
+us_unit_test(vmm_virtio
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_virtio.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
+    LIBS us_lib_host
+    CASES identifies_block_device writes_then_reads_sectors rejects_bad_requests_with_status
+          hostile_chain_loop_needs_reset hostile_indices_and_rings
+          reset_clears_transport_keeps_disk)

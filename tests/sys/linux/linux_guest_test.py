@@ -29,6 +29,11 @@ def test(t):
     m.expect(r"guest# ", timeout=60)
     # PSCI SYSTEM_RESET: the vmm reloads the images and restarts vCPU 0; the guest boots again
     # from a fresh initramfs (the file written before is gone) with all its vCPUs.
+    if t.args.disk:
+        # virtio-blk: the disk is the vmm's RAM, so what is written survives the reboot.
+        m.sendline("echo kept-across-reboot > /root/note; tar cf /dev/vda -C /root note; "
+                   "sync; echo wrote=$?")
+        m.expect(r"wrote=0", timeout=60)
     m.sendline("echo mark > /root/before-reboot; reboot -f")
     m.expect(r"reboot: Restarting system", timeout=60)
     m.expect(r"Linux version", timeout=60)
@@ -36,6 +41,9 @@ def test(t):
     m.expect(r"guest# ", timeout=60)
     m.sendline("ls /root/before-reboot; echo rc=$?")
     m.expect(r"No such file or directory\s+rc=1", timeout=60)
+    if t.args.disk:
+        m.sendline("tar xf /dev/vda -C /tmp && cat /tmp/note")
+        m.expect(r"\nkept-across-reboot\n", timeout=60)
     m.send(DETACH)
     m.expect(r"detached")
     m.expect(r"us> ")
@@ -47,6 +55,7 @@ def test(t):
 
 def args(p):
     p.add_argument("--vcpus", type=int, default=1, help="vCPUs the image's VM has")
+    p.add_argument("--disk", action="store_true", help="the VM has a virtio-blk disk")
 
 
 usqemu.run_test(test, setup_args=args)

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Unit tests for servers/vmm/vmm_virtio.c: the virtio-mmio transport and the block device,
+ * driven like a guest driver would, then with hostile queues. Guest RAM is a host buffer. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ut.h"
+#include "vmm.h"
+
+#define RAM_SIZE (1u << 20)
+#define DESC 0x1000u /* ring addresses, as offsets in guest RAM */
+#define AVAIL 0x2000u
+#define USED 0x3000u
+#define BUF 0x10000u
+#define QN 8u
+
+static struct vmm_state st;
+static uint8_t *ram, *disk;
+static unsigned warnings;
+
+void us_logf(uint32_t level, const char *fmt, ...)
+{
+    (void)level;
+    (void)fmt;
+    warnings++;
+}
+
+static uint32_t rd(uint32_t off)
+{
+    uint64_t v = 0;
+    bool irq;
+
+    UT_EXPECT(vmm_virtio_access(&st, 0, VMM_VIRTIO_BLK_IPA + off, 4, false, 0, &v, &irq));
+    return (uint32_t)v;
+}
+
+static bool wr(uint32_t off, uint32_t v)
+{
+    uint64_t ignored;
+    bool irq = false;
+
+    UT_EXPECT(vmm_virtio_access(&st, 0, VMM_VIRTIO_BLK_IPA + off, 4, true, v, &ignored, &irq));
+    return irq;
+}
+
+static void setup(void)
+{
+    memset(&st, 0, sizeof(st));
+    free(ram);
+    free(disk);
+    ram = calloc(1, RAM_SIZE);
+    disk = calloc(1, VMM_DISK_SIZE);
+    st.config.vm_count = 1;
+    st.config.vms[0].mem_size = RAM_SIZE;
+    st.config.vms[0].devices = VMM_DEV_VIRTIO_BLK;
+    st.vms[0].ram = ram;
+    st.vms[0].disk = disk;
+    warnings = 0;
+}
+
+/* The Linux driver's bring-up: reset, features, one queue of QN at DESC/AVAIL/USED. */
+static void bring_up(void)
+{
+    wr(0x070, 0);
+    wr(0x070, 1 | 2);
+    wr(0x014, 1);
+    UT_EXPECT(rd(0x010) == 1); /* VERSION_1 */
+    wr(0x024, 1);
+    wr(0x020, 1);
+    wr(0x070, 1 | 2 | 8);
+    wr(0x030, 0);
+    UT_EXPECT(rd(0x034) == VMM_VIRTQ_SIZE);
+    wr(0x038, QN);
+    wr(0x080, (uint32_t)(VMM_RAM_IPA + DESC));
+    wr(0x084, (uint32_t)((VMM_RAM_IPA + DESC) >> 32));
+    wr(0x090, (uint32_t)(VMM_RAM_IPA + AVAIL));
+    wr(0x094, 0);
+    wr(0x0a0, (uint32_t)(VMM_RAM_IPA + USED));
+    wr(0x0a4, 0);
+    wr(0x044, 1);
+    wr(0x070, 1 | 2 | 8 | 4);
+}
+
+static void desc(unsigned i, uint64_t off, uint32_t len, uint16_t flags, uint16_t next)
+{
+    uint8_t *d = ram + DESC + 16 * i;
+    uint64_t addr = VMM_RAM_IPA + off;
+
+    memcpy(d, &addr, 8);
+    memcpy(d + 8, &len, 4);
+    memcpy(d + 12, &flags, 2);
+    memcpy(d + 14, &next, 2);
+}
+
+/* Make head @head available and notify; returns whether the device asked for an interrupt. */
+static bool submit(uint16_t head)
+{
+    uint16_t idx;
+
+    memcpy(&idx, ram + AVAIL + 2, 2);
+    memcpy(ram + AVAIL + 4 + 2 * (idx % QN), &head, 2);
+    idx++;
+    memcpy(ram + AVAIL + 2, &idx, 2);
+    return wr(0x050, 0);
+}
+
+static uint16_t used_idx(void)
+{
+    uint16_t u;
+
+    memcpy(&u, ram + USED + 2, 2);
+    return u;
+}
+
+/* A block request: header at BUF, data at BUF + 0x100, status at BUF + 0xf0. */
+static bool blk(uint32_t type, uint64_t sector, uint32_t len)
+{
+    memcpy(ram + BUF, &type, 4);
+    memset(ram + BUF + 4, 0, 4);
+    memcpy(ram + BUF + 8, &sector, 8);
+    ram[BUF + 0xf0] = 0xff;
+    desc(0, BUF, 16, 1, 1);
+    desc(1, BUF + 0x100, len, (uint16_t)(1 | (type == 0 ? 2 : 0)), 2);
+    desc(2, BUF + 0xf0, 1, 2, 0);
+    return submit(0);
+}
+
+static void identifies_block_device(void)
+{
+    setup();
+    UT_EXPECT(rd(0x000) == 0x74726976u && rd(0x004) == 2 && rd(0x008) == 2);
+    UT_EXPECT(rd(0x100) == VMM_DISK_SIZE / 512 && rd(0x104) == 0);
+    /* Not 32 bits wide, or past the window, or no disk configured: not the device's. */
+    uint64_t v;
+    bool irq;
+    UT_EXPECT(!vmm_virtio_access(&st, 0, VMM_VIRTIO_BLK_IPA + 0x100, 8, false, 0, &v, &irq));
+    UT_EXPECT(
+        !vmm_virtio_access(&st, 0, VMM_VIRTIO_BLK_IPA + VMM_VIRTIO_SIZE, 4, false, 0, &v, &irq));
+    st.config.vms[0].devices = VMM_DEV_UART;
+    UT_EXPECT(!vmm_virtio_access(&st, 0, VMM_VIRTIO_BLK_IPA, 4, false, 0, &v, &irq));
+}
+
+static void writes_then_reads_sectors(void)
+{
+    setup();
+    bring_up();
+    memset(ram + BUF + 0x100, 0xab, 1024);
+    UT_EXPECT(blk(1, 3, 1024)); /* OUT: sectors 3-4 */
+    UT_EXPECT(ram[BUF + 0xf0] == 0 && used_idx() == 1);
+    UT_EXPECT(disk[3 * 512] == 0xab && disk[5 * 512 - 1] == 0xab && disk[5 * 512] == 0);
+    memset(ram + BUF + 0x100, 0, 1024);
+    UT_EXPECT(blk(0, 3, 512)); /* IN: sector 3 */
+    UT_EXPECT(ram[BUF + 0xf0] == 0 && ram[BUF + 0x100] == 0xab && used_idx() == 2);
+    UT_EXPECT(rd(0x060) & 1);
+    wr(0x064, 1);
+    UT_EXPECT(rd(0x060) == 0);
+    UT_EXPECT(warnings == 0);
+}
+
+static void rejects_bad_requests_with_status(void)
+{
+    setup();
+    bring_up();
+    UT_EXPECT(blk(1, VMM_DISK_SIZE / 512, 512)); /* past the end */
+    UT_EXPECT(ram[BUF + 0xf0] == 1);
+    UT_EXPECT(blk(0, VMM_DISK_SIZE / 512 - 1, 1024)); /* straddles the end */
+    UT_EXPECT(ram[BUF + 0xf0] == 1);
+    UT_EXPECT(blk(77, 0, 512)); /* unknown type */
+    UT_EXPECT(ram[BUF + 0xf0] == 2);
+    desc(1, RAM_SIZE - 8, 512, 1, 2); /* data buffer runs off the end of guest RAM */
+    submit(0);
+    UT_EXPECT(ram[BUF + 0xf0] == 1);
+    UT_EXPECT((rd(0x070) & 0x40) == 0); /* request errors, not device errors */
+}
+
+static void hostile_chain_loop_needs_reset(void)
+{
+    setup();
+    bring_up();
+    desc(0, BUF, 16, 1, 1);
+    desc(1, BUF + 0x100, 512, 1, 0); /* 1 -> 0 -> 1 ... */
+    UT_EXPECT(!submit(0));
+    UT_EXPECT(rd(0x070) & 0x40);
+    UT_EXPECT(warnings == 1);
+    UT_EXPECT(!submit(0)); /* stopped: nothing more is processed */
+    UT_EXPECT(used_idx() == 0);
+}
+
+static void hostile_indices_and_rings(void)
+{
+    setup();
+    bring_up();
+    UT_EXPECT(!submit(200)); /* head outside the table */
+    UT_EXPECT(rd(0x070) & 0x40);
+
+    setup();
+    bring_up();
+    desc(0, BUF, 16, 1, 9); /* next outside the table */
+    UT_EXPECT(!submit(0));
+    UT_EXPECT(rd(0x070) & 0x40);
+
+    setup();
+    bring_up();
+    uint16_t far_ahead = 100; /* avail idx runs more than QN ahead */
+    memcpy(ram + AVAIL + 2, &far_ahead, 2);
+    UT_EXPECT(!wr(0x050, 0));
+    UT_EXPECT(rd(0x070) & 0x40);
+
+    setup();
+    bring_up();
+    wr(0x080, 0xfff00000u); /* descriptor table outside guest RAM */
+    wr(0x084, 0xffu);
+    UT_EXPECT(!blk(0, 0, 512));
+    UT_EXPECT(rd(0x070) & 0x40);
+
+    setup();
+    bring_up();
+    wr(0x038, 3); /* not a power of two: ignored, QN stays */
+    wr(0x038, VMM_VIRTQ_SIZE * 2);
+    UT_EXPECT(blk(0, 0, 512) && used_idx() == 1);
+}
+
+static void reset_clears_transport_keeps_disk(void)
+{
+    setup();
+    bring_up();
+    memset(ram + BUF + 0x100, 0x5a, 512);
+    UT_EXPECT(blk(1, 0, 512));
+    wr(0x070, 0);
+    UT_EXPECT(rd(0x070) == 0 && rd(0x044) == 0);
+    UT_EXPECT(disk[0] == 0x5a);
+}
+
+UT_MAIN({"identifies_block_device", identifies_block_device},
+        {"writes_then_reads_sectors", writes_then_reads_sectors},
+        {"rejects_bad_requests_with_status", rejects_bad_requests_with_status},
+        {"hostile_chain_loop_needs_reset", hostile_chain_loop_needs_reset},
+        {"hostile_indices_and_rings", hostile_indices_and_rings},
+        {"reset_clears_transport_keeps_disk", reset_clears_transport_keeps_disk})
