@@ -19,6 +19,10 @@
 #define VMM_VIRTIO_SIZE 0x200ull
 #define VMM_VIRTIO_BLK_SPI 16u
 #define VMM_VIRTIO_BLK_INTID (32u + VMM_VIRTIO_BLK_SPI)
+#define VMM_VIRTIO_CON_IPA 0x0a001000ull /* its own page: a guest can map one alone */
+#define VMM_VIRTIO_CON_SPI 17u
+#define VMM_VIRTIO_CON_INTID (32u + VMM_VIRTIO_CON_SPI)
+#define VMM_VIRTIO_QUEUES 2u /* the console's receive and transmit queues */
 #define VMM_VIRTQ_SIZE 128u
 #define VMM_DISK_SIZE (8ull << 20) /* RAM disk behind virtio-blk: survives guest reboots */
 #define VMM_DISK_VA(slot) (US_VA_DYNAMIC + 0x100000000ull * ((uint64_t)(slot) + 9u))
@@ -55,11 +59,18 @@ struct vmm_gic {
     uint64_t router[VMM_GIC_INTIDS - 32u];
 };
 
-/* A virtio-mmio transport with one queue (virtio-blk), as the guest programmed it. */
-struct vmm_virtio {
-    uint32_t status, features_sel, queue_sel, queue_num, queue_ready, isr;
+/* One virtqueue, as the guest programmed it. */
+struct vmm_virtq {
+    uint32_t num, ready;
     uint64_t desc, driver, device; /* guest-physical ring addresses */
     uint16_t last_avail;           /* next available-ring entry to complete */
+};
+
+/* A virtio-mmio transport (virtio-blk: queue 0; virtio-console: 0 receive, 1 transmit). */
+struct vmm_virtio {
+    uint32_t dev_id; /* virtio device ID: 2 block, 3 console */
+    uint32_t status, features_sel, queue_sel, isr;
+    struct vmm_virtq q[VMM_VIRTIO_QUEUES];
 };
 
 struct vmm_vm {
@@ -77,6 +88,7 @@ struct vmm_vm {
     struct vmm_pl011 uart;
     struct vmm_gic gic;
     struct vmm_virtio blk;
+    struct vmm_virtio con;
     us_cap_t disk_cap;
     uint8_t *disk; /* VMM_DISK_SIZE bytes, NULL without a virtio-blk device */
 };
@@ -127,15 +139,25 @@ bool vmm_gic_deliverable(const struct vmm_gic *g, uint32_t intid);
  * level-triggered line: the vmm re-asserts it after every UART access while it stays high. */
 bool vmm_pl011_irq_line(struct vmm_state *st, uint32_t slot);
 
-/** vmm_virtio_access() - an MMIO access to VM @slot's virtio-blk transport, if @ipa is in it
- * and the VM has one. *@irq: a request completed and the guest should be interrupted.
- * Returns: true and *@result (the value of a read) if it was the device's and 32 bits wide;
+/** vmm_virtio_access() - an MMIO access to one of VM @slot's virtio transports, if @ipa is in
+ * one the VM has. *@irq: the INTID to raise because requests completed, or 0.
+ * Returns: true and *@result (the value of a read) if it was a device's and 32 bits wide;
  * false otherwise (the caller injects an abort). */
 bool vmm_virtio_access(struct vmm_state *st, uint32_t slot, uint64_t ipa, uint32_t size, bool write,
-                       uint64_t v, uint64_t *result, bool *irq);
+                       uint64_t v, uint64_t *result, uint32_t *irq);
 
-/** vmm_virtio_reset() - the transport after a device reset (the disk keeps its data). */
-void vmm_virtio_reset(struct vmm_virtio *d);
+/** vmm_virtio_reset() - a transport for device @dev_id after a reset (a disk keeps its data). */
+void vmm_virtio_reset(struct vmm_virtio *d, uint32_t dev_id);
+
+/** vmm_virtio_console_ready() - whether VM @slot's virtio console takes input now. */
+bool vmm_virtio_console_ready(const struct vmm_state *st, uint32_t slot);
+
+/** vmm_virtio_console_rx() - move waiting operator input into the console's receive buffers.
+ * Returns: whether any moved (the caller raises VMM_VIRTIO_CON_INTID). */
+bool vmm_virtio_console_rx(struct vmm_state *st, uint32_t slot);
+
+/** vmm_console_out() - @n bytes VM @slot printed, to its console ring (PL011 or virtio). */
+void vmm_console_out(struct vmm_state *st, uint32_t slot, const uint8_t *b, uint64_t n);
 
 /** vmm_gic_reset() - the state of a GIC at power-on (redistributor asleep). */
 void vmm_gic_reset(struct vmm_gic *g);

@@ -153,7 +153,8 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
     clean_to_poc(vm->ram + rd_off, rd_size);
     clean_to_poc(vm->ram + dtb_off, VMM_DTB_MAX);
     vmm_gic_reset(&vm->gic);
-    vmm_virtio_reset(&vm->blk);
+    vmm_virtio_reset(&vm->blk, 2u);
+    vmm_virtio_reset(&vm->con, 3u);
     vm->uart.imsc = 0;
     *entry = VMM_RAM_IPA + koff;
     *dtb = VMM_RAM_IPA + dtb_off;

@@ -48,9 +48,8 @@ static void mmio(struct vmm_state *st, uint32_t slot, struct us_msg *m)
         irq = vmm_pl011_irq_line(st, slot);
         emulated = true;
     } else if (vmm_virtio_access(st, slot, ipa, (uint32_t)m->w[US_EXIT_SIZE], write,
-                                 m->w[US_EXIT_VALUE], &v, &irq)) {
-        virq = VMM_VIRTIO_BLK_INTID;
-        irq = irq && vmm_gic_deliverable(&st->vms[slot].gic, virq);
+                                 m->w[US_EXIT_VALUE], &v, &virq)) {
+        irq = virq != 0 && vmm_gic_deliverable(&st->vms[slot].gic, virq);
         emulated = true;
     } else {
         emulated = vmm_gic_access(st, slot, ipa, (uint32_t)m->w[US_EXIT_SIZE], write,

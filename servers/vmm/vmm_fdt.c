@@ -45,6 +45,18 @@ static int cpus(void *fdt, uint32_t count)
     return r | fdt_end_node(fdt);
 }
 
+static int virtio_node(void *fdt, const char *name, uint64_t ipa, uint32_t spi)
+{
+    fdt32_t irq[3] = {cpu_to_fdt32(GIC_SPI), cpu_to_fdt32(spi), cpu_to_fdt32(IRQ_EDGE_RISING)};
+    int r = fdt_begin_node(fdt, name);
+
+    r |= prop_str(fdt, "compatible", "virtio,mmio");
+    r |= prop_u64_pair(fdt, "reg", ipa, VMM_VIRTIO_SIZE);
+    r |= fdt_property(fdt, "interrupts", irq, (int)sizeof(irq));
+    r |= fdt_property(fdt, "dma-coherent", NULL, 0);
+    return r | fdt_end_node(fdt);
+}
+
 static int devices(void *fdt, const struct vmm_vm_config *c)
 {
     static const char pl011_compat[] = "arm,pl011\0arm,primecell";
@@ -88,14 +100,10 @@ static int devices(void *fdt, const struct vmm_vm_config *c)
     r |= fdt_end_node(fdt);
 
     if (c->devices & VMM_DEV_VIRTIO_BLK) {
-        fdt32_t irq[3] = {cpu_to_fdt32(GIC_SPI), cpu_to_fdt32(VMM_VIRTIO_BLK_SPI),
-                          cpu_to_fdt32(IRQ_EDGE_RISING)};
-        r |= fdt_begin_node(fdt, "virtio_mmio@a000000");
-        r |= prop_str(fdt, "compatible", "virtio,mmio");
-        r |= prop_u64_pair(fdt, "reg", VMM_VIRTIO_BLK_IPA, VMM_VIRTIO_SIZE);
-        r |= fdt_property(fdt, "interrupts", irq, (int)sizeof(irq));
-        r |= fdt_property(fdt, "dma-coherent", NULL, 0);
-        r |= fdt_end_node(fdt);
+        r |= virtio_node(fdt, "virtio_mmio@a000000", VMM_VIRTIO_BLK_IPA, VMM_VIRTIO_BLK_SPI);
+    }
+    if (c->devices & VMM_DEV_VIRTIO_CONSOLE) {
+        r |= virtio_node(fdt, "virtio_mmio@a001000", VMM_VIRTIO_CON_IPA, VMM_VIRTIO_CON_SPI);
     }
     if (c->devices & VMM_DEV_UART) {
         fdt32_t irq[3] = {cpu_to_fdt32(GIC_SPI), cpu_to_fdt32(VMM_UART_SPI),

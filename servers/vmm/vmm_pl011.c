@@ -47,17 +47,39 @@ static void ring_put(struct vmm_state *st, uint32_t slot, uint8_t b)
 
 /* Interrupt status before masking: the transmit FIFO is always empty (output is taken at
  * once), so TX is always raised; RX and receive-timeout while input waits. */
-static uint32_t raw_status(const struct vmm_pl011 *u)
+static uint32_t raw_status(bool rx_ready)
 {
-    return INT_TX | (u->in_head != u->in_tail ? INT_RX | INT_RT : 0u);
+    return INT_TX | (rx_ready ? INT_RX | INT_RT : 0u);
+}
+
+/* Where operator input goes: to the PL011 while the guest listens to it (its receive
+ * interrupt unmasked: a tty has it open), else to a ready virtio console, else it waits in
+ * the PL011 for a polling reader. */
+static bool input_to_virtio(const struct vmm_state *st, uint32_t slot)
+{
+    return !(st->vms[slot].uart.imsc & INT_RX) && vmm_virtio_console_ready(st, slot);
+}
+
+static bool pl011_rx_ready(const struct vmm_state *st, uint32_t slot)
+{
+    const struct vmm_pl011 *u = &st->vms[slot].uart;
+
+    return u->in_head != u->in_tail && !input_to_virtio(st, slot);
 }
 
 bool vmm_pl011_irq_line(struct vmm_state *st, uint32_t slot)
 {
     const struct vmm_pl011 *u = &st->vms[slot].uart;
 
-    return (raw_status(u) & u->imsc) != 0 &&
+    return (raw_status(pl011_rx_ready(st, slot)) & u->imsc) != 0 &&
            vmm_gic_deliverable(&st->vms[slot].gic, VMM_UART_INTID);
+}
+
+void vmm_console_out(struct vmm_state *st, uint32_t slot, const uint8_t *b, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        ring_put(st, slot, b[i]);
+    }
 }
 
 us_err_t vmm_pl011_input(struct vmm_state *st, uint32_t slot, const uint8_t *b, uint32_t n)
@@ -71,6 +93,11 @@ us_err_t vmm_pl011_input(struct vmm_state *st, uint32_t slot, const uint8_t *b, 
     for (i = 0; i < n && u->in_head - u->in_tail < VMM_INPUT_LEN; i++) {
         u->in[u->in_head++ % VMM_INPUT_LEN] = b[i];
     }
+    if (input_to_virtio(st, slot)) {
+        return vmm_virtio_console_rx(st, slot)
+                   ? us_vcpu_inject(st->vms[slot].vcpu_cap[0], VMM_VIRTIO_CON_INTID)
+                   : US_OK;
+    }
     if (vmm_pl011_irq_line(st, slot)) {
         return us_vcpu_inject(st->vms[slot].vcpu_cap[0], VMM_UART_INTID);
     }
@@ -81,7 +108,7 @@ uint64_t vmm_pl011_access(struct vmm_state *st, uint32_t slot, uint64_t off, boo
                           uint64_t value)
 {
     struct vmm_pl011 *u = &st->vms[slot].uart;
-    bool rx_ready = u->in_head != u->in_tail;
+    bool rx_ready = pl011_rx_ready(st, slot);
 
     if (write) {
         switch (off) {
@@ -114,9 +141,9 @@ uint64_t vmm_pl011_access(struct vmm_state *st, uint32_t slot, uint64_t off, boo
     case UARTLCR_H:
         return u->lcr_h;
     case UARTRIS:
-        return raw_status(u);
+        return raw_status(rx_ready);
     case UARTMIS:
-        return raw_status(u) & u->imsc;
+        return raw_status(rx_ready) & u->imsc;
     default:
         if (off >= UARTPERIPHID0 && off < UARTPERIPHID0 + 32u && (off & 3u) == 0) {
             return pl011_id[(off - UARTPERIPHID0) / 4u];

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* virtio-mmio (virtio 1.2, section 4.2, version 2 registers) with a block device behind it.
+/* virtio-mmio (virtio 1.2, section 4.2, version 2 registers) with a block device and a
+ * console behind it.
  *
- * The disk is a RAM region the vmm owns, so it outlives guest reboots within a run. Every
+ * The disk is a RAM region the vmm owns, so it outlives guest reboots within a run. The
+ * console's output joins the VM's console ring (like the PL011's) and operator input goes to
+ * it once its driver is ready. Every
  * guest-supplied number (queue addresses and sizes, descriptor indices, chain lengths, buffer
  * ranges, sectors) is checked before use; a malformed request is logged, completed with an
  * I/O error status when it can be, and never touches memory outside the guest's RAM or the
@@ -41,6 +44,7 @@
 #define VIO_MAGIC_VALUE 0x74726976u /* "virt" */
 #define VIO_VENDOR 0x53554e44u      /* "DNUS": Understudy */
 #define VIO_ID_BLOCK 2u
+#define VIO_ID_CONSOLE 3u
 #define VIO_F_VERSION_1_HI (1u << 0) /* feature bit 32 */
 #define VIO_STATUS_NEEDS_RESET 0x40u
 #define VIO_INT_USED 1u
@@ -65,6 +69,14 @@ struct vring_desc {
     uint16_t next;
 };
 
+/* A queue's rings, checked and mapped for one pass. */
+struct vq_view {
+    const struct vring_desc *desc;
+    const uint16_t *avail;
+    uint16_t *used;
+    uint32_t num;
+};
+
 /* Guest RAM bytes [gpa, gpa + len) as a vmm pointer, or NULL if any of it is outside. */
 static uint8_t *guest_ptr(struct vmm_state *st, uint32_t slot, uint64_t gpa, uint64_t len)
 {
@@ -76,44 +88,101 @@ static uint8_t *guest_ptr(struct vmm_state *st, uint32_t slot, uint64_t gpa, uin
     return st->vms[slot].ram + (gpa - VMM_RAM_IPA);
 }
 
-static void needs_reset(struct vmm_state *st, uint32_t slot, const char *why)
+static const char *dev_name(const struct vmm_virtio *d)
 {
-    struct vmm_virtio *d = &st->vms[slot].blk;
-
-    if (!(d->status & VIO_STATUS_NEEDS_RESET)) {
-        US_LOG_WARN("%s: virtio-blk: %s; device needs reset", st->config.vms[slot].name, why);
-    }
-    d->status |= VIO_STATUS_NEEDS_RESET;
-    d->queue_ready = 0;
+    return d->dev_id == VIO_ID_BLOCK ? "virtio-blk" : "virtio-console";
 }
 
-/* One request: the chain starting at @head. Returns the bytes written into the guest's
- * buffers for the used ring, or -1 if the chain itself is malformed. */
-static int64_t blk_request(struct vmm_state *st, uint32_t slot, const struct vring_desc *desc,
-                           uint16_t head)
+static void needs_reset(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, const char *why)
+{
+    if (!(d->status & VIO_STATUS_NEEDS_RESET)) {
+        US_LOG_WARN("%s: %s: %s; device needs reset", st->config.vms[slot].name, dev_name(d), why);
+    }
+    d->status |= VIO_STATUS_NEEDS_RESET;
+    for (uint32_t i = 0; i < VMM_VIRTIO_QUEUES; i++) {
+        d->q[i].ready = 0;
+    }
+}
+
+/* Map queue @qi for a pass; false (and the device stopped if the rings are bad) if unusable. */
+static bool vq_open(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t qi,
+                    struct vq_view *v)
+{
+    struct vmm_virtq *q = &d->q[qi];
+
+    if (!q->ready || !(d->status & 4u) /* DRIVER_OK */ || (d->status & VIO_STATUS_NEEDS_RESET)) {
+        return false;
+    }
+    if (q->num == 0) {
+        needs_reset(st, slot, d, "queue used without a size");
+        return false;
+    }
+    v->num = q->num;
+    v->desc = (const struct vring_desc *)(const void *)guest_ptr(st, slot, q->desc, 16ull * v->num);
+    v->avail = (const uint16_t *)(const void *)guest_ptr(st, slot, q->driver, 6ull + 2ull * v->num);
+    v->used = (uint16_t *)(void *)guest_ptr(st, slot, q->device, 6ull + 8ull * v->num);
+    if (v->desc == NULL || v->avail == NULL || v->used == NULL || ((q->desc | q->driver) & 1u) ||
+        (q->device & 3u)) {
+        needs_reset(st, slot, d, "queue outside guest RAM or misaligned");
+        return false;
+    }
+    if ((uint16_t)(__atomic_load_n(&v->avail[1], __ATOMIC_ACQUIRE) - q->last_avail) > v->num) {
+        needs_reset(st, slot, d, "available index runs ahead of the queue");
+        return false;
+    }
+    return true;
+}
+
+/* The next available chain, copied out of guest memory (the guest may change it meanwhile).
+ * Returns: 1 with the chain in @chain/@n/@head; 0 if none is available; -1 if it is
+ * malformed (the device is then stopped). */
+static int vq_pop(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t qi,
+                  const struct vq_view *v, struct vring_desc *chain, uint32_t *n, uint16_t *head)
+{
+    struct vmm_virtq *q = &d->q[qi];
+    uint16_t i;
+
+    if (q->last_avail == __atomic_load_n(&v->avail[1], __ATOMIC_ACQUIRE)) {
+        return 0;
+    }
+    *head = i = v->avail[2 + q->last_avail % v->num];
+    *n = 0;
+    for (;;) {
+        if (i >= v->num || *n == v->num) {
+            needs_reset(st, slot, d, "malformed descriptor chain");
+            return -1; /* out of the table, or longer than it: a loop */
+        }
+        chain[*n] = v->desc[i];
+        if (!(chain[(*n)++].flags & VRING_DESC_F_NEXT)) {
+            break;
+        }
+        i = chain[*n - 1].next;
+    }
+    q->last_avail++;
+    return 1;
+}
+
+static void vq_push(const struct vq_view *v, uint16_t head, uint32_t len)
+{
+    uint16_t u = v->used[1];
+    uint32_t *elem = (uint32_t *)(void *)&v->used[2 + 4 * (u % v->num)];
+
+    elem[0] = head;
+    elem[1] = len;
+    __atomic_store_n(&v->used[1], (uint16_t)(u + 1), __ATOMIC_RELEASE);
+}
+
+/* One block request. Returns the bytes written into the guest's buffers (status included),
+ * or -1 if the chain does not have a block request's shape. */
+static int64_t blk_request(struct vmm_state *st, uint32_t slot, const struct vring_desc *chain,
+                           uint32_t n)
 {
     struct vmm_vm *vm = &st->vms[slot];
-    struct vmm_virtio *d = &vm->blk;
-    struct vring_desc chain[VMM_VIRTQ_SIZE];
-    uint32_t n = 0, type;
+    uint32_t type;
     uint64_t sector, pos, written = 0;
     const uint8_t *hdr;
     uint8_t *status_byte, status = BLK_S_OK;
-    uint16_t i = head;
 
-    /* Copy the chain out of guest memory first: the guest may change it meanwhile. */
-    for (;;) {
-        if (i >= d->queue_num || n == d->queue_num) {
-            return -1; /* out of the table, or longer than it: a loop */
-        }
-        chain[n] = desc[i];
-        if (!(chain[n].flags & VRING_DESC_F_NEXT)) {
-            n++;
-            break;
-        }
-        i = chain[n].next;
-        n++;
-    }
     if (n < 2 || chain[0].len < 16 || (chain[0].flags & VRING_DESC_F_WRITE) ||
         chain[n - 1].len < 1 || !(chain[n - 1].flags & VRING_DESC_F_WRITE)) {
         return -1;
@@ -163,51 +232,87 @@ static int64_t blk_request(struct vmm_state *st, uint32_t slot, const struct vri
     return (int64_t)(written + 1);
 }
 
-/* QueueNotify: complete everything the guest made available. Returns whether to interrupt. */
-static bool blk_notify(struct vmm_state *st, uint32_t slot)
+/* Complete every available block request. Returns whether any completed. */
+static bool blk_process(struct vmm_state *st, uint32_t slot)
 {
     struct vmm_virtio *d = &st->vms[slot].blk;
-    uint32_t qn = d->queue_num;
-    const struct vring_desc *desc;
-    const uint16_t *avail;
-    uint16_t *used;
-    uint16_t avail_idx;
+    struct vring_desc chain[VMM_VIRTQ_SIZE];
+    struct vq_view v;
+    uint32_t n;
+    uint16_t head;
     bool any = false;
 
-    if (!d->queue_ready || !(d->status & 4u) /* DRIVER_OK */) {
+    if (!vq_open(st, slot, d, 0, &v)) {
         return false;
     }
-    if (qn == 0) {
-        needs_reset(st, slot, "queue used without a size");
-        return false;
-    }
-    desc = (const struct vring_desc *)(const void *)guest_ptr(st, slot, d->desc, 16ull * qn);
-    avail = (const uint16_t *)(const void *)guest_ptr(st, slot, d->driver, 6ull + 2ull * qn);
-    used = (uint16_t *)(void *)guest_ptr(st, slot, d->device, 6ull + 8ull * qn);
-    if (desc == NULL || avail == NULL || used == NULL || ((d->desc | d->driver) & 1u) ||
-        (d->device & 3u)) {
-        needs_reset(st, slot, "queue outside guest RAM or misaligned");
-        return false;
-    }
-    avail_idx = __atomic_load_n(&avail[1], __ATOMIC_ACQUIRE);
-    if ((uint16_t)(avail_idx - d->last_avail) > qn) {
-        needs_reset(st, slot, "available index runs ahead of the queue");
-        return false;
-    }
-    while (d->last_avail != avail_idx) {
-        uint16_t head = avail[2 + d->last_avail % qn];
-        int64_t len = blk_request(st, slot, desc, head);
-        uint16_t u = used[1];
-        uint32_t *elem = (uint32_t *)(void *)&used[2 + 4 * (u % qn)];
+    while (vq_pop(st, slot, d, 0, &v, chain, &n, &head) == 1) {
+        int64_t len = blk_request(st, slot, chain, n);
 
         if (len < 0) {
-            needs_reset(st, slot, "malformed descriptor chain");
-            return any;
+            needs_reset(st, slot, d, "malformed descriptor chain");
+            break;
         }
-        elem[0] = head;
-        elem[1] = (uint32_t)len;
-        __atomic_store_n(&used[1], (uint16_t)(u + 1), __ATOMIC_RELEASE);
-        d->last_avail++;
+        vq_push(&v, head, (uint32_t)len);
+        any = true;
+    }
+    return any;
+}
+
+/* Console transmit queue (1): the guest's bytes join its console ring. */
+static bool con_tx(struct vmm_state *st, uint32_t slot)
+{
+    struct vmm_virtio *d = &st->vms[slot].con;
+    struct vring_desc chain[VMM_VIRTQ_SIZE];
+    struct vq_view v;
+    uint32_t n;
+    uint16_t head;
+    bool any = false;
+
+    if (!vq_open(st, slot, d, 1, &v)) {
+        return false;
+    }
+    while (vq_pop(st, slot, d, 1, &v, chain, &n, &head) == 1) {
+        for (uint32_t k = 0; k < n; k++) {
+            const uint8_t *buf = guest_ptr(st, slot, chain[k].addr, chain[k].len);
+
+            if (buf != NULL && !(chain[k].flags & VRING_DESC_F_WRITE)) {
+                vmm_console_out(st, slot, buf, chain[k].len);
+            }
+        }
+        vq_push(&v, head, 0);
+        any = true;
+    }
+    return any;
+}
+
+bool vmm_virtio_console_rx(struct vmm_state *st, uint32_t slot)
+{
+    struct vmm_vm *vm = &st->vms[slot];
+    struct vmm_virtio *d = &vm->con;
+    struct vmm_pl011 *u = &vm->uart;
+    struct vring_desc chain[VMM_VIRTQ_SIZE];
+    struct vq_view v;
+    uint32_t n;
+    uint16_t head;
+    bool any = false;
+
+    if (u->in_head == u->in_tail || !vq_open(st, slot, d, 0, &v)) {
+        return false;
+    }
+    while (u->in_head != u->in_tail && vq_pop(st, slot, d, 0, &v, chain, &n, &head) == 1) {
+        uint32_t len = 0;
+
+        for (uint32_t k = 0; k < n && u->in_head != u->in_tail; k++) {
+            uint8_t *buf = guest_ptr(st, slot, chain[k].addr, chain[k].len);
+
+            for (uint32_t b = 0; buf != NULL && (chain[k].flags & VRING_DESC_F_WRITE) &&
+                                 b < chain[k].len && u->in_head != u->in_tail;
+                 b++) {
+                buf[b] = u->in[u->in_tail++ % VMM_INPUT_LEN];
+                len++;
+            }
+        }
+        vq_push(&v, head, len);
         any = true;
     }
     if (any) {
@@ -216,123 +321,176 @@ static bool blk_notify(struct vmm_state *st, uint32_t slot)
     return any;
 }
 
-void vmm_virtio_reset(struct vmm_virtio *d)
+bool vmm_virtio_console_ready(const struct vmm_state *st, uint32_t slot)
 {
-    memset(d, 0, sizeof(*d));
+    const struct vmm_virtio *d = &st->vms[slot].con;
+
+    return (st->config.vms[slot].devices & VMM_DEV_VIRTIO_CONSOLE) && (d->status & 4u) &&
+           d->q[0].ready;
 }
 
-bool vmm_virtio_access(struct vmm_state *st, uint32_t slot, uint64_t ipa, uint32_t size, bool write,
-                       uint64_t v, uint64_t *result, bool *irq)
+void vmm_virtio_reset(struct vmm_virtio *d, uint32_t dev_id)
 {
-    struct vmm_vm *vm = &st->vms[slot];
-    struct vmm_virtio *d = &vm->blk;
-    uint64_t off = ipa - VMM_VIRTIO_BLK_IPA;
-    uint32_t val = (uint32_t)v;
+    memset(d, 0, sizeof(*d));
+    d->dev_id = dev_id;
+}
 
-    *irq = false;
-    *result = 0;
-    if (!(st->config.vms[slot].devices & VMM_DEV_VIRTIO_BLK) || vm->disk == NULL ||
-        ipa < VMM_VIRTIO_BLK_IPA || off >= VMM_VIRTIO_SIZE || size != 4u) {
-        return false; /* not ours, or not a 32-bit access (config space included) */
-    }
-    if (off >= VIO_CONFIG) {
-        uint64_t sectors = VMM_DISK_SIZE / BLK_SECTOR;
+/* The device behind @ipa, if the VM has it. */
+static struct vmm_virtio *device_at(struct vmm_state *st, uint32_t slot, uint64_t ipa,
+                                    uint64_t *off, uint32_t *intid)
+{
+    uint32_t devs = st->config.vms[slot].devices;
 
-        if (!write && off == VIO_CONFIG) {
-            *result = (uint32_t)sectors;
-        } else if (!write && off == VIO_CONFIG + 4u) {
-            *result = (uint32_t)(sectors >> 32);
-        }
-        return true;
+    if ((devs & VMM_DEV_VIRTIO_BLK) && st->vms[slot].disk != NULL && ipa >= VMM_VIRTIO_BLK_IPA &&
+        ipa < VMM_VIRTIO_BLK_IPA + VMM_VIRTIO_SIZE) {
+        *off = ipa - VMM_VIRTIO_BLK_IPA;
+        *intid = VMM_VIRTIO_BLK_INTID;
+        return &st->vms[slot].blk;
     }
-    if (!write) {
-        switch (off) {
-        case VIO_MAGIC:
-            *result = VIO_MAGIC_VALUE;
-            break;
-        case VIO_VERSION:
-            *result = 2;
-            break;
-        case VIO_DEVICE_ID:
-            *result = VIO_ID_BLOCK;
-            break;
-        case VIO_VENDOR_ID:
-            *result = VIO_VENDOR;
-            break;
-        case VIO_DEVICE_FEATURES:
-            *result = d->features_sel == 1 ? VIO_F_VERSION_1_HI : 0;
-            break;
-        case VIO_QUEUE_NUM_MAX:
-            *result = d->queue_sel == 0 ? VMM_VIRTQ_SIZE : 0;
-            break;
-        case VIO_QUEUE_READY:
-            *result = d->queue_sel == 0 ? d->queue_ready : 0;
-            break;
-        case VIO_INTERRUPT_STATUS:
-            *result = d->isr;
-            break;
-        case VIO_STATUS:
-            *result = d->status;
-            break;
-        default:
-            break; /* ConfigGeneration 0, write-only registers read 0 */
-        }
-        return true;
+    if ((devs & VMM_DEV_VIRTIO_CONSOLE) && ipa >= VMM_VIRTIO_CON_IPA &&
+        ipa < VMM_VIRTIO_CON_IPA + VMM_VIRTIO_SIZE) {
+        *off = ipa - VMM_VIRTIO_CON_IPA;
+        *intid = VMM_VIRTIO_CON_INTID;
+        return &st->vms[slot].con;
     }
+    return NULL;
+}
+
+static uint32_t config_read(const struct vmm_virtio *d, uint64_t off)
+{
+    uint64_t sectors = VMM_DISK_SIZE / BLK_SECTOR;
+
+    if (d->dev_id != VIO_ID_BLOCK) {
+        return 0; /* console: no F_SIZE, F_MULTIPORT or F_EMERG_WRITE, so no config */
+    }
+    return off == VIO_CONFIG ? (uint32_t)sectors
+                             : (off == VIO_CONFIG + 4u ? (uint32_t)(sectors >> 32) : 0u);
+}
+
+static uint32_t reg_read(const struct vmm_virtio *d, uint64_t off)
+{
+    uint32_t nq = d->dev_id == VIO_ID_BLOCK ? 1u : 2u;
+    const struct vmm_virtq *q = d->queue_sel < nq ? &d->q[d->queue_sel] : NULL;
+
+    switch (off) {
+    case VIO_MAGIC:
+        return VIO_MAGIC_VALUE;
+    case VIO_VERSION:
+        return 2;
+    case VIO_DEVICE_ID:
+        return d->dev_id;
+    case VIO_VENDOR_ID:
+        return VIO_VENDOR;
+    case VIO_DEVICE_FEATURES:
+        return d->features_sel == 1 ? VIO_F_VERSION_1_HI : 0;
+    case VIO_QUEUE_NUM_MAX:
+        return q != NULL ? VMM_VIRTQ_SIZE : 0;
+    case VIO_QUEUE_READY:
+        return q != NULL ? q->ready : 0;
+    case VIO_INTERRUPT_STATUS:
+        return d->isr;
+    case VIO_STATUS:
+        return d->status;
+    default:
+        return 0; /* ConfigGeneration 0; write-only registers read 0 */
+    }
+}
+
+static void set_half(uint64_t *r, bool high, uint32_t v)
+{
+    *r = high ? (*r & 0xffffffffull) | ((uint64_t)v << 32) : (*r & ~0xffffffffull) | v;
+}
+
+/* Returns whether the write completed requests that call for an interrupt. */
+static bool reg_write(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint64_t off,
+                      uint32_t val)
+{
+    uint32_t nq = d->dev_id == VIO_ID_BLOCK ? 1u : 2u;
+    struct vmm_virtq *q = d->queue_sel < nq ? &d->q[d->queue_sel] : NULL;
+    bool done = false;
+
     switch (off) {
     case VIO_DEVICE_FEATURES_SEL:
         d->features_sel = val;
         break;
-    case VIO_DRIVER_FEATURES_SEL:
-    case VIO_DRIVER_FEATURES:
-        break; /* VERSION_1 is the only feature offered; nothing to record */
     case VIO_QUEUE_SEL:
         d->queue_sel = val;
         break;
     case VIO_QUEUE_NUM:
-        if (d->queue_sel == 0 && val >= 1 && val <= VMM_VIRTQ_SIZE && (val & (val - 1)) == 0) {
-            d->queue_num = val;
+        if (q != NULL && val >= 1 && val <= VMM_VIRTQ_SIZE && (val & (val - 1)) == 0) {
+            q->num = val;
         }
         break;
     case VIO_QUEUE_READY:
-        if (d->queue_sel == 0) {
-            d->queue_ready = val & 1u;
-            d->last_avail = 0;
+        if (q != NULL) {
+            q->ready = val & 1u;
+            q->last_avail = 0;
         }
         break;
     case VIO_QUEUE_NOTIFY:
-        *irq = val == 0 && blk_notify(st, slot);
+        if (d->dev_id == VIO_ID_BLOCK) {
+            done = val == 0 && blk_process(st, slot);
+        } else if (val == 1) {
+            done = con_tx(st, slot);
+        } else if (val == 0) {
+            done = vmm_virtio_console_rx(st, slot);
+        }
         break;
     case VIO_INTERRUPT_ACK:
         d->isr &= ~val;
         break;
     case VIO_STATUS:
         if (val == 0) {
-            vmm_virtio_reset(d);
+            vmm_virtio_reset(d, d->dev_id);
         } else {
             d->status = val & 0xffu;
         }
         break;
     case VIO_QUEUE_DESC_LOW:
-        d->desc = (d->desc & ~0xffffffffull) | val;
-        break;
     case VIO_QUEUE_DESC_HIGH:
-        d->desc = (d->desc & 0xffffffffull) | ((uint64_t)val << 32);
+        if (q != NULL) {
+            set_half(&q->desc, off == VIO_QUEUE_DESC_HIGH, val);
+        }
         break;
     case VIO_QUEUE_DRIVER_LOW:
-        d->driver = (d->driver & ~0xffffffffull) | val;
-        break;
     case VIO_QUEUE_DRIVER_HIGH:
-        d->driver = (d->driver & 0xffffffffull) | ((uint64_t)val << 32);
+        if (q != NULL) {
+            set_half(&q->driver, off == VIO_QUEUE_DRIVER_HIGH, val);
+        }
         break;
     case VIO_QUEUE_DEVICE_LOW:
-        d->device = (d->device & ~0xffffffffull) | val;
-        break;
     case VIO_QUEUE_DEVICE_HIGH:
-        d->device = (d->device & 0xffffffffull) | ((uint64_t)val << 32);
+        if (q != NULL) {
+            set_half(&q->device, off == VIO_QUEUE_DEVICE_HIGH, val);
+        }
         break;
     default:
-        break;
+        break; /* driver features (VERSION_1 is all there is), unknown registers */
+    }
+    if (done) {
+        d->isr |= VIO_INT_USED;
+    }
+    return done;
+}
+
+bool vmm_virtio_access(struct vmm_state *st, uint32_t slot, uint64_t ipa, uint32_t size, bool write,
+                       uint64_t v, uint64_t *result, uint32_t *irq)
+{
+    uint64_t off;
+    uint32_t intid;
+    struct vmm_virtio *d = device_at(st, slot, ipa, &off, &intid);
+
+    *irq = 0;
+    *result = 0;
+    if (d == NULL || size != 4u) {
+        return false; /* not ours, or not a 32-bit access (config space included) */
+    }
+    if (write) {
+        if (off < VIO_CONFIG && reg_write(st, slot, d, off, (uint32_t)v)) {
+            *irq = intid;
+        }
+    } else {
+        *result = off >= VIO_CONFIG ? config_read(d, off) : reg_read(d, off);
     }
     return true;
 }

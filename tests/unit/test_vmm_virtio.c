@@ -26,22 +26,35 @@ void us_logf(uint32_t level, const char *fmt, ...)
     warnings++;
 }
 
+static uint64_t base = VMM_VIRTIO_BLK_IPA; /* the device the helpers talk to */
+static char console_out[256];
+static size_t console_len;
+
+void vmm_console_out(struct vmm_state *s, uint32_t slot, const uint8_t *b, uint64_t n)
+{
+    (void)s;
+    (void)slot;
+    for (uint64_t i = 0; i < n && console_len < sizeof(console_out) - 1; i++) {
+        console_out[console_len++] = (char)b[i];
+    }
+}
+
 static uint32_t rd(uint32_t off)
 {
     uint64_t v = 0;
-    bool irq;
+    uint32_t irq;
 
-    UT_EXPECT(vmm_virtio_access(&st, 0, VMM_VIRTIO_BLK_IPA + off, 4, false, 0, &v, &irq));
+    UT_EXPECT(vmm_virtio_access(&st, 0, base + off, 4, false, 0, &v, &irq));
     return (uint32_t)v;
 }
 
 static bool wr(uint32_t off, uint32_t v)
 {
     uint64_t ignored;
-    bool irq = false;
+    uint32_t irq = 0;
 
-    UT_EXPECT(vmm_virtio_access(&st, 0, VMM_VIRTIO_BLK_IPA + off, 4, true, v, &ignored, &irq));
-    return irq;
+    UT_EXPECT(vmm_virtio_access(&st, 0, base + off, 4, true, v, &ignored, &irq));
+    return irq != 0;
 }
 
 static void setup(void)
@@ -56,7 +69,27 @@ static void setup(void)
     st.config.vms[0].devices = VMM_DEV_VIRTIO_BLK;
     st.vms[0].ram = ram;
     st.vms[0].disk = disk;
+    vmm_virtio_reset(&st.vms[0].blk, 2);
+    vmm_virtio_reset(&st.vms[0].con, 3);
+    base = VMM_VIRTIO_BLK_IPA;
+    console_len = 0;
+    memset(console_out, 0, sizeof(console_out));
     warnings = 0;
+}
+
+/* Queue @q of QN entries with its rings at @desc/@avail/@used (offsets in guest RAM). */
+static void queue_at(uint32_t q, uint32_t desc_off, uint32_t avail_off, uint32_t used_off)
+{
+    wr(0x030, q);
+    UT_EXPECT(rd(0x034) == VMM_VIRTQ_SIZE);
+    wr(0x038, QN);
+    wr(0x080, (uint32_t)(VMM_RAM_IPA + desc_off));
+    wr(0x084, 0);
+    wr(0x090, (uint32_t)(VMM_RAM_IPA + avail_off));
+    wr(0x094, 0);
+    wr(0x0a0, (uint32_t)(VMM_RAM_IPA + used_off));
+    wr(0x0a4, 0);
+    wr(0x044, 1);
 }
 
 /* The Linux driver's bring-up: reset, features, one queue of QN at DESC/AVAIL/USED. */
@@ -133,7 +166,7 @@ static void identifies_block_device(void)
     UT_EXPECT(rd(0x100) == VMM_DISK_SIZE / 512 && rd(0x104) == 0);
     /* Not 32 bits wide, or past the window, or no disk configured: not the device's. */
     uint64_t v;
-    bool irq;
+    uint32_t irq;
     UT_EXPECT(!vmm_virtio_access(&st, 0, VMM_VIRTIO_BLK_IPA + 0x100, 8, false, 0, &v, &irq));
     UT_EXPECT(
         !vmm_virtio_access(&st, 0, VMM_VIRTIO_BLK_IPA + VMM_VIRTIO_SIZE, 4, false, 0, &v, &irq));
@@ -232,7 +265,78 @@ static void reset_clears_transport_keeps_disk(void)
     UT_EXPECT(disk[0] == 0x5a);
 }
 
+/* Console: receive queue 0 at 0x4000.., transmit queue 1 at DESC/AVAIL/USED. */
+static void console_up(void)
+{
+    base = VMM_VIRTIO_CON_IPA;
+    st.config.vms[0].devices = VMM_DEV_VIRTIO_CONSOLE;
+    wr(0x070, 0);
+    wr(0x070, 1 | 2 | 8);
+    UT_EXPECT(rd(0x008) == 3);
+    queue_at(0, 0x4000, 0x5000, 0x6000);
+    queue_at(1, DESC, AVAIL, USED);
+    wr(0x030, 2);
+    UT_EXPECT(rd(0x034) == 0); /* no third queue */
+    wr(0x070, 1 | 2 | 8 | 4);
+}
+
+static void console_transmits_and_receives(void)
+{
+    uint16_t head = 0, idx = 1;
+    uint32_t len;
+
+    setup();
+    console_up();
+    memcpy(ram + BUF, "hello, ", 7);
+    memcpy(ram + BUF + 0x80, "console", 7);
+    desc(0, BUF, 7, 1, 1);
+    desc(1, BUF + 0x80, 7, 0, 0);
+    UT_EXPECT(!submit(0)); /* posted on the transmit queue, but notify 0 is the rx queue... */
+    UT_EXPECT(strcmp(console_out, "hello, console") != 0);
+    UT_EXPECT(wr(0x050, 1)); /* ...1 is tx */
+    UT_EXPECT(strcmp(console_out, "hello, console") == 0);
+    /* Receive: the operator typed "ls\n"; one 2-byte and one 8-byte buffer are posted. */
+    memcpy(st.vms[0].uart.in, "ls\n", 3);
+    st.vms[0].uart.in_head = 3;
+    UT_EXPECT(vmm_virtio_console_ready(&st, 0));
+    {
+        uint8_t *d = ram + 0x4000;
+        uint64_t a = VMM_RAM_IPA + 0x7000;
+        uint32_t l = 2;
+        uint16_t f = 2, nx = 0;
+
+        memcpy(d, &a, 8);
+        memcpy(d + 8, &l, 4);
+        memcpy(d + 12, &f, 2);
+        memcpy(d + 14, &nx, 2);
+        memcpy(ram + 0x5000 + 4, &head, 2);
+        memcpy(ram + 0x5000 + 2, &idx, 2);
+    }
+    UT_EXPECT(vmm_virtio_console_rx(&st, 0));
+    UT_EXPECT(memcmp(ram + 0x7000, "ls", 2) == 0);
+    memcpy(&len, ram + 0x6000 + 8, 4);
+    UT_EXPECT(len == 2);
+    UT_EXPECT(st.vms[0].uart.in_tail == 2); /* the LF waits for the next buffer */
+    UT_EXPECT(!vmm_virtio_console_rx(&st, 0));
+    UT_EXPECT(warnings == 0);
+}
+
+static void console_bad_tx_queue_needs_reset(void)
+{
+    setup();
+    console_up();
+    desc(0, BUF, 7, 1, 0); /* 0 -> 0: a loop */
+    memcpy(ram + AVAIL + 4, &(uint16_t){0}, 2);
+    memcpy(ram + AVAIL + 2, &(uint16_t){1}, 2);
+    UT_EXPECT(!wr(0x050, 1));
+    UT_EXPECT(rd(0x070) & 0x40);
+    UT_EXPECT(!vmm_virtio_console_ready(&st, 0) || !st.vms[0].con.q[0].ready);
+    UT_EXPECT(console_len == 0);
+}
+
 UT_MAIN({"identifies_block_device", identifies_block_device},
+        {"console_transmits_and_receives", console_transmits_and_receives},
+        {"console_bad_tx_queue_needs_reset", console_bad_tx_queue_needs_reset},
         {"writes_then_reads_sectors", writes_then_reads_sectors},
         {"rejects_bad_requests_with_status", rejects_bad_requests_with_status},
         {"hostile_chain_loop_needs_reset", hostile_chain_loop_needs_reset},

@@ -63,4 +63,5 @@ us_unit_test(vmm_virtio
     LIBS us_lib_host
     CASES identifies_block_device writes_then_reads_sectors rejects_bad_requests_with_status
           hostile_chain_loop_needs_reset hostile_indices_and_rings
-          reset_clears_transport_keeps_disk)
+          reset_clears_transport_keeps_disk console_transmits_and_receives
+          console_bad_tx_queue_needs_reset)

@@ -30,6 +30,10 @@ def test(t):
     # PSCI SYSTEM_RESET: the vmm reloads the images and restarts vCPU 0; the guest boots again
     # from a fresh initramfs (the file written before is gone) with all its vCPUs.
     if t.args.disk:
+        # virtio-console: what the guest writes to /dev/hvc0 joins the VM's console.
+        m.sendline("echo hv$((1 + 1))c-out > /dev/hvc0")
+        m.expect(r"\nhv2c-out", timeout=60)
+        m.expect(r"guest# ", timeout=60)
         # virtio-blk: the disk is the vmm's RAM, so what is written survives the reboot.
         m.sendline("echo kept-across-reboot > /root/note; tar cf /dev/vda -C /root note; "
                    "sync; echo wrote=$?")
@@ -55,7 +59,8 @@ def test(t):
 
 def args(p):
     p.add_argument("--vcpus", type=int, default=1, help="vCPUs the image's VM has")
-    p.add_argument("--disk", action="store_true", help="the VM has a virtio-blk disk")
+    p.add_argument("--disk", action="store_true",
+                   help="the VM has a virtio-blk disk and a virtio console")
 
 
 usqemu.run_test(test, setup_args=args)
