@@ -232,21 +232,25 @@ static int64_t blk_request(struct vmm_state *st, uint32_t slot, const struct vri
     return (int64_t)(written + 1);
 }
 
-/* Complete every available block request. Returns whether any completed. */
-static bool blk_process(struct vmm_state *st, uint32_t slot)
+/* A device's handling of one chain: the used length, or -1 if the chain is malformed. */
+typedef int64_t vq_handler(struct vmm_state *st, uint32_t slot, const struct vring_desc *chain,
+                           uint32_t n);
+
+/* Complete every chain available on queue @qi with @fn. Returns whether any completed. */
+static bool vq_drain(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t qi,
+                     vq_handler *fn)
 {
-    struct vmm_virtio *d = &st->vms[slot].blk;
     struct vring_desc chain[VMM_VIRTQ_SIZE];
     struct vq_view v;
     uint32_t n;
     uint16_t head;
     bool any = false;
 
-    if (!vq_open(st, slot, d, 0, &v)) {
+    if (!vq_open(st, slot, d, qi, &v)) {
         return false;
     }
-    while (vq_pop(st, slot, d, 0, &v, chain, &n, &head) == 1) {
-        int64_t len = blk_request(st, slot, chain, n);
+    while (vq_pop(st, slot, d, qi, &v, chain, &n, &head) == 1) {
+        int64_t len = fn(st, slot, chain, n);
 
         if (len < 0) {
             needs_reset(st, slot, d, "malformed descriptor chain");
@@ -259,30 +263,17 @@ static bool blk_process(struct vmm_state *st, uint32_t slot)
 }
 
 /* Console transmit queue (1): the guest's bytes join its console ring. */
-static bool con_tx(struct vmm_state *st, uint32_t slot)
+static int64_t con_tx(struct vmm_state *st, uint32_t slot, const struct vring_desc *chain,
+                      uint32_t n)
 {
-    struct vmm_virtio *d = &st->vms[slot].con;
-    struct vring_desc chain[VMM_VIRTQ_SIZE];
-    struct vq_view v;
-    uint32_t n;
-    uint16_t head;
-    bool any = false;
+    for (uint32_t k = 0; k < n; k++) {
+        const uint8_t *buf = guest_ptr(st, slot, chain[k].addr, chain[k].len);
 
-    if (!vq_open(st, slot, d, 1, &v)) {
-        return false;
-    }
-    while (vq_pop(st, slot, d, 1, &v, chain, &n, &head) == 1) {
-        for (uint32_t k = 0; k < n; k++) {
-            const uint8_t *buf = guest_ptr(st, slot, chain[k].addr, chain[k].len);
-
-            if (buf != NULL && !(chain[k].flags & VRING_DESC_F_WRITE)) {
-                vmm_console_out(st, slot, buf, chain[k].len);
-            }
+        if (buf != NULL && !(chain[k].flags & VRING_DESC_F_WRITE)) {
+            vmm_console_out(st, slot, buf, chain[k].len);
         }
-        vq_push(&v, head, 0);
-        any = true;
     }
-    return any;
+    return 0;
 }
 
 bool vmm_virtio_console_rx(struct vmm_state *st, uint32_t slot)
@@ -429,9 +420,9 @@ static bool reg_write(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d,
         break;
     case VIO_QUEUE_NOTIFY:
         if (d->dev_id == VIO_ID_BLOCK) {
-            done = val == 0 && blk_process(st, slot);
+            done = val == 0 && vq_drain(st, slot, d, 0, blk_request);
         } else if (val == 1) {
-            done = con_tx(st, slot);
+            done = vq_drain(st, slot, d, 1, con_tx);
         } else if (val == 0) {
             done = vmm_virtio_console_rx(st, slot);
         }
