@@ -8,9 +8,10 @@ userspace up", printed by guests/linux/init) for the same Debian kernel and init
 directly on QEMU virt and (b) as the guest of build/images/linux, with identical QEMU settings
 (-cpu cortex-a72 -smp 1 -m 1G, no -icount: this is wall time). Median of --runs runs each.
 
-Memory, from the console's `stats mem --json` once the guests are up: images linux (one VM)
-and linux2 (two VMs) differ by one VM, which gives the per-VM overhead; the hypervisor's own
-footprint (kernel and servers) is the rest. Prints tables; judges nothing.
+Memory, from the console's `stats mem --json` once the guests are up: image linux with only a
+PL011 (one VM) and image linux2 (two such VMs) differ by one VM, which gives the per-VM
+overhead; the hypervisor's own footprint (kernel and servers) is the rest. (A virtio-blk disk
+adds its 8 MiB per VM.) Prints tables; judges nothing.
 """
 import argparse
 import json
@@ -65,18 +66,25 @@ def boot_understudy(build, log_dir, image):
         m.kill()
 
 
-def quiet_image(build, log_dir):
-    """Image linux with "quiet" added to the guest's command line, built with mkfirmware."""
+DEVICES = 'devices = "uart", "virtio-blk", "virtio-console";'  # keep in sync with linux.dts
+
+
+def variant_image(build, log_dir, name, cmdline, uart_only=False):
+    """Image linux with the guest command line @cmdline instead (and only the PL011 when
+    @uart_only, like image linux2's guests), built with mkfirmware."""
     src = os.path.join(HERE, "..", "boot", "configs", "linux.dts")
     with open(src) as f:
         text = f.read()
-    if CMDLINE not in text:
-        raise usqemu.UsQemuError("%s no longer boots with %r" % (src, CMDLINE))
-    quiet = os.path.join(log_dir, "linux-quiet.dts")
-    with open(quiet, "w") as f:
-        f.write(text.replace(CMDLINE, CMDLINE + " quiet"))
-    out = os.path.join(log_dir, "linux-quiet")
-    r = subprocess.run([sys.executable, MKFIRMWARE, "--build", build, "--config", quiet,
+    if CMDLINE not in text or DEVICES not in text:
+        raise usqemu.UsQemuError("%s no longer has %r and %r" % (src, CMDLINE, DEVICES))
+    text = text.replace(CMDLINE, cmdline)
+    if uart_only:
+        text = text.replace(DEVICES, 'devices = "uart";')
+    dts = os.path.join(log_dir, "linux-%s.dts" % name)
+    with open(dts, "w") as f:
+        f.write(text)
+    out = os.path.join(log_dir, "linux-" + name)
+    r = subprocess.run([sys.executable, MKFIRMWARE, "--build", build, "--config", dts,
                         "--guest", "linux=" + os.path.join(build, "deps", "linux-arm64", "Image"),
                         "--initrd", "initramfs=" + os.path.join(build, "guests", "linux",
                                                                 "initramfs.cpio.gz"),
@@ -88,7 +96,7 @@ def quiet_image(build, log_dir):
 
 def memory(build, image, vms, log_dir):
     """`stats mem` once every VM of @image reached userspace."""
-    m = start_understudy(build, image, log_dir, "mem-" + image)
+    m = start_understudy(build, image, log_dir, "mem-" + os.path.basename(image))
     try:
         for n in range(vms):
             if n > 0:
@@ -126,18 +134,19 @@ def main():
         if not os.path.exists(need):
             sys.exit("boot_bench: no %s; build first (./check)" % need)
     try:
-        quiet = quiet_image(build, log_dir)
+        quiet = variant_image(build, log_dir, "quiet", CMDLINE + " quiet")
         rows = []
         for label, cmdline, image in (("", CMDLINE, "linux"),
                                       (", quiet", CMDLINE + " quiet", quiet)):
             direct = [boot_direct(build, log_dir, cmdline) for _ in range(args.runs)]
+            d = statistics.median(direct)
+            rows.append(["direct on QEMU" + label, " ".join("%.2f" % x for x in direct),
+                         "%.2f" % d, "1.00x"])
             under = [boot_understudy(build, log_dir, image) for _ in range(args.runs)]
-            d, u = statistics.median(direct), statistics.median(under)
-            rows += [["direct on QEMU" + label, " ".join("%.2f" % x for x in direct),
-                      "%.2f" % d, "1.00x"],
-                     ["under Understudy" + label, " ".join("%.2f" % x for x in under),
-                      "%.2f" % u, "%.2fx" % (u / d)]]
-        one = memory(build, "linux", 1, log_dir)
+            u = statistics.median(under)
+            rows.append(["under Understudy" + label, " ".join("%.2f" % x for x in under),
+                         "%.2f" % u, "%.2fx" % (u / d)])
+        one = memory(build, variant_image(build, log_dir, "uart", CMDLINE, True), 1, log_dir)
         two = memory(build, "linux2", 2, log_dir)
     except usqemu.UsQemuError as e:
         sys.exit("boot_bench: %s\n(logs in %s)" % (e, log_dir))
@@ -147,7 +156,7 @@ def main():
     print("Debian %s + guests/linux initramfs, QEMU virt -cpu %s -smp 1 -m 1G, "
           "wall seconds to the first userspace line, median of %d"
           % (kernels[0] if kernels else "arm64 kernel", CPU, args.runs))
-    print("guest command line: %r (then with \" quiet\")" % CMDLINE)
+    print("guest command line: %r, then with \" quiet\"" % CMDLINE)
     print("command: python3 bench/boot_bench.py --runs %d" % args.runs)
     print()
     table(["boot", "runs (s)", "median (s)", "vs direct"],
