@@ -13,9 +13,10 @@ set_target_properties(us_libfdt PROPERTIES
     IMPORTED_LOCATION ${US_FDT_ARM64_DIR}/usr/lib/aarch64-linux-gnu/libfdt.a
     INTERFACE_INCLUDE_DIRECTORIES ${US_FDT_ARM64_DIR}/usr/include)
 
-# Common to everything that runs on the target.
+# Common to everything that runs on the target. -mno-outline-atomics: inline LL/SC atomics,
+# not libgcc helpers that probe the CPU through getauxval (there is no libc here).
 set(US_TARGET_CFLAGS -ffreestanding -fno-common -fno-builtin -nostdlib -fno-pic -fno-pie
-    -mstrict-align -O2 -g -fstack-protector-strong ${US_WARN_FLAGS})
+    -mstrict-align -mno-outline-atomics -O2 -g -fstack-protector-strong ${US_WARN_FLAGS})
 if(US_DEBUG)
     list(APPEND US_TARGET_CFLAGS -DUS_DEBUG=1)
 endif()

@@ -221,6 +221,10 @@ static void pump_guests(struct console_state *st)
             __atomic_store_n(&r->tail, tail, __ATOMIC_SEQ_CST);
             (void)console_shell_guest_output(&st->shell, i, buf, n);
         }
+        /* The vmm holds back a transfer until this ring has room: it has now. */
+        if (__atomic_exchange_n(&r->want_room, 0u, __ATOMIC_SEQ_CST) != 0) {
+            (void)us_signal(US_SLOT_CONSOLE_VMM_NTFN, US_NTFN_RING_ROOM);
+        }
     }
 }
 

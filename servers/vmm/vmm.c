@@ -169,6 +169,11 @@ void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
         memcpy(m->w, "vmm", 4);
         return;
     case US_LABEL_NOTIFY:
+        if (badge & US_NTFN_RING_ROOM) {
+            for (uint32_t slot = 0; slot < st->config.vm_count; slot++) {
+                vmm_virtio_console_retry(st, slot);
+            }
+        }
         us_msg_init(m, US_LABEL_NOTIFY, 0);
         return;
     case US_VMM_VM_COUNT:

@@ -156,6 +156,14 @@ bool vmm_virtio_console_ready(const struct vmm_state *st, uint32_t slot);
  * Returns: whether any moved (the caller raises VMM_VIRTIO_CON_INTID). */
 bool vmm_virtio_console_rx(struct vmm_state *st, uint32_t slot);
 
+/** vmm_virtio_console_retry() - the console ring of VM @slot has room again: take the
+ * transfers held back, and interrupt the guest if any completed. */
+void vmm_virtio_console_retry(struct vmm_state *st, uint32_t slot);
+
+/** vmm_console_room() - bytes VM @slot's console ring can take now; if fewer than @want,
+ * the console is asked to signal US_NTFN_RING_ROOM once it has drained the ring. */
+uint32_t vmm_console_room(struct vmm_state *st, uint32_t slot, uint64_t want);
+
 /** vmm_console_out() - @n bytes VM @slot printed, to its console ring (PL011 or virtio). */
 void vmm_console_out(struct vmm_state *st, uint32_t slot, const uint8_t *b, uint64_t n);
 

@@ -75,6 +75,19 @@ bool vmm_pl011_irq_line(struct vmm_state *st, uint32_t slot)
            vmm_gic_deliverable(&st->vms[slot].gic, VMM_UART_INTID);
 }
 
+uint32_t vmm_console_room(struct vmm_state *st, uint32_t slot, uint64_t want)
+{
+    struct us_guest_ring *r = &st->rings[slot];
+    uint32_t room = US_GUEST_RING_BYTES - (r->head - __atomic_load_n(&r->tail, __ATOMIC_SEQ_CST));
+
+    if (room < want) {
+        __atomic_store_n(&r->want_room, 1u, __ATOMIC_SEQ_CST);
+        /* The console may have drained it meanwhile (then it saw no request): look again. */
+        room = US_GUEST_RING_BYTES - (r->head - __atomic_load_n(&r->tail, __ATOMIC_SEQ_CST));
+    }
+    return room;
+}
+
 void vmm_console_out(struct vmm_state *st, uint32_t slot, const uint8_t *b, uint64_t n)
 {
     for (uint64_t i = 0; i < n; i++) {

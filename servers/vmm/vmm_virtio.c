@@ -232,7 +232,9 @@ static int64_t blk_request(struct vmm_state *st, uint32_t slot, const struct vri
     return (int64_t)(written + 1);
 }
 
-/* A device's handling of one chain: the used length, or -1 if the chain is malformed. */
+/* A device's handling of one chain: the used length; -1 if the chain is malformed; or
+ * VQ_LATER to leave it available and stop for now (the device has no room yet). */
+#define VQ_LATER (-2)
 typedef int64_t vq_handler(struct vmm_state *st, uint32_t slot, const struct vring_desc *chain,
                            uint32_t n);
 
@@ -252,6 +254,10 @@ static bool vq_drain(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, 
     while (vq_pop(st, slot, d, qi, &v, chain, &n, &head) == 1) {
         int64_t len = fn(st, slot, chain, n);
 
+        if (len == VQ_LATER) {
+            d->q[qi].last_avail--; /* still the guest's to wait on; retried later */
+            break;
+        }
         if (len < 0) {
             needs_reset(st, slot, d, "malformed descriptor chain");
             break;
@@ -262,10 +268,22 @@ static bool vq_drain(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, 
     return any;
 }
 
-/* Console transmit queue (1): the guest's bytes join its console ring. */
+/* Console transmit queue (1): the guest's bytes join its console ring, whole transfers only,
+ * so nothing is dropped; one larger than the ring itself goes out as far as it fits. */
 static int64_t con_tx(struct vmm_state *st, uint32_t slot, const struct vring_desc *chain,
                       uint32_t n)
 {
+    uint64_t total = 0;
+
+    for (uint32_t k = 0; k < n; k++) {
+        total += (chain[k].flags & VRING_DESC_F_WRITE) ? 0u : chain[k].len;
+    }
+    if (total > US_GUEST_RING_BYTES) {
+        total = US_GUEST_RING_BYTES;
+    }
+    if (vmm_console_room(st, slot, total) < total) {
+        return VQ_LATER;
+    }
     for (uint32_t k = 0; k < n; k++) {
         const uint8_t *buf = guest_ptr(st, slot, chain[k].addr, chain[k].len);
 
@@ -310,6 +328,19 @@ bool vmm_virtio_console_rx(struct vmm_state *st, uint32_t slot)
         d->isr |= VIO_INT_USED;
     }
     return any;
+}
+
+void vmm_virtio_console_retry(struct vmm_state *st, uint32_t slot)
+{
+    struct vmm_virtio *d = &st->vms[slot].con;
+
+    if ((st->config.vms[slot].devices & VMM_DEV_VIRTIO_CONSOLE) &&
+        vq_drain(st, slot, d, 1, con_tx)) {
+        d->isr |= VIO_INT_USED;
+        if (vmm_gic_deliverable(&st->vms[slot].gic, VMM_VIRTIO_CON_INTID)) {
+            (void)us_vcpu_inject(st->vms[slot].vcpu_cap[0], VMM_VIRTIO_CON_INTID);
+        }
+    }
 }
 
 bool vmm_virtio_console_ready(const struct vmm_state *st, uint32_t slot)

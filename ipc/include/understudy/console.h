@@ -10,14 +10,18 @@
  * Guest console output travels through shared memory, not calls, so the vmm never blocks on
  * the console (docs/ipc-graph.md): one single-producer (vmm) single-consumer (console) ring
  * per VM slot, in the region both get as "shared 0". head and tail count bytes ever written
- * and read; the producer drops bytes when the ring is full.
+ * and read. A PL011 byte that finds the ring full is dropped; a virtio console transfer waits
+ * instead: the vmm sets want_room, and the console signals US_NTFN_RING_ROOM to the vmm after
+ * draining such a ring.
  */
 #define US_GUEST_RINGS 8u
-#define US_GUEST_RING_BYTES 4088u
+#define US_GUEST_RING_BYTES 4080u
 
 struct us_guest_ring {
-    uint32_t head; /* written by the vmm */
-    uint32_t tail; /* written by the console */
+    uint32_t head;      /* written by the vmm */
+    uint32_t tail;      /* written by the console */
+    uint32_t want_room; /* set by the vmm: tell it when this ring has been drained */
+    uint32_t reserved;
     uint8_t buf[US_GUEST_RING_BYTES];
 };
 _Static_assert(sizeof(struct us_guest_ring) == 4096, "us_guest_ring is ABI");

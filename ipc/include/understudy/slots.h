@@ -18,6 +18,7 @@
 #define US_SLOT_CONSOLE_KLOG 8u
 #define US_SLOT_CONSOLE_SERVER_CTL 9u
 #define US_SLOT_CONSOLE_GUEST_RINGS 10u
+#define US_SLOT_CONSOLE_VMM_NTFN 11u /* signal the vmm: US_NTFN_RING_ROOM */
 
 /* vmm */
 #define US_SLOT_VMM_VM_CONTROL 6u
@@ -33,3 +34,4 @@
 #define US_NTFN_UART (1ull << 0)
 #define US_NTFN_KLOG (1ull << 1)      /* the kernel appended to its log */
 #define US_NTFN_GUEST_OUT (1ull << 2) /* a guest ring has bytes */
+#define US_NTFN_RING_ROOM (1ull << 3) /* (to the vmm) a ring it waited on was drained */
