@@ -82,16 +82,31 @@ uint32_t arch_vtimer_intid(void)
     return VTIMER_INTID;
 }
 
-/* Put @intid in a list register of the live vCPU; false if all are busy. */
-static bool lr_add(uint32_t intid)
+/* List register @n of @v: in the hardware while @v is live, else in its saved context. */
+static uint64_t vcpu_lr(const struct vcpu *v, uint32_t n)
+{
+    return vg.live == v ? lr_read(n) : v->cold.vgic.lr[n];
+}
+
+static void vcpu_lr_set(struct vcpu *v, uint32_t n, uint64_t val)
+{
+    if (vg.live == v) {
+        lr_write(n, val);
+    } else {
+        v->cold.vgic.lr[n] = val;
+    }
+}
+
+/* Put @intid in a list register of @v; false if all are busy. */
+static bool lr_add(struct vcpu *v, uint32_t intid)
 {
     int free = -1;
 
     for (uint32_t i = 0; i < vg.lrs; i++) {
-        uint64_t lr = lr_read(i);
+        uint64_t lr = vcpu_lr(v, i);
 
         if ((lr & LR_STATE_MASK) != 0 && (uint32_t)lr == intid) {
-            lr_write(i, lr | LR_STATE_PENDING); /* active, or already pending: now pending too */
+            vcpu_lr_set(v, i, lr | LR_STATE_PENDING); /* active or pending: now pending too */
             return true;
         }
         if ((lr & LR_STATE_MASK) == 0 && free < 0) {
@@ -101,55 +116,34 @@ static bool lr_add(uint32_t intid)
     if (free < 0) {
         return false;
     }
-    lr_write((uint32_t)free,
-             LR_STATE_PENDING | LR_GROUP1 | (GUEST_IRQ_PRIO << LR_PRIO_SHIFT) | intid);
-    return true;
-}
-
-/* Saved list registers of a vCPU that is not live. */
-static bool lr_add_saved(struct arch_vgic *g, uint32_t intid)
-{
-    int free = -1;
-
-    for (uint32_t i = 0; i < vg.lrs; i++) {
-        if ((g->lr[i] & LR_STATE_MASK) != 0 && (uint32_t)g->lr[i] == intid) {
-            g->lr[i] |= LR_STATE_PENDING;
-            return true;
-        }
-        if ((g->lr[i] & LR_STATE_MASK) == 0 && free < 0) {
-            free = (int)i;
-        }
-    }
-    if (free < 0) {
-        return false;
-    }
-    g->lr[free] = LR_STATE_PENDING | LR_GROUP1 | (GUEST_IRQ_PRIO << LR_PRIO_SHIFT) | intid;
+    vcpu_lr_set(v, (uint32_t)free,
+                LR_STATE_PENDING | LR_GROUP1 | (GUEST_IRQ_PRIO << LR_PRIO_SHIFT) | intid);
     return true;
 }
 
 us_err_t arch_vgic_inject(struct vcpu *v, uint32_t intid)
 {
     struct arch_vgic *g = &v->cold.vgic;
-    bool placed;
 
     if (intid >= ARCH_VGIC_MAX_INTID) {
         return US_ERANGE;
     }
-    placed = vg.live == v ? lr_add(intid) : lr_add_saved(g, intid);
-    if (!placed) {
+    if (!lr_add(v, intid)) {
         g->overflow[intid / 64] |= 1ull << (intid % 64);
     }
     return US_OK;
 }
 
 /* Move waiting interrupts into free list registers of the live vCPU. */
-static void refill(struct arch_vgic *g)
+static void refill(struct vcpu *v)
 {
+    struct arch_vgic *g = &v->cold.vgic;
+
     for (uint32_t w = 0; w < ARCH_VGIC_MAX_INTID / 64; w++) {
         while (g->overflow[w] != 0) {
             uint32_t bit = (uint32_t)__builtin_ctzll(g->overflow[w]);
 
-            if (!lr_add(w * 64 + bit)) {
+            if (!lr_add(v, w * 64 + bit)) {
                 return;
             }
             g->overflow[w] &= ~(1ull << bit);
@@ -199,7 +193,7 @@ void arch_vgic_enter(struct vcpu *v)
 
     for (uint32_t w = 0; w < ARCH_VGIC_MAX_INTID / 64; w++) {
         if (g->overflow[w] != 0) {
-            refill(g);
+            refill(v);
             break;
         }
     }
@@ -234,9 +228,7 @@ bool arch_vgic_pending(struct vcpu *v)
         }
     }
     for (uint32_t i = 0; i < vg.lrs; i++) {
-        uint64_t lr = vg.live == v ? lr_read(i) : g->lr[i];
-
-        if (lr & LR_STATE_PENDING) {
+        if (vcpu_lr(v, i) & LR_STATE_PENDING) {
             return true;
         }
     }
