@@ -176,6 +176,10 @@ void vmm_resume(struct us_msg *m, uint64_t flags);
 /** vmm_psci() - a PSCI or SMCCC call (HVC, or SMC when @smc) of VM @slot; reply in @m. */
 void vmm_psci(struct vmm_state *st, uint32_t slot, struct us_msg *m, bool smc);
 
+/** vmm_stop_others() - stop every running vCPU of @vm but @self (which an exit reply will
+ * stop or restart); afterwards no vCPU counts as on. */
+void vmm_stop_others(struct vmm_vm *vm, uint32_t self);
+
 /** vmm_stop_vm() - stop every vCPU of VM @slot (the caller's through the reply in @m) and
  * leave the VM in @state. */
 void vmm_stop_vm(struct vmm_state *st, uint32_t slot, uint32_t state, struct us_msg *m);

@@ -197,12 +197,7 @@ void vmm_reset_vm(struct vmm_state *st, uint32_t slot, struct us_msg *m)
     us_err_t e;
 
     /* Every other vCPU stops now; the caller is stopped or restarted by the reply. */
-    for (uint32_t i = 0; i < VMM_CONFIG_MAX_VCPUS; i++) {
-        if (i != self && (vm->vcpus_on & (1u << i))) {
-            (void)us_vcpu_stop(vm->vcpu_cap[i]);
-        }
-    }
-    vm->vcpus_on = 0;
+    vmm_stop_others(vm, self);
     e = load_images(st, slot, false, &entry, &dtb);
     if (e != US_OK) {
         US_LOG_WARN("%s: reset failed (%s); VM stopped", st->config.vms[slot].name, us_err_name(e));

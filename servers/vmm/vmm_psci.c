@@ -82,17 +82,21 @@ static int64_t cpu_on(struct vmm_state *st, uint32_t slot, uint64_t mpidr, uint6
     return PSCI_RET_SUCCESS;
 }
 
-void vmm_stop_vm(struct vmm_state *st, uint32_t slot, uint32_t state, struct us_msg *m)
+void vmm_stop_others(struct vmm_vm *vm, uint32_t self)
 {
-    struct vmm_vm *vm = &st->vms[slot];
-    uint32_t self = (uint32_t)m->w[US_EXIT_VCPU];
-
     for (uint32_t i = 0; i < VMM_CONFIG_MAX_VCPUS; i++) {
         if (i != self && (vm->vcpus_on & (1u << i))) {
             (void)us_vcpu_stop(vm->vcpu_cap[i]);
         }
     }
     vm->vcpus_on = 0;
+}
+
+void vmm_stop_vm(struct vmm_state *st, uint32_t slot, uint32_t state, struct us_msg *m)
+{
+    struct vmm_vm *vm = &st->vms[slot];
+
+    vmm_stop_others(vm, (uint32_t)m->w[US_EXIT_VCPU]);
     vm->state = state;
     vmm_resume(m, US_RESUME_STOP); /* the calling vCPU */
 }
