@@ -24,6 +24,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "qemu"))
 import usqemu  # noqa: E402
+from run_bench import print_table as table  # noqa: E402
 
 USERSPACE = r"understudy-guest: userspace up"
 CPU = "cortex-a72"
@@ -109,15 +110,6 @@ def memory(build, image, vms, log_dir):
         return json.loads(usqemu.console_cmd(m, "stats mem --json"))["mem"]
     finally:
         m.kill()
-
-
-def table(head, rows):
-    widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
-    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
-    print(line(head))
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in rows:
-        print(line(r))
 
 
 def main():

@@ -30,6 +30,20 @@ GUEST_LINE = re.compile(r"bench (\w+) insns_per_op=(\d+)")
 IPC_LINE = re.compile(r"ipcbench: calls=(\d+) batches=(\d+) ns_per_call=(\d+)")
 
 
+def print_table(head, rows):
+    """A Markdown table (the README quotes it as printed); cells may be any value."""
+    cells = [[str(c) for c in r] for r in [head] + rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(head))]
+
+    def line(r):
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"
+
+    print(line(cells[0]))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in cells[1:]:
+        print(line(r))
+
+
 def measure(image, cpu, ipc_calls, log_dir):
     """One boot: the guest's three figures and the IPC figure, as {name: insns}."""
     m = usqemu.Machine(image_dir=image, cpu=cpu, icount=True, log_dir=log_dir,
@@ -91,12 +105,7 @@ def main():
     print()
     head = ["path"] + ["-cpu " + c for c in cpus] + ["Xen 4.17 reference"]
     rows = [[desc] + [str(results[c][key]) for c in cpus] + [ref] for key, desc, ref in ROWS]
-    widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
-    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
-    print(line(head))
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in rows:
-        print(line(r))
+    print_table(head, rows)
     if args.check:
         bad = [(c, k) for c in cpus for k, _, _ in ROWS if results[c][k] <= 0]
         if bad:
