@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # The console server's operator shell, built from its sources with a fixture backend.
 us_unit_test(console_shell
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_console_shell.c
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_console_shell.c ${CMAKE_CURRENT_LIST_DIR}/console_shell_fx.c
             ${CMAKE_SOURCE_DIR}/servers/console/console_shell.c
             ${CMAKE_SOURCE_DIR}/servers/console/console_shell_fmt.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/console
@@ -20,11 +20,6 @@ us_unit_test(console_shell
         vm_console_unknown_id
         command_unknown_gives_hint
         command_usage_errors
-        line_backspace_erases
-        line_overlong_rejected
-        log_redraws_prompt_and_line
-        log_before_start_no_prompt
-        line_crlf_single_end
         release_hides_debug_commands
         backend_error_prints_name
         server_restart_calls_backend
@@ -32,6 +27,21 @@ us_unit_test(console_shell
         debug_ipcbench_checks_n
         stats_mem_splits_usage
         backend_null_reports_enotsup
-        init_rejects_null
+        init_rejects_null)
+
+us_unit_test(console_shell_input
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_console_shell_input.c
+            ${CMAKE_CURRENT_LIST_DIR}/console_shell_fx.c
+            ${CMAKE_SOURCE_DIR}/servers/console/console_shell.c
+            ${CMAKE_SOURCE_DIR}/servers/console/console_shell_fmt.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/console
+    LIBS us_lib_host
+    CASES
+        line_backspace_erases
+        line_overlong_rejected
+        log_redraws_prompt_and_line
+        log_before_start_no_prompt
+        line_crlf_single_end
         fuzz_random_bytes_bounded
-        fuzz_command_tokens_bounded)
+        fuzz_command_tokens_bounded
+)
