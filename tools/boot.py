@@ -4,11 +4,15 @@
 """Boot an Understudy image in QEMU with its console on this terminal (Ctrl-a x quits).
 
     python3 tools/boot.py --image build/images/default [--uboot] [--cpu C] [--smp N]
-                          [--mem M] [--icount] [--] [extra QEMU arguments]
+                          [--mem M] [--icount] [--port P] [--no-nic] [--] [extra QEMU arguments]
 
 The default is the fast path (-kernel/-initrd) with -serial mon:stdio. --uboot boots the FIT
 through U-Boot like a vendor would: tests/qemu/usqemu.py types the bootm command on the serial
 socket, then this terminal is relayed to the serial port until QEMU exits.
+
+The machine has a NIC on QEMU user networking (the uplink of Understudy's switch), and the
+host's 127.0.0.1:P (--port, default 7000) is forwarded to 10.0.2.15:7000, where the default
+image's guest serves kvd: `nc 127.0.0.1 7000` from another terminal talks to it.
 """
 
 import argparse
@@ -29,13 +33,21 @@ def main(argv):
     parser.add_argument("--smp", type=int, default=1, help="number of CPUs (default 1)")
     parser.add_argument("--mem", default="1G", help="QEMU -m (default 1G)")
     parser.add_argument("--icount", action="store_true", help="deterministic -icount timing")
+    parser.add_argument("--port", type=int, default=7000,
+                        help="host port forwarded to the guest's kvd at 10.0.2.15:7000")
+    parser.add_argument("--no-nic", action="store_true", help="no NIC (and no forward)")
     args, extra = parser.parse_known_args(argv)
     extra = [a for a in extra if a != "--"]
 
     machine = usqemu.Machine(image_dir=args.image, boot="uboot" if args.uboot else "fast",
                              cpu=args.cpu, smp=args.smp, mem=args.mem, icount=args.icount,
                              extra_args=extra, name="boot", timeout=None, log_dir=None,
-                             echo=True)
+                             echo=True,
+                             nic=None if args.no_nic else [(args.port, "10.0.2.15", 7000)])
+    if not args.no_nic:
+        print("boot.py: 127.0.0.1:%d reaches the guest's kvd at 10.0.2.15:7000 "
+              "(try: nc 127.0.0.1 %d, then PING); Ctrl-a x quits" % (args.port, args.port),
+              flush=True)
     try:
         if not args.uboot:
             argv_qemu = machine.command(serial="mon:stdio")

@@ -88,6 +88,7 @@ us_err_t vmm_init(struct vmm_state **out)
         st->config.vm_count = 0;
         return US_OK; /* serve requests with no VMs rather than die */
     }
+    (void)vmm_nic_init(st); /* logs why if it fails; the guests still get their switch */
     for (i = 0; i < st->config.vm_count; i++) {
         e = vmm_boot_vm(st, i);
         if (e != US_OK) {
@@ -169,6 +170,9 @@ void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
         memcpy(m->w, "vmm", 4);
         return;
     case US_LABEL_NOTIFY:
+        if (badge & US_NTFN_NIC) {
+            vmm_nic_poll(st);
+        }
         if (badge & US_NTFN_RING_ROOM) {
             for (uint32_t slot = 0; slot < st->config.vm_count; slot++) {
                 vmm_virtio_console_retry(st, slot);

@@ -8,6 +8,7 @@
 #include <understudy/usys.h>
 #include <understudy/vcpu.h>
 #include <understudy/vmm.h>
+#include "virtio_mmio.h"
 #include "vmm_config.h"
 
 #define VMM_RAM_IPA 0x40000000ull
@@ -22,7 +23,10 @@
 #define VMM_VIRTIO_CON_IPA 0x0a001000ull /* its own page: a guest can map one alone */
 #define VMM_VIRTIO_CON_SPI 17u
 #define VMM_VIRTIO_CON_INTID (32u + VMM_VIRTIO_CON_SPI)
-#define VMM_VIRTIO_QUEUES 2u /* the console's receive and transmit queues */
+#define VMM_VIRTIO_NET_IPA 0x0a002000ull
+#define VMM_VIRTIO_NET_SPI 18u
+#define VMM_VIRTIO_NET_INTID (32u + VMM_VIRTIO_NET_SPI)
+#define VMM_VIRTIO_QUEUES 2u /* console and net: a receive and a transmit queue */
 #define VMM_VIRTQ_SIZE 128u
 #define VMM_DISK_SIZE (8ull << 20) /* RAM disk behind virtio-blk: survives guest reboots */
 #define VMM_DISK_VA(slot) (US_VA_DYNAMIC + 0x100000000ull * ((uint64_t)(slot) + 9u))
@@ -34,6 +38,9 @@
 #define VMM_GIC_WORDS (VMM_GIC_INTIDS / 32u)
 #define VMM_BUNDLE_VA US_VA_DYNAMIC
 #define VMM_RINGS_VA (US_VA_DYNAMIC + 0xc0000000ull) /* after a bundle of up to 3 GiB */
+#define VMM_NIC_REGS_VA (VMM_RINGS_VA + 0x100000ull)
+#define VMM_NIC_DMA_VA (VMM_RINGS_VA + 0x200000ull)
+#define VMM_NET_UPLINK VMM_CONFIG_MAX_VMS /* the switch's port for the node's NIC */
 #define VMM_RAM_VA(slot) (US_VA_DYNAMIC + 0x100000000ull * ((uint64_t)(slot) + 1u))
 #define VMM_DTB_MAX 0x10000u
 #define VMM_INPUT_LEN 256u
@@ -66,11 +73,33 @@ struct vmm_virtq {
     uint16_t last_avail;           /* next available-ring entry to complete */
 };
 
-/* A virtio-mmio transport (virtio-blk: queue 0; virtio-console: 0 receive, 1 transmit). */
+/* A virtio-mmio transport (virtio-blk: queue 0; virtio-console and virtio-net: 0 receive,
+ * 1 transmit). */
 struct vmm_virtio {
-    uint32_t dev_id; /* virtio device ID: 2 block, 3 console */
+    uint32_t dev_id; /* virtio device ID: 1 net, 2 block, 3 console */
     uint32_t status, features_sel, queue_sel, isr;
     struct vmm_virtq q[VMM_VIRTIO_QUEUES];
+    uint8_t mac[6]; /* net: the guest's address; kept across resets */
+};
+
+/* Frame counters of one switch port. */
+struct vmm_net_stats {
+    uint64_t tx_frames, rx_frames; /* seen from the port's side: tx = sent into the switch */
+    uint64_t tx_drops, rx_drops;   /* malformed or spoofed; no buffer or ring space */
+    uint32_t warnings;             /* logged so far, up to VMM_FAULT_LOG_LIMIT */
+};
+
+/* The vmm's driver of the node's NIC: a virtio-net device on QEMU virt's virtio-mmio bus. */
+#define VMM_NIC_QN 64u /* entries per queue */
+struct vmm_nic {
+    volatile uint32_t *regs; /* NULL: no NIC, the switch joins the guests only */
+    uint8_t *mem;            /* DMA area: two rings, then receive and transmit buffers */
+    uint64_t mem_pa;
+    uint8_t mac[6];
+    uint16_t rx_used, tx_used, rx_avail, tx_avail; /* our copies of the ring indices */
+    uint16_t tx_free[VMM_NIC_QN];                  /* transmit descriptors not in flight */
+    uint32_t tx_free_count;
+    struct vmm_net_stats stats;
 };
 
 struct vmm_vm {
@@ -89,6 +118,8 @@ struct vmm_vm {
     struct vmm_gic gic;
     struct vmm_virtio blk;
     struct vmm_virtio con;
+    struct vmm_virtio net;
+    struct vmm_net_stats net_stats;
     us_cap_t disk_cap;
     uint8_t *disk; /* VMM_DISK_SIZE bytes, NULL without a virtio-blk device */
 };
@@ -101,6 +132,7 @@ struct vmm_state {
     struct us_guest_ring *rings;
     struct vmm_config config;
     struct vmm_vm vms[VMM_CONFIG_MAX_VMS];
+    struct vmm_nic nic;
 };
 
 /** vmm_init() - map the bundle, read the system configuration, build and start every VM.
@@ -145,6 +177,79 @@ bool vmm_pl011_irq_line(struct vmm_state *st, uint32_t slot);
  * false otherwise (the caller injects an abort). */
 bool vmm_virtio_access(struct vmm_state *st, uint32_t slot, uint64_t ipa, uint32_t size, bool write,
                        uint64_t v, uint64_t *result, uint32_t *irq);
+
+/* A virtqueue's rings, checked and mapped for one pass. */
+struct vmm_vq_view {
+    const struct vring_desc *desc;
+    const uint16_t *avail;
+    uint16_t *used;
+    uint32_t num;
+};
+
+/* A device's handling of one chain: the used length; -1 if the chain is malformed; or
+ * VMM_VQ_LATER to leave it available and stop for now (the device has no room yet). */
+#define VMM_VQ_LATER (-2)
+typedef int64_t vmm_vq_handler(struct vmm_state *st, uint32_t slot, const struct vring_desc *chain,
+                               uint32_t n);
+
+/** vmm_virtio_guest_ptr() - guest RAM bytes [@gpa, @gpa + @len) of VM @slot as a vmm
+ * pointer, or NULL if any of them is outside the guest's RAM. */
+uint8_t *vmm_virtio_guest_ptr(struct vmm_state *st, uint32_t slot, uint64_t gpa, uint64_t len);
+
+/** vmm_virtio_needs_reset() - stop device @d (DEVICE_NEEDS_RESET), logging @why once. */
+void vmm_virtio_needs_reset(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d,
+                            const char *why);
+
+/** vmm_virtio_vq_open() - map queue @qi for a pass. Returns false if it is unusable (and
+ * stops the device if its rings are bad). */
+bool vmm_virtio_vq_open(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t qi,
+                        struct vmm_vq_view *v);
+
+/** vmm_virtio_vq_pop() - the next available chain, copied out of guest memory (the guest may
+ * change it meanwhile). Returns: 1 with the chain in @chain/@n/@head; 0 if none is
+ * available; -1 if it is malformed (the device is then stopped). */
+int vmm_virtio_vq_pop(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t qi,
+                      const struct vmm_vq_view *v, struct vring_desc *chain, uint32_t *n,
+                      uint16_t *head);
+
+/** vmm_virtio_vq_push() - give chain @head back to the driver with @len bytes written. */
+void vmm_virtio_vq_push(const struct vmm_vq_view *v, uint16_t head, uint32_t len);
+
+/** vmm_virtio_vq_drain() - complete every chain available on queue @qi with @fn.
+ * Returns whether any completed. */
+bool vmm_virtio_vq_drain(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t qi,
+                         vmm_vq_handler *fn);
+
+/** vmm_virtio_raise() - VM @slot's device @d completed requests: set its interrupt status and
+ * make @intid pending in vCPU 0 if the guest has enabled it (outside an exit of that VM). */
+void vmm_virtio_raise(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t intid);
+
+/** vmm_net_tx() - virtio-net transmit handler (queue 1): one frame into the switch. */
+int64_t vmm_net_tx(struct vmm_state *st, uint32_t slot, const struct vring_desc *chain, uint32_t n);
+
+/** vmm_net_route() - the ports a frame of @len bytes entering the switch at port @in goes
+ * to, as a mask (bit VMM_NET_UPLINK for the NIC). @present: the ports that exist; @macs:
+ * each VM port's address. A frame too short for an Ethernet header, or from a VM with a
+ * source address not its own (spoofing), goes nowhere. */
+uint32_t vmm_net_route(const uint8_t (*macs)[6], uint32_t present, uint32_t in,
+                       const uint8_t *frame, uint32_t len);
+
+/** vmm_net_switch() - a frame entering the switch at port @in (a VM slot or VMM_NET_UPLINK):
+ * deliver it to every port vmm_net_route() picks, counting and logging what is dropped. */
+void vmm_net_switch(struct vmm_state *st, uint32_t in, const uint8_t *frame, uint32_t len);
+
+/** vmm_nic_init() - find and start the node's NIC (virtio-net, virtio-mmio version 2), with
+ * its receive queue filled. Without one the switch joins the guests only.
+ * Returns: US_OK, also when there is no NIC; US_ENOTSUP for a legacy transport; US_ENOMEM. */
+us_err_t vmm_nic_init(struct vmm_state *st);
+
+/** vmm_nic_send() - queue one frame on the NIC. Returns: US_OK; US_EBUSY if its transmit
+ * queue is full (the frame is dropped, like a real NIC's would be); US_ENOENT without NIC. */
+us_err_t vmm_nic_send(struct vmm_state *st, const uint8_t *frame, uint32_t len);
+
+/** vmm_nic_poll() - the NIC interrupted: pass received frames to the switch, take back
+ * finished transmissions, refill, and re-enable the interrupt. */
+void vmm_nic_poll(struct vmm_state *st);
 
 /** vmm_virtio_reset() - a transport for device @dev_id after a reset (a disk keeps its data). */
 void vmm_virtio_reset(struct vmm_virtio *d, uint32_t dev_id);

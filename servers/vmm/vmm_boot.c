@@ -153,8 +153,11 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
     clean_to_poc(vm->ram + rd_off, rd_size);
     clean_to_poc(vm->ram + dtb_off, VMM_DTB_MAX);
     vmm_gic_reset(&vm->gic);
-    vmm_virtio_reset(&vm->blk, 2u);
-    vmm_virtio_reset(&vm->con, 3u);
+    vmm_virtio_reset(&vm->blk, VIO_ID_BLOCK);
+    vmm_virtio_reset(&vm->con, VIO_ID_CONSOLE);
+    /* A locally administered address per VM slot: 02:75:73 ("us"), then the slot + 1. */
+    memcpy(vm->net.mac, (const uint8_t[6]){0x02, 0x75, 0x73, 0x00, 0x00, (uint8_t)(slot + 1u)}, 6);
+    vmm_virtio_reset(&vm->net, VIO_ID_NET);
     vm->uart.imsc = 0;
     *entry = VMM_RAM_IPA + koff;
     *dtb = VMM_RAM_IPA + dtb_off;

@@ -105,6 +105,9 @@ static int devices(void *fdt, const struct vmm_vm_config *c)
     if (c->devices & VMM_DEV_VIRTIO_CONSOLE) {
         r |= virtio_node(fdt, "virtio_mmio@a001000", VMM_VIRTIO_CON_IPA, VMM_VIRTIO_CON_SPI);
     }
+    if (c->devices & VMM_DEV_VIRTIO_NET) {
+        r |= virtio_node(fdt, "virtio_mmio@a002000", VMM_VIRTIO_NET_IPA, VMM_VIRTIO_NET_SPI);
+    }
     if (c->devices & VMM_DEV_UART) {
         fdt32_t irq[3] = {cpu_to_fdt32(GIC_SPI), cpu_to_fdt32(VMM_UART_SPI),
                           cpu_to_fdt32(IRQ_LEVEL_HIGH)};

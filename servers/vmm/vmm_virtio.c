@@ -13,44 +13,10 @@
  * stopped: the device sets DEVICE_NEEDS_RESET and the guest keeps running.
  */
 #include <uslib/string.h>
+#include "virtio_mmio.h"
 #include "vmm.h"
 
-/* Register offsets (virtio 1.2, 4.2.2). */
-#define VIO_MAGIC 0x000u
-#define VIO_VERSION 0x004u
-#define VIO_DEVICE_ID 0x008u
-#define VIO_VENDOR_ID 0x00cu
-#define VIO_DEVICE_FEATURES 0x010u
-#define VIO_DEVICE_FEATURES_SEL 0x014u
-#define VIO_DRIVER_FEATURES 0x020u
-#define VIO_DRIVER_FEATURES_SEL 0x024u
-#define VIO_QUEUE_SEL 0x030u
-#define VIO_QUEUE_NUM_MAX 0x034u
-#define VIO_QUEUE_NUM 0x038u
-#define VIO_QUEUE_READY 0x044u
-#define VIO_QUEUE_NOTIFY 0x050u
-#define VIO_INTERRUPT_STATUS 0x060u
-#define VIO_INTERRUPT_ACK 0x064u
-#define VIO_STATUS 0x070u
-#define VIO_QUEUE_DESC_LOW 0x080u
-#define VIO_QUEUE_DESC_HIGH 0x084u
-#define VIO_QUEUE_DRIVER_LOW 0x090u
-#define VIO_QUEUE_DRIVER_HIGH 0x094u
-#define VIO_QUEUE_DEVICE_LOW 0x0a0u
-#define VIO_QUEUE_DEVICE_HIGH 0x0a4u
-#define VIO_CONFIG_GENERATION 0x0fcu
-#define VIO_CONFIG 0x100u
-
-#define VIO_MAGIC_VALUE 0x74726976u /* "virt" */
-#define VIO_VENDOR 0x53554e44u      /* "DNUS": Understudy */
-#define VIO_ID_BLOCK 2u
-#define VIO_ID_CONSOLE 3u
-#define VIO_F_VERSION_1_HI (1u << 0) /* feature bit 32 */
-#define VIO_STATUS_NEEDS_RESET 0x40u
-#define VIO_INT_USED 1u
-
-#define VRING_DESC_F_NEXT 1u
-#define VRING_DESC_F_WRITE 2u
+#define VIO_VENDOR 0x53554e44u /* "DNUS": Understudy */
 
 #define BLK_T_IN 0u
 #define BLK_T_OUT 1u
@@ -62,23 +28,7 @@
 #define BLK_SECTOR 512u
 #define BLK_ID_LEN 20u
 
-struct vring_desc {
-    uint64_t addr;
-    uint32_t len;
-    uint16_t flags;
-    uint16_t next;
-};
-
-/* A queue's rings, checked and mapped for one pass. */
-struct vq_view {
-    const struct vring_desc *desc;
-    const uint16_t *avail;
-    uint16_t *used;
-    uint32_t num;
-};
-
-/* Guest RAM bytes [gpa, gpa + len) as a vmm pointer, or NULL if any of it is outside. */
-static uint8_t *guest_ptr(struct vmm_state *st, uint32_t slot, uint64_t gpa, uint64_t len)
+uint8_t *vmm_virtio_guest_ptr(struct vmm_state *st, uint32_t slot, uint64_t gpa, uint64_t len)
 {
     uint64_t size = st->config.vms[slot].mem_size;
 
@@ -90,10 +40,12 @@ static uint8_t *guest_ptr(struct vmm_state *st, uint32_t slot, uint64_t gpa, uin
 
 static const char *dev_name(const struct vmm_virtio *d)
 {
-    return d->dev_id == VIO_ID_BLOCK ? "virtio-blk" : "virtio-console";
+    return d->dev_id == VIO_ID_BLOCK ? "virtio-blk"
+                                     : (d->dev_id == VIO_ID_NET ? "virtio-net" : "virtio-console");
 }
 
-static void needs_reset(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, const char *why)
+void vmm_virtio_needs_reset(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d,
+                            const char *why)
 {
     if (!(d->status & VIO_STATUS_NEEDS_RESET)) {
         US_LOG_WARN("%s: %s: %s; device needs reset", st->config.vms[slot].name, dev_name(d), why);
@@ -104,40 +56,39 @@ static void needs_reset(struct vmm_state *st, uint32_t slot, struct vmm_virtio *
     }
 }
 
-/* Map queue @qi for a pass; false (and the device stopped if the rings are bad) if unusable. */
-static bool vq_open(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t qi,
-                    struct vq_view *v)
+bool vmm_virtio_vq_open(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t qi,
+                        struct vmm_vq_view *v)
 {
     struct vmm_virtq *q = &d->q[qi];
 
-    if (!q->ready || !(d->status & 4u) /* DRIVER_OK */ || (d->status & VIO_STATUS_NEEDS_RESET)) {
+    if (!q->ready || !(d->status & VIO_STATUS_DRIVER_OK) || (d->status & VIO_STATUS_NEEDS_RESET)) {
         return false;
     }
     if (q->num == 0) {
-        needs_reset(st, slot, d, "queue used without a size");
+        vmm_virtio_needs_reset(st, slot, d, "queue used without a size");
         return false;
     }
     v->num = q->num;
-    v->desc = (const struct vring_desc *)(const void *)guest_ptr(st, slot, q->desc, 16ull * v->num);
-    v->avail = (const uint16_t *)(const void *)guest_ptr(st, slot, q->driver, 6ull + 2ull * v->num);
-    v->used = (uint16_t *)(void *)guest_ptr(st, slot, q->device, 6ull + 8ull * v->num);
+    v->desc = (const struct vring_desc *)(const void *)vmm_virtio_guest_ptr(st, slot, q->desc,
+                                                                            16ull * v->num);
+    v->avail = (const uint16_t *)(const void *)vmm_virtio_guest_ptr(st, slot, q->driver,
+                                                                    6ull + 2ull * v->num);
+    v->used = (uint16_t *)(void *)vmm_virtio_guest_ptr(st, slot, q->device, 6ull + 8ull * v->num);
     if (v->desc == NULL || v->avail == NULL || v->used == NULL || ((q->desc | q->driver) & 1u) ||
         (q->device & 3u)) {
-        needs_reset(st, slot, d, "queue outside guest RAM or misaligned");
+        vmm_virtio_needs_reset(st, slot, d, "queue outside guest RAM or misaligned");
         return false;
     }
     if ((uint16_t)(__atomic_load_n(&v->avail[1], __ATOMIC_ACQUIRE) - q->last_avail) > v->num) {
-        needs_reset(st, slot, d, "available index runs ahead of the queue");
+        vmm_virtio_needs_reset(st, slot, d, "available index runs ahead of the queue");
         return false;
     }
     return true;
 }
 
-/* The next available chain, copied out of guest memory (the guest may change it meanwhile).
- * Returns: 1 with the chain in @chain/@n/@head; 0 if none is available; -1 if it is
- * malformed (the device is then stopped). */
-static int vq_pop(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t qi,
-                  const struct vq_view *v, struct vring_desc *chain, uint32_t *n, uint16_t *head)
+int vmm_virtio_vq_pop(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t qi,
+                      const struct vmm_vq_view *v, struct vring_desc *chain, uint32_t *n,
+                      uint16_t *head)
 {
     struct vmm_virtq *q = &d->q[qi];
     uint16_t i;
@@ -149,7 +100,7 @@ static int vq_pop(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uin
     *n = 0;
     for (;;) {
         if (i >= v->num || *n == v->num) {
-            needs_reset(st, slot, d, "malformed descriptor chain");
+            vmm_virtio_needs_reset(st, slot, d, "malformed descriptor chain");
             return -1; /* out of the table, or longer than it: a loop */
         }
         chain[*n] = v->desc[i];
@@ -162,7 +113,7 @@ static int vq_pop(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uin
     return 1;
 }
 
-static void vq_push(const struct vq_view *v, uint16_t head, uint32_t len)
+void vmm_virtio_vq_push(const struct vmm_vq_view *v, uint16_t head, uint32_t len)
 {
     uint16_t u = v->used[1];
     uint32_t *elem = (uint32_t *)(void *)&v->used[2 + 4 * (u % v->num)];
@@ -187,8 +138,8 @@ static int64_t blk_request(struct vmm_state *st, uint32_t slot, const struct vri
         chain[n - 1].len < 1 || !(chain[n - 1].flags & VRING_DESC_F_WRITE)) {
         return -1;
     }
-    hdr = guest_ptr(st, slot, chain[0].addr, 16);
-    status_byte = guest_ptr(st, slot, chain[n - 1].addr, 1);
+    hdr = vmm_virtio_guest_ptr(st, slot, chain[0].addr, 16);
+    status_byte = vmm_virtio_guest_ptr(st, slot, chain[n - 1].addr, 1);
     if (hdr == NULL || status_byte == NULL) {
         return -1;
     }
@@ -201,7 +152,7 @@ static int64_t blk_request(struct vmm_state *st, uint32_t slot, const struct vri
     pos = sector * BLK_SECTOR;
     for (uint32_t k = 1; k + 1 < n && status == BLK_S_OK; k++) {
         bool to_guest = (chain[k].flags & VRING_DESC_F_WRITE) != 0;
-        uint8_t *buf = guest_ptr(st, slot, chain[k].addr, chain[k].len);
+        uint8_t *buf = vmm_virtio_guest_ptr(st, slot, chain[k].addr, chain[k].len);
 
         if (buf == NULL) {
             status = BLK_S_IOERR;
@@ -232,37 +183,30 @@ static int64_t blk_request(struct vmm_state *st, uint32_t slot, const struct vri
     return (int64_t)(written + 1);
 }
 
-/* A device's handling of one chain: the used length; -1 if the chain is malformed; or
- * VQ_LATER to leave it available and stop for now (the device has no room yet). */
-#define VQ_LATER (-2)
-typedef int64_t vq_handler(struct vmm_state *st, uint32_t slot, const struct vring_desc *chain,
-                           uint32_t n);
-
-/* Complete every chain available on queue @qi with @fn. Returns whether any completed. */
-static bool vq_drain(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t qi,
-                     vq_handler *fn)
+bool vmm_virtio_vq_drain(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t qi,
+                         vmm_vq_handler *fn)
 {
     struct vring_desc chain[VMM_VIRTQ_SIZE];
-    struct vq_view v;
+    struct vmm_vq_view v;
     uint32_t n;
     uint16_t head;
     bool any = false;
 
-    if (!vq_open(st, slot, d, qi, &v)) {
+    if (!vmm_virtio_vq_open(st, slot, d, qi, &v)) {
         return false;
     }
-    while (vq_pop(st, slot, d, qi, &v, chain, &n, &head) == 1) {
+    while (vmm_virtio_vq_pop(st, slot, d, qi, &v, chain, &n, &head) == 1) {
         int64_t len = fn(st, slot, chain, n);
 
-        if (len == VQ_LATER) {
+        if (len == VMM_VQ_LATER) {
             d->q[qi].last_avail--; /* still the guest's to wait on; retried later */
             break;
         }
         if (len < 0) {
-            needs_reset(st, slot, d, "malformed descriptor chain");
+            vmm_virtio_needs_reset(st, slot, d, "malformed descriptor chain");
             break;
         }
-        vq_push(&v, head, (uint32_t)len);
+        vmm_virtio_vq_push(&v, head, (uint32_t)len);
         any = true;
     }
     return any;
@@ -282,10 +226,10 @@ static int64_t con_tx(struct vmm_state *st, uint32_t slot, const struct vring_de
         total = US_GUEST_RING_BYTES;
     }
     if (vmm_console_room(st, slot, total) < total) {
-        return VQ_LATER;
+        return VMM_VQ_LATER;
     }
     for (uint32_t k = 0; k < n; k++) {
-        const uint8_t *buf = guest_ptr(st, slot, chain[k].addr, chain[k].len);
+        const uint8_t *buf = vmm_virtio_guest_ptr(st, slot, chain[k].addr, chain[k].len);
 
         if (buf != NULL && !(chain[k].flags & VRING_DESC_F_WRITE)) {
             vmm_console_out(st, slot, buf, chain[k].len);
@@ -300,19 +244,20 @@ bool vmm_virtio_console_rx(struct vmm_state *st, uint32_t slot)
     struct vmm_virtio *d = &vm->con;
     struct vmm_pl011 *u = &vm->uart;
     struct vring_desc chain[VMM_VIRTQ_SIZE];
-    struct vq_view v;
+    struct vmm_vq_view v;
     uint32_t n;
     uint16_t head;
     bool any = false;
 
-    if (u->in_head == u->in_tail || !vq_open(st, slot, d, 0, &v)) {
+    if (u->in_head == u->in_tail || !vmm_virtio_vq_open(st, slot, d, 0, &v)) {
         return false;
     }
-    while (u->in_head != u->in_tail && vq_pop(st, slot, d, 0, &v, chain, &n, &head) == 1) {
+    while (u->in_head != u->in_tail &&
+           vmm_virtio_vq_pop(st, slot, d, 0, &v, chain, &n, &head) == 1) {
         uint32_t len = 0;
 
         for (uint32_t k = 0; k < n && u->in_head != u->in_tail; k++) {
-            uint8_t *buf = guest_ptr(st, slot, chain[k].addr, chain[k].len);
+            uint8_t *buf = vmm_virtio_guest_ptr(st, slot, chain[k].addr, chain[k].len);
 
             for (uint32_t b = 0; buf != NULL && (chain[k].flags & VRING_DESC_F_WRITE) &&
                                  b < chain[k].len && u->in_head != u->in_tail;
@@ -321,7 +266,7 @@ bool vmm_virtio_console_rx(struct vmm_state *st, uint32_t slot)
                 len++;
             }
         }
-        vq_push(&v, head, len);
+        vmm_virtio_vq_push(&v, head, len);
         any = true;
     }
     if (any) {
@@ -330,16 +275,21 @@ bool vmm_virtio_console_rx(struct vmm_state *st, uint32_t slot)
     return any;
 }
 
+void vmm_virtio_raise(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t intid)
+{
+    d->isr |= VIO_INT_USED;
+    if (vmm_gic_deliverable(&st->vms[slot].gic, intid)) {
+        (void)us_vcpu_inject(st->vms[slot].vcpu_cap[0], intid);
+    }
+}
+
 void vmm_virtio_console_retry(struct vmm_state *st, uint32_t slot)
 {
     struct vmm_virtio *d = &st->vms[slot].con;
 
     if ((st->config.vms[slot].devices & VMM_DEV_VIRTIO_CONSOLE) &&
-        vq_drain(st, slot, d, 1, con_tx)) {
-        d->isr |= VIO_INT_USED;
-        if (vmm_gic_deliverable(&st->vms[slot].gic, VMM_VIRTIO_CON_INTID)) {
-            (void)us_vcpu_inject(st->vms[slot].vcpu_cap[0], VMM_VIRTIO_CON_INTID);
-        }
+        vmm_virtio_vq_drain(st, slot, d, 1, con_tx)) {
+        vmm_virtio_raise(st, slot, d, VMM_VIRTIO_CON_INTID);
     }
 }
 
@@ -347,14 +297,18 @@ bool vmm_virtio_console_ready(const struct vmm_state *st, uint32_t slot)
 {
     const struct vmm_virtio *d = &st->vms[slot].con;
 
-    return (st->config.vms[slot].devices & VMM_DEV_VIRTIO_CONSOLE) && (d->status & 4u) &&
-           d->q[0].ready;
+    return (st->config.vms[slot].devices & VMM_DEV_VIRTIO_CONSOLE) &&
+           (d->status & VIO_STATUS_DRIVER_OK) && d->q[0].ready;
 }
 
 void vmm_virtio_reset(struct vmm_virtio *d, uint32_t dev_id)
 {
+    uint8_t mac[sizeof(d->mac)];
+
+    memcpy(mac, d->mac, sizeof(mac));
     memset(d, 0, sizeof(*d));
     d->dev_id = dev_id;
+    memcpy(d->mac, mac, sizeof(mac));
 }
 
 /* The device behind @ipa, if the VM has it. */
@@ -369,6 +323,12 @@ static struct vmm_virtio *device_at(struct vmm_state *st, uint32_t slot, uint64_
         *intid = VMM_VIRTIO_BLK_INTID;
         return &st->vms[slot].blk;
     }
+    if ((devs & VMM_DEV_VIRTIO_NET) && ipa >= VMM_VIRTIO_NET_IPA &&
+        ipa < VMM_VIRTIO_NET_IPA + VMM_VIRTIO_SIZE) {
+        *off = ipa - VMM_VIRTIO_NET_IPA;
+        *intid = VMM_VIRTIO_NET_INTID;
+        return &st->vms[slot].net;
+    }
     if ((devs & VMM_DEV_VIRTIO_CONSOLE) && ipa >= VMM_VIRTIO_CON_IPA &&
         ipa < VMM_VIRTIO_CON_IPA + VMM_VIRTIO_SIZE) {
         *off = ipa - VMM_VIRTIO_CON_IPA;
@@ -378,15 +338,24 @@ static struct vmm_virtio *device_at(struct vmm_state *st, uint32_t slot, uint64_
     return NULL;
 }
 
-static uint32_t config_read(const struct vmm_virtio *d, uint64_t off)
+/* @size bytes at @off of the device-specific configuration (little-endian, any alignment
+ * the driver chooses; bytes past the device's configuration read as zero). */
+static uint32_t config_read(const struct vmm_virtio *d, uint64_t off, uint32_t size)
 {
-    uint64_t sectors = VMM_DISK_SIZE / BLK_SECTOR;
+    uint8_t cfg[8] = {0};
+    uint32_t v = 0;
 
-    if (d->dev_id != VIO_ID_BLOCK) {
-        return 0; /* console: no F_SIZE, F_MULTIPORT or F_EMERG_WRITE, so no config */
+    if (d->dev_id == VIO_ID_BLOCK) {
+        uint64_t sectors = VMM_DISK_SIZE / BLK_SECTOR; /* capacity */
+        memcpy(cfg, &sectors, sizeof(sectors));
+    } else if (d->dev_id == VIO_ID_NET) {
+        memcpy(cfg, d->mac, sizeof(d->mac)); /* mac; no F_STATUS, so nothing after it */
+    } /* console: no F_SIZE, F_MULTIPORT or F_EMERG_WRITE, so no configuration */
+    for (uint32_t i = 0; i < size; i++) {
+        uint64_t at = off - VIO_CONFIG + i;
+        v |= at < sizeof(cfg) ? (uint32_t)cfg[at] << (8u * i) : 0u;
     }
-    return off == VIO_CONFIG ? (uint32_t)sectors
-                             : (off == VIO_CONFIG + 4u ? (uint32_t)(sectors >> 32) : 0u);
+    return v;
 }
 
 static uint32_t reg_read(const struct vmm_virtio *d, uint64_t off)
@@ -404,6 +373,9 @@ static uint32_t reg_read(const struct vmm_virtio *d, uint64_t off)
     case VIO_VENDOR_ID:
         return VIO_VENDOR;
     case VIO_DEVICE_FEATURES:
+        if (d->features_sel == 0) {
+            return d->dev_id == VIO_ID_NET ? VIO_NET_F_MAC : 0u;
+        }
         return d->features_sel == 1 ? VIO_F_VERSION_1_HI : 0;
     case VIO_QUEUE_NUM_MAX:
         return q != NULL ? VMM_VIRTQ_SIZE : 0;
@@ -451,9 +423,12 @@ static bool reg_write(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d,
         break;
     case VIO_QUEUE_NOTIFY:
         if (d->dev_id == VIO_ID_BLOCK) {
-            done = val == 0 && vq_drain(st, slot, d, 0, blk_request);
+            done = val == 0 && vmm_virtio_vq_drain(st, slot, d, 0, blk_request);
+        } else if (d->dev_id == VIO_ID_NET) {
+            /* Receive buffers (queue 0) wait for frames; nothing is held back for them. */
+            done = val == 1 && vmm_virtio_vq_drain(st, slot, d, 1, vmm_net_tx);
         } else if (val == 1) {
-            done = vq_drain(st, slot, d, 1, con_tx);
+            done = vmm_virtio_vq_drain(st, slot, d, 1, con_tx);
         } else if (val == 0) {
             done = vmm_virtio_console_rx(st, slot);
         }
@@ -504,15 +479,27 @@ bool vmm_virtio_access(struct vmm_state *st, uint32_t slot, uint64_t ipa, uint32
 
     *irq = 0;
     *result = 0;
-    if (d == NULL || size != 4u) {
-        return false; /* not ours, or not a 32-bit access (config space included) */
+    if (d == NULL) {
+        return false;
+    }
+    if (off >= VIO_CONFIG) {
+        /* Configuration space takes 8-, 16- and 32-bit accesses (a MAC is read bytewise);
+         * none of our devices has a writable field. */
+        if (size != 1u && size != 2u && size != 4u) {
+            return false;
+        }
+        *result = write ? 0u : config_read(d, off, size);
+        return true;
+    }
+    if (size != 4u) {
+        return false; /* registers are 32 bits wide */
     }
     if (write) {
-        if (off < VIO_CONFIG && reg_write(st, slot, d, off, (uint32_t)v)) {
+        if (reg_write(st, slot, d, off, (uint32_t)v)) {
             *irq = intid;
         }
     } else {
-        *result = off >= VIO_CONFIG ? config_read(d, off) : reg_read(d, off);
+        *result = reg_read(d, off);
     }
     return true;
 }

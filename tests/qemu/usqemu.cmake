@@ -6,7 +6,7 @@ find_program(US_PYTHON3 python3 REQUIRED)
 # us_qemu_test(NAME n SCRIPT file.py [IMAGE image] [ARGS arg...] [LABELS label...] [TIMEOUT s])
 # Runs `python3 SCRIPT --image <build>/images/IMAGE --name NAME ARGS...` in the current binary
 # directory, where the script leaves NAME.serial.log and NAME.qemu.log. SCRIPT is relative to
-# the calling CMakeLists.txt; IMAGE defaults to "default". The test is labelled qemu plus LABELS;
+# the calling CMakeLists.txt; IMAGE defaults to "hello" (the bare-metal test guest). The test is labelled qemu plus LABELS;
 # TIMEOUT (default 300 s) is CTest's hard limit, above usqemu's own 240 s watchdog so a hung
 # test still fails with its serial log.
 function(us_qemu_test)
@@ -18,7 +18,7 @@ function(us_qemu_test)
         message(FATAL_ERROR "us_qemu_test(${Q_NAME}): unexpected arguments ${Q_UNPARSED_ARGUMENTS}")
     endif()
     if(NOT Q_IMAGE)
-        set(Q_IMAGE default)
+        set(Q_IMAGE hello)
     endif()
     if(NOT Q_TIMEOUT)
         set(Q_TIMEOUT 300)

@@ -225,6 +225,40 @@ class Qmp:
                     self.events.append(msg)
 
 
+def nic_args(forwards):
+    """QEMU arguments for a NIC on user networking with TCP forwards (host_port, ip, port).
+    Understudy drives only the version 2 virtio-mmio transport, hence force-legacy=false."""
+    netdev = "user,id=n0" + "".join(",hostfwd=tcp:127.0.0.1:%d-%s:%d" % f for f in forwards)
+    return ["-netdev", netdev, "-device", "virtio-net-device,netdev=n0",
+            "-global", "virtio-mmio.force-legacy=false"]
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LineClient:
+    """A line-protocol TCP client (kvd's): ask() sends one line and returns the reply line."""
+
+    def __init__(self, port, timeout=30):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.f = self.s.makefile("rwb")
+
+    def ask(self, line):
+        self.f.write(line.encode() + b"\n")
+        self.f.flush()
+        reply = self.f.readline()
+        assert reply.endswith(b"\n"), "no reply to %r: %r" % (line[:60], reply)
+        return reply.decode().rstrip("\n")
+
+    def close(self):
+        self.f.close()
+        self.s.close()
+
+
 class Machine:
     """One QEMU aarch64 virt machine running an Understudy image.
 
@@ -232,12 +266,15 @@ class Machine:
     boot='fast' loads the first two with -kernel/-initrd; boot='uboot' runs U-Boot with the FIT
     preloaded at FIT_LOAD_ADDR and types the bootm command (uboot_bootm=False stops at U-Boot's
     prompt instead, with the FIT still preloaded). kernel/initrd/fit override the files of image_dir.
+    nic: None (no NIC), or a list of (host_port, guest_ip, guest_port) forwards: the machine
+    gets a virtio-net-device on QEMU user networking, the NIC Understudy's switch uses as its
+    uplink, and each forward connects 127.0.0.1:host_port to guest_ip:guest_port.
     """
 
     def __init__(self, image_dir=None, boot="fast", cpu="cortex-a72", smp=1, mem="1G",
                  icount=False, extra_args=(), name=None, timeout=DEFAULT_TIMEOUT,
                  log_dir=".", echo=False, kernel=None, initrd=None, fit=None, bios=UBOOT_BIN,
-                 uboot_bootm=True, qemu=QEMU):
+                 uboot_bootm=True, qemu=QEMU, nic=None):
         if boot not in ("fast", "uboot"):
             raise ValueError("boot must be 'fast' or 'uboot', not %r" % boot)
         self.image_dir = image_dir
@@ -256,6 +293,7 @@ class Machine:
         self.bios = bios
         self.uboot_bootm = uboot_bootm
         self.qemu = qemu
+        self.nic = nic
         self.serial_log = os.path.join(log_dir, self.name + ".serial.log") if log_dir else None
         self.qemu_log = os.path.join(log_dir, self.name + ".qemu.log") if log_dir else None
         self.proc = None
@@ -297,6 +335,8 @@ class Machine:
                          (self._need(self.fit, "FIT"), FIT_LOAD_ADDR)]
         if self.icount:
             argv += ["-icount", "shift=0,sleep=off"]
+        if self.nic is not None:
+            argv += nic_args(self.nic)
         return argv + self.extra_args
 
     def _path(self, leaf):

@@ -35,13 +35,15 @@ static void set_get_del(void)
     UT_EXPECT(strcmp(ask("DEL a"), "NOTFOUND") == 0);
     UT_EXPECT(strcmp(ask("GET a\r"), "NOTFOUND") == 0); /* CR LF clients */
     UT_EXPECT(strcmp(ask("COUNT"), "COUNT 1") == 0);
+    UT_EXPECT(strcmp(ask("QUIT"), "BYE") == 0); /* kvd closes the connection after it */
+    UT_EXPECT(strcmp(ask("COUNT"), "COUNT 1") == 0);
 }
 
 static void bad_requests_change_nothing(void)
 {
     static const char *const bad[] = {
-        "",        "ping",    "SET",    "SET k",    "GET",      "GET a b",    "DEL",
-        "DEL a b", "COUNT x", "PING x", "SETX a b", "GET \x01", "SET a \x7f",
+        "",        "ping",   "SET",    "SET k", "GET",      "GET a b",  "DEL",        "DEL a b",
+        "COUNT x", "PING x", "QUIT x", "quit",  "SETX a b", "GET \x01", "SET a \x7f",
     };
     char big[KV_LINE_MAX + 10];
 

@@ -204,6 +204,25 @@ static void config_parses_default(void)
 
     UT_EXPECT_EQ(parse_guarded(blob, len, &cfg), US_OK);
     UT_EXPECT_EQ(cfg.vm_count, 1);
+    UT_EXPECT(strcmp(cfg.vms[0].name, "kvd0") == 0);
+    UT_EXPECT_EQ(cfg.vms[0].mem_size, 192u << 20);
+    UT_EXPECT_EQ(cfg.vms[0].vcpu_count, 1);
+    UT_EXPECT(strcmp(cfg.vms[0].kernel, "linux") == 0);
+    UT_EXPECT(strcmp(cfg.vms[0].initrd, "initramfs") == 0);
+    UT_EXPECT(strstr(cfg.vms[0].bootargs, "understudy.ip=10.0.2.15/24") != NULL);
+    UT_EXPECT_EQ(cfg.vms[0].devices, VMM_DEV_UART | VMM_DEV_VIRTIO_BLK | VMM_DEV_VIRTIO_NET);
+    UT_EXPECT(strcmp(cfg.err_path, "") == 0);
+    free(blob);
+}
+
+static void config_parses_hello(void)
+{
+    struct vmm_config cfg;
+    size_t len;
+    void *blob = load_dtb("hello", &len);
+
+    UT_EXPECT_EQ(parse_guarded(blob, len, &cfg), US_OK);
+    UT_EXPECT_EQ(cfg.vm_count, 1);
     UT_EXPECT(strcmp(cfg.vms[0].name, "vm0") == 0);
     UT_EXPECT_EQ(cfg.vms[0].mem_size, 16u << 20);
     UT_EXPECT_EQ(cfg.vms[0].vcpu_count, 1);
@@ -650,7 +669,8 @@ static void config_rejects_bad_root(void)
     UT_EXPECT(strcmp(cfg.err_path, "/compatible") == 0);
 }
 
-UT_MAIN({"config_parses_default", config_parses_default}, {"config_parses_two", config_parses_two},
+UT_MAIN({"config_parses_default", config_parses_default},
+        {"config_parses_hello", config_parses_hello}, {"config_parses_two", config_parses_two},
         {"config_parses_all_properties", config_parses_all_properties},
         {"config_accepts_empty_vms", config_accepts_empty_vms},
         {"config_rejects_null_args", config_rejects_null_args},

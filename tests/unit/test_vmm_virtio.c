@@ -64,6 +64,17 @@ us_err_t us_vcpu_inject(us_cap_t vcpu, uint32_t intid)
     return US_OK;
 }
 
+static unsigned nic_sent;
+
+us_err_t vmm_nic_send(struct vmm_state *s, const uint8_t *frame, uint32_t len)
+{
+    (void)s;
+    (void)frame;
+    (void)len;
+    nic_sent++;
+    return US_OK;
+}
+
 static uint32_t rd(uint32_t off)
 {
     uint64_t v = 0;

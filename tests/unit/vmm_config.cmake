@@ -5,7 +5,7 @@ find_program(US_DTC dtc REQUIRED)
 
 set(us_vmm_config_dtb_dir ${CMAKE_CURRENT_BINARY_DIR}/vmm_config_dtbs)
 set(us_vmm_config_dtbs)
-foreach(cfg default two)
+foreach(cfg default hello two)
     set(dtb ${us_vmm_config_dtb_dir}/${cfg}.dtb)
     add_custom_command(OUTPUT ${dtb}
         COMMAND ${CMAKE_COMMAND} -E make_directory ${us_vmm_config_dtb_dir}
@@ -23,6 +23,7 @@ us_unit_test(vmm_config
     LIBS us_host_libfdt
     CASES
         config_parses_default
+        config_parses_hello
         config_parses_two
         config_parses_all_properties
         config_accepts_empty_vms
@@ -59,9 +60,19 @@ us_unit_test(vmm_gic
 # The vmm's virtio-mmio transport and block device, with hostile queues.
 us_unit_test(vmm_virtio
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_virtio.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
     CASES identifies_block_device writes_then_reads_sectors rejects_bad_requests_with_status
           hostile_chain_loop_needs_reset hostile_indices_and_rings
           reset_clears_transport_keeps_disk console_transmits_and_receives
           console_bad_tx_queue_needs_reset console_waits_for_ring_room)
+
+# The vmm's virtio-net devices and switch, with a fake NIC and hostile queues.
+us_unit_test(vmm_net
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_net.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
+    LIBS us_lib_host
+    CASES route_rules identifies_device_and_mac frame_between_guests uplink_and_broadcast
+          hostile_frames_and_queues)

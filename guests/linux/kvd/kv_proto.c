@@ -95,6 +95,9 @@ size_t kv_handle(struct kv_store *kv, const char *line, size_t len, char *out)
     if (cmd_len == 4 && memcmp(line, "PING", 4) == 0 && len == 0) {
         return reply(out, "PONG");
     }
+    if (cmd_len == 4 && memcmp(line, "QUIT", 4) == 0 && len == 0) {
+        return reply(out, KV_BYE);
+    }
     if (cmd_len == 5 && memcmp(line, "COUNT", 5) == 0 && len == 0) {
         return (size_t)snprintf(out, KV_REPLY_MAX, "COUNT %u\n", kv->count);
     }

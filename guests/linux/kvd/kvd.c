@@ -85,8 +85,13 @@ static int serve(struct kvd_client *c)
             if (send_all(c->fd, out, n) != 0) {
                 return -1;
             }
-        } else if (send_all(c->fd, out, kv_handle(&store, c->buf, c->len, out)) != 0) {
-            return -1;
+        } else {
+            size_t n = kv_handle(&store, c->buf, c->len, out);
+
+            if (send_all(c->fd, out, n) != 0 ||
+                (n == sizeof(KV_BYE) && memcmp(out, KV_BYE "\n", n) == 0)) {
+                return -1; /* QUIT */
+            }
         }
         c->len = 0;
     }

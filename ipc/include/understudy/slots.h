@@ -25,6 +25,8 @@
 #define US_SLOT_VMM_BUNDLE 7u
 #define US_SLOT_VMM_CONSOLE_NTFN 8u
 #define US_SLOT_VMM_GUEST_RINGS 9u
+#define US_SLOT_VMM_NIC_MMIO 10u /* the NIC's virtio-mmio transport (switch uplink) */
+#define US_SLOT_VMM_NIC_IRQ 11u  /* its interrupt, signalling bit US_NTFN_NIC */
 
 /* devmgr */
 #define US_SLOT_DEVMGR_DTB 6u
@@ -35,3 +37,4 @@
 #define US_NTFN_KLOG (1ull << 1)      /* the kernel appended to its log */
 #define US_NTFN_GUEST_OUT (1ull << 2) /* a guest ring has bytes */
 #define US_NTFN_RING_ROOM (1ull << 3) /* (to the vmm) a ring it waited on was drained */
+#define US_NTFN_NIC (1ull << 4)       /* (to the vmm) the NIC interrupted */

@@ -30,16 +30,40 @@ def states(m):
 
 
 def test(t):
-    m = t.machine()
+    ports = [usqemu.free_port(), usqemu.free_port()]
+    m = t.machine(nic=[(ports[0], "10.0.2.15", 7000), (ports[1], "10.0.2.16", 7000)])
     m.expect(r"us> ")
     for n in (0, 1):
         attach(m, n)
         m.expect(r"understudy-guest: userspace up", timeout=180)
+        m.expect(r"kvd: listening on port 7000", timeout=60)
+        m.sendline("")
         m.expect(r"guest# ", timeout=60)
         shell(m, "grep -o 'understudy.name=[a-z0-9]*' /proc/cmdline",
               r"understudy\.name=linux%d\n" % n)
         detach(m)
     assert states(m) == ["running", "running"]
+
+    # Guest to guest through the vmm's switch: linux1 writes into linux0's kvd, and the host
+    # reads it back through the NIC; the host reaches linux1's own kvd too.
+    attach(m, 1)
+    shell(m, "printf 'SET who linux1\\nQUIT\\n' | nc 10.0.2.15 7000", r"OK\nBYE")
+    detach(m)
+    c0, c1 = usqemu.LineClient(ports[0]), usqemu.LineClient(ports[1])
+    assert c0.ask("GET who") == "VALUE linux1"
+    assert c1.ask("GET who") == "NOTFOUND" and c1.ask("PING") == "PONG"
+    c0.close()
+    c1.close()
+
+    # A guest that takes another address is cut off (the switch only takes a VM's frames
+    # from its own address), and is back once it uses its own again.
+    attach(m, 1)
+    shell(m, "ip link set eth0 address 02:75:73:00:00:01 && ping -c 1 -W 2 10.0.2.15; "
+          "echo rc=$?", r"rc=1")
+    shell(m, "ip link set eth0 address 02:75:73:00:00:02 && ping -c 1 -W 5 10.0.2.15; "
+          "echo rc=$?", r"rc=0")
+    detach(m)
+    assert "vmm| linux1: virtio-net: source address is not the VM's own; frame dropped" in m.output
 
     # Hostile poke from root in linux1: a device address nothing emulates. The vmm injects an
     # abort, the guest kernel turns it into SIGBUS for the process, and both guests go on.

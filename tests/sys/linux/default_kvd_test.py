@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The Understudy authors
+"""The default firmware image: its Linux guest's kvd, reached from the host through QEMU's
+user networking, the node's NIC (driven by the vmm) and the vmm's switch
+(tests/sys/linux/README.md)."""
+import json
+
+import kvcheck
+import usqemu
+
+
+def test(t):
+    port = usqemu.free_port()
+    m = t.machine(nic=[(port, "10.0.2.15", 7000)])
+    m.expect(r"us> ")
+    assert "vmm| NIC: virtio-net 52:54:00:12:34:56 is the switch's uplink" in m.output
+    m.sendline("vm console 0")
+    m.expect(r"attached to vm 0 \(kvd0\)")
+    m.expect(r"understudy-guest: network up on eth0 \(10\.0\.2\.15/24\), kvd started", timeout=180)
+    m.expect(r"kvd: listening on port 7000", timeout=60)
+    kvcheck.exercise(port)
+    kvcheck.bulk(port)
+    # Many short connections: a handshake, a request and a close each.
+    for i in range(20):
+        c = usqemu.LineClient(port)
+        assert c.ask("GET k%d" % (i + 10)) == "VALUE v%d" % (i + 10)
+        assert c.ask("QUIT") == "BYE"
+        c.close()
+    # The guest's console still answers, and the VM and the servers still run.
+    m.sendline("")
+    m.expect(r"guest# ", timeout=60)
+    m.sendline("echo sum=$((20 + 22))")
+    m.expect(r"sum=42", timeout=60)
+    m.send("\x1d")
+    m.expect(r"detached")
+    vms = json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]
+    assert [v["state"] for v in vms] == ["running"], vms
+    servers = json.loads(usqemu.console_cmd(m, "server list --json"))
+    assert all(s["state"] == "running" for s in servers["servers"]), servers
+
+
+usqemu.run_test(test)
