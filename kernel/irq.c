@@ -71,6 +71,10 @@ bool irq_handle(void)
             notification_signal(by_intid[intid]->ntfn, by_intid[intid]->bit);
             continue;
         }
+        if (intid == ARCH_IRQ_KICK) {
+            arch_irq_deactivate(intid); /* entering the kernel was the point */
+            continue;
+        }
         US_LOG_WARN("unexpected interrupt %u", intid);
         arch_irq_deactivate(intid);
     }

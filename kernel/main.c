@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* Boot: read the device tree, take over memory, start the servers, enter the scheduler. */
+/* Boot: read the device tree, take over memory, start the servers and the other CPUs, enter
+ * the scheduler. */
 #include <understudy/abi.h>
 #include <us/irq.h>
 #include <us/kmem.h>
+#include <us/lock.h>
 #include <us/log.h>
 #include <us/platform.h>
 #include <us/process.h>
@@ -38,15 +40,25 @@ struct arch_regs *kernel_exit(void)
     struct cpu *c = this_cpu();
     struct thread *n;
 
+    arch_cpu_settle();
     while ((n = sched_next()) == NULL) {
         c->current = NULL;
+        kernel_unlock(); /* a kick or a device wakes the WFI even while it waits */
         arch_wait_for_interrupt();
+        kernel_lock();
         handle_tick(irq_handle());
+        arch_cpu_settle();
+    }
+    if (n->vcpu != NULL && vcpu_settle(n->vcpu)) {
+        c->current = NULL; /* its context was replaced: load it even if it was running */
     }
     if (n != c->current) {
         arch_switch_to(n);
         c->current = n;
+    } else if (n->vcpu != NULL) {
+        arch_vcpu_continue(n->vcpu);
     }
+    c->guest_entries += n->vcpu != NULL;
     return &n->regs;
 }
 
@@ -72,13 +84,58 @@ static void take_memory(const struct plat_boot_info *bi)
     }
 }
 
+/* Where each CPU joins: its own EL2 setup, interrupt controller and tick, then the
+ * scheduler, which gives it the vCPUs placed on it. */
+static void cpu_join(struct cpu *c, uint64_t mpidr)
+{
+    arch_irq_init_cpu(mpidr);
+    arch_vgic_init();
+    arch_timer_arm(TICK_US);
+    arch_irq_enable(arch_timer_intid());
+    c->online = true;
+}
+
+void ksecondary(uint32_t index);
+void ksecondary(uint32_t index)
+{
+    struct cpu *c = &cpus[index];
+    struct arch_regs *r;
+
+    arch_secondary_init(c);
+    kernel_lock();
+    cpu_join(c, arch_cpu_affinity());
+    US_LOG_INFO("CPU %u up (MPIDR 0x%llx)", index, (unsigned long long)arch_cpu_affinity());
+    r = kernel_exit();
+    kernel_unlock();
+    arch_enter_first(r);
+}
+
+/* Start every other CPU the device tree lists; each joins once the kernel lock is free. */
+static void start_secondaries(const struct plat_boot_info *bi)
+{
+    uint64_t self = arch_cpu_affinity();
+
+    for (uint32_t i = 0; i < bi->cpu_count && cpu_count < SCHED_MAX_CPUS; i++) {
+        if (bi->mpidr[i] == self) {
+            continue;
+        }
+        cpus[cpu_count].index = cpu_count;
+        if (plat_cpu_on(bi->mpidr[i], arch_secondary_entry(), cpu_count) == US_OK) {
+            cpu_count++;
+        }
+    }
+}
+
 void kmain(uint64_t dtb);
 void kmain(uint64_t dtb)
 {
     struct plat_boot_info bi;
+    struct arch_regs *r;
     us_err_t e;
 
-    arch_early_init();
+    cpus[0].index = 0;
+    arch_early_init(&cpus[0]);
+    kernel_lock();
     __stack_chk_guard ^= arch_counter() * 0x9e3779b97f4a7c15ull;
     US_LOG_INFO("Understudy hypervisor (ABI %u) on %s, entered at EL2", US_ABI_REVISION,
                 plat_name());
@@ -97,9 +154,8 @@ void kmain(uint64_t dtb)
         klog_panic("cannot build the kernel map: %s", us_err_name(e));
     }
     arch_irq_init();
-    arch_vgic_init();
-    arch_timer_arm(TICK_US);
-    arch_irq_enable(arch_timer_intid());
+    cpu_join(&cpus[0], arch_cpu_affinity());
+    start_secondaries(&bi); /* they wait for the lock: servers get placed first */
     e = process_boot_all(pa_ptr(bi.initrd), bi.initrd_size, bi.dtb, bi.dtb_size);
     if (e != US_OK) {
         US_LOG_ERR("boot image refused (%s): no server started; fix the image and reboot",
@@ -108,5 +164,7 @@ void kmain(uint64_t dtb)
         US_LOG_INFO("%u servers up, %llu free frames", process_count,
                     (unsigned long long)kmem_pool.free_count);
     }
-    arch_enter_first(kernel_exit());
+    r = kernel_exit();
+    kernel_unlock();
+    arch_enter_first(r);
 }

@@ -202,7 +202,7 @@ static us_err_t build_space(struct process *p, const struct us_manifest_server *
     bi->abi_revision = US_ABI_REVISION;
     bi->server_index = p->index;
     bi->restart_count = p->restarts;
-    bi->cpu_count = 1;
+    bi->cpu_count = cpu_count;
     bi->cpu_features = arch_cpu_features();
     bi->state_size = (uint64_t)ms->state_pages * PAGE_SIZE;
     bi->heap_base = ms->heap_pages != 0 ? HEAP_VA : 0;

@@ -6,53 +6,78 @@
  * The woken thread is then kept aside in cpu->handoff instead of being queued, if it outranks
  * everything queued, and sched_next() returns it directly unless something queued since or the
  * still-running current thread outranks it. That saves a queue push and pop per IPC leg, the hot
- * path of every guest exit. */
+ * path of every guest exit.
+ *
+ * Everything here runs under the kernel lock; a CPU only ever runs threads of its own queue. */
 #include <us/log.h>
 #include <us/sched.h>
 
-struct cpu cpu0;
+struct cpu cpus[SCHED_MAX_CPUS];
+uint32_t cpu_count = 1;
 
-static struct thread_queue runq[SCHED_PRIOS];
-static uint64_t runq_bits[SCHED_PRIOS / 64];
-static uint64_t runq_words; /* bit w: runq_bits[w] != 0 */
 _Static_assert(SCHED_PRIOS / 64 <= 64, "runq_words has a bit per runq_bits word");
 
-static void enqueue(struct thread *t)
+static void enqueue(struct cpu *c, struct thread *t)
 {
     if (t->queued) {
         return;
     }
-    thread_queue_push(&runq[t->prio], t);
-    runq_bits[t->prio / 64] |= 1ull << (t->prio % 64);
-    runq_words |= 1ull << (t->prio / 64);
+    thread_queue_push(&c->runq[t->prio], t);
+    c->runq_bits[t->prio / 64] |= 1ull << (t->prio % 64);
+    c->runq_words |= 1ull << (t->prio / 64);
     t->queued = true;
 }
 
-static void dequeue(struct thread *t)
+static void dequeue(struct cpu *c, struct thread *t)
 {
     if (!t->queued) {
         return;
     }
-    thread_queue_remove(&runq[t->prio], t);
-    if (runq[t->prio].head == NULL) {
-        runq_bits[t->prio / 64] &= ~(1ull << (t->prio % 64));
-        if (runq_bits[t->prio / 64] == 0) {
-            runq_words &= ~(1ull << (t->prio / 64));
+    thread_queue_remove(&c->runq[t->prio], t);
+    if (c->runq[t->prio].head == NULL) {
+        c->runq_bits[t->prio / 64] &= ~(1ull << (t->prio % 64));
+        if (c->runq_bits[t->prio / 64] == 0) {
+            c->runq_words &= ~(1ull << (t->prio / 64));
         }
     }
     t->queued = false;
 }
 
 /* Two count-leading-zeros, no loop: it runs on every IPC leg. */
-static int highest_ready(void)
+static int highest_ready(const struct cpu *c)
 {
     int w;
 
-    if (runq_words == 0) {
+    if (c->runq_words == 0) {
         return -1;
     }
-    w = 63 - __builtin_clzll(runq_words);
-    return w * 64 + 63 - __builtin_clzll(runq_bits[w]);
+    w = 63 - __builtin_clzll(c->runq_words);
+    return w * 64 + 63 - __builtin_clzll(c->runq_bits[w]);
+}
+
+static struct cpu *home(const struct thread *t)
+{
+    return &cpus[t->cpu];
+}
+
+bool sched_is_live_elsewhere(const struct thread *t)
+{
+    struct cpu *h = home(t);
+
+    return h != this_cpu() && h->current == t;
+}
+
+/* @t became runnable on a remote home @h: queue it, and interrupt @h if it should choose
+ * again (it idles, or runs something @t outranks). */
+static void wake_remote(struct cpu *h, struct thread *t)
+{
+    if (t == h->current) {
+        return;
+    }
+    enqueue(h, t);
+    if (h->current == NULL || t->prio > h->current->prio) {
+        arch_cpu_kick(h->index);
+    }
 }
 
 void sched_wake(struct thread *t)
@@ -60,27 +85,34 @@ void sched_wake(struct thread *t)
     struct cpu *c = this_cpu();
 
     t->state = TS_RUNNING;
+    if (home(t) != c) {
+        wake_remote(home(t), t);
+        return;
+    }
     if (t == c->current || t == c->handoff) {
         return;
     }
     /* Strictly above everything queued: an equal peer waits its turn in the FIFO, or two
      * vCPUs that exit often would hand the CPU to each other's exclusion. */
-    if (c->handoff == NULL && !t->queued && (int)t->prio > highest_ready()) {
+    if (c->handoff == NULL && !t->queued && (int)t->prio > highest_ready(c)) {
         c->handoff = t;
         return;
     }
-    enqueue(t);
+    enqueue(c, t);
 }
 
 void sched_block(struct thread *t, uint32_t state)
 {
-    struct cpu *c = this_cpu();
+    struct cpu *h = home(t);
 
     t->state = state;
-    if (c->handoff == t) {
-        c->handoff = NULL;
+    if (h->handoff == t) {
+        h->handoff = NULL;
     }
-    dequeue(t);
+    dequeue(h, t);
+    if (sched_is_live_elsewhere(t)) {
+        arch_cpu_kick(h->index); /* it is running there: make that CPU notice */
+    }
 }
 
 void sched_tick(void)
@@ -94,8 +126,8 @@ static struct thread *take_handoff(struct cpu *c)
     struct thread *h = c->handoff;
 
     c->handoff = NULL;
-    if (h != NULL && (int)h->prio < highest_ready()) {
-        enqueue(h);
+    if (h != NULL && (int)h->prio < highest_ready(c)) {
+        enqueue(c, h);
         return NULL;
     }
     return h;
@@ -106,21 +138,21 @@ struct thread *sched_next(void)
     struct cpu *c = this_cpu();
     struct thread *cur = c->current;
     struct thread *h = take_handoff(c);
-    int best = h != NULL ? (int)h->prio : highest_ready();
+    int best = h != NULL ? (int)h->prio : highest_ready(c);
 
     if (cur != NULL && cur->state == TS_RUNNING) {
         bool keep =
             best < 0 || (uint32_t)best < cur->prio || ((uint32_t)best == cur->prio && !c->resched);
         if (keep) {
             if (h != NULL) {
-                enqueue(h);
+                enqueue(c, h);
             }
             c->resched = false;
             return cur;
         }
-        enqueue(cur); /* best >= cur->prio: the hand-off, if any, still goes first */
+        enqueue(c, cur); /* best >= cur->prio: the hand-off, if any, still goes first */
         if (h == NULL) {
-            best = highest_ready();
+            best = highest_ready(c);
         }
     }
     c->resched = false;
@@ -130,7 +162,7 @@ struct thread *sched_next(void)
     if (best < 0) {
         return NULL;
     }
-    cur = runq[best].head;
-    dequeue(cur);
+    cur = c->runq[best].head;
+    dequeue(c, cur);
     return cur;
 }

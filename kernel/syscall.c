@@ -306,7 +306,9 @@ static void sys_vcpu_create(struct thread *t)
         e = US_ENOMEM;
     }
     if (e == US_OK) {
-        e = vcpu_create(cv->obj, (uint32_t)index, ce->obj, arg(t, 3) & ~US_BADGE_VCPU, &v);
+        e = arg(t, 4) < cpu_count ? vcpu_create(cv->obj, (uint32_t)index, ce->obj,
+                                                arg(t, 3) & ~US_BADGE_VCPU, (uint32_t)arg(t, 4), &v)
+                                  : US_TRACE(US_ERANGE);
     }
     if (e == US_OK) {
         install_dynamic(t, US_CAPK_VCPU, US_RIGHT_ALL, v, &e, &h);
@@ -407,6 +409,10 @@ static void sys_server_ctl(struct thread *t)
             : idx == US_MEM_TOTAL_FRAMES ? kmem_pool.frame_count
             : idx == US_MEM_BOOT_IMAGE   ? process_boot_bundle_size()
                                          : 0);
+        return;
+    }
+    if (op == US_SERVER_CTL_CPU) {
+        ret(t, idx < cpu_count ? US_OK : US_ERANGE, idx < cpu_count ? cpus[idx].guest_entries : 0);
         return;
     }
     if (idx >= process_count) {

@@ -14,19 +14,20 @@
 static struct vcpu vcpus[VM_MAX * 2];
 
 us_err_t vcpu_create(struct vm *vm, uint32_t index, struct endpoint *handler, us_badge_t badge,
-                     struct vcpu **out)
+                     uint32_t cpu, struct vcpu **out)
 {
     struct vcpu *v = NULL;
     uint32_t i;
 
-    if (index >= VM_MAX_VCPUS) {
+    if (index >= VM_MAX_VCPUS || cpu >= cpu_count) {
         return US_TRACE(US_ERANGE);
     }
     if (vm->vcpus[index] != NULL) {
         return US_TRACE(US_EEXIST);
     }
     for (i = 0; i < ARRAY_SIZE(vcpus); i++) {
-        if (!vcpus[i].in_use) {
+        /* Not one whose old registers a CPU has yet to drop (arch_cpu_settle()). */
+        if (!vcpus[i].in_use && !vcpus[i].thread.forget_pending) {
             v = &vcpus[i];
             break;
         }
@@ -42,6 +43,7 @@ us_err_t vcpu_create(struct vm *vm, uint32_t index, struct endpoint *handler, us
     v->badge = badge | US_BADGE_VCPU;
     v->thread.vcpu = v;
     v->thread.prio = VCPU_PRIO;
+    v->thread.cpu = cpu;
     v->thread.state = TS_INACTIVE;
     v->thread.msg = &v->msg;
     v->wfi_deadline = UINT64_MAX;
@@ -55,14 +57,31 @@ us_err_t vcpu_start(struct vcpu *v, uint64_t pc, uint64_t x0)
     if (v->started) {
         return US_TRACE(US_EBUSY);
     }
-    /* A vCPU started again (CPU_ON after CPU_OFF) may still own the CPU's EL1 context and
-     * FP registers: drop them, so its reset state is what gets loaded. */
-    arch_vcpu_forget(v);
-    arch_thread_forget(&v->thread);
-    arch_vcpu_reset(v, pc, x0);
+    vcpu_reset_later(v, pc, x0);
     v->started = true;
     sched_wake(&v->thread);
     return US_OK;
+}
+
+void vcpu_reset_later(struct vcpu *v, uint64_t pc, uint64_t x0)
+{
+    v->reset_pending = true;
+    v->reset_pc = pc;
+    v->reset_x0 = x0;
+}
+
+bool vcpu_settle(struct vcpu *v)
+{
+    if (!v->reset_pending) {
+        return false;
+    }
+    /* A vCPU started again (CPU_ON after CPU_OFF, SYSTEM_RESET) may still own this CPU's EL1
+     * context and FP registers: drop them, so its reset state is what gets loaded. */
+    v->reset_pending = false;
+    arch_vcpu_forget(v);
+    arch_thread_forget(&v->thread);
+    arch_vcpu_reset(v, v->reset_pc, v->reset_x0);
+    return true;
 }
 
 void vcpu_stop(struct vcpu *v)
@@ -91,6 +110,9 @@ void vcpu_handle_exit(struct vcpu *v)
         return;
     }
     v->exits++;
+    if (cpu_count > 1) {
+        arch_vcpu_publish(v); /* the handler may run elsewhere and read or change it */
+    }
     e = endpoint_call(v->handler, &v->thread, v->badge);
     if (e != US_OK) {
         US_LOG_WARN("vm%u vcpu%u: exit not delivered: %s", v->vm->vmid, v->index, us_err_name(e));
@@ -108,6 +130,9 @@ us_err_t vcpu_inject(struct vcpu *v, uint64_t intid)
     e = arch_vgic_inject(v, (uint32_t)intid);
     if (e == US_OK) {
         vcpu_kick(v);
+        if (sched_is_live_elsewhere(&v->thread)) {
+            arch_cpu_kick(v->thread.cpu); /* running there: take it on the next entry */
+        }
     }
     return e;
 }

@@ -63,6 +63,19 @@ static us_err_t parse_chosen(const void *fdt, struct plat_boot_info *out)
     return US_OK;
 }
 
+/* A cpu node's reg: its MPIDR affinity fields, in one or two cells. */
+static uint64_t cpu_affinity(const void *fdt, int node)
+{
+    int len;
+    const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+
+    if (reg == NULL || len < 4) {
+        return 0;
+    }
+    return len >= 8 ? ((uint64_t)fdt32_to_cpu(reg[0]) << 32) | fdt32_to_cpu(reg[1])
+                    : fdt32_to_cpu(reg[0]);
+}
+
 us_err_t plat_fdt_parse(paddr_t dtb, struct plat_boot_info *out)
 {
     const void *fdt = pa_ptr(dtb);
@@ -88,13 +101,15 @@ us_err_t plat_fdt_parse(paddr_t dtb, struct plat_boot_info *out)
         fdt_for_each_subnode(node, fdt, cpus)
         {
             const char *t = fdt_getprop(fdt, node, "device_type", NULL);
-            if (t != NULL && t[0] == 'c' && t[1] == 'p' && t[2] == 'u' && t[3] == '\0') {
-                out->cpu_count++;
+            if (t != NULL && t[0] == 'c' && t[1] == 'p' && t[2] == 'u' && t[3] == '\0' &&
+                out->cpu_count < PLAT_MAX_CPUS) {
+                out->mpidr[out->cpu_count++] = cpu_affinity(fdt, node);
             }
         }
     }
     if (out->cpu_count == 0) {
         out->cpu_count = 1;
+        out->mpidr[0] = 0;
     }
     n = fdt_num_mem_rsv(fdt);
     out->rsv_count = 0;

@@ -30,7 +30,7 @@ def main(argv):
     parser.add_argument("--image", required=True, help="image directory, e.g. build/images/default")
     parser.add_argument("--uboot", action="store_true", help="boot the FIT through U-Boot")
     parser.add_argument("--cpu", default="cortex-a72", help="QEMU -cpu (default cortex-a72)")
-    parser.add_argument("--smp", type=int, default=1, help="number of CPUs (default 1)")
+    parser.add_argument("--smp", type=int, default=2, help="number of CPUs (default 2)")
     parser.add_argument("--mem", default="1G", help="QEMU -m (default 1G)")
     parser.add_argument("--icount", action="store_true", help="deterministic -icount timing")
     parser.add_argument("--port", type=int, default=7000,

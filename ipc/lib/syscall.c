@@ -136,10 +136,12 @@ us_err_t us_vm_destroy(us_cap_t vm)
     return sys(US_SYS_VM_DESTROY, vm, 0, 0, 0, NULL);
 }
 
-us_err_t us_vcpu_create(us_cap_t vm, uint32_t index, us_cap_t ep, us_badge_t badge, us_cap_t *vcpu)
+us_err_t us_vcpu_create(us_cap_t vm, uint32_t index, us_cap_t ep, us_badge_t badge, uint32_t cpu,
+                        us_cap_t *vcpu)
 {
+    const uint64_t args[6] = {vm, index, ep, badge, cpu, 0};
     uint64_t r[3];
-    us_err_t e = sys(US_SYS_VCPU_CREATE, vm, index, ep, badge, r);
+    us_err_t e = us_syscall_raw(US_SYS_VCPU_CREATE, args, r);
     *vcpu = (us_cap_t)r[0];
     return e;
 }

@@ -88,6 +88,12 @@ static us_err_t be_server_info(void *ctx, uint32_t idx, struct us_server_info *o
     return e;
 }
 
+static us_err_t be_cpu_stats(void *ctx, uint32_t cpu, uint64_t *guest_entries)
+{
+    (void)ctx;
+    return us_server_ctl(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_CPU, cpu, guest_entries);
+}
+
 static us_err_t be_mem_stats(void *ctx, struct console_mem_stats *out)
 {
     uint64_t free = 0, total = 0, image = 0;
@@ -242,6 +248,7 @@ us_err_t console_init(struct console_state *st)
         .dev_count = be_dev_count,
         .dev_info = be_dev_info,
         .mem_stats = be_mem_stats,
+        .cpu_stats = be_cpu_stats,
         .guest_input = be_guest_input,
 #ifdef US_DEBUG
         .debug_badipc = console_badipc,

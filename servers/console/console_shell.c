@@ -42,6 +42,8 @@ static void shell_cmd_hw_list(struct console_shell *sh, const struct shell_cmd *
                               const struct shell_args *a);
 static void shell_cmd_stats_mem(struct console_shell *sh, const struct shell_cmd *cmd,
                                 const struct shell_args *a);
+static void shell_cmd_stats_cpu(struct console_shell *sh, const struct shell_cmd *cmd,
+                                const struct shell_args *a);
 static void shell_cmd_debug_badipc(struct console_shell *sh, const struct shell_cmd *cmd,
                                    const struct shell_args *a);
 static void shell_cmd_debug_ipcbench(struct console_shell *sh, const struct shell_cmd *cmd,
@@ -62,6 +64,8 @@ static const struct shell_cmd shell_cmds[] = {
      shell_cmd_hw_list},
     {"stats", "mem", "[--json]", "memory: guests, boot image, hypervisor, free", 0, SHELL_CMD_JSON,
      shell_cmd_stats_mem},
+    {"stats", "cpu", "[--json]", "host CPUs and how often guests entered each", 0, SHELL_CMD_JSON,
+     shell_cmd_stats_cpu},
     {"debug", "badipc", "", "run the malformed-IPC battery (debug)", 0, SHELL_CMD_DEBUG,
      shell_cmd_debug_badipc},
     {"debug", "ipcbench", "N", "time N IPC round trips to migrate, per batch (debug)", 1,
@@ -115,6 +119,14 @@ static us_err_t shell_nosup_mem_stats(void *ctx, struct console_mem_stats *out)
     return US_ENOTSUP;
 }
 
+static us_err_t shell_nosup_cpu_stats(void *ctx, uint32_t cpu, uint64_t *guest_entries)
+{
+    (void)ctx;
+    (void)cpu;
+    (void)guest_entries;
+    return US_ENOTSUP;
+}
+
 static us_err_t shell_nosup_guest_input(void *ctx, uint32_t vmid, const char *bytes, size_t n)
 {
     (void)ctx;
@@ -159,6 +171,7 @@ us_err_t console_shell_init(struct console_shell *sh, const struct console_shell
     b->dev_count = b->dev_count ? b->dev_count : shell_nosup_count;
     b->dev_info = b->dev_info ? b->dev_info : shell_nosup_dev_info;
     b->mem_stats = b->mem_stats ? b->mem_stats : shell_nosup_mem_stats;
+    b->cpu_stats = b->cpu_stats ? b->cpu_stats : shell_nosup_cpu_stats;
     b->guest_input = b->guest_input ? b->guest_input : shell_nosup_guest_input;
     b->debug_badipc = b->debug_badipc ? b->debug_badipc : shell_nosup_badipc;
     b->debug_ipcbench = b->debug_ipcbench ? b->debug_ipcbench : shell_nosup_ipcbench;
@@ -411,6 +424,13 @@ static void shell_cmd_stats_mem(struct console_shell *sh, const struct shell_cmd
 {
     (void)cmd;
     console_shell_fmt_mem_stats(sh, a->json);
+}
+
+static void shell_cmd_stats_cpu(struct console_shell *sh, const struct shell_cmd *cmd,
+                                const struct shell_args *a)
+{
+    (void)cmd;
+    console_shell_fmt_cpu_stats(sh, a->json);
 }
 
 /* Decimal only, no sign, must fit in 32 bits. */

@@ -33,6 +33,8 @@ struct console_ipcbench_result {
     uint64_t ns_per_call; /* virtual ns; one instruction each under QEMU -icount shift=0 */
 };
 
+#define CONSOLE_MAX_CPUS 8u /* host CPUs `stats cpu` lists */
+
 /* The kernel's memory figures (bytes) behind `stats mem`. */
 struct console_mem_stats {
     uint64_t total, free, boot_image;
@@ -51,6 +53,8 @@ struct console_shell_backend {
     us_err_t (*dev_count)(void *ctx, uint32_t *n);
     us_err_t (*dev_info)(void *ctx, uint32_t idx, struct us_dev_info *out);
     us_err_t (*mem_stats)(void *ctx, struct console_mem_stats *out);
+    /* Guest entries on host CPU @cpu; US_ERANGE past the last CPU. */
+    us_err_t (*cpu_stats)(void *ctx, uint32_t cpu, uint64_t *guest_entries);
     /* Bytes typed while attached to vmid; any n, the backend splits it into messages. */
     us_err_t (*guest_input)(void *ctx, uint32_t vmid, const char *bytes, size_t n);
     /* Runs the malformed-IPC battery and writes a NUL-terminated, '\n'-separated report. */
@@ -148,3 +152,4 @@ void console_shell_fmt_vm_list(struct console_shell *sh, bool json);
 void console_shell_fmt_server_list(struct console_shell *sh, bool json);
 void console_shell_fmt_hw_list(struct console_shell *sh, bool json);
 void console_shell_fmt_mem_stats(struct console_shell *sh, bool json);
+void console_shell_fmt_cpu_stats(struct console_shell *sh, bool json);

@@ -461,3 +461,36 @@ void console_shell_fmt_mem_stats(struct console_shell *sh, bool json)
     console_shell_fmt_puts(sh, sh->fmt);
     console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
 }
+
+/* One line (or JSON object) per host CPU: how often the kernel entered a guest on it. */
+void console_shell_fmt_cpu_stats(struct console_shell *sh, bool json)
+{
+    uint64_t entries[CONSOLE_MAX_CPUS];
+    uint32_t cpu, count = 0;
+    us_err_t err;
+
+    while (count < CONSOLE_MAX_CPUS &&
+           (err = sh->be.cpu_stats(sh->be.ctx, count, &entries[count])) == US_OK) {
+        count++;
+    }
+    if (count == 0) {
+        console_shell_fmt_error(sh, "stats cpu", NULL, err);
+        return;
+    }
+    if (json) {
+        console_shell_fmt_puts(sh, "{\"cpus\":[");
+    }
+    for (cpu = 0; cpu < count; cpu++) {
+        if (json) {
+            us_snprintf(sh->fmt, sizeof(sh->fmt), "%s{\"cpu\":%u,\"guest_entries\":%llu}",
+                        cpu > 0 ? "," : "", cpu, (unsigned long long)entries[cpu]);
+        } else {
+            us_snprintf(sh->fmt, sizeof(sh->fmt), "cpu %u  guest entries %llu" CONSOLE_SHELL_NL,
+                        cpu, (unsigned long long)entries[cpu]);
+        }
+        console_shell_fmt_puts(sh, sh->fmt);
+    }
+    if (json) {
+        console_shell_fmt_puts(sh, "]}" CONSOLE_SHELL_NL);
+    }
+}

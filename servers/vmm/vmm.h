@@ -148,6 +148,9 @@ void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m);
  * US_ENOMEM; or the kernel's error. */
 us_err_t vmm_boot_vm(struct vmm_state *st, uint32_t slot);
 
+/** vmm_vcpu_cpu() - the host CPU vCPU @index of VM @slot runs on (the placement policy). */
+uint32_t vmm_vcpu_cpu(uint32_t slot, uint32_t index);
+
 /** vmm_reset_vm() - PSCI SYSTEM_RESET from vCPU w[US_EXIT_VCPU] of @m: reload the images,
  * reset the GIC and UART models, and restart vCPU 0 at the kernel's entry (the others wait
  * for CPU_ON again). The reply in @m resets or stops the caller. */

@@ -164,6 +164,15 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
     return US_OK;
 }
 
+uint32_t vmm_vcpu_cpu(uint32_t slot, uint32_t index)
+{
+    uint32_t n = us_bootinfo()->cpu_count;
+
+    /* Round robin from CPU 1, so with two CPUs a VM's boot vCPU runs beside the servers
+     * (which all run on CPU 0) rather than behind them. */
+    return n > 1 ? (slot + index + 1u) % n : 0u;
+}
+
 us_err_t vmm_boot_vm(struct vmm_state *st, uint32_t slot)
 {
     const struct vmm_vm_config *c = &st->config.vms[slot];
@@ -175,7 +184,8 @@ us_err_t vmm_boot_vm(struct vmm_state *st, uint32_t slot)
     if (e != US_OK) {
         return e;
     }
-    e = us_vcpu_create(vm->vm_cap, 0, US_SLOT_SELF_EP, slot, &vm->vcpu_cap[0]);
+    e = us_vcpu_create(vm->vm_cap, 0, US_SLOT_SELF_EP, slot, vmm_vcpu_cpu(slot, 0),
+                       &vm->vcpu_cap[0]);
     if (e != US_OK) {
         return e;
     }

@@ -66,7 +66,8 @@ static int64_t cpu_on(struct vmm_state *st, uint32_t slot, uint64_t mpidr, uint6
         return PSCI_RET_ALREADY_ON;
     }
     if (!(vm->vcpus_created & (1u << i))) {
-        e = us_vcpu_create(vm->vm_cap, i, US_SLOT_SELF_EP, slot, &vm->vcpu_cap[i]);
+        e = us_vcpu_create(vm->vm_cap, i, US_SLOT_SELF_EP, slot, vmm_vcpu_cpu(slot, i),
+                           &vm->vcpu_cap[i]);
         if (e != US_OK) {
             US_LOG_WARN("%s: CPU_ON vcpu%u: %s", c->name, i, us_err_name(e));
             return PSCI_RET_INTERNAL_FAILURE;

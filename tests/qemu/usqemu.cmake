@@ -24,6 +24,14 @@ function(us_qemu_test)
         set(Q_TIMEOUT 300)
     endif()
     set(labels qemu ${Q_LABELS})
+    # A machine with N CPUs keeps N host threads busy (QEMU's multi-threaded TCG): tell CTest,
+    # so -j2 does not run two of them on two cores at once.
+    set(processors 1)
+    list(FIND Q_ARGS --smp smp_at)
+    if(smp_at GREATER -1)
+        math(EXPR smp_at "${smp_at} + 1")
+        list(GET Q_ARGS ${smp_at} processors)
+    endif()
     get_filename_component(script ${Q_SCRIPT} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
     if(NOT EXISTS ${script})
         message(FATAL_ERROR "us_qemu_test(${Q_NAME}): no script ${script}")
@@ -36,5 +44,6 @@ function(us_qemu_test)
         LABELS "${labels}"
         TIMEOUT ${Q_TIMEOUT}
         RUN_SERIAL FALSE
+        PROCESSORS ${processors}
         ENVIRONMENT "PYTHONPATH=${CMAKE_SOURCE_DIR}/tests/qemu;PYTHONDONTWRITEBYTECODE=1;PYTHONUNBUFFERED=1")
 endfunction()

@@ -225,6 +225,17 @@ class Qmp:
                     self.events.append(msg)
 
 
+def check_vcpu_placement(m, host_cpus, vcpus_of_vm):
+    """`stats cpu` lists @host_cpus CPUs, and guests ran exactly on those the vmm's policy
+    places their vCPUs on: vCPU n of VM slot s on CPU (s + n + 1) mod CPUs (CPU 0 alone
+    with one). @vcpus_of_vm: {slot: vCPUs that ran}."""
+    cpus = json.loads(console_cmd(m, "stats cpu --json"))["cpus"]
+    assert [c["cpu"] for c in cpus] == list(range(host_cpus)), cpus
+    used = {(s + n + 1) % host_cpus for s, count in vcpus_of_vm.items() for n in range(count)}
+    for c in cpus:
+        assert (c["guest_entries"] > 0) == (c["cpu"] in used), (used, cpus)
+
+
 def nic_args(forwards):
     """QEMU arguments for a NIC on user networking with TCP forwards (host_port, ip, port).
     Understudy drives only the version 2 virtio-mmio transport, hence force-legacy=false."""

@@ -26,6 +26,7 @@ us_unit_test(console_shell
         debug_badipc_prints_report
         debug_ipcbench_checks_n
         stats_mem_splits_usage
+        stats_cpu_lists_each_cpu
         backend_null_reports_enotsup
         init_rejects_null)
 

@@ -135,6 +135,17 @@ static us_err_t fx_mem_stats(void *ctx, struct console_mem_stats *out)
     return f->err_mem;
 }
 
+static us_err_t fx_cpu_stats(void *ctx, uint32_t cpu, uint64_t *guest_entries)
+{
+    struct fx *f = ctx;
+
+    if (cpu >= f->cpus) {
+        return f->err_cpu != US_OK ? f->err_cpu : US_ERANGE;
+    }
+    *guest_entries = f->cpu_entries[cpu];
+    return US_OK;
+}
+
 static us_err_t fx_debug_ipcbench(void *ctx, uint32_t n, struct console_ipcbench_result *out)
 {
     struct fx *f = ctx;
@@ -207,6 +218,7 @@ void fx_setup(bool debug)
         .dev_info = fx_dev_info,
         .guest_input = fx_guest_input,
         .mem_stats = fx_mem_stats,
+        .cpu_stats = fx_cpu_stats,
         .debug_badipc = debug ? fx_debug_badipc : NULL,
         .debug_ipcbench = debug ? fx_debug_ipcbench : NULL,
         .debug = debug,

@@ -36,6 +36,9 @@ struct fx {
     uint32_t ipcbench_n;
     struct console_mem_stats mem;
     us_err_t err_mem;
+    uint32_t cpus;           /* host CPUs the fake kernel reports */
+    uint64_t cpu_entries[8]; /* guest entries on each */
+    us_err_t err_cpu;        /* instead of US_ERANGE past the last CPU */
 };
 
 extern struct fx fx;

@@ -19,6 +19,7 @@ static void help_lists_all_commands(void)
         "server crash NAME",
         "hw list [--json]",
         "stats mem [--json]",
+        "stats cpu [--json]",
         "debug badipc",
         "debug ipcbench N",
     };
@@ -399,6 +400,22 @@ static void stats_mem_splits_usage(void)
     UT_EXPECT(has(fx_cmd("stats mem extra"), "error: usage: stats mem [--json]"));
 }
 
+static void stats_cpu_lists_each_cpu(void)
+{
+    fx_setup(true);
+    fx.cpus = 2;
+    fx.cpu_entries[0] = 12;
+    fx.cpu_entries[1] = 3400;
+    UT_EXPECT(strcmp(fx_cmd("stats cpu"),
+                     "cpu 0  guest entries 12" NL "cpu 1  guest entries 3400" NL) == 0);
+    UT_EXPECT(strcmp(fx_cmd("stats cpu --json"), "{\"cpus\":[{\"cpu\":0,\"guest_entries\":12},"
+                                                 "{\"cpu\":1,\"guest_entries\":3400}]}" NL) == 0);
+    fx.cpus = 0;
+    fx.err_cpu = US_ECAP;
+    UT_EXPECT(strcmp(fx_cmd("stats cpu"), "error: stats cpu: US_ECAP" NL) == 0);
+    UT_EXPECT(has(fx_cmd("stats cpu 1"), "error: usage: stats cpu [--json]"));
+}
+
 static void debug_ipcbench_checks_n(void)
 {
     fx_setup(true);
@@ -446,6 +463,7 @@ static void init_rejects_null(void)
 }
 
 UT_MAIN({"help_lists_all_commands", help_lists_all_commands},
+        {"stats_cpu_lists_each_cpu", stats_cpu_lists_each_cpu},
         {"vm_list_prints_table", vm_list_prints_table}, {"vm_list_json_shape", vm_list_json_shape},
         {"server_list_table_and_json", server_list_table_and_json},
         {"hw_list_table_and_json", hw_list_table_and_json},

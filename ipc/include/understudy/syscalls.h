@@ -28,6 +28,7 @@ enum us_syscall_nr {
 #define US_MEM_FREE_FRAMES 0u    /* 4 KiB frames the kernel has free */
 #define US_MEM_TOTAL_FRAMES 1u   /* frames of RAM it manages */
 #define US_MEM_BOOT_IMAGE 2u     /* bytes of the boot bundle, kept in place in RAM */
+#define US_SERVER_CTL_CPU 5u     /* x1 = guest entries on host CPU x2 (US_ERANGE past the last) */
 
 #define US_SERVER_NAME_LEN 16u
 #define US_SERVER_RUNNING 1u

@@ -45,7 +45,8 @@ us_err_t us_mem_info(us_cap_t mem, uint64_t *size, uint64_t *pa);
 us_err_t us_vm_create(us_cap_t vm_control, us_cap_t *vm, uint32_t *vmid);
 us_err_t us_vm_map(us_cap_t vm, us_cap_t mem, uint64_t ipa, uint32_t rights);
 us_err_t us_vm_destroy(us_cap_t vm);
-us_err_t us_vcpu_create(us_cap_t vm, uint32_t index, us_cap_t ep, us_badge_t badge, us_cap_t *vcpu);
+us_err_t us_vcpu_create(us_cap_t vm, uint32_t index, us_cap_t ep, us_badge_t badge, uint32_t cpu,
+                        us_cap_t *vcpu);
 us_err_t us_vcpu_start(us_cap_t vcpu, uint64_t pc, uint64_t x0);
 us_err_t us_vcpu_stop(us_cap_t vcpu);
 us_err_t us_vcpu_inject(us_cap_t vcpu, uint32_t intid);

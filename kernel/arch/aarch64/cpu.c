@@ -3,9 +3,22 @@
 /* aarch64 thread register setup and cache maintenance. */
 #include <understudy/manifest.h>
 #include <uslib/string.h>
+#include <us/sched.h>
 #include <us/thread.h>
+#include <us/arch/boot.h>
 #include <us/arch/cpu.h>
 #include <arch/sysreg.h>
+
+/* TPIDR_EL2 holds this CPU's struct cpu, whose first word entry.S uses. */
+struct cpu *arch_this_cpu(void)
+{
+    return (struct cpu *)(uintptr_t)read_sysreg(tpidr_el2);
+}
+
+void arch_cpu_relax(void)
+{
+    __asm__ volatile("yield" ::: "memory");
+}
 
 uint64_t arch_cpu_features(void)
 {
@@ -31,4 +44,11 @@ void arch_thread_make_fault(struct thread *t)
 {
     t->regs.pc = 0; /* never mapped: an instruction abort at EL0 */
     t->regs.pstate = SPSR_EL0T;
+}
+
+paddr_t arch_secondary_entry(void)
+{
+    extern char secondary_entry[];
+
+    return pa_from_ptr(secondary_entry);
 }

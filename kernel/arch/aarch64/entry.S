@@ -8,11 +8,13 @@
 #define REGS_PC (32 * 8)
 #define REGS_PSTATE (33 * 8)
 
-/* Save x0..x30, SP_EL0, ELR_EL2, SPSR_EL2 into the arch_regs at TPIDR_EL2, then call \handler
- * with x0 = that pointer. The handler returns the arch_regs to resume in x0. */
+/* Save x0..x30, SP_EL0, ELR_EL2, SPSR_EL2 into the arch_regs this CPU's struct cpu (at
+ * TPIDR_EL2) points to first, then call \handler with x0 = that pointer. The handler returns
+ * the arch_regs to resume in x0. */
 .macro ENTRY_SAVE_CALL handler
     stp x0, x1, [sp, #-16]!
     mrs x0, tpidr_el2
+    ldr x0, [x0]
     stp x2, x3, [x0, #(2 * 8)]
     stp x4, x5, [x0, #(4 * 8)]
     stp x6, x7, [x0, #(6 * 8)]
@@ -83,7 +85,8 @@ cur_el_fault:
 /* x0 = the arch_regs to resume. */
     .global entry_restore
 entry_restore:
-    msr tpidr_el2, x0
+    mrs x1, tpidr_el2
+    str x0, [x1]
     ldp x30, x1, [x0, #REGS_X30]
     msr sp_el0, x1
     ldp x2, x3, [x0, #REGS_PC]

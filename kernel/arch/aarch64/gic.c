@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* GICv3 physical interface for the kernel: distributor, this CPU's redistributor, and the
- * EL2 system-register CPU interface with split priority drop and deactivation. */
+/* GICv3 physical interface for the kernel: distributor, each CPU's redistributor, and the
+ * EL2 system-register CPU interface with split priority drop and deactivation. Device
+ * interrupts (SPIs) go to the boot CPU, where the servers run; SGI ARCH_IRQ_KICK makes
+ * another CPU enter the kernel. */
+#include <us/log.h>
+#include <us/sched.h>
 #include <us/arch/irq.h>
 #include <arch/sysreg.h>
 #include "board.h"
@@ -18,6 +22,7 @@
 #define GICD_CTLR_ARE (1u << 4)
 #define GICD_CTLR_RWP (1u << 31)
 
+#define GICR_TYPER 0x0008u /* 64 bits: affinity in 63:32, Last (bit 4) */
 #define GICR_WAKER 0x0014u
 #define GICR_SGI 0x10000u
 #define GICR_IGROUPR0 (GICR_SGI + 0x0080u)
@@ -32,12 +37,82 @@ static volatile uint32_t *gicd(uint32_t off)
     return (volatile uint32_t *)(uintptr_t)(PLAT_GICD_BASE + off);
 }
 
+static uint64_t gicr_base[SCHED_MAX_CPUS]; /* each CPU's redistributor frames */
+static uint64_t cpu_mpidr[SCHED_MAX_CPUS];
+
 static volatile uint32_t *gicr(uint32_t off)
 {
-    return (volatile uint32_t *)(uintptr_t)(PLAT_GICR_BASE + off);
+    return (volatile uint32_t *)(uintptr_t)(gicr_base[this_cpu()->index] + off);
 }
 
 static uint32_t spi_count;
+
+/* MPIDR's affinity fields, as GICR_TYPER has them (Aff3.Aff2.Aff1.Aff0 in 32 bits). */
+static uint32_t affinity32(uint64_t mpidr)
+{
+    return (uint32_t)(((mpidr >> 8) & 0xff000000u) | (mpidr & 0xffffffu));
+}
+
+/* The redistributor whose GICR_TYPER names this CPU (GICv3 spec 12.11.40). */
+static uint64_t find_redistributor(uint64_t mpidr)
+{
+    for (uint64_t base = PLAT_GICR_BASE; base < PLAT_GIC_END; base += PLAT_GICR_STRIDE) {
+        uint64_t typer = *(volatile uint64_t *)(uintptr_t)(base + GICR_TYPER);
+
+        if ((uint32_t)(typer >> 32) == affinity32(mpidr)) {
+            return base;
+        }
+        if (typer & (1u << 4)) {
+            break; /* Last */
+        }
+    }
+    return 0;
+}
+
+void arch_irq_init_cpu(uint64_t mpidr)
+{
+    uint32_t i, index = this_cpu()->index;
+
+    cpu_mpidr[index] = mpidr;
+    gicr_base[index] = find_redistributor(mpidr);
+    if (gicr_base[index] == 0) {
+        klog_panic("CPU %u (MPIDR 0x%llx): no GIC redistributor", index, (unsigned long long)mpidr);
+    }
+    /* Wake this CPU's redistributor (GICv3 spec 12.11.42 GICR_WAKER). */
+    *gicr(GICR_WAKER) &= ~(1u << 1);
+    while (*gicr(GICR_WAKER) & (1u << 2)) {
+    }
+    *gicr(GICR_ICENABLER0) = 0xffffffffu;
+    *gicr(GICR_IGROUPR0) = 0xffffffffu;
+    for (i = 0; i < 32; i += 4) {
+        *gicr(GICR_IPRIORITYR + i) = IRQ_PRIO * 0x01010101u;
+    }
+
+    /* System-register interface at EL2, and let EL1 use its own (virtual) one. */
+    write_sysreg(icc_sre_el2, 0xfu);
+    isb();
+    write_sysreg(icc_pmr_el1, 0xffu);
+    write_sysreg(icc_bpr1_el1, 0u);
+    write_sysreg(icc_ctlr_el1, 1u << 1); /* EOImode: EOIR drops priority, DIR deactivates */
+    write_sysreg(icc_igrpen1_el1, 1u);
+    isb();
+    arch_irq_enable(ARCH_IRQ_KICK);
+}
+
+void arch_cpu_kick(uint32_t index)
+{
+    uint64_t m = cpu_mpidr[index];
+
+    if (!cpus[index].online) {
+        return; /* it looks at its run queue when it joins */
+    }
+    /* ICC_SGI1R_EL1: Aff3 55:48, RS 47:44, Aff2 39:32, INTID 27:24, Aff1 23:16, TargetList
+     * 15:0 (Aff0 mod 16 within range selector Aff0 / 16). */
+    write_sysreg(icc_sgi1r_el1, (((m >> 32) & 0xffu) << 48) | (((m & 0xffu) >> 4) << 44) |
+                                    (((m >> 16) & 0xffu) << 32) | ((uint64_t)ARCH_IRQ_KICK << 24) |
+                                    (((m >> 8) & 0xffu) << 16) | (1ull << (m & 0xfu)));
+    isb();
+}
 
 void arch_irq_init(void)
 {
@@ -60,32 +135,13 @@ void arch_irq_init(void)
     *gicd(GICD_CTLR) = GICD_CTLR_ARE | GICD_CTLR_ENABLE_G1;
     while (*gicd(GICD_CTLR) & GICD_CTLR_RWP) {
     }
-
-    /* Wake this CPU's redistributor (GICv3 spec 12.11.42 GICR_WAKER). */
-    *gicr(GICR_WAKER) &= ~(1u << 1);
-    while (*gicr(GICR_WAKER) & (1u << 2)) {
-    }
-    *gicr(GICR_ICENABLER0) = 0xffffffffu;
-    *gicr(GICR_IGROUPR0) = 0xffffffffu;
-    for (i = 0; i < 32; i += 4) {
-        *gicr(GICR_IPRIORITYR + i) = IRQ_PRIO * 0x01010101u;
-    }
-
-    /* System-register interface at EL2, and let EL1 use its own (virtual) one. */
-    write_sysreg(icc_sre_el2, 0xfu);
-    isb();
-    write_sysreg(icc_pmr_el1, 0xffu);
-    write_sysreg(icc_bpr1_el1, 0u);
-    write_sysreg(icc_ctlr_el1, 1u << 1); /* EOImode: EOIR drops priority, DIR deactivates */
-    write_sysreg(icc_igrpen1_el1, 1u);
-    isb();
 }
 
 static void route_spi(uint32_t intid)
 {
     volatile uint64_t *router =
         (volatile uint64_t *)(uintptr_t)(PLAT_GICD_BASE + GICD_IROUTER + 8u * intid);
-    *router = 0; /* affinity 0.0.0.0: the boot CPU */
+    *router = cpu_mpidr[0] & 0xff00ffffffull; /* the boot CPU: IROUTER has MPIDR's layout */
 }
 
 void arch_irq_enable(uint32_t intid)

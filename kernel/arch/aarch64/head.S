@@ -44,9 +44,27 @@ primary_entry:
     bl boot_wrong_address
     b .
 
+/* Another CPU, started by PSCI CPU_ON with the MMU off, x0 = its index (1..7). */
+    .global secondary_entry
+secondary_entry:
+    msr daifset, #0xf
+    mov x19, x0
+    ldr x1, =secondary_stacks
+    lsl x2, x0, #14          /* 16 KiB each; index 1's stack tops the first */
+    add sp, x1, x2
+    ldr x1, =el2_vectors
+    msr vbar_el2, x1
+    isb
+    mov x0, x19
+    bl ksecondary
+    b .
+
     .section .bss.stack, "aw", %nobits
     .balign 16
     .global boot_stack_top
 boot_stack:
     .space 16384
 boot_stack_top:
+    .balign 16
+secondary_stacks:
+    .space 16384 * 7         /* CPUs 1..7 */

@@ -32,6 +32,7 @@
 #define MAIR_VALUE 0x04ffull /* attr0 = normal WBWA, attr1 = Device-nGnRE */
 
 static uint64_t early_l1[512] __attribute__((aligned(4096)));
+static paddr_t kernel_root; /* the final EL2 map, shared by every CPU */
 
 extern char _image_start[], _text_end[], _rodata_end[], _image_end[];
 
@@ -202,8 +203,14 @@ us_err_t mmu_kernel_map_final(paddr_t ram_base, uint64_t ram_size)
         }
     }
     dsb_ish();
-    el2_mmu_on(pa_from_ptr(l1), true);
+    kernel_root = pa_from_ptr(l1);
+    el2_mmu_on(kernel_root, true);
     return US_OK;
+}
+
+void mmu_secondary_enable(void)
+{
+    el2_mmu_on(kernel_root, true);
 }
 
 static uint64_t s1_attrs(uint32_t flags)

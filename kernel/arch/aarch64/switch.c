@@ -10,6 +10,7 @@
  * first use.
  */
 #include <us/process.h>
+#include <us/sched.h>
 #include <us/thread.h>
 #include <us/vcpu.h>
 #include <us/vm.h>
@@ -26,15 +27,25 @@ void sve_pregs_load(const uint8_t *p);
 #define ZCR_EL2 "S3_4_C1_C2_0"
 #define ZCR_EL1 "S3_0_C1_C2_0"
 
-static struct {
+/* What one CPU's registers hold. Only that CPU changes its registers, and threads never
+ * leave their home CPU, so a thread's lazily kept state is only ever on its home. */
+struct lazy_state {
     struct vcpu *cold_owner; /* whose cold EL1 state is in the registers */
     bool guest_hot;          /* the hot set in the registers is cold_owner's */
+    bool server_hot_loaded;  /* the servers' hot set has been loaded once */
     uint64_t server_ttbr0;   /* TTBR0_EL1 value loaded for servers */
     struct thread *fp_owner;
     struct thread *fp_loaded_for; /* CPTR_EL2.TFP clear for this thread */
     uint64_t cptr;                /* CPTR_EL2 without TFP: SVE untrapped when present */
     bool sve;
-} hw = {.cptr = CPTR_EL2_RES1};
+};
+
+static struct lazy_state lazy[SCHED_MAX_CPUS];
+
+static struct lazy_state *hw(void)
+{
+    return &lazy[this_cpu()->index];
+}
 
 static uint64_t read_zcr_el1(void)
 {
@@ -54,12 +65,13 @@ static void write_zcr_el1(uint64_t v)
  * CPTR_EL2.TFP also traps) move with them. */
 void arch_fp_init(void)
 {
+    hw()->cptr = CPTR_EL2_RES1;
     if (((read_sysreg(id_aa64pfr0_el1) >> 32) & 0xfu) == 0) {
         return;
     }
-    hw.sve = true;
-    hw.cptr = CPTR_EL2_RES1 & ~CPTR_EL2_TZ;
-    write_sysreg(cptr_el2, hw.cptr);
+    hw()->sve = true;
+    hw()->cptr = CPTR_EL2_RES1 & ~CPTR_EL2_TZ;
+    write_sysreg(cptr_el2, hw()->cptr);
     isb();
     __asm__ volatile("msr " ZCR_EL2 ", xzr\n\tisb"); /* LEN = 0: 128-bit vectors */
 }
@@ -154,32 +166,57 @@ static void load_server_hot(void)
     write_sysreg(vbar_el1, ARCH_TRAMPOLINE_VA);
     write_sysreg(cpacr_el1, 3ull << 20);  /* FP at EL0; CPTR_EL2.TFP still decides */
     write_sysreg(cntkctl_el1, 1ull << 1); /* EL0 may read the virtual counter */
-    hw.server_ttbr0 = 0;
+    hw()->server_ttbr0 = 0;
     (void)el1_trampoline;
+}
+
+void arch_vcpu_publish(struct vcpu *v)
+{
+    if (hw()->guest_hot && hw()->cold_owner == v) {
+        save_hot(&v->hot);
+    }
+}
+
+void arch_vcpu_continue(struct vcpu *v)
+{
+    arch_vgic_enter(v);
+}
+
+/* The hot set in the registers, back to its owner's memory unless a reply changed that. */
+static void save_owner_hot(struct lazy_state *l)
+{
+    if (!l->cold_owner->hot_reload) {
+        save_hot(&l->cold_owner->hot);
+    }
 }
 
 static void switch_to_vcpu(struct vcpu *v)
 {
-    if (hw.guest_hot && hw.cold_owner == v) {
+    if (hw()->guest_hot && hw()->cold_owner == v) {
+        if (v->hot_reload) {
+            load_hot(&v->hot);
+            v->hot_reload = false;
+        }
         goto out_stage2;
     }
-    if (hw.guest_hot) {
-        save_hot(&hw.cold_owner->hot);
+    if (hw()->guest_hot) {
+        save_owner_hot(hw());
     }
-    if (hw.cold_owner != v) {
-        if (hw.cold_owner != NULL) {
-            save_cold(&hw.cold_owner->cold);
-            arch_vgic_save(hw.cold_owner);
-            hw.cold_owner->wfi_deadline = timer_deadline(&hw.cold_owner->cold);
+    if (hw()->cold_owner != v) {
+        if (hw()->cold_owner != NULL) {
+            save_cold(&hw()->cold_owner->cold);
+            arch_vgic_save(hw()->cold_owner);
+            hw()->cold_owner->wfi_deadline = timer_deadline(&hw()->cold_owner->cold);
         }
         load_cold(&v->cold);
         arch_vgic_load(v);
         v->wfi_deadline = UINT64_MAX; /* its timer is live again: the PPI wakes it */
         write_sysreg(vmpidr_el2, (1ull << 31) | v->index);
-        hw.cold_owner = v;
+        hw()->cold_owner = v;
     }
     load_hot(&v->hot);
-    hw.guest_hot = true;
+    v->hot_reload = false;
+    hw()->guest_hot = true;
 out_stage2:
     write_sysreg(vttbr_el2, ((uint64_t)v->vm->s2.vmid << 48) | pa_of(v->vm->s2.root));
     write_sysreg(hcr_el2, HCR_GUEST);
@@ -190,15 +227,15 @@ static void switch_to_server(struct process *p)
 {
     uint64_t ttbr0 = pa_of(p->as.root) | ((uint64_t)p->as.asid << 48);
 
-    if (hw.guest_hot) {
-        save_hot(&hw.cold_owner->hot);
-        hw.guest_hot = false;
+    if (hw()->guest_hot) {
+        save_owner_hot(hw());
+        hw()->guest_hot = false;
         load_server_hot();
         arch_vgic_leave(); /* from a guest: stop signalling virtual interrupts */
     }
-    if (hw.server_ttbr0 != ttbr0) {
+    if (hw()->server_ttbr0 != ttbr0) {
         write_sysreg(ttbr0_el1, ttbr0);
-        hw.server_ttbr0 = ttbr0;
+        hw()->server_ttbr0 = ttbr0;
     }
     write_sysreg(vttbr_el2, 0); /* VMID 0: servers' TLB entries never meet a guest's */
     write_sysreg(hcr_el2, HCR_SERVER);
@@ -206,63 +243,111 @@ static void switch_to_server(struct process *p)
 
 void arch_switch_to(struct thread *next)
 {
-    static bool server_hot_loaded;
-
-    if (!server_hot_loaded) {
+    if (!hw()->server_hot_loaded) {
         load_server_hot();
-        server_hot_loaded = true;
+        hw()->server_hot_loaded = true;
     }
     if (next->vcpu != NULL) {
         switch_to_vcpu(next->vcpu);
     } else {
         switch_to_server(next->proc);
     }
-    if (hw.fp_loaded_for != next) {
-        write_sysreg(cptr_el2, hw.cptr | (hw.fp_owner == next ? 0 : CPTR_EL2_TFP));
-        hw.fp_loaded_for = next;
+    if (hw()->fp_loaded_for != next) {
+        write_sysreg(cptr_el2, hw()->cptr | (hw()->fp_owner == next ? 0 : CPTR_EL2_TFP));
+        hw()->fp_loaded_for = next;
     }
     isb();
 }
 
 void arch_fp_trap(struct thread *t)
 {
-    write_sysreg(cptr_el2, hw.cptr);
+    write_sysreg(cptr_el2, hw()->cptr);
     isb();
-    if (hw.fp_owner != NULL) {
-        fpsimd_save(&hw.fp_owner->fp);
-        if (hw.sve) {
-            sve_pregs_save(hw.fp_owner->fp.sve_p);
-            hw.fp_owner->fp.zcr = read_zcr_el1();
+    if (hw()->fp_owner != NULL) {
+        fpsimd_save(&hw()->fp_owner->fp);
+        if (hw()->sve) {
+            sve_pregs_save(hw()->fp_owner->fp.sve_p);
+            hw()->fp_owner->fp.zcr = read_zcr_el1();
         }
     }
     fpsimd_load(&t->fp);
-    if (hw.sve) {
+    if (hw()->sve) {
         sve_pregs_load(t->fp.sve_p);
         write_zcr_el1(t->fp.zcr);
     }
-    hw.fp_owner = t;
-    hw.fp_loaded_for = t;
+    hw()->fp_owner = t;
+    hw()->fp_loaded_for = t;
+}
+
+static void thread_forget_here(struct lazy_state *l, struct thread *t)
+{
+    if (l->fp_owner == t) {
+        l->fp_owner = NULL;
+    }
+    if (l->fp_loaded_for == t) {
+        l->fp_loaded_for = NULL;
+    }
+}
+
+static void vcpu_forget_here(struct lazy_state *l, struct vcpu *v)
+{
+    if (l->cold_owner == v) {
+        if (l->guest_hot) {
+            load_server_hot();
+            l->guest_hot = false;
+        }
+        write_sysreg(cntv_ctl_el0, 0);
+        arch_vgic_forget(v);
+        l->cold_owner = NULL;
+    }
+}
+
+/* Whether CPU @cpu's registers hold any of @t's state. */
+static bool holds(uint32_t cpu, const struct thread *t)
+{
+    const struct lazy_state *l = &lazy[cpu];
+
+    return l->fp_owner == t || l->fp_loaded_for == t ||
+           (t->vcpu != NULL && l->cold_owner == t->vcpu);
+}
+
+/* @t's registers must be dropped. Here, at once; on its home CPU, at that CPU's next pass
+ * through the kernel (arch_cpu_settle()), which this kicks. */
+static void forget(struct thread *t)
+{
+    struct cpu *c = this_cpu();
+
+    if (t->cpu == c->index) {
+        thread_forget_here(hw(), t);
+        if (t->vcpu != NULL) {
+            vcpu_forget_here(hw(), t->vcpu);
+        }
+    } else if (holds(t->cpu, t)) {
+        t->forget_pending = true;
+        arch_cpu_kick(t->cpu);
+    }
+}
+
+void arch_cpu_settle(void)
+{
+    struct lazy_state *l = hw();
+    struct thread *held[3] = {l->fp_owner, l->fp_loaded_for,
+                              l->cold_owner != NULL ? &l->cold_owner->thread : NULL};
+
+    for (uint32_t i = 0; i < 3; i++) {
+        if (held[i] != NULL && held[i]->forget_pending) {
+            forget(held[i]);
+            held[i]->forget_pending = false;
+        }
+    }
 }
 
 void arch_thread_forget(struct thread *t)
 {
-    if (hw.fp_owner == t) {
-        hw.fp_owner = NULL;
-    }
-    if (hw.fp_loaded_for == t) {
-        hw.fp_loaded_for = NULL;
-    }
+    forget(t);
 }
 
 void arch_vcpu_forget(struct vcpu *v)
 {
-    if (hw.cold_owner == v) {
-        if (hw.guest_hot) {
-            load_server_hot();
-            hw.guest_hot = false;
-        }
-        write_sysreg(cntv_ctl_el0, 0);
-        arch_vgic_forget(v);
-        hw.cold_owner = NULL;
-    }
+    forget(&v->thread);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
 /* Exception entry from guests and servers, and the EL2 boot controls. */
+#include <us/lock.h>
 #include <us/log.h>
 #include <us/platform.h>
 #include <us/process.h>
@@ -35,7 +36,8 @@ paddr_t arch_image_end(void)
     return pa_from_ptr(_image_end);
 }
 
-void arch_early_init(void)
+/* The EL2 controls every CPU sets the same way. */
+static void el2_controls(void)
 {
     /* No FP traps while booting: libfdt uses SIMD registers. */
     write_sysreg(cptr_el2, CPTR_EL2_RES1);
@@ -51,7 +53,25 @@ void arch_early_init(void)
                  25u | (1u << 6) | (1u << 8) | (1u << 10) | (3u << 12) | (2u << 16) | (1u << 31));
     write_sysreg(mdcr_el2, (1u << 6) | (1u << 5)); /* TPM, TPMCR: PMU traps to EL2 */
     isb();
+}
+
+void arch_early_init(struct cpu *c)
+{
+    write_sysreg(tpidr_el2, (uint64_t)(uintptr_t)c);
+    el2_controls();
     mmu_early_enable();
+}
+
+void arch_secondary_init(struct cpu *c)
+{
+    write_sysreg(tpidr_el2, (uint64_t)(uintptr_t)c);
+    el2_controls();
+    mmu_secondary_enable();
+}
+
+uint64_t arch_cpu_affinity(void)
+{
+    return read_sysreg(mpidr_el1) & 0xff00ffffffull; /* Aff3, Aff2, Aff1, Aff0 */
 }
 
 _Noreturn void arch_enter_first(struct arch_regs *regs)
@@ -102,31 +122,42 @@ static void server_sync(struct thread *t, struct arch_regs *r, uint64_t esr)
     process_fault(t->proc, esr1, read_sysreg(far_el1), pc);
 }
 
+/* Every entry holds the kernel lock from here until it returns to entry.S. */
+static struct arch_regs *leave(struct arch_regs *r)
+{
+    kernel_unlock();
+    return r;
+}
+
 struct arch_regs *kentry_sync(struct arch_regs *r)
 {
-    struct thread *t = current();
+    struct thread *t;
     uint64_t esr = read_sysreg(esr_el2);
 
+    kernel_lock();
+    t = current();
     if (t->vcpu != NULL) {
         t->vcpu->exit_esr = esr;
         vcpu_handle_exit(t->vcpu);
     } else {
         server_sync(t, r, esr);
     }
-    return kernel_exit();
+    return leave(kernel_exit());
 }
 
 struct arch_regs *kentry_irq(struct arch_regs *r)
 {
-    struct thread *t = current();
+    struct thread *t;
 
+    kernel_lock();
+    t = current();
     kernel_irq();
     /* A server caught between its EL1 trampoline and the HVC must get to the HVC first: its
      * exception registers are live only until another server runs. */
     if (t->vcpu == NULL && (r->pstate & SPSR_MODE_MASK) != SPSR_EL0T) {
-        return r;
+        return leave(r);
     }
-    return kernel_exit();
+    return leave(kernel_exit());
 }
 
 static void lower_fault(struct thread *t, struct arch_regs *r, const char *what)
@@ -142,12 +173,14 @@ static void lower_fault(struct thread *t, struct arch_regs *r, const char *what)
 
 struct arch_regs *kentry_serror(struct arch_regs *r)
 {
+    kernel_lock();
     lower_fault(current(), r, "SError");
-    return kernel_exit();
+    return leave(kernel_exit());
 }
 
 struct arch_regs *kentry_aarch32(struct arch_regs *r)
 {
+    kernel_lock();
     lower_fault(current(), r, "AArch32 exception");
-    return kernel_exit();
+    return leave(kernel_exit());
 }

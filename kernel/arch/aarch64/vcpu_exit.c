@@ -167,9 +167,7 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
         return US_OK;
     }
     if (flags & US_RESUME_RESET) {
-        arch_vcpu_forget(v);
-        arch_thread_forget(&v->thread);
-        arch_vcpu_reset(v, reply->w[US_RESUME_VALUE], reply->w[US_RESUME_X0]);
+        vcpu_reset_later(v, reply->w[US_RESUME_VALUE], reply->w[US_RESUME_X0]);
         return US_OK;
     }
     if (flags & US_RESUME_SET_REG) {
@@ -185,7 +183,8 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
         v->thread.regs.pc += 4;
     }
     if (flags & US_RESUME_INJECT_DABT) {
-        inject_dabt(v);
+        inject_dabt(v); /* its hot set, published at the exit, changes */
+        v->hot_reload = true;
     }
     if (flags & US_RESUME_INJECT_IRQ) {
         (void)arch_vgic_inject(v, (uint32_t)reply->w[US_RESUME_VIRQ]); /* range checked */

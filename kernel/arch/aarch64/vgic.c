@@ -7,10 +7,13 @@
  * server touches, so they move with the "cold" EL1 set, only when another vCPU takes the CPU;
  * ICH_HCR_EL2.En is cleared while a server runs so nothing virtual is signalled to it. The
  * distributor and redistributors are emulated by the vmm, which injects through here.
- * Interrupts with no free list register wait in a per-vCPU bitmap and are refilled on entry.
+ * Interrupts with no free list register wait in a per-vCPU bitmap and are refilled on entry;
+ * so do those injected from another CPU than the vCPU's home, which alone touches its list
+ * registers.
  */
 #include <understudy/vcpu.h>
 #include <us/log.h>
+#include <us/sched.h>
 #include <us/vcpu.h>
 #include <us/arch/irq.h>
 #include <us/arch/vcpu.h>
@@ -28,10 +31,13 @@
 _Static_assert(ARCH_VGIC_MAX_INTID == US_VIRQ_LIMIT,
                "the kernel takes every INTID a reply may carry");
 
-static struct {
-    uint32_t lrs;      /* list registers implemented, at most ARCH_VGIC_LRS */
-    struct vcpu *live; /* whose list registers are in the hardware */
-} vg;
+static uint32_t lr_count;                    /* implemented, at most ARCH_VGIC_LRS */
+static struct vcpu *live_on[SCHED_MAX_CPUS]; /* whose list registers each CPU holds */
+
+static struct vcpu **live(void)
+{
+    return &live_on[this_cpu()->index];
+}
 
 static uint64_t lr_read(uint32_t n)
 {
@@ -69,9 +75,9 @@ void arch_vgic_init(void)
 {
     uint32_t n = (uint32_t)(read_sysreg(ich_vtr_el2) & 0x1fu) + 1u;
 
-    vg.lrs = n < ARCH_VGIC_LRS ? n : ARCH_VGIC_LRS;
+    lr_count = n < ARCH_VGIC_LRS ? n : ARCH_VGIC_LRS; /* the same on every CPU */
     write_sysreg(ich_hcr_el2, 0);
-    for (uint32_t i = 0; i < vg.lrs; i++) {
+    for (uint32_t i = 0; i < lr_count; i++) {
         lr_write(i, 0);
     }
     arch_irq_enable(VTIMER_INTID);
@@ -85,12 +91,12 @@ uint32_t arch_vtimer_intid(void)
 /* List register @n of @v: in the hardware while @v is live, else in its saved context. */
 static uint64_t vcpu_lr(const struct vcpu *v, uint32_t n)
 {
-    return vg.live == v ? lr_read(n) : v->cold.vgic.lr[n];
+    return *live() == v ? lr_read(n) : v->cold.vgic.lr[n];
 }
 
 static void vcpu_lr_set(struct vcpu *v, uint32_t n, uint64_t val)
 {
-    if (vg.live == v) {
+    if (*live() == v) {
         lr_write(n, val);
     } else {
         v->cold.vgic.lr[n] = val;
@@ -102,7 +108,7 @@ static bool lr_add(struct vcpu *v, uint32_t intid)
 {
     int free = -1;
 
-    for (uint32_t i = 0; i < vg.lrs; i++) {
+    for (uint32_t i = 0; i < lr_count; i++) {
         uint64_t lr = vcpu_lr(v, i);
 
         if ((lr & LR_STATE_MASK) != 0 && (uint32_t)lr == intid) {
@@ -128,7 +134,8 @@ us_err_t arch_vgic_inject(struct vcpu *v, uint32_t intid)
     if (intid >= ARCH_VGIC_MAX_INTID) {
         return US_ERANGE;
     }
-    if (!lr_add(v, intid)) {
+    /* Another CPU may hold @v's list registers: leave it to that CPU's next entry. */
+    if (v->thread.cpu != this_cpu()->index || !lr_add(v, intid)) {
         g->overflow[intid / 64] |= 1ull << (intid % 64);
     }
     return US_OK;
@@ -155,35 +162,35 @@ void arch_vgic_save(struct vcpu *v)
 {
     struct arch_vgic *g = &v->cold.vgic;
 
-    for (uint32_t i = 0; i < vg.lrs; i++) {
+    for (uint32_t i = 0; i < lr_count; i++) {
         g->lr[i] = lr_read(i);
     }
     g->vmcr = read_sysreg(ich_vmcr_el2);
     g->ap0r0 = read_sysreg(ich_ap0r0_el2);
     g->ap1r0 = read_sysreg(ich_ap1r0_el2);
-    vg.live = NULL;
+    *live() = NULL;
 }
 
 void arch_vgic_load(struct vcpu *v)
 {
     const struct arch_vgic *g = &v->cold.vgic;
 
-    for (uint32_t i = 0; i < vg.lrs; i++) {
+    for (uint32_t i = 0; i < lr_count; i++) {
         lr_write(i, g->lr[i]);
     }
     write_sysreg(ich_vmcr_el2, g->vmcr);
     write_sysreg(ich_ap0r0_el2, g->ap0r0);
     write_sysreg(ich_ap1r0_el2, g->ap1r0);
-    vg.live = v;
+    *live() = v;
 }
 
 void arch_vgic_forget(struct vcpu *v)
 {
-    if (vg.live == v) {
-        for (uint32_t i = 0; i < vg.lrs; i++) {
+    if (*live() == v) {
+        for (uint32_t i = 0; i < lr_count; i++) {
             lr_write(i, 0);
         }
-        vg.live = NULL;
+        *live() = NULL;
     }
 }
 
@@ -207,7 +214,7 @@ void arch_vgic_leave(void)
 
 struct vcpu *arch_vtimer_fire(void)
 {
-    struct vcpu *v = vg.live;
+    struct vcpu *v = *live();
 
     /* The timer's owner is the vCPU whose cold set (CNTV_* included) is loaded. Mask it so
      * the level-triggered line drops; the guest unmasks when it programs the next event. */
@@ -227,7 +234,7 @@ bool arch_vgic_pending(struct vcpu *v)
             return true;
         }
     }
-    for (uint32_t i = 0; i < vg.lrs; i++) {
+    for (uint32_t i = 0; i < lr_count; i++) {
         if (vcpu_lr(v, i) & LR_STATE_PENDING) {
             return true;
         }

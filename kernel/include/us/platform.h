@@ -9,6 +9,8 @@
 void plat_uart_putc(char c);
 void plat_uart_write(const char *s, uint64_t n);
 
+#define PLAT_MAX_CPUS 8u /* keep equal to SCHED_MAX_CPUS */
+
 /* Facts from the device tree the kernel was booted with. */
 struct plat_boot_info {
     paddr_t ram_base;
@@ -17,7 +19,8 @@ struct plat_boot_info {
     uint64_t dtb_size;
     paddr_t initrd; /* the boot bundle */
     uint64_t initrd_size;
-    uint32_t cpu_count;
+    uint32_t cpu_count;            /* CPUs the device tree lists, at most PLAT_MAX_CPUS */
+    uint64_t mpidr[PLAT_MAX_CPUS]; /* each one's affinity (its node's reg), boot CPU first */
     uint32_t rsv_count;
     paddr_t rsv_base[8]; /* /memreserve/ entries to keep away from the allocator */
     uint64_t rsv_size[8];
@@ -28,6 +31,10 @@ struct plat_boot_info {
  * Returns: US_OK; US_ECORRUPT for a broken DTB; US_ENOENT when memory or the initrd is
  * missing. */
 us_err_t plat_fdt_parse(paddr_t dtb, struct plat_boot_info *out);
+
+/** plat_cpu_on() - start CPU @mpidr at physical address @entry with x0 = @arg (PSCI CPU_ON
+ * over SMC). Returns: US_OK; US_EINVAL if firmware refused (it says why in the log). */
+us_err_t plat_cpu_on(uint64_t mpidr, paddr_t entry, uint64_t arg);
 
 /** plat_name() - the board's name for the boot banner. */
 const char *plat_name(void);

@@ -1,34 +1,57 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* Fixed-priority preemptive scheduler with round robin inside a priority. */
+/* Fixed-priority preemptive scheduler with round robin inside a priority, one run queue per
+ * CPU. Every thread has a home CPU (struct thread.cpu) and runs nowhere else: servers on
+ * CPU 0, each vCPU where its vmm placed it. A thread made runnable from another CPU is queued
+ * on its home and that CPU is interrupted if it should look again. */
 #pragma once
 
 #include <us/thread.h>
 
 #define SCHED_PRIOS 256u
 #define SCHED_SLICE_US 10000u
+#define SCHED_MAX_CPUS 8u
 
 struct cpu {
-    struct thread *current;
+    struct arch_regs *regs;   /* first: entry.S saves into it (the current thread's) */
+    struct thread *current;   /* NULL while idle */
     struct thread *idle_prev; /* last thread before the CPU went idle */
     struct thread *handoff;   /* woken by IPC, runs next without queueing (see sched.c) */
     bool resched;             /* slice expired or a higher priority became ready */
+    bool online;
     uint32_t index;
+    uint64_t guest_entries; /* returns into a vCPU: where the guests ran */
+    struct thread_queue runq[SCHED_PRIOS];
+    uint64_t runq_bits[SCHED_PRIOS / 64];
+    uint64_t runq_words; /* bit w: runq_bits[w] != 0 */
 };
 
-extern struct cpu cpu0;
+extern struct cpu cpus[SCHED_MAX_CPUS];
+extern uint32_t cpu_count; /* CPUs brought up */
+
+/** arch_this_cpu() - the CPU running this code (per-CPU register). */
+struct cpu *arch_this_cpu(void);
+
+/** arch_cpu_kick() - interrupt CPU @index so that it enters the kernel and schedules again. */
+void arch_cpu_kick(uint32_t index);
 
 static inline struct cpu *this_cpu(void)
 {
-    return &cpu0;
+    return arch_this_cpu();
 }
 
-/** sched_wake() - make @t runnable (TS_RUNNING): queued, or kept as this CPU's hand-off
- * candidate when nothing queued outranks it. */
+/** sched_wake() - make @t runnable (TS_RUNNING) on its home CPU: queued, or kept as this
+ * CPU's hand-off candidate when nothing queued outranks it. A remote home is kicked if it
+ * idles or runs something of lower priority. */
 void sched_wake(struct thread *t);
 
-/** sched_block() - take @t off the run queue with a blocked @state. */
+/** sched_block() - take @t off its run queue with a blocked @state; if @t is running on
+ * another CPU, that CPU is kicked to stop it. */
 void sched_block(struct thread *t, uint32_t state);
+
+/** sched_is_live_elsewhere() - whether @t is current on a CPU other than this one (its registers
+ * may be in that CPU, not in memory). */
+bool sched_is_live_elsewhere(const struct thread *t);
 
 /** sched_next() - choose what runs when the kernel returns: the current thread while it is
  * runnable and no higher priority waits, otherwise the best queued thread; NULL when idle. */

@@ -23,11 +23,13 @@ struct notification;
 #define TS_BLOCKED_WFI 8u /* a vCPU idle in WFI until an interrupt is pending for it */
 
 struct thread {
-    struct arch_regs regs; /* first: entry.S saves through TPIDR_EL2 */
+    struct arch_regs regs; /* entry.S saves through this CPU's struct cpu.regs */
     struct arch_fpregs fp __attribute__((aligned(16)));
     uint32_t state;        /* TS_* */
     uint32_t prio;         /* 0..255 */
+    uint32_t cpu;          /* home CPU: the only one it runs on (servers: 0) */
     bool queued;           /* in a run queue */
+    bool forget_pending;   /* its home CPU must drop the state its registers hold */
     struct thread *next;   /* run-queue or endpoint-queue link */
     struct process *proc;  /* owning server; NULL for a vCPU */
     struct vcpu *vcpu;     /* non-NULL for a vCPU */

@@ -21,16 +21,20 @@ struct vcpu {
     uint64_t exit_esr; /* syndrome of the pending exit */
     uint64_t exits;
     uint64_t wfi_deadline; /* while its EL1 context is not live: when its timer fires */
+    bool reset_pending;    /* restart at reset_pc with x0 = reset_x0 before it next runs */
+    bool hot_reload;       /* its hot EL1 set in memory is newer than its home CPU's copy */
+    uint64_t reset_pc, reset_x0;
     struct arch_el1_hot hot;
     struct arch_el1_cold cold;
 };
 
 #define VCPU_PRIO 8u
 
-/** vcpu_create() - vCPU @index of @vm exiting to @handler with @badge.
- * Returns: US_OK; US_ERANGE for an index >= VM_MAX_VCPUS; US_EEXIST; US_ENOMEM. */
+/** vcpu_create() - vCPU @index of @vm exiting to @handler with @badge, running on host CPU
+ * @cpu only. Returns: US_OK; US_ERANGE for an index >= VM_MAX_VCPUS or a CPU that is not
+ * up; US_EEXIST; US_ENOMEM. */
 us_err_t vcpu_create(struct vm *vm, uint32_t index, struct endpoint *handler, us_badge_t badge,
-                     struct vcpu **out);
+                     uint32_t cpu, struct vcpu **out);
 
 /** vcpu_wfi() - @v executed WFI with nothing pending: it sleeps until vcpu_kick() or, if its
  * timer context is not live, until vcpu_tick() passes its deadline. */
@@ -50,6 +54,14 @@ us_err_t vcpu_inject(struct vcpu *v, uint64_t intid);
 /** vcpu_start() - enter the guest at @pc, EL1h, MMU off, x0 = @x0 (arm64 boot protocol).
  * Returns: US_OK; US_EBUSY if already started. */
 us_err_t vcpu_start(struct vcpu *v, uint64_t pc, uint64_t x0);
+
+/** vcpu_reset_later() - @v restarts at @pc, EL1h, MMU off, x0 = @x0, when it next runs: its
+ * home CPU applies it (vcpu_settle()), as only that CPU may hold its registers. */
+void vcpu_reset_later(struct vcpu *v, uint64_t pc, uint64_t x0);
+
+/** vcpu_settle() - on @v's home CPU, about to run it: apply a pending reset.
+ * Returns: whether its context was replaced (it must be loaded even if it was current). */
+bool vcpu_settle(struct vcpu *v);
 
 /** vcpu_stop() - the vCPU never runs again until restarted. */
 void vcpu_stop(struct vcpu *v);

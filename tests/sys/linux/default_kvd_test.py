@@ -37,6 +37,7 @@ def test(t):
     assert [v["state"] for v in vms] == ["running"], vms
     servers = json.loads(usqemu.console_cmd(m, "server list --json"))
     assert all(s["state"] == "running" for s in servers["servers"]), servers
+    usqemu.check_vcpu_placement(m, t.args.smp, {0: 1})
 
 
 usqemu.run_test(test)

@@ -70,6 +70,7 @@ def test(t):
     assert vms[0]["state"] == "running", vms
     servers = json.loads(usqemu.console_cmd(m, "server list --json"))["servers"]
     assert all(s["state"] == "running" for s in servers), servers
+    usqemu.check_vcpu_placement(m, t.args.smp, {0: t.args.vcpus})
 
 
 def args(p):

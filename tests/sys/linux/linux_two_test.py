@@ -73,6 +73,7 @@ def test(t):
     detach(m)
     assert states(m) == ["running", "running"]  # a console round trip: the log is out by now
     assert "vmm| linux1: read of unmapped address at IPA 0xa000000" in m.output
+    usqemu.check_vcpu_placement(m, t.args.smp, {0: 1, 1: 1})
 
     attach(m, 0)
     m.sendline("poweroff -f")

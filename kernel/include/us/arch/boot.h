@@ -7,8 +7,21 @@
 #include <arch/mmu.h>
 #include <arch/regs.h>
 
-/** arch_early_init() - EL2 controls, early MMU, exception vectors; before anything else. */
-void arch_early_init(void);
+struct cpu;
+
+/** arch_early_init() - on the boot CPU, before anything else: this CPU is @c, EL2 controls,
+ * early MMU. */
+void arch_early_init(struct cpu *c);
+
+/** arch_secondary_init() - on another CPU, first thing: this CPU is @c, EL2 controls, the
+ * kernel's final map. */
+void arch_secondary_init(struct cpu *c);
+
+/** arch_cpu_affinity() - this CPU's MPIDR affinity fields. */
+uint64_t arch_cpu_affinity(void);
+
+/** arch_secondary_entry() - physical address where a started CPU begins (x0 = its index). */
+paddr_t arch_secondary_entry(void);
 
 /** arch_image_start(), arch_image_end() - the kernel image in physical memory. */
 paddr_t arch_image_start(void);

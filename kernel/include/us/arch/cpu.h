@@ -7,6 +7,9 @@
 
 struct thread;
 
+/** arch_cpu_relax() - a spin-wait hint (between polls of a lock held by another CPU). */
+void arch_cpu_relax(void);
+
 /** arch_sync_icache() - make instructions written through the data side visible. */
 void arch_sync_icache(void);
 

@@ -7,8 +7,13 @@
 
 #define ARCH_IRQ_NONE 0xffffffffu
 #define ARCH_IRQ_MAX 1020u
+#define ARCH_IRQ_KICK 0u /* the SGI one CPU sends another to make it enter the kernel */
 
+/** arch_irq_init() - the distributor, once, on the boot CPU. */
 void arch_irq_init(void);
+/** arch_irq_init_cpu() - this CPU's redistributor and CPU interface; @mpidr is its
+ * affinity. Interrupts it enables from then on are this CPU's (PPIs, SGIs). */
+void arch_irq_init_cpu(uint64_t mpidr);
 void arch_irq_enable(uint32_t intid);
 void arch_irq_disable(uint32_t intid);
 /** arch_irq_ack() - acknowledge the highest pending interrupt; ARCH_IRQ_NONE if none. */

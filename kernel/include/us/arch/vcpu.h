@@ -28,6 +28,14 @@ bool arch_vcpu_decode_exit(struct vcpu *v);
  * US_EINVAL for unknown flags or a bad register; US_ENOTSUP for interrupt injection. */
 us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply);
 
+/** arch_vcpu_publish() - at an exit, on @v's home CPU: copy its hot EL1 registers to memory,
+ * where a handler's reply on another CPU reads and changes them (hot_reload). */
+void arch_vcpu_publish(struct vcpu *v);
+
+/** arch_vcpu_continue() - @v resumes on this CPU without a switch: take the interrupts
+ * injected for it meanwhile. */
+void arch_vcpu_continue(struct vcpu *v);
+
 /** arch_vcpu_forget() - the vCPU object is going away: drop any live hardware state. */
 void arch_vcpu_forget(struct vcpu *v);
 
@@ -39,6 +47,10 @@ void arch_fp_trap(struct thread *t);
 
 /** arch_fp_init() - at boot: let guests use SVE (at 128-bit vectors) when the CPU has it. */
 void arch_fp_init(void);
+
+/** arch_cpu_settle() - on each pass through the kernel: drop the registers this CPU holds for
+ * threads another CPU asked to forget (arch_thread_forget() of a thread homed here). */
+void arch_cpu_settle(void);
 
 /** arch_thread_forget() - @t is going away: it no longer owns the FP registers. */
 void arch_thread_forget(struct thread *t);

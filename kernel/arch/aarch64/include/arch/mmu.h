@@ -37,6 +37,9 @@ void mmu_early_enable(void);
  * Returns: US_OK; US_ENOMEM. */
 us_err_t mmu_kernel_map_final(paddr_t ram_base, uint64_t ram_size);
 
+/** mmu_secondary_enable() - turn on another CPU's EL2 MMU with the final map. */
+void mmu_secondary_enable(void);
+
 /** aspace_init() - an empty EL0 address space with the EL1 trampoline mapped.
  * Returns: US_OK; US_ENOMEM. */
 us_err_t aspace_init(struct aspace *as, uint16_t asid);
