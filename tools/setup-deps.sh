@@ -82,5 +82,30 @@ if [ ! -f "$linux_dir/Image" ]; then
     mv "$linux_dir/Image.tmp" "$linux_dir/Image"
 fi
 
+# The same kernel's headers and Debian's (host) kbuild tools, to cross-build the project's
+# own guest kernel module (guests/linux/ushostile) against it, as Debian builds modules.
+headers_dir="$build/deps/linux-headers"
+if [ ! -f "$headers_dir/.done" ]; then
+    image_deb=$(ls "$linux_dir"/debs/linux-image-*.deb | head -n 1)
+    abi=$(dpkg-deb -f "$image_deb" Package | sed 's/^linux-image-\(.*\)-arm64$/\1/')
+    version=$(dpkg-deb -f "$image_deb" Version)
+    kbuild=linux-kbuild-$(echo "$abi" | cut -d. -f1,2)
+    echo "setup-deps: fetching the headers of Debian's arm64 kernel $abi ($version)"
+    if ! apt-cache show "linux-headers-$abi-arm64:arm64=$version" >/dev/null 2>&1; then
+        $sudo_cmd apt-get update -qq
+        apt-cache show "linux-headers-$abi-arm64:arm64=$version" >/dev/null 2>&1 || {
+            echo "setup-deps: the archive no longer has headers for $abi $version;" \
+                 "remove $linux_dir to fetch the current kernel with its headers" >&2
+            exit 1
+        }
+    fi
+    fetch_arm64 "$headers_dir" "linux-headers-$abi-arm64:arm64=$version" \
+        "linux-headers-$abi-common=$version" "$kbuild=$version"
+    # The arm64 tree's Makefile includes the common tree by its installed path.
+    sed -i "s|/usr/src/|$(cd "$headers_dir" && pwd)/usr/src/|" \
+        "$headers_dir/usr/src/linux-headers-$abi-arm64/Makefile"
+    ln -sfn "usr/src/linux-headers-$abi-arm64" "$headers_dir/kernel"
+fi
+
 # Debian's static busybox for arm64: the shell and tools of the guests' initramfs.
 fetch_arm64 "$build/deps/busybox-arm64" busybox-static:arm64
