@@ -6,7 +6,9 @@
 Wall seconds from starting QEMU to the guest's first userspace line ("understudy-guest:
 userspace up", printed by guests/linux/init) for the same Debian kernel and initramfs, (a)
 directly on QEMU virt and (b) as the guest of build/images/linux, with identical QEMU settings
-(-cpu cortex-a72 -smp 1 -m 1G, no -icount: this is wall time). Median of --runs runs each.
+(-cpu cortex-a72 -smp 1 -m 1G, no -icount: this is wall time), and once more under Understudy
+with -smp 2 (the guest's vCPU then runs on CPU 1, the servers on CPU 0). Median of --runs runs
+each.
 
 Memory, from the console's `stats mem --json` once the guests are up: image linux with only a
 PL011 (one VM) and image linux2 (two such VMs) differ by one VM, which gives the per-VM
@@ -46,9 +48,9 @@ def boot_direct(build, log_dir, cmdline):
         m.kill()
 
 
-def start_understudy(build, image, log_dir, name):
+def start_understudy(build, image, log_dir, name, smp=1):
     m = usqemu.Machine(image_dir=image if os.path.isabs(image) else
-                       os.path.join(build, "images", image), cpu=CPU,
+                       os.path.join(build, "images", image), cpu=CPU, smp=smp,
                        log_dir=log_dir, name=name, timeout=600)
     m.start()
     m.expect(r"us> ", timeout=120)
@@ -57,9 +59,9 @@ def start_understudy(build, image, log_dir, name):
     return m
 
 
-def boot_understudy(build, log_dir, image):
+def boot_understudy(build, log_dir, image, smp=1):
     t0 = time.monotonic()
-    m = start_understudy(build, image, log_dir, "boot-understudy")
+    m = start_understudy(build, image, log_dir, "boot-understudy", smp)
     try:
         m.expect(USERSPACE, timeout=300)
         return time.monotonic() - t0
@@ -134,10 +136,11 @@ def main():
             d = statistics.median(direct)
             rows.append(["direct on QEMU" + label, " ".join("%.2f" % x for x in direct),
                          "%.2f" % d, "1.00x"])
-            under = [boot_understudy(build, log_dir, image) for _ in range(args.runs)]
-            u = statistics.median(under)
-            rows.append(["under Understudy" + label, " ".join("%.2f" % x for x in under),
-                         "%.2f" % u, "%.2fx" % (u / d)])
+            for smp in (1, 2):
+                under = [boot_understudy(build, log_dir, image, smp) for _ in range(args.runs)]
+                u = statistics.median(under)
+                rows.append(["under Understudy" + label + (", 2 host CPUs" if smp > 1 else ""),
+                             " ".join("%.2f" % x for x in under), "%.2f" % u, "%.2fx" % (u / d)])
         one = memory(build, variant_image(build, log_dir, "uart", CMDLINE, True), 1, log_dir)
         two = memory(build, "linux2", 2, log_dir)
     except usqemu.UsQemuError as e:
@@ -149,6 +152,7 @@ def main():
           "wall seconds to the first userspace line, median of %d"
           % (kernels[0] if kernels else "arm64 kernel", CPU, args.runs))
     print("guest command line: %r, then with \" quiet\"" % CMDLINE)
+    print("'2 host CPUs': QEMU -smp 2, the guest's one vCPU on CPU 1 and the servers on CPU 0")
     print("command: python3 bench/boot_bench.py --runs %d" % args.runs)
     print()
     table(["boot", "runs (s)", "median (s)", "vs direct"],

@@ -75,6 +75,20 @@ def test(t):
     assert "vmm| linux1: read of unmapped address at IPA 0xa000000" in m.output
     usqemu.check_vcpu_placement(m, t.args.smp, {0: 1, 1: 1})
 
+    # linux1's kernel crashes (panic=-1: it reboots at once through PSCI SYSTEM_RESET) and comes
+    # back; linux0 runs on and its kvd keeps its data.
+    attach(m, 1)
+    m.sendline("echo c > /proc/sysrq-trigger")
+    m.expect(r"Kernel panic - not syncing", timeout=60)
+    m.expect(r"understudy-guest: userspace up", timeout=180)
+    m.expect(r"kvd: listening on port 7000", timeout=60)
+    detach(m)
+    assert "vmm| linux1: guest called SYSTEM_RESET; restarting it" in m.output
+    c0 = usqemu.LineClient(ports[0])
+    assert c0.ask("GET who") == "VALUE linux1"
+    c0.close()
+    assert states(m) == ["running", "running"]
+
     attach(m, 0)
     m.sendline("poweroff -f")
     m.expect(r"reboot: Power down", timeout=60)
