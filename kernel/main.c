@@ -40,14 +40,18 @@ struct arch_regs *kernel_exit(void)
     struct cpu *c = this_cpu();
     struct thread *n;
 
-    arch_cpu_settle();
+    if (c->settle) {
+        arch_cpu_settle();
+    }
     while ((n = sched_next()) == NULL) {
         c->current = NULL;
         kernel_unlock(); /* a kick or a device wakes the WFI even while it waits */
         arch_wait_for_interrupt();
         kernel_lock();
         handle_tick(irq_handle());
-        arch_cpu_settle();
+        if (c->settle) {
+            arch_cpu_settle();
+        }
     }
     if (n->vcpu != NULL && vcpu_settle(n->vcpu)) {
         c->current = NULL; /* its context was replaced: load it even if it was running */

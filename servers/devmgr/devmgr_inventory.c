@@ -208,6 +208,10 @@ static uint32_t inv_owner(const void *fdt, int node, const struct us_dev_info *d
         fdt_node_check_compatible(fdt, node, "arm,pl011") == 0) {
         return US_DEV_OWNER_HYP;
     }
+    if (dev->base == DEVMGR_HYP_NIC_BASE &&
+        fdt_node_check_compatible(fdt, node, "virtio,mmio") == 0) {
+        return US_DEV_OWNER_HYP; /* granted to the vmm by the boot manifest */
+    }
     return US_DEV_OWNER_NONE;
 }
 

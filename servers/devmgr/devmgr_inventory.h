@@ -10,6 +10,7 @@
 
 /* The PL011 the hypervisor's console drives. keep in sync with platform/qemu-virt-aarch64 */
 #define DEVMGR_HYP_UART_BASE 0x09000000ull
+#define DEVMGR_HYP_NIC_BASE 0x0a003e00ull /* virtio-mmio transport 31: the vmm's NIC */
 
 /* simple-bus nesting followed below the root; deeper buses are not listed. */
 #define DEVMGR_BUS_DEPTH 4u
@@ -27,8 +28,10 @@
  * translated through the buses' "ranges" into a CPU physical address (0/0 when there is no reg
  * or it cannot be translated into 64 bits), and the first interrupt as a GIC INTID
  * (US_INVALID_IRQ unless its parent is a GIC with a 3-cell SPI or PPI specifier). The
- * hypervisor's own devices -- the PL011 at DEVMGR_HYP_UART_BASE, the GIC and the architected
- * timer -- are US_DEV_OWNER_HYP; all others US_DEV_OWNER_NONE. Records follow DTB order.
+ * hypervisor's own devices -- the PL011 at DEVMGR_HYP_UART_BASE, the virtio-mmio transport at
+ * DEVMGR_HYP_NIC_BASE (the NIC the vmm drives when QEMU has one; docs/network.md), the GIC and
+ * the architected timer -- are US_DEV_OWNER_HYP; all others US_DEV_OWNER_NONE. Records follow DTB
+ * order.
  *
  * Returns: US_OK;
  * US_EINVAL: @dtb or @count NULL, @devs NULL with @max > 0, or @dtb misaligned;

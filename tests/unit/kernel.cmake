@@ -25,7 +25,8 @@ us_unit_test(sched
     SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_sched.c ${CMAKE_SOURCE_DIR}/kernel/sched.c
             ${CMAKE_SOURCE_DIR}/kernel/thread.c ${CMAKE_SOURCE_DIR}/kernel/arch/host/klog_host.c
             ${CMAKE_SOURCE_DIR}/kernel/arch/host/cpu_host.c
-    INCLUDES ${US_KERNEL_HOST_INC} ${CMAKE_SOURCE_DIR}/kernel/arch/aarch64/include
+    INCLUDES ${US_KERNEL_HOST_INC} ${CMAKE_SOURCE_DIR}/kernel/arch/host/include
+             ${CMAKE_SOURCE_DIR}/kernel/arch/aarch64/include
     CASES picks_highest_priority tick_rotates_equal_priority handoff_runs_callee_directly
           handoff_yields_to_queued_higher handoff_waits_for_running_higher
           handoff_dropped_when_blocked handoff_second_wake_is_queued

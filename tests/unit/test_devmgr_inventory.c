@@ -148,9 +148,13 @@ static void inventory_lists_qemu_virt(void)
     UT_EXPECT(d != NULL && d->base == 0x4010000000ull && d->irq == US_INVALID_IRQ);
     d = find_dev(count, "virtio_mmio@a000000");
     UT_EXPECT(d != NULL && d->base == 0xa000000 && d->size == 0x200 && d->irq == 48);
+    UT_EXPECT(d != NULL && d->owner == US_DEV_OWNER_NONE);
+    d = find_dev(count, "virtio_mmio@a003e00"); /* transport 31: the NIC's, the vmm's */
+    UT_EXPECT(d != NULL && d->irq == 79 && d->owner == US_DEV_OWNER_HYP);
     for (i = 0; i < count; i++) {
         if (strcmp(devs[i].compat, "virtio,mmio") == 0) {
-            UT_EXPECT_EQ(devs[i].owner, US_DEV_OWNER_NONE);
+            UT_EXPECT_EQ(devs[i].owner,
+                         devs[i].base == 0xa003e00 ? US_DEV_OWNER_HYP : US_DEV_OWNER_NONE);
             UT_EXPECT_EQ(devs[i].irq, 48 + (devs[i].base - 0xa000000) / 0x200);
             virtio++;
         }

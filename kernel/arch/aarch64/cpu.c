@@ -9,12 +9,6 @@
 #include <us/arch/cpu.h>
 #include <arch/sysreg.h>
 
-/* TPIDR_EL2 holds this CPU's struct cpu, whose first word entry.S uses. */
-struct cpu *arch_this_cpu(void)
-{
-    return (struct cpu *)(uintptr_t)read_sysreg(tpidr_el2);
-}
-
 void arch_cpu_relax(void)
 {
     __asm__ volatile("yield" ::: "memory");

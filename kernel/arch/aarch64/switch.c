@@ -65,13 +65,15 @@ static void write_zcr_el1(uint64_t v)
  * CPTR_EL2.TFP also traps) move with them. */
 void arch_fp_init(void)
 {
-    hw()->cptr = CPTR_EL2_RES1;
+    struct lazy_state *l = hw();
+
+    l->cptr = CPTR_EL2_RES1;
     if (((read_sysreg(id_aa64pfr0_el1) >> 32) & 0xfu) == 0) {
         return;
     }
-    hw()->sve = true;
-    hw()->cptr = CPTR_EL2_RES1 & ~CPTR_EL2_TZ;
-    write_sysreg(cptr_el2, hw()->cptr);
+    l->sve = true;
+    l->cptr = CPTR_EL2_RES1 & ~CPTR_EL2_TZ;
+    write_sysreg(cptr_el2, l->cptr);
     isb();
     __asm__ volatile("msr " ZCR_EL2 ", xzr\n\tisb"); /* LEN = 0: 128-bit vectors */
 }
@@ -159,20 +161,24 @@ static void load_cold(const struct arch_el1_cold *c)
 
 static void load_server_hot(void)
 {
+    struct lazy_state *l = hw();
     extern char el1_trampoline[];
+
     write_sysreg(sctlr_el1, SERVER_SCTLR);
     write_sysreg(tcr_el1, SERVER_TCR);
     write_sysreg(mair_el1, 0x04ffull);
     write_sysreg(vbar_el1, ARCH_TRAMPOLINE_VA);
     write_sysreg(cpacr_el1, 3ull << 20);  /* FP at EL0; CPTR_EL2.TFP still decides */
     write_sysreg(cntkctl_el1, 1ull << 1); /* EL0 may read the virtual counter */
-    hw()->server_ttbr0 = 0;
+    l->server_ttbr0 = 0;
     (void)el1_trampoline;
 }
 
 void arch_vcpu_publish(struct vcpu *v)
 {
-    if (hw()->guest_hot && hw()->cold_owner == v) {
+    struct lazy_state *l = hw();
+
+    if (l->guest_hot && l->cold_owner == v) {
         save_hot(&v->hot);
     }
 }
@@ -192,31 +198,33 @@ static void save_owner_hot(struct lazy_state *l)
 
 static void switch_to_vcpu(struct vcpu *v)
 {
-    if (hw()->guest_hot && hw()->cold_owner == v) {
+    struct lazy_state *l = hw();
+
+    if (l->guest_hot && l->cold_owner == v) {
         if (v->hot_reload) {
             load_hot(&v->hot);
             v->hot_reload = false;
         }
         goto out_stage2;
     }
-    if (hw()->guest_hot) {
-        save_owner_hot(hw());
+    if (l->guest_hot) {
+        save_owner_hot(l);
     }
-    if (hw()->cold_owner != v) {
-        if (hw()->cold_owner != NULL) {
-            save_cold(&hw()->cold_owner->cold);
-            arch_vgic_save(hw()->cold_owner);
-            hw()->cold_owner->wfi_deadline = timer_deadline(&hw()->cold_owner->cold);
+    if (l->cold_owner != v) {
+        if (l->cold_owner != NULL) {
+            save_cold(&l->cold_owner->cold);
+            arch_vgic_save(l->cold_owner);
+            l->cold_owner->wfi_deadline = timer_deadline(&l->cold_owner->cold);
         }
         load_cold(&v->cold);
         arch_vgic_load(v);
         v->wfi_deadline = UINT64_MAX; /* its timer is live again: the PPI wakes it */
         write_sysreg(vmpidr_el2, (1ull << 31) | v->index);
-        hw()->cold_owner = v;
+        l->cold_owner = v;
     }
     load_hot(&v->hot);
     v->hot_reload = false;
-    hw()->guest_hot = true;
+    l->guest_hot = true;
 out_stage2:
     write_sysreg(vttbr_el2, ((uint64_t)v->vm->s2.vmid << 48) | pa_of(v->vm->s2.root));
     write_sysreg(hcr_el2, HCR_GUEST);
@@ -225,17 +233,18 @@ out_stage2:
 
 static void switch_to_server(struct process *p)
 {
+    struct lazy_state *l = hw();
     uint64_t ttbr0 = pa_of(p->as.root) | ((uint64_t)p->as.asid << 48);
 
-    if (hw()->guest_hot) {
-        save_owner_hot(hw());
-        hw()->guest_hot = false;
+    if (l->guest_hot) {
+        save_owner_hot(l);
+        l->guest_hot = false;
         load_server_hot();
         arch_vgic_leave(); /* from a guest: stop signalling virtual interrupts */
     }
-    if (hw()->server_ttbr0 != ttbr0) {
+    if (l->server_ttbr0 != ttbr0) {
         write_sysreg(ttbr0_el1, ttbr0);
-        hw()->server_ttbr0 = ttbr0;
+        l->server_ttbr0 = ttbr0;
     }
     write_sysreg(vttbr_el2, 0); /* VMID 0: servers' TLB entries never meet a guest's */
     write_sysreg(hcr_el2, HCR_SERVER);
@@ -243,40 +252,44 @@ static void switch_to_server(struct process *p)
 
 void arch_switch_to(struct thread *next)
 {
-    if (!hw()->server_hot_loaded) {
+    struct lazy_state *l = hw();
+
+    if (!l->server_hot_loaded) {
         load_server_hot();
-        hw()->server_hot_loaded = true;
+        l->server_hot_loaded = true;
     }
     if (next->vcpu != NULL) {
         switch_to_vcpu(next->vcpu);
     } else {
         switch_to_server(next->proc);
     }
-    if (hw()->fp_loaded_for != next) {
-        write_sysreg(cptr_el2, hw()->cptr | (hw()->fp_owner == next ? 0 : CPTR_EL2_TFP));
-        hw()->fp_loaded_for = next;
+    if (l->fp_loaded_for != next) {
+        write_sysreg(cptr_el2, l->cptr | (l->fp_owner == next ? 0 : CPTR_EL2_TFP));
+        l->fp_loaded_for = next;
     }
     isb();
 }
 
 void arch_fp_trap(struct thread *t)
 {
-    write_sysreg(cptr_el2, hw()->cptr);
+    struct lazy_state *l = hw();
+
+    write_sysreg(cptr_el2, l->cptr);
     isb();
-    if (hw()->fp_owner != NULL) {
-        fpsimd_save(&hw()->fp_owner->fp);
-        if (hw()->sve) {
-            sve_pregs_save(hw()->fp_owner->fp.sve_p);
-            hw()->fp_owner->fp.zcr = read_zcr_el1();
+    if (l->fp_owner != NULL) {
+        fpsimd_save(&l->fp_owner->fp);
+        if (l->sve) {
+            sve_pregs_save(l->fp_owner->fp.sve_p);
+            l->fp_owner->fp.zcr = read_zcr_el1();
         }
     }
     fpsimd_load(&t->fp);
-    if (hw()->sve) {
+    if (l->sve) {
         sve_pregs_load(t->fp.sve_p);
         write_zcr_el1(t->fp.zcr);
     }
-    hw()->fp_owner = t;
-    hw()->fp_loaded_for = t;
+    l->fp_owner = t;
+    l->fp_loaded_for = t;
 }
 
 static void thread_forget_here(struct lazy_state *l, struct thread *t)
@@ -324,6 +337,7 @@ static void forget(struct thread *t)
         }
     } else if (holds(t->cpu, t)) {
         t->forget_pending = true;
+        cpus[t->cpu].settle = true;
         arch_cpu_kick(t->cpu);
     }
 }
@@ -331,9 +345,15 @@ static void forget(struct thread *t)
 void arch_cpu_settle(void)
 {
     struct lazy_state *l = hw();
-    struct thread *held[3] = {l->fp_owner, l->fp_loaded_for,
-                              l->cold_owner != NULL ? &l->cold_owner->thread : NULL};
+    struct thread *held[3];
 
+    if (!this_cpu()->settle) {
+        return; /* the common case: nobody asked */
+    }
+    this_cpu()->settle = false;
+    held[0] = l->fp_owner;
+    held[1] = l->fp_loaded_for;
+    held[2] = l->cold_owner != NULL ? &l->cold_owner->thread : NULL;
     for (uint32_t i = 0; i < 3; i++) {
         if (held[i] != NULL && held[i]->forget_pending) {
             forget(held[i]);

@@ -7,11 +7,6 @@
 uint32_t host_kicks[SCHED_MAX_CPUS];
 struct cpu *host_this_cpu = &cpus[0];
 
-struct cpu *arch_this_cpu(void)
-{
-    return host_this_cpu;
-}
-
 void arch_cpu_kick(uint32_t index)
 {
     host_kicks[index]++;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <us/thread.h>
+#include <arch/percpu.h>
 
 #define SCHED_PRIOS 256u
 #define SCHED_SLICE_US 10000u
@@ -21,6 +22,7 @@ struct cpu {
     bool online;
     uint32_t index;
     uint64_t guest_entries; /* returns into a vCPU: where the guests ran */
+    bool settle;            /* another CPU asked it to drop registers (arch_cpu_settle()) */
     struct thread_queue runq[SCHED_PRIOS];
     uint64_t runq_bits[SCHED_PRIOS / 64];
     uint64_t runq_words; /* bit w: runq_bits[w] != 0 */
@@ -28,9 +30,6 @@ struct cpu {
 
 extern struct cpu cpus[SCHED_MAX_CPUS];
 extern uint32_t cpu_count; /* CPUs brought up */
-
-/** arch_this_cpu() - the CPU running this code (per-CPU register). */
-struct cpu *arch_this_cpu(void);
 
 /** arch_cpu_kick() - interrupt CPU @index so that it enters the kernel and schedules again. */
 void arch_cpu_kick(uint32_t index);
