@@ -70,6 +70,7 @@ def boot_understudy(build, log_dir, image, smp=1):
 
 
 DEVICES = 'devices = "uart", "virtio-blk", "virtio-console";'  # keep in sync with linux.dts
+DISK = 'disk = "seed";'  # the disk's initial contents, a bundle entry (guests/linux/disk)
 
 
 def variant_image(build, log_dir, name, cmdline, uart_only=False):
@@ -78,11 +79,11 @@ def variant_image(build, log_dir, name, cmdline, uart_only=False):
     src = os.path.join(HERE, "..", "boot", "configs", "linux.dts")
     with open(src) as f:
         text = f.read()
-    if CMDLINE not in text or DEVICES not in text:
-        raise usqemu.UsQemuError("%s no longer has %r and %r" % (src, CMDLINE, DEVICES))
+    if CMDLINE not in text or DEVICES not in text or DISK not in text:
+        raise usqemu.UsQemuError("%s no longer has %r, %r and %r" % (src, CMDLINE, DEVICES, DISK))
     text = text.replace(CMDLINE, cmdline)
     if uart_only:
-        text = text.replace(DEVICES, 'devices = "uart";')
+        text = text.replace(DEVICES, 'devices = "uart";').replace(DISK, "")
     dts = os.path.join(log_dir, "linux-%s.dts" % name)
     with open(dts, "w") as f:
         f.write(text)
@@ -91,6 +92,7 @@ def variant_image(build, log_dir, name, cmdline, uart_only=False):
                         "--guest", "linux=" + os.path.join(build, "deps", "linux-arm64", "Image"),
                         "--initrd", "initramfs=" + os.path.join(build, "guests", "linux",
                                                                 "initramfs.cpio.gz"),
+                        "--disk", "seed=" + os.path.join(build, "guests", "linux", "disk-seed.tar"),
                         "-o", out], capture_output=True, text=True)
     if r.returncode != 0:
         raise usqemu.UsQemuError("mkfirmware: " + r.stderr)

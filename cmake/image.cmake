@@ -9,12 +9,12 @@ find_package(Python3 REQUIRED COMPONENTS Interpreter)
 set(US_IMAGE_SERVERS console vmm devmgr migrate)
 
 # us_image(NAME <n> CONFIG <path.dts> [MANIFEST <path.txt>] [GUESTS name=path ...]
-#          [INITRDS name=path ...])
+#          [INITRDS name=path ...] [DISKS name=path ...])
 # Builds ${CMAKE_BINARY_DIR}/images/<n>/{config.dtb,bundle.bin,understudy.bin,image.its,
 # understudy.fit} under target image_<n> (in ALL). MANIFEST defaults to boot/manifest.txt.
 # Guest and initrd paths may be files the aarch64 build (us_target) produces.
 function(us_image)
-    cmake_parse_arguments(I "" "NAME;CONFIG;MANIFEST" "GUESTS;INITRDS" ${ARGN})
+    cmake_parse_arguments(I "" "NAME;CONFIG;MANIFEST" "GUESTS;INITRDS;DISKS" ${ARGN})
     if(NOT I_NAME OR NOT I_CONFIG)
         message(FATAL_ERROR "us_image: NAME and CONFIG are required")
     endif()
@@ -38,13 +38,16 @@ function(us_image)
         list(APPEND copies ${in}/server_${s}.elf)
         list(APPEND pack_args --server ${s}=${in}/server_${s}.elf)
     endforeach()
-    foreach(kind GUESTS INITRDS)
+    foreach(kind GUESTS INITRDS DISKS)
         if(kind STREQUAL GUESTS)
             set(opt --guest)
             set(prefix guest)
-        else()
+        elseif(kind STREQUAL INITRDS)
             set(opt --initrd)
             set(prefix initrd)
+        else()
+            set(opt --blob) # a disk's initial contents: a plain bundle entry
+            set(prefix disk)
         endif()
         foreach(g ${I_${kind}})
             if(NOT g MATCHES "^([^=]+)=(.+)$")

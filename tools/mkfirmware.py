@@ -4,8 +4,9 @@
 """Build a firmware image from your own system configuration and guest images.
 
 Takes the hypervisor and servers from a build tree, a system configuration (.dts, or a
-compiled .dtb), and any number of guest kernels (arm64 Linux Image format) and initrds, and
-writes the same files the build makes for its own images:
+compiled .dtb), and any number of guest kernels (arm64 Linux Image format), initrds and disk
+contents (a virtio-blk disk starts with them; at most 8 MiB), and writes the same files the
+build makes for its own images:
 
     OUT/config.dtb      the compiled configuration
     OUT/bundle.bin      boot bundle (servers, manifest, configuration, guests), for -initrd
@@ -55,6 +56,8 @@ def main():
                     help="guest kernel that the configuration names in 'kernel = \"NAME\"'")
     ap.add_argument("--initrd", action="append", default=[], metavar="NAME=FILE",
                     help="initrd that the configuration names in 'initrd = \"NAME\"'")
+    ap.add_argument("--disk", action="append", default=[], metavar="NAME=FILE",
+                    help="a virtio-blk disk's initial contents, named by 'disk = \"NAME\"'")
     ap.add_argument("--manifest", default=os.path.join(HERE, "..", "boot", "manifest.txt"),
                     help="boot manifest (default: boot/manifest.txt)")
     ap.add_argument("--description", default="Understudy image")
@@ -73,6 +76,7 @@ def main():
         fail("no such configuration %s" % args.config)
     guests = [named_file(g, "guest") for g in args.guest]
     initrds = [named_file(i, "initrd") for i in args.initrd]
+    disks = [named_file(d, "disk") for d in args.disk]
     if not guests:
         fail("give at least one --guest NAME=IMAGE")
 
@@ -94,6 +98,8 @@ def main():
         pack += ["--guest", "%s=%s" % (name, path)]
     for name, path in initrds:
         pack += ["--initrd", "%s=%s" % (name, path)]
+    for name, path in disks:
+        pack += ["--blob", "%s=%s" % (name, path)]
     run(pack)  # uspack checks each guest's arm64 Image header and the configuration's shape
 
     shutil.copyfile(kernel, os.path.join(out, "understudy.bin"))

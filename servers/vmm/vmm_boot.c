@@ -104,6 +104,30 @@ static us_err_t make_vm(struct vmm_vm *vm, const struct vmm_vm_config *c, uint32
                      US_RIGHT_READ | US_RIGHT_WRITE | US_RIGHT_EXEC);
 }
 
+/* The disk's first bytes from the firmware image (configuration property "disk"), once, when
+ * the VM is created: from then on the disk is the guest's to change, across its reboots. */
+static us_err_t seed_disk(struct vmm_state *st, uint32_t slot)
+{
+    const struct vmm_vm_config *c = &st->config.vms[slot];
+    const struct us_bundle_entry *ent;
+    us_err_t e;
+
+    if (c->disk[0] == '\0' || st->vms[slot].disk == NULL) {
+        return US_OK;
+    }
+    e = find_image(st, c->disk, US_BUNDLE_BLOB, &ent);
+    if (e != US_OK) {
+        return e;
+    }
+    if (ent->size > VMM_DISK_SIZE) {
+        US_LOG_ERR("%s: disk image '%s' (%llu bytes) is larger than the %llu-byte disk", c->name,
+                   c->disk, (unsigned long long)ent->size, (unsigned long long)VMM_DISK_SIZE);
+        return US_ENOMEM;
+    }
+    memcpy(st->vms[slot].disk, bundle_parse_data(st->bundle, ent), ent->size);
+    return US_OK;
+}
+
 /* Copy VM @slot's kernel, initrd and a fresh device tree into its RAM; the boot vCPU's entry
  * in *@entry and its x0 (the device tree's IPA) in *@dtb. Used at boot and at SYSTEM_RESET. */
 static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, uint64_t *entry,
@@ -137,6 +161,9 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
     }
     if (create) {
         e = make_vm(vm, c, slot);
+        if (e == US_OK) {
+            e = seed_disk(st, slot);
+        }
         if (e != US_OK) {
             return e;
         }

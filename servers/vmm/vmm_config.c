@@ -17,7 +17,7 @@ static const char *const vmm_config_devices[] = {
 
 /* Properties a vm node may carry; anything else is refused. */
 static const char *const vmm_config_vm_props[] = {
-    "memory", "vcpus", "kernel", "initrd", "bootargs", "devices",
+    "memory", "vcpus", "kernel", "initrd", "bootargs", "devices", "disk",
 };
 
 static const char *const vmm_config_root_props[] = {
@@ -318,6 +318,14 @@ static us_err_t config_parse_vm(const void *fdt, int node, struct vmm_vm_config 
     err = config_get_devices(fdt, node, &vm->devices);
     if (err != US_OK) {
         return err;
+    }
+    *bad = "disk";
+    err = config_get_string(fdt, node, "disk", false, CHARSET_IMAGE, vm->disk, sizeof(vm->disk));
+    if (err != US_OK) {
+        return err;
+    }
+    if (vm->disk[0] != '\0' && !(vm->devices & VMM_DEV_VIRTIO_BLK)) {
+        return US_EINVAL; /* contents for a disk the VM does not have */
     }
     *bad = NULL;
     return US_OK;

@@ -36,6 +36,7 @@ struct vmm_vm_config {
     char kernel[VMM_CONFIG_IMAGE_LEN];      /* bundle entry name, non-empty */
     char initrd[VMM_CONFIG_IMAGE_LEN];      /* bundle entry name, "" for none */
     char bootargs[VMM_CONFIG_BOOTARGS_LEN]; /* printable ASCII, may be "" */
+    char disk[VMM_CONFIG_IMAGE_LEN];        /* blob entry: the virtio-blk disk's first bytes */
     uint64_t mem_size;                      /* bytes */
     uint32_t vcpu_count;
     uint32_t devices; /* VMM_DEV_* */

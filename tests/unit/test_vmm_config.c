@@ -196,42 +196,51 @@ static void expect_sane(const struct vmm_config *cfg)
     }
 }
 
-static void config_parses_default(void)
+/* A shipped configuration with one VM: what its fields must be. */
+struct one_vm {
+    const char *config, *name, *kernel, *initrd, *bootargs_part;
+    uint64_t mem;
+    uint32_t devices;
+};
+
+static void expect_one_vm(const struct one_vm *want)
 {
     struct vmm_config cfg;
     size_t len;
-    void *blob = load_dtb("default", &len);
+    void *blob = load_dtb(want->config, &len);
 
     UT_EXPECT_EQ(parse_guarded(blob, len, &cfg), US_OK);
     UT_EXPECT_EQ(cfg.vm_count, 1);
-    UT_EXPECT(strcmp(cfg.vms[0].name, "kvd0") == 0);
-    UT_EXPECT_EQ(cfg.vms[0].mem_size, 192u << 20);
+    UT_EXPECT(strcmp(cfg.vms[0].name, want->name) == 0);
+    UT_EXPECT_EQ(cfg.vms[0].mem_size, want->mem);
     UT_EXPECT_EQ(cfg.vms[0].vcpu_count, 1);
-    UT_EXPECT(strcmp(cfg.vms[0].kernel, "linux") == 0);
-    UT_EXPECT(strcmp(cfg.vms[0].initrd, "initramfs") == 0);
-    UT_EXPECT(strstr(cfg.vms[0].bootargs, "understudy.ip=10.0.2.15/24") != NULL);
-    UT_EXPECT_EQ(cfg.vms[0].devices, VMM_DEV_UART | VMM_DEV_VIRTIO_BLK | VMM_DEV_VIRTIO_NET);
+    UT_EXPECT(strcmp(cfg.vms[0].kernel, want->kernel) == 0);
+    UT_EXPECT(strcmp(cfg.vms[0].initrd, want->initrd) == 0);
+    UT_EXPECT(strstr(cfg.vms[0].bootargs, want->bootargs_part) != NULL);
+    UT_EXPECT_EQ(cfg.vms[0].devices, want->devices);
     UT_EXPECT(strcmp(cfg.err_path, "") == 0);
     free(blob);
 }
 
+static void config_parses_default(void)
+{
+    static const struct one_vm want = {"default",
+                                       "kvd0",
+                                       "linux",
+                                       "initramfs",
+                                       "understudy.ip=10.0.2.15/24",
+                                       192ull << 20,
+                                       VMM_DEV_UART | VMM_DEV_VIRTIO_BLK | VMM_DEV_VIRTIO_NET};
+
+    expect_one_vm(&want);
+}
+
 static void config_parses_hello(void)
 {
-    struct vmm_config cfg;
-    size_t len;
-    void *blob = load_dtb("hello", &len);
+    static const struct one_vm want = {"hello",    "vm0",       "hello",     "",
+                                       "vm0 echo", 16ull << 20, VMM_DEV_UART};
 
-    UT_EXPECT_EQ(parse_guarded(blob, len, &cfg), US_OK);
-    UT_EXPECT_EQ(cfg.vm_count, 1);
-    UT_EXPECT(strcmp(cfg.vms[0].name, "vm0") == 0);
-    UT_EXPECT_EQ(cfg.vms[0].mem_size, 16u << 20);
-    UT_EXPECT_EQ(cfg.vms[0].vcpu_count, 1);
-    UT_EXPECT(strcmp(cfg.vms[0].kernel, "hello") == 0);
-    UT_EXPECT(strcmp(cfg.vms[0].initrd, "") == 0);
-    UT_EXPECT(strcmp(cfg.vms[0].bootargs, "vm0 echo") == 0);
-    UT_EXPECT_EQ(cfg.vms[0].devices, VMM_DEV_UART);
-    UT_EXPECT(strcmp(cfg.err_path, "") == 0);
-    free(blob);
+    expect_one_vm(&want);
 }
 
 static void config_parses_two(void)
@@ -267,6 +276,7 @@ static void config_parses_all_properties(void)
     sw_ok(fdt_property_string(sw_buf, "initrd", "initramfs.cpio"), "initrd");
     sw_ok(fdt_property_string(sw_buf, "bootargs", "console=ttyAMA0 rdinit=/init"), "bootargs");
     sw_ok(fdt_property(sw_buf, "devices", devs, sizeof(devs)), "devices");
+    sw_ok(fdt_property_string(sw_buf, "disk", "seed.tar"), "disk");
     sw_ok(fdt_end_node(sw_buf), "end vm");
     sw_vm_begin("minimal");
     sw_ok(fdt_property_u64(sw_buf, "memory", 4ull << 30), "memory");
@@ -283,6 +293,8 @@ static void config_parses_all_properties(void)
     UT_EXPECT(strcmp(cfg.vms[0].initrd, "initramfs.cpio") == 0);
     UT_EXPECT(strcmp(cfg.vms[0].bootargs, "console=ttyAMA0 rdinit=/init") == 0);
     UT_EXPECT_EQ(cfg.vms[0].devices, VMM_DEV_ALL);
+    UT_EXPECT(strcmp(cfg.vms[0].disk, "seed.tar") == 0);
+    UT_EXPECT(strcmp(cfg.vms[1].disk, "") == 0);
     UT_EXPECT_EQ(cfg.vms[1].mem_size, 4ull << 30);
     UT_EXPECT_EQ(cfg.vms[1].vcpu_count, 1);
     UT_EXPECT(strcmp(cfg.vms[1].initrd, "") == 0);
@@ -516,6 +528,25 @@ static void config_rejects_unknown_device(void)
     UT_EXPECT_EQ(parse_one_vm_with("devices", "", 0), US_OK);
 }
 
+/* A disk's contents for a VM without a virtio-blk disk, or a bad entry name. */
+static void config_rejects_bad_disk(void)
+{
+    struct vmm_config cfg;
+    size_t size;
+
+    sw_start(1);
+    sw_vm_begin("vm0");
+    sw_ok(fdt_property_u32(sw_buf, "memory", 0x200000), "memory");
+    sw_ok(fdt_property_string(sw_buf, "kernel", "k"), "kernel");
+    sw_ok(fdt_property_string(sw_buf, "devices", "uart"), "devices");
+    sw_ok(fdt_property_string(sw_buf, "disk", "seed"), "disk");
+    sw_ok(fdt_end_node(sw_buf), "end vm");
+    size = sw_finish(1);
+    UT_EXPECT_EQ(vmm_config_parse(sw_buf, size, &cfg), US_EINVAL);
+    UT_EXPECT(strcmp(cfg.err_path, "/vms/vm0/disk") == 0);
+    UT_EXPECT_EQ(parse_one_vm_with_string("disk", "bad name"), US_EINVAL);
+}
+
 static void config_rejects_long_name(void)
 {
     struct vmm_config cfg;
@@ -671,6 +702,7 @@ static void config_rejects_bad_root(void)
 
 UT_MAIN({"config_parses_default", config_parses_default},
         {"config_parses_hello", config_parses_hello}, {"config_parses_two", config_parses_two},
+        {"config_rejects_bad_disk", config_rejects_bad_disk},
         {"config_parses_all_properties", config_parses_all_properties},
         {"config_accepts_empty_vms", config_accepts_empty_vms},
         {"config_rejects_null_args", config_rejects_null_args},

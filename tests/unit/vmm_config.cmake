@@ -24,6 +24,7 @@ us_unit_test(vmm_config
     CASES
         config_parses_default
         config_parses_hello
+        config_rejects_bad_disk
         config_parses_two
         config_parses_all_properties
         config_accepts_empty_vms

@@ -47,7 +47,11 @@ def test(t):
         m.sendline("echo hv$((1 + 1))c-out > /dev/hvc0")
         m.expect(r"\nhv2c-out", timeout=60)
         m.expect(r"guest# ", timeout=60)
-        # virtio-blk: the disk is the vmm's RAM, so what is written survives the reboot.
+        # virtio-blk: the disk starts with the contents the firmware image carries...
+        m.sendline("mkdir /tmp/seed && tar xf /dev/vda -C /tmp/seed && cat /tmp/seed/seed.txt")
+        m.expect(r"\nThis file came with the firmware image", timeout=60)
+        m.expect(r"guest# ", timeout=60)
+        # ...and is the vmm's RAM from then on, so what is written survives the reboot.
         m.sendline("echo kept-across-reboot > /root/note; tar cf /dev/vda -C /root note; "
                    "sync; echo wrote=$?")
         m.expect(r"wrote=0", timeout=60)
