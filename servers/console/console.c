@@ -149,6 +149,23 @@ static us_err_t be_dev_info(void *ctx, uint32_t idx, struct us_dev_info *out)
     return e;
 }
 
+static us_err_t be_guest_hide(void *ctx, uint32_t slot, uint32_t mask, bool hide, uint32_t *hidden)
+{
+    us_err_t e;
+    (void)ctx;
+    us_msgbuf()->w[0] = slot;
+    us_msgbuf()->w[1] = mask;
+    us_msgbuf()->w[2] = hide ? 1u : 0u;
+    e = ask(US_SLOT_DEVMGR_EP, US_DEVMGR_GUEST_HIDE, 24);
+    if (e == US_OK && us_msgbuf()->hdr.len < 8) {
+        e = US_ETRUNC;
+    }
+    if (e == US_OK) {
+        *hidden = (uint32_t)us_msgbuf()->w[0];
+    }
+    return e;
+}
+
 static us_err_t be_guest_input(void *ctx, uint32_t vmid, const char *bytes, size_t n)
 {
     size_t max = US_MSG_MAX_LEN - 16u;
@@ -249,6 +266,7 @@ us_err_t console_init(struct console_state *st)
         .dev_info = be_dev_info,
         .mem_stats = be_mem_stats,
         .cpu_stats = be_cpu_stats,
+        .guest_hide = be_guest_hide,
         .guest_input = be_guest_input,
 #ifdef US_DEBUG
         .debug_badipc = console_badipc,

@@ -40,6 +40,8 @@ static void shell_cmd_server_op(struct console_shell *sh, const struct shell_cmd
                                 const struct shell_args *a);
 static void shell_cmd_hw_list(struct console_shell *sh, const struct shell_cmd *cmd,
                               const struct shell_args *a);
+static void shell_cmd_hw_hide(struct console_shell *sh, const struct shell_cmd *cmd,
+                              const struct shell_args *a);
 static void shell_cmd_stats_mem(struct console_shell *sh, const struct shell_cmd *cmd,
                                 const struct shell_args *a);
 static void shell_cmd_stats_cpu(struct console_shell *sh, const struct shell_cmd *cmd,
@@ -62,6 +64,8 @@ static const struct shell_cmd shell_cmds[] = {
      shell_cmd_server_op},
     {"hw", "list", "[--json]", "list devices and their owners", 0, SHELL_CMD_JSON,
      shell_cmd_hw_list},
+    {"hw", "hide", "N DEVICE", "hide a device from vm N's next boot on", 2, 0, shell_cmd_hw_hide},
+    {"hw", "show", "N DEVICE", "give it back from vm N's next boot on", 2, 0, shell_cmd_hw_hide},
     {"stats", "mem", "[--json]", "memory: guests, boot image, hypervisor, free", 0, SHELL_CMD_JSON,
      shell_cmd_stats_mem},
     {"stats", "cpu", "[--json]", "host CPUs and how often guests entered each", 0, SHELL_CMD_JSON,
@@ -119,6 +123,17 @@ static us_err_t shell_nosup_mem_stats(void *ctx, struct console_mem_stats *out)
     return US_ENOTSUP;
 }
 
+static us_err_t shell_nosup_guest_hide(void *ctx, uint32_t slot, uint32_t mask, bool hide,
+                                       uint32_t *hidden)
+{
+    (void)ctx;
+    (void)slot;
+    (void)mask;
+    (void)hide;
+    (void)hidden;
+    return US_ENOTSUP;
+}
+
 static us_err_t shell_nosup_cpu_stats(void *ctx, uint32_t cpu, uint64_t *guest_entries)
 {
     (void)ctx;
@@ -172,6 +187,7 @@ us_err_t console_shell_init(struct console_shell *sh, const struct console_shell
     b->dev_info = b->dev_info ? b->dev_info : shell_nosup_dev_info;
     b->mem_stats = b->mem_stats ? b->mem_stats : shell_nosup_mem_stats;
     b->cpu_stats = b->cpu_stats ? b->cpu_stats : shell_nosup_cpu_stats;
+    b->guest_hide = b->guest_hide ? b->guest_hide : shell_nosup_guest_hide;
     b->guest_input = b->guest_input ? b->guest_input : shell_nosup_guest_input;
     b->debug_badipc = b->debug_badipc ? b->debug_badipc : shell_nosup_badipc;
     b->debug_ipcbench = b->debug_ipcbench ? b->debug_ipcbench : shell_nosup_ipcbench;
@@ -552,6 +568,46 @@ static void shell_cmd_server_op(struct console_shell *sh, const struct shell_cmd
         return;
     }
     console_shell_fmt_puts(sh, "ok" CONSOLE_SHELL_NL);
+}
+
+static const char *const shell_guest_devs[] = US_GUEST_DEV_NAMES;
+
+/* `hw hide N DEVICE` / `hw show N DEVICE`: devmgr takes the device out of (or puts it back
+ * into) the VM's view; the guest that runs now keeps what it booted with. */
+static void shell_cmd_hw_hide(struct console_shell *sh, const struct shell_cmd *cmd,
+                              const struct shell_args *a)
+{
+    bool hide = strcmp(cmd->sub, "hide") == 0;
+    uint32_t slot, bit, hidden = 0;
+    us_err_t err;
+
+    for (bit = 0; bit < sizeof(shell_guest_devs) / sizeof(shell_guest_devs[0]); bit++) {
+        if (strcmp(a->pos[1], shell_guest_devs[bit]) == 0) {
+            break;
+        }
+    }
+    if (!shell_parse_u32(a->pos[0], &slot) ||
+        bit == sizeof(shell_guest_devs) / sizeof(shell_guest_devs[0])) {
+        shell_usage(sh, cmd, false);
+        console_shell_fmt_puts(
+            sh, "devices: uart virtio-console virtio-blk virtio-net" CONSOLE_SHELL_NL);
+        return;
+    }
+    err = sh->be.guest_hide(sh->be.ctx, slot, 1u << bit, hide, &hidden);
+    if (err != US_OK) {
+        console_shell_fmt_error(sh, hide ? "hw hide" : "hw show", a->pos[0], err);
+        return;
+    }
+    us_snprintf(sh->fmt, sizeof(sh->fmt), "vm %u: %s %s from its next boot; hidden:", slot,
+                shell_guest_devs[bit], hide ? "hidden" : "shown");
+    console_shell_fmt_puts(sh, sh->fmt);
+    for (bit = 0; bit < sizeof(shell_guest_devs) / sizeof(shell_guest_devs[0]); bit++) {
+        if (hidden & (1u << bit)) {
+            console_shell_fmt_puts(sh, " ");
+            console_shell_fmt_puts(sh, shell_guest_devs[bit]);
+        }
+    }
+    console_shell_fmt_puts(sh, hidden == 0 ? " none" CONSOLE_SHELL_NL : CONSOLE_SHELL_NL);
 }
 
 static void shell_cmd_debug_badipc(struct console_shell *sh, const struct shell_cmd *cmd,

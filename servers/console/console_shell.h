@@ -53,6 +53,9 @@ struct console_shell_backend {
     us_err_t (*dev_count)(void *ctx, uint32_t *n);
     us_err_t (*dev_info)(void *ctx, uint32_t idx, struct us_dev_info *out);
     us_err_t (*mem_stats)(void *ctx, struct console_mem_stats *out);
+    /* Hide (@hide) or show the US_GUEST_DEV_* @mask from VM @slot's next boot on; *@hidden:
+     * what is hidden from it now. */
+    us_err_t (*guest_hide)(void *ctx, uint32_t slot, uint32_t mask, bool hide, uint32_t *hidden);
     /* Guest entries on host CPU @cpu; US_ERANGE past the last CPU. */
     us_err_t (*cpu_stats)(void *ctx, uint32_t cpu, uint64_t *guest_entries);
     /* Bytes typed while attached to vmid; any n, the backend splits it into messages. */

@@ -44,6 +44,9 @@ void devmgr_dispatch(struct devmgr_state *st, us_badge_t badge, struct us_msg *m
 
     (void)badge;
     st->requests++;
+    if (devmgr_view_request(&st->view, m)) {
+        return;
+    }
     switch (m->hdr.label) {
     case US_LABEL_PING:
         us_msg_init(m, US_LABEL_PING, 8);

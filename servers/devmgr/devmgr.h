@@ -5,6 +5,7 @@
 
 #include <understudy/devmgr.h>
 #include <understudy/usys.h>
+#include "devmgr_view.h"
 
 #define DEVMGR_MAX_DEVS 128u
 #define DEVMGR_DTB_VA US_VA_DYNAMIC
@@ -15,6 +16,7 @@ struct devmgr_state {
     uint32_t dev_count;
     uint32_t reserved;
     uint64_t requests;
+    struct devmgr_view view; /* what each guest may see */
     struct us_dev_info devs[DEVMGR_MAX_DEVS];
 };
 

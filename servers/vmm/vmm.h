@@ -110,6 +110,7 @@ struct vmm_vm {
     us_cap_t vcpu_cap[VMM_CONFIG_MAX_VCPUS];
     uint32_t vcpus_created; /* bit n: vcpu_cap[n] is valid */
     uint32_t vcpus_on;      /* bit n: vCPU n runs (PSCI AFFINITY_INFO) */
+    uint32_t visible;       /* VMM_DEV_* this boot may see (devmgr's view of its devices) */
     uint8_t *ram;           /* the guest's RAM mapped in the vmm */
     uint64_t exits;
     uint64_t last_fault_ipa;
@@ -156,10 +157,10 @@ uint32_t vmm_vcpu_cpu(uint32_t slot, uint32_t index);
  * for CPU_ON again). The reply in @m resets or stops the caller. */
 void vmm_reset_vm(struct vmm_state *st, uint32_t slot, struct us_msg *m);
 
-/** vmm_fdt_build() - write the guest's device tree into @buf.
+/** vmm_fdt_build() - write the guest's device tree, with the VMM_DEV_* @devices, into @buf.
  * Returns: US_OK; US_ENOMEM if it does not fit. */
-us_err_t vmm_fdt_build(const struct vmm_vm_config *c, void *buf, uint32_t size, uint64_t initrd_ipa,
-                       uint64_t initrd_size);
+us_err_t vmm_fdt_build(const struct vmm_vm_config *c, uint32_t devices, void *buf, uint32_t size,
+                       uint64_t initrd_ipa, uint64_t initrd_size);
 
 /** vmm_gic_access() - an MMIO access of @size bytes at @ipa, if it falls in VM @slot's GIC
  * distributor or redistributors. Returns: true and *@result (the value of a read) if it was

@@ -128,6 +128,33 @@ static us_err_t seed_disk(struct vmm_state *st, uint32_t slot)
     return US_OK;
 }
 
+/* The devices VM @slot may see at this boot: devmgr decides, from what its configuration
+ * gives it. Without an answer from devmgr it gets its configuration, and the log says so. */
+static uint32_t guest_view(struct vmm_state *st, uint32_t slot)
+{
+    uint32_t configured = st->config.vms[slot].devices;
+    struct us_msg *m = us_msgbuf();
+    us_err_t e;
+
+    us_msg_init(m, US_DEVMGR_GUEST_VIEW, 16);
+    m->w[0] = slot;
+    m->w[1] = configured;
+    e = us_call(US_SLOT_DEVMGR_EP);
+    if (e == US_OK) {
+        e = m->hdr.err != US_OK ? (us_err_t)m->hdr.err : (m->hdr.len < 8 ? US_ETRUNC : US_OK);
+    }
+    if (e != US_OK) {
+        US_LOG_WARN("%s: devmgr gave no view (%s): the configured devices are used",
+                    st->config.vms[slot].name, us_err_name(e));
+        return configured;
+    }
+    if (((uint32_t)m->w[0] & configured) != configured) {
+        US_LOG_INFO("%s: devmgr hides devices 0x%x at this boot", st->config.vms[slot].name,
+                    configured & ~(uint32_t)m->w[0]);
+    }
+    return (uint32_t)m->w[0] & configured; /* never more than it was given */
+}
+
 /* Copy VM @slot's kernel, initrd and a fresh device tree into its RAM; the boot vCPU's entry
  * in *@entry and its x0 (the device tree's IPA) in *@dtb. Used at boot and at SYSTEM_RESET. */
 static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, uint64_t *entry,
@@ -172,7 +199,9 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
     if (rd != NULL) {
         memcpy(vm->ram + rd_off, bundle_parse_data(st->bundle, rd), rd_size);
     }
-    e = vmm_fdt_build(c, vm->ram + dtb_off, VMM_DTB_MAX, VMM_RAM_IPA + rd_off, rd_size);
+    vm->visible = guest_view(st, slot);
+    e = vmm_fdt_build(c, vm->visible, vm->ram + dtb_off, VMM_DTB_MAX, VMM_RAM_IPA + rd_off,
+                      rd_size);
     if (e != US_OK) {
         return e;
     }

@@ -7,13 +7,8 @@
 #include <uslib/string.h>
 #include <libfdt.h>
 
-/* Indexed by bit number; keep in sync with VMM_DEV_* in vmm_config.h. */
-static const char *const vmm_config_devices[] = {
-    "uart",
-    "virtio-console",
-    "virtio-blk",
-    "virtio-net",
-};
+/* Indexed by bit number (VMM_DEV_*). */
+static const char *const vmm_config_devices[] = US_GUEST_DEV_NAMES;
 
 /* Properties a vm node may carry; anything else is refused. */
 static const char *const vmm_config_vm_props[] = {

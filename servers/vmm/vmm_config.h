@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <understudy/abi.h>
 #include <understudy/bundle.h>
+#include <understudy/devmgr.h>
 #include <understudy/errors.h>
 #include <understudy/vmm.h>
 
@@ -24,12 +25,14 @@
 /* The root node's compatible string. */
 #define VMM_CONFIG_COMPATIBLE "understudy,system-config"
 
-/* Bits of vmm_vm_config.devices, one per name accepted in the "devices" property. */
-#define VMM_DEV_UART (1u << 0)           /* "uart": an emulated PL011 */
-#define VMM_DEV_VIRTIO_CONSOLE (1u << 1) /* "virtio-console" */
-#define VMM_DEV_VIRTIO_BLK (1u << 2)     /* "virtio-blk" */
-#define VMM_DEV_VIRTIO_NET (1u << 3)     /* "virtio-net" */
-#define VMM_DEV_ALL 0xfu
+/* Bits of vmm_vm_config.devices, one per name accepted in the "devices" property: the same
+ * bits devmgr's protocol uses. */
+#define VMM_DEV_UART US_GUEST_DEV_UART
+#define VMM_DEV_VIRTIO_CONSOLE US_GUEST_DEV_VIRTIO_CONSOLE
+#define VMM_DEV_VIRTIO_BLK US_GUEST_DEV_VIRTIO_BLK
+#define VMM_DEV_VIRTIO_NET US_GUEST_DEV_VIRTIO_NET
+#define VMM_DEV_ALL US_GUEST_DEV_ALL
+_Static_assert(VMM_CONFIG_MAX_VMS == US_GUEST_SLOTS, "devmgr keeps a view per VM slot");
 
 struct vmm_vm_config {
     char name[VMM_CONFIG_NAME_LEN];         /* the node's name: [A-Za-z0-9_-], unique */

@@ -42,7 +42,7 @@ static void mmio(struct vmm_state *st, uint32_t slot, struct us_msg *m)
     bool emulated, irq = false;
     uint32_t virq = VMM_UART_INTID;
 
-    if ((st->config.vms[slot].devices & VMM_DEV_UART) && ipa >= VMM_UART_IPA &&
+    if ((st->vms[slot].visible & VMM_DEV_UART) && ipa >= VMM_UART_IPA &&
         ipa < VMM_UART_IPA + VMM_UART_SIZE) {
         v = vmm_pl011_access(st, slot, ipa - VMM_UART_IPA, write, m->w[US_EXIT_VALUE]);
         irq = vmm_pl011_irq_line(st, slot);

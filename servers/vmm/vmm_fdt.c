@@ -57,7 +57,7 @@ static int virtio_node(void *fdt, const char *name, uint64_t ipa, uint32_t spi)
     return r | fdt_end_node(fdt);
 }
 
-static int devices(void *fdt, const struct vmm_vm_config *c)
+static int devices(void *fdt, const struct vmm_vm_config *c, uint32_t devs)
 {
     static const char pl011_compat[] = "arm,pl011\0arm,primecell";
     static const char clock_names[] = "uartclk\0apb_pclk";
@@ -99,16 +99,16 @@ static int devices(void *fdt, const struct vmm_vm_config *c)
     r |= fdt_property_u32(fdt, "phandle", PHANDLE_CLK);
     r |= fdt_end_node(fdt);
 
-    if (c->devices & VMM_DEV_VIRTIO_BLK) {
+    if (devs & VMM_DEV_VIRTIO_BLK) {
         r |= virtio_node(fdt, "virtio_mmio@a000000", VMM_VIRTIO_BLK_IPA, VMM_VIRTIO_BLK_SPI);
     }
-    if (c->devices & VMM_DEV_VIRTIO_CONSOLE) {
+    if (devs & VMM_DEV_VIRTIO_CONSOLE) {
         r |= virtio_node(fdt, "virtio_mmio@a001000", VMM_VIRTIO_CON_IPA, VMM_VIRTIO_CON_SPI);
     }
-    if (c->devices & VMM_DEV_VIRTIO_NET) {
+    if (devs & VMM_DEV_VIRTIO_NET) {
         r |= virtio_node(fdt, "virtio_mmio@a002000", VMM_VIRTIO_NET_IPA, VMM_VIRTIO_NET_SPI);
     }
-    if (c->devices & VMM_DEV_UART) {
+    if (devs & VMM_DEV_UART) {
         fdt32_t irq[3] = {cpu_to_fdt32(GIC_SPI), cpu_to_fdt32(VMM_UART_SPI),
                           cpu_to_fdt32(IRQ_LEVEL_HIGH)};
         fdt32_t clocks[2] = {cpu_to_fdt32(PHANDLE_CLK), cpu_to_fdt32(PHANDLE_CLK)};
@@ -123,8 +123,8 @@ static int devices(void *fdt, const struct vmm_vm_config *c)
     return r;
 }
 
-us_err_t vmm_fdt_build(const struct vmm_vm_config *c, void *buf, uint32_t size, uint64_t initrd_ipa,
-                       uint64_t initrd_size)
+us_err_t vmm_fdt_build(const struct vmm_vm_config *c, uint32_t devs, void *buf, uint32_t size,
+                       uint64_t initrd_ipa, uint64_t initrd_size)
 {
     int r = fdt_create(buf, (int)size);
 
@@ -137,7 +137,7 @@ us_err_t vmm_fdt_build(const struct vmm_vm_config *c, void *buf, uint32_t size, 
 
     r |= fdt_begin_node(buf, "chosen");
     r |= prop_str(buf, "bootargs", c->bootargs);
-    if (c->devices & VMM_DEV_UART) {
+    if (devs & VMM_DEV_UART) {
         r |= prop_str(buf, "stdout-path", "/pl011@9000000");
     }
     if (initrd_size != 0) {
@@ -152,7 +152,7 @@ us_err_t vmm_fdt_build(const struct vmm_vm_config *c, void *buf, uint32_t size, 
     r |= fdt_end_node(buf);
 
     r |= cpus(buf, c->vcpu_count);
-    r |= devices(buf, c);
+    r |= devices(buf, c, devs);
     r |= fdt_end_node(buf);
     r |= fdt_finish(buf);
     return r == 0 ? US_OK : US_ENOMEM;

@@ -149,8 +149,7 @@ void vmm_net_switch(struct vmm_state *st, uint32_t in, const uint8_t *frame, uin
 
     for (uint32_t p = 0; p < st->config.vm_count && p < VMM_NET_UPLINK; p++) {
         memcpy(macs[p], st->vms[p].net.mac, 6);
-        if ((st->config.vms[p].devices & VMM_DEV_VIRTIO_NET) &&
-            st->vms[p].state == US_VM_STATE_RUNNING) {
+        if ((st->vms[p].visible & VMM_DEV_VIRTIO_NET) && st->vms[p].state == US_VM_STATE_RUNNING) {
             present |= 1u << p;
         }
     }

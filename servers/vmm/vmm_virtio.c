@@ -287,7 +287,7 @@ void vmm_virtio_console_retry(struct vmm_state *st, uint32_t slot)
 {
     struct vmm_virtio *d = &st->vms[slot].con;
 
-    if ((st->config.vms[slot].devices & VMM_DEV_VIRTIO_CONSOLE) &&
+    if ((st->vms[slot].visible & VMM_DEV_VIRTIO_CONSOLE) &&
         vmm_virtio_vq_drain(st, slot, d, 1, con_tx)) {
         vmm_virtio_raise(st, slot, d, VMM_VIRTIO_CON_INTID);
     }
@@ -297,8 +297,8 @@ bool vmm_virtio_console_ready(const struct vmm_state *st, uint32_t slot)
 {
     const struct vmm_virtio *d = &st->vms[slot].con;
 
-    return (st->config.vms[slot].devices & VMM_DEV_VIRTIO_CONSOLE) &&
-           (d->status & VIO_STATUS_DRIVER_OK) && d->q[0].ready;
+    return (st->vms[slot].visible & VMM_DEV_VIRTIO_CONSOLE) && (d->status & VIO_STATUS_DRIVER_OK) &&
+           d->q[0].ready;
 }
 
 void vmm_virtio_reset(struct vmm_virtio *d, uint32_t dev_id)
@@ -315,7 +315,7 @@ void vmm_virtio_reset(struct vmm_virtio *d, uint32_t dev_id)
 static struct vmm_virtio *device_at(struct vmm_state *st, uint32_t slot, uint64_t ipa,
                                     uint64_t *off, uint32_t *intid)
 {
-    uint32_t devs = st->config.vms[slot].devices;
+    uint32_t devs = st->vms[slot].visible; /* what this boot may see, not all it was given */
 
     if ((devs & VMM_DEV_VIRTIO_BLK) && st->vms[slot].disk != NULL && ipa >= VMM_VIRTIO_BLK_IPA &&
         ipa < VMM_VIRTIO_BLK_IPA + VMM_VIRTIO_SIZE) {

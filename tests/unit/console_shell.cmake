@@ -27,6 +27,7 @@ us_unit_test(console_shell
         debug_ipcbench_checks_n
         stats_mem_splits_usage
         stats_cpu_lists_each_cpu
+        hw_hide_and_show
         backend_null_reports_enotsup
         init_rejects_null)
 

@@ -135,6 +135,21 @@ static us_err_t fx_mem_stats(void *ctx, struct console_mem_stats *out)
     return f->err_mem;
 }
 
+static us_err_t fx_guest_hide(void *ctx, uint32_t slot, uint32_t mask, bool hide, uint32_t *hidden)
+{
+    struct fx *f = ctx;
+
+    f->hide_slot = slot;
+    f->hide_mask = mask;
+    f->hide_on = hide;
+    if (f->err_hide != US_OK) {
+        return f->err_hide;
+    }
+    f->hidden[slot % 8] = hide ? f->hidden[slot % 8] | mask : f->hidden[slot % 8] & ~mask;
+    *hidden = f->hidden[slot % 8];
+    return US_OK;
+}
+
 static us_err_t fx_cpu_stats(void *ctx, uint32_t cpu, uint64_t *guest_entries)
 {
     struct fx *f = ctx;
@@ -219,6 +234,7 @@ void fx_setup(bool debug)
         .guest_input = fx_guest_input,
         .mem_stats = fx_mem_stats,
         .cpu_stats = fx_cpu_stats,
+        .guest_hide = fx_guest_hide,
         .debug_badipc = debug ? fx_debug_badipc : NULL,
         .debug_ipcbench = debug ? fx_debug_ipcbench : NULL,
         .debug = debug,

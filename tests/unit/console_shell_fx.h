@@ -39,6 +39,10 @@ struct fx {
     uint32_t cpus;           /* host CPUs the fake kernel reports */
     uint64_t cpu_entries[8]; /* guest entries on each */
     us_err_t err_cpu;        /* instead of US_ERANGE past the last CPU */
+    uint32_t hidden[8];      /* the fake devmgr's hidden sets */
+    uint32_t hide_slot, hide_mask;
+    bool hide_on;
+    us_err_t err_hide;
 };
 
 extern struct fx fx;

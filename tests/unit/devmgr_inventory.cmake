@@ -27,3 +27,11 @@ us_unit_test(devmgr_inventory
         inventory_translates_buses)
 add_dependencies(unit_devmgr_inventory unit_devmgr_inventory_dtb)
 target_compile_definitions(unit_devmgr_inventory PRIVATE US_VIRT_DTB="${us_virt_dtb}")
+
+# devmgr's per-VM view of the virtual devices (hw hide / hw show), with malformed asks.
+us_unit_test(devmgr_view
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_devmgr_view.c
+            ${CMAKE_SOURCE_DIR}/servers/devmgr/devmgr_view.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/devmgr
+    LIBS us_lib_host
+    CASES view_follows_hide_and_show malformed_asks_change_nothing)

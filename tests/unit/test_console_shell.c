@@ -18,6 +18,8 @@ static void help_lists_all_commands(void)
         "server restart NAME",
         "server crash NAME",
         "hw list [--json]",
+        "hw hide N DEVICE",
+        "hw show N DEVICE",
         "stats mem [--json]",
         "stats cpu [--json]",
         "debug badipc",
@@ -268,7 +270,8 @@ static void command_usage_errors(void)
         {"server restart a b", "server restart NAME"},
         {"server crash", "server crash NAME"},
         {"server crash vmm --json", "server crash NAME"},
-        {"hw", "hw list [--json]"},
+        {"hw", "hw list [--json] | hw hide N DEVICE | hw show N DEVICE"},
+        {"hw hide 0", "hw hide N DEVICE"},
         {"hw list a b c d e f g h i j", "hw list [--json]"},
         {"debug", "debug badipc | debug ipcbench N"},
         {"debug badipc now", "debug badipc"},
@@ -400,6 +403,27 @@ static void stats_mem_splits_usage(void)
     UT_EXPECT(has(fx_cmd("stats mem extra"), "error: usage: stats mem [--json]"));
 }
 
+static void hw_hide_and_show(void)
+{
+    fx_setup(true);
+    UT_EXPECT(strcmp(fx_cmd("hw hide 1 virtio-blk"),
+                     "vm 1: virtio-blk hidden from its next boot; hidden: virtio-blk" NL) == 0);
+    UT_EXPECT(fx.hide_slot == 1 && fx.hide_mask == US_GUEST_DEV_VIRTIO_BLK && fx.hide_on);
+    UT_EXPECT(strcmp(fx_cmd("hw hide 1 uart"),
+                     "vm 1: uart hidden from its next boot; hidden: uart virtio-blk" NL) == 0);
+    UT_EXPECT(strcmp(fx_cmd("hw show 1 uart"),
+                     "vm 1: uart shown from its next boot; hidden: virtio-blk" NL) == 0);
+    UT_EXPECT(!fx.hide_on);
+    UT_EXPECT(strcmp(fx_cmd("hw show 1 virtio-blk"),
+                     "vm 1: virtio-blk shown from its next boot; hidden: none" NL) == 0);
+    UT_EXPECT(strcmp(fx_cmd("hw show 0 floppy"),
+                     "error: usage: hw show N DEVICE" NL
+                     "devices: uart virtio-console virtio-blk virtio-net" NL) == 0);
+    UT_EXPECT(has(fx_cmd("hw hide x virtio-blk"), "error: usage: hw hide N DEVICE"));
+    fx.err_hide = US_ENOENT;
+    UT_EXPECT(strcmp(fx_cmd("hw hide 9 virtio-net"), "error: hw hide 9: US_ENOENT" NL) == 0);
+}
+
 static void stats_cpu_lists_each_cpu(void)
 {
     fx_setup(true);
@@ -464,7 +488,8 @@ static void init_rejects_null(void)
 
 UT_MAIN({"help_lists_all_commands", help_lists_all_commands},
         {"stats_cpu_lists_each_cpu", stats_cpu_lists_each_cpu},
-        {"vm_list_prints_table", vm_list_prints_table}, {"vm_list_json_shape", vm_list_json_shape},
+        {"hw_hide_and_show", hw_hide_and_show}, {"vm_list_prints_table", vm_list_prints_table},
+        {"vm_list_json_shape", vm_list_json_shape},
         {"server_list_table_and_json", server_list_table_and_json},
         {"hw_list_table_and_json", hw_list_table_and_json},
         {"json_escapes_strings", json_escapes_strings},

@@ -92,7 +92,7 @@ static void setup(void)
         free(ram[i]);
         ram[i] = calloc(1, RAM_SIZE);
         st.config.vms[i].mem_size = RAM_SIZE;
-        st.config.vms[i].devices = VMM_DEV_VIRTIO_NET;
+        st.config.vms[i].devices = st.vms[i].visible = VMM_DEV_VIRTIO_NET;
         st.vms[i].ram = ram[i];
         st.vms[i].state = US_VM_STATE_RUNNING;
         st.vms[i].vcpu_cap[0] = i;

@@ -102,7 +102,7 @@ static void setup(void)
     disk = calloc(1, VMM_DISK_SIZE);
     st.config.vm_count = 1;
     st.config.vms[0].mem_size = RAM_SIZE;
-    st.config.vms[0].devices = VMM_DEV_VIRTIO_BLK;
+    st.config.vms[0].devices = st.vms[0].visible = VMM_DEV_VIRTIO_BLK;
     st.vms[0].ram = ram;
     st.vms[0].disk = disk;
     vmm_virtio_reset(&st.vms[0].blk, 2);
@@ -208,7 +208,11 @@ static void identifies_block_device(void)
     UT_EXPECT(!vmm_virtio_access(&st, 0, VMM_VIRTIO_BLK_IPA + 0x100, 8, false, 0, &v, &irq));
     UT_EXPECT(
         !vmm_virtio_access(&st, 0, VMM_VIRTIO_BLK_IPA + VMM_VIRTIO_SIZE, 4, false, 0, &v, &irq));
-    st.config.vms[0].devices = VMM_DEV_UART;
+    st.config.vms[0].devices = st.vms[0].visible = VMM_DEV_UART;
+    UT_EXPECT(!vmm_virtio_access(&st, 0, VMM_VIRTIO_BLK_IPA, 4, false, 0, &v, &irq));
+    /* Configured, but hidden from this boot by devmgr: not there either. */
+    st.config.vms[0].devices = VMM_DEV_VIRTIO_BLK;
+    st.vms[0].visible = 0;
     UT_EXPECT(!vmm_virtio_access(&st, 0, VMM_VIRTIO_BLK_IPA, 4, false, 0, &v, &irq));
 }
 
@@ -307,7 +311,7 @@ static void reset_clears_transport_keeps_disk(void)
 static void console_up(void)
 {
     base = VMM_VIRTIO_CON_IPA;
-    st.config.vms[0].devices = VMM_DEV_VIRTIO_CONSOLE;
+    st.config.vms[0].devices = st.vms[0].visible = VMM_DEV_VIRTIO_CONSOLE;
     wr(0x070, 0);
     wr(0x070, 1 | 2 | 8);
     UT_EXPECT(rd(0x008) == 3);
