@@ -20,7 +20,7 @@ import usqemu  # noqa: E402
 
 CPUS = ("cortex-a72", "max,pauth=off")
 ROWS = (
-    ("guest_mmio_read", "guest MMIO read (PL011 FR, emulated in vmm)", "-"),
+    ("guest_mmio_read", "guest MMIO read (PL011 FR, kernel fast path)", "-"),
     ("guest_gicd_read", "guest GIC distributor read (GICD_TYPER, vmm)", "~600"),
     ("guest_mmio_write", "guest MMIO write (PL011 IMSC, emulated in vmm)", "-"),
     ("guest_hvc", "guest HVC PSCI_VERSION (answered by vmm)", "~475"),

@@ -3,6 +3,7 @@
 /* System calls: decode (capabilities, lengths, ranges) without side effects, then invoke. */
 #include <understudy/slots.h>
 #include <understudy/syscalls.h>
+#include <understudy/vcpu.h>
 #include <uslib/string.h>
 #include <us/endpoint.h>
 #include <us/irq.h>
@@ -454,6 +455,28 @@ static void sys_klog_read(struct thread *t)
     n = klog_read(arg(t, 1), (char *)b->data, max, &next);
     ret(t, US_OK, next);
     arch_regs_set(&t->regs, 2, n);
+}
+
+static void sys_vm_fastmmio(struct thread *t)
+{
+    uint64_t kind = arg(t, 2) & 0xffu, bit = arg(t, 2) >> 8;
+    struct cap *cv, *cm = NULL, *cn = NULL;
+    us_err_t e = lookup(t, 0, US_CAPK_VM, 0, &cv);
+
+    if (e == US_OK && (bit >= 64 || (arg(t, 2) >> 14) != 0)) {
+        e = US_TRACE(US_EINVAL);
+    }
+    if (e == US_OK && kind != US_FASTMMIO_NONE) {
+        e = lookup(t, 3, US_CAPK_MEMORY, US_RIGHT_READ | US_RIGHT_WRITE, &cm);
+    }
+    if (e == US_OK && kind == US_FASTMMIO_RING) {
+        e = lookup(t, 5, US_CAPK_NOTIFICATION, US_RIGHT_SEND, &cn);
+    }
+    if (e == US_OK) {
+        e = vm_fastmmio_set(cv->obj, arg(t, 1), (uint32_t)kind, cm != NULL ? cm->obj : NULL,
+                            arg(t, 4), cn != NULL ? cn->obj : NULL, 1ull << bit);
+    }
+    ret(t, e, 0);
 }
 
 typedef void (*syscall_fn)(struct thread *t);

@@ -2,8 +2,11 @@
 /* Copyright (c) 2026 The Understudy authors */
 /* VMs: VMID allocation and stage-2 mapping of memory objects. */
 #include <understudy/abi.h>
+#include <understudy/vcpu.h>
+#include <uslib/string.h>
 #include <us/log.h>
 #include <us/memobj.h>
+#include <us/notification.h>
 #include <us/vcpu.h>
 #include <us/vm.h>
 
@@ -33,6 +36,7 @@ us_err_t vm_create(struct vm_control *ctl, struct vm **out)
     for (j = 0; j < VM_MAX_VCPUS; j++) {
         vms[i].vcpus[j] = NULL;
     }
+    memset(vms[i].fast, 0, sizeof(vms[i].fast));
     *out = &vms[i];
     return US_OK;
 }
@@ -61,4 +65,75 @@ void vm_destroy(struct vm *vm)
     }
     stage2_free(&vm->s2);
     vm->in_use = false;
+}
+
+us_err_t vm_fastmmio_set(struct vm *vm, uint64_t ipa, uint32_t kind, struct memobj *m,
+                         uint64_t offset, struct notification *n, uint64_t bit)
+{
+    struct vm_fastmmio *free = NULL;
+    uint32_t i;
+
+    if (kind > US_FASTMMIO_WORD ||
+        (kind != US_FASTMMIO_NONE &&
+         (m == NULL || m->device || offset % PAGE_SIZE != 0 || offset > m->size ||
+          m->size - offset < PAGE_SIZE || (kind == US_FASTMMIO_RING && (n == NULL || bit == 0))))) {
+        return US_TRACE(US_EINVAL);
+    }
+    for (i = 0; i < VM_FASTMMIO_MAX; i++) {
+        if (vm->fast[i].kind != US_FASTMMIO_NONE && vm->fast[i].ipa == ipa) {
+            free = &vm->fast[i]; /* replaced (or removed) */
+            break;
+        }
+        if (vm->fast[i].kind == US_FASTMMIO_NONE && free == NULL) {
+            free = &vm->fast[i];
+        }
+    }
+    if (kind == US_FASTMMIO_NONE) {
+        if (free == NULL || free->kind == US_FASTMMIO_NONE) {
+            return US_ENOENT;
+        }
+        free->kind = US_FASTMMIO_NONE;
+        return US_OK;
+    }
+    if (free == NULL) {
+        return US_ENOMEM;
+    }
+    *free = (struct vm_fastmmio){ipa, kind, bit,
+                                 (struct us_fastmmio_page *)pa_ptr(pa_add(m->base, offset)), n};
+    return US_OK;
+}
+
+bool vm_fastmmio_access(struct vm *vm, uint64_t ipa, bool write, uint64_t *value)
+{
+    for (uint32_t i = 0; i < VM_FASTMMIO_MAX; i++) {
+        struct vm_fastmmio *f = &vm->fast[i];
+        struct us_fastmmio_page *p = f->page;
+        uint32_t head, tail;
+
+        if (f->kind == US_FASTMMIO_NONE || f->ipa != ipa) {
+            continue;
+        }
+        if (f->kind == US_FASTMMIO_WORD) {
+            if (write) {
+                return false;
+            }
+            *value = __atomic_load_n(&p->word, __ATOMIC_ACQUIRE);
+            return true;
+        }
+        if (!write) {
+            return false;
+        }
+        head = p->head;
+        tail = __atomic_load_n(&p->tail, __ATOMIC_ACQUIRE);
+        if (head - tail >= US_FASTMMIO_RING_BYTES) {
+            return false; /* full: the vmm takes the ring, then this write, in order */
+        }
+        p->ring[head % US_FASTMMIO_RING_BYTES] = (uint8_t)*value;
+        __atomic_store_n(&p->head, head + 1u, __ATOMIC_RELEASE);
+        if (head == tail) {
+            notification_signal(f->ntfn, f->bit); /* it may have seen the ring empty */
+        }
+        return true;
+    }
+    return false;
 }

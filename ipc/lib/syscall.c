@@ -179,3 +179,11 @@ us_err_t us_klog_read(us_cap_t klog, uint64_t cursor, uint64_t max, uint64_t *ne
     *count = r[1];
     return e;
 }
+
+us_err_t us_vm_fastmmio(us_cap_t vm, uint64_t ipa, uint32_t kind, us_cap_t mem, uint64_t offset,
+                        us_cap_t ntfn)
+{
+    const uint64_t args[6] = {vm, ipa, kind, mem, offset, ntfn};
+
+    return us_syscall_raw(US_SYS_VM_FASTMMIO, args, NULL);
+}

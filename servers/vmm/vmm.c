@@ -173,6 +173,11 @@ void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
         if (badge & US_NTFN_NIC) {
             vmm_nic_poll(st);
         }
+        if (badge & (1ull << US_NTFN_FASTMMIO)) {
+            for (uint32_t slot = 0; slot < st->config.vm_count; slot++) {
+                vmm_pl011_drain(st, slot);
+            }
+        }
         if (badge & US_NTFN_RING_ROOM) {
             for (uint32_t slot = 0; slot < st->config.vm_count; slot++) {
                 vmm_virtio_console_retry(st, slot);

@@ -40,6 +40,7 @@
 #define VMM_RINGS_VA (US_VA_DYNAMIC + 0xc0000000ull) /* after a bundle of up to 3 GiB */
 #define VMM_NIC_REGS_VA (VMM_RINGS_VA + 0x100000ull)
 #define VMM_NIC_DMA_VA (VMM_RINGS_VA + 0x200000ull)
+#define VMM_FAST_VA(slot) (VMM_RINGS_VA + 0x300000ull + 0x1000ull * (slot)) /* fast-MMIO pages */
 #define VMM_NET_UPLINK VMM_CONFIG_MAX_VMS /* the switch's port for the node's NIC */
 #define VMM_RAM_VA(slot) (US_VA_DYNAMIC + 0x100000000ull * ((uint64_t)(slot) + 1u))
 #define VMM_DTB_MAX 0x10000u
@@ -123,6 +124,8 @@ struct vmm_vm {
     struct vmm_net_stats net_stats;
     us_cap_t disk_cap;
     uint8_t *disk; /* VMM_DISK_SIZE bytes, NULL without a virtio-blk device */
+    us_cap_t fast_cap;
+    struct us_fastmmio_page *uart_fast; /* UARTDR writes and UARTFR reads the kernel finishes */
 };
 
 struct vmm_state {
@@ -304,6 +307,18 @@ void vmm_exit(struct vmm_state *st, uint32_t slot, struct us_msg *m);
  * Returns the value of a read (0 for writes). */
 uint64_t vmm_pl011_access(struct vmm_state *st, uint32_t slot, uint64_t off, bool write,
                           uint64_t value);
+
+/** vmm_pl011_fast() - hand VM @slot's UARTDR writes and UARTFR reads to the kernel
+ * (vm_fastmmio) if its UART is visible at this boot, else take them back. */
+void vmm_pl011_fast(struct vmm_state *st, uint32_t slot);
+
+/** vmm_pl011_drain() - take the UARTDR bytes the kernel queued for VM @slot, in order (before
+ * anything else of that VM is handled). */
+void vmm_pl011_drain(struct vmm_state *st, uint32_t slot);
+
+/** vmm_pl011_publish() - the UARTFR value the kernel returns for VM @slot, after its UART's
+ * receive state may have changed. */
+void vmm_pl011_publish(struct vmm_state *st, uint32_t slot);
 
 /** vmm_pl011_input() - queue console bytes for the guest's UART; extra bytes are dropped.
  * Returns: US_OK; US_ENOENT for an empty slot. */

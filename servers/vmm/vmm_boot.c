@@ -89,6 +89,15 @@ static us_err_t make_vm(struct vmm_vm *vm, const struct vmm_vm_config *c, uint32
         return e;
     }
     vm->ram = (uint8_t *)(uintptr_t)VMM_RAM_VA(slot);
+    /* The page the kernel and the vmm share for the UART's fast path (vmm_pl011.c). */
+    e = us_mem_alloc(US_SLOT_VMM_VM_CONTROL, sizeof(struct us_fastmmio_page), &vm->fast_cap);
+    if (e == US_OK) {
+        e = us_mem_map(vm->fast_cap, VMM_FAST_VA(slot), US_RIGHT_READ | US_RIGHT_WRITE);
+    }
+    if (e != US_OK) {
+        return e;
+    }
+    vm->uart_fast = (struct us_fastmmio_page *)(uintptr_t)VMM_FAST_VA(slot);
     if (c->devices & VMM_DEV_VIRTIO_BLK) {
         /* The disk is the vmm's, not the guest's: it keeps its data across guest reboots. */
         e = us_mem_alloc(US_SLOT_VMM_VM_CONTROL, VMM_DISK_SIZE, &vm->disk_cap);
@@ -200,6 +209,7 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
         memcpy(vm->ram + rd_off, bundle_parse_data(st->bundle, rd), rd_size);
     }
     vm->visible = guest_view(st, slot);
+    vmm_pl011_fast(st, slot);
     e = vmm_fdt_build(c, vm->visible, vm->ram + dtb_off, VMM_DTB_MAX, VMM_RAM_IPA + rd_off,
                       rd_size);
     if (e != US_OK) {

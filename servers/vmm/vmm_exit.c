@@ -47,10 +47,14 @@ static void mmio(struct vmm_state *st, uint32_t slot, struct us_msg *m)
         v = vmm_pl011_access(st, slot, ipa - VMM_UART_IPA, write, m->w[US_EXIT_VALUE]);
         irq = vmm_pl011_irq_line(st, slot);
         emulated = true;
+        vmm_pl011_publish(st, slot); /* input taken, or its receive interrupt switched */
     } else if (vmm_virtio_access(st, slot, ipa, (uint32_t)m->w[US_EXIT_SIZE], write,
                                  m->w[US_EXIT_VALUE], &v, &virq)) {
         irq = virq != 0 && vmm_gic_deliverable(&st->vms[slot].gic, virq);
         emulated = true;
+        if (ipa >= VMM_VIRTIO_CON_IPA && ipa < VMM_VIRTIO_CON_IPA + VMM_VIRTIO_SIZE) {
+            vmm_pl011_publish(st, slot); /* where input goes may have changed */
+        }
     } else {
         emulated = vmm_gic_access(st, slot, ipa, (uint32_t)m->w[US_EXIT_SIZE], write,
                                   m->w[US_EXIT_VALUE], &v);
@@ -93,9 +97,8 @@ static void sysreg(struct vmm_state *st, uint32_t slot, struct us_msg *m)
     m->w[US_RESUME_VALUE] = 0;
 }
 
-void vmm_exit(struct vmm_state *st, uint32_t slot, struct us_msg *m)
+static void handle(struct vmm_state *st, uint32_t slot, struct us_msg *m)
 {
-    st->vms[slot].exits++;
     switch (m->w[US_EXIT_REASON]) {
     case US_EXIT_MMIO:
         mmio(st, slot, m);
@@ -122,4 +125,16 @@ void vmm_exit(struct vmm_state *st, uint32_t slot, struct us_msg *m)
         vmm_stop_vm(st, slot, US_VM_STATE_CRASHED, m);
         return;
     }
+}
+
+void vmm_exit(struct vmm_state *st, uint32_t slot, struct us_msg *m)
+{
+    const struct us_fastmmio_page *p = st->vms[slot].uart_fast;
+
+    st->vms[slot].exits++;
+    /* What it wrote to its UART before this exit goes out first. */
+    if (p != NULL && __atomic_load_n(&p->head, __ATOMIC_ACQUIRE) != p->tail) {
+        vmm_pl011_drain(st, slot);
+    }
+    handle(st, slot, m);
 }

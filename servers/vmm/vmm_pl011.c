@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
 /* An emulated PL011 per guest: output goes to the console's ring, input comes from the
- * console's GUEST_IN requests (ARM PrimeCell UART PL011 TRM, register names kept). */
+ * console's GUEST_IN requests (ARM PrimeCell UART PL011 TRM, register names kept).
+ *
+ * A kernel printing its log polls UARTFR and writes UARTDR for every byte: two exits a byte.
+ * The vmm hands both registers to the kernel (vm_fastmmio): UARTDR writes queue in a shared
+ * ring the vmm drains before anything else the VM does, and UARTFR reads return a word the vmm
+ * keeps current. Neither register has a side effect the ring would reorder: the transmit FIFO
+ * is always empty here, so a write never changes the interrupt state. */
 #include <understudy/slots.h>
 #include "vmm.h"
 
@@ -95,6 +101,61 @@ void vmm_console_out(struct vmm_state *st, uint32_t slot, const uint8_t *b, uint
     }
 }
 
+static uint32_t flags(const struct vmm_state *st, uint32_t slot)
+{
+    return FR_TXFE | (pl011_rx_ready(st, slot) ? 0u : FR_RXFE);
+}
+
+void vmm_pl011_fast(struct vmm_state *st, uint32_t slot)
+{
+    struct vmm_vm *vm = &st->vms[slot];
+    bool on = (vm->visible & VMM_DEV_UART) && vm->uart_fast != NULL;
+    us_err_t e;
+
+    vmm_pl011_drain(st, slot);
+    e = us_vm_fastmmio(vm->vm_cap, VMM_UART_IPA + UARTDR,
+                       on ? US_FASTMMIO_RING | (US_NTFN_FASTMMIO << 8) : US_FASTMMIO_NONE,
+                       vm->fast_cap, 0, US_SLOT_SELF_NTFN);
+    if (e == US_OK || e == US_ENOENT) {
+        e = us_vm_fastmmio(vm->vm_cap, VMM_UART_IPA + UARTFR,
+                           on ? US_FASTMMIO_WORD : US_FASTMMIO_NONE, vm->fast_cap, 0, 0);
+    }
+    if (e != US_OK && e != US_ENOENT) {
+        US_LOG_WARN("%s: UART fast path not set up (%s): every access exits",
+                    st->config.vms[slot].name, us_err_name(e));
+    }
+    vmm_pl011_publish(st, slot);
+}
+
+void vmm_pl011_drain(struct vmm_state *st, uint32_t slot)
+{
+    struct us_fastmmio_page *p = st->vms[slot].uart_fast;
+    uint32_t tail, head;
+
+    if (p == NULL) {
+        return;
+    }
+    /* Publish the tail, then look at the head again: the kernel signals only when it saw the
+     * ring empty, so a byte it added meanwhile is ours to take now. */
+    tail = p->tail;
+    while ((head = __atomic_load_n(&p->head, __ATOMIC_ACQUIRE)) != tail) {
+        if (head - tail > US_FASTMMIO_RING_BYTES) {
+            tail = head - US_FASTMMIO_RING_BYTES; /* never trust more than the ring holds */
+        }
+        for (; tail != head; tail++) {
+            ring_put(st, slot, p->ring[tail % US_FASTMMIO_RING_BYTES]);
+        }
+        __atomic_store_n(&p->tail, tail, __ATOMIC_SEQ_CST);
+    }
+}
+
+void vmm_pl011_publish(struct vmm_state *st, uint32_t slot)
+{
+    if (st->vms[slot].uart_fast != NULL) {
+        __atomic_store_n(&st->vms[slot].uart_fast->word, flags(st, slot), __ATOMIC_RELEASE);
+    }
+}
+
 us_err_t vmm_pl011_input(struct vmm_state *st, uint32_t slot, const uint8_t *b, uint32_t n)
 {
     struct vmm_pl011 *u = &st->vms[slot].uart;
@@ -106,6 +167,7 @@ us_err_t vmm_pl011_input(struct vmm_state *st, uint32_t slot, const uint8_t *b, 
     for (i = 0; i < n && u->in_head - u->in_tail < VMM_INPUT_LEN; i++) {
         u->in[u->in_head++ % VMM_INPUT_LEN] = b[i];
     }
+    vmm_pl011_publish(st, slot);
     if (input_to_virtio(st, slot)) {
         return vmm_virtio_console_rx(st, slot)
                    ? us_vcpu_inject(st->vms[slot].vcpu_cap[0], VMM_VIRTIO_CON_INTID)
@@ -146,7 +208,7 @@ uint64_t vmm_pl011_access(struct vmm_state *st, uint32_t slot, uint64_t off, boo
     case UARTDR:
         return rx_ready ? u->in[u->in_tail++ % VMM_INPUT_LEN] : 0;
     case UARTFR:
-        return FR_TXFE | (rx_ready ? 0u : FR_RXFE);
+        return flags(st, slot);
     case UARTIMSC:
         return u->imsc;
     case UARTCR:

@@ -38,3 +38,4 @@
 #define US_NTFN_GUEST_OUT (1ull << 2) /* a guest ring has bytes */
 #define US_NTFN_RING_ROOM (1ull << 3) /* (to the vmm) a ring it waited on was drained */
 #define US_NTFN_NIC (1ull << 4)       /* (to the vmm) the NIC interrupted */
+#define US_NTFN_FASTMMIO 5u           /* (to the vmm, bit number) a fast-MMIO ring has bytes */

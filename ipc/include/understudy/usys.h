@@ -50,6 +50,8 @@ us_err_t us_vcpu_create(us_cap_t vm, uint32_t index, us_cap_t ep, us_badge_t bad
 us_err_t us_vcpu_start(us_cap_t vcpu, uint64_t pc, uint64_t x0);
 us_err_t us_vcpu_stop(us_cap_t vcpu);
 us_err_t us_vcpu_inject(us_cap_t vcpu, uint32_t intid);
+us_err_t us_vm_fastmmio(us_cap_t vm, uint64_t ipa, uint32_t kind, us_cap_t mem, uint64_t offset,
+                        us_cap_t ntfn);
 us_err_t us_server_ctl(us_cap_t ctl, uint32_t op, uint32_t index, uint64_t *r1);
 us_err_t us_klog_read(us_cap_t klog, uint64_t cursor, uint64_t max, uint64_t *next,
                       uint64_t *count);

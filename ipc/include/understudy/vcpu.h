@@ -74,3 +74,24 @@ static inline us_err_t us_resume_check(const struct us_msg *reply)
     }
     return US_OK;
 }
+
+/*
+ * Fast MMIO (system call vm_fastmmio): guest accesses the kernel finishes itself, without an
+ * exit, through one page the vmm shares with it. For device registers too hot for a round
+ * trip per access (a UART's data and flag registers while a kernel prints its log), in the
+ * spirit of KVM's coalesced MMIO: the vmm stays the device model, it just takes the writes
+ * in batches.
+ */
+#define US_FASTMMIO_NONE 0u /* remove the entry at this IPA */
+#define US_FASTMMIO_RING 1u /* writes: the low byte joins the page's ring (full: a normal exit) */
+#define US_FASTMMIO_WORD 2u /* reads: the page's word, narrowed as the load asks */
+#define US_FASTMMIO_RING_BYTES 4080u
+
+struct us_fastmmio_page {
+    uint32_t head; /* bytes the kernel appended (it writes this) */
+    uint32_t tail; /* bytes the vmm took (it writes this) */
+    uint32_t word; /* what WORD reads return (the vmm writes this) */
+    uint32_t reserved;
+    uint8_t ring[US_FASTMMIO_RING_BYTES];
+};
+_Static_assert(sizeof(struct us_fastmmio_page) == 4096, "one page");

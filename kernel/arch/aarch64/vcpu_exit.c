@@ -25,6 +25,8 @@ void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0)
     v->hot.sctlr = SCTLR_EL1_RESET;
 }
 
+static uint64_t load_result(uint64_t esr, uint64_t value);
+
 static void fill_common(struct vcpu *v, uint64_t reason)
 {
     struct us_msg *m = &v->msg;
@@ -60,6 +62,16 @@ static bool decode_abort(struct vcpu *v)
 
     if (esr_ec(esr) == EC_DABT_LOW && (esr & ESR_ISV) && translation && !(esr & ESR_S1PTW)) {
         uint32_t srt = (uint32_t)((esr >> 16) & 0x1f);
+        uint64_t value = arch_regs_get(&v->thread.regs, srt);
+
+        /* A register the vmm handed to the kernel (vm_fastmmio): finished here. */
+        if (vm_fastmmio_access(v->vm, ipa, (esr & ESR_WNR) != 0, &value)) {
+            if (!(esr & ESR_WNR)) {
+                arch_regs_set(&v->thread.regs, srt, load_result(esr, value));
+            }
+            v->thread.regs.pc += 4;
+            return false;
+        }
         fill_common(v, US_EXIT_MMIO);
         m->w[US_EXIT_WRITE] = (esr & ESR_WNR) ? 1u : 0u;
         m->w[US_EXIT_SIZE] = 1ull << ((esr >> 22) & 3u);

@@ -9,9 +9,21 @@
 
 struct vcpu;
 struct memobj;
+struct notification;
+struct us_fastmmio_page;
 
 #define VM_MAX 8u
 #define VM_MAX_VCPUS 8u
+#define VM_FASTMMIO_MAX 4u
+
+/* One fast-MMIO entry (ipc/include/understudy/vcpu.h). */
+struct vm_fastmmio {
+    uint64_t ipa;
+    uint32_t kind; /* US_FASTMMIO_*; NONE: a free entry */
+    uint64_t bit;  /* RING: what the notification gets when the ring stops being empty */
+    struct us_fastmmio_page *page;
+    struct notification *ntfn;
+};
 
 /* The object behind a US_CAPK_VM_CONTROL capability: a memory quota for VMs. */
 struct vm_control {
@@ -25,6 +37,7 @@ struct vm {
     struct stage2 s2;
     struct vm_control *ctl;
     struct vcpu *vcpus[VM_MAX_VCPUS];
+    struct vm_fastmmio fast[VM_FASTMMIO_MAX];
 };
 
 /** vm_create() - a VM with an empty stage-2 table.
@@ -35,6 +48,18 @@ us_err_t vm_create(struct vm_control *ctl, struct vm **out);
  * Returns: US_OK; US_EINVAL for rights 0 or unknown bits; US_ERANGE for an unaligned or
  * out-of-range IPA; US_EEXIST if part is mapped; US_ENOMEM. */
 us_err_t vm_map(struct vm *vm, struct memobj *m, ipa_t ipa, uint32_t rights);
+
+/** vm_fastmmio_set() - accesses of @vm at @ipa of @kind go through the page at @offset of @m
+ * (RING: @n gets @bit when the ring stops being empty); US_FASTMMIO_NONE removes the entry.
+ * Returns: US_OK; US_EINVAL for a bad kind, a device or too small memory object or an
+ * unaligned offset; US_ENOENT to remove what is not there; US_ENOMEM when the table is full. */
+us_err_t vm_fastmmio_set(struct vm *vm, uint64_t ipa, uint32_t kind, struct memobj *m,
+                         uint64_t offset, struct notification *n, uint64_t bit);
+
+/** vm_fastmmio_access() - finish a guest access at @ipa here if an entry covers it: a write
+ * puts @value's low byte in the ring, a read sets *@value to the word.
+ * Returns: whether it was finished (false: no entry, or the ring is full: exit as usual). */
+bool vm_fastmmio_access(struct vm *vm, uint64_t ipa, bool write, uint64_t *value);
 
 /** vm_destroy() - stop every vCPU and release the stage-2 tables. */
 void vm_destroy(struct vm *vm);

@@ -30,7 +30,9 @@ def test(t):
     m.expect(r"us> ")
     vms = json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]
     assert len(vms) == 1 and vms[0]["state"] == "running", vms
-    assert vms[0]["exits"] > 100, vms  # every printed byte was a trapped access
+    # Every printed byte was a trapped UARTFR read and UARTDR write, but the kernel finished
+    # those itself (vm_fastmmio): the vmm saw only the few other exits (PSCI, the abort, input).
+    assert 0 < vms[0]["exits"] < 100, vms
 
 
 usqemu.run_test(test)
