@@ -31,3 +31,11 @@ us_unit_test(sched
           handoff_yields_to_queued_higher handoff_waits_for_running_higher
           handoff_dropped_when_blocked handoff_second_wake_is_queued
           handoff_equal_priority_round_robin)
+
+us_unit_test(vm_fastmmio
+    SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_vm_fastmmio.c ${CMAKE_SOURCE_DIR}/kernel/vm.c
+            ${CMAKE_SOURCE_DIR}/kernel/arch/host/klog_host.c
+    INCLUDES ${US_KERNEL_HOST_INC} ${CMAKE_SOURCE_DIR}/kernel/arch/host/include
+             ${CMAKE_SOURCE_DIR}/kernel/arch/aarch64/include
+    LIBS us_lib_host
+    CASES ring_and_word rejects_bad_entries)

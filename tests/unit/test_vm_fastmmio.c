@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Unit tests for the fast-MMIO table of kernel/vm.c: entries, the ring, the word, and the
+ * arguments the system call passes through. Stage 2 and vCPUs are stubbed. */
+#include <stdlib.h>
+#include <string.h>
+#include <understudy/vcpu.h>
+#include <us/memobj.h>
+#include <us/notification.h>
+#include <us/vcpu.h>
+#include <us/vm.h>
+#include "ut.h"
+
+static unsigned signals;
+static uint64_t signalled_bits;
+
+us_err_t stage2_init(struct stage2 *s2, uint16_t vmid)
+{
+    (void)s2;
+    (void)vmid;
+    return US_OK;
+}
+
+us_err_t stage2_map(struct stage2 *s2, ipa_t ipa, paddr_t pa, uint64_t size, uint32_t flags)
+{
+    (void)s2, (void)ipa, (void)pa, (void)size, (void)flags;
+    return US_OK;
+}
+
+void stage2_free(struct stage2 *s2)
+{
+    (void)s2;
+}
+
+void vcpu_stop(struct vcpu *v)
+{
+    (void)v;
+}
+
+void notification_signal(struct notification *n, uint64_t bits)
+{
+    (void)n;
+    signals++;
+    signalled_bits |= bits;
+}
+
+static struct vm_control ctl = {.quota = 1u << 30};
+static struct notification *ntfn = (struct notification *)(uintptr_t)0x1000; /* never used */
+
+static struct memobj page_obj(struct us_fastmmio_page *p, uint64_t size, bool device)
+{
+    struct memobj m = {0};
+
+    m.base = pa_init((uint64_t)(uintptr_t)p);
+    m.size = size;
+    m.device = device;
+    return m;
+}
+
+static void ring_and_word(void)
+{
+    struct us_fastmmio_page *p = aligned_alloc(4096, 4096);
+    struct memobj m = page_obj(p, 4096, false);
+    struct vm *vm;
+    uint64_t v;
+
+    memset(p, 0, 4096);
+    signals = 0;
+    UT_EXPECT_EQ(vm_create(&ctl, &vm), US_OK);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000000, US_FASTMMIO_RING, &m, 0, ntfn, 1u << 5), US_OK);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000018, US_FASTMMIO_WORD, &m, 0, NULL, 0), US_OK);
+    /* Writes to the ring: one signal when it stops being empty, not per byte. */
+    v = 0x141;
+    UT_EXPECT(vm_fastmmio_access(vm, 0x9000000, true, &v));
+    v = 'B';
+    UT_EXPECT(vm_fastmmio_access(vm, 0x9000000, true, &v));
+    UT_EXPECT(p->head == 2 && p->ring[0] == 0x41 && p->ring[1] == 'B');
+    UT_EXPECT(signals == 1 && signalled_bits == 1u << 5);
+    /* The word, and the directions an entry does not take. */
+    p->word = 0x90;
+    UT_EXPECT(vm_fastmmio_access(vm, 0x9000018, false, &v) && v == 0x90);
+    UT_EXPECT(!vm_fastmmio_access(vm, 0x9000018, true, &v));
+    UT_EXPECT(!vm_fastmmio_access(vm, 0x9000000, false, &v));
+    UT_EXPECT(!vm_fastmmio_access(vm, 0x9000004, true, &v)); /* no entry */
+    /* A full ring: the access exits as usual, nothing is overwritten. */
+    p->tail = 2;
+    p->head = 2 + US_FASTMMIO_RING_BYTES;
+    v = 'X';
+    UT_EXPECT(!vm_fastmmio_access(vm, 0x9000000, true, &v));
+    UT_EXPECT(p->head == 2 + US_FASTMMIO_RING_BYTES);
+    /* Removed: every access exits. */
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000018, US_FASTMMIO_NONE, NULL, 0, NULL, 0), US_OK);
+    UT_EXPECT(!vm_fastmmio_access(vm, 0x9000018, false, &v));
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000018, US_FASTMMIO_NONE, NULL, 0, NULL, 0), US_ENOENT);
+    vm_destroy(vm);
+    free(p);
+}
+
+static void rejects_bad_entries(void)
+{
+    struct us_fastmmio_page *p = aligned_alloc(4096, 8192);
+    struct memobj m = page_obj(p, 8192, false), dev = page_obj(p, 8192, true);
+    struct memobj small = page_obj(p, 2048, false);
+    struct vm *vm;
+
+    UT_EXPECT_EQ(vm_create(&ctl, &vm), US_OK);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, 3, &m, 0, ntfn, 1), US_EINVAL);                  /* kind */
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &dev, 0, NULL, 0), US_EINVAL); /* MMIO */
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &small, 0, NULL, 0), US_EINVAL);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &m, 100, NULL, 0), US_EINVAL);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &m, 8192, NULL, 0), US_EINVAL);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_RING, &m, 0, NULL, 1), US_EINVAL);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_RING, &m, 0, ntfn, 0), US_EINVAL);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, NULL, 0, NULL, 0), US_EINVAL);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &m, 4096, NULL, 0), US_OK);
+    /* A full table, then the same IPA again replaces its entry. */
+    for (uint64_t i = 1; i < VM_FASTMMIO_MAX; i++) {
+        UT_EXPECT_EQ(vm_fastmmio_set(vm, i * 4, US_FASTMMIO_WORD, &m, 0, NULL, 0), US_OK);
+    }
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x100, US_FASTMMIO_WORD, &m, 0, NULL, 0), US_ENOMEM);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_RING, &m, 0, ntfn, 2), US_OK);
+    vm_destroy(vm);
+    free(p);
+}
+
+UT_MAIN({"ring_and_word", ring_and_word}, {"rejects_bad_entries", rejects_bad_entries})
