@@ -78,7 +78,6 @@ bool vcpu_settle(struct vcpu *v)
     /* A vCPU started again (CPU_ON after CPU_OFF, SYSTEM_RESET) may still own this CPU's EL1
      * context and FP registers: drop them, so its reset state is what gets loaded. */
     v->reset_pending = false;
-    arch_vcpu_forget(v);
     arch_thread_forget(&v->thread);
     arch_vcpu_reset(v, v->reset_pc, v->reset_x0);
     return true;
@@ -98,7 +97,6 @@ void vcpu_stop(struct vcpu *v)
     }
     sched_block(t, TS_STOPPED);
     v->started = false;
-    arch_vcpu_forget(v);
     arch_thread_forget(t);
 }
 

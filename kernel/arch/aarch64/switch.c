@@ -345,15 +345,10 @@ static void forget(struct thread *t)
 void arch_cpu_settle(void)
 {
     struct lazy_state *l = hw();
-    struct thread *held[3];
+    struct thread *held[3] = {l->fp_owner, l->fp_loaded_for,
+                              l->cold_owner != NULL ? &l->cold_owner->thread : NULL};
 
-    if (!this_cpu()->settle) {
-        return; /* the common case: nobody asked */
-    }
     this_cpu()->settle = false;
-    held[0] = l->fp_owner;
-    held[1] = l->fp_loaded_for;
-    held[2] = l->cold_owner != NULL ? &l->cold_owner->thread : NULL;
     for (uint32_t i = 0; i < 3; i++) {
         if (held[i] != NULL && held[i]->forget_pending) {
             forget(held[i]);
@@ -365,9 +360,4 @@ void arch_cpu_settle(void)
 void arch_thread_forget(struct thread *t)
 {
     forget(t);
-}
-
-void arch_vcpu_forget(struct vcpu *v)
-{
-    forget(&v->thread);
 }

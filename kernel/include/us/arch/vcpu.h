@@ -36,9 +36,6 @@ void arch_vcpu_publish(struct vcpu *v);
  * injected for it meanwhile. */
 void arch_vcpu_continue(struct vcpu *v);
 
-/** arch_vcpu_forget() - the vCPU object is going away: drop any live hardware state. */
-void arch_vcpu_forget(struct vcpu *v);
-
 /** arch_switch_to() - load @next's EL1, stage-2 and FP ownership state on this CPU. */
 void arch_switch_to(struct thread *next);
 
@@ -48,9 +45,12 @@ void arch_fp_trap(struct thread *t);
 /** arch_fp_init() - at boot: let guests use SVE (at 128-bit vectors) when the CPU has it. */
 void arch_fp_init(void);
 
-/** arch_cpu_settle() - on each pass through the kernel: drop the registers this CPU holds for
- * threads another CPU asked to forget (arch_thread_forget() of a thread homed here). */
+/** arch_cpu_settle() - on a pass through the kernel with this CPU's settle flag set: drop the
+ * registers it holds for threads another CPU asked to forget (arch_thread_forget() of a
+ * thread homed here). */
 void arch_cpu_settle(void);
 
-/** arch_thread_forget() - @t is going away: it no longer owns the FP registers. */
+/** arch_thread_forget() - @t's registers are stale (it goes away, or a vCPU restarts): drop
+ * what its home CPU holds of it (FP/SIMD; for a vCPU also its EL1, list-register and timer
+ * state), at once here, or at that CPU's next pass through the kernel. */
 void arch_thread_forget(struct thread *t);
