@@ -26,26 +26,19 @@ struct shell_cmd {
     size_t pos_count;
     uint32_t flags;
     void (*run)(struct console_shell *sh, const struct shell_cmd *cmd, const struct shell_args *a);
+    void (*print)(struct console_shell *sh, bool json); /* shell_cmd_print: what it prints */
 };
 
 static void shell_cmd_help(struct console_shell *sh, const struct shell_cmd *cmd,
                            const struct shell_args *a);
-static void shell_cmd_vm_list(struct console_shell *sh, const struct shell_cmd *cmd,
-                              const struct shell_args *a);
+static void shell_cmd_print(struct console_shell *sh, const struct shell_cmd *cmd,
+                            const struct shell_args *a);
 static void shell_cmd_vm_console(struct console_shell *sh, const struct shell_cmd *cmd,
                                  const struct shell_args *a);
-static void shell_cmd_server_list(struct console_shell *sh, const struct shell_cmd *cmd,
-                                  const struct shell_args *a);
 static void shell_cmd_server_op(struct console_shell *sh, const struct shell_cmd *cmd,
                                 const struct shell_args *a);
-static void shell_cmd_hw_list(struct console_shell *sh, const struct shell_cmd *cmd,
-                              const struct shell_args *a);
 static void shell_cmd_hw_hide(struct console_shell *sh, const struct shell_cmd *cmd,
                               const struct shell_args *a);
-static void shell_cmd_stats_mem(struct console_shell *sh, const struct shell_cmd *cmd,
-                                const struct shell_args *a);
-static void shell_cmd_stats_cpu(struct console_shell *sh, const struct shell_cmd *cmd,
-                                const struct shell_args *a);
 static void shell_cmd_debug_badipc(struct console_shell *sh, const struct shell_cmd *cmd,
                                    const struct shell_args *a);
 static void shell_cmd_debug_ipcbench(struct console_shell *sh, const struct shell_cmd *cmd,
@@ -53,27 +46,31 @@ static void shell_cmd_debug_ipcbench(struct console_shell *sh, const struct shel
 
 /* Commands of one group stay adjacent: help and usage messages list them in this order. */
 static const struct shell_cmd shell_cmds[] = {
-    {"help", NULL, "", "list the commands", 0, 0, shell_cmd_help},
-    {"vm", "list", "[--json]", "list virtual machines", 0, SHELL_CMD_JSON, shell_cmd_vm_list},
+    {"help", NULL, "", "list the commands", 0, 0, shell_cmd_help, NULL},
+    {"vm", "list", "[--json]", "list virtual machines", 0, SHELL_CMD_JSON, shell_cmd_print,
+     console_shell_fmt_vm_list},
     {"vm", "console", "N", "attach to the console of vm N (Ctrl-] detaches)", 1, 0,
-     shell_cmd_vm_console},
+     shell_cmd_vm_console, NULL},
     {"server", "list", "[--json]", "list servers, their restarts and faults", 0, SHELL_CMD_JSON,
-     shell_cmd_server_list},
-    {"server", "restart", "NAME", "reload a server from the boot image", 1, 0, shell_cmd_server_op},
+     shell_cmd_print, console_shell_fmt_server_list},
+    {"server", "restart", "NAME", "reload a server from the boot image", 1, 0, shell_cmd_server_op,
+     NULL},
     {"server", "crash", "NAME", "make a server fault (debug)", 1, SHELL_CMD_DEBUG,
-     shell_cmd_server_op},
-    {"hw", "list", "[--json]", "list devices and their owners", 0, SHELL_CMD_JSON,
-     shell_cmd_hw_list},
-    {"hw", "hide", "N DEVICE", "hide a device from vm N's next boot on", 2, 0, shell_cmd_hw_hide},
-    {"hw", "show", "N DEVICE", "give it back from vm N's next boot on", 2, 0, shell_cmd_hw_hide},
+     shell_cmd_server_op, NULL},
+    {"hw", "list", "[--json]", "list devices and their owners", 0, SHELL_CMD_JSON, shell_cmd_print,
+     console_shell_fmt_hw_list},
+    {"hw", "hide", "N DEVICE", "hide a device from vm N's next boot on", 2, 0, shell_cmd_hw_hide,
+     NULL},
+    {"hw", "show", "N DEVICE", "give it back from vm N's next boot on", 2, 0, shell_cmd_hw_hide,
+     NULL},
     {"stats", "mem", "[--json]", "memory: guests, boot image, hypervisor, free", 0, SHELL_CMD_JSON,
-     shell_cmd_stats_mem},
+     shell_cmd_print, console_shell_fmt_mem_stats},
     {"stats", "cpu", "[--json]", "host CPUs and how often guests entered each", 0, SHELL_CMD_JSON,
-     shell_cmd_stats_cpu},
+     shell_cmd_print, console_shell_fmt_cpu_stats},
     {"debug", "badipc", "", "run the malformed-IPC battery (debug)", 0, SHELL_CMD_DEBUG,
-     shell_cmd_debug_badipc},
+     shell_cmd_debug_badipc, NULL},
     {"debug", "ipcbench", "N", "time N IPC round trips to migrate, per batch (debug)", 1,
-     SHELL_CMD_DEBUG, shell_cmd_debug_ipcbench},
+     SHELL_CMD_DEBUG, shell_cmd_debug_ipcbench, NULL},
 };
 #define SHELL_CMD_COUNT (sizeof(shell_cmds) / sizeof(shell_cmds[0]))
 
@@ -414,39 +411,11 @@ static void shell_cmd_help(struct console_shell *sh, const struct shell_cmd *cmd
     }
 }
 
-static void shell_cmd_vm_list(struct console_shell *sh, const struct shell_cmd *cmd,
-                              const struct shell_args *a)
+/* The listing commands: their print function does the work, as a table or as JSON. */
+static void shell_cmd_print(struct console_shell *sh, const struct shell_cmd *cmd,
+                            const struct shell_args *a)
 {
-    (void)cmd;
-    console_shell_fmt_vm_list(sh, a->json);
-}
-
-static void shell_cmd_server_list(struct console_shell *sh, const struct shell_cmd *cmd,
-                                  const struct shell_args *a)
-{
-    (void)cmd;
-    console_shell_fmt_server_list(sh, a->json);
-}
-
-static void shell_cmd_hw_list(struct console_shell *sh, const struct shell_cmd *cmd,
-                              const struct shell_args *a)
-{
-    (void)cmd;
-    console_shell_fmt_hw_list(sh, a->json);
-}
-
-static void shell_cmd_stats_mem(struct console_shell *sh, const struct shell_cmd *cmd,
-                                const struct shell_args *a)
-{
-    (void)cmd;
-    console_shell_fmt_mem_stats(sh, a->json);
-}
-
-static void shell_cmd_stats_cpu(struct console_shell *sh, const struct shell_cmd *cmd,
-                                const struct shell_args *a)
-{
-    (void)cmd;
-    console_shell_fmt_cpu_stats(sh, a->json);
+    cmd->print(sh, a->json);
 }
 
 /* Decimal only, no sign, must fit in 32 bits. */
@@ -570,44 +539,19 @@ static void shell_cmd_server_op(struct console_shell *sh, const struct shell_cmd
     console_shell_fmt_puts(sh, "ok" CONSOLE_SHELL_NL);
 }
 
-static const char *const shell_guest_devs[] = US_GUEST_DEV_NAMES;
-
 /* `hw hide N DEVICE` / `hw show N DEVICE`: devmgr takes the device out of (or puts it back
  * into) the VM's view; the guest that runs now keeps what it booted with. */
 static void shell_cmd_hw_hide(struct console_shell *sh, const struct shell_cmd *cmd,
                               const struct shell_args *a)
 {
-    bool hide = strcmp(cmd->sub, "hide") == 0;
-    uint32_t slot, bit, hidden = 0;
-    us_err_t err;
+    uint32_t slot;
 
-    for (bit = 0; bit < sizeof(shell_guest_devs) / sizeof(shell_guest_devs[0]); bit++) {
-        if (strcmp(a->pos[1], shell_guest_devs[bit]) == 0) {
-            break;
-        }
-    }
     if (!shell_parse_u32(a->pos[0], &slot) ||
-        bit == sizeof(shell_guest_devs) / sizeof(shell_guest_devs[0])) {
+        !console_shell_fmt_hw_hide(sh, slot, a->pos[1], strcmp(cmd->sub, "hide") == 0)) {
         shell_usage(sh, cmd, false);
         console_shell_fmt_puts(
             sh, "devices: uart virtio-console virtio-blk virtio-net" CONSOLE_SHELL_NL);
-        return;
     }
-    err = sh->be.guest_hide(sh->be.ctx, slot, 1u << bit, hide, &hidden);
-    if (err != US_OK) {
-        console_shell_fmt_error(sh, hide ? "hw hide" : "hw show", a->pos[0], err);
-        return;
-    }
-    us_snprintf(sh->fmt, sizeof(sh->fmt), "vm %u: %s %s from its next boot; hidden:", slot,
-                shell_guest_devs[bit], hide ? "hidden" : "shown");
-    console_shell_fmt_puts(sh, sh->fmt);
-    for (bit = 0; bit < sizeof(shell_guest_devs) / sizeof(shell_guest_devs[0]); bit++) {
-        if (hidden & (1u << bit)) {
-            console_shell_fmt_puts(sh, " ");
-            console_shell_fmt_puts(sh, shell_guest_devs[bit]);
-        }
-    }
-    console_shell_fmt_puts(sh, hidden == 0 ? " none" CONSOLE_SHELL_NL : CONSOLE_SHELL_NL);
 }
 
 static void shell_cmd_debug_badipc(struct console_shell *sh, const struct shell_cmd *cmd,

@@ -156,3 +156,6 @@ void console_shell_fmt_server_list(struct console_shell *sh, bool json);
 void console_shell_fmt_hw_list(struct console_shell *sh, bool json);
 void console_shell_fmt_mem_stats(struct console_shell *sh, bool json);
 void console_shell_fmt_cpu_stats(struct console_shell *sh, bool json);
+/* `hw hide` / `hw show` of device @dev for VM @slot, through the backend, and its report.
+ * Returns false, having printed nothing, if @dev is not a device name. */
+bool console_shell_fmt_hw_hide(struct console_shell *sh, uint32_t slot, const char *dev, bool hide);

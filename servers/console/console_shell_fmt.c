@@ -494,3 +494,36 @@ void console_shell_fmt_cpu_stats(struct console_shell *sh, bool json)
         console_shell_fmt_puts(sh, "]}" CONSOLE_SHELL_NL);
     }
 }
+
+static const char *const fmt_guest_devs[] = US_GUEST_DEV_NAMES;
+#define FMT_GUEST_DEVS (sizeof(fmt_guest_devs) / sizeof(fmt_guest_devs[0]))
+
+bool console_shell_fmt_hw_hide(struct console_shell *sh, uint32_t slot, const char *dev, bool hide)
+{
+    uint32_t bit, hidden = 0;
+    char slot_text[12];
+    us_err_t err;
+
+    for (bit = 0; bit < FMT_GUEST_DEVS && strcmp(dev, fmt_guest_devs[bit]) != 0; bit++) {
+    }
+    if (bit == FMT_GUEST_DEVS) {
+        return false;
+    }
+    err = sh->be.guest_hide(sh->be.ctx, slot, 1u << bit, hide, &hidden);
+    if (err != US_OK) {
+        us_snprintf(slot_text, sizeof(slot_text), "%u", slot);
+        console_shell_fmt_error(sh, hide ? "hw hide" : "hw show", slot_text, err);
+        return true;
+    }
+    us_snprintf(sh->fmt, sizeof(sh->fmt), "vm %u: %s %s from its next boot; hidden:", slot,
+                fmt_guest_devs[bit], hide ? "hidden" : "shown");
+    console_shell_fmt_puts(sh, sh->fmt);
+    for (bit = 0; bit < FMT_GUEST_DEVS; bit++) {
+        if (hidden & (1u << bit)) {
+            console_shell_fmt_puts(sh, " ");
+            console_shell_fmt_puts(sh, fmt_guest_devs[bit]);
+        }
+    }
+    console_shell_fmt_puts(sh, hidden == 0 ? " none" CONSOLE_SHELL_NL : CONSOLE_SHELL_NL);
+    return true;
+}
