@@ -4,6 +4,7 @@
 #include "devmgr_inventory.h"
 
 #include <stdbool.h>
+#include <uslib/fdt_check.h>
 #include <uslib/string.h>
 #include <libfdt.h>
 #include <understudy/abi.h>
@@ -295,7 +296,6 @@ us_err_t devmgr_inventory_scan(const void *dtb, size_t len, struct us_dev_info *
 {
     struct inv_walk w;
     us_err_t err;
-    int ret;
 
     if (count == NULL) {
         return US_EINVAL;
@@ -304,16 +304,9 @@ us_err_t devmgr_inventory_scan(const void *dtb, size_t len, struct us_dev_info *
     if (dtb == NULL || (devs == NULL && max > 0)) {
         return US_EINVAL;
     }
-    /* Header, then totalsize inside len, then every tag (as vmm_config_parse does). */
-    if (len < sizeof(struct fdt_header)) {
-        return US_ECORRUPT;
-    }
-    ret = fdt_check_header(dtb);
-    if (ret == -FDT_ERR_ALIGNMENT) {
-        return US_EINVAL;
-    }
-    if (ret != 0 || fdt_totalsize(dtb) > len || fdt_check_full(dtb, len) != 0) {
-        return US_ECORRUPT;
+    err = us_fdt_check_blob(dtb, len);
+    if (err != US_OK) {
+        return err;
     }
 
     memset(&w, 0, sizeof(w));

@@ -4,6 +4,7 @@
 #include "vmm_config.h"
 
 #include <stdbool.h>
+#include <uslib/fdt_check.h>
 #include <uslib/string.h>
 #include <libfdt.h>
 
@@ -372,28 +373,6 @@ static us_err_t config_parse_vms(const void *fdt, int vms, struct vmm_config *ou
     return node == -FDT_ERR_NOTFOUND ? US_OK : US_ECORRUPT;
 }
 
-/* Prove the blob is a complete, well-formed DTB inside blob_len before reading any node. */
-static us_err_t config_check_blob(const void *blob, size_t blob_len)
-{
-    int ret;
-
-    if (blob_len < sizeof(struct fdt_header)) {
-        return US_ECORRUPT;
-    }
-    ret = fdt_check_header(blob);
-    if (ret == -FDT_ERR_ALIGNMENT) {
-        return US_EINVAL;
-    }
-    if (ret != 0 || fdt_totalsize(blob) > blob_len) {
-        return US_ECORRUPT;
-    }
-    /* Walks every tag: afterwards no libfdt read can leave the structure or strings block. */
-    if (fdt_check_full(blob, blob_len) != 0) {
-        return US_ECORRUPT;
-    }
-    return US_OK;
-}
-
 static us_err_t config_parse_root(const void *fdt, struct vmm_config *out)
 {
     const char *bad = NULL, *name;
@@ -455,7 +434,7 @@ us_err_t vmm_config_parse(const void *blob, size_t blob_len, struct vmm_config *
     if (blob == NULL) {
         return US_EINVAL;
     }
-    err = config_check_blob(blob, blob_len);
+    err = us_fdt_check_blob(blob, blob_len);
     if (err == US_OK) {
         err = config_parse_root(blob, out);
     }

@@ -73,7 +73,7 @@ const char *vmm_config_device_name(uint32_t bit);
  * length or type (unterminated string, empty required string, bad characters), an unknown
  * node, property or device name, a device listed twice, memory not a multiple of 1 MiB, a VM
  * node name with characters outside [A-Za-z0-9_-];
- * US_ECORRUPT: not a well-formed DTB, or truncated;
+ * US_ECORRUPT: not a well-formed DTB (header version below 17 included), or truncated;
  * US_ENOENT: the root compatible, "understudy,abi", the "vms" node, or a VM's memory or
  * kernel is missing;
  * US_ENOTSUP: "understudy,abi" is not US_ABI_REVISION;

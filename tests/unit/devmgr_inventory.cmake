@@ -23,6 +23,7 @@ us_unit_test(devmgr_inventory
         inventory_rejects_null_args
         inventory_rejects_truncated_blob
         inventory_rejects_bad_magic
+        inventory_rejects_old_version
         inventory_rejects_random_corruption
         inventory_translates_buses)
 add_dependencies(unit_devmgr_inventory unit_devmgr_inventory_dtb)

@@ -233,6 +233,22 @@ static void inventory_rejects_bad_magic(void)
     free(blob);
 }
 
+/* Header versions below 17 are refused before fdt_check_full() (which reads through NULL on
+ * them in Debian 12's libfdt). */
+static void inventory_rejects_old_version(void)
+{
+    uint32_t count;
+    size_t len;
+    uint8_t *blob = load_virt(&len);
+
+    for (uint32_t v = 1; v < 17; v++) {
+        fdt_set_version(blob, v);
+        UT_EXPECT_EQ(scan_guarded(blob, len, MAX_DEVS, &count), US_ECORRUPT);
+        UT_EXPECT_EQ(count, 0);
+    }
+    free(blob);
+}
+
 static uint32_t prng_state = 0xdecafbadu;
 
 /* xorshift32 (Marsaglia 2003): fixed seed, so a failure reproduces. */
@@ -459,5 +475,6 @@ UT_MAIN({"inventory_lists_qemu_virt", inventory_lists_qemu_virt},
         {"inventory_rejects_null_args", inventory_rejects_null_args},
         {"inventory_rejects_truncated_blob", inventory_rejects_truncated_blob},
         {"inventory_rejects_bad_magic", inventory_rejects_bad_magic},
+        {"inventory_rejects_old_version", inventory_rejects_old_version},
         {"inventory_rejects_random_corruption", inventory_rejects_random_corruption},
         {"inventory_translates_buses", inventory_translates_buses})

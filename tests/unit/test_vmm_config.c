@@ -363,6 +363,24 @@ static void config_rejects_truncated_blob(void)
     free(blob);
 }
 
+/* Every header version below 17 is refused before libfdt walks the blob: Debian 12's
+ * fdt_check_full() reads through NULL on the older layouts (no size_dt_strings). */
+static void config_rejects_old_version(void)
+{
+    struct vmm_config cfg;
+    size_t len;
+    uint8_t *blob = load_dtb("default", &len);
+
+    for (uint32_t v = 1; v < 17; v++) {
+        fdt_set_version(blob, v);
+        UT_EXPECT_EQ(parse_guarded(blob, len, &cfg), US_ECORRUPT);
+        UT_EXPECT_EQ(cfg.vm_count, 0);
+    }
+    fdt_set_version(blob, 17);
+    UT_EXPECT_EQ(parse_guarded(blob, len, &cfg), US_OK);
+    free(blob);
+}
+
 static void config_rejects_bad_magic(void)
 {
     struct vmm_config cfg;
@@ -709,6 +727,7 @@ UT_MAIN({"config_parses_default", config_parses_default},
         {"config_rejects_unaligned_blob", config_rejects_unaligned_blob},
         {"config_rejects_truncated_blob", config_rejects_truncated_blob},
         {"config_rejects_bad_magic", config_rejects_bad_magic},
+        {"config_rejects_old_version", config_rejects_old_version},
         {"config_rejects_random_corruption", config_rejects_random_corruption},
         {"config_rejects_missing_vms", config_rejects_missing_vms},
         {"config_rejects_bad_memory_size", config_rejects_bad_memory_size},
