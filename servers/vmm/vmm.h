@@ -185,12 +185,16 @@ bool vmm_pl011_irq_line(struct vmm_state *st, uint32_t slot);
 bool vmm_virtio_access(struct vmm_state *st, uint32_t slot, uint64_t ipa, uint32_t size, bool write,
                        uint64_t v, uint64_t *result, uint32_t *irq);
 
-/* A virtqueue's rings, checked and mapped for one pass. */
+/* A virtqueue's rings, checked and mapped for one pass. The pass ends at avail_end, the
+ * driver's index as it was when the pass began: another vCPU that keeps adding chains cannot
+ * keep the vmm in one pass (each ends after at most num chains); what it adds waits for the
+ * notify that follows its index write. */
 struct vmm_vq_view {
     const struct vring_desc *desc;
     const uint16_t *avail;
     uint16_t *used;
     uint32_t num;
+    uint16_t avail_end;
 };
 
 /* A device's handling of one chain: the used length; -1 if the chain is malformed; or

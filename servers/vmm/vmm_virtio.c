@@ -79,7 +79,8 @@ bool vmm_virtio_vq_open(struct vmm_state *st, uint32_t slot, struct vmm_virtio *
         vmm_virtio_needs_reset(st, slot, d, "queue outside guest RAM or misaligned");
         return false;
     }
-    if ((uint16_t)(__atomic_load_n(&v->avail[1], __ATOMIC_ACQUIRE) - q->last_avail) > v->num) {
+    v->avail_end = __atomic_load_n(&v->avail[1], __ATOMIC_ACQUIRE);
+    if ((uint16_t)(v->avail_end - q->last_avail) > v->num) {
         vmm_virtio_needs_reset(st, slot, d, "available index runs ahead of the queue");
         return false;
     }
@@ -93,7 +94,7 @@ int vmm_virtio_vq_pop(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d,
     struct vmm_virtq *q = &d->q[qi];
     uint16_t i;
 
-    if (q->last_avail == __atomic_load_n(&v->avail[1], __ATOMIC_ACQUIRE)) {
+    if (q->last_avail == v->avail_end) {
         return 0;
     }
     *head = i = v->avail[2 + q->last_avail % v->num];

@@ -32,6 +32,7 @@ us_unit_test(vmm_config
         config_rejects_unaligned_blob
         config_rejects_truncated_blob
         config_rejects_bad_magic
+        config_rejects_old_version
         config_rejects_random_corruption
         config_rejects_missing_vms
         config_rejects_bad_memory_size
@@ -67,7 +68,8 @@ us_unit_test(vmm_virtio
     CASES identifies_block_device writes_then_reads_sectors rejects_bad_requests_with_status
           hostile_chain_loop_needs_reset hostile_indices_and_rings
           reset_clears_transport_keeps_disk console_transmits_and_receives
-          console_bad_tx_queue_needs_reset console_waits_for_ring_room)
+          console_bad_tx_queue_needs_reset console_waits_for_ring_room
+          notify_work_is_bounded)
 
 # The vmm's virtio-net devices and switch, with a fake NIC and hostile queues.
 us_unit_test(vmm_net
