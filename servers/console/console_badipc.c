@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* The malformed-IPC battery behind `debug badipc`: real syscalls with bad handles, lengths,
- * labels and capabilities, each checked against the error the kernel or server documents. */
+/* The malformed-IPC battery behind `debug badipc` (debug builds only): real syscalls with bad
+ * handles, lengths, labels and capabilities, each checked against the error the kernel or
+ * server documents. */
 #include <understudy/slots.h>
 #include <understudy/vmm.h>
 #include <uslib/fmt.h>
@@ -79,6 +80,8 @@ us_err_t console_badipc(void *ctx, char *out, size_t len)
     expect(&r, "log: unmapped buffer", us_log_write(US_LOG_LEVEL_INFO, (const char *)16, 8),
            US_ERANGE);
     expect(&r, "log: oversized", us_log_write(US_LOG_LEVEL_INFO, "x", 100000), US_ETRUNC);
+    expect(&r, "log: buffer in MMIO",
+           us_log_write(US_LOG_LEVEL_INFO, (const char *)(uintptr_t)CONSOLE_UART_VA, 8), US_ERANGE);
     expect(&r, "mem_map: below dynamic VAs",
            us_mem_map(US_SLOT_CONSOLE_UART, 0x1000, US_RIGHT_READ), US_ERANGE);
     expect(&r, "mem_map: W+X",

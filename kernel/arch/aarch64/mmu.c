@@ -320,6 +320,11 @@ us_err_t aspace_translate(const struct aspace *as, vaddr_t va, bool write, paddr
     if (pte == NULL || !(*pte & PTE_AP_EL0) || (write && (*pte & PTE_AP_RO))) {
         return US_ERANGE;
     }
+    /* The kernel reads and writes only a server's RAM for it: a device register behind a
+     * user VA would be read through EL2's map as if it were memory. */
+    if ((*pte & PTE_ATTR(7u)) == PTE_ATTR(ATTR_DEVICE)) {
+        return US_ERANGE;
+    }
     *out = pa_init((*pte & PTE_ADDR_MASK & ~(span - 1)) | (va_of(va) & (span - 1)));
     return US_OK;
 }

@@ -50,7 +50,8 @@ us_err_t aspace_init(struct aspace *as, uint16_t asid);
 us_err_t aspace_map(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t size, uint32_t flags);
 
 /** aspace_translate() - physical address of user @va if EL0 may access it (@write for
- * stores). Returns: US_OK; US_ERANGE if unmapped or not permitted. */
+ * stores) and it is memory. Returns: US_OK; US_ERANGE if unmapped, not permitted, or a
+ * device mapping (MMIO is never read or written by the kernel on a server's behalf). */
 us_err_t aspace_translate(const struct aspace *as, vaddr_t va, bool write, paddr_t *out);
 
 /** stage2_init() - empty stage-2 tables for VMID @vmid. Returns: US_OK; US_ENOMEM. */
