@@ -2,7 +2,7 @@
 /* Copyright (c) 2026 The Understudy authors */
 /* The malformed-IPC battery behind `debug badipc` (debug builds only): real syscalls with bad
  * handles, lengths, labels and capabilities, each checked against the error the kernel or
- * server documents. */
+ * server documents; and what a server must never see of the guests that share its CPU. */
 #include <understudy/slots.h>
 #include <understudy/vmm.h>
 #include <uslib/fmt.h>
@@ -51,6 +51,16 @@ static us_err_t call_vmm(uint32_t label, uint32_t len, us_err_t *server_err)
     return e;
 }
 
+/* US_OK if a server's EL0 thread ID registers are clear: the kernel must not leave the last
+ * guest's TPIDR_EL0 or TPIDRRO_EL0 in them (servers keep no thread pointer of their own). */
+static us_err_t thread_regs_clear(void)
+{
+    uint64_t rw, ro;
+
+    __asm__ __volatile__("mrs %0, tpidr_el0\n\tmrs %1, tpidrro_el0" : "=r"(rw), "=r"(ro));
+    return rw == 0 && ro == 0 ? US_OK : US_EEXIST;
+}
+
 us_err_t console_badipc(void *ctx, char *out, size_t len)
 {
     struct badipc_run r = {out, len, 0, 0, 0};
@@ -82,6 +92,7 @@ us_err_t console_badipc(void *ctx, char *out, size_t len)
     expect(&r, "log: oversized", us_log_write(US_LOG_LEVEL_INFO, "x", 100000), US_ETRUNC);
     expect(&r, "log: buffer in MMIO",
            us_log_write(US_LOG_LEVEL_INFO, (const char *)(uintptr_t)CONSOLE_UART_VA, 8), US_ERANGE);
+    expect(&r, "isolation: guest tpidr regs", thread_regs_clear(), US_OK);
     expect(&r, "mem_map: below dynamic VAs",
            us_mem_map(US_SLOT_CONSOLE_UART, 0x1000, US_RIGHT_READ), US_ERANGE);
     expect(&r, "mem_map: W+X",

@@ -126,6 +126,8 @@ struct vmm_vm {
     uint8_t *disk; /* VMM_DISK_SIZE bytes, NULL without a virtio-blk device */
     us_cap_t fast_cap;
     struct us_fastmmio_page *uart_fast; /* UARTDR writes and UARTFR reads the kernel finishes */
+    uint32_t dbg_mdscr[VMM_CONFIG_MAX_VCPUS]; /* each vCPU's emulated MDSCR_EL1 */
+    uint32_t dbg_oslk;                        /* bit n: vCPU n's emulated OS lock is set */
 };
 
 struct vmm_state {

@@ -225,6 +225,8 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
     memcpy(vm->net.mac, (const uint8_t[6]){0x02, 0x75, 0x73, 0x00, 0x00, (uint8_t)(slot + 1u)}, 6);
     vmm_virtio_reset(&vm->net, VIO_ID_NET);
     vm->uart.imsc = 0;
+    memset(vm->dbg_mdscr, 0, sizeof(vm->dbg_mdscr));
+    vm->dbg_oslk = ~0u; /* Arm ARM D2.5: the OS lock is set at cold reset */
     *entry = VMM_RAM_IPA + koff;
     *dtb = VMM_RAM_IPA + dtb_off;
     return US_OK;

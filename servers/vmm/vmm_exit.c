@@ -70,21 +70,64 @@ static void mmio(struct vmm_state *st, uint32_t slot, struct us_msg *m)
     guest_fault(st, slot, m, write ? "write to unmapped address" : "read of unmapped address");
 }
 
-/* ICC_SGI1R_EL1 as an ISS for EC 0x18: op0 3, op2 5, op1 0, CRn 12, CRm 11 (direction 0). */
+/* Arm ARM ISS for EC 0x18: Op0 21:20, Op2 19:17, Op1 16:14, CRn 13:10, Rt 9:5, CRm 4:1,
+ * direction 0 (1 = read). ISS_SYSREG() is a register's ISS without Rt and direction. */
+#define ISS_SYSREG(op0, op1, crn, crm, op2)                                                        \
+    (((op0) << 20) | ((op2) << 17) | ((op1) << 14) | ((crn) << 10) | ((crm) << 1))
 #define ISS_SYSREG_MASK 0x3ffc1eu
-#define ISS_ICC_SGI1R_EL1 0x3a3016u
+#define ISS_OP0_MASK (3u << 20)
+#define ISS_ICC_SGI1R_EL1 ISS_SYSREG(3u, 0u, 12u, 11u, 5u)
+#define ISS_MDSCR_EL1 ISS_SYSREG(2u, 0u, 0u, 2u, 2u)
+#define ISS_OSLAR_EL1 ISS_SYSREG(2u, 0u, 1u, 0u, 4u)
+#define ISS_OSLSR_EL1 ISS_SYSREG(2u, 0u, 1u, 1u, 4u)
+#define OSLSR_OSLM_IMPLEMENTED (1u << 3) /* OSLM = 0b10: the OS lock is implemented */
+#define OSLSR_OSLK (1u << 1)
+
+/* The guest's view of the debug registers (op0 2), which MDCR_EL2 traps so the hardware's
+ * stay off (kernel/arch/aarch64/trap.c). A minimal emulation: MDSCR_EL1 and the OS lock keep
+ * what each vCPU wrote, so a driver sees its own writes; breakpoints, watchpoints and the
+ * rest read as zero and ignore writes: nothing the guest writes ever arms the hardware.
+ * Returns: the value a read gets. */
+static uint64_t debug_reg(struct vmm_vm *vm, uint32_t vcpu, uint64_t iss, uint64_t value)
+{
+    bool read = (iss & 1u) != 0;
+    uint32_t bit = 1u << vcpu;
+
+    switch (iss & ISS_SYSREG_MASK) {
+    case ISS_MDSCR_EL1:
+        if (!read) {
+            vm->dbg_mdscr[vcpu] = (uint32_t)value;
+        }
+        return vm->dbg_mdscr[vcpu];
+    case ISS_OSLAR_EL1:
+        vm->dbg_oslk = (value & 1u) != 0 ? vm->dbg_oslk | bit : vm->dbg_oslk & ~bit;
+        return 0;
+    case ISS_OSLSR_EL1:
+        return OSLSR_OSLM_IMPLEMENTED | ((vm->dbg_oslk & bit) != 0 ? OSLSR_OSLK : 0u);
+    default:
+        return 0;
+    }
+}
 
 static void sysreg(struct vmm_state *st, uint32_t slot, struct us_msg *m)
 {
     uint64_t iss = m->w[US_EXIT_ESR] & 0x1ffffffu;
+    uint64_t vcpu = m->w[US_EXIT_VCPU];
     bool read = (iss & 1u) != 0;
 
-    /* Arm ARM ISS for EC 0x18: Op0 21:20, Op2 19:17, Op1 16:14, CRn 13:10, Rt 9:5, CRm 4:1,
-     * direction 0 (1 = read). The GIC's SGI register traps by design (HCR_EL2.IMO); the rest
-     * read as zero and ignore writes. */
+    /* The GIC's SGI register traps by design (HCR_EL2.IMO); the debug registers trap so that
+     * guests cannot arm them; the rest read as zero and ignore writes. */
     if ((iss & ISS_SYSREG_MASK) == ISS_ICC_SGI1R_EL1 && !read) {
-        vmm_gic_sgi(st, slot, (uint32_t)m->w[US_EXIT_VCPU], m->w[US_EXIT_VALUE]);
+        vmm_gic_sgi(st, slot, (uint32_t)vcpu, m->w[US_EXIT_VALUE]);
         vmm_resume(m, US_RESUME_ADVANCE_PC);
+        return;
+    }
+    if ((iss & ISS_OP0_MASK) == (2u << 20) && vcpu < VMM_CONFIG_MAX_VCPUS) {
+        uint64_t v = debug_reg(&st->vms[slot], (uint32_t)vcpu, iss, m->w[US_EXIT_VALUE]);
+
+        vmm_resume(m, US_RESUME_ADVANCE_PC | (read ? US_RESUME_SET_REG : 0u));
+        m->w[US_RESUME_REG] = (iss >> 5) & 0x1fu;
+        m->w[US_RESUME_VALUE] = read ? v : 0u;
         return;
     }
     if (st->vms[slot].faults_logged < VMM_FAULT_LOG_LIMIT) {

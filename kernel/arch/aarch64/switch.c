@@ -3,11 +3,11 @@
 /* Lazy EL1 context switching between servers (EL0 in the EL1&0 regime) and guest vCPUs.
  *
  * Without VHE, servers and guests share the EL1 system registers. A server clobbers only the
- * "hot" set (translation controls and the trampoline's exception registers), so a guest ->
- * server -> same guest round trip (every exit) moves 11 registers each way; the "cold" set
- * moves only when another guest takes the CPU. The EL0 thread ID registers are cold: no server
- * reads or writes them (servers have no TLS), so a guest's values stay put. FP/SIMD moves on
- * first use.
+ * "hot" set (translation controls and the trampoline's exception registers), and must not
+ * read a guest's EL0 thread ID registers, which are hot too (servers run with zeros there):
+ * so a guest -> server -> same guest round trip (every exit) moves 13 registers each way; the
+ * "cold" set moves only when another guest takes the CPU. FP/SIMD moves on first use. Debug
+ * registers never move: guests reach only the vmm's emulated ones (MDCR_EL2, trap.c).
  */
 #include <us/process.h>
 #include <us/sched.h>
@@ -98,6 +98,8 @@ static void save_hot(struct arch_el1_hot *h)
     h->esr = read_sysreg(esr_el1);
     h->far = read_sysreg(far_el1);
     h->cntkctl = read_sysreg(cntkctl_el1);
+    h->tpidr_el0 = read_sysreg(tpidr_el0);
+    h->tpidrro_el0 = read_sysreg(tpidrro_el0);
 }
 
 static void load_hot(const struct arch_el1_hot *h)
@@ -113,12 +115,12 @@ static void load_hot(const struct arch_el1_hot *h)
     write_sysreg(esr_el1, h->esr);
     write_sysreg(far_el1, h->far);
     write_sysreg(cntkctl_el1, h->cntkctl);
+    write_sysreg(tpidr_el0, h->tpidr_el0);
+    write_sysreg(tpidrro_el0, h->tpidrro_el0);
 }
 
 static void save_cold(struct arch_el1_cold *c)
 {
-    c->tpidr_el0 = read_sysreg(tpidr_el0);
-    c->tpidrro_el0 = read_sysreg(tpidrro_el0);
     c->ttbr1 = read_sysreg(ttbr1_el1);
     c->tpidr_el1 = read_sysreg(tpidr_el1);
     c->sp_el1 = read_sysreg(sp_el1);
@@ -128,7 +130,6 @@ static void save_cold(struct arch_el1_cold *c)
     c->afsr1 = read_sysreg(afsr1_el1);
     c->par = read_sysreg(par_el1);
     c->csselr = read_sysreg(csselr_el1);
-    c->mdscr = read_sysreg(mdscr_el1);
     c->cntv_ctl = read_sysreg(cntv_ctl_el0);
     c->cntv_cval = read_sysreg(cntv_cval_el0);
     write_sysreg(cntv_ctl_el0, 0); /* its timer must not fire while it is not loaded */
@@ -143,8 +144,6 @@ static uint64_t timer_deadline(const struct arch_el1_cold *c)
 
 static void load_cold(const struct arch_el1_cold *c)
 {
-    write_sysreg(tpidr_el0, c->tpidr_el0);
-    write_sysreg(tpidrro_el0, c->tpidrro_el0);
     write_sysreg(ttbr1_el1, c->ttbr1);
     write_sysreg(tpidr_el1, c->tpidr_el1);
     write_sysreg(sp_el1, c->sp_el1);
@@ -154,7 +153,6 @@ static void load_cold(const struct arch_el1_cold *c)
     write_sysreg(afsr1_el1, c->afsr1);
     write_sysreg(par_el1, c->par);
     write_sysreg(csselr_el1, c->csselr);
-    write_sysreg(mdscr_el1, c->mdscr);
     write_sysreg(cntv_cval_el0, c->cntv_cval);
     write_sysreg(cntv_ctl_el0, c->cntv_ctl);
 }
@@ -170,6 +168,8 @@ static void load_server_hot(void)
     write_sysreg(vbar_el1, ARCH_TRAMPOLINE_VA);
     write_sysreg(cpacr_el1, 3ull << 20);  /* FP at EL0; CPTR_EL2.TFP still decides */
     write_sysreg(cntkctl_el1, 1ull << 1); /* EL0 may read the virtual counter */
+    write_sysreg(tpidr_el0, 0);           /* no guest's thread pointer reaches a server */
+    write_sysreg(tpidrro_el0, 0);
     l->server_ttbr0 = 0;
     (void)el1_trampoline;
 }

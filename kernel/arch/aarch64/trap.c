@@ -51,7 +51,12 @@ static void el2_controls(void)
     /* VTCR_EL2: T0SZ=25, SL0=1 (start at level 1), WBWA, inner shareable, 4K, PS=40 bits. */
     write_sysreg(vtcr_el2,
                  25u | (1u << 6) | (1u << 8) | (1u << 10) | (3u << 12) | (2u << 16) | (1u << 31));
-    write_sysreg(mdcr_el2, (1u << 6) | (1u << 5)); /* TPM, TPMCR: PMU traps to EL2 */
+    /* Guests never reach the PMU or the debug registers (the vmm emulates a minimal view),
+     * so the hardware's debug state is ours: no step, breakpoint or watchpoint is enabled
+     * and the OS lock stays set, whoever runs (Arm ARM D2.5: the OS lock disables them). */
+    write_sysreg(mdcr_el2, MDCR_EL2_VALUE);
+    write_sysreg(mdscr_el1, 0);
+    write_sysreg(oslar_el1, 1);
     isb();
 }
 

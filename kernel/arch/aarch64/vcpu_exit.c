@@ -183,8 +183,12 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
         return US_OK;
     }
     if (flags & US_RESUME_SET_REG) {
+        /* A load's width and sign come from a data abort's syndrome; a system register read
+         * (EC 0x18) is always the whole 64 bits, and its ISS bits mean something else. */
+        uint64_t value = reply->w[US_RESUME_VALUE];
+
         arch_regs_set(&v->thread.regs, (uint32_t)reg,
-                      load_result(v->exit_esr, reply->w[US_RESUME_VALUE]));
+                      esr_ec(v->exit_esr) == EC_DABT_LOW ? load_result(v->exit_esr, value) : value);
     }
     if (flags & US_RESUME_SET_X0_3) {
         for (i = 0; i < 4; i++) {

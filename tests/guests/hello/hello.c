@@ -108,6 +108,54 @@ static void hello_check_oob(const struct mini_fdt *fdt, bool have_fdt)
     }
 }
 
+/* What a guest could do to the servers that share its CPU if its debug registers were the
+ * hardware's: unlock the OS lock, enable monitor debug (MDE, KDE) and software step (SS), arm
+ * a breakpoint and a 4 MiB watchpoint over the servers' EL0 text and data (they are linked at
+ * 0x400000), then exit to the vmm. Under Understudy every access traps (MDCR_EL2) and reaches
+ * only the vmm's emulated registers, so the servers run on undisturbed. */
+#define HELLO_SERVER_VA 0x400000ull
+#define HELLO_MDSCR_ATTACK ((1ull << 0) | (1ull << 13) | (1ull << 15)) /* SS, KDE, MDE */
+
+static void hello_debug_attack(void)
+{
+    uint64_t mdscr, oslsr;
+
+    __asm__ __volatile__(
+        "msr oslar_el1, xzr\n\t"
+        "msr osdlr_el1, xzr\n\t"
+        "msr dbgbvr0_el1, %0\n\t"
+        "msr dbgbcr0_el1, %1\n\t"
+        "msr dbgwvr0_el1, %0\n\t"
+        "msr dbgwcr0_el1, %2\n\t"
+        "msr mdscr_el1, %3\n\t"
+        "isb"
+        :
+        : "r"(HELLO_SERVER_VA),
+          /* E, PMC = EL0, BAS = all four bytes */
+          "r"((1ull << 0) | (2ull << 1) | (0xfull << 5)),
+          /* E, PAC = EL0, LSC = loads and stores, BAS = all, MASK = 22 */
+          "r"((1ull << 0) | (2ull << 1) | (3ull << 3) | (0xffull << 5) | (22ull << 24)),
+          "r"(HELLO_MDSCR_ATTACK)
+        : "memory");
+    (void)hvc_psci_version(); /* one exit: the vmm runs next on this CPU */
+    __asm__ __volatile__("mrs %0, mdscr_el1\n\tmrs %1, oslsr_el1" : "=r"(mdscr), "=r"(oslsr));
+    hello_say("debug attack done mdscr=0x");
+    uart_put_hex(mdscr);
+    uart_puts(" oslsr=0x");
+    uart_put_hex(oslsr);
+    uart_putc('\n');
+}
+
+/* Leave values in the EL0 thread ID registers that no server may see (the console's
+ * `debug badipc` checks its own are zero). */
+static void hello_set_tpidr(void)
+{
+    __asm__ __volatile__("msr tpidr_el0, %0\n\tmsr tpidrro_el0, %1"
+                         :
+                         : "r"(0x7470696472303030ull), "r"(0x7470696472726f30ull));
+    hello_say("tpidr set\n");
+}
+
 /* Echo console input forever, so tests can check input reaches the right VM. */
 static void hello_echo_forever(void) __attribute__((noreturn));
 
@@ -164,6 +212,12 @@ void guest_main(uint64_t dtb)
     hello_check_hvc();
     hello_check_oob(&fdt, have_fdt);
 
+    if (args_contains(bootargs, "tpidr")) {
+        hello_set_tpidr();
+    }
+    if (args_contains(bootargs, "debugattack")) {
+        hello_debug_attack();
+    }
     hello_say("done\n");
     if (args_contains(bootargs, "echo")) {
         hello_echo_forever();

@@ -22,11 +22,13 @@ struct arch_fpregs {
     uint8_t sve_p[17 * 2]; /* SVE p0..p15 and FFR at VL 128 (sve.S), if the CPU has SVE */
 };
 
-/* The EL1 registers a server's run clobbers: switched on every guest <-> server change. */
+/* The EL1 registers a server's run clobbers, and the EL0 thread registers a server must not
+ * see: switched on every guest <-> server change. */
 struct arch_el1_hot {
     uint64_t sctlr, tcr, ttbr0, mair, vbar, cpacr;
     uint64_t elr, spsr, esr, far;
     uint64_t cntkctl;
+    uint64_t tpidr_el0, tpidrro_el0;
 };
 
 /* A vCPU's GICv3 virtual CPU interface context (kernel/arch/aarch64/vgic.c). */
@@ -39,10 +41,9 @@ struct arch_vgic {
 };
 
 /* The rest of a guest's EL1 state: switched only when another guest takes the CPU. Servers
- * leave these alone (TPIDR_EL0/TPIDRRO_EL0 included: servers keep no thread pointer). */
+ * cannot reach these at EL0. MDSCR_EL1 is not here: guests see the vmm's emulated one. */
 struct arch_el1_cold {
-    uint64_t tpidr_el0, tpidrro_el0;
-    uint64_t ttbr1, tpidr_el1, sp_el1, contextidr, amair, afsr0, afsr1, par, csselr, mdscr;
+    uint64_t ttbr1, tpidr_el1, sp_el1, contextidr, amair, afsr0, afsr1, par, csselr;
     uint64_t cntv_ctl, cntv_cval;
     struct arch_vgic vgic;
 };

@@ -30,6 +30,16 @@ static inline void dsb_ish(void)
     __asm__ volatile("dsb ish" ::: "memory");
 }
 
+/* Arm ARM D13.2.69 MDCR_EL2: the PMU's and the debug registers' EL1/EL0 accesses trap to EL2
+ * (TPMCR, TPM; TDA for the breakpoint, watchpoint and MDSCR_EL1 group; TDOSA for the OS lock
+ * and power-down registers; TDRA for the ROM address register). */
+#define MDCR_TPMCR (1ull << 5)
+#define MDCR_TPM (1ull << 6)
+#define MDCR_TDA (1ull << 9)
+#define MDCR_TDOSA (1ull << 10)
+#define MDCR_TDRA (1ull << 11)
+#define MDCR_EL2_VALUE (MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
+
 /* Arm ARM D13.2.46 HCR_EL2. */
 #define HCR_VM (1ull << 0)
 #define HCR_SWIO (1ull << 1)
