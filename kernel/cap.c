@@ -69,6 +69,19 @@ us_err_t cap_delete(struct cap_table *t, us_cap_t h)
     return US_OK;
 }
 
+uint32_t cap_revoke(struct cap_table *t, uint32_t kind, const void *obj)
+{
+    uint32_t n = 0;
+
+    for (us_cap_t h = 0; h < US_CAP_SLOTS; h++) {
+        if (t->slot[h].kind == kind && t->slot[h].obj == obj) {
+            t->slot[h] = (struct cap){US_CAPK_NONE, 0, NULL, 0};
+            n++;
+        }
+    }
+    return n;
+}
+
 us_err_t cap_copy(struct cap_table *t, us_cap_t src, us_cap_t dst, uint32_t rights)
 {
     struct cap *s;

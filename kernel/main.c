@@ -12,6 +12,7 @@
 #include <us/sched.h>
 #include <us/syscall.h>
 #include <us/vcpu.h>
+#include <us/vm.h>
 #include <us/arch/boot.h>
 #include <us/arch/irq.h>
 #include <us/arch/vcpu.h>
@@ -63,6 +64,9 @@ struct arch_regs *kernel_exit(void)
         arch_vcpu_continue(n->vcpu);
     }
     c->guest_entries += n->vcpu != NULL;
+    if (vm_reap_pending) {
+        vm_reap(); /* this CPU may just have left a destroyed VM */
+    }
     return &n->regs;
 }
 

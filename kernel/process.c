@@ -392,3 +392,10 @@ void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc)
         klog_token = 0;
     }
 }
+
+void process_revoke(uint32_t kind, const void *obj)
+{
+    for (uint32_t i = 0; i < process_count; i++) {
+        (void)cap_revoke(&processes[i].caps, kind, obj);
+    }
+}

@@ -282,8 +282,7 @@ static void sys_vm_destroy(struct thread *t)
     us_err_t e = lookup(t, 0, US_CAPK_VM, 0, &c);
 
     if (e == US_OK) {
-        vm_destroy(c->obj);
-        (void)cap_delete(&t->proc->caps, (us_cap_t)arg(t, 0));
+        vm_destroy(c->obj); /* revokes this capability with every other one to the VM */
     }
     ret(t, e, 0);
 }

@@ -7,16 +7,22 @@
 #include <us/log.h>
 #include <us/memobj.h>
 #include <us/notification.h>
+#include <us/process.h>
+#include <us/sched.h>
 #include <us/vcpu.h>
 #include <us/vm.h>
 
 static struct vm vms[VM_MAX];
+bool vm_reap_pending;
 
 us_err_t vm_create(struct vm_control *ctl, struct vm **out)
 {
     uint32_t i, j;
     us_err_t e;
 
+    if (vm_reap_pending) {
+        vm_reap(); /* a destroyed VM's slot may be free by now */
+    }
     for (i = 0; i < VM_MAX; i++) {
         if (!vms[i].in_use) {
             break;
@@ -52,19 +58,62 @@ us_err_t vm_map(struct vm *vm, struct memobj *m, ipa_t ipa, uint32_t rights)
     return stage2_map(&vm->s2, ipa, m->base, m->size, flags);
 }
 
-void vm_destroy(struct vm *vm)
+/* Whether any CPU is still running one of @vm's vCPUs (it may be in the guest right now,
+ * with VTTBR_EL2 pointing at the VM's tables). */
+static bool vm_is_live(const struct vm *vm)
 {
-    uint32_t j;
+    for (uint32_t c = 0; c < cpu_count; c++) {
+        const struct thread *t = cpus[c].current;
 
-    for (j = 0; j < VM_MAX_VCPUS; j++) {
+        if (t != NULL && t->vcpu != NULL && t->vcpu->vm == vm) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void vm_release(struct vm *vm)
+{
+    for (uint32_t j = 0; j < VM_MAX_VCPUS; j++) {
         if (vm->vcpus[j] != NULL) {
-            vcpu_stop(vm->vcpus[j]);
             vm->vcpus[j]->in_use = false;
             vm->vcpus[j] = NULL;
         }
     }
     stage2_free(&vm->s2);
+    vm->dying = false;
     vm->in_use = false;
+}
+
+void vm_destroy(struct vm *vm)
+{
+    for (uint32_t j = 0; j < VM_MAX_VCPUS; j++) {
+        if (vm->vcpus[j] != NULL) {
+            vcpu_stop(vm->vcpus[j]);
+            process_revoke(US_CAPK_VCPU, vm->vcpus[j]);
+        }
+    }
+    process_revoke(US_CAPK_VM, vm);
+    vm->dying = true;
+    vm_reap_pending = true;
+    vm_reap();
+}
+
+void vm_reap(void)
+{
+    bool waiting = false;
+
+    for (uint32_t i = 0; i < VM_MAX; i++) {
+        if (!vms[i].dying) {
+            continue;
+        }
+        if (vm_is_live(&vms[i])) {
+            waiting = true;
+        } else {
+            vm_release(&vms[i]);
+        }
+    }
+    vm_reap_pending = waiting;
 }
 
 us_err_t vm_fastmmio_set(struct vm *vm, uint64_t ipa, uint32_t kind, struct memobj *m,

@@ -7,6 +7,8 @@
 #include <understudy/vcpu.h>
 #include <us/memobj.h>
 #include <us/notification.h>
+#include <us/process.h>
+#include <us/sched.h>
 #include <us/vcpu.h>
 #include <us/vm.h>
 #include "ut.h"
@@ -35,6 +37,14 @@ void stage2_free(struct stage2 *s2)
 void vcpu_stop(struct vcpu *v)
 {
     (void)v;
+}
+
+struct cpu cpus[SCHED_MAX_CPUS];
+uint32_t cpu_count = 1;
+
+void process_revoke(uint32_t kind, const void *obj)
+{
+    (void)kind, (void)obj;
 }
 
 void notification_signal(struct notification *n, uint64_t bits)

@@ -42,6 +42,10 @@ us_err_t cap_alloc_slot(const struct cap_table *t, us_cap_t first, us_cap_t *out
  * Returns: US_OK; US_ERANGE; US_ECAP if already empty. */
 us_err_t cap_delete(struct cap_table *t, us_cap_t h);
 
+/** cap_revoke() - empty every slot of @t that holds a @kind capability to @obj.
+ * Returns: how many slots were emptied. */
+uint32_t cap_revoke(struct cap_table *t, uint32_t kind, const void *obj);
+
 /** cap_copy() - copy slot @src to free slot @dst with @rights (a subset of the source's).
  * Returns: US_OK; US_ERANGE; US_ECAP for an empty source or rights wider than the source's;
  * US_EEXIST if @dst is taken. */

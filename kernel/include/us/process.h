@@ -49,6 +49,10 @@ us_err_t process_boot_all(const void *bundle, uint64_t bundle_size, paddr_t dtb,
  * fail the IPC that waits on it. The rest of the system keeps running. */
 void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc);
 
+/** process_revoke() - remove every @kind capability to @obj from every process, so no
+ * handle can reach an object that is going away. */
+void process_revoke(uint32_t kind, const void *obj);
+
 /** process_of() - the process a thread belongs to; NULL for vCPUs. */
 static inline struct process *process_of(struct thread *t)
 {

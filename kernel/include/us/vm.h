@@ -34,6 +34,7 @@ struct vm_control {
 struct vm {
     uint32_t vmid;
     bool in_use;
+    bool dying; /* destroyed, but a CPU may still run one of its vCPUs (vm_reap()) */
     struct stage2 s2;
     struct vm_control *ctl;
     struct vcpu *vcpus[VM_MAX_VCPUS];
@@ -62,4 +63,14 @@ us_err_t vm_fastmmio_set(struct vm *vm, uint64_t ipa, uint32_t kind, struct memo
 bool vm_fastmmio_access(struct vm *vm, uint64_t ipa, bool write, uint64_t *value);
 
 /** vm_destroy() - stop every vCPU and release the stage-2 tables. */
+/** vm_destroy() - stop every vCPU of @vm and revoke every capability to it and to them, so
+ * no handle reaches the VM again. Its stage-2 tables and vCPU objects are released once no
+ * CPU runs any of its vCPUs: at once if none does, else at a later kernel exit (vm_reap()),
+ * after the kicks that vcpu_stop() sent have made those CPUs leave. */
 void vm_destroy(struct vm *vm);
+
+/* Set while a destroyed VM waits for its CPUs to leave; kernel_exit() then calls vm_reap(). */
+extern bool vm_reap_pending;
+
+/** vm_reap() - release every destroyed VM that no CPU runs any more. */
+void vm_reap(void);
