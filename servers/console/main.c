@@ -6,14 +6,13 @@
 
 static struct console_state console;
 
+static void serve(void *ctx, us_badge_t badge, struct us_msg *m)
+{
+    console_dispatch(ctx, badge, m);
+}
+
 int main(void)
 {
-    us_badge_t badge;
-
     US_CHECK(console_init(&console) == US_OK);
-    US_CHECK(us_recv(US_SLOT_SELF_EP, &badge) == US_OK);
-    for (;;) {
-        console_dispatch(&console, badge, us_msgbuf());
-        (void)us_reply_recv(US_SLOT_SELF_EP, &badge);
-    }
+    us_serve(US_SLOT_SELF_EP, serve, &console);
 }

@@ -4,15 +4,15 @@
 #include <understudy/slots.h>
 #include "devmgr.h"
 
+static void serve(void *ctx, us_badge_t badge, struct us_msg *m)
+{
+    devmgr_dispatch(ctx, badge, m);
+}
+
 int main(void)
 {
     struct devmgr_state *st;
-    us_badge_t badge;
 
     (void)devmgr_init(&st);
-    US_CHECK(us_recv(US_SLOT_SELF_EP, &badge) == US_OK);
-    for (;;) {
-        devmgr_dispatch(st, badge, us_msgbuf());
-        (void)us_reply_recv(US_SLOT_SELF_EP, &badge);
-    }
+    us_serve(US_SLOT_SELF_EP, serve, st);
 }

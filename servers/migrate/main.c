@@ -4,15 +4,15 @@
 #include <understudy/slots.h>
 #include "migrate.h"
 
+static void serve(void *ctx, us_badge_t badge, struct us_msg *m)
+{
+    migrate_dispatch(ctx, badge, m);
+}
+
 int main(void)
 {
     struct migrate_state *st;
-    us_badge_t badge;
 
     US_CHECK(migrate_init(&st) == US_OK);
-    US_CHECK(us_recv(US_SLOT_SELF_EP, &badge) == US_OK);
-    for (;;) {
-        migrate_dispatch(st, badge, us_msgbuf());
-        (void)us_reply_recv(US_SLOT_SELF_EP, &badge);
-    }
+    us_serve(US_SLOT_SELF_EP, serve, st);
 }

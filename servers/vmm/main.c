@@ -4,21 +4,15 @@
 #include <understudy/slots.h>
 #include "vmm.h"
 
+static void serve(void *ctx, us_badge_t badge, struct us_msg *m)
+{
+    vmm_dispatch(ctx, badge, m);
+}
+
 int main(void)
 {
     struct vmm_state *st;
-    us_badge_t badge;
-    us_err_t e;
 
     US_CHECK(vmm_init(&st) == US_OK);
-    US_CHECK(us_recv(US_SLOT_SELF_EP, &badge) == US_OK);
-    for (;;) {
-        vmm_dispatch(st, badge, us_msgbuf());
-        e = us_reply_recv(US_SLOT_SELF_EP, &badge);
-        if (e != US_OK) {
-            /* Our reply was refused (a malformed resume): say so and keep serving. */
-            US_LOG_ERR("reply refused: %s", us_err_name(e));
-            US_CHECK(us_recv(US_SLOT_SELF_EP, &badge) == US_OK);
-        }
-    }
+    us_serve(US_SLOT_SELF_EP, serve, st);
 }

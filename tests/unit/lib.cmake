@@ -61,6 +61,12 @@ us_unit_test(ipc
           resume_check_rejects_bad_register resume_check_rejects_bad_virq
           err_names_unique_and_bounded syscall_table_dense)
 
+# The server loop of ipc/lib (serve.c) with the kernel's answers scripted.
+us_unit_test(serve
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_serve.c ${CMAKE_SOURCE_DIR}/ipc/lib/serve.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/ipc/include
+    CASES accepted_reply_takes_next_message refused_reply_waits_afresh)
+
 # The Linux guests' key-value service protocol (guests/linux/kvd), compiled for the host.
 us_unit_test(kv_proto
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_kv_proto.c ${CMAKE_SOURCE_DIR}/guests/linux/kvd/kv_proto.c

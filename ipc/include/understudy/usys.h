@@ -77,3 +77,17 @@ _Noreturn void us_fatal(const char *what);
             us_fatal("CHECK failed: " #cond);                                                      \
         }                                                                                          \
     } while (0)
+
+/* A server's handler of one message in @m from the sender badged @badge; it leaves the reply
+ * in @m and never blocks (see docs/ipc-graph.md for the calls it may make). */
+typedef void us_serve_fn(void *ctx, us_badge_t badge, struct us_msg *m);
+
+/** us_serve_step() - one turn of a server loop: @fn handles the message in @m (this thread's
+ * IPC buffer) from *@badge, then reply and wait on @ep for the next, whose badge goes to
+ * *@badge. A refused reply is logged at ERR and the server waits afresh: no message is
+ * handled twice. */
+void us_serve_step(us_cap_t ep, us_serve_fn *fn, void *ctx, struct us_msg *m, us_badge_t *badge);
+
+/** us_serve() - wait on @ep for the first message, then us_serve_step() forever. */
+_Noreturn void us_serve(us_cap_t ep, us_serve_fn *fn, void *ctx);
+
