@@ -49,8 +49,26 @@ def fake_elf(path, fill):
     return write(path, hdr + bytes(44) + bytes([fill]) * 5000)
 
 
-def fake_dtb(path):
-    return write(path, struct.pack(">II", 0xD00DFEED, 64) + bytes(56))
+CONFIG = """/dts-v1/;
+/ {
+    compatible = "understudy,system-config";
+    understudy,abi = <1>;
+    vms {
+        vm0 {
+            memory = <0x0 0x1000000>;
+            kernel = "%s";
+            initrd = "hello-initrd";
+        };
+    };
+};
+"""
+
+
+def config_dtb(path, kernel="hello"):
+    """A real system configuration, compiled by dtc: uspack checks it as the vmm would."""
+    src = write(path + ".dts", (CONFIG % kernel).encode())
+    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", path, src], check=True)
+    return path
 
 
 def manifest_case(a, text, ok, message=None):
@@ -110,7 +128,7 @@ def fake_image():
 
 def make_bundle(a, out, extra=()):
     args = [a.uspack, "bundle", "-o", out, "--manifest", a.manifest,
-            "--config", fake_dtb(os.path.join(a.work, "config.dtb"))]
+            "--config", config_dtb(os.path.join(a.work, "config.dtb"))]
     for i, name in enumerate(SERVERS):
         args += ["--server", "%s=%s" % (name, fake_elf(os.path.join(a.work, name + ".elf"), i))]
     args += ["--guest", "hello=" + write(os.path.join(a.work, "hello.bin"), fake_image())]
@@ -156,6 +174,16 @@ def case_bundle_rejects_bad_inputs(a):
     run(make_bundle(a, out, ["--bogus", "x"]), False)
     p = run(make_bundle(a, out, ["--guest", "raw=" + a.manifest]), False)  # not an Image
     expect("not an arm64 Image" in p.stderr, "names the bad guest")
+    # A configuration the vmm would refuse at boot: it names a kernel nobody packed, or it
+    # is not a configuration at all.
+    args = make_bundle(a, out)
+    args[args.index("--config") + 1] = config_dtb(os.path.join(a.work, "c2.dtb"), "nope")
+    p = run(args, False)
+    expect("boots kernel 'nope', which is not packed" in p.stderr, "names the missing kernel")
+    args[args.index("--config") + 1] = write(os.path.join(a.work, "c3.dtb"),
+                                             struct.pack(">II", 0xD00DFEED, 64) + bytes(56))
+    p = run(args, False)
+    expect("config: US_ECORRUPT" in p.stderr, "refuses a broken DTB")
     expect(not os.path.exists(out), "no output after failures")
 
 

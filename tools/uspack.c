@@ -187,6 +187,30 @@ static us_err_t check_item_format(const struct pack_item *it)
     return US_OK;
 }
 
+static bool job_has_entry(const void *ctx, uint32_t type, const char *name)
+{
+    const struct pack_job *job = ctx;
+
+    for (uint32_t i = 0; i < job->item_count; i++) {
+        if (job->items[i].type == type && strcmp(job->items[i].name, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The configuration, if one is packed, against the rest of the bundle. */
+static us_err_t check_config(const struct pack_job *job)
+{
+    for (uint32_t i = 1; i < job->item_count; i++) {
+        if (job->items[i].type == US_BUNDLE_CONFIG) {
+            return uspack_config_check(job->items[i].data, job->items[i].size, job->items[0].data,
+                                       job_has_entry, job);
+        }
+    }
+    return US_OK;
+}
+
 /* Every image the manifest starts must be packed as a server. */
 static us_err_t check_manifest_images(const struct pack_job *job, const uint8_t *man)
 {
@@ -337,6 +361,9 @@ static int cmd_bundle(int argc, char **argv)
     }
     if (err == US_OK) {
         err = check_manifest_images(job, job->items[0].data);
+    }
+    if (err == US_OK) {
+        err = check_config(job);
     }
     if (err == US_OK) {
         err = assemble(job, &bundle, &bundle_len);

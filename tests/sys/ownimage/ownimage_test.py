@@ -66,6 +66,19 @@ def test(t):
 
     refused(t, config, config, r"not an arm64 Image")
     refused(t, t.args.guest_image, t.args.guest_image, r"dtc failed")
+    # What the vmm would refuse at boot is refused at build time, with the reason.
+    other = os.path.abspath("other.dts")
+    with open(other, "w") as f:
+        f.write(CONFIG.replace('kernel = "mine"', 'kernel = "theirs"'))
+    refused(t, other, t.args.guest_image, r"VM 'web' boots kernel 'theirs', which is not packed")
+    huge = os.path.abspath("huge.dts")
+    with open(huge, "w") as f:
+        f.write(CONFIG.replace("<0x0 0x2000000>", "<0x0 0x40000000>"))
+    refused(t, huge, t.args.guest_image, r"VM 'web' needs 1024 MiB, more than the 768 MiB")
+    typo = os.path.abspath("typo.dts")
+    with open(typo, "w") as f:
+        f.write(CONFIG.replace("bootargs", "bootarg"))
+    refused(t, typo, t.args.guest_image, r"config: US_EINVAL at /vms/web/bootarg")
 
 
 def args(p):
