@@ -11,7 +11,8 @@
 #include <us/vm.h>
 #include <us/arch/vcpu.h>
 
-static struct vcpu vcpus[VM_MAX * 2];
+/* Every VM may have all its vCPUs at once (US_VM_VCPUS_MAX): the vmm accepts such configs. */
+static struct vcpu vcpus[VM_MAX * VM_MAX_VCPUS];
 
 us_err_t vcpu_create(struct vm *vm, uint32_t index, struct endpoint *handler, us_badge_t badge,
                      uint32_t cpu, struct vcpu **out)

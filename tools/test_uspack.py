@@ -99,7 +99,7 @@ def case_manifest_rejects_bad_references(a):
     manifest_case(a, "server a priority 2\n cap 6 mmio 0x9000010 0x1000\n", False,
                   "m.txt:2: mmio base or size not page aligned")
     manifest_case(a, "server a priority 256\n", False, "m.txt:1: priority not 1..255")
-    manifest_case(a, "server a priority 2\n cap 64 klog\n", False, "m.txt:2: slot out of range")
+    manifest_case(a, "server a priority 2\n cap 128 klog\n", False, "m.txt:2: slot out of range")
     manifest_case(a, "server a priority 2\n cap 7 irq 33 0\n", False, "m.txt:2: expected 'bit N'")
     manifest_case(a, "server a priority 12x\n", False, "is not a number")
 

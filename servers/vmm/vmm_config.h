@@ -12,14 +12,14 @@
 #include <understudy/vmm.h>
 
 /* Limits of the format; boot/configs/README.md documents each one. */
-#define VMM_CONFIG_MAX_VMS 8u
+#define VMM_CONFIG_MAX_VMS US_VM_MAX
 #define VMM_CONFIG_NAME_LEN US_VM_NAME_LEN      /* 15 characters + NUL */
 #define VMM_CONFIG_IMAGE_LEN US_BUNDLE_NAME_LEN /* bundle entry names: 31 characters + NUL */
 #define VMM_CONFIG_BOOTARGS_LEN 256u            /* 255 characters + NUL */
 #define VMM_CONFIG_MEM_MIN (2ull << 20)
 #define VMM_CONFIG_MEM_MAX (4ull << 30)
 #define VMM_CONFIG_MEM_GRANULE (1ull << 20)
-#define VMM_CONFIG_MAX_VCPUS 8u
+#define VMM_CONFIG_MAX_VCPUS US_VM_VCPUS_MAX
 #define VMM_CONFIG_ERR_PATH_LEN 64u
 
 /* The root node's compatible string. */

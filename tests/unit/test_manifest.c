@@ -272,7 +272,7 @@ static void manifest_diag_names_cap(void)
     struct manifest_parse_diag diag;
 
     build_manifest();
-    srv(1)->caps[3].slot = 99;
+    srv(1)->caps[3].slot = US_CAP_SLOTS + 35;
     UT_EXPECT_EQ(manifest_parse_check_diag(man_store, MAN_LEN, &diag), US_ERANGE);
     UT_EXPECT_EQ(diag.server, 1);
     UT_EXPECT_EQ(diag.cap, 3);

@@ -11,7 +11,9 @@
 /* A capability handle: an index into the calling process's handle table. */
 typedef uint32_t us_cap_t;
 #define US_INVALID_CAP UINT32_MAX
-#define US_CAP_SLOTS 64u
+/* Room for the vmm to hold the largest configuration at once: its 16 manifest slots, then for
+ * each of US_VM_MAX VMs the VM, its RAM, disk and fast-MMIO page and US_VM_VCPUS_MAX vCPUs. */
+#define US_CAP_SLOTS 128u
 
 /* A badge identifies the sender to a server; set when the send capability is minted. */
 typedef uint64_t us_badge_t;
@@ -21,6 +23,12 @@ typedef uint64_t us_badge_t;
 
 typedef uint32_t us_vmid_t;
 #define US_INVALID_VMID UINT32_MAX
+
+/* What one node runs at most: VMs, and vCPUs per VM. The kernel sizes its VM and vCPU pools
+ * from these and the vmm's configuration parser accepts no more, so every configuration the
+ * vmm accepts fits the kernel. */
+#define US_VM_MAX 8u
+#define US_VM_VCPUS_MAX 8u
 
 typedef uint32_t us_irq_t;
 #define US_INVALID_IRQ UINT32_MAX

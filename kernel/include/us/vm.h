@@ -3,6 +3,7 @@
 /* VMs: a stage-2 address space and the vCPUs that run in it. */
 #pragma once
 
+#include <understudy/abi.h>
 #include <understudy/errors.h>
 #include <us/types.h>
 #include <arch/mmu.h>
@@ -12,8 +13,8 @@ struct memobj;
 struct notification;
 struct us_fastmmio_page;
 
-#define VM_MAX 8u
-#define VM_MAX_VCPUS 8u
+#define VM_MAX US_VM_MAX
+#define VM_MAX_VCPUS US_VM_VCPUS_MAX
 #define VM_FASTMMIO_MAX 4u
 
 /* One fast-MMIO entry (ipc/include/understudy/vcpu.h). */
