@@ -90,4 +90,3 @@ void us_serve_step(us_cap_t ep, us_serve_fn *fn, void *ctx, struct us_msg *m, us
 
 /** us_serve() - wait on @ep for the first message, then us_serve_step() forever. */
 _Noreturn void us_serve(us_cap_t ep, us_serve_fn *fn, void *ctx);
-
