@@ -15,6 +15,8 @@ target_link_libraries(us_host_libfdt INTERFACE ${US_HOST_FDT_LIB})
 # Unit tests run with AddressSanitizer and UndefinedBehaviorSanitizer.
 set(US_SAN_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
 set(US_HOST_CFLAGS -O1 -g ${US_WARN_FLAGS})
+option(US_COVERAGE "build the kernel's unit tests with gcov instrumentation (tools/coverage.sh)"
+    OFF)
 
 set(US_FDT_ARM64_DIR ${CMAKE_BINARY_DIR}/deps/fdt-arm64 CACHE PATH "unpacked libfdt-dev:arm64")
 if(NOT EXISTS ${US_FDT_ARM64_DIR}/usr/lib/aarch64-linux-gnu/libfdt.a)

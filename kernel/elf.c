@@ -7,6 +7,7 @@
 #include <us/kmem.h>
 #include <us/log.h>
 #include <us/arch/cpu.h>
+#include <us/arch/mmu.h>
 
 struct elf64_ehdr {
     uint8_t ident[16];
@@ -101,7 +102,7 @@ us_err_t elf_load(const void *img, uint64_t size, struct aspace *as, uint64_t li
         if (rights == 0) {
             rights = US_RIGHT_READ;
         }
-        e = aspace_map(as, va_init(lo), pa, hi - lo, rights);
+        e = arch_aspace_map(as, va_init(lo), pa, hi - lo, rights);
         if (e != US_OK) {
             kmem_free_frames(pa, count);
             return e == US_EINVAL ? US_ECORRUPT : e;

@@ -15,6 +15,7 @@
 #include <us/vm.h>
 #include <us/arch/boot.h>
 #include <us/arch/irq.h>
+#include <us/arch/mmu.h>
 #include <us/arch/vcpu.h>
 
 #define TICK_US 10000u
@@ -157,7 +158,7 @@ void kmain(uint64_t dtb)
                 bi.cpu_count, (unsigned long long)pa_of(bi.initrd),
                 (unsigned long long)bi.initrd_size);
     take_memory(&bi);
-    e = mmu_kernel_map_final(bi.ram_base, bi.ram_size);
+    e = arch_mmu_kernel_map_final(bi.ram_base, bi.ram_size);
     if (e != US_OK) {
         klog_panic("cannot build the kernel map: %s", us_err_name(e));
     }

@@ -17,6 +17,7 @@
 #include <us/sched.h>
 #include <us/vm.h>
 #include <us/arch/cpu.h>
+#include <us/arch/mmu.h>
 #include <us/arch/vcpu.h>
 #include "board.h"
 
@@ -48,7 +49,7 @@ static us_err_t map_fresh(struct process *p, uint64_t va, uint64_t pages, uint32
     if (e != US_OK) {
         return e;
     }
-    e = aspace_map(&p->as, va_init(va), pa, pages * PAGE_SIZE, rights);
+    e = arch_aspace_map(&p->as, va_init(va), pa, pages * PAGE_SIZE, rights);
     if (e != US_OK) {
         kmem_free_frames(pa, pages);
         return e;
@@ -166,7 +167,7 @@ static us_err_t build_space(struct process *p, const struct us_manifest_server *
         US_LOG_ERR("server %s: image '%s' fails its sha256", ms->name, ms->image);
         return e;
     }
-    e = aspace_init(&p->as, (uint16_t)(p->index + 1));
+    e = arch_aspace_init(&p->as, (uint16_t)(p->index + 1));
     if (e != US_OK) {
         return e;
     }
@@ -192,8 +193,8 @@ static us_err_t build_space(struct process *p, const struct us_manifest_server *
             return e;
         }
         state = p->state_mem->base;
-        e = aspace_map(&p->as, va_init(US_VA_STATE), state, p->state_mem->size,
-                       US_RIGHT_READ | US_RIGHT_WRITE);
+        e = arch_aspace_map(&p->as, va_init(US_VA_STATE), state, p->state_mem->size,
+                            US_RIGHT_READ | US_RIGHT_WRITE);
         if (e != US_OK) {
             return e;
         }

@@ -18,6 +18,7 @@
 #include <us/vcpu.h>
 #include <us/vm.h>
 #include <us/arch/cpu.h>
+#include <us/arch/mmu.h>
 
 /* Capabilities the kernel hands out at run time go from here up. */
 #define DYNAMIC_SLOT_FIRST 16u
@@ -61,7 +62,7 @@ static void sys_log(struct thread *t)
     buf[n++] = ' ';
     for (i = 0; i < len; i++) {
         paddr_t pa;
-        if (aspace_translate(&t->proc->as, va_init(va + i), false, &pa) != US_OK) {
+        if (arch_aspace_translate(&t->proc->as, va_init(va + i), false, &pa) != US_OK) {
             ret(t, US_ERANGE, 0);
             return;
         }
@@ -219,8 +220,8 @@ static void sys_mem_map(struct thread *t)
     }
     if (e == US_OK) {
         m = c->obj;
-        e = aspace_map(&t->proc->as, va_init(va), m->base, m->size,
-                       (uint32_t)rights | (m->device ? MAP_DEVICE : 0u));
+        e = arch_aspace_map(&t->proc->as, va_init(va), m->base, m->size,
+                            (uint32_t)rights | (m->device ? MAP_DEVICE : 0u));
     }
     ret(t, e, 0);
 }

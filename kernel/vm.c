@@ -11,6 +11,7 @@
 #include <us/sched.h>
 #include <us/vcpu.h>
 #include <us/vm.h>
+#include <us/arch/mmu.h>
 
 static struct vm vms[VM_MAX];
 bool vm_reap_pending;
@@ -32,7 +33,7 @@ us_err_t vm_create(struct vm_control *ctl, struct vm **out)
         return US_ENOMEM;
     }
     /* VMID 0 belongs to the servers' EL1&0 regime. */
-    e = stage2_init(&vms[i].s2, (uint16_t)(i + 1));
+    e = arch_stage2_init(&vms[i].s2, (uint16_t)(i + 1));
     if (e != US_OK) {
         return e;
     }
@@ -55,7 +56,7 @@ us_err_t vm_map(struct vm *vm, struct memobj *m, ipa_t ipa, uint32_t rights)
         return US_TRACE(US_EINVAL);
     }
     flags = rights | (m->device ? MAP_DEVICE : 0u);
-    return stage2_map(&vm->s2, ipa, m->base, m->size, flags);
+    return arch_stage2_map(&vm->s2, ipa, m->base, m->size, flags);
 }
 
 /* Whether any CPU is still running one of @vm's vCPUs (it may be in the guest right now,
@@ -80,7 +81,7 @@ static void vm_release(struct vm *vm)
             vm->vcpus[j] = NULL;
         }
     }
-    stage2_free(&vm->s2);
+    arch_stage2_free(&vm->s2);
     vm->dying = false;
     vm->in_use = false;
 }

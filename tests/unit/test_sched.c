@@ -3,6 +3,7 @@
 /* Unit tests for kernel/sched.c: priority order, round robin, and the IPC hand-off. */
 #include <string.h>
 #include <us/sched.h>
+#include <arch/host.h>
 #include "ut.h"
 
 static struct thread th[4];
@@ -133,7 +134,49 @@ static void handoff_equal_priority_round_robin(void)
     UT_EXPECT(sched_next() == &th[2]); /* B's turn */
 }
 
+static void queue_remove_unlinks_any_position(void)
+{
+    struct thread_queue q = {NULL, NULL};
+
+    setup(NULL);
+    thread_queue_push(&q, &th[0]);
+    thread_queue_push(&q, &th[1]);
+    thread_queue_push(&q, &th[2]);
+    UT_EXPECT(!thread_queue_remove(&q, &th[3]));
+    UT_EXPECT(thread_queue_remove(&q, &th[1])); /* middle */
+    UT_EXPECT(q.head == &th[0] && th[0].next == &th[2]);
+    UT_EXPECT(thread_queue_remove(&q, &th[2])); /* tail */
+    UT_EXPECT(q.tail == &th[0] && th[0].next == NULL);
+    UT_EXPECT(thread_queue_remove(&q, &th[0])); /* last one */
+    UT_EXPECT(q.head == NULL && q.tail == NULL);
+    UT_EXPECT(thread_queue_pop(&q) == NULL);
+}
+
+/* A thread homed on CPU 1 woken from CPU 0: queued there, CPU 1 kicked if it should look. */
+static void wake_remote_queues_and_kicks(void)
+{
+    setup(NULL);
+    cpus[1].index = 1;
+    th[0].cpu = 1;
+    th[3].cpu = 1;
+    cpus[1].current = &th[3]; /* prio 30 runs there */
+    sched_wake(&th[3]);       /* already current: nothing to do */
+    UT_EXPECT(!th[3].queued);
+    UT_EXPECT_EQ(host_kicks[1], 0);
+    sched_wake(&th[0]); /* prio 10: queued, no kick */
+    UT_EXPECT(th[0].queued);
+    UT_EXPECT_EQ(host_kicks[1], 0);
+    cpus[1].current = NULL; /* idle: kicked */
+    th[1].cpu = 1;
+    sched_wake(&th[1]);
+    UT_EXPECT(th[1].queued);
+    UT_EXPECT_EQ(host_kicks[1], 1);
+    UT_EXPECT(this_cpu()->handoff == NULL); /* never another CPU's hand-off */
+}
+
 UT_MAIN({"picks_highest_priority", picks_highest_priority},
+        {"queue_remove_unlinks_any_position", queue_remove_unlinks_any_position},
+        {"wake_remote_queues_and_kicks", wake_remote_queues_and_kicks},
         {"handoff_equal_priority_round_robin", handoff_equal_priority_round_robin},
         {"tick_rotates_equal_priority", tick_rotates_equal_priority},
         {"handoff_runs_callee_directly", handoff_runs_callee_directly},

@@ -11,25 +11,26 @@
 #include <us/sched.h>
 #include <us/vcpu.h>
 #include <us/vm.h>
+#include <us/arch/mmu.h>
 #include "ut.h"
 
 static unsigned signals;
 static uint64_t signalled_bits;
 
-us_err_t stage2_init(struct stage2 *s2, uint16_t vmid)
+us_err_t arch_stage2_init(struct stage2 *s2, uint16_t vmid)
 {
     (void)s2;
     (void)vmid;
     return US_OK;
 }
 
-us_err_t stage2_map(struct stage2 *s2, ipa_t ipa, paddr_t pa, uint64_t size, uint32_t flags)
+us_err_t arch_stage2_map(struct stage2 *s2, ipa_t ipa, paddr_t pa, uint64_t size, uint32_t flags)
 {
     (void)s2, (void)ipa, (void)pa, (void)size, (void)flags;
     return US_OK;
 }
 
-void stage2_free(struct stage2 *s2)
+void arch_stage2_free(struct stage2 *s2)
 {
     (void)s2;
 }

@@ -5,6 +5,7 @@
 #include <us/frame.h>
 #include <us/kmem.h>
 #include <us/log.h>
+#include <us/arch/mmu.h>
 #include <arch/mmu.h>
 #include <arch/sysreg.h>
 
@@ -151,7 +152,7 @@ static bool block_fits(uint64_t va, uint64_t pa, uint64_t left)
     return ((va | pa) & (BLOCK_SIZE - 1)) == 0 && left >= BLOCK_SIZE;
 }
 
-us_err_t mmu_kernel_map_final(paddr_t ram_base, uint64_t ram_size)
+us_err_t arch_mmu_kernel_map_final(paddr_t ram_base, uint64_t ram_size)
 {
     uint64_t *l1 = table_alloc(NULL);
     uint64_t a, lo, hi;
@@ -279,7 +280,7 @@ static us_err_t map_range(uint64_t *root, uint64_t va, uint64_t pa, uint64_t siz
     return US_OK;
 }
 
-us_err_t aspace_init(struct aspace *as, uint16_t asid)
+us_err_t arch_aspace_init(struct aspace *as, uint16_t asid)
 {
     extern char el1_trampoline[];
     uint64_t *root;
@@ -291,11 +292,11 @@ us_err_t aspace_init(struct aspace *as, uint16_t asid)
     }
     as->root = pa_from_ptr(root);
     as->asid = asid;
-    return aspace_map(as, va_init(ARCH_TRAMPOLINE_VA), pa_from_ptr(el1_trampoline), PAGE_SIZE,
-                      MAP_EL1_EXEC);
+    return arch_aspace_map(as, va_init(ARCH_TRAMPOLINE_VA), pa_from_ptr(el1_trampoline), PAGE_SIZE,
+                           MAP_EL1_EXEC);
 }
 
-us_err_t aspace_map(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t size, uint32_t flags)
+us_err_t arch_aspace_map(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t size, uint32_t flags)
 {
     us_err_t e = check_map_args(va_of(va), pa_of(pa), size, flags, 1ull << ARCH_USER_VA_BITS);
 
@@ -309,7 +310,7 @@ us_err_t aspace_map(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t size, ui
                      &as->table_frames);
 }
 
-us_err_t aspace_translate(const struct aspace *as, vaddr_t va, bool write, paddr_t *out)
+us_err_t arch_aspace_translate(const struct aspace *as, vaddr_t va, bool write, paddr_t *out)
 {
     uint64_t *pte, span;
 
@@ -329,7 +330,7 @@ us_err_t aspace_translate(const struct aspace *as, vaddr_t va, bool write, paddr
     return US_OK;
 }
 
-us_err_t stage2_init(struct stage2 *s2, uint16_t vmid)
+us_err_t arch_stage2_init(struct stage2 *s2, uint16_t vmid)
 {
     uint64_t *root;
 
@@ -343,7 +344,7 @@ us_err_t stage2_init(struct stage2 *s2, uint16_t vmid)
     return US_OK;
 }
 
-us_err_t stage2_map(struct stage2 *s2, ipa_t ipa, paddr_t pa, uint64_t size, uint32_t flags)
+us_err_t arch_stage2_map(struct stage2 *s2, ipa_t ipa, paddr_t pa, uint64_t size, uint32_t flags)
 {
     uint64_t attr = PTE_VALID | PTE_TABLE | PTE_AF;
     us_err_t e = check_map_args(ipa_of(ipa), pa_of(pa), size, flags, 1ull << ARCH_IPA_BITS);
@@ -364,7 +365,7 @@ us_err_t stage2_map(struct stage2 *s2, ipa_t ipa, paddr_t pa, uint64_t size, uin
     return map_range(pa_ptr(s2->root), ipa_of(ipa), pa_of(pa), size, attr, &s2->table_frames);
 }
 
-us_err_t stage2_translate(const struct stage2 *s2, ipa_t ipa, paddr_t *out)
+us_err_t arch_stage2_translate(const struct stage2 *s2, ipa_t ipa, paddr_t *out)
 {
     uint64_t *pte, span;
 
@@ -392,7 +393,7 @@ static void free_tables(uint64_t *t, int level)
     kmem_free_frames(pa_from_ptr(t), 1);
 }
 
-void stage2_free(struct stage2 *s2)
+void arch_stage2_free(struct stage2 *s2)
 {
     uint64_t saved = read_sysreg(vttbr_el2);
 

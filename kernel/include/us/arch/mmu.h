@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Translation-table hooks each architecture provides: the kernel's final map, servers' EL0
+ * address spaces and VMs' stage 2 (struct aspace and struct stage2 are in <arch/mmu.h>). */
+#pragma once
+
+#include <stdbool.h>
+#include <understudy/errors.h>
+#include <us/types.h>
+#include <arch/mmu.h>
+
+/* Mapping flags beyond US_RIGHT_READ/WRITE/EXEC. */
+#define MAP_DEVICE (1u << 8)   /* Device-nGnRE instead of normal write-back */
+#define MAP_EL1_EXEC (1u << 9) /* executable at EL1 only, invisible to EL0 (trampoline) */
+
+/** arch_mmu_kernel_map_final() - rebuild the EL2 map with W^X for the kernel image and RAM
+ * [ram_base, ram_base + ram_size) as non-executable data.
+ * Returns: US_OK; US_ENOMEM. */
+us_err_t arch_mmu_kernel_map_final(paddr_t ram_base, uint64_t ram_size);
+
+/** arch_aspace_init() - an empty EL0 address space with the EL1 trampoline mapped.
+ * Returns: US_OK; US_ENOMEM. */
+us_err_t arch_aspace_init(struct aspace *as, uint16_t asid);
+
+/** arch_aspace_map() - map [pa, pa+size) at @va with US_RIGHT_* | MAP_* @flags.
+ * Returns: US_OK; US_EINVAL for W+X, no rights or unaligned arguments; US_ERANGE outside the
+ * user VA range; US_EEXIST if a page is already mapped; US_ENOMEM. */
+us_err_t arch_aspace_map(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t size, uint32_t flags);
+
+/** arch_aspace_translate() - physical address of user @va if EL0 may access it (@write for
+ * stores) and it is memory. Returns: US_OK; US_ERANGE if unmapped, not permitted, or a
+ * device mapping (MMIO is never read or written by the kernel on a server's behalf). */
+us_err_t arch_aspace_translate(const struct aspace *as, vaddr_t va, bool write, paddr_t *out);
+
+/** arch_stage2_init() - empty stage-2 tables for VMID @vmid. Returns: US_OK; US_ENOMEM. */
+us_err_t arch_stage2_init(struct stage2 *s2, uint16_t vmid);
+
+/** arch_stage2_map() - map [pa, pa+size) at @ipa. Same errors as arch_aspace_map (W+X
+ * allowed: it is the guest's own business). */
+us_err_t arch_stage2_map(struct stage2 *s2, ipa_t ipa, paddr_t pa, uint64_t size, uint32_t flags);
+
+/** arch_stage2_free() - release the tables and invalidate the VMID's TLB entries.
+ * Precondition: no CPU runs a vCPU on these tables (vm_reap()). */
+void arch_stage2_free(struct stage2 *s2);
+
+/** arch_stage2_translate() - PA behind @ipa if mapped. Returns: US_OK; US_ERANGE. */
+us_err_t arch_stage2_translate(const struct stage2 *s2, ipa_t ipa, paddr_t *out);

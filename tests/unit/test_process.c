@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Unit tests for kernel/process.c: starting servers from a boot bundle, and containing the
+ * fault of one server so that its clients, its vCPUs and the other servers carry on. */
+#include <stdlib.h>
+#include <string.h>
+#include <understudy/bundle.h>
+#include <understudy/slots.h>
+#include <understudy/vcpu.h>
+#include <us/endpoint.h>
+#include <us/kmem.h>
+#include <us/memobj.h>
+#include <us/notification.h>
+#include <us/sched.h>
+#include <us/vcpu.h>
+#include <us/vm.h>
+#include "board.h"
+#include "kernel_fx.h"
+#include "ut.h"
+
+static uint8_t dtb[256] __attribute__((aligned(8)));
+static struct kfx_manifest man;
+
+static void *user_ptr(struct process *p, uint64_t va)
+{
+    paddr_t pa;
+
+    if (arch_aspace_translate(&p->as, va_init(va), false, &pa) != US_OK) {
+        return NULL;
+    }
+    return pa_ptr(pa);
+}
+
+static struct cap *slot(struct process *p, us_cap_t h)
+{
+    return &p->caps.slot[h];
+}
+
+/* Boot @m from a fresh bundle. */
+static us_err_t boot(const struct kfx_manifest *m)
+{
+    uint64_t size;
+    uint8_t *b = kfx_boot_bundle(m, &size);
+
+    memset(dtb, 0xdb, sizeof(dtb));
+    return process_boot_all(b, size, pa_from_ptr(dtb), sizeof(dtb));
+}
+
+static void boot_starts_every_server(void)
+{
+    struct us_bootinfo *bi;
+    uint8_t *text, *data;
+
+    kfx_init(1);
+    kfx_manifest_init(&man, 2);
+    man.srv[0].heap_pages = 3;
+    man.srv[0].state_pages = 2;
+    kfx_manifest_cap(&man, 0, 0, US_MCAP_ENDPOINT, US_RIGHT_RECV, 0, 0);
+    kfx_manifest_cap(&man, 0, 2, US_MCAP_ENDPOINT, US_RIGHT_SEND, 1, 9);
+    kfx_manifest_cap(&man, 0, 3, US_MCAP_NOTIFICATION, US_RIGHT_SEND, 1, 0);
+    kfx_manifest_cap(&man, 0, 4, US_MCAP_MMIO, US_RIGHT_READ, PLAT_UART_BASE, 0x1000);
+    kfx_manifest_cap(&man, 0, 5, US_MCAP_IRQ, 0, PLAT_UART_INTID, 4);
+    kfx_manifest_cap(&man, 0, 6, US_MCAP_VM_CONTROL, 0, 1u << 20, 0);
+    kfx_manifest_cap(&man, 0, 7, US_MCAP_KLOG, 0, 0, 0);
+    kfx_manifest_cap(&man, 0, 8, US_MCAP_SERVER_CTL, 0, 0, 0);
+    kfx_manifest_cap(&man, 0, 9, US_MCAP_BUNDLE, US_RIGHT_READ, 0, 0);
+    kfx_manifest_cap(&man, 0, 10, US_MCAP_PLATFORM_DTB, US_RIGHT_READ, 0, 0);
+    kfx_manifest_cap(&man, 0, 11, US_MCAP_SHARED, US_RIGHT_READ, 3, 100);
+    kfx_manifest_cap(&man, 1, 6, US_MCAP_SHARED, US_RIGHT_READ, 3, 100);
+    UT_EXPECT_EQ(boot(&man), US_OK);
+
+    UT_EXPECT_EQ(process_count, 2);
+    for (uint32_t i = 0; i < 2; i++) {
+        struct process *p = &processes[i];
+
+        UT_EXPECT_EQ(p->state, US_SERVER_RUNNING);
+        UT_EXPECT_EQ(p->thread.state, TS_RUNNING);
+        UT_EXPECT_EQ(p->thread.prio, 10 + i);
+        UT_EXPECT_EQ(p->thread.regs.pc, 0x400000);
+        UT_EXPECT_EQ(p->thread.regs.sp_el0, US_VA_STACK_TOP);
+        UT_EXPECT_EQ(p->thread.regs.x[0], US_VA_BOOTINFO);
+        UT_EXPECT(p->thread.msg == user_ptr(p, US_VA_IPC_BUF));
+        UT_EXPECT(p->ep->owner == p);
+        UT_EXPECT(p->ep->bound == p->ntfn);
+    }
+    UT_EXPECT(strcmp(processes[1].name, "s1") == 0);
+    bi = user_ptr(&processes[0], US_VA_BOOTINFO);
+    UT_EXPECT(bi != NULL);
+    if (bi != NULL) {
+        UT_EXPECT_EQ(bi->abi_revision, US_ABI_REVISION);
+        UT_EXPECT_EQ(bi->server_index, 0);
+        UT_EXPECT_EQ(bi->cpu_count, 1);
+        UT_EXPECT_EQ(bi->state_size, 2 * PAGE_SIZE);
+        UT_EXPECT_EQ(bi->heap_size, 3 * PAGE_SIZE);
+        UT_EXPECT(user_ptr(&processes[0], bi->heap_base + 2 * PAGE_SIZE) != NULL);
+    }
+    UT_EXPECT(user_ptr(&processes[0], US_VA_STATE + PAGE_SIZE) != NULL);
+    UT_EXPECT(user_ptr(&processes[1], US_VA_STATE) == NULL);
+    text = user_ptr(&processes[0], 0x400000);
+    data = user_ptr(&processes[0], 0x401000);
+    UT_EXPECT(text != NULL && text[0] == 0xd5 && text[15] == 0xd5 && text[16] == 0);
+    UT_EXPECT(data != NULL && data[0] == 0x5a && data[0x7f] == 0x5a && data[0x80] == 0);
+
+    UT_EXPECT(slot(&processes[0], 0)->obj == processes[0].ep);
+    UT_EXPECT(slot(&processes[0], 2)->obj == processes[1].ep);
+    UT_EXPECT_EQ(slot(&processes[0], 2)->badge, 9);
+    UT_EXPECT(slot(&processes[0], 3)->obj == processes[1].ntfn);
+    UT_EXPECT_EQ(slot(&processes[0], 4)->kind, US_CAPK_MEMORY);
+    UT_EXPECT_EQ(pa_of(((struct memobj *)slot(&processes[0], 4)->obj)->base), PLAT_UART_BASE);
+    UT_EXPECT(((struct memobj *)slot(&processes[0], 4)->obj)->device);
+    UT_EXPECT_EQ(slot(&processes[0], 5)->kind, US_CAPK_IRQ);
+    UT_EXPECT(host_irq_enabled(PLAT_UART_INTID));
+    UT_EXPECT_EQ(((struct vm_control *)slot(&processes[0], 6)->obj)->quota, 1u << 20);
+    UT_EXPECT_EQ(slot(&processes[0], 7)->kind, US_CAPK_KLOG);
+    UT_EXPECT_EQ(slot(&processes[0], 8)->kind, US_CAPK_SERVER_CTL);
+    UT_EXPECT_EQ(slot(&processes[0], 9)->kind, US_CAPK_MEMORY);
+    UT_EXPECT_EQ(((struct memobj *)slot(&processes[0], 10)->obj)->size, PAGE_SIZE);
+    UT_EXPECT(memcmp(pa_ptr(((struct memobj *)slot(&processes[0], 10)->obj)->base), dtb,
+                     sizeof(dtb)) == 0);
+    UT_EXPECT(slot(&processes[0], 11)->obj == slot(&processes[1], 6)->obj);
+    UT_EXPECT_EQ(((struct memobj *)slot(&processes[1], 6)->obj)->size, PAGE_SIZE);
+    UT_EXPECT_EQ(slot(&processes[1], 0)->kind, US_CAPK_NONE);
+}
+
+static void boot_maps_bundle_in_place(void)
+{
+    uint64_t size;
+    uint8_t *b;
+    struct memobj *m;
+
+    kfx_init(1);
+    kfx_manifest_init(&man, 1);
+    kfx_manifest_cap(&man, 0, 7, US_MCAP_BUNDLE, US_RIGHT_READ, 0, 0);
+    b = kfx_boot_bundle(&man, &size);
+    UT_EXPECT_EQ(process_boot_all(b, size, pa_from_ptr(dtb), sizeof(dtb)), US_OK);
+    m = slot(&processes[0], 7)->obj;
+    UT_EXPECT(pa_ptr(m->base) == b);
+    UT_EXPECT_EQ(m->size, size);
+    UT_EXPECT_EQ(process_boot_bundle_size(), size);
+}
+
+static void boot_copies_unaligned_bundle(void)
+{
+    uint64_t size;
+    uint8_t *b, *shifted;
+    struct memobj *m;
+
+    kfx_init(1);
+    kfx_manifest_init(&man, 1);
+    kfx_manifest_cap(&man, 0, 7, US_MCAP_BUNDLE, US_RIGHT_READ, 0, 0);
+    b = kfx_boot_bundle(&man, &size);
+    shifted = aligned_alloc(PAGE_SIZE, size + PAGE_SIZE);
+    memcpy(shifted + 8, b, size);
+    UT_EXPECT_EQ(process_boot_all(shifted + 8, size, pa_from_ptr(dtb), sizeof(dtb)), US_OK);
+    m = slot(&processes[0], 7)->obj;
+    UT_EXPECT(is_aligned(pa_of(m->base), PAGE_SIZE));
+    UT_EXPECT(pa_ptr(m->base) != shifted + 8);
+    UT_EXPECT(memcmp(pa_ptr(m->base), b, size) == 0);
+    UT_EXPECT_EQ(processes[0].state, US_SERVER_RUNNING);
+    free(shifted);
+    free(b);
+}
+
+static void boot_rejects_bad_bundle(void)
+{
+    uint64_t size;
+    uint8_t *b;
+
+    kfx_init(1);
+    kfx_manifest_init(&man, 1);
+    b = kfx_boot_bundle(&man, &size);
+    b[64] ^= 1; /* the first entry's name: the table hash no longer matches */
+    UT_EXPECT_EQ(process_boot_all(b, size, pa_from_ptr(dtb), sizeof(dtb)), US_ECORRUPT);
+    UT_EXPECT_EQ(process_count, 0);
+}
+
+static void boot_rejects_missing_manifest(void)
+{
+    static uint8_t elf[0x2000];
+    struct kfx_entry e = {"srv", US_BUNDLE_SERVER, elf, kfx_elf(elf, sizeof(elf))};
+    uint64_t size;
+    uint8_t *b = kfx_bundle(&e, 1, &size);
+
+    kfx_init(1);
+    UT_EXPECT_EQ(process_boot_all(b, size, pa_from_ptr(dtb), sizeof(dtb)), US_ECORRUPT);
+    UT_EXPECT_EQ(process_count, 0);
+}
+
+static void boot_rejects_manifest_hash(void)
+{
+    uint64_t size;
+    uint8_t *b;
+
+    kfx_init(1);
+    kfx_manifest_init(&man, 1);
+    b = kfx_boot_bundle(&man, &size);
+    b[US_BUNDLE_ALIGN + 20] ^= 1; /* manifest bytes, after their hash was taken */
+    UT_EXPECT_EQ(process_boot_all(b, size, pa_from_ptr(dtb), sizeof(dtb)), US_ECORRUPT);
+    UT_EXPECT_EQ(process_count, 0);
+}
+
+static void boot_rejects_bad_manifest(void)
+{
+    kfx_init(1);
+    kfx_manifest_init(&man, 1);
+    man.srv[0].priority = 0;
+    UT_EXPECT_EQ(boot(&man), US_ERANGE);
+    UT_EXPECT_EQ(process_count, 0);
+}
+
+static void boot_rejects_missing_image(void)
+{
+    kfx_init(1);
+    kfx_manifest_init(&man, 2);
+    strcpy(man.srv[1].image, "nothing");
+    UT_EXPECT_EQ(boot(&man), US_ECORRUPT);
+    UT_EXPECT(processes[0].state != US_SERVER_RUNNING); /* nothing starts */
+}
+
+static void boot_rejects_image_hash(void)
+{
+    uint64_t size;
+    uint8_t *b;
+
+    kfx_init(1);
+    kfx_manifest_init(&man, 1);
+    b = kfx_boot_bundle(&man, &size);
+    b[2 * US_BUNDLE_ALIGN + 0x1000] ^= 1; /* the server's text */
+    UT_EXPECT_EQ(process_boot_all(b, size, pa_from_ptr(dtb), sizeof(dtb)), US_ECORRUPT);
+    UT_EXPECT(processes[0].state != US_SERVER_RUNNING);
+}
+
+static void boot_rejects_bad_elf(void)
+{
+    static uint8_t elf[0x2000];
+    struct kfx_entry e[2];
+    uint64_t size, elf_size = kfx_elf(elf, sizeof(elf));
+    uint8_t *b;
+
+    kfx_init(1);
+    kfx_manifest_init(&man, 1);
+    elf[18] = 62; /* e_machine: x86-64 */
+    e[0] = (struct kfx_entry){"manifest", US_BUNDLE_MANIFEST, &man,
+                              sizeof(man.hdr) + sizeof(man.srv[0])};
+    e[1] = (struct kfx_entry){"srv", US_BUNDLE_SERVER, elf, elf_size};
+    b = kfx_bundle(e, 2, &size);
+    UT_EXPECT_EQ(process_boot_all(b, size, pa_from_ptr(dtb), sizeof(dtb)), US_ECORRUPT);
+    UT_EXPECT(processes[0].state != US_SERVER_RUNNING);
+}
+
+static void boot_rejects_mmio_over_ram(void)
+{
+    kfx_init(1);
+    kfx_manifest_init(&man, 1);
+    kfx_manifest_cap(&man, 0, 6, US_MCAP_MMIO, US_RIGHT_READ, PLAT_RAM_BASE - 0x1000, 0x2000);
+    UT_EXPECT_EQ(boot(&man), US_ERANGE);
+    UT_EXPECT(processes[0].state != US_SERVER_RUNNING);
+}
+
+static void boot_rejects_mmio_over_gic(void)
+{
+    kfx_init(1);
+    kfx_manifest_init(&man, 1);
+    kfx_manifest_cap(&man, 0, 6, US_MCAP_MMIO, US_RIGHT_READ, PLAT_GICD_BASE, 0x1000);
+    UT_EXPECT_EQ(boot(&man), US_ERANGE);
+}
+
+static void boot_rejects_irq_routed_twice(void)
+{
+    kfx_init(1);
+    kfx_manifest_init(&man, 2);
+    kfx_manifest_cap(&man, 0, 6, US_MCAP_IRQ, 0, 40, 1);
+    kfx_manifest_cap(&man, 1, 6, US_MCAP_IRQ, 0, 40, 1);
+    UT_EXPECT_EQ(boot(&man), US_EEXIST);
+    UT_EXPECT(processes[0].state != US_SERVER_RUNNING);
+}
+
+static void boot_rejects_irq_not_spi(void)
+{
+    kfx_init(1);
+    kfx_manifest_init(&man, 1);
+    kfx_manifest_cap(&man, 0, 6, US_MCAP_IRQ, 0, 27, 1); /* a PPI: the kernel's */
+    UT_EXPECT_EQ(boot(&man), US_ERANGE);
+}
+
+static void boot_reports_enomem(void)
+{
+    uint64_t size;
+    uint8_t *b;
+
+    kfx_init(1);
+    kfx_manifest_init(&man, 1);
+    man.srv[0].heap_pages = KFX_FRAMES; /* more than all RAM */
+    b = kfx_boot_bundle(&man, &size);
+    UT_EXPECT_EQ(process_boot_all(b, size, pa_from_ptr(dtb), sizeof(dtb)), US_ENOMEM);
+    UT_EXPECT(processes[0].state != US_SERVER_RUNNING);
+}
+
+/* Fault containment: srv faults while the others use it. */
+static struct process *srv, *cli, *cli2, *other;
+
+static void setup_servers(void)
+{
+    kfx_init(1);
+    srv = kfx_process("srv", 20);
+    cli = kfx_process("cli", 10);
+    cli2 = kfx_process("cli2", 10);
+    other = kfx_process("other", 30);
+}
+
+static void call(struct process *from, struct process *to)
+{
+    kfx_msg(&from->thread, 0x100, 8, from->index);
+    UT_EXPECT_EQ(endpoint_call(to->ep, &from->thread, from->index), US_OK);
+}
+
+static void fault_records_and_stops(void)
+{
+    setup_servers();
+    process_fault(srv, 0x96000045, 0xdead0000, 0x400123);
+    UT_EXPECT_EQ(srv->state, US_SERVER_FAULTED);
+    UT_EXPECT_EQ(srv->faults, 1);
+    UT_EXPECT_EQ(srv->fault_esr, 0x96000045);
+    UT_EXPECT_EQ(srv->fault_addr, 0xdead0000);
+    UT_EXPECT_EQ(srv->fault_pc, 0x400123);
+    UT_EXPECT_EQ(srv->thread.state, TS_FAULTED);
+    UT_EXPECT(!srv->thread.queued);
+    UT_EXPECT(strstr(host_uart, "server srv faulted") != NULL);
+    for (struct thread *t; (t = sched_next()) != NULL;) {
+        UT_EXPECT(t != &srv->thread);
+        this_cpu()->current = t;
+        sched_block(t, TS_BLOCKED_RECV);
+    }
+}
+
+static void fault_fails_client_waiting_for_reply(void)
+{
+    setup_servers();
+    endpoint_recv(srv->ep, &srv->thread);
+    call(cli, srv);
+    UT_EXPECT_EQ(cli->thread.state, TS_BLOCKED_REPLY);
+    process_fault(srv, 0, 0, 0);
+    UT_EXPECT_EQ(cli->thread.state, TS_RUNNING);
+    UT_EXPECT_EQ(kfx_r(&cli->thread, 0), US_EABORT);
+    UT_EXPECT(cli->thread.callee == NULL);
+    UT_EXPECT(srv->thread.caller == NULL);
+}
+
+static void fault_fails_queued_callers(void)
+{
+    setup_servers();
+    call(cli, srv);
+    call(cli2, srv);
+    process_fault(srv, 0, 0, 0);
+    UT_EXPECT_EQ(kfx_r(&cli->thread, 0), US_EABORT);
+    UT_EXPECT_EQ(kfx_r(&cli2->thread, 0), US_EABORT);
+    UT_EXPECT_EQ(cli->thread.state, TS_RUNNING);
+    UT_EXPECT_EQ(cli2->thread.state, TS_RUNNING);
+    UT_EXPECT(srv->ep->senders.head == NULL);
+}
+
+static void fault_fails_later_calls(void)
+{
+    setup_servers();
+    process_fault(srv, 0, 0, 0);
+    kfx_msg(&cli->thread, 0x100, 0, 0);
+    UT_EXPECT_EQ(endpoint_call(srv->ep, &cli->thread, 0), US_EABORT);
+    UT_EXPECT_EQ(cli->thread.state, TS_RUNNING);
+}
+
+static void fault_while_receiving(void)
+{
+    setup_servers();
+    endpoint_recv(srv->ep, &srv->thread);
+    process_fault(srv, 0, 0, 0);
+    UT_EXPECT(srv->ep->receivers.head == NULL);
+    UT_EXPECT(srv->thread.wait_ep == NULL);
+    kfx_msg(&cli->thread, 0x100, 0, 0);
+    UT_EXPECT_EQ(endpoint_call(srv->ep, &cli->thread, 0), US_EABORT);
+    UT_EXPECT_EQ(srv->thread.state, TS_FAULTED); /* not handed the message */
+}
+
+static void fault_while_calling(void)
+{
+    setup_servers();
+    endpoint_recv(other->ep, &other->thread);
+    call(srv, other); /* srv waits for other's reply */
+    process_fault(srv, 0, 0, 0);
+    UT_EXPECT(other->thread.caller == NULL);
+    UT_EXPECT(srv->thread.callee == NULL);
+    kfx_msg(&other->thread, 0x101, 0, 0);
+    UT_EXPECT_EQ(endpoint_reply(&other->thread), US_ENOENT);
+    UT_EXPECT_EQ(srv->thread.state, TS_FAULTED);
+}
+
+static void fault_while_queued_as_caller(void)
+{
+    setup_servers();
+    call(srv, other); /* other is not receiving: srv is queued */
+    process_fault(srv, 0, 0, 0);
+    UT_EXPECT(other->ep->senders.head == NULL);
+    endpoint_recv(other->ep, &other->thread);
+    UT_EXPECT_EQ(other->thread.state, TS_BLOCKED_RECV); /* nobody to take */
+}
+
+static void fault_while_waiting_notification(void)
+{
+    setup_servers();
+    srv->ntfn->bound = NULL;
+    notification_wait(srv->ntfn, &srv->thread);
+    process_fault(srv, 0, 0, 0);
+    UT_EXPECT(srv->ntfn->waiter == NULL);
+    UT_EXPECT(srv->thread.wait_ntfn == NULL);
+    notification_signal(srv->ntfn, 1);
+    UT_EXPECT_EQ(srv->thread.state, TS_FAULTED);
+    UT_EXPECT_EQ(srv->ntfn->bits, 1);
+}
+
+static void fault_requeues_waiting_vcpu(void)
+{
+    static struct vm_control ctl = {.quota = 1u << 20};
+    struct vm *vm;
+    struct vcpu *v;
+
+    setup_servers();
+    UT_EXPECT_EQ(vm_create(&ctl, &vm), US_OK);
+    UT_EXPECT_EQ(vcpu_create(vm, 0, srv->ep, 1, 0, &v), US_OK);
+    UT_EXPECT_EQ(vcpu_start(v, 0, 0), US_OK);
+    endpoint_recv(srv->ep, &srv->thread);
+    v->exit_esr = US_EXIT_MMIO;
+    vcpu_handle_exit(v);
+    UT_EXPECT_EQ(v->thread.state, TS_BLOCKED_REPLY);
+    call(cli, srv); /* queued behind */
+    process_fault(srv, 0, 0, 0);
+    UT_EXPECT_EQ(v->thread.state, TS_BLOCKED_SEND); /* kept for a restarted server */
+    UT_EXPECT(v->thread.wait_ep == srv->ep);
+    UT_EXPECT(srv->ep->senders.head == &v->thread);
+    UT_EXPECT(v->started);
+    UT_EXPECT_EQ(kfx_r(&cli->thread, 0), US_EABORT);
+}
+
+static void fault_spares_other_servers(void)
+{
+    setup_servers();
+    endpoint_recv(srv->ep, &srv->thread);
+    call(cli, srv);
+    endpoint_recv(other->ep, &other->thread);
+    call(cli2, other);
+    process_fault(srv, 0, 0, 0);
+    UT_EXPECT_EQ(other->state, US_SERVER_RUNNING);
+    UT_EXPECT_EQ(cli2->thread.state, TS_BLOCKED_REPLY);
+    kfx_msg(&other->thread, 0x101, 8, 77);
+    UT_EXPECT_EQ(endpoint_reply(&other->thread), US_OK);
+    UT_EXPECT_EQ(cli2->thread.state, TS_RUNNING);
+    UT_EXPECT_EQ(kfx_r(&cli2->thread, 0), US_OK);
+    UT_EXPECT_EQ(cli2->thread.msg->w[0], 77);
+}
+
+UT_MAIN({"boot_starts_every_server", boot_starts_every_server},
+        {"boot_maps_bundle_in_place", boot_maps_bundle_in_place},
+        {"boot_copies_unaligned_bundle", boot_copies_unaligned_bundle},
+        {"boot_rejects_bad_bundle", boot_rejects_bad_bundle},
+        {"boot_rejects_missing_manifest", boot_rejects_missing_manifest},
+        {"boot_rejects_manifest_hash", boot_rejects_manifest_hash},
+        {"boot_rejects_bad_manifest", boot_rejects_bad_manifest},
+        {"boot_rejects_missing_image", boot_rejects_missing_image},
+        {"boot_rejects_image_hash", boot_rejects_image_hash},
+        {"boot_rejects_bad_elf", boot_rejects_bad_elf},
+        {"boot_rejects_mmio_over_ram", boot_rejects_mmio_over_ram},
+        {"boot_rejects_mmio_over_gic", boot_rejects_mmio_over_gic},
+        {"boot_rejects_irq_routed_twice", boot_rejects_irq_routed_twice},
+        {"boot_rejects_irq_not_spi", boot_rejects_irq_not_spi},
+        {"boot_reports_enomem", boot_reports_enomem},
+        {"fault_records_and_stops", fault_records_and_stops},
+        {"fault_fails_client_waiting_for_reply", fault_fails_client_waiting_for_reply},
+        {"fault_fails_queued_callers", fault_fails_queued_callers},
+        {"fault_fails_later_calls", fault_fails_later_calls},
+        {"fault_while_receiving", fault_while_receiving},
+        {"fault_while_calling", fault_while_calling},
+        {"fault_while_queued_as_caller", fault_while_queued_as_caller},
+        {"fault_while_waiting_notification", fault_while_waiting_notification},
+        {"fault_requeues_waiting_vcpu", fault_requeues_waiting_vcpu},
+        {"fault_spares_other_servers", fault_spares_other_servers})
