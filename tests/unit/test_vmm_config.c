@@ -381,6 +381,23 @@ static void config_rejects_old_version(void)
     free(blob);
 }
 
+/* A property length of -12 makes Debian 12's fdt_next_tag() return the offset it was given,
+ * and fdt_check_full() loop forever (found by fuzz_config): refused before that. */
+static void config_rejects_stuck_tag(void)
+{
+    struct vmm_config cfg;
+    size_t len;
+    uint8_t *blob = load_dtb("default", &len);
+    int prop = fdt_first_property_offset(blob, 0);
+
+    UT_EXPECT(prop >= 0);
+    *(fdt32_t *)(void *)(blob + fdt_off_dt_struct(blob) + (uint32_t)prop + 4) =
+        cpu_to_fdt32(0xfffffff4u);
+    UT_EXPECT_EQ(parse_guarded(blob, len, &cfg), US_ECORRUPT);
+    UT_EXPECT_EQ(cfg.vm_count, 0);
+    free(blob);
+}
+
 static void config_rejects_bad_magic(void)
 {
     struct vmm_config cfg;
@@ -728,6 +745,7 @@ UT_MAIN({"config_parses_default", config_parses_default},
         {"config_rejects_truncated_blob", config_rejects_truncated_blob},
         {"config_rejects_bad_magic", config_rejects_bad_magic},
         {"config_rejects_old_version", config_rejects_old_version},
+        {"config_rejects_stuck_tag", config_rejects_stuck_tag},
         {"config_rejects_random_corruption", config_rejects_random_corruption},
         {"config_rejects_missing_vms", config_rejects_missing_vms},
         {"config_rejects_bad_memory_size", config_rejects_bad_memory_size},

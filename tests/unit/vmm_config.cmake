@@ -33,6 +33,7 @@ us_unit_test(vmm_config
         config_rejects_truncated_blob
         config_rejects_bad_magic
         config_rejects_old_version
+        config_rejects_stuck_tag
         config_rejects_random_corruption
         config_rejects_missing_vms
         config_rejects_bad_memory_size
