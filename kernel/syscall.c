@@ -203,6 +203,13 @@ out:
     ret(t, e, e == US_OK ? h : US_INVALID_CAP);
 }
 
+/* The rights a mapping may ask for: at least one of read, write and execute, nothing else. */
+static bool map_rights_valid(uint64_t rights)
+{
+    return rights != 0 &&
+           (rights & ~(uint64_t)(US_RIGHT_READ | US_RIGHT_WRITE | US_RIGHT_EXEC)) == 0;
+}
+
 static void sys_mem_map(struct thread *t)
 {
     struct memobj *m;
@@ -210,8 +217,8 @@ static void sys_mem_map(struct thread *t)
     uint64_t va = arg(t, 1), rights = arg(t, 2);
     us_err_t e;
 
-    if (rights == 0 || (rights & ~(uint64_t)(US_RIGHT_READ | US_RIGHT_WRITE | US_RIGHT_EXEC))) {
-        ret(t, US_EINVAL, 0);
+    if (!map_rights_valid(rights)) {
+        ret(t, US_TRACE(US_EINVAL), 0);
         return;
     }
     e = lookup(t, 0, US_CAPK_MEMORY, (uint32_t)rights, &c);
@@ -263,13 +270,10 @@ static void sys_vm_map(struct thread *t)
 {
     struct cap *cv, *cm;
     uint64_t rights = arg(t, 3);
-    us_err_t e = lookup(t, 0, US_CAPK_VM, 0, &cv);
+    us_err_t e = map_rights_valid(rights) ? lookup(t, 0, US_CAPK_VM, 0, &cv) : US_TRACE(US_EINVAL);
 
     if (e == US_OK) {
-        e = lookup(t, 1, US_CAPK_MEMORY, (uint32_t)(rights & US_RIGHT_ALL), &cm);
-    }
-    if (e == US_OK && rights > US_RIGHT_ALL) {
-        e = US_TRACE(US_EINVAL);
+        e = lookup(t, 1, US_CAPK_MEMORY, (uint32_t)rights, &cm);
     }
     if (e == US_OK) {
         e = vm_map(cv->obj, cm->obj, ipa_init(arg(t, 2)), (uint32_t)rights);
@@ -300,16 +304,15 @@ static void sys_vcpu_create(struct thread *t)
     if (e == US_OK) {
         e = lookup(t, 2, US_CAPK_ENDPOINT, US_RIGHT_RECV, &ce);
     }
-    if (e == US_OK && index >= VM_MAX_VCPUS) {
+    if (e == US_OK && (index >= VM_MAX_VCPUS || arg(t, 4) >= cpu_count)) {
         e = US_TRACE(US_ERANGE);
     }
     if (e == US_OK && cap_alloc_slot(&t->proc->caps, DYNAMIC_SLOT_FIRST, &h) != US_OK) {
         e = US_ENOMEM;
     }
     if (e == US_OK) {
-        e = arg(t, 4) < cpu_count ? vcpu_create(cv->obj, (uint32_t)index, ce->obj,
-                                                arg(t, 3) & ~US_BADGE_VCPU, (uint32_t)arg(t, 4), &v)
-                                  : US_TRACE(US_ERANGE);
+        e = vcpu_create(cv->obj, (uint32_t)index, ce->obj, arg(t, 3) & ~US_BADGE_VCPU,
+                        (uint32_t)arg(t, 4), &v);
     }
     if (e == US_OK) {
         install_dynamic(t, US_CAPK_VCPU, US_RIGHT_ALL, v, &e, &h);

@@ -20,9 +20,7 @@ us_err_t vcpu_create(struct vm *vm, uint32_t index, struct endpoint *handler, us
     struct vcpu *v = NULL;
     uint32_t i;
 
-    if (index >= VM_MAX_VCPUS || cpu >= cpu_count) {
-        return US_TRACE(US_ERANGE);
-    }
+    US_ASSERT(index < VM_MAX_VCPUS && cpu < cpu_count);
     if (vm->vcpus[index] != NULL) {
         return US_TRACE(US_EEXIST);
     }

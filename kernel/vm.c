@@ -50,13 +50,8 @@ us_err_t vm_create(struct vm_control *ctl, struct vm **out)
 
 us_err_t vm_map(struct vm *vm, struct memobj *m, ipa_t ipa, uint32_t rights)
 {
-    uint32_t flags;
-
-    if (rights == 0 || (rights & ~(US_RIGHT_READ | US_RIGHT_WRITE | US_RIGHT_EXEC)) != 0) {
-        return US_TRACE(US_EINVAL);
-    }
-    flags = rights | (m->device ? MAP_DEVICE : 0u);
-    return arch_stage2_map(&vm->s2, ipa, m->base, m->size, flags);
+    US_ASSERT(rights != 0 && (rights & ~(US_RIGHT_READ | US_RIGHT_WRITE | US_RIGHT_EXEC)) == 0);
+    return arch_stage2_map(&vm->s2, ipa, m->base, m->size, rights | (m->device ? MAP_DEVICE : 0u));
 }
 
 /* Whether any CPU is still running one of @vm's vCPUs (it may be in the guest right now,

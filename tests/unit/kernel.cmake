@@ -191,3 +191,14 @@ if(NOT US_COVERAGE)
                 ${CMAKE_BINARY_DIR}/deps
         USES_TERMINAL VERBATIM)
 endif()
+
+# The aarch64 translation tables themselves, built for the host: the shim replaces only the
+# system-register header.
+us_unit_test(mmu_aarch64
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_mmu_aarch64.c ${US_KERNEL_DIR}/arch/aarch64/mmu.c
+    INCLUDES ${CMAKE_CURRENT_LIST_DIR}/aarch64_shim ${US_KERNEL_DIR}/arch/aarch64/include
+             ${US_KERNEL_DIR}/include ${CMAKE_SOURCE_DIR}/platform/qemu-virt-aarch64
+    LABELS kernel
+    CASES aspace_map_translates aspace_refuses_bad_arguments aspace_translate_refuses_device
+          overlap_maps_nothing overlap_with_block_refused enomem_maps_nothing
+          block_over_empty_table aligned_ram_uses_blocks stage2_free_drops_tlb)

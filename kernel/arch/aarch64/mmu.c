@@ -50,7 +50,7 @@ static void el2_mmu_on(paddr_t root, bool wxn)
     write_sysreg(tcr_el2, tcr_common() | (2ull << 16) | (1ull << 31) | (1ull << 23));
     write_sysreg(ttbr0_el2, pa_of(root));
     isb();
-    __asm__ volatile("tlbi alle2\n dsb ish\n isb" ::: "memory");
+    tlbi_alle2();
     /* M, C, SA, I, WXN plus RES1 bits 4,5,11,16,18,22,23,28,29. The early map is RWX, so
      * WXN (writable implies execute-never) comes on only with the final map. */
     write_sysreg(sctlr_el2, (1ull << 0) | (1ull << 2) | (1ull << 3) | (1ull << 12) |
@@ -249,32 +249,47 @@ static us_err_t check_map_args(uint64_t va, uint64_t pa, uint64_t size, uint32_t
     return US_OK;
 }
 
+/* Whether [va, ...) is mapped as one level-2 block: it fits, and no level-3 table is there
+ * already (an empty one is what a refused mapping may leave behind; its pages are used). */
+static bool use_block(uint64_t *root, uint64_t va, uint64_t pa, uint64_t left)
+{
+    uint64_t *l2;
+
+    if (!block_fits(va, pa, left)) {
+        return false;
+    }
+    l2 = walk_to(root, va, 2, false, NULL);
+    return l2 == NULL || (*l2 & (PTE_VALID | PTE_TABLE)) != (PTE_VALID | PTE_TABLE);
+}
+
+/* Map [va, va + size) onto pa in three passes, so a refused mapping maps nothing: check that
+ * nothing is mapped there (US_EEXIST), create every table the leaves need (US_ENOMEM leaves
+ * only empty tables, counted in @counter and freed with the space), then write the leaves,
+ * which cannot fail. Each pass makes the same block-or-page choices: the second creates
+ * level-3 tables only in 2 MiB stretches mapped page by page. Aligned 2 MiB stretches become
+ * level-2 blocks: fewer tables, and far fewer TLB walks for guest RAM and its vmm view. */
 static us_err_t map_range(uint64_t *root, uint64_t va, uint64_t pa, uint64_t size, uint64_t attr,
                           uint64_t *counter)
 {
-    uint64_t off;
+    uint64_t off, span;
+    bool block;
 
-    /* Check first, so a refused mapping leaves nothing behind. Aligned 2 MiB stretches become
-     * level-2 blocks: fewer tables, and far fewer TLB walks for guest RAM and its vmm view. */
-    for (off = 0; off < size;) {
-        uint64_t span;
-        bool block = block_fits(va + off, pa + off, size - off);
-        uint64_t *l2 = block ? walk_to(root, va + off, 2, false, NULL) : NULL;
-
-        if (leaf(root, va + off, &span) != NULL || (l2 != NULL && (*l2 & PTE_VALID))) {
+    for (off = 0; off < size; off += block ? BLOCK_SIZE : PAGE_SIZE) {
+        block = use_block(root, va + off, pa + off, size - off);
+        if (leaf(root, va + off, &span) != NULL) {
             return US_TRACE(US_EEXIST);
         }
-        off += block ? BLOCK_SIZE : PAGE_SIZE;
     }
-    for (off = 0; off < size;) {
-        bool block = block_fits(va + off, pa + off, size - off);
-        uint64_t *pte = walk_to(root, va + off, block ? 2 : 3, true, counter);
-
-        if (pte == NULL) {
+    for (off = 0; off < size; off += block ? BLOCK_SIZE : PAGE_SIZE) {
+        block = use_block(root, va + off, pa + off, size - off);
+        if (walk_to(root, va + off, block ? 2 : 3, true, counter) == NULL) {
             return US_ENOMEM;
         }
-        *pte = (pa + off) | (block ? attr & ~PTE_TABLE : attr);
-        off += block ? BLOCK_SIZE : PAGE_SIZE;
+    }
+    for (off = 0; off < size; off += block ? BLOCK_SIZE : PAGE_SIZE) {
+        block = use_block(root, va + off, pa + off, size - off);
+        *walk_to(root, va + off, block ? 2 : 3, false, NULL) =
+            (pa + off) | (block ? attr & ~PTE_TABLE : attr);
     }
     dsb_ish();
     return US_OK;
@@ -400,7 +415,7 @@ void arch_stage2_free(struct stage2 *s2)
     /* TLBI by VMID needs that VMID current in VTTBR_EL2. */
     write_sysreg(vttbr_el2, ((uint64_t)s2->vmid << 48) | pa_of(s2->root));
     isb();
-    __asm__ volatile("tlbi vmalls12e1is\n dsb ish\n isb" ::: "memory");
+    tlbi_vmalls12e1is();
     write_sysreg(vttbr_el2, saved);
     isb();
     free_tables(pa_ptr(s2->root), 1);

@@ -30,9 +30,9 @@ struct vcpu {
 
 #define VCPU_PRIO 8u
 
-/** vcpu_create() - vCPU @index of @vm exiting to @handler with @badge, running on host CPU
- * @cpu only. Returns: US_OK; US_ERANGE for an index >= VM_MAX_VCPUS or a CPU that is not
- * up; US_EEXIST; US_ENOMEM. */
+/** vcpu_create() - vCPU @index (< VM_MAX_VCPUS) of @vm exiting to @handler with @badge,
+ * running on host CPU @cpu (< cpu_count) only; the system call has checked both.
+ * Returns: US_OK; US_EEXIST if @index is taken; US_ENOMEM. */
 us_err_t vcpu_create(struct vm *vm, uint32_t index, struct endpoint *handler, us_badge_t badge,
                      uint32_t cpu, struct vcpu **out);
 

@@ -46,9 +46,10 @@ struct vm {
  * Returns: US_OK; US_ENOMEM when VMIDs or frames run out. */
 us_err_t vm_create(struct vm_control *ctl, struct vm **out);
 
-/** vm_map() - map all of @m at @ipa with @rights (US_RIGHT_READ/WRITE/EXEC).
- * Returns: US_OK; US_EINVAL for rights 0 or unknown bits; US_ERANGE for an unaligned or
- * out-of-range IPA; US_EEXIST if part is mapped; US_ENOMEM. */
+/** vm_map() - map all of @m at @ipa with @rights: one or more of US_RIGHT_READ/WRITE/EXEC
+ * (the system call has checked them). All or nothing.
+ * Returns: US_OK; US_EINVAL for an unaligned IPA; US_ERANGE for an out-of-range one; US_EEXIST
+ * if part is mapped; US_ENOMEM. */
 us_err_t vm_map(struct vm *vm, struct memobj *m, ipa_t ipa, uint32_t rights);
 
 /** vm_fastmmio_set() - accesses of @vm at @ipa of @kind go through the page at @offset of @m

@@ -29,6 +29,16 @@ static inline void dsb_ish(void)
 {
     __asm__ volatile("dsb ish" ::: "memory");
 }
+/* Drop this CPU's EL2 TLB entries. */
+static inline void tlbi_alle2(void)
+{
+    __asm__ volatile("tlbi alle2\n dsb ish\n isb" ::: "memory");
+}
+/* Drop every CPU's stage 1 and 2 entries for the VMID in VTTBR_EL2. */
+static inline void tlbi_vmalls12e1is(void)
+{
+    __asm__ volatile("tlbi vmalls12e1is\n dsb ish\n isb" ::: "memory");
+}
 
 /* Arm ARM D13.2.69 MDCR_EL2: the PMU's and the debug registers' EL1/EL0 accesses trap to EL2
  * (TPMCR, TPM; TDA for the breakpoint, watchpoint and MDSCR_EL1 group; TDOSA for the OS lock

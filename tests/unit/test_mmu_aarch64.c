@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Unit tests of the aarch64 translation tables (kernel/arch/aarch64/mmu.c), built for the host
+ * with tests/unit/aarch64_shim standing in for the system registers. Table frames come from a
+ * budget the tests set, so a mapping can be made to run out of tables half way. */
+#include <stdlib.h>
+#include <understudy/abi.h>
+#include <us/kmem.h>
+#include <us/arch/mmu.h>
+#include "ut.h"
+
+uint64_t shim_sysreg_writes, shim_tlbi_count;
+char _image_start[1], _text_end[1], _rodata_end[1], _image_end[1];
+char el1_trampoline[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+static long frame_budget; /* frames kmem_frames() may still hand out */
+static long frames_live;  /* handed out and not yet freed */
+
+us_err_t kmem_frames(uint64_t count, paddr_t *out)
+{
+    void *p;
+
+    if (count != 1 || frame_budget <= 0) {
+        return US_ENOMEM;
+    }
+    p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+    if (p == NULL) {
+        return US_ENOMEM;
+    }
+    memset(p, 0, PAGE_SIZE);
+    frame_budget--;
+    frames_live++;
+    *out = pa_from_ptr(p);
+    return US_OK;
+}
+
+void kmem_free_frames(paddr_t pa, uint64_t count)
+{
+    UT_EXPECT_EQ(count, 1);
+    free(pa_ptr(pa));
+    frames_live--;
+}
+
+#define RW (US_RIGHT_READ | US_RIGHT_WRITE)
+#define BLOCK (2ull << 20)
+#define GIB (1ull << 30)
+
+static struct aspace as;
+static struct stage2 s2;
+
+static void setup(long budget)
+{
+    frame_budget = budget;
+    frames_live = 0;
+    UT_EXPECT_EQ(arch_aspace_init(&as, 1), US_OK);
+    UT_EXPECT_EQ(arch_stage2_init(&s2, 1), US_OK);
+}
+
+static bool s2_maps(uint64_t ipa, uint64_t pa)
+{
+    paddr_t got;
+
+    return arch_stage2_translate(&s2, ipa_init(ipa), &got) == US_OK && pa_of(got) == pa;
+}
+
+static bool s2_unmapped(uint64_t ipa)
+{
+    paddr_t got;
+
+    return arch_stage2_translate(&s2, ipa_init(ipa), &got) == US_ERANGE;
+}
+
+static void aspace_map_translates(void)
+{
+    paddr_t got;
+
+    setup(100);
+    UT_EXPECT_EQ(
+        arch_aspace_map(&as, va_init(0x10000), pa_init(0x80000000), 3 * PAGE_SIZE, US_RIGHT_READ),
+        US_OK);
+    UT_EXPECT_EQ(arch_aspace_translate(&as, va_init(0x12345), false, &got), US_OK);
+    UT_EXPECT_EQ(pa_of(got), 0x80002345);
+    UT_EXPECT_EQ(arch_aspace_translate(&as, va_init(0x12345), true, &got), US_ERANGE);
+    UT_EXPECT_EQ(arch_aspace_translate(&as, va_init(0x13000), false, &got), US_ERANGE);
+    UT_EXPECT_EQ(arch_aspace_translate(&as, va_init(0xf000), false, &got), US_ERANGE);
+    /* The trampoline is EL1-only: never something the kernel reads for EL0. */
+    UT_EXPECT_EQ(arch_aspace_translate(&as, va_init(ARCH_TRAMPOLINE_VA), false, &got), US_ERANGE);
+}
+
+static void aspace_refuses_bad_arguments(void)
+{
+    setup(100);
+    UT_EXPECT_EQ(
+        arch_aspace_map(&as, va_init(0x10000), pa_init(0x80000000), PAGE_SIZE, RW | US_RIGHT_EXEC),
+        US_EINVAL);
+    UT_EXPECT_EQ(arch_aspace_map(&as, va_init(0x10800), pa_init(0x80000000), PAGE_SIZE, RW),
+                 US_EINVAL);
+    UT_EXPECT_EQ(arch_aspace_map(&as, va_init(0x10000), pa_init(0x80000000), 0, RW), US_EINVAL);
+    UT_EXPECT_EQ(arch_aspace_map(&as, va_init(0x10000), pa_init(0x80000000), PAGE_SIZE, 0),
+                 US_EINVAL);
+    UT_EXPECT_EQ(
+        arch_aspace_map(&as, va_init(ARCH_TRAMPOLINE_VA), pa_init(0x80000000), 2 * PAGE_SIZE, RW),
+        US_ERANGE);
+}
+
+static void aspace_translate_refuses_device(void)
+{
+    paddr_t got;
+
+    setup(100);
+    UT_EXPECT_EQ(
+        arch_aspace_map(&as, va_init(0x20000), pa_init(0x09000000), PAGE_SIZE, RW | MAP_DEVICE),
+        US_OK);
+    UT_EXPECT_EQ(arch_aspace_translate(&as, va_init(0x20000), false, &got), US_ERANGE);
+}
+
+/* An overlap found on the last page leaves the first pages unmapped. */
+static void overlap_maps_nothing(void)
+{
+    setup(100);
+    UT_EXPECT_EQ(arch_stage2_map(&s2, ipa_init(0x10000), pa_init(0x80010000), 4 * PAGE_SIZE, RW),
+                 US_OK);
+    UT_EXPECT_EQ(arch_stage2_map(&s2, ipa_init(0xc000), pa_init(0x9000c000), 5 * PAGE_SIZE, RW),
+                 US_EEXIST);
+    for (uint64_t ipa = 0xc000; ipa < 0x10000; ipa += PAGE_SIZE) {
+        UT_EXPECT(s2_unmapped(ipa));
+    }
+    UT_EXPECT(s2_maps(0x10000, 0x80010000));
+}
+
+/* A block over pages, and pages over a block, are overlaps too. */
+static void overlap_with_block_refused(void)
+{
+    setup(100);
+    UT_EXPECT_EQ(arch_stage2_map(&s2, ipa_init(BLOCK), pa_init(0x80000000), BLOCK, RW), US_OK);
+    UT_EXPECT_EQ(arch_stage2_map(&s2, ipa_init(BLOCK + 0x5000), pa_init(0x5000), PAGE_SIZE, RW),
+                 US_EEXIST);
+    UT_EXPECT_EQ(arch_stage2_map(&s2, ipa_init(3 * BLOCK + 0x5000), pa_init(0x5000), PAGE_SIZE, RW),
+                 US_OK);
+    UT_EXPECT_EQ(arch_stage2_map(&s2, ipa_init(3 * BLOCK), pa_init(0x80200000), BLOCK, RW),
+                 US_EEXIST);
+    UT_EXPECT(s2_unmapped(3 * BLOCK));
+}
+
+/* Running out of table frames half way maps nothing; the same call succeeds once frames are
+ * there, and freeing the space returns every frame. */
+static void enomem_maps_nothing(void)
+{
+    uint64_t ipa = GIB - 4 * PAGE_SIZE, pa = 0x80000000 - 4 * PAGE_SIZE;
+
+    /* The server space's root, L2 and L3 (its trampoline) and the stage-2 root, then two more:
+     * crossing a 1 GiB boundary needs an L2 and an L3 table on each side, four frames. */
+    setup(4 + 2);
+    UT_EXPECT_EQ(arch_stage2_map(&s2, ipa_init(ipa), pa_init(pa), 8 * PAGE_SIZE, RW), US_ENOMEM);
+    for (uint64_t off = 0; off < 8 * PAGE_SIZE; off += PAGE_SIZE) {
+        UT_EXPECT(s2_unmapped(ipa + off));
+    }
+    frame_budget = 2;
+    UT_EXPECT_EQ(arch_stage2_map(&s2, ipa_init(ipa), pa_init(pa), 8 * PAGE_SIZE, RW), US_OK);
+    for (uint64_t off = 0; off < 8 * PAGE_SIZE; off += PAGE_SIZE) {
+        UT_EXPECT(s2_maps(ipa + off, pa + off));
+    }
+    UT_EXPECT_EQ(s2.table_frames, 5);
+    arch_stage2_free(&s2);
+    UT_EXPECT_EQ(s2.table_frames, 0);
+    UT_EXPECT_EQ(frames_live, 3); /* only the server space's root, L2 and L3 */
+}
+
+/* The empty L3 table a refused mapping leaves in a 2 MiB stretch does not block a later
+ * mapping there: it is mapped page by page into that table. */
+static void block_over_empty_table(void)
+{
+    setup(4 + 2);
+    /* Page-sized, from 4 KiB below a 2 MiB boundary: the L2 and the first L3 are made, the
+     * second L3 is not. */
+    UT_EXPECT_EQ(
+        arch_stage2_map(&s2, ipa_init(2 * BLOCK - PAGE_SIZE), pa_init(0x1000), 2 * PAGE_SIZE, RW),
+        US_ENOMEM);
+    frame_budget = 10;
+    UT_EXPECT_EQ(arch_stage2_map(&s2, ipa_init(BLOCK), pa_init(0x80000000), BLOCK, RW), US_OK);
+    UT_EXPECT(s2_maps(BLOCK, 0x80000000));
+    UT_EXPECT(s2_maps(2 * BLOCK - PAGE_SIZE, 0x80000000 + BLOCK - PAGE_SIZE));
+    UT_EXPECT(s2_unmapped(2 * BLOCK));
+    arch_stage2_free(&s2);
+    UT_EXPECT_EQ(frames_live, 3);
+}
+
+/* Aligned 2 MiB stretches are blocks: 8 MiB of guest RAM costs the root and one L2. */
+static void aligned_ram_uses_blocks(void)
+{
+    setup(100);
+    UT_EXPECT_EQ(
+        arch_stage2_map(&s2, ipa_init(GIB), pa_init(0x80000000), 4 * BLOCK, RW | US_RIGHT_EXEC),
+        US_OK);
+    UT_EXPECT_EQ(s2.table_frames, 2);
+    UT_EXPECT(s2_maps(GIB + 3 * BLOCK + 0x1234, 0x80000000 + 3 * BLOCK + 0x1234));
+    UT_EXPECT(s2_unmapped(GIB + 4 * BLOCK));
+}
+
+static void stage2_free_drops_tlb(void)
+{
+    uint64_t before;
+
+    setup(100);
+    UT_EXPECT_EQ(arch_stage2_map(&s2, ipa_init(0), pa_init(0x80000000), PAGE_SIZE, RW), US_OK);
+    before = shim_tlbi_count;
+    arch_stage2_free(&s2);
+    UT_EXPECT_EQ(shim_tlbi_count, before + 1);
+    UT_EXPECT_EQ(frames_live, 3);
+}
+
+UT_MAIN({"aspace_map_translates", aspace_map_translates},
+        {"aspace_refuses_bad_arguments", aspace_refuses_bad_arguments},
+        {"aspace_translate_refuses_device", aspace_translate_refuses_device},
+        {"overlap_maps_nothing", overlap_maps_nothing},
+        {"overlap_with_block_refused", overlap_with_block_refused},
+        {"enomem_maps_nothing", enomem_maps_nothing},
+        {"block_over_empty_table", block_over_empty_table},
+        {"aligned_ram_uses_blocks", aligned_ram_uses_blocks},
+        {"stage2_free_drops_tlb", stage2_free_drops_tlb})
