@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
 /* Fuzz target: kvd's request parser and store (kv_handle), each input a session of request
- * lines, every reply checked against a simple model of the store. */
+ * lines, every reply checked against a simple model of the store; the session's store then
+ * goes through a snapshot and a restore and must come back the same. */
 #include <stdbool.h>
 #include "fuzz_input.h"
 #include "kv_proto.h"
@@ -15,9 +16,14 @@ struct model_entry {
     char value[KV_VALUE_MAX + 1];
 };
 
+/* A small bound on the store's bytes, so sessions reach "store full". */
+#define FUZZ_MAX_BYTES 4096u
+#define MODEL_MAX (FUZZ_MAX_BYTES + 1u) /* entries: an empty value still has a key byte */
+
 static struct kv_store kv;
-static struct model_entry model[KV_ENTRIES];
+static struct model_entry model[MODEL_MAX];
 static uint32_t model_count;
+static uint64_t model_bytes;
 
 static struct model_entry *model_find(const char *key, size_t n)
 {
@@ -85,6 +91,7 @@ static const char *expect(const char *line, size_t len, char *buf, size_t buf_si
             return "NOTFOUND";
         }
         if (line[0] == 'D') {
+            model_bytes -= strlen(e->key) + strlen(e->value);
             *e = model[--model_count];
             return "OK";
         }
@@ -99,14 +106,19 @@ static const char *expect(const char *line, size_t len, char *buf, size_t buf_si
         return NULL;
     }
     e = model_find(key, key_len);
+    if (model_bytes - (e != NULL ? strlen(e->key) + strlen(e->value) : 0) + key_len +
+            (arg_len - key_len - 1) >
+        FUZZ_MAX_BYTES) {
+        return NULL; /* "ERR store full" */
+    }
     if (e == NULL) {
-        if (model_count == KV_ENTRIES) {
-            return NULL; /* "ERR store full" */
-        }
         e = &model[model_count++];
         memcpy(e->key, key, key_len);
         e->key[key_len] = '\0';
+    } else {
+        model_bytes -= key_len + strlen(e->value);
     }
+    model_bytes += key_len + (arg_len - key_len - 1);
     memcpy(e->value, val, arg_len - key_len - 1);
     e->value[arg_len - key_len - 1] = '\0';
     return "OK";
@@ -140,12 +152,54 @@ static void request(const uint8_t *p, size_t len)
     FUZZ_CHECK(kv.count == model_count);
 }
 
+struct snap {
+    uint8_t *p;
+    size_t len;
+};
+
+static int snap_write(void *ctx, const void *p, size_t n)
+{
+    struct snap *s = ctx;
+
+    s->p = realloc(s->p, s->len + n);
+    FUZZ_CHECK(s->p != NULL);
+    memcpy(s->p + s->len, p, n);
+    s->len += n;
+    return 0;
+}
+
+/* The store through a snapshot and a restore: the same entries, the same bytes. */
+static void round_trip(void)
+{
+    static struct kv_store copy;
+    struct snap s = {NULL, 0};
+    uint8_t digest[KV_SHA256_LEN];
+    char line[KV_KEY_MAX + 8], out[KV_REPLY_MAX + 1], want[KV_REPLY_MAX + 1];
+
+    FUZZ_CHECK(kv_snapshot(&kv, snap_write, &s, digest) == s.len);
+    kv_init(&copy, FUZZ_MAX_BYTES);
+    FUZZ_CHECK(kv_restore(&copy, s.p, s.len) == NULL);
+    FUZZ_CHECK(copy.count == model_count && copy.bytes == model_bytes);
+    for (uint32_t i = 0; i < model_count; i++) {
+        size_t n = (size_t)snprintf(line, sizeof(line), "GET %s", model[i].key);
+
+        n = kv_handle(&copy, line, n, out);
+        out[n - 1] = '\0';
+        snprintf(want, sizeof(want), "VALUE %s", model[i].value);
+        FUZZ_CHECK(strcmp(out, want) == 0);
+    }
+    kv_free(&copy);
+    free(s.p);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t start = 0;
 
-    memset(&kv, 0, sizeof(kv));
+    kv_free(&kv);
+    kv_init(&kv, FUZZ_MAX_BYTES);
     model_count = 0;
+    model_bytes = 0;
     for (size_t i = 0; i <= size; i++) {
         if (i == size || data[i] == '\n') {
             if (i > start || i < size) {
@@ -154,5 +208,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             start = i + 1;
         }
     }
+    round_trip();
     return 0;
 }

@@ -70,6 +70,8 @@ us_unit_test(serve
 # The Linux guests' key-value service protocol (guests/linux/kvd), compiled for the host.
 us_unit_test(kv_proto
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_kv_proto.c ${CMAKE_SOURCE_DIR}/guests/linux/kvd/kv_proto.c
+            ${CMAKE_SOURCE_DIR}/lib/sha256.c
     INCLUDES ${CMAKE_SOURCE_DIR}/guests/linux/kvd
     CASES set_get_del bad_requests_change_nothing store_full_then_room_after_delete
-          random_ops_match_model)
+          million_keys random_ops_match_model snapshot_round_trip restore_refuses_corruption
+          snapshot_reports_write_failure)

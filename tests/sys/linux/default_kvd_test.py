@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 The Understudy authors
 """The default firmware image: its Linux guest's kvd, reached from the host through QEMU's
-user networking, the node's NIC (driven by the vmm) and the vmm's switch
-(tests/sys/linux/README.md)."""
+user networking, the node's NIC (driven by the vmm) and the vmm's switch, and kvd's snapshots
+taken and loaded from the guest's shell (tests/sys/linux/README.md)."""
 import json
+import os
+import subprocess
+import sys
 
 import kvcheck
 import usqemu
@@ -20,6 +23,12 @@ def test(t):
     m.expect(r"kvd: listening on port 7000", timeout=60)
     kvcheck.exercise(port)
     kvcheck.bulk(port)
+    # The README's client, as a newcomer runs it.
+    tool = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tools", "kv.py")
+    out = subprocess.run([sys.executable, tool, "--port", str(port), "PING", "SET via-tool yes",
+                          "GET via-tool", "DEL via-tool"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    assert out == "PONG\nOK\nVALUE yes\nOK\n", out
     # Many short connections: a handshake, a request and a close each.
     for i in range(20):
         c = usqemu.LineClient(port)
@@ -31,6 +40,8 @@ def test(t):
     m.expect(r"guest# ", timeout=60)
     m.sendline("echo sum=$((20 + 22))")
     m.expect(r"sum=42", timeout=60)
+    m.expect(r"guest# ", timeout=60)
+    kvcheck.snapshot_cycle(m, port)
     m.send("\x1d")
     m.expect(r"detached")
     vms = json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]
