@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* The guest agent: the OS instance's side of the maintenance flows (docs/maintenance.md). It
+ * starts and supervises the applications (today kvd), and answers the host's requests, one
+ * line each, over virtio-vsock to the host (CID 2, port AGENT_PORT), or over stdin/stdout
+ * with --stdio (tests):
+ *   HEALTH              "HEALTH kvd=up keys=N" or "HEALTH kvd=down"
+ *   INVENTORY           "APPS kvd:7000"
+ *   QUIESCE kvd         kvd stops serving its clients; their requests wait ("OK frozen")
+ *   RESUME kvd          it serves them again ("OK")
+ *   SNAPSHOT kvd PATH   kvd writes its state to PATH ("SAVED count bytes sha256")
+ *   RESTORE kvd PATH    kvd replaces its state with PATH's, all or nothing ("LOADED count")
+ *   STOP kvd / START kvd
+ * Anything else: "ERR reason". On connecting it says HELLO with the instance's identity; the
+ * host's WELCOME and any line of its starting ERR are logged, never answered.
+ * Usage: agent [--stdio] [--kvd PROGRAM] [--port TCP_PORT] [--socket KVD_SOCKET] */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/vm_sockets.h>
+
+#define AGENT_PORT 1024u
+#define LINE_MAX_LEN 512
+
+static const char *kvd_program = "/bin/kvd";
+static const char *kvd_socket = "/run/kvd.sock";
+static const char *kvd_port = "7000";
+static pid_t kvd_pid = -1;
+
+static void kvd_start(void)
+{
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        dup2(2, 1); /* kvd's messages to the log, never into the agent's replies (--stdio) */
+        execl(kvd_program, "kvd", "-a", kvd_socket, kvd_port, (char *)NULL);
+        perror("agent: exec kvd");
+        _exit(127);
+    }
+    kvd_pid = pid;
+}
+
+static void kvd_reap(void)
+{
+    int status;
+
+    while (kvd_pid > 0 && waitpid(kvd_pid, &status, WNOHANG) == kvd_pid) {
+        fprintf(stderr, "agent: kvd exited (status %d)\n", status);
+        kvd_pid = -1;
+    }
+}
+
+/* One command to kvd's local socket; its reply line (without LF) into @out. */
+static int kvd_ask(const char *cmd, char *out, size_t cap)
+{
+    struct sockaddr_un a;
+    size_t len = 0;
+    ssize_t r;
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+    memset(&a, 0, sizeof(a));
+    a.sun_family = AF_UNIX;
+    snprintf(a.sun_path, sizeof(a.sun_path), "%s", kvd_socket);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+        dprintf(fd, "%s\n", cmd) < 0) {
+        snprintf(out, cap, "ERR kvd unreachable: %s", strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    while (len < cap - 1 && (r = read(fd, out + len, cap - 1 - len)) > 0) {
+        len += (size_t)r;
+        if (out[len - 1] == '\n') {
+            break;
+        }
+    }
+    close(fd);
+    while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r')) {
+        len--;
+    }
+    out[len] = '\0';
+    return len > 0 && strncmp(out, "ERR", 3) != 0 ? 0 : -1;
+}
+
+/* @cmd's argument after "WORD kvd" (the application), or NULL if it names another one. */
+static const char *for_kvd(const char *cmd, size_t word)
+{
+    if (strncmp(cmd + word, " kvd", 4) != 0 || (cmd[word + 4] != '\0' && cmd[word + 4] != ' ')) {
+        return NULL;
+    }
+    return cmd[word + 4] == ' ' ? cmd + word + 5 : "";
+}
+
+/* Run one host request; the reply line (no LF) into @out. */
+static void handle(const char *cmd, char *out, size_t cap)
+{
+    char kv[LINE_MAX_LEN], req[LINE_MAX_LEN + 16];
+    const char *arg;
+
+    kvd_reap();
+    if (strcmp(cmd, "HEALTH") == 0) {
+        if (kvd_ask("STATS", kv, sizeof(kv)) == 0 && strncmp(kv, "STATS keys=", 11) == 0) {
+            snprintf(out, cap, "HEALTH kvd=up keys=%lu", strtoul(kv + 11, NULL, 10));
+        } else {
+            snprintf(out, cap, "HEALTH kvd=down");
+        }
+    } else if (strcmp(cmd, "INVENTORY") == 0) {
+        snprintf(out, cap, "APPS kvd:%s", kvd_port);
+    } else if (strncmp(cmd, "QUIESCE", 7) == 0 && (arg = for_kvd(cmd, 7)) && *arg == '\0') {
+        kvd_ask("FREEZE", out, cap);
+    } else if (strncmp(cmd, "RESUME", 6) == 0 && (arg = for_kvd(cmd, 6)) && *arg == '\0') {
+        kvd_ask("THAW", out, cap);
+    } else if (strncmp(cmd, "SNAPSHOT", 8) == 0 && (arg = for_kvd(cmd, 8)) && *arg == '/') {
+        snprintf(req, sizeof(req), "SAVE %s", arg);
+        kvd_ask(req, out, cap);
+    } else if (strncmp(cmd, "RESTORE", 7) == 0 && (arg = for_kvd(cmd, 7)) && *arg == '/') {
+        snprintf(req, sizeof(req), "LOAD %s", arg);
+        kvd_ask(req, out, cap);
+    } else if (strncmp(cmd, "STOP", 4) == 0 && (arg = for_kvd(cmd, 4)) && *arg == '\0') {
+        if (kvd_pid > 0) {
+            kill(kvd_pid, SIGTERM);
+            waitpid(kvd_pid, NULL, 0);
+            kvd_pid = -1;
+        }
+        snprintf(out, cap, "OK stopped");
+    } else if (strncmp(cmd, "START", 5) == 0 && (arg = for_kvd(cmd, 5)) && *arg == '\0') {
+        if (kvd_pid > 0) {
+            snprintf(out, cap, "ERR kvd already running");
+        } else {
+            kvd_start();
+            snprintf(out, cap, "OK started");
+        }
+    } else {
+        snprintf(out, cap,
+                 "ERR unknown request (HEALTH, INVENTORY, QUIESCE|RESUME|STOP|START kvd, "
+                 "SNAPSHOT|RESTORE kvd /PATH)");
+    }
+}
+
+/* Serve requests from @in, replies to @out, until EOF. Returns 0 at EOF, -1 on error. */
+static int serve(int in, int out)
+{
+    char buf[LINE_MAX_LEN + 1], reply[LINE_MAX_LEN];
+    size_t len = 0;
+    int overflow = 0;
+
+    for (;;) {
+        char c;
+        ssize_t r = read(in, &c, 1);
+
+        if (r <= 0) {
+            return r == 0 ? 0 : -1;
+        }
+        if (c != '\n') {
+            if (len < LINE_MAX_LEN) {
+                buf[len++] = c;
+            } else {
+                overflow = 1;
+            }
+            continue;
+        }
+        buf[len] = '\0';
+        if (len > 0 && buf[len - 1] == '\r') {
+            buf[len - 1] = '\0';
+        }
+        if (!overflow && (strncmp(buf, "WELCOME", 7) == 0 || strncmp(buf, "ERR", 3) == 0)) {
+            /* The host's greeting, or its complaint: logged, never answered (two sides
+             * answering each other's errors would never stop). */
+            fprintf(stderr, "agent: host: %.120s\n", buf);
+            len = 0;
+            continue;
+        }
+        if (overflow) {
+            snprintf(reply, sizeof(reply), "ERR line too long");
+        } else {
+            handle(buf, reply, sizeof(reply));
+        }
+        len = 0;
+        overflow = 0;
+        if (dprintf(out, "%s\n", reply) < 0) {
+            return -1;
+        }
+    }
+}
+
+/* The instance's identity for HELLO: its host name and the kernel's boot ID. */
+static void hello(int fd)
+{
+    char host[64] = "?", boot[64] = "?";
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+
+    if (f != NULL) {
+        if (fgets(boot, sizeof(boot), f) != NULL) {
+            boot[strcspn(boot, "\n")] = '\0';
+        }
+        fclose(f);
+    }
+    (void)gethostname(host, sizeof(host));
+    dprintf(fd, "HELLO host=%s boot=%s apps=kvd\n", host, boot);
+}
+
+static int connect_host(void)
+{
+    struct sockaddr_vm a;
+    int fd = socket(AF_VSOCK, SOCK_STREAM, 0);
+
+    if (fd < 0) {
+        return -1;
+    }
+    memset(&a, 0, sizeof(a));
+    a.svm_family = AF_VSOCK;
+    a.svm_cid = VMADDR_CID_HOST;
+    a.svm_port = AGENT_PORT;
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int main(int argc, char **argv)
+{
+    int stdio = 0, warned = 0;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--stdio") == 0) {
+            stdio = 1;
+        } else if (i + 1 < argc && strcmp(argv[i], "--kvd") == 0) {
+            kvd_program = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--port") == 0) {
+            kvd_port = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--socket") == 0) {
+            kvd_socket = argv[++i];
+        } else {
+            fprintf(stderr, "usage: agent [--stdio] [--kvd PROGRAM] [--port PORT] "
+                            "[--socket KVD_SOCKET]\n");
+            return 2;
+        }
+    }
+    signal(SIGPIPE, SIG_IGN);
+    kvd_start();
+    if (stdio) {
+        int r = serve(0, 1);
+
+        if (kvd_pid > 0) {
+            kill(kvd_pid, SIGTERM);
+            waitpid(kvd_pid, NULL, 0);
+        }
+        return r == 0 ? 0 : 1;
+    }
+    for (;;) {
+        int fd = connect_host();
+
+        if (fd < 0) {
+            if (!warned) {
+                fprintf(stderr, "agent: no host channel (vsock CID 2 port %u): %s; retrying\n",
+                        AGENT_PORT, strerror(errno));
+                warned = 1;
+            }
+            sleep(5); /* the host may come later (or a restarted vmm): poll gently */
+            kvd_reap();
+            continue;
+        }
+        warned = 0;
+        hello(fd);
+        fprintf(stderr, "agent: connected to the host\n");
+        serve(fd, fd);
+        close(fd);
+        fprintf(stderr, "agent: host channel closed; reconnecting\n");
+    }
+}
