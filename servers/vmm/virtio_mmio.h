@@ -36,6 +36,7 @@
 #define VIO_ID_NET 1u
 #define VIO_ID_BLOCK 2u
 #define VIO_ID_CONSOLE 3u
+#define VIO_ID_VSOCK 19u
 
 /* Feature bits: the 32-bit word FeaturesSel selects, and the bit in it. */
 #define VIO_F_VERSION_1_HI (1u << 0) /* feature bit 32, word 1 */
@@ -67,3 +68,16 @@ struct vring_desc {
 #define VIO_NET_HDR_NUM_BUFFERS 10u /* offset of le16 num_buffers */
 #define VIO_NET_FRAME_MIN 14u       /* an Ethernet header */
 #define VIO_NET_FRAME_MAX 1514u     /* 1500-byte MTU, no VLAN tag, no offloads */
+
+/* virtio-vsock (virtio 1.2, 5.10): every packet starts with this 44-byte header, all fields
+ * little-endian: le64 src_cid, le64 dst_cid, le32 src_port, le32 dst_port, le32 len, le16
+ * type, le16 op, le32 flags, le32 buf_alloc, le32 fwd_cnt. */
+#define VIO_VSOCK_HDR_LEN 44u
+#define VIO_VSOCK_TYPE_STREAM 1u
+#define VIO_VSOCK_OP_REQUEST 1u
+#define VIO_VSOCK_OP_RESPONSE 2u
+#define VIO_VSOCK_OP_RST 3u
+#define VIO_VSOCK_OP_SHUTDOWN 4u
+#define VIO_VSOCK_OP_RW 5u
+#define VIO_VSOCK_OP_CREDIT_UPDATE 6u
+#define VIO_VSOCK_OP_CREDIT_REQUEST 7u

@@ -26,7 +26,10 @@
 #define VMM_VIRTIO_NET_IPA 0x0a002000ull
 #define VMM_VIRTIO_NET_SPI 18u
 #define VMM_VIRTIO_NET_INTID (32u + VMM_VIRTIO_NET_SPI)
-#define VMM_VIRTIO_QUEUES 2u /* console and net: a receive and a transmit queue */
+#define VMM_VIRTIO_VSOCK_IPA 0x0a003000ull
+#define VMM_VIRTIO_VSOCK_SPI 19u
+#define VMM_VIRTIO_VSOCK_INTID (32u + VMM_VIRTIO_VSOCK_SPI)
+#define VMM_VIRTIO_QUEUES 3u /* vsock: receive, transmit, event; console and net use two */
 #define VMM_VIRTQ_SIZE 128u
 #define VMM_DISK_SIZE (8ull << 20) /* RAM disk behind virtio-blk: survives guest reboots */
 #define VMM_DISK_VA(slot) (US_VA_DYNAMIC + 0x100000000ull * ((uint64_t)(slot) + 9u))
@@ -43,6 +46,7 @@
 #define VMM_FAST_VA(slot) (VMM_RINGS_VA + 0x300000ull + 0x1000ull * (slot)) /* fast-MMIO pages */
 #define VMM_NET_UPLINK VMM_CONFIG_MAX_VMS /* the switch's port for the node's NIC */
 #define VMM_RAM_VA(slot) (US_VA_DYNAMIC + 0x100000000ull * ((uint64_t)(slot) + 1u))
+#define VMM_VSOCK_VA(slot) (US_VA_DYNAMIC + 0x100000000ull * ((uint64_t)(slot) + 17u))
 #define VMM_DTB_MAX 0x10000u
 #define VMM_INPUT_LEN 256u
 #define VMM_FAULT_LOG_LIMIT 8u
@@ -75,12 +79,70 @@ struct vmm_virtq {
 };
 
 /* A virtio-mmio transport (virtio-blk: queue 0; virtio-console and virtio-net: 0 receive,
- * 1 transmit). */
+ * 1 transmit; virtio-vsock: 0 receive, 1 transmit, 2 event). */
 struct vmm_virtio {
-    uint32_t dev_id; /* virtio device ID: 1 net, 2 block, 3 console */
+    uint32_t dev_id; /* virtio device ID: 1 net, 2 block, 3 console, 19 vsock */
     uint32_t status, features_sel, queue_sel, isr;
     struct vmm_virtq q[VMM_VIRTIO_QUEUES];
-    uint8_t mac[6]; /* net: the guest's address; kept across resets */
+    uint8_t mac[6];     /* net: the guest's address; kept across resets */
+    uint64_t guest_cid; /* vsock: the guest's context ID; kept across resets */
+};
+
+/* virtio-vsock (vmm_vsock.c): the vmm is the host end of every VM's stream sockets. */
+#define VMM_VSOCK_CID_HOST 2u      /* VMADDR_CID_HOST */
+#define VMM_VSOCK_CID_OFFSET 2u    /* a guest's CID is its vmid (1, 2, ...) + 2: 3, 4, ... */
+#define VMM_VSOCK_CONNS 16u        /* connections per VM */
+#define VMM_VSOCK_OUT 2048u        /* bytes a connection may have waiting for the guest */
+#define VMM_VSOCK_BUF_ALLOC 65536u /* the receive buffer the vmm advertises per connection */
+#define VMM_VSOCK_RSTS 8u          /* RSTs for no connection, waiting for a receive buffer */
+#define VMM_VSOCK_PRIV 160u        /* a service's own state per connection */
+#define VMM_VSOCK_LISTENERS 4u
+
+/* One stream connection between a guest port and a vmm service's port. */
+struct vmm_vsock_conn {
+    uint32_t open;                         /* 0: the slot is free */
+    uint32_t host_port, guest_port;        /* ours (the listener's) and the guest's */
+    uint32_t owed;                         /* control packets to send: VMM_VSOCK_OWE_* */
+    uint32_t peer_buf_alloc, peer_fwd_cnt; /* the guest's receive buffer, as it last said */
+    uint32_t tx_cnt;                       /* payload bytes sent to the guest */
+    uint32_t rx_cnt;                       /* payload bytes received; all consumed at once */
+    uint32_t fwd_told;                     /* rx_cnt as the guest last heard it (fwd_cnt) */
+    uint32_t listener;                     /* index of the service's listener */
+    uint32_t out_head, out_tail;           /* out[]: bytes for the guest, not sent yet */
+    uint8_t out[VMM_VSOCK_OUT];
+    uint64_t priv[VMM_VSOCK_PRIV / 8u]; /* the service's; zeroed at connect */
+};
+
+/* An RST for a packet that has (or no longer has) no connection. */
+struct vmm_vsock_rst {
+    uint64_t src_cid; /* the address the guest's packet went to */
+    uint32_t host_port, guest_port;
+};
+
+/* A VM's vsock connections, in memory of their own (VMM_VSOCK_VA). */
+struct vmm_vsock {
+    struct vmm_vsock_conn conn[VMM_VSOCK_CONNS];
+    struct vmm_vsock_rst rst[VMM_VSOCK_RSTS];
+    uint32_t rst_head, rst_tail;
+    uint32_t next;          /* connection to look at first when filling receive buffers */
+    uint32_t warnings;      /* logged so far, up to VMM_FAULT_LOG_LIMIT */
+    uint64_t drops, resets; /* packets dropped; connections the vmm reset */
+};
+
+struct vmm_state;
+
+/* A service the vmm offers guests on one port. Each callback gets the connection's index;
+ * vmm_vsock_priv() is its state. The migrate server will take the agent's port over through
+ * IPC: a listener whose callbacks forward to it. */
+struct vmm_vsock_ops {
+    const char *name;
+    /* A guest connected. Returns false to refuse (the guest gets an RST). */
+    bool (*on_connect)(struct vmm_state *st, uint32_t slot, uint32_t conn);
+    /* @len bytes in order; the vmm consumes them (and credits the guest) when this returns. */
+    void (*on_data)(struct vmm_state *st, uint32_t slot, uint32_t conn, const uint8_t *b,
+                    uint32_t len);
+    /* The connection is gone (guest SHUTDOWN or RST, reset, device or VM reset). */
+    void (*on_close)(struct vmm_state *st, uint32_t slot, uint32_t conn);
 };
 
 /* Frame counters of one switch port. */
@@ -121,7 +183,10 @@ struct vmm_vm {
     struct vmm_virtio blk;
     struct vmm_virtio con;
     struct vmm_virtio net;
+    struct vmm_virtio vsock;
     struct vmm_net_stats net_stats;
+    us_cap_t vsock_cap;
+    struct vmm_vsock *vsock_conns; /* NULL without a virtio-vsock device */
     us_cap_t disk_cap;
     uint8_t *disk; /* VMM_DISK_SIZE bytes, NULL without a virtio-blk device */
     us_cap_t fast_cap;
@@ -329,3 +394,30 @@ void vmm_pl011_publish(struct vmm_state *st, uint32_t slot);
 /** vmm_pl011_input() - queue console bytes for the guest's UART; extra bytes are dropped.
  * Returns: US_OK; US_ENOENT for an empty slot. */
 us_err_t vmm_pl011_input(struct vmm_state *st, uint32_t slot, const uint8_t *b, uint32_t n);
+
+/** vmm_vsock_init() - register the vmm's own vsock services (the agent port). */
+void vmm_vsock_init(void);
+
+/** vmm_vsock_listen() - offer service @ops on vsock port @port of every VM.
+ * Returns: US_OK; US_EEXIST if the port is taken; US_ENOMEM if the table is full. */
+us_err_t vmm_vsock_listen(uint32_t port, const struct vmm_vsock_ops *ops);
+
+/** vmm_vsock_send() - queue @len bytes for the guest on connection @conn of VM @slot: all or
+ * none. They go out as the guest's credit and receive buffers allow.
+ * Returns: US_OK; US_ENOENT for a closed connection; US_ENOMEM if they do not fit. */
+us_err_t vmm_vsock_send(struct vmm_state *st, uint32_t slot, uint32_t conn, const uint8_t *b,
+                        uint32_t len);
+
+/** vmm_vsock_close() - the vmm ends connection @conn of VM @slot: the guest gets an RST. */
+void vmm_vsock_close(struct vmm_state *st, uint32_t slot, uint32_t conn, const char *why);
+
+/** vmm_vsock_priv() - the service's state of connection @conn of VM @slot. */
+void *vmm_vsock_priv(struct vmm_state *st, uint32_t slot, uint32_t conn);
+
+/** vmm_vsock_reset() - drop every connection of VM @slot (device or VM reset). */
+void vmm_vsock_reset(struct vmm_state *st, uint32_t slot);
+
+/** vmm_vsock_notify() - the guest notified queue @qi of VM @slot's vsock device: take its
+ * transmitted packets and fill its receive buffers, one pass each.
+ * Returns: whether any buffer was used (the caller interrupts the guest). */
+bool vmm_vsock_notify(struct vmm_state *st, uint32_t slot, uint32_t qi);

@@ -109,6 +109,20 @@ static us_err_t make_vm(struct vmm_vm *vm, const struct vmm_vm_config *c, uint32
         }
         vm->disk = (uint8_t *)(uintptr_t)VMM_DISK_VA(slot);
     }
+    if (c->devices & VMM_DEV_VIRTIO_VSOCK) {
+        /* Its connection table: too large for the state region, so memory of its own. */
+        uint64_t size = (sizeof(struct vmm_vsock) + US_PAGE_SIZE - 1u) & ~(US_PAGE_SIZE - 1u);
+
+        e = us_mem_alloc(US_SLOT_VMM_VM_CONTROL, size, &vm->vsock_cap);
+        if (e == US_OK) {
+            e = us_mem_map(vm->vsock_cap, VMM_VSOCK_VA(slot), US_RIGHT_READ | US_RIGHT_WRITE);
+        }
+        if (e != US_OK) {
+            return e;
+        }
+        vm->vsock_conns = (struct vmm_vsock *)(uintptr_t)VMM_VSOCK_VA(slot);
+        memset(vm->vsock_conns, 0, sizeof(*vm->vsock_conns));
+    }
     return us_vm_map(vm->vm_cap, vm->mem_cap, VMM_RAM_IPA,
                      US_RIGHT_READ | US_RIGHT_WRITE | US_RIGHT_EXEC);
 }
@@ -224,6 +238,9 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
     /* A locally administered address per VM slot: 02:75:73 ("us"), then the slot + 1. */
     memcpy(vm->net.mac, (const uint8_t[6]){0x02, 0x75, 0x73, 0x00, 0x00, (uint8_t)(slot + 1u)}, 6);
     vmm_virtio_reset(&vm->net, VIO_ID_NET);
+    vm->vsock.guest_cid = (uint64_t)vm->vmid + VMM_VSOCK_CID_OFFSET; /* kernel vmids start at 1 */
+    vmm_virtio_reset(&vm->vsock, VIO_ID_VSOCK);
+    vmm_vsock_reset(st, slot);
     vm->uart.imsc = 0;
     memset(vm->dbg_mdscr, 0, sizeof(vm->dbg_mdscr));
     vm->dbg_oslk = ~0u; /* Arm ARM D2.5: the OS lock is set at cold reset */

@@ -108,6 +108,9 @@ static int devices(void *fdt, const struct vmm_vm_config *c, uint32_t devs)
     if (devs & VMM_DEV_VIRTIO_NET) {
         r |= virtio_node(fdt, "virtio_mmio@a002000", VMM_VIRTIO_NET_IPA, VMM_VIRTIO_NET_SPI);
     }
+    if (devs & VMM_DEV_VIRTIO_VSOCK) {
+        r |= virtio_node(fdt, "virtio_mmio@a003000", VMM_VIRTIO_VSOCK_IPA, VMM_VIRTIO_VSOCK_SPI);
+    }
     if (devs & VMM_DEV_UART) {
         fdt32_t irq[3] = {cpu_to_fdt32(GIC_SPI), cpu_to_fdt32(VMM_UART_SPI),
                           cpu_to_fdt32(IRQ_LEVEL_HIGH)};

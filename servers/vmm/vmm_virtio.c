@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
 /* virtio-mmio (virtio 1.2, section 4.2, version 2 registers) with a block device and a
- * console behind it.
+ * console behind it (virtio-net's and virtio-vsock's packets are vmm_net.c's and
+ * vmm_vsock.c's).
  *
  * The disk is a RAM region the vmm owns, so it outlives guest reboots within a run. The
  * console's output joins the VM's console ring (like the PL011's) and operator input goes to
@@ -40,8 +41,22 @@ uint8_t *vmm_virtio_guest_ptr(struct vmm_state *st, uint32_t slot, uint64_t gpa,
 
 static const char *dev_name(const struct vmm_virtio *d)
 {
-    return d->dev_id == VIO_ID_BLOCK ? "virtio-blk"
-                                     : (d->dev_id == VIO_ID_NET ? "virtio-net" : "virtio-console");
+    switch (d->dev_id) {
+    case VIO_ID_BLOCK:
+        return "virtio-blk";
+    case VIO_ID_NET:
+        return "virtio-net";
+    case VIO_ID_VSOCK:
+        return "virtio-vsock";
+    default:
+        return "virtio-console";
+    }
+}
+
+/* Queues of device @d: block 1; console and net 2 (receive, transmit); vsock 3 (and event). */
+static uint32_t queue_count(const struct vmm_virtio *d)
+{
+    return d->dev_id == VIO_ID_BLOCK ? 1u : (d->dev_id == VIO_ID_VSOCK ? 3u : 2u);
 }
 
 void vmm_virtio_needs_reset(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d,
@@ -305,11 +320,13 @@ bool vmm_virtio_console_ready(const struct vmm_state *st, uint32_t slot)
 void vmm_virtio_reset(struct vmm_virtio *d, uint32_t dev_id)
 {
     uint8_t mac[sizeof(d->mac)];
+    uint64_t cid = d->guest_cid;
 
     memcpy(mac, d->mac, sizeof(mac));
     memset(d, 0, sizeof(*d));
     d->dev_id = dev_id;
     memcpy(d->mac, mac, sizeof(mac));
+    d->guest_cid = cid;
 }
 
 /* The device behind @ipa, if the VM has it. */
@@ -336,6 +353,12 @@ static struct vmm_virtio *device_at(struct vmm_state *st, uint32_t slot, uint64_
         *intid = VMM_VIRTIO_CON_INTID;
         return &st->vms[slot].con;
     }
+    if ((devs & VMM_DEV_VIRTIO_VSOCK) && st->vms[slot].vsock_conns != NULL &&
+        ipa >= VMM_VIRTIO_VSOCK_IPA && ipa < VMM_VIRTIO_VSOCK_IPA + VMM_VIRTIO_SIZE) {
+        *off = ipa - VMM_VIRTIO_VSOCK_IPA;
+        *intid = VMM_VIRTIO_VSOCK_INTID;
+        return &st->vms[slot].vsock;
+    }
     return NULL;
 }
 
@@ -351,6 +374,8 @@ static uint32_t config_read(const struct vmm_virtio *d, uint64_t off, uint32_t s
         memcpy(cfg, &sectors, sizeof(sectors));
     } else if (d->dev_id == VIO_ID_NET) {
         memcpy(cfg, d->mac, sizeof(d->mac)); /* mac; no F_STATUS, so nothing after it */
+    } else if (d->dev_id == VIO_ID_VSOCK) {
+        memcpy(cfg, &d->guest_cid, sizeof(d->guest_cid)); /* le64 guest_cid */
     } /* console: no F_SIZE, F_MULTIPORT or F_EMERG_WRITE, so no configuration */
     for (uint32_t i = 0; i < size; i++) {
         uint64_t at = off - VIO_CONFIG + i;
@@ -361,7 +386,7 @@ static uint32_t config_read(const struct vmm_virtio *d, uint64_t off, uint32_t s
 
 static uint32_t reg_read(const struct vmm_virtio *d, uint64_t off)
 {
-    uint32_t nq = d->dev_id == VIO_ID_BLOCK ? 1u : 2u;
+    uint32_t nq = queue_count(d);
     const struct vmm_virtq *q = d->queue_sel < nq ? &d->q[d->queue_sel] : NULL;
 
     switch (off) {
@@ -400,7 +425,7 @@ static void set_half(uint64_t *r, bool high, uint32_t v)
 static bool reg_write(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint64_t off,
                       uint32_t val)
 {
-    uint32_t nq = d->dev_id == VIO_ID_BLOCK ? 1u : 2u;
+    uint32_t nq = queue_count(d);
     struct vmm_virtq *q = d->queue_sel < nq ? &d->q[d->queue_sel] : NULL;
     bool done = false;
 
@@ -428,6 +453,8 @@ static bool reg_write(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d,
         } else if (d->dev_id == VIO_ID_NET) {
             /* Receive buffers (queue 0) wait for frames; nothing is held back for them. */
             done = val == 1 && vmm_virtio_vq_drain(st, slot, d, 1, vmm_net_tx);
+        } else if (d->dev_id == VIO_ID_VSOCK) {
+            done = vmm_vsock_notify(st, slot, val);
         } else if (val == 1) {
             done = vmm_virtio_vq_drain(st, slot, d, 1, con_tx);
         } else if (val == 0) {
@@ -440,6 +467,9 @@ static bool reg_write(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d,
     case VIO_STATUS:
         if (val == 0) {
             vmm_virtio_reset(d, d->dev_id);
+            if (d->dev_id == VIO_ID_VSOCK) {
+                vmm_vsock_reset(st, slot); /* the driver starts over: so do its connections */
+            }
         } else {
             d->status = val & 0xffu;
         }

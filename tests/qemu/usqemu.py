@@ -582,6 +582,25 @@ class Machine:
                         timeout, rx.pattern, self.tail()))
                 self._cond.wait(remaining)
 
+    def expect_seen(self, pattern, timeout=EXPECT_TIMEOUT):
+        """Like expect(), but @pattern may match anywhere in the output so far, consumed or
+        not, and nothing is consumed: for lines whose order against others is not fixed."""
+        rx = re.compile(pattern) if isinstance(pattern, str) else pattern
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                m = rx.search(self._text)
+                if m:
+                    return m
+                if self._eof:
+                    raise QemuExited("%s while waiting for %r\n%s" % (
+                        self._exit_reason(), rx.pattern, self.tail()))
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise ExpectTimeout("timed out after %g s waiting for %r\n%s" % (
+                        timeout, rx.pattern, self.tail()))
+                self._cond.wait(remaining)
+
     def send(self, text):
         """Type text (str or bytes) on the serial port."""
         data = text.encode() if isinstance(text, str) else bytes(text)

@@ -55,7 +55,7 @@ static void malformed_asks_change_nothing(void)
     memset(&v, 0, sizeof(v));
     UT_EXPECT_EQ(ask(US_DEVMGR_GUEST_HIDE, 24, 2, US_GUEST_DEV_UART, 1), US_OK);
     UT_EXPECT_EQ(ask(US_DEVMGR_GUEST_VIEW, 16, US_GUEST_SLOTS, 1, 0), US_ENOENT);
-    UT_EXPECT_EQ(ask(US_DEVMGR_GUEST_VIEW, 16, 0, 0x10, 0), US_EINVAL);
+    UT_EXPECT_EQ(ask(US_DEVMGR_GUEST_VIEW, 16, 0, US_GUEST_DEV_ALL + 1u, 0), US_EINVAL);
     UT_EXPECT_EQ(ask(US_DEVMGR_GUEST_VIEW, 8, 0, 1, 0), US_ETRUNC);
     UT_EXPECT_EQ(ask(US_DEVMGR_GUEST_HIDE, 24, US_GUEST_SLOTS, 1, 1), US_ENOENT);
     UT_EXPECT_EQ(ask(US_DEVMGR_GUEST_HIDE, 24, 0, 0, 1), US_EINVAL);    /* no device */

@@ -230,7 +230,8 @@ static void config_parses_default(void)
                                        "initramfs",
                                        "understudy.ip=10.0.2.15/24",
                                        192ull << 20,
-                                       VMM_DEV_UART | VMM_DEV_VIRTIO_BLK | VMM_DEV_VIRTIO_NET};
+                                       VMM_DEV_UART | VMM_DEV_VIRTIO_BLK | VMM_DEV_VIRTIO_NET |
+                                           VMM_DEV_VIRTIO_VSOCK};
 
     expect_one_vm(&want);
 }
@@ -264,7 +265,7 @@ static void config_parses_two(void)
 /* Every property at a non-default value, memory as one cell; optional ones default. */
 static void config_parses_all_properties(void)
 {
-    static const char devs[] = "virtio-net\0uart\0virtio-blk\0virtio-console";
+    static const char devs[] = "virtio-net\0uart\0virtio-blk\0virtio-console\0virtio-vsock";
     struct vmm_config cfg;
     size_t size;
 

@@ -63,7 +63,7 @@ us_unit_test(vmm_gic
 # The vmm's virtio-mmio transport and block device, with hostile queues.
 us_unit_test(vmm_virtio
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_virtio.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c
-            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_vsock.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
     CASES identifies_block_device writes_then_reads_sectors rejects_bad_requests_with_status
@@ -75,8 +75,20 @@ us_unit_test(vmm_virtio
 # The vmm's virtio-net devices and switch, with a fake NIC and hostile queues.
 us_unit_test(vmm_net
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_net.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c
-            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_vsock.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
     CASES route_rules identifies_device_and_mac frame_between_guests uplink_and_broadcast
           hostile_frames_and_queues)
+
+# The vmm's virtio-vsock device, its connections and the agent port, with hostile packets.
+us_unit_test(vmm_vsock
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_vsock.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_vsock.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
+    LIBS us_lib_host
+    CASES vsock_identifies_device_and_cid vsock_agent_hello_welcome_ping
+          vsock_unlisted_port_gets_rst vsock_spoofed_cid_dropped vsock_respects_guest_credit
+          vsock_queued_until_rx_buffers vsock_shutdown_and_rst_free_slot vsock_table_full_rst
+          vsock_malformed_packets vsock_guest_past_credit_reset vsock_credit_request_answered
+          vsock_reset_drops_connections vsock_hidden_or_absent)

@@ -21,6 +21,10 @@ def test(t):
     m.expect(r"attached to vm 0 \(kvd0\)")
     m.expect(r"understudy-guest: network up on eth0 \(10\.0\.2\.15/24\), kvd started", timeout=180)
     m.expect(r"kvd: listening on port 7000", timeout=60)
+    # The guest agent, which started kvd, reached the vmm over virtio-vsock (CID 2, port 1024)
+    # and was greeted (its lines and kvd's may come in either order).
+    m.expect_seen(r"kvd0: agent: HELLO host=\S+ boot=[0-9a-f-]{36} apps=kvd", timeout=60)
+    m.expect_seen(r"agent: host: WELCOME kvd0", timeout=60)
     kvcheck.exercise(port)
     kvcheck.bulk(port)
     # The README's client, as a newcomer runs it.
