@@ -1,29 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* Fuzz target: the vmm's virtio-mmio devices (block, console, net and its switch) driven by a
- * script of register accesses and guest-memory writes against a fake guest RAM. */
+/* Fuzz target: the vmm's virtio-mmio devices (block, console, net and its switch, vsock and
+ * its agent port) driven by a script of register accesses and guest-memory writes against a
+ * fake guest RAM. */
 #include <stdbool.h>
 #include "fuzz_input.h"
 #include "fuzz_vmm.h"
 
 /*
- * Two VMs, each with 64 KiB of RAM (exactly that much heap: ASan sees any access outside) and
- * the three virtio devices. The script's ring operations use one page per queue: queue q of
+ * Two VMs, each with 96 KiB of RAM (exactly that much heap: ASan sees any access outside) and
+ * the four virtio devices. The script's ring operations use one page per queue: queue q of
  * device d at RAM offset 0x1000 * (1 + 2d + q), its descriptor table at +0, available ring at
- * +0x800, used ring at +0xa00; buffers live from 0x8000 up. The guest may of course point its
+ * +0x800, used ring at +0xa00; buffers live from 0x10000 up. The guest may of course point its
  * rings anywhere, and the script can too (raw register writes, raw RAM writes).
  *
  * Input: one setup byte (bit 0: the node has a NIC; bit 1: the guests enabled the devices'
  * interrupts), then operations until the input ends: an opcode byte (enum op, modulo
- * OP_COUNT), a selector byte (bit 0: the VM; bits 1-2: the device, blk/console/net; bit 3: the
- * queue; bit 7: a raw 32-bit notify value follows), then the operands the case reads.
+ * OP_COUNT), a selector byte (bit 0: the VM; bits 1-2: the device, blk/console/net/vsock; bit 3:
+ * the queue; bit 7: a raw 32-bit notify value follows), then the operands the case reads.
  */
 #define VMS 2u
-#define RAM_SIZE 0x10000u
+#define RAM_SIZE 0x18000u
 #define AVAIL_OFF 0x800u
 #define USED_OFF 0xa00u
-#define BUF_BASE 0x8000u
-#define DEVS 3u
+#define BUF_BASE 0x10000u
+#define DEVS 4u
 
 enum op {
     OP_BRING_UP,
@@ -50,9 +51,12 @@ static uint32_t console_room;
 static bool gic_enabled;
 static uint32_t nic_dummy;
 
-static const uint64_t dev_ipa[DEVS] = {VMM_VIRTIO_BLK_IPA, VMM_VIRTIO_CON_IPA, VMM_VIRTIO_NET_IPA};
+static const uint64_t dev_ipa[DEVS] = {VMM_VIRTIO_BLK_IPA, VMM_VIRTIO_CON_IPA, VMM_VIRTIO_NET_IPA,
+                                       VMM_VIRTIO_VSOCK_IPA};
 static const uint32_t dev_intid[DEVS] = {VMM_VIRTIO_BLK_INTID, VMM_VIRTIO_CON_INTID,
-                                         VMM_VIRTIO_NET_INTID};
+                                         VMM_VIRTIO_NET_INTID, VMM_VIRTIO_VSOCK_INTID};
+static const uint32_t dev_id[DEVS] = {VIO_ID_BLOCK, VIO_ID_CONSOLE, VIO_ID_NET, VIO_ID_VSOCK};
+static struct vmm_vsock vsock_conns[VMS];
 
 /* What the rest of the vmm would do, reduced to checks of what the devices ask of it. */
 void us_logf(uint32_t level, const char *fmt, ...)
@@ -110,7 +114,10 @@ us_err_t vmm_nic_send(struct vmm_state *s, const uint8_t *frame, uint32_t len)
 
 static struct vmm_virtio *dev_of(uint32_t vm, uint32_t dev)
 {
-    return dev == 0 ? &st.vms[vm].blk : (dev == 1 ? &st.vms[vm].con : &st.vms[vm].net);
+    struct vmm_virtio *const devs[DEVS] = {&st.vms[vm].blk, &st.vms[vm].con, &st.vms[vm].net,
+                                           &st.vms[vm].vsock};
+
+    return devs[dev];
 }
 
 static uint32_t ring_page(uint32_t dev, uint32_t q)
@@ -120,9 +127,15 @@ static uint32_t ring_page(uint32_t dev, uint32_t q)
 
 static void setup(struct fuzz_in *in)
 {
+    static bool services;
     uint8_t cfg = fi_u8(in);
 
+    if (!services) {
+        vmm_vsock_init(); /* the agent port, registered once as the vmm does at start */
+        services = true;
+    }
     memset(&st, 0, sizeof(st));
+    memset(vsock_conns, 0, sizeof(vsock_conns));
     disk = fuzz_vmm_disk();
     st.config.vm_count = VMS;
     st.nic.regs = (cfg & 1u) ? &nic_dummy : NULL;
@@ -146,6 +159,10 @@ static void setup(struct fuzz_in *in)
         vmm_virtio_reset(&st.vms[i].blk, VIO_ID_BLOCK);
         vmm_virtio_reset(&st.vms[i].con, VIO_ID_CONSOLE);
         vmm_virtio_reset(&st.vms[i].net, VIO_ID_NET);
+        st.vms[i].vmid = i + 1u;
+        st.vms[i].vsock_conns = &vsock_conns[i];
+        st.vms[i].vsock.guest_cid = st.vms[i].vmid + VMM_VSOCK_CID_OFFSET;
+        vmm_virtio_reset(&st.vms[i].vsock, VIO_ID_VSOCK);
     }
 }
 
@@ -359,9 +376,7 @@ static void check_state(void)
         for (uint32_t dev = 0; dev < DEVS; dev++) {
             const struct vmm_virtio *d = dev_of(vm, dev);
 
-            FUZZ_CHECK(d->dev_id == (dev == 0   ? VIO_ID_BLOCK
-                                     : dev == 1 ? VIO_ID_CONSOLE
-                                                : VIO_ID_NET));
+            FUZZ_CHECK(d->dev_id == dev_id[dev]);
             for (uint32_t q = 0; q < VMM_VIRTIO_QUEUES; q++) {
                 uint32_t n = d->q[q].num;
 
