@@ -4,6 +4,8 @@
 #include <us/kmem.h>
 #include <us/log.h>
 #include <us/memobj.h>
+#include <us/process.h>
+#include <us/vm.h>
 
 us_err_t memobj_create_ram(uint64_t size, uint64_t align, struct memobj **out)
 {
@@ -48,4 +50,13 @@ us_err_t memobj_create_window(paddr_t base, uint64_t size, bool device, struct m
     m->refs = 1;
     *out = m;
     return US_OK;
+}
+
+void memobj_free(struct memobj *m)
+{
+    US_ASSERT(m->ctl != NULL && m->owned && m->maps == 0);
+    process_revoke(US_CAPK_MEMORY, m);
+    kmem_free_frames(m->base, m->size / PAGE_SIZE);
+    m->ctl->used -= m->size;
+    m->in_use = false;
 }

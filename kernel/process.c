@@ -394,6 +394,40 @@ void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc)
     }
 }
 
+us_err_t process_map(struct process *p, struct memobj *m, vaddr_t va, uint32_t rights)
+{
+    struct process_map *free = NULL;
+    us_err_t e;
+
+    for (uint32_t i = 0; i < PROCESS_MAPS_MAX && free == NULL; i++) {
+        free = p->maps[i].mem == NULL ? &p->maps[i] : NULL;
+    }
+    if (free == NULL) {
+        return US_ENOMEM;
+    }
+    e = arch_aspace_map(&p->as, va, m->base, m->size, rights | (m->device ? MAP_DEVICE : 0u));
+    if (e == US_OK) {
+        *free = (struct process_map){m, va_of(va)};
+        m->maps++;
+    }
+    return e;
+}
+
+us_err_t process_unmap(struct process *p, struct memobj *m)
+{
+    us_err_t e = US_ENOENT;
+
+    for (uint32_t i = 0; i < PROCESS_MAPS_MAX; i++) {
+        if (p->maps[i].mem == m) {
+            arch_aspace_unmap(&p->as, va_init(p->maps[i].va), m->size);
+            p->maps[i].mem = NULL;
+            m->maps--;
+            e = US_OK;
+        }
+    }
+    return e;
+}
+
 void process_revoke(uint32_t kind, const void *obj)
 {
     for (uint32_t i = 0; i < process_count; i++) {

@@ -198,6 +198,7 @@ static void sys_mem_alloc(struct thread *t)
         goto out;
     }
     ctl->used += size;
+    m->ctl = ctl;
     install_dynamic(t, US_CAPK_MEMORY, US_RIGHT_READ | US_RIGHT_WRITE | US_RIGHT_EXEC, m, &e, &h);
 out:
     ret(t, e, e == US_OK ? h : US_INVALID_CAP);
@@ -212,7 +213,6 @@ static bool map_rights_valid(uint64_t rights)
 
 static void sys_mem_map(struct thread *t)
 {
-    struct memobj *m;
     struct cap *c;
     uint64_t va = arg(t, 1), rights = arg(t, 2);
     us_err_t e;
@@ -226,9 +226,40 @@ static void sys_mem_map(struct thread *t)
         e = US_TRACE(US_ERANGE);
     }
     if (e == US_OK) {
-        m = c->obj;
-        e = arch_aspace_map(&t->proc->as, va_init(va), m->base, m->size,
-                            (uint32_t)rights | (m->device ? MAP_DEVICE : 0u));
+        e = process_map(t->proc, c->obj, va_init(va), (uint32_t)rights);
+    }
+    ret(t, e, 0);
+}
+
+static void sys_mem_unmap(struct thread *t)
+{
+    struct cap *c;
+    us_err_t e = lookup(t, 0, US_CAPK_MEMORY, 0, &c);
+
+    if (e == US_OK) {
+        e = process_unmap(t->proc, c->obj);
+    }
+    ret(t, e, 0);
+}
+
+/* Only memory US_SYS_MEM_ALLOC charged to a quota goes back, and only once nothing maps it. */
+static void sys_mem_free(struct thread *t)
+{
+    struct memobj *m;
+    struct cap *c;
+    us_err_t e = lookup(t, 0, US_CAPK_MEMORY, US_RIGHT_WRITE, &c);
+
+    if (e != US_OK) {
+        ret(t, e, 0);
+        return;
+    }
+    m = c->obj;
+    if (m->ctl == NULL) {
+        e = US_TRACE(US_ENOTSUP);
+    } else if (m->maps != 0) {
+        e = US_EBUSY;
+    } else {
+        memobj_free(m); /* revokes this capability with every other one to it */
     }
     ret(t, e, 0);
 }

@@ -44,14 +44,37 @@ us_err_t vm_create(struct vm_control *ctl, struct vm **out)
         vms[i].vcpus[j] = NULL;
     }
     memset(vms[i].fast, 0, sizeof(vms[i].fast));
+    memset(vms[i].mems, 0, sizeof(vms[i].mems));
     *out = &vms[i];
     return US_OK;
 }
 
 us_err_t vm_map(struct vm *vm, struct memobj *m, ipa_t ipa, uint32_t rights)
 {
+    uint32_t i;
+    us_err_t e;
+
     US_ASSERT(rights != 0 && (rights & ~(US_RIGHT_READ | US_RIGHT_WRITE | US_RIGHT_EXEC)) == 0);
-    return arch_stage2_map(&vm->s2, ipa, m->base, m->size, rights | (m->device ? MAP_DEVICE : 0u));
+    for (i = 0; i < VM_MEMS_MAX && vm->mems[i] != NULL; i++) {
+    }
+    if (i == VM_MEMS_MAX) {
+        return US_ENOMEM;
+    }
+    e = arch_stage2_map(&vm->s2, ipa, m->base, m->size, rights | (m->device ? MAP_DEVICE : 0u));
+    if (e == US_OK) {
+        vm->mems[i] = m;
+        m->maps++;
+    }
+    return e;
+}
+
+/* Empty fast-MMIO entry @f, dropping its mapping of a memory object. */
+static void fast_clear(struct vm_fastmmio *f)
+{
+    if (f->kind != US_FASTMMIO_NONE) {
+        f->mem->maps--;
+        f->kind = US_FASTMMIO_NONE;
+    }
 }
 
 /* Whether any CPU is still running one of @vm's vCPUs (it may be in the guest right now,
@@ -77,6 +100,15 @@ static void vm_release(struct vm *vm)
         }
     }
     arch_stage2_free(&vm->s2);
+    for (uint32_t j = 0; j < VM_MEMS_MAX; j++) {
+        if (vm->mems[j] != NULL) {
+            vm->mems[j]->maps--;
+            vm->mems[j] = NULL;
+        }
+    }
+    for (uint32_t j = 0; j < VM_FASTMMIO_MAX; j++) {
+        fast_clear(&vm->fast[j]);
+    }
     vm->dying = false;
     vm->in_use = false;
 }
@@ -137,14 +169,16 @@ us_err_t vm_fastmmio_set(struct vm *vm, uint64_t ipa, uint32_t kind, struct memo
         if (free == NULL || free->kind == US_FASTMMIO_NONE) {
             return US_ENOENT;
         }
-        free->kind = US_FASTMMIO_NONE;
+        fast_clear(free);
         return US_OK;
     }
     if (free == NULL) {
         return US_ENOMEM;
     }
-    *free = (struct vm_fastmmio){ipa, kind, bit,
-                                 (struct us_fastmmio_page *)pa_ptr(pa_add(m->base, offset)), n};
+    fast_clear(free);
+    m->maps++;
+    *free = (struct vm_fastmmio){
+        ipa, kind, bit, (struct us_fastmmio_page *)pa_ptr(pa_add(m->base, offset)), n, m};
     return US_OK;
 }
 

@@ -102,6 +102,16 @@ us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
     return sys(US_SYS_MEM_MAP, mem, va, rights, 0, NULL);
 }
 
+us_err_t us_mem_unmap(us_cap_t mem)
+{
+    return sys(US_SYS_MEM_UNMAP, mem, 0, 0, 0, NULL);
+}
+
+us_err_t us_mem_free(us_cap_t mem)
+{
+    return sys(US_SYS_MEM_FREE, mem, 0, 0, 0, NULL);
+}
+
 us_err_t us_mem_info(us_cap_t mem, uint64_t *size, uint64_t *pa)
 {
     uint64_t r[3];

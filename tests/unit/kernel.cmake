@@ -143,6 +143,14 @@ us_kernel_test(vm CORE
           vm_destroy_waits_for_remote_cpu vm_destroy_frees_once_remote_cpu_idles
           vm_destroy_reuses_vcpu_after_settle)
 
+us_kernel_test(mem CORE
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_mem.c
+    CASES unmap_removes_mapping unmap_removes_every_mapping unmap_rejects_unmapped
+          unmap_rejects_bad_handle map_rejects_full_table vm_map_rejects_full_table
+          free_rejects_mapped_in_server free_rejects_mapped_in_vm free_after_fastmmio_removed
+          free_waits_for_dying_vm free_returns_frames_and_quota free_revokes_every_handle
+          free_rejects_bad_handles)
+
 us_kernel_test(vcpu CORE
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vcpu.c
     CASES start_resets_on_first_run start_rejects_started wfi_sleeps_until_kick
@@ -201,4 +209,5 @@ us_unit_test(mmu_aarch64
     LABELS kernel
     CASES aspace_map_translates aspace_refuses_bad_arguments aspace_translate_refuses_device
           overlap_maps_nothing overlap_with_block_refused enomem_maps_nothing
-          block_over_empty_table aligned_ram_uses_blocks stage2_free_drops_tlb)
+          block_over_empty_table aligned_ram_uses_blocks stage2_free_drops_tlb aspace_unmap_pages
+          aspace_unmap_block)

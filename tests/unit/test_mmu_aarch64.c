@@ -9,7 +9,7 @@
 #include <us/arch/mmu.h>
 #include "ut.h"
 
-uint64_t shim_sysreg_writes, shim_tlbi_count;
+uint64_t shim_sysreg_writes, shim_tlbi_count, shim_tlbi_asid;
 char _image_start[1], _text_end[1], _rodata_end[1], _image_end[1];
 char el1_trampoline[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
@@ -52,7 +52,7 @@ static void setup(long budget)
 {
     frame_budget = budget;
     frames_live = 0;
-    UT_EXPECT_EQ(arch_aspace_init(&as, 1), US_OK);
+    UT_EXPECT_EQ(arch_aspace_init(&as, 5), US_OK);
     UT_EXPECT_EQ(arch_stage2_init(&s2, 1), US_OK);
 }
 
@@ -209,6 +209,64 @@ static void stage2_free_drops_tlb(void)
     UT_EXPECT_EQ(frames_live, 3);
 }
 
+static bool as_maps(uint64_t va, uint64_t pa)
+{
+    paddr_t got;
+
+    return arch_aspace_translate(&as, va_init(va), false, &got) == US_OK && pa_of(got) == pa;
+}
+
+/* Unmapped pages translate no more and may be mapped again in the tables they had; their
+ * neighbours stay; every CPU drops the space's TLB entries, by its ASID, once. */
+static void aspace_unmap_pages(void)
+{
+    uint64_t before, frames;
+
+    setup(100);
+    UT_EXPECT_EQ(arch_aspace_map(&as, va_init(0x10000), pa_init(0x80000000), 3 * PAGE_SIZE, RW),
+                 US_OK);
+    UT_EXPECT_EQ(arch_aspace_map(&as, va_init(0x13000), pa_init(0x90000000), PAGE_SIZE, RW), US_OK);
+    before = shim_tlbi_count;
+    frames = as.table_frames;
+    arch_aspace_unmap(&as, va_init(0x10000), 3 * PAGE_SIZE);
+    UT_EXPECT_EQ(shim_tlbi_count, before + 1);
+    UT_EXPECT_EQ(shim_tlbi_asid, 5);
+    for (uint64_t off = 0; off < 3 * PAGE_SIZE; off += PAGE_SIZE) {
+        UT_EXPECT(!as_maps(0x10000 + off, 0x80000000 + off));
+    }
+    UT_EXPECT(as_maps(0x13000, 0x90000000));
+    UT_EXPECT_EQ(
+        arch_aspace_map(&as, va_init(0x10000), pa_init(0xa0000000), 3 * PAGE_SIZE, US_RIGHT_READ),
+        US_OK);
+    UT_EXPECT(as_maps(0x12000, 0xa0002000));
+    UT_EXPECT_EQ(as.table_frames, frames);
+}
+
+/* A 2 MiB block goes whole, and pages next to it in the same range too. */
+static void aspace_unmap_block(void)
+{
+    uint64_t va = GIB - 2 * PAGE_SIZE, pa = 0x80000000 - 2 * PAGE_SIZE, before;
+
+    setup(100);
+    UT_EXPECT_EQ(arch_aspace_map(&as, va_init(va), pa_init(pa), 2 * PAGE_SIZE + 2 * BLOCK, RW),
+                 US_OK);
+    UT_EXPECT(as_maps(GIB + BLOCK + 0x1234, 0x80000000 + BLOCK + 0x1234));
+    before = shim_tlbi_count;
+    arch_aspace_unmap(&as, va_init(va), 2 * PAGE_SIZE + 2 * BLOCK);
+    UT_EXPECT_EQ(shim_tlbi_count, before + 1);
+    UT_EXPECT_EQ(shim_tlbi_asid, 5);
+    UT_EXPECT(!as_maps(va, pa));
+    UT_EXPECT(!as_maps(GIB - PAGE_SIZE, 0x80000000 - PAGE_SIZE));
+    UT_EXPECT(!as_maps(GIB, 0x80000000));
+    UT_EXPECT(!as_maps(GIB + BLOCK - PAGE_SIZE, 0x80000000 + BLOCK - PAGE_SIZE));
+    UT_EXPECT(!as_maps(GIB + 2 * BLOCK - PAGE_SIZE, 0x80000000 + 2 * BLOCK - PAGE_SIZE));
+    /* The block's place takes pages now, in a new level-3 table. */
+    UT_EXPECT_EQ(arch_aspace_map(&as, va_init(GIB + PAGE_SIZE), pa_init(0x5000), PAGE_SIZE, RW),
+                 US_OK);
+    UT_EXPECT(as_maps(GIB + PAGE_SIZE, 0x5000));
+    UT_EXPECT(!as_maps(GIB, 0x80000000));
+}
+
 UT_MAIN({"aspace_map_translates", aspace_map_translates},
         {"aspace_refuses_bad_arguments", aspace_refuses_bad_arguments},
         {"aspace_translate_refuses_device", aspace_translate_refuses_device},
@@ -217,4 +275,5 @@ UT_MAIN({"aspace_map_translates", aspace_map_translates},
         {"enomem_maps_nothing", enomem_maps_nothing},
         {"block_over_empty_table", block_over_empty_table},
         {"aligned_ram_uses_blocks", aligned_ram_uses_blocks},
-        {"stage2_free_drops_tlb", stage2_free_drops_tlb})
+        {"stage2_free_drops_tlb", stage2_free_drops_tlb},
+        {"aspace_unmap_pages", aspace_unmap_pages}, {"aspace_unmap_block", aspace_unmap_block})

@@ -41,6 +41,8 @@ us_err_t us_yield(void);
 us_err_t us_irq_ack(us_cap_t irq);
 us_err_t us_mem_alloc(us_cap_t vm_control, uint64_t size, us_cap_t *mem);
 us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights);
+us_err_t us_mem_unmap(us_cap_t mem);
+us_err_t us_mem_free(us_cap_t mem);
 us_err_t us_mem_info(us_cap_t mem, uint64_t *size, uint64_t *pa);
 us_err_t us_vm_create(us_cap_t vm_control, us_cap_t *vm, uint32_t *vmid);
 us_err_t us_vm_map(us_cap_t vm, us_cap_t mem, uint64_t ipa, uint32_t rights);

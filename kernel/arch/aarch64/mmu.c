@@ -325,6 +325,25 @@ us_err_t arch_aspace_map(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t siz
                      &as->table_frames);
 }
 
+void arch_aspace_unmap(struct aspace *as, vaddr_t va, uint64_t size)
+{
+    uint64_t saved = read_sysreg(vttbr_el2), off, span = 0, *pte;
+
+    for (off = 0; off < size; off += span) {
+        pte = leaf(pa_ptr(as->root), va_of(va) + off, &span);
+        US_ASSERT(pte != NULL && is_aligned(va_of(va) + off, span) && span <= size - off);
+        *pte = 0;
+    }
+    /* Walkers see the entries gone before any TLB forgets them. Servers' entries carry VMID 0
+     * (switch_to_server()), and TLBI by ASID acts on the VMID in VTTBR_EL2. */
+    dsb_ish();
+    write_sysreg(vttbr_el2, 0);
+    isb();
+    tlbi_aside1is(as->asid);
+    write_sysreg(vttbr_el2, saved);
+    isb();
+}
+
 us_err_t arch_aspace_translate(const struct aspace *as, vaddr_t va, bool write, paddr_t *out)
 {
     uint64_t *pte, span;

@@ -48,9 +48,9 @@ static us_err_t check_map_args(uint64_t va, uint64_t pa, uint64_t size, uint32_t
     return US_OK;
 }
 
-static const struct host_mapping *find(paddr_t root, uint64_t va)
+static struct host_mapping *find(paddr_t root, uint64_t va)
 {
-    const struct host_mapping *m = table(root);
+    struct host_mapping *m = table(root);
 
     for (uint32_t i = 0; i < HOST_MAP_MAX; i++) {
         if (m[i].flags != 0 && va >= m[i].va && va - m[i].va < m[i].size) {
@@ -102,6 +102,14 @@ us_err_t arch_aspace_map(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t siz
         return US_EINVAL;
     }
     return map_range(as->root, va_of(va), pa_of(pa), size, flags);
+}
+
+void arch_aspace_unmap(struct aspace *as, vaddr_t va, uint64_t size)
+{
+    struct host_mapping *m = find(as->root, va_of(va));
+
+    US_ASSERT(m != NULL && m->va == va_of(va) && m->size == size);
+    m->flags = 0;
 }
 
 us_err_t arch_aspace_translate(const struct aspace *as, vaddr_t va, bool write, paddr_t *out)

@@ -15,6 +15,14 @@ struct notification;
 struct memobj;
 
 #define PROCESS_MAX US_MANIFEST_MAX_SERVERS
+/* US_SYS_MEM_MAP mappings a process may hold: the vmm makes 4 per VM (US_VM_MAX) and 4 more. */
+#define PROCESS_MAPS_MAX 48u
+
+/* A memory object US_SYS_MEM_MAP mapped, so US_SYS_MEM_UNMAP can find it. */
+struct process_map {
+    struct memobj *mem; /* NULL: a free entry */
+    uint64_t va;
+};
 
 struct process {
     char name[US_SERVER_NAME_LEN];
@@ -31,6 +39,7 @@ struct process {
     struct endpoint *ep;
     struct notification *ntfn;
     struct memobj *state_mem;
+    struct process_map maps[PROCESS_MAPS_MAX];
     const struct us_manifest_server *manifest;
 };
 
@@ -52,6 +61,15 @@ void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc);
 /** process_revoke() - remove every @kind capability to @obj from every process, so no
  * handle can reach an object that is going away. */
 void process_revoke(uint32_t kind, const void *obj);
+
+/** process_map() - map all of @m at @va in @p's space with US_RIGHT_* @rights, and record it.
+ * Returns: US_OK; US_ENOMEM when @p's table of mappings is full (nothing mapped); else as
+ * arch_aspace_map(). */
+us_err_t process_map(struct process *p, struct memobj *m, vaddr_t va, uint32_t rights);
+
+/** process_unmap() - remove every mapping process_map() made of @m in @p's space.
+ * Returns: US_OK; US_ENOENT if @p maps none. */
+us_err_t process_unmap(struct process *p, struct memobj *m);
 
 /** process_of() - the process a thread belongs to; NULL for vCPUs. */
 static inline struct process *process_of(struct thread *t)

@@ -16,6 +16,7 @@ struct us_fastmmio_page;
 #define VM_MAX US_VM_MAX
 #define VM_MAX_VCPUS US_VM_VCPUS_MAX
 #define VM_FASTMMIO_MAX 4u
+#define VM_MEMS_MAX 16u /* memory objects vm_map() may map into one VM */
 
 /* One fast-MMIO entry (ipc/include/understudy/vcpu.h). */
 struct vm_fastmmio {
@@ -24,6 +25,7 @@ struct vm_fastmmio {
     uint64_t bit;  /* RING: what the notification gets when the ring stops being empty */
     struct us_fastmmio_page *page;
     struct notification *ntfn;
+    struct memobj *mem; /* behind page: it counts as a mapping of it */
 };
 
 /* The object behind a US_CAPK_VM_CONTROL capability: a memory quota for VMs. */
@@ -40,6 +42,7 @@ struct vm {
     struct vm_control *ctl;
     struct vcpu *vcpus[VM_MAX_VCPUS];
     struct vm_fastmmio fast[VM_FASTMMIO_MAX];
+    struct memobj *mems[VM_MEMS_MAX]; /* what vm_map() mapped; NULL: a free entry */
 };
 
 /** vm_create() - a VM with an empty stage-2 table.
@@ -49,7 +52,7 @@ us_err_t vm_create(struct vm_control *ctl, struct vm **out);
 /** vm_map() - map all of @m at @ipa with @rights: one or more of US_RIGHT_READ/WRITE/EXEC
  * (the system call has checked them). All or nothing.
  * Returns: US_OK; US_EINVAL for an unaligned IPA; US_ERANGE for an out-of-range one; US_EEXIST
- * if part is mapped; US_ENOMEM. */
+ * if part is mapped; US_ENOMEM, also when @vm maps VM_MEMS_MAX objects already. */
 us_err_t vm_map(struct vm *vm, struct memobj *m, ipa_t ipa, uint32_t rights);
 
 /** vm_fastmmio_set() - accesses of @vm at @ipa of @kind go through the page at @offset of @m
@@ -64,11 +67,11 @@ us_err_t vm_fastmmio_set(struct vm *vm, uint64_t ipa, uint32_t kind, struct memo
  * Returns: whether it was finished (false: no entry, or the ring is full: exit as usual). */
 bool vm_fastmmio_access(struct vm *vm, uint64_t ipa, bool write, uint64_t *value);
 
-/** vm_destroy() - stop every vCPU and release the stage-2 tables. */
 /** vm_destroy() - stop every vCPU of @vm and revoke every capability to it and to them, so
  * no handle reaches the VM again. Its stage-2 tables and vCPU objects are released once no
  * CPU runs any of its vCPUs: at once if none does, else at a later kernel exit (vm_reap()),
- * after the kicks that vcpu_stop() sent have made those CPUs leave. */
+ * after the kicks that vcpu_stop() sent have made those CPUs leave; the memory objects
+ * it maps lose those mappings then. */
 void vm_destroy(struct vm *vm);
 
 /* Set while a destroyed VM waits for its CPUs to leave; kernel_exit() then calls vm_reap(). */

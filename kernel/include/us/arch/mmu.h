@@ -27,6 +27,11 @@ us_err_t arch_aspace_init(struct aspace *as, uint16_t asid);
  * user VA range; US_EEXIST if a page is already mapped; US_ENOMEM. */
 us_err_t arch_aspace_map(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t size, uint32_t flags);
 
+/** arch_aspace_unmap() - unmap [va, va+size) and drop it from every CPU's TLB (break before
+ * make). Precondition: the range is exactly what arch_aspace_map() calls mapped there, no hole
+ * and no part of a 2 MiB block. Tables that become empty stay. */
+void arch_aspace_unmap(struct aspace *as, vaddr_t va, uint64_t size);
+
 /** arch_aspace_translate() - physical address of user @va if EL0 may access it (@write for
  * stores) and it is memory. Returns: US_OK; US_ERANGE if unmapped, not permitted, or a
  * device mapping (MMIO is never read or written by the kernel on a server's behalf). */

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-extern uint64_t shim_sysreg_writes, shim_tlbi_count;
+extern uint64_t shim_sysreg_writes, shim_tlbi_count, shim_tlbi_asid;
 
 #define read_sysreg(r) ((uint64_t)0)
 #define write_sysreg(r, v) ((void)(v), shim_sysreg_writes++)
@@ -24,5 +24,10 @@ static inline void tlbi_alle2(void)
 }
 static inline void tlbi_vmalls12e1is(void)
 {
+    shim_tlbi_count++;
+}
+static inline void tlbi_aside1is(uint16_t asid)
+{
+    shim_tlbi_asid = asid;
     shim_tlbi_count++;
 }

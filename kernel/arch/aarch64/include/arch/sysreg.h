@@ -39,6 +39,11 @@ static inline void tlbi_vmalls12e1is(void)
 {
     __asm__ volatile("tlbi vmalls12e1is\n dsb ish\n isb" ::: "memory");
 }
+/* Drop every CPU's EL1&0 stage 1 entries for @asid and the VMID in VTTBR_EL2. */
+static inline void tlbi_aside1is(uint16_t asid)
+{
+    __asm__ volatile("tlbi aside1is, %0\n dsb ish\n isb" : : "r"((uint64_t)asid << 48) : "memory");
+}
 
 /* Arm ARM D13.2.69 MDCR_EL2: the PMU's and the debug registers' EL1/EL0 accesses trap to EL2
  * (TPMCR, TPM; TDA for the breakpoint, watchpoint and MDSCR_EL1 group; TDOSA for the OS lock

@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Unit tests for giving memory back: US_SYS_MEM_UNMAP, US_SYS_MEM_FREE, and the mapping counts
+ * of memory objects that server spaces, VMs' stage 2 and fast-MMIO entries hold. */
+#include <string.h>
+#include <understudy/syscalls.h>
+#include <understudy/vcpu.h>
+#include <us/kmem.h>
+#include <us/lock.h>
+#include <us/syscall.h>
+#include <us/memobj.h>
+#include <us/sched.h>
+#include <us/vcpu.h>
+#include <us/vm.h>
+#include "kernel_fx.h"
+#include "ut.h"
+
+/* Slots of a: */
+#define A_CTL 2u  /* VM control, QUOTA */
+#define A_UART 3u /* an MMIO window */
+#define A_NTFN 4u /* own notification, send */
+#define A_BOOT 5u /* RAM from the boot manifest (no quota) */
+#define A_EP 6u   /* own endpoint, receive */
+
+#define QUOTA (4u << 20)
+#define VA US_VA_DYNAMIC
+#define RW (US_RIGHT_READ | US_RIGHT_WRITE)
+
+static struct process *a, *b;
+static struct vm_control ctl = {.quota = QUOTA};
+
+static void setup_cpus(uint32_t cpu_total)
+{
+    struct memobj *uart, *boot;
+
+    kfx_init(cpu_total);
+    a = kfx_process("a", 10);
+    b = kfx_process("b", 10);
+    ctl.used = 0;
+    kfx_grant(a, A_CTL, US_CAPK_VM_CONTROL, 0, &ctl, 0);
+    UT_EXPECT_EQ(memobj_create_window(pa_init(0x09000000), PAGE_SIZE, true, &uart), US_OK);
+    kfx_grant(a, A_UART, US_CAPK_MEMORY, RW, uart, 0);
+    kfx_grant(a, A_NTFN, US_CAPK_NOTIFICATION, US_RIGHT_SEND, a->ntfn, 0);
+    UT_EXPECT_EQ(memobj_create_ram(PAGE_SIZE, PAGE_SIZE, &boot), US_OK);
+    kfx_grant(a, A_BOOT, US_CAPK_MEMORY, RW, boot, 0);
+    kfx_grant(a, A_EP, US_CAPK_ENDPOINT, US_RIGHT_RECV, a->ep, 0);
+}
+
+static void setup(void)
+{
+    setup_cpus(1);
+}
+
+static uint64_t sys(struct process *p, uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+                    uint64_t a3)
+{
+    return kfx_sys(&p->thread, nr, a0, a1, a2, a3, 0, 0);
+}
+
+/* A RAM memory handle of a, @size bytes from its quota. */
+static uint64_t new_mem(uint64_t size)
+{
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_ALLOC, A_CTL, size, 0, 0), US_OK);
+    return kfx_r(&a->thread, 1);
+}
+
+static struct memobj *mem_of(uint64_t h)
+{
+    return a->caps.slot[h].obj;
+}
+
+/* A VM handle of a. */
+static uint64_t new_vm(void)
+{
+    UT_EXPECT_EQ(sys(a, US_SYS_VM_CREATE, A_CTL, 0, 0, 0), US_OK);
+    return kfx_r(&a->thread, 1);
+}
+
+static bool mapped(const struct process *p, uint64_t va)
+{
+    paddr_t pa;
+
+    return arch_aspace_translate(&p->as, va_init(va), false, &pa) == US_OK;
+}
+
+static void unmap_removes_mapping(void)
+{
+    uint64_t h;
+
+    setup();
+    h = new_mem(2 * PAGE_SIZE);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, h, VA, RW, 0), US_OK);
+    UT_EXPECT(mapped(a, VA + PAGE_SIZE));
+    UT_EXPECT_EQ(mem_of(h)->maps, 1);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_UNMAP, h, 0, 0, 0), US_OK);
+    UT_EXPECT(!mapped(a, VA));
+    UT_EXPECT(!mapped(a, VA + PAGE_SIZE));
+    UT_EXPECT_EQ(mem_of(h)->maps, 0);
+    /* The range is free again, for this object or another. */
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, A_BOOT, VA + PAGE_SIZE, US_RIGHT_READ, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, h, VA + 2 * PAGE_SIZE, US_RIGHT_READ, 0), US_OK);
+}
+
+/* Every mapping of the object in the caller's space goes, nothing else does. */
+static void unmap_removes_every_mapping(void)
+{
+    uint64_t h, other;
+
+    setup();
+    h = new_mem(2u << 20); /* a 2 MiB block on aarch64 */
+    other = new_mem(PAGE_SIZE);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, h, VA, RW, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, h, VA + (4u << 20), US_RIGHT_READ, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, other, VA + (2u << 20), RW, 0), US_OK);
+    UT_EXPECT_EQ(mem_of(h)->maps, 2);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_UNMAP, h, 0, 0, 0), US_OK);
+    UT_EXPECT(!mapped(a, VA));
+    UT_EXPECT(!mapped(a, VA + (2u << 20) - PAGE_SIZE));
+    UT_EXPECT(!mapped(a, VA + (4u << 20)));
+    UT_EXPECT(mapped(a, VA + (2u << 20)));
+    UT_EXPECT_EQ(mem_of(h)->maps, 0);
+    UT_EXPECT_EQ(mem_of(other)->maps, 1);
+}
+
+static void unmap_rejects_unmapped(void)
+{
+    uint64_t h;
+
+    setup();
+    h = new_mem(PAGE_SIZE);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_UNMAP, h, 0, 0, 0), US_ENOENT);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, h, VA, RW, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_UNMAP, h, 0, 0, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_UNMAP, h, 0, 0, 0), US_ENOENT);
+    /* Only the caller's own mappings: b's copy of the capability unmaps nothing of a's. */
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, h, VA, RW, 0), US_OK);
+    kfx_grant(b, 20, US_CAPK_MEMORY, RW, mem_of(h), 0);
+    UT_EXPECT_EQ(sys(b, US_SYS_MEM_UNMAP, 20, 0, 0, 0), US_ENOENT);
+    UT_EXPECT(mapped(a, VA));
+    UT_EXPECT_EQ(mem_of(h)->maps, 1);
+}
+
+static void unmap_rejects_bad_handle(void)
+{
+    uint64_t h;
+
+    setup();
+    h = new_mem(PAGE_SIZE);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, h, VA, RW, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_UNMAP, A_CTL, 0, 0, 0), US_ECAP);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_UNMAP, 40, 0, 0, 0), US_ECAP);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_UNMAP, US_CAP_SLOTS, 0, 0, 0), US_ERANGE);
+    UT_EXPECT(mapped(a, VA));
+    UT_EXPECT_EQ(mem_of(h)->maps, 1);
+}
+
+/* A full table of mappings refuses the next one before mapping anything, once the arguments
+ * are found good: bad ones still give their own errors. */
+static void map_rejects_full_table(void)
+{
+    uint64_t h;
+
+    setup();
+    h = new_mem(PAGE_SIZE);
+    for (uint64_t i = 0; i < PROCESS_MAPS_MAX; i++) {
+        UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, h, VA + i * PAGE_SIZE, US_RIGHT_READ, 0), US_OK);
+    }
+    UT_EXPECT_EQ(mem_of(h)->maps, PROCESS_MAPS_MAX);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, A_BOOT, VA - PAGE_SIZE, US_RIGHT_READ, 0), US_ERANGE);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, A_BOOT, US_VA_USER_TOP, US_RIGHT_READ, 0), US_ERANGE);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, A_BOOT, VA + (1u << 30), 0, 0), US_EINVAL);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, A_CTL, VA + (1u << 30), US_RIGHT_READ, 0), US_ECAP);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, A_BOOT, VA + (1u << 30), US_RIGHT_READ, 0), US_ENOMEM);
+    UT_EXPECT(!mapped(a, VA + (1u << 30)));
+    UT_EXPECT_EQ(mem_of(A_BOOT)->maps, 0);
+    /* Unmapping makes room again. */
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_UNMAP, h, 0, 0, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, A_BOOT, VA + (1u << 30), US_RIGHT_READ, 0), US_OK);
+    UT_EXPECT(mapped(a, VA + (1u << 30)));
+}
+
+static void vm_map_rejects_full_table(void)
+{
+    uint64_t hvm, h;
+    struct vm *vm;
+    paddr_t pa;
+
+    setup();
+    hvm = new_vm();
+    vm = a->caps.slot[hvm].obj;
+    h = new_mem(PAGE_SIZE);
+    for (uint64_t i = 0; i < VM_MEMS_MAX; i++) {
+        UT_EXPECT_EQ(sys(a, US_SYS_VM_MAP, hvm, h, i * PAGE_SIZE, US_RIGHT_READ), US_OK);
+    }
+    UT_EXPECT_EQ(mem_of(h)->maps, VM_MEMS_MAX);
+    UT_EXPECT_EQ(sys(a, US_SYS_VM_MAP, hvm, A_UART, 0x40000000, 0), US_EINVAL);
+    UT_EXPECT_EQ(sys(a, US_SYS_VM_MAP, hvm, A_UART, 0x40000000, US_RIGHT_READ), US_ENOMEM);
+    UT_EXPECT_EQ(arch_stage2_translate(&vm->s2, ipa_init(0x40000000), &pa), US_ERANGE);
+    UT_EXPECT_EQ(mem_of(A_UART)->maps, 0);
+}
+
+static void free_rejects_mapped_in_server(void)
+{
+    uint64_t h, free_count;
+
+    setup();
+    h = new_mem(PAGE_SIZE);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, h, VA, RW, 0), US_OK);
+    free_count = kmem_pool.free_count;
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, h, 0, 0, 0), US_EBUSY);
+    UT_EXPECT_EQ(a->caps.slot[h].kind, US_CAPK_MEMORY);
+    UT_EXPECT_EQ(kmem_pool.free_count, free_count);
+    UT_EXPECT_EQ(ctl.used, PAGE_SIZE);
+    UT_EXPECT(mapped(a, VA));
+    /* Mapped by another server only. */
+    kfx_grant(b, 20, US_CAPK_MEMORY, RW, mem_of(h), 0);
+    UT_EXPECT_EQ(sys(b, US_SYS_MEM_MAP, 20, VA, US_RIGHT_READ, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_UNMAP, h, 0, 0, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, h, 0, 0, 0), US_EBUSY);
+    UT_EXPECT_EQ(sys(b, US_SYS_MEM_UNMAP, 20, 0, 0, 0), US_OK);
+    UT_EXPECT(!mapped(b, VA));
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, h, 0, 0, 0), US_OK);
+    UT_EXPECT_EQ(kmem_pool.free_count, free_count + 1);
+}
+
+/* A VM's stage 2 and fast-MMIO entries hold the memory until the VM's tables are freed. */
+static void free_rejects_mapped_in_vm(void)
+{
+    uint64_t hvm, hram, hfast, free_count;
+
+    setup();
+    free_count = kmem_pool.free_count;
+    hvm = new_vm();
+    hram = new_mem(2 * PAGE_SIZE);
+    hfast = new_mem(PAGE_SIZE);
+    UT_EXPECT_EQ(sys(a, US_SYS_VM_MAP, hvm, hram, 0x40000000, RW | US_RIGHT_EXEC), US_OK);
+    UT_EXPECT_EQ(kfx_sys(&a->thread, US_SYS_VM_FASTMMIO, hvm, 0x9000000,
+                         US_FASTMMIO_RING | (5u << 8), hfast, 0, A_NTFN),
+                 US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, hram, 0, 0, 0), US_EBUSY);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, hfast, 0, 0, 0), US_EBUSY);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_UNMAP, hram, 0, 0, 0), US_ENOENT); /* not the caller's */
+    UT_EXPECT_EQ(sys(a, US_SYS_VM_DESTROY, hvm, 0, 0, 0), US_OK);
+    UT_EXPECT_EQ(mem_of(hram)->maps, 0);
+    UT_EXPECT_EQ(mem_of(hfast)->maps, 0);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, hram, 0, 0, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, hfast, 0, 0, 0), US_OK);
+    UT_EXPECT_EQ(kmem_pool.free_count, free_count);
+    UT_EXPECT_EQ(ctl.used, 0);
+}
+
+/* Removing or replacing a fast-MMIO entry drops its hold on the page. */
+static void free_after_fastmmio_removed(void)
+{
+    uint64_t hvm, h1, h2;
+
+    setup();
+    hvm = new_vm();
+    h1 = new_mem(PAGE_SIZE);
+    h2 = new_mem(PAGE_SIZE);
+    UT_EXPECT_EQ(
+        kfx_sys(&a->thread, US_SYS_VM_FASTMMIO, hvm, 0x9000000, US_FASTMMIO_WORD, h1, 0, 0), US_OK);
+    UT_EXPECT_EQ(
+        kfx_sys(&a->thread, US_SYS_VM_FASTMMIO, hvm, 0x9000000, US_FASTMMIO_WORD, h2, 0, 0), US_OK);
+    UT_EXPECT_EQ(mem_of(h2)->maps, 1);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, h1, 0, 0, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, h2, 0, 0, 0), US_EBUSY);
+    UT_EXPECT_EQ(kfx_sys(&a->thread, US_SYS_VM_FASTMMIO, hvm, 0x9000000, US_FASTMMIO_NONE, 0, 0, 0),
+                 US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, h2, 0, 0, 0), US_OK);
+}
+
+/* The VM's tables, and so its mappings, outlive vm_destroy while another CPU runs it. */
+static void free_waits_for_dying_vm(void)
+{
+    uint64_t hvm, hv, h;
+    struct vcpu *v;
+
+    setup_cpus(2);
+    hvm = new_vm();
+    h = new_mem(PAGE_SIZE);
+    UT_EXPECT_EQ(sys(a, US_SYS_VM_MAP, hvm, h, 0, RW), US_OK);
+    UT_EXPECT_EQ(kfx_sys(&a->thread, US_SYS_VCPU_CREATE, hvm, 0, A_EP, 0, 1, 0), US_OK);
+    hv = kfx_r(&a->thread, 1);
+    v = a->caps.slot[hv].obj;
+    UT_EXPECT_EQ(sys(a, US_SYS_VCPU_START, hv, 0x80000, 0, 0), US_OK);
+    host_run_on(1);
+    kernel_lock();
+    (void)kernel_exit();
+    kernel_unlock();
+    host_run_on(0);
+    UT_EXPECT(cpus[1].current == &v->thread); /* CPU 1 is in the guest */
+    UT_EXPECT_EQ(sys(a, US_SYS_VM_DESTROY, hvm, 0, 0, 0), US_OK);
+    UT_EXPECT(vm_reap_pending);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, h, 0, 0, 0), US_EBUSY);
+    cpus[1].current = NULL; /* it left */
+    vm_reap();
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, h, 0, 0, 0), US_OK);
+}
+
+/* The frames go back to the pool and the size to the quota: the whole quota can be had again,
+ * and still not a page more. */
+static void free_returns_frames_and_quota(void)
+{
+    uint64_t h, free_count;
+
+    setup();
+    free_count = kmem_pool.free_count;
+    h = new_mem(QUOTA);
+    UT_EXPECT_EQ(kmem_pool.free_count, free_count - QUOTA / PAGE_SIZE);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_ALLOC, A_CTL, PAGE_SIZE, 0, 0), US_ENOMEM);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, h, VA, RW, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_UNMAP, h, 0, 0, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, h, 0, 0, 0), US_OK);
+    UT_EXPECT_EQ(kmem_pool.free_count, free_count);
+    UT_EXPECT_EQ(ctl.used, 0);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_ALLOC, A_CTL, QUOTA + PAGE_SIZE, 0, 0), US_ENOMEM);
+    h = new_mem(QUOTA);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_ALLOC, A_CTL, PAGE_SIZE, 0, 0), US_ENOMEM);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, h, 0, 0, 0), US_OK);
+    UT_EXPECT_EQ(kmem_pool.free_count, free_count);
+}
+
+/* Every capability to the memory goes, in every process; the others stay. */
+static void free_revokes_every_handle(void)
+{
+    uint64_t h;
+    struct memobj *m;
+
+    setup();
+    h = new_mem(PAGE_SIZE);
+    m = mem_of(h);
+    UT_EXPECT_EQ(cap_copy(&a->caps, (us_cap_t)h, 40, US_RIGHT_READ), US_OK);
+    kfx_grant(b, 20, US_CAPK_MEMORY, RW, m, 0);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, h, 0, 0, 0), US_OK);
+    UT_EXPECT(!m->in_use);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_INFO, h, 0, 0, 0), US_ECAP);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_INFO, 40, 0, 0, 0), US_ECAP);
+    UT_EXPECT_EQ(sys(b, US_SYS_MEM_INFO, 20, 0, 0, 0), US_ECAP);
+    UT_EXPECT_EQ(sys(b, US_SYS_MEM_MAP, 20, VA, US_RIGHT_READ, 0), US_ECAP);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, h, 0, 0, 0), US_ECAP);
+    UT_EXPECT_EQ(a->caps.slot[A_UART].kind, US_CAPK_MEMORY);
+    UT_EXPECT_EQ(a->caps.slot[A_BOOT].kind, US_CAPK_MEMORY);
+    UT_EXPECT_EQ(a->caps.slot[A_CTL].kind, US_CAPK_VM_CONTROL);
+}
+
+/* Checked before anything changes: the handle's kind, its write right, where the memory came
+ * from. */
+static void free_rejects_bad_handles(void)
+{
+    uint64_t h, free_count;
+
+    setup();
+    h = new_mem(PAGE_SIZE);
+    UT_EXPECT_EQ(cap_copy(&a->caps, (us_cap_t)h, 40, US_RIGHT_READ), US_OK);
+    free_count = kmem_pool.free_count;
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, US_CAP_SLOTS, 0, 0, 0), US_ERANGE);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, A_CTL, 0, 0, 0), US_ECAP);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, 41, 0, 0, 0), US_ECAP);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, 40, 0, 0, 0), US_ECAP); /* read only */
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, A_UART, 0, 0, 0), US_ENOTSUP);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, A_BOOT, 0, 0, 0), US_ENOTSUP);
+    UT_EXPECT_EQ(kmem_pool.free_count, free_count);
+    UT_EXPECT_EQ(ctl.used, PAGE_SIZE);
+    UT_EXPECT_EQ(a->caps.slot[h].kind, US_CAPK_MEMORY);
+    UT_EXPECT_EQ(a->caps.slot[40].kind, US_CAPK_MEMORY);
+    UT_EXPECT_EQ(a->caps.slot[A_UART].kind, US_CAPK_MEMORY);
+    UT_EXPECT_EQ(a->caps.slot[A_BOOT].kind, US_CAPK_MEMORY);
+    UT_EXPECT(mem_of(A_BOOT)->in_use);
+}
+
+UT_MAIN({"unmap_removes_mapping", unmap_removes_mapping},
+        {"unmap_removes_every_mapping", unmap_removes_every_mapping},
+        {"unmap_rejects_unmapped", unmap_rejects_unmapped},
+        {"unmap_rejects_bad_handle", unmap_rejects_bad_handle},
+        {"map_rejects_full_table", map_rejects_full_table},
+        {"vm_map_rejects_full_table", vm_map_rejects_full_table},
+        {"free_rejects_mapped_in_server", free_rejects_mapped_in_server},
+        {"free_rejects_mapped_in_vm", free_rejects_mapped_in_vm},
+        {"free_after_fastmmio_removed", free_after_fastmmio_removed},
+        {"free_waits_for_dying_vm", free_waits_for_dying_vm},
+        {"free_returns_frames_and_quota", free_returns_frames_and_quota},
+        {"free_revokes_every_handle", free_revokes_every_handle},
+        {"free_rejects_bad_handles", free_rejects_bad_handles})
