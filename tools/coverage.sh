@@ -26,4 +26,5 @@ find "$build" -name '*.gcda' -delete
 ctest --test-dir "$build" -L kernel -j "$jobs" --output-on-failure >"$build/coverage-ctest.log" ||
     { cat "$build/coverage-ctest.log"; exit 1; }
 grep "tests passed" "$build/coverage-ctest.log"
-gcovr --root "$src" --object-directory "$build" --filter "$src/kernel/[^/]*\.c$"
+# Search only this build: other build trees under the source tree have .gcda files too.
+gcovr --root "$src" --object-directory "$build" --filter "$src/kernel/[^/]*\.c$" "$build"
