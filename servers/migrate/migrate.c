@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* migrate server handlers: ping and status, with state kept in the restart region. */
+/* migrate server handlers: ping, status and the guest agents, with state kept in the
+ * restart region. */
 #include <understudy/migrate.h>
+#include <understudy/ring.h>
 #include <understudy/slots.h>
+#include <uslib/fmt.h>
 #include <uslib/string.h>
 #include "migrate.h"
 
 #define MIGRATE_MAGIC 0x6d696772u
-#define MIGRATE_VERSION 1u
+#define MIGRATE_VERSION 2u
+#define MIGRATE_CHANS_VA US_VA_DYNAMIC
 
 us_err_t migrate_init(struct migrate_state **st)
 {
@@ -21,14 +25,146 @@ us_err_t migrate_init(struct migrate_state **st)
         s->magic = MIGRATE_MAGIC;
         s->version = MIGRATE_VERSION;
     }
+    s->chans = NULL;
+    if (us_mem_map(US_SLOT_MIGRATE_AGENT_CHANS, MIGRATE_CHANS_VA, US_RIGHT_READ | US_RIGHT_WRITE) ==
+        US_OK) {
+        s->chans = (struct us_agent_chan *)(uintptr_t)MIGRATE_CHANS_VA;
+    } else {
+        US_LOG_WARN("no agent channels: guest agents are out of reach");
+    }
     US_LOG_INFO("up (%s start)", us_bootinfo()->restart_count ? "re" : "cold");
     *st = s;
     return US_OK;
 }
 
+/* Queue @line (NUL-terminated) for VM @slot's agent. Returns: US_OK; US_ENOENT if no agent
+ * is connected; US_EINVAL for an empty, long or unprintable line; US_ENOMEM if the channel
+ * is full. */
+static us_err_t agent_send(struct migrate_state *st, uint32_t slot, const char *line)
+{
+    char rec[US_AGENT_TEXT_MAX + 1];
+    size_t n = strlen(line);
+    int r;
+
+    if (st->chans == NULL || slot >= US_AGENT_CHANS || st->agents[slot].state != US_AGENT_UP) {
+        return US_ENOENT;
+    }
+    if (n == 0 || n >= US_AGENT_TEXT_MAX) {
+        return US_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (line[i] < ' ' || line[i] > '~') {
+            return US_EINVAL;
+        }
+    }
+    memcpy(rec, line, n);
+    rec[n] = '\n';
+    r = us_ring_put(&st->chans[slot].down, rec, (uint32_t)n + 1u);
+    if (r == 1) {
+        (void)us_signal(US_SLOT_MIGRATE_VMM_NTFN, US_NTFN_AGENT_DOWN);
+    }
+    return r < 0 ? US_ENOMEM : US_OK;
+}
+
+static void copy_text(char *dst, const char *src)
+{
+    size_t n = strlen(src);
+
+    n = n < US_AGENT_TEXT_MAX - 1u ? n : US_AGENT_TEXT_MAX - 1u;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void agent_record(struct migrate_state *st, uint32_t slot, const char *rec)
+{
+    struct migrate_agent *a = &st->agents[slot];
+    size_t open_len = strlen(US_AGENT_OPEN);
+
+    if (strncmp(rec, US_AGENT_OPEN, open_len) == 0) {
+        memset(a, 0, sizeof(*a));
+        a->state = US_AGENT_UP;
+        (void)us_snprintf(a->name, sizeof(a->name), "%s", rec + open_len);
+        US_LOG_INFO("%s: agent connected", a->name);
+        return;
+    }
+    if (strcmp(rec, US_AGENT_CLOSE) == 0) {
+        a->state = US_AGENT_CLOSED;
+        US_LOG_INFO("%s: agent gone", a->name);
+        return;
+    }
+    if (a->state != US_AGENT_UP) {
+        return; /* a line without its open record: the channel lost it; ignore */
+    }
+    a->lines++;
+    if (a->lines == 1 && strncmp(rec, "HELLO ", 6) == 0) {
+        copy_text(a->hello, rec);
+        if (agent_send(st, slot, "HEALTH") != US_OK) {
+            US_LOG_WARN("%s: cannot ask the agent for its health", a->name);
+        }
+        return;
+    }
+    copy_text(a->last, rec);
+    if (strncmp(rec, "HEALTH ", 7) == 0) {
+        US_LOG_INFO("%s: agent: %s", a->name, a->last);
+    }
+}
+
+void migrate_agents_pump(struct migrate_state *st)
+{
+    char rec[US_AGENT_TEXT_MAX + 8];
+
+    for (uint32_t slot = 0; st->chans != NULL && slot < US_AGENT_CHANS; slot++) {
+        while (us_ring_line(&st->chans[slot].up, rec, sizeof(rec)) >= 0) {
+            agent_record(st, slot, rec);
+        }
+    }
+}
+
+/* US_MIGRATE_AGENT_INFO and US_MIGRATE_AGENT_SEND. */
+static void agent_call(struct migrate_state *st, struct us_msg *m)
+{
+    uint32_t label = m->hdr.label;
+    us_err_t e = us_msg_check(m, 16, US_MSG_MAX_LEN);
+    uint64_t slot = m->w[0], which = m->w[1];
+
+    if (e == US_OK && slot >= US_AGENT_CHANS) {
+        e = US_ERANGE;
+    }
+    if (e != US_OK) {
+        us_msg_reply_err(m, e);
+        return;
+    }
+    if (label == US_MIGRATE_AGENT_SEND) {
+        char line[US_AGENT_TEXT_MAX];
+        size_t len = m->hdr.len - 8u, n = strnlen((const char *)&m->w[1], len);
+
+        if (n == len || n >= sizeof(line)) {
+            us_msg_reply_err(m, US_EINVAL); /* unterminated or too long */
+            return;
+        }
+        memcpy(line, &m->w[1], n + 1u);
+        e = agent_send(st, (uint32_t)slot, line);
+        if (e != US_OK) {
+            us_msg_reply_err(m, e);
+            return;
+        }
+        us_msg_init(m, US_MIGRATE_AGENT_SEND, 0);
+        return;
+    }
+    if (which > US_AGENT_TEXT_LAST) {
+        us_msg_reply_err(m, US_EINVAL);
+        return;
+    }
+    us_msg_init(m, US_MIGRATE_AGENT_INFO, (uint16_t)(16u + US_AGENT_TEXT_MAX));
+    m->w[0] = st->agents[slot].state;
+    m->w[1] = st->agents[slot].lines;
+    _Static_assert(US_AGENT_TEXT_MAX <= US_MSG_MAX_LEN - 16u, "the text fits a reply");
+    memcpy(&m->w[2], which == US_AGENT_TEXT_HELLO ? st->agents[slot].hello : st->agents[slot].last,
+           US_AGENT_TEXT_MAX);
+}
+
 void migrate_dispatch(struct migrate_state *st, us_badge_t badge, struct us_msg *m)
 {
-    (void)badge;
     st->requests++;
     switch (m->hdr.label) {
     case US_LABEL_PING:
@@ -41,7 +177,14 @@ void migrate_dispatch(struct migrate_state *st, us_badge_t badge, struct us_msg 
         m->w[0] = st->migrations;
         return;
     case US_LABEL_NOTIFY:
+        if (badge & US_NTFN_AGENT_UP) {
+            migrate_agents_pump(st);
+        }
         us_msg_init(m, US_LABEL_NOTIFY, 0);
+        return;
+    case US_MIGRATE_AGENT_INFO:
+    case US_MIGRATE_AGENT_SEND:
+        agent_call(st, m);
         return;
     default:
         us_msg_reply_err(m, US_ENOTSUP);

@@ -76,6 +76,9 @@ us_err_t vmm_init(struct vmm_state **out)
              US_OK);
     st->bundle = (const uint8_t *)(uintptr_t)VMM_BUNDLE_VA;
     st->rings = (struct us_guest_ring *)(uintptr_t)VMM_RINGS_VA;
+    US_CHECK(us_mem_map(US_SLOT_VMM_AGENT_CHANS, VMM_AGENT_VA, US_RIGHT_READ | US_RIGHT_WRITE) ==
+             US_OK);
+    st->agent_chans = (struct us_agent_chan *)(uintptr_t)VMM_AGENT_VA;
     /* The mapping is page-rounded; the bundle says how long it really is. */
     if (st->bundle_size >= sizeof(struct us_bundle_hdr)) {
         uint64_t total = ((const struct us_bundle_hdr *)(const void *)st->bundle)->total_size;
@@ -178,6 +181,9 @@ void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
             for (uint32_t slot = 0; slot < st->config.vm_count; slot++) {
                 vmm_pl011_drain(st, slot);
             }
+        }
+        if (badge & US_NTFN_AGENT_DOWN) {
+            vmm_agent_pump(st);
         }
         if (badge & US_NTFN_RING_ROOM) {
             for (uint32_t slot = 0; slot < st->config.vm_count; slot++) {

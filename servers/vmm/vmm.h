@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <understudy/console.h>
+#include <understudy/migrate.h>
 #include <understudy/usys.h>
 #include <understudy/vcpu.h>
 #include <understudy/vmm.h>
@@ -44,7 +45,8 @@
 #define VMM_NIC_REGS_VA (VMM_RINGS_VA + 0x100000ull)
 #define VMM_NIC_DMA_VA (VMM_RINGS_VA + 0x200000ull)
 #define VMM_FAST_VA(slot) (VMM_RINGS_VA + 0x300000ull + 0x1000ull * (slot)) /* fast-MMIO pages */
-#define VMM_NET_UPLINK VMM_CONFIG_MAX_VMS /* the switch's port for the node's NIC */
+#define VMM_AGENT_VA (VMM_RINGS_VA + 0x400000ull) /* the agent channels shared with migrate */
+#define VMM_NET_UPLINK VMM_CONFIG_MAX_VMS         /* the switch's port for the node's NIC */
 #define VMM_RAM_VA(slot) (US_VA_DYNAMIC + 0x100000000ull * ((uint64_t)(slot) + 1u))
 #define VMM_VSOCK_VA(slot) (US_VA_DYNAMIC + 0x100000000ull * ((uint64_t)(slot) + 17u))
 #define VMM_DTB_MAX 0x10000u
@@ -193,6 +195,7 @@ struct vmm_vm {
     struct us_fastmmio_page *uart_fast; /* UARTDR writes and UARTFR reads the kernel finishes */
     uint32_t dbg_mdscr[VMM_CONFIG_MAX_VCPUS]; /* each vCPU's emulated MDSCR_EL1 */
     uint32_t dbg_oslk;                        /* bit n: vCPU n's emulated OS lock is set */
+    uint32_t agent_conn;                      /* its agent's vsock connection + 1; 0: none */
 };
 
 struct vmm_state {
@@ -201,6 +204,7 @@ struct vmm_state {
     const uint8_t *bundle;
     uint64_t bundle_size;
     struct us_guest_ring *rings;
+    struct us_agent_chan *agent_chans; /* NULL only in host tests */
     struct vmm_config config;
     struct vmm_vm vms[VMM_CONFIG_MAX_VMS];
     struct vmm_nic nic;
@@ -395,7 +399,11 @@ void vmm_pl011_publish(struct vmm_state *st, uint32_t slot);
  * Returns: US_OK; US_ENOENT for an empty slot. */
 us_err_t vmm_pl011_input(struct vmm_state *st, uint32_t slot, const uint8_t *b, uint32_t n);
 
-/** vmm_vsock_init() - register the vmm's own vsock services (the agent port). */
+/** vmm_agent_pump() - deliver the lines migrate has put on the agent channels to the agents
+ * (US_NTFN_AGENT_DOWN); a line for a VM whose agent is not connected is dropped. */
+void vmm_agent_pump(struct vmm_state *st);
+
+/** vmm_vsock_init() - register the vmm's own vsock services (the agent port, vmm_agent.c). */
 void vmm_vsock_init(void);
 
 /** vmm_vsock_listen() - offer service @ops on vsock port @port of every VM.
@@ -407,6 +415,10 @@ us_err_t vmm_vsock_listen(uint32_t port, const struct vmm_vsock_ops *ops);
  * Returns: US_OK; US_ENOENT for a closed connection; US_ENOMEM if they do not fit. */
 us_err_t vmm_vsock_send(struct vmm_state *st, uint32_t slot, uint32_t conn, const uint8_t *b,
                         uint32_t len);
+
+/** vmm_vsock_flush() - outside a guest exit: put what waits for VM @slot into the receive
+ * buffers it posted, and interrupt it if any were used. */
+void vmm_vsock_flush(struct vmm_state *st, uint32_t slot);
 
 /** vmm_vsock_close() - the vmm ends connection @conn of VM @slot: the guest gets an RST. */
 void vmm_vsock_close(struct vmm_state *st, uint32_t slot, uint32_t conn, const char *why);

@@ -540,6 +540,15 @@ static bool vsock_fill(struct vmm_state *st, uint32_t slot)
     return any;
 }
 
+void vmm_vsock_flush(struct vmm_state *st, uint32_t slot)
+{
+    struct vmm_vm *vm = &st->vms[slot];
+
+    if (vm->vsock_conns != NULL && vsock_fill(st, slot)) {
+        vmm_virtio_raise(st, slot, &vm->vsock, VMM_VIRTIO_VSOCK_INTID);
+    }
+}
+
 bool vmm_vsock_notify(struct vmm_state *st, uint32_t slot, uint32_t qi)
 {
     struct vmm_vm *vm = &st->vms[slot];
@@ -558,78 +567,4 @@ bool vmm_vsock_notify(struct vmm_state *st, uint32_t slot, uint32_t qi)
         done = true;
     }
     return done;
-}
-
-/* The agent port's service: newline-terminated lines from the guest agent. Its first line
- * says HELLO and is answered WELCOME <vm>; later ones PING (PONG). The migrate server will
- * take the port over through IPC and speak the agent's whole protocol. */
-#define AGENT_PORT 1024u
-#define AGENT_LINE 128u /* longer lines are cut here */
-#define AGENT_LOG 120u  /* characters of a HELLO line logged */
-
-struct agent {
-    uint32_t len; /* bytes in line[] */
-    uint32_t greeted;
-    char line[AGENT_LINE];
-};
-_Static_assert(sizeof(struct agent) <= VMM_VSOCK_PRIV, "the agent's state fits a connection");
-
-static void agent_reply(struct vmm_state *st, uint32_t slot, uint32_t conn, const char *s)
-{
-    if (vmm_vsock_send(st, slot, conn, (const uint8_t *)s, (uint32_t)strlen(s)) != US_OK) {
-        vmm_vsock_close(st, slot, conn, "agent does not read its replies; connection reset");
-    }
-}
-
-static void agent_line(struct vmm_state *st, uint32_t slot, uint32_t conn, struct agent *a)
-{
-    const char *vm = st->config.vms[slot].name;
-    char buf[AGENT_LOG + 1];
-    uint32_t k;
-
-    if (a->len > 0 && a->line[a->len - 1] == '\r') {
-        a->len--;
-    }
-    a->line[a->len] = '\0';
-    if (!a->greeted && strncmp(a->line, "HELLO ", 6) == 0) {
-        for (k = 0; k < a->len && k < AGENT_LOG; k++) {
-            buf[k] = a->line[k] >= ' ' && a->line[k] <= '~' ? a->line[k] : '?';
-        }
-        buf[k] = '\0';
-        US_LOG_INFO("%s: agent: %s", vm, buf);
-        a->greeted = 1;
-        (void)us_snprintf(buf, sizeof(buf), "WELCOME %s\n", vm);
-        agent_reply(st, slot, conn, buf);
-    } else if (a->greeted && strcmp(a->line, "PING") == 0) {
-        agent_reply(st, slot, conn, "PONG\n");
-    } else {
-        agent_reply(st, slot, conn, "ERR unknown\n");
-    }
-    a->len = 0;
-}
-
-static void agent_data(struct vmm_state *st, uint32_t slot, uint32_t conn, const uint8_t *b,
-                       uint32_t len)
-{
-    struct agent *a = vmm_vsock_priv(st, slot, conn);
-
-    for (uint32_t k = 0; k < len && open_conn(st, slot, conn) != NULL; k++) {
-        if (b[k] == '\n') {
-            agent_line(st, slot, conn, a);
-        } else if (a->len < AGENT_LINE - 1u) {
-            a->line[a->len++] = (char)b[k];
-        }
-    }
-}
-
-static const struct vmm_vsock_ops agent_ops = {
-    .name = "agent",
-    .on_connect = NULL, /* every guest may talk to its agent port */
-    .on_data = agent_data,
-    .on_close = NULL,
-};
-
-void vmm_vsock_init(void)
-{
-    (void)vmm_vsock_listen(AGENT_PORT, &agent_ops); /* US_EEXIST on a second call */
 }

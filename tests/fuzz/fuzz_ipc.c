@@ -7,6 +7,8 @@
 #include <understudy/devmgr.h>
 #include <understudy/migrate.h>
 #include <understudy/msg.h>
+#include <understudy/ring.h>
+#include <understudy/slots.h>
 #include <understudy/vcpu.h>
 #include "devmgr.h"
 #include "devmgr_inventory.h"
@@ -49,6 +51,15 @@ us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
     (void)mem, (void)va, (void)rights;
     return US_ENOTSUP;
 }
+
+us_err_t us_signal(us_cap_t ntfn, uint64_t bits)
+{
+    FUZZ_CHECK(ntfn == US_SLOT_MIGRATE_VMM_NTFN && bits == US_NTFN_AGENT_DOWN);
+    return US_OK;
+}
+
+/* migrate's agent channels: slot 0 has an agent that said HELLO, the others have none. */
+static struct us_agent_chan chans[US_AGENT_CHANS];
 
 us_err_t devmgr_inventory_scan(const void *dtb, size_t len, struct us_dev_info *devs, uint32_t max,
                                uint32_t *count)
@@ -146,6 +157,11 @@ static void setup(struct fuzz_in *in)
 {
     memset(&devmgr, 0, sizeof(devmgr));
     memset(&migrate, 0, sizeof(migrate));
+    memset(chans, 0, sizeof(chans));
+    migrate.chans = chans;
+    FUZZ_CHECK(us_ring_put(&chans[0].up, US_AGENT_OPEN "vm0\nHELLO host=x\n", 23) >= 0);
+    migrate_agents_pump(&migrate);
+    FUZZ_CHECK(migrate.agents[0].state == US_AGENT_UP);
     devmgr.dev_count = fi_u8(in) % (DEVMGR_MAX_DEVS + 1u);
     for (uint32_t i = 0; i < devmgr.dev_count; i++) {
         struct us_dev_info *d = &devmgr.devs[i];

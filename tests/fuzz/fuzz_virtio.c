@@ -4,6 +4,8 @@
  * its agent port) driven by a script of register accesses and guest-memory writes against a
  * fake guest RAM. */
 #include <stdbool.h>
+#include <understudy/ring.h>
+#include <understudy/slots.h>
 #include "fuzz_input.h"
 #include "fuzz_vmm.h"
 
@@ -91,6 +93,15 @@ bool vmm_gic_deliverable(const struct vmm_gic *g, uint32_t intid)
     return gic_enabled;
 }
 
+/* The agent channels to migrate: every VM's, checked after each input. */
+static struct us_agent_chan agent_chans[US_AGENT_CHANS];
+
+us_err_t us_signal(us_cap_t ntfn, uint64_t bits)
+{
+    FUZZ_CHECK(ntfn == US_SLOT_VMM_MIGRATE_NTFN && bits == US_NTFN_AGENT_UP);
+    return US_OK;
+}
+
 us_err_t us_vcpu_inject(us_cap_t vcpu, uint32_t intid)
 {
     FUZZ_CHECK(vcpu < VMS);
@@ -136,6 +147,8 @@ static void setup(struct fuzz_in *in)
     }
     memset(&st, 0, sizeof(st));
     memset(vsock_conns, 0, sizeof(vsock_conns));
+    memset(agent_chans, 0, sizeof(agent_chans));
+    st.agent_chans = agent_chans;
     disk = fuzz_vmm_disk();
     st.config.vm_count = VMS;
     st.nic.regs = (cfg & 1u) ? &nic_dummy : NULL;
@@ -370,8 +383,30 @@ static void uplink_frame(struct fuzz_in *in)
     free(frame);
 }
 
+/* What went up to migrate: whole records, each a connection marker or a printable line. */
+static void drain_agent_channels(void)
+{
+    char line[US_AGENT_TEXT_MAX + 8];
+    int n;
+
+    for (uint32_t vm = 0; vm < VMS; vm++) {
+        while ((n = us_ring_line(&agent_chans[vm].up, line, sizeof(line))) >= 0) {
+            FUZZ_CHECK(n < (int)US_AGENT_TEXT_MAX);
+            if (line[0] == '\001') {
+                FUZZ_CHECK(strncmp(line, US_AGENT_OPEN, strlen(US_AGENT_OPEN)) == 0 ||
+                           strcmp(line, US_AGENT_CLOSE) == 0);
+                continue;
+            }
+            for (int i = 0; i < n; i++) {
+                FUZZ_CHECK(line[i] >= ' ' && line[i] <= '~');
+            }
+        }
+    }
+}
+
 static void check_state(void)
 {
+    drain_agent_channels();
     for (uint32_t vm = 0; vm < VMS; vm++) {
         for (uint32_t dev = 0; dev < DEVS; dev++) {
             const struct vmm_virtio *d = dev_of(vm, dev);

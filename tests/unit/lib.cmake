@@ -61,6 +61,12 @@ us_unit_test(ipc
           resume_check_rejects_bad_register resume_check_rejects_bad_virq
           err_names_unique_and_bounded syscall_table_dense)
 
+# The shared record rings of ipc/lib (ring.c): vmm <-> migrate agent channels.
+us_unit_test(ring
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_ring.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/ipc/include
+    CASES records_round_trip_and_wrap full_ring_refuses_whole_record partial_record_waits)
+
 # The server loop of ipc/lib (serve.c) with the kernel's answers scripted.
 us_unit_test(serve
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_serve.c ${CMAKE_SOURCE_DIR}/ipc/lib/serve.c
@@ -75,3 +81,11 @@ us_unit_test(kv_proto
     CASES set_get_del bad_requests_change_nothing store_full_then_room_after_delete
           million_keys random_ops_match_model snapshot_round_trip restore_refuses_corruption
           snapshot_reports_write_failure)
+
+# migrate's side of the agent channels (servers/migrate/migrate.c).
+us_unit_test(migrate_agents
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_migrate_agents.c
+            ${CMAKE_SOURCE_DIR}/servers/migrate/migrate.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/migrate
+    LIBS us_lib_host
+    CASES agent_session bad_calls_refused full_channel_refused)

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <understudy/ring.h>
+#include <understudy/slots.h>
 #include "ut.h"
 #include "vmm.h"
 
@@ -193,9 +195,42 @@ static void bring_up(void)
     rx_avail = rx_seen = tx_avail = 0;
 }
 
+/* The agent channels the vmm shares with migrate; signals to migrate are counted. */
+static struct us_agent_chan chans[US_AGENT_CHANS];
+static unsigned migrate_signals;
+
+us_err_t us_signal(us_cap_t ntfn, uint64_t bits)
+{
+    UT_EXPECT_EQ(ntfn, US_SLOT_VMM_MIGRATE_NTFN);
+    UT_EXPECT_EQ(bits, US_NTFN_AGENT_UP);
+    migrate_signals++;
+    return US_OK;
+}
+
+/* The next record the vmm put on VM 0's channel up to migrate, or "" if none. */
+static const char *up_line(void)
+{
+    static char line[US_AGENT_TEXT_MAX + 8];
+
+    if (us_ring_line(&chans[0].up, line, sizeof(line)) < 0) {
+        line[0] = '\0';
+    }
+    return line;
+}
+
+/* migrate's line @s for VM 0's agent, delivered as the vmm does on US_NTFN_AGENT_DOWN. */
+static void down_line(const char *s)
+{
+    UT_EXPECT(us_ring_put(&chans[0].down, s, (uint32_t)strlen(s)) >= 0);
+    vmm_agent_pump(&st);
+}
+
 static void setup(void)
 {
     memset(&st, 0, sizeof(st));
+    memset(chans, 0, sizeof(chans));
+    migrate_signals = 0;
+    st.agent_chans = chans;
     free(ram);
     free(conns);
     ram = calloc(1, RAM_SIZE);
@@ -434,7 +469,9 @@ static void vsock_identifies_device_and_cid(void)
     UT_EXPECT_EQ(warnings, 0);
 }
 
-static void vsock_agent_hello_welcome_ping(void)
+/* The agent's lines go up to migrate framed by open and close records; a HELLO is also
+ * logged and greeted; migrate's lines come down to the agent; one agent per VM. */
+static void vsock_agent_lines_reach_migrate(void)
 {
     static const char hello[] = "HELLO host=kvd0 boot=1 apps=kvd\x01\n";
     struct pkt p;
@@ -442,6 +479,8 @@ static void vsock_agent_hello_welcome_ping(void)
     setup();
     rx_split = true; /* Linux 6.1's receive buffers */
     connect_ok(5000, 1024);
+    UT_EXPECT(strcmp(up_line(), "\001open vm0") == 0);
+    UT_EXPECT_EQ(migrate_signals, 1);
     post_rx_quiet(4);
     UT_EXPECT(tx(OP_RW, 5000, 1024, hello));
     UT_EXPECT(next_rx(&p));
@@ -449,18 +488,55 @@ static void vsock_agent_hello_welcome_ping(void)
     UT_EXPECT(p.len == 12 && memcmp(p.data, "WELCOME vm0\n", 12) == 0);
     UT_EXPECT_EQ(p.fwd_cnt, strlen(hello)); /* what we consumed, credited */
     UT_EXPECT(strcmp(info, "vm0: agent: HELLO host=kvd0 boot=1 apps=kvd?") == 0);
-    UT_EXPECT(tx(OP_RW, 5000, 1024, "PI"));
-    UT_EXPECT(!next_rx(&p)); /* half a line: nothing to say yet */
-    UT_EXPECT(tx(OP_RW, 5000, 1024, "NG\r\nHELLO again\n"));
-    /* Both replies were queued before the device filled a buffer: one packet. */
-    UT_EXPECT(next_rx(&p) && p.len == 17 && memcmp(p.data, "PONG\nERR unknown\n", 17) == 0);
+    UT_EXPECT(strcmp(up_line(), "HELLO host=kvd0 boot=1 apps=kvd?") == 0);
+    UT_EXPECT(tx(OP_RW, 5000, 1024, "HEALTH kvd=u"));
+    UT_EXPECT(strcmp(up_line(), "") == 0); /* half a line: nothing yet */
+    UT_EXPECT(tx(OP_RW, 5000, 1024, "p keys=3\r\nHELLO again\n"));
+    UT_EXPECT(strcmp(up_line(), "HEALTH kvd=up keys=3") == 0);
+    UT_EXPECT(strcmp(up_line(), "HELLO again") == 0); /* only the first is a greeting */
     UT_EXPECT(!next_rx(&p));
+    /* migrate's requests reach the agent at once, in order. */
+    down_line("HEALTH\n");
+    UT_EXPECT(next_rx(&p) && p.len == 7 && memcmp(p.data, "HEALTH\n", 7) == 0);
+    down_line("INVENTORY\n");
+    UT_EXPECT(next_rx(&p) && p.len == 10 && memcmp(p.data, "INVENTORY\n", 10) == 0);
     UT_EXPECT_EQ(warnings, 0);
-    /* A first line that is not HELLO is refused, and a later PING is too. */
-    connect_ok(5001, 1024);
-    post_rx_quiet(2);
-    UT_EXPECT(tx(OP_RW, 5001, 1024, "PING\n"));
-    UT_EXPECT(next_rx(&p) && p.dst_port == 5001 && memcmp(p.data, "ERR unknown\n", 12) == 0);
+    /* A second agent connection on the same VM is refused. */
+    UT_EXPECT(tx(OP_REQUEST, 5001, 1024, NULL));
+    UT_EXPECT(next_rx(&p) && p.op == OP_RST && p.dst_port == 5001);
+    UT_EXPECT(strcmp(up_line(), "") == 0);
+    /* The agent leaves: migrate hears so, and a line for it is dropped. */
+    UT_EXPECT(tx(OP_RST, 5000, 1024, NULL));
+    UT_EXPECT(strcmp(up_line(), "\001close") == 0);
+    down_line("HEALTH\n");
+    UT_EXPECT(!next_rx(&p));
+    /* A new agent may connect. */
+    connect_ok(5002, 1024);
+    UT_EXPECT(strcmp(up_line(), "\001open vm0") == 0);
+}
+
+/* migrate stops reading: the agent's connection is reset rather than its lines lost
+ * silently, and the next connection says so. */
+static void vsock_agent_channel_full_resets(void)
+{
+    char line[100];
+    struct pkt p;
+    int sent = 0;
+
+    setup();
+    connect_ok(5000, 1024);
+    post_rx_quiet(8);
+    memset(line, 'x', sizeof(line) - 1);
+    line[sizeof(line) - 2] = '\n';
+    line[sizeof(line) - 1] = '\0';
+    while (st.vms[0].agent_conn != 0 && sent < 100) {
+        UT_EXPECT(tx(OP_RW, 5000, 1024, line));
+        sent++;
+    }
+    UT_EXPECT_EQ(st.vms[0].agent_conn, 0);
+    UT_EXPECT(sent > 1 && sent < 100);
+    UT_EXPECT(next_rx(&p) && p.op == OP_RST);
+    UT_EXPECT_EQ(warnings, 1);
 }
 
 static void vsock_unlisted_port_gets_rst(void)
@@ -578,7 +654,7 @@ static void vsock_queued_until_rx_buffers(void)
     UT_EXPECT_EQ(used_idx(TX_USED), 2);
     UT_EXPECT(!next_rx(&p)); /* ...but there is no receive buffer for the reply */
     UT_EXPECT(tx(OP_REQUEST, 5001, 4444, NULL)); /* an RST waits too */
-    UT_EXPECT(tx(OP_RW, 5000, 1024, "PING\n"));
+    down_line("HEALTH\n");                       /* migrate's request waits too */
     UT_EXPECT(!next_rx(&p));
     UT_EXPECT(post_rx(1)); /* one at a time: nothing lost, nothing twice */
     UT_EXPECT(next_rx(&p) && p.op == OP_RST && p.dst_port == 5001);
@@ -586,7 +662,7 @@ static void vsock_queued_until_rx_buffers(void)
     UT_EXPECT(post_rx(4));
     UT_EXPECT(next_rx(&p) && p.op == OP_RW);
     /* Both replies, possibly in one packet. */
-    UT_EXPECT(p.len == 17 && memcmp(p.data, "WELCOME vm0\nPONG\n", 17) == 0);
+    UT_EXPECT(p.len == 19 && memcmp(p.data, "WELCOME vm0\nHEALTH\n", 19) == 0);
     UT_EXPECT(!next_rx(&p));
     UT_EXPECT(!post_rx(1)); /* nothing waits: no interrupt */
     /* The queue is bounded: all or nothing. */
@@ -800,7 +876,8 @@ static void vsock_hidden_or_absent(void)
 }
 
 UT_MAIN({"vsock_identifies_device_and_cid", vsock_identifies_device_and_cid},
-        {"vsock_agent_hello_welcome_ping", vsock_agent_hello_welcome_ping},
+        {"vsock_agent_lines_reach_migrate", vsock_agent_lines_reach_migrate},
+        {"vsock_agent_channel_full_resets", vsock_agent_channel_full_resets},
         {"vsock_unlisted_port_gets_rst", vsock_unlisted_port_gets_rst},
         {"vsock_spoofed_cid_dropped", vsock_spoofed_cid_dropped},
         {"vsock_respects_guest_credit", vsock_respects_guest_credit},

@@ -64,6 +64,7 @@ us_unit_test(vmm_gic
 us_unit_test(vmm_virtio
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_virtio.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c
             ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_vsock.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_agent.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
     CASES identifies_block_device writes_then_reads_sectors rejects_bad_requests_with_status
@@ -76,6 +77,7 @@ us_unit_test(vmm_virtio
 us_unit_test(vmm_net
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_net.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c
             ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_vsock.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_agent.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
     CASES route_rules identifies_device_and_mac frame_between_guests uplink_and_broadcast
@@ -84,10 +86,12 @@ us_unit_test(vmm_net
 # The vmm's virtio-vsock device, its connections and the agent port, with hostile packets.
 us_unit_test(vmm_vsock
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_vsock.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_vsock.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_agent.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
             ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
-    CASES vsock_identifies_device_and_cid vsock_agent_hello_welcome_ping
+    CASES vsock_identifies_device_and_cid vsock_agent_lines_reach_migrate
+          vsock_agent_channel_full_resets
           vsock_unlisted_port_gets_rst vsock_spoofed_cid_dropped vsock_respects_guest_credit
           vsock_queued_until_rx_buffers vsock_shutdown_and_rst_free_slot vsock_table_full_rst
           vsock_malformed_packets vsock_guest_past_credit_reset vsock_credit_request_answered

@@ -89,6 +89,21 @@ static int kvd_ask(const char *cmd, char *out, size_t cap)
     return len > 0 && strncmp(out, "ERR", 3) != 0 ? 0 : -1;
 }
 
+/* Wait until kvd answers on its socket (at most about 10 s), so HELLO means "the
+ * applications are up" and the host's first HEALTH finds kvd serving. */
+static void kvd_wait_ready(void)
+{
+    char reply[LINE_MAX_LEN];
+
+    for (int i = 0; i < 100 && kvd_ask("STATS", reply, sizeof(reply)) != 0; i++) {
+        kvd_reap();
+        if (kvd_pid <= 0) {
+            return; /* it exited: HEALTH will say so */
+        }
+        usleep(100 * 1000);
+    }
+}
+
 /* @cmd's argument after "WORD kvd" (the application), or NULL if it names another one. */
 static const char *for_kvd(const char *cmd, size_t word)
 {
@@ -246,6 +261,7 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     kvd_start();
+    kvd_wait_ready();
     if (stdio) {
         int r = serve(0, 1);
 

@@ -25,8 +25,14 @@
 #define US_SLOT_VMM_BUNDLE 7u
 #define US_SLOT_VMM_CONSOLE_NTFN 8u
 #define US_SLOT_VMM_GUEST_RINGS 9u
-#define US_SLOT_VMM_NIC_MMIO 10u /* the NIC's virtio-mmio transport (switch uplink) */
-#define US_SLOT_VMM_NIC_IRQ 11u  /* its interrupt, signalling bit US_NTFN_NIC */
+#define US_SLOT_VMM_NIC_MMIO 10u     /* the NIC's virtio-mmio transport (switch uplink) */
+#define US_SLOT_VMM_NIC_IRQ 11u      /* its interrupt, signalling bit US_NTFN_NIC */
+#define US_SLOT_VMM_AGENT_CHANS 12u  /* shared 1: the agent channels (understudy/migrate.h) */
+#define US_SLOT_VMM_MIGRATE_NTFN 13u /* signal migrate: US_NTFN_AGENT_UP */
+
+/* migrate */
+#define US_SLOT_MIGRATE_AGENT_CHANS 6u /* shared 1: the agent channels */
+#define US_SLOT_MIGRATE_VMM_NTFN 7u    /* signal the vmm: US_NTFN_AGENT_DOWN */
 
 /* devmgr */
 #define US_SLOT_DEVMGR_DTB 6u
@@ -34,8 +40,10 @@
 
 /* Notification bits. */
 #define US_NTFN_UART (1ull << 0)
-#define US_NTFN_KLOG (1ull << 1)      /* the kernel appended to its log */
-#define US_NTFN_GUEST_OUT (1ull << 2) /* a guest ring has bytes */
-#define US_NTFN_RING_ROOM (1ull << 3) /* (to the vmm) a ring it waited on was drained */
-#define US_NTFN_NIC (1ull << 4)       /* (to the vmm) the NIC interrupted */
-#define US_NTFN_FASTMMIO 5u           /* (to the vmm, bit number) a fast-MMIO ring has bytes */
+#define US_NTFN_KLOG (1ull << 1)        /* the kernel appended to its log */
+#define US_NTFN_GUEST_OUT (1ull << 2)   /* a guest ring has bytes */
+#define US_NTFN_RING_ROOM (1ull << 3)   /* (to the vmm) a ring it waited on was drained */
+#define US_NTFN_NIC (1ull << 4)         /* (to the vmm) the NIC interrupted */
+#define US_NTFN_FASTMMIO 5u             /* (to the vmm, bit number) a fast-MMIO ring has bytes */
+#define US_NTFN_AGENT_UP (1ull << 13)   /* (to migrate) an agent channel has lines for it */
+#define US_NTFN_AGENT_DOWN (1ull << 14) /* (to the vmm) migrate has lines for an agent */

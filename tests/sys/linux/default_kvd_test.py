@@ -25,6 +25,10 @@ def test(t):
     # and was greeted (its lines and kvd's may come in either order).
     m.expect_seen(r"kvd0: agent: HELLO host=\S+ boot=[0-9a-f-]{36} apps=kvd", timeout=60)
     m.expect_seen(r"agent: host: WELCOME kvd0", timeout=60)
+    # Its lines went on through the agent channel to migrate, which asked for its health:
+    # vmm, migrate, the agent and kvd, end to end.
+    m.expect_seen(r"migrate\| kvd0: agent connected", timeout=60)
+    m.expect_seen(r"migrate\| kvd0: agent: HEALTH kvd=up keys=0", timeout=60)
     kvcheck.exercise(port)
     kvcheck.bulk(port)
     # The README's client, as a newcomer runs it.
