@@ -106,7 +106,7 @@ static void agent_session(void)
     up(2, US_AGENT_CLOSE "\n");
     UT_EXPECT_EQ(st.agents[2].state, US_AGENT_CLOSED);
     UT_EXPECT_EQ(call(US_MIGRATE_AGENT_SEND, 2, 0, "HEALTH", &m), US_ENOENT);
-    up(2, "HEALTH stray\n"); /* a line with no connection is ignored */
+    up(2, "HEALTH stray\n");             /* a line with no connection is ignored */
     UT_EXPECT_EQ(st.agents[2].lines, 2); /* unchanged */
     up(2, US_AGENT_OPEN "kvd0\nHELLO again\n");
     UT_EXPECT(st.agents[2].state == US_AGENT_UP && st.agents[2].lines == 1);

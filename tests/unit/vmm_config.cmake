@@ -83,16 +83,23 @@ us_unit_test(vmm_net
     CASES route_rules identifies_device_and_mac frame_between_guests uplink_and_broadcast
           hostile_frames_and_queues)
 
-# The vmm's virtio-vsock device, its connections and the agent port, with hostile packets.
+# The vmm's virtio-vsock device and its connections, with hostile packets; and the agent port
+# (vmm_agent.c) with its channel to migrate. Both use the fixture vmm_vsock_fx.c.
+set(us_vsock_test_sources ${CMAKE_CURRENT_LIST_DIR}/vmm_vsock_fx.c
+    ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_vsock.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_agent.c
+    ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c
+    ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c)
 us_unit_test(vmm_vsock
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_vsock.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_vsock.c
-            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_agent.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
-            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_vsock.c ${us_vsock_test_sources}
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
-    CASES vsock_identifies_device_and_cid vsock_agent_lines_reach_migrate
-          vsock_agent_channel_full_resets
+    CASES vsock_identifies_device_and_cid
           vsock_unlisted_port_gets_rst vsock_spoofed_cid_dropped vsock_respects_guest_credit
           vsock_queued_until_rx_buffers vsock_shutdown_and_rst_free_slot vsock_table_full_rst
           vsock_malformed_packets vsock_guest_past_credit_reset vsock_credit_request_answered
           vsock_reset_drops_connections vsock_hidden_or_absent)
+us_unit_test(vmm_vsock_agent
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_vsock_agent.c ${us_vsock_test_sources}
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
+    LIBS us_lib_host
+    CASES vsock_agent_lines_reach_migrate vsock_agent_channel_full_resets)
