@@ -304,11 +304,46 @@ uint64_t kv_snapshot(const struct kv_store *kv, kv_write_fn *w, void *ctx,
     return failed ? 0 : total;
 }
 
+/* Read @count records (@body bytes after the header of @buf) into the empty store @fresh.
+ * Returns: NULL; or why they were refused. */
+static const char *restore_records(struct kv_store *fresh, const uint8_t *buf, uint64_t count,
+                                   uint64_t body)
+{
+    uint64_t off = KV_SNAP_HEADER;
+
+    for (uint64_t n = 0; n < count; n++) {
+        const char *key = (const char *)buf + off + 3;
+        uint64_t klen, vlen;
+
+        if (body - (off - KV_SNAP_HEADER) < 3) {
+            return "records end early";
+        }
+        klen = buf[off];
+        vlen = get_le(buf + off + 1, 2);
+        if (body - (off - KV_SNAP_HEADER) - 3 < klen + vlen) {
+            return "records end early";
+        }
+        if (klen == 0 || klen > KV_KEY_MAX || vlen > KV_VALUE_MAX || !printable(key, klen, 0) ||
+            !printable(key + klen, vlen, 1)) {
+            return "bad record";
+        }
+        if (fresh->cap != 0 && fresh->slot[kv_probe(fresh, key, klen)] != NULL) {
+            return "a key twice";
+        }
+        if (kv_set(fresh, key, klen, key + klen, vlen) != 0) {
+            return "does not fit the store";
+        }
+        off += 3 + klen + vlen;
+    }
+    return off == KV_SNAP_HEADER + body ? NULL : "bytes after the last record";
+}
+
 const char *kv_restore(struct kv_store *kv, const uint8_t *buf, size_t len)
 {
     struct kv_store fresh;
     uint8_t digest[KV_SHA256_LEN];
-    uint64_t count, body, off = KV_SNAP_HEADER;
+    uint64_t count, body;
+    const char *why;
 
     if (len < KV_SNAP_HEADER + KV_SHA256_LEN || memcmp(buf, KV_SNAP_MAGIC, 8) != 0) {
         return "not a kvd snapshot";
@@ -323,38 +358,10 @@ const char *kv_restore(struct kv_store *kv, const uint8_t *buf, size_t len)
         return "checksum mismatch";
     }
     kv_init(&fresh, kv->max_bytes);
-    for (uint64_t n = 0; n < count; n++) {
-        const char *key = (const char *)buf + off + 3;
-        uint64_t klen, vlen;
-
-        if (body - (off - KV_SNAP_HEADER) < 3) {
-            kv_free(&fresh);
-            return "records end early";
-        }
-        klen = buf[off];
-        vlen = get_le(buf + off + 1, 2);
-        if (body - (off - KV_SNAP_HEADER) - 3 < klen + vlen) {
-            kv_free(&fresh);
-            return "records end early";
-        }
-        if (klen == 0 || klen > KV_KEY_MAX || vlen > KV_VALUE_MAX || !printable(key, klen, 0) ||
-            !printable(key + klen, vlen, 1)) {
-            kv_free(&fresh);
-            return "bad record";
-        }
-        if (fresh.cap != 0 && fresh.slot[kv_probe(&fresh, key, klen)] != NULL) {
-            kv_free(&fresh);
-            return "a key twice";
-        }
-        if (kv_set(&fresh, key, klen, key + klen, vlen) != 0) {
-            kv_free(&fresh);
-            return "does not fit the store";
-        }
-        off += 3 + klen + vlen;
-    }
-    if (off != KV_SNAP_HEADER + body) {
+    why = restore_records(&fresh, buf, count, body);
+    if (why != NULL) {
         kv_free(&fresh);
-        return "bytes after the last record";
+        return why;
     }
     fresh.requests = kv->requests;
     kv_free(kv);
