@@ -2,11 +2,14 @@
 # The Linux guests' programs (guests/linux: kvd and the agent) built for the host and run
 # together, as the guest runs them: the agent starts kvd and drives it through kvd's socket.
 add_executable(host_kvd ${CMAKE_SOURCE_DIR}/guests/linux/kvd/kvd.c
-    ${CMAKE_SOURCE_DIR}/guests/linux/kvd/kv_proto.c ${CMAKE_SOURCE_DIR}/lib/sha256.c)
+    ${CMAKE_SOURCE_DIR}/guests/linux/kvd/kv_proto.c ${CMAKE_SOURCE_DIR}/guests/linux/kvd/kv_ask.c
+    ${CMAKE_SOURCE_DIR}/lib/sha256.c)
 target_compile_options(host_kvd PRIVATE ${US_HOST_CFLAGS} ${US_SAN_FLAGS})
 target_link_options(host_kvd PRIVATE ${US_SAN_FLAGS})
 target_include_directories(host_kvd PRIVATE ${CMAKE_SOURCE_DIR}/lib/include)
-add_executable(host_agent ${CMAKE_SOURCE_DIR}/guests/linux/agent/agent.c)
+add_executable(host_agent ${CMAKE_SOURCE_DIR}/guests/linux/agent/agent.c
+    ${CMAKE_SOURCE_DIR}/guests/linux/kvd/kv_ask.c)
+target_include_directories(host_agent PRIVATE ${CMAKE_SOURCE_DIR}/guests/linux/kvd)
 target_compile_options(host_agent PRIVATE ${US_HOST_CFLAGS} ${US_SAN_FLAGS})
 target_link_options(host_agent PRIVATE ${US_SAN_FLAGS})
 foreach(c requests_drive_kvd bad_requests_get_errors stop_and_start)

@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/vm_sockets.h>
+#include "kv_ask.h"
 
 #define AGENT_PORT 1024u
 #define LINE_MAX_LEN 512
@@ -59,34 +59,18 @@ static void kvd_reap(void)
 /* One command to kvd's local socket; its reply line (without LF) into @out. */
 static int kvd_ask(const char *cmd, char *out, size_t cap)
 {
-    struct sockaddr_un a;
-    size_t len = 0;
-    ssize_t r;
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    char why[128];
+    int r = kv_ask(kvd_socket, cmd, out, cap);
 
-    memset(&a, 0, sizeof(a));
-    a.sun_family = AF_UNIX;
-    snprintf(a.sun_path, sizeof(a.sun_path), "%s", kvd_socket);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-        dprintf(fd, "%s\n", cmd) < 0) {
-        snprintf(out, cap, "ERR kvd unreachable: %s", strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-        }
+    if (r == -2) {
+        size_t n = strnlen(out, sizeof(why) - 1); /* strerror()'s reason */
+
+        memcpy(why, out, n);
+        why[n] = '\0';
+        snprintf(out, cap, "ERR kvd unreachable: %s", why);
         return -1;
     }
-    while (len < cap - 1 && (r = read(fd, out + len, cap - 1 - len)) > 0) {
-        len += (size_t)r;
-        if (out[len - 1] == '\n') {
-            break;
-        }
-    }
-    close(fd);
-    while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r')) {
-        len--;
-    }
-    out[len] = '\0';
-    return len > 0 && strncmp(out, "ERR", 3) != 0 ? 0 : -1;
+    return r;
 }
 
 /* Wait until kvd answers on its socket (at most about 10 s), so HELLO means "the

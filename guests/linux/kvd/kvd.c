@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "kv_ask.h"
 #include "kv_proto.h"
 
 #define KVD_CLIENTS 32
@@ -62,23 +63,12 @@ static int listen_tcp(int port)
     return fd;
 }
 
-static int unix_addr(const char *path, struct sockaddr_un *a)
-{
-    memset(a, 0, sizeof(*a));
-    a->sun_family = AF_UNIX;
-    if (strlen(path) >= sizeof(a->sun_path)) {
-        return -1;
-    }
-    strcpy(a->sun_path, path);
-    return 0;
-}
-
 static int listen_unix(const char *path)
 {
     struct sockaddr_un a;
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
-    if (fd < 0 || unix_addr(path, &a) != 0) {
+    if (fd < 0 || kv_unix_addr(path, &a) != 0) {
         return -1;
     }
     (void)unlink(path);
@@ -259,11 +249,9 @@ static void accept_on(int lfd, int admin_conn)
 static int ctl(int argc, char **argv)
 {
     const char *path = KVD_ADMIN_PATH;
-    struct sockaddr_un a;
     char line[KV_LINE_MAX + 2] = "", reply[1024];
     size_t len = 0;
-    int fd, i = 2;
-    ssize_t r;
+    int i = 2, r;
 
     if (argc > 3 && strcmp(argv[2], "-a") == 0) {
         path = argv[3];
@@ -276,26 +264,15 @@ static int ctl(int argc, char **argv)
             return 2;
         }
     }
-    fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (fd < 0 || unix_addr(path, &a) != 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-        fprintf(stderr, "kvd ctl: cannot reach %s: %s\n", path, strerror(errno));
+    r = kv_ask(path, line, reply, sizeof(reply));
+    if (r == -2) {
+        fprintf(stderr, "kvd ctl: cannot reach %s: %s\n", path, reply);
         return 1;
     }
-    line[len++] = '\n';
-    if (send_all(fd, line, len) != 0) {
-        return 1;
+    if (reply[0] != '\0') {
+        printf("%s\n", reply);
     }
-    len = 0;
-    while (len < sizeof(reply) - 1 && (r = read(fd, reply + len, sizeof(reply) - 1 - len)) > 0) {
-        len += (size_t)r;
-        if (reply[len - 1] == '\n') {
-            break;
-        }
-    }
-    reply[len] = '\0';
-    fputs(reply, stdout);
-    close(fd);
-    return strncmp(reply, "ERR", 3) == 0 || len == 0 ? 1 : 0;
+    return r == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)
