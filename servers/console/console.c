@@ -69,6 +69,46 @@ static us_err_t be_vm_info(void *ctx, uint32_t slot, struct us_vm_info *out)
     return e;
 }
 
+/* The reason text a refusal from the vmm carries, if any. */
+static void why_of(us_err_t e, char *why, size_t why_len)
+{
+    const struct us_msg *m = us_msgbuf();
+    size_t n = m->hdr.len < why_len ? m->hdr.len : why_len - 1u;
+
+    why[0] = '\0';
+    if (e != US_OK && n > 0 && m->hdr.len <= US_MSG_MAX_LEN) {
+        memcpy(why, m->w, n);
+        why[n] = '\0';
+    }
+}
+
+static us_err_t be_vm_create(void *ctx, const struct us_vm_create *req, uint32_t *slot, char *why,
+                             size_t why_len)
+{
+    us_err_t e;
+
+    (void)ctx;
+    memcpy(us_msgbuf()->w, req, sizeof(*req));
+    e = ask(US_SLOT_VMM_EP, US_VMM_VM_CREATE, sizeof(*req));
+    if (e == US_OK && us_msgbuf()->hdr.len < 8) {
+        e = US_ETRUNC;
+    }
+    *slot = e == US_OK ? (uint32_t)us_msgbuf()->w[0] : 0;
+    why_of(e, why, why_len);
+    return e;
+}
+
+static us_err_t be_vm_retire(void *ctx, uint32_t slot, char *why, size_t why_len)
+{
+    us_err_t e;
+
+    (void)ctx;
+    us_msgbuf()->w[0] = slot;
+    e = ask(US_SLOT_VMM_EP, US_VMM_VM_RETIRE, 8);
+    why_of(e, why, why_len);
+    return e;
+}
+
 static us_err_t be_server_count(void *ctx, uint32_t *n)
 {
     uint64_t v = 0;
@@ -258,6 +298,8 @@ us_err_t console_init(struct console_state *st)
         .write = be_write,
         .vm_count = be_vm_count,
         .vm_info = be_vm_info,
+        .vm_create = be_vm_create,
+        .vm_retire = be_vm_retire,
         .server_count = be_server_count,
         .server_info = be_server_info,
         .server_crash = be_server_crash,

@@ -86,6 +86,17 @@ us_err_t console_badipc(void *ctx, char *out, size_t len)
     expect(&r, "vmm: vm_info slot 999",
            (us_msgbuf()->w[0] = 999, call_vmm(US_VMM_VM_INFO, 8, &srv) == US_OK ? srv : US_EINVAL),
            US_ENOENT);
+    expect(&r, "vmm: truncated vm_create",
+           call_vmm(US_VMM_VM_CREATE, 16, &srv) == US_OK ? srv : US_EINVAL, US_ETRUNC);
+    expect(
+        &r, "vmm: vm_create unterminated name",
+        (memset(us_msgbuf()->w, 'A', sizeof(struct us_vm_create)),
+         call_vmm(US_VMM_VM_CREATE, sizeof(struct us_vm_create), &srv) == US_OK ? srv : US_EINVAL),
+        US_EINVAL);
+    expect(
+        &r, "vmm: vm_retire slot 999",
+        (us_msgbuf()->w[0] = 999, call_vmm(US_VMM_VM_RETIRE, 8, &srv) == US_OK ? srv : US_EINVAL),
+        US_ENOENT);
     expect(&r, "syscall: unknown number", us_syscall_raw(999, bad_args, NULL), US_ENOTSUP);
     expect(&r, "log: unmapped buffer", us_log_write(US_LOG_LEVEL_INFO, (const char *)16, 8),
            US_ERANGE);

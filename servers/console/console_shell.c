@@ -11,10 +11,12 @@
 
 #define SHELL_CMD_JSON (1u << 0)  /* accepts --json */
 #define SHELL_CMD_DEBUG (1u << 1) /* exists only when be.debug is set */
+#define SHELL_CMD_MORE (1u << 2)  /* pos_count is the least number of words, not the number */
 #define SHELL_HELP_COL 24u
 
 struct shell_args {
     const char *pos[CONSOLE_SHELL_MAX_WORDS]; /* words after the command name */
+    size_t count;
     bool json;
 };
 
@@ -27,12 +29,16 @@ struct shell_cmd {
     uint32_t flags;
     void (*run)(struct console_shell *sh, const struct shell_cmd *cmd, const struct shell_args *a);
     void (*print)(struct console_shell *sh, bool json); /* shell_cmd_print: what it prints */
+    /* shell_cmd_ext: the command, in another file; false means a usage error. */
+    bool (*ext)(struct console_shell *sh, size_t argc, const char *const *argv, bool json);
 };
 
 static void shell_cmd_help(struct console_shell *sh, const struct shell_cmd *cmd,
                            const struct shell_args *a);
 static void shell_cmd_print(struct console_shell *sh, const struct shell_cmd *cmd,
                             const struct shell_args *a);
+static void shell_cmd_ext(struct console_shell *sh, const struct shell_cmd *cmd,
+                          const struct shell_args *a);
 static void shell_cmd_vm_console(struct console_shell *sh, const struct shell_cmd *cmd,
                                  const struct shell_args *a);
 static void shell_cmd_server_op(struct console_shell *sh, const struct shell_cmd *cmd,
@@ -46,123 +52,37 @@ static void shell_cmd_debug_ipcbench(struct console_shell *sh, const struct shel
 
 /* Commands of one group stay adjacent: help and usage messages list them in this order. */
 static const struct shell_cmd shell_cmds[] = {
-    {"help", NULL, "", "list the commands", 0, 0, shell_cmd_help, NULL},
+    {"help", NULL, "", "list the commands", 0, 0, shell_cmd_help, NULL, NULL},
     {"vm", "list", "[--json]", "list virtual machines", 0, SHELL_CMD_JSON, shell_cmd_print,
-     console_shell_fmt_vm_list},
+     console_shell_fmt_vm_list, NULL},
     {"vm", "console", "N", "attach to the console of vm N (Ctrl-] detaches)", 1, 0,
-     shell_cmd_vm_console, NULL},
+     shell_cmd_vm_console, NULL, NULL},
+    {"vm", "create", "NAME FROM [key=value...] [--json]", "start a VM configured like FROM", 2,
+     SHELL_CMD_MORE | SHELL_CMD_JSON, shell_cmd_ext, NULL, console_shell_vm_create},
+    {"vm", "retire", "N", "stop vm N and free its memory", 1, 0, shell_cmd_ext, NULL,
+     console_shell_vm_retire},
     {"server", "list", "[--json]", "list servers, their restarts and faults", 0, SHELL_CMD_JSON,
-     shell_cmd_print, console_shell_fmt_server_list},
+     shell_cmd_print, console_shell_fmt_server_list, NULL},
     {"server", "restart", "NAME", "reload a server from the boot image", 1, 0, shell_cmd_server_op,
-     NULL},
+     NULL, NULL},
     {"server", "crash", "NAME", "make a server fault (debug)", 1, SHELL_CMD_DEBUG,
-     shell_cmd_server_op, NULL},
+     shell_cmd_server_op, NULL, NULL},
     {"hw", "list", "[--json]", "list devices and their owners", 0, SHELL_CMD_JSON, shell_cmd_print,
-     console_shell_fmt_hw_list},
+     console_shell_fmt_hw_list, NULL},
     {"hw", "hide", "N DEVICE", "hide a device from vm N's next boot on", 2, 0, shell_cmd_hw_hide,
-     NULL},
+     NULL, NULL},
     {"hw", "show", "N DEVICE", "give it back from vm N's next boot on", 2, 0, shell_cmd_hw_hide,
-     NULL},
+     NULL, NULL},
     {"stats", "mem", "[--json]", "memory: guests, boot image, hypervisor, free", 0, SHELL_CMD_JSON,
-     shell_cmd_print, console_shell_fmt_mem_stats},
+     shell_cmd_print, console_shell_fmt_mem_stats, NULL},
     {"stats", "cpu", "[--json]", "host CPUs and how often guests entered each", 0, SHELL_CMD_JSON,
-     shell_cmd_print, console_shell_fmt_cpu_stats},
+     shell_cmd_print, console_shell_fmt_cpu_stats, NULL},
     {"debug", "badipc", "", "run the malformed-IPC battery (debug)", 0, SHELL_CMD_DEBUG,
-     shell_cmd_debug_badipc, NULL},
+     shell_cmd_debug_badipc, NULL, NULL},
     {"debug", "ipcbench", "N", "time N IPC round trips to migrate, per batch (debug)", 1,
-     SHELL_CMD_DEBUG, shell_cmd_debug_ipcbench, NULL},
+     SHELL_CMD_DEBUG, shell_cmd_debug_ipcbench, NULL, NULL},
 };
 #define SHELL_CMD_COUNT (sizeof(shell_cmds) / sizeof(shell_cmds[0]))
-
-/* Stand-ins for backend functions left NULL, so call sites need no checks. */
-static us_err_t shell_nosup_count(void *ctx, uint32_t *n)
-{
-    (void)ctx;
-    (void)n;
-    return US_ENOTSUP;
-}
-
-static us_err_t shell_nosup_vm_info(void *ctx, uint32_t slot, struct us_vm_info *out)
-{
-    (void)ctx;
-    (void)slot;
-    (void)out;
-    return US_ENOTSUP;
-}
-
-static us_err_t shell_nosup_server_info(void *ctx, uint32_t idx, struct us_server_info *out)
-{
-    (void)ctx;
-    (void)idx;
-    (void)out;
-    return US_ENOTSUP;
-}
-
-static us_err_t shell_nosup_server_op(void *ctx, uint32_t idx)
-{
-    (void)ctx;
-    (void)idx;
-    return US_ENOTSUP;
-}
-
-static us_err_t shell_nosup_dev_info(void *ctx, uint32_t idx, struct us_dev_info *out)
-{
-    (void)ctx;
-    (void)idx;
-    (void)out;
-    return US_ENOTSUP;
-}
-
-static us_err_t shell_nosup_mem_stats(void *ctx, struct console_mem_stats *out)
-{
-    (void)ctx;
-    (void)out;
-    return US_ENOTSUP;
-}
-
-static us_err_t shell_nosup_guest_hide(void *ctx, uint32_t slot, uint32_t mask, bool hide,
-                                       uint32_t *hidden)
-{
-    (void)ctx;
-    (void)slot;
-    (void)mask;
-    (void)hide;
-    (void)hidden;
-    return US_ENOTSUP;
-}
-
-static us_err_t shell_nosup_cpu_stats(void *ctx, uint32_t cpu, uint64_t *guest_entries)
-{
-    (void)ctx;
-    (void)cpu;
-    (void)guest_entries;
-    return US_ENOTSUP;
-}
-
-static us_err_t shell_nosup_guest_input(void *ctx, uint32_t vmid, const char *bytes, size_t n)
-{
-    (void)ctx;
-    (void)vmid;
-    (void)bytes;
-    (void)n;
-    return US_ENOTSUP;
-}
-
-static us_err_t shell_nosup_ipcbench(void *ctx, uint32_t n, struct console_ipcbench_result *out)
-{
-    (void)ctx;
-    (void)n;
-    (void)out;
-    return US_ENOTSUP;
-}
-
-static us_err_t shell_nosup_badipc(void *ctx, char *report, size_t report_len)
-{
-    (void)ctx;
-    (void)report;
-    (void)report_len;
-    return US_ENOTSUP;
-}
 
 us_err_t console_shell_init(struct console_shell *sh, const struct console_shell_backend *be)
 {
@@ -174,20 +94,7 @@ us_err_t console_shell_init(struct console_shell *sh, const struct console_shell
     memset(sh, 0, sizeof(*sh));
     sh->be = *be;
     b = &sh->be;
-    b->vm_count = b->vm_count ? b->vm_count : shell_nosup_count;
-    b->vm_info = b->vm_info ? b->vm_info : shell_nosup_vm_info;
-    b->server_count = b->server_count ? b->server_count : shell_nosup_count;
-    b->server_info = b->server_info ? b->server_info : shell_nosup_server_info;
-    b->server_crash = b->server_crash ? b->server_crash : shell_nosup_server_op;
-    b->server_restart = b->server_restart ? b->server_restart : shell_nosup_server_op;
-    b->dev_count = b->dev_count ? b->dev_count : shell_nosup_count;
-    b->dev_info = b->dev_info ? b->dev_info : shell_nosup_dev_info;
-    b->mem_stats = b->mem_stats ? b->mem_stats : shell_nosup_mem_stats;
-    b->cpu_stats = b->cpu_stats ? b->cpu_stats : shell_nosup_cpu_stats;
-    b->guest_hide = b->guest_hide ? b->guest_hide : shell_nosup_guest_hide;
-    b->guest_input = b->guest_input ? b->guest_input : shell_nosup_guest_input;
-    b->debug_badipc = b->debug_badipc ? b->debug_badipc : shell_nosup_badipc;
-    b->debug_ipcbench = b->debug_ipcbench ? b->debug_ipcbench : shell_nosup_ipcbench;
+    console_shell_backend_defaults(b);
     return US_OK;
 }
 
@@ -418,8 +325,16 @@ static void shell_cmd_print(struct console_shell *sh, const struct shell_cmd *cm
     cmd->print(sh, a->json);
 }
 
+static void shell_cmd_ext(struct console_shell *sh, const struct shell_cmd *cmd,
+                          const struct shell_args *a)
+{
+    if (!cmd->ext(sh, a->count, a->pos, a->json)) {
+        shell_usage(sh, cmd, false);
+    }
+}
+
 /* Decimal only, no sign, must fit in 32 bits. */
-static bool shell_parse_u32(const char *s, uint32_t *out)
+bool console_shell_parse_u32(const char *s, uint32_t *out)
 {
     uint64_t v = 0;
     size_t i;
@@ -470,7 +385,7 @@ static void shell_cmd_vm_console(struct console_shell *sh, const struct shell_cm
     uint32_t vmid;
     us_err_t err;
 
-    if (!shell_parse_u32(a->pos[0], &vmid)) {
+    if (!console_shell_parse_u32(a->pos[0], &vmid)) {
         shell_usage(sh, cmd, false);
         return;
     }
@@ -546,7 +461,7 @@ static void shell_cmd_hw_hide(struct console_shell *sh, const struct shell_cmd *
 {
     uint32_t slot;
 
-    if (!shell_parse_u32(a->pos[0], &slot) ||
+    if (!console_shell_parse_u32(a->pos[0], &slot) ||
         !console_shell_fmt_hw_hide(sh, slot, a->pos[1], strcmp(cmd->sub, "hide") == 0)) {
         shell_usage(sh, cmd, false);
         console_shell_fmt_puts(
@@ -597,7 +512,7 @@ static void shell_cmd_debug_ipcbench(struct console_shell *sh, const struct shel
     uint32_t n;
     us_err_t err;
 
-    if (!shell_parse_u32(a->pos[0], &n) || n == 0 || n > SHELL_IPCBENCH_MAX) {
+    if (!console_shell_parse_u32(a->pos[0], &n) || n == 0 || n > SHELL_IPCBENCH_MAX) {
         shell_usage(sh, cmd, false); /* N is 1..SHELL_IPCBENCH_MAX */
         return;
     }
@@ -676,11 +591,14 @@ static void shell_exec(struct console_shell *sh, char *line)
         return;
     }
     used = cmd->sub == NULL ? 1 : 2;
-    if (word_count - used != cmd->pos_count || (a.json && (cmd->flags & SHELL_CMD_JSON) == 0)) {
+    a.count = word_count - used;
+    if (word_count > CONSOLE_SHELL_MAX_WORDS ||
+        (cmd->flags & SHELL_CMD_MORE ? a.count < cmd->pos_count : a.count != cmd->pos_count) ||
+        (a.json && (cmd->flags & SHELL_CMD_JSON) == 0)) {
         shell_usage(sh, cmd, false);
         return;
     }
-    for (i = 0; i < cmd->pos_count; i++) {
+    for (i = 0; i < a.count; i++) {
         a.pos[i] = words[used + i];
     }
     cmd->run(sh, cmd, &a);

@@ -19,7 +19,7 @@
 #define CONSOLE_SHELL_RING_SIZE 4096u  /* bytes kept per VM: the most recent ones */
 #define CONSOLE_SHELL_REPORT_LEN 2048u /* debug badipc report buffer */
 #define CONSOLE_SHELL_MAX_ROWS 256u    /* listings stop here whatever a backend's count says */
-#define CONSOLE_SHELL_MAX_WORDS 8u
+#define CONSOLE_SHELL_MAX_WORDS 12u
 #define CONSOLE_SHELL_OUT_LEN 256u
 
 /*
@@ -62,6 +62,12 @@ struct console_shell_backend {
     us_err_t (*guest_input)(void *ctx, uint32_t vmid, const char *bytes, size_t n);
     /* Runs the malformed-IPC battery and writes a NUL-terminated, '\n'-separated report. */
     us_err_t (*debug_badipc)(void *ctx, char *report, size_t report_len);
+    /* Create a VM (US_VMM_VM_CREATE); *@slot is its id. On failure @why (NUL-terminated,
+     * possibly empty) says what the vmm refused. */
+    us_err_t (*vm_create)(void *ctx, const struct us_vm_create *req, uint32_t *slot, char *why,
+                          size_t why_len);
+    /* Retire VM @slot (US_VMM_VM_RETIRE); @why as for vm_create. */
+    us_err_t (*vm_retire)(void *ctx, uint32_t slot, char *why, size_t why_len);
     /* Times batches of n IPC call round trips to another server (n >= 1). */
     us_err_t (*debug_ipcbench)(void *ctx, uint32_t n, struct console_ipcbench_result *out);
     /* Debug build: offers `server crash` and the `debug` commands; otherwise they do not exist. */
@@ -159,3 +165,14 @@ void console_shell_fmt_cpu_stats(struct console_shell *sh, bool json);
 /* `hw hide` / `hw show` of device @dev for VM @slot, through the backend, and its report.
  * Returns false, having printed nothing, if @dev is not a device name. */
 bool console_shell_fmt_hw_hide(struct console_shell *sh, uint32_t slot, const char *dev, bool hide);
+/* Decimal only, no sign, must fit in 32 bits. */
+bool console_shell_parse_u32(const char *s, uint32_t *out);
+
+/* console_shell_vm.c: `vm create` and `vm retire`. Each returns false on a usage error,
+ * having printed nothing. */
+bool console_shell_vm_create(struct console_shell *sh, size_t argc, const char *const *argv,
+                             bool json);
+bool console_shell_vm_retire(struct console_shell *sh, size_t argc, const char *const *argv,
+                             bool json);
+/* console_shell_backend.c: stand-ins (US_ENOTSUP) for the functions @b leaves NULL. */
+void console_shell_backend_defaults(struct console_shell_backend *b);

@@ -202,6 +202,12 @@ void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
     case US_VMM_GUEST_IN:
         guest_in(st, m);
         return;
+    case US_VMM_VM_CREATE:
+        vmm_vm_create(st, m);
+        return;
+    case US_VMM_VM_RETIRE:
+        vmm_vm_retire(st, m);
+        return;
     default:
         us_msg_reply_err(m, US_ENOTSUP);
         return;

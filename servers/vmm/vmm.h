@@ -208,6 +208,7 @@ struct vmm_state {
     struct vmm_config config;
     struct vmm_vm vms[VMM_CONFIG_MAX_VMS];
     struct vmm_nic nic;
+    uint64_t images_verified; /* bit n: bundle entry n passed its sha256 check */
 };
 
 /** vmm_init() - map the bundle, read the system configuration, build and start every VM.
@@ -222,6 +223,15 @@ void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m);
  * Returns: US_OK; US_ENOENT for a missing image; US_ECORRUPT for a bad image or hash;
  * US_ENOMEM; or the kernel's error. */
 us_err_t vmm_boot_vm(struct vmm_state *st, uint32_t slot);
+
+/** vmm_vm_create() - US_VMM_VM_CREATE in @m: derive the configuration, take a free slot,
+ * build and start the VM; on any failure give back everything it took. The reply carries the
+ * slot, or the error with a line saying why. */
+void vmm_vm_create(struct vmm_state *st, struct us_msg *m);
+
+/** vmm_vm_retire() - US_VMM_VM_RETIRE in @m: stop VM w[0], destroy it and give its memory
+ * back to the free pool; its slot is free again. */
+void vmm_vm_retire(struct vmm_state *st, struct us_msg *m);
 
 /** vmm_vcpu_cpu() - the host CPU vCPU @index of VM @slot runs on (the placement policy). */
 uint32_t vmm_vcpu_cpu(uint32_t slot, uint32_t index);

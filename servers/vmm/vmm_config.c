@@ -445,3 +445,105 @@ us_err_t vmm_config_parse(const void *blob, size_t blob_len, struct vmm_config *
     }
     return err;
 }
+
+/* A NUL-terminated string of @set characters within @size bytes; "" if @may_be_empty. */
+static bool config_field_ok(const char *s, size_t size, enum vmm_config_charset set,
+                            bool may_be_empty)
+{
+    const char *end = memchr(s, '\0', size);
+
+    if (end == NULL || (end == s && !may_be_empty)) {
+        return false;
+    }
+    for (; s < end; s++) {
+        if (!config_char_ok(*s, set)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The slot of the VM named @name, or -1. */
+int vmm_config_find(const struct vmm_config *cfg, const char *name)
+{
+    for (uint32_t i = 0; i < cfg->vm_count; i++) {
+        if (cfg->vms[i].name[0] != '\0' &&
+            strncmp(cfg->vms[i].name, name, sizeof(cfg->vms[i].name)) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+us_err_t vmm_config_derive(const struct vmm_config *cfg, const struct us_vm_create *req,
+                           struct vmm_vm_config *out, const char **why)
+{
+    const struct vmm_vm_config *base;
+    int b;
+
+    memset(out, 0, sizeof(*out));
+    *why = "the new VM's name must be 1-15 of [A-Za-z0-9_-]";
+    if (!config_field_ok(req->name, sizeof(req->name), CHARSET_NAME, false)) {
+        return US_EINVAL;
+    }
+    *why = "a VM of that name exists";
+    if (vmm_config_find(cfg, req->name) >= 0) {
+        return US_EEXIST;
+    }
+    *why = "no base VM of that name";
+    if (!config_field_ok(req->base, sizeof(req->base), CHARSET_NAME, false) ||
+        (b = vmm_config_find(cfg, req->base)) < 0) {
+        return US_ENOENT;
+    }
+    base = &cfg->vms[b];
+    *why = "bad kernel or initrd name";
+    if (!config_field_ok(req->kernel, sizeof(req->kernel), CHARSET_IMAGE, true) ||
+        !config_field_ok(req->initrd, sizeof(req->initrd), CHARSET_IMAGE, true)) {
+        return US_EINVAL;
+    }
+    *why = "bootargs must be printable ASCII";
+    if (!config_field_ok(req->bootargs, sizeof(req->bootargs), CHARSET_BOOTARGS, true)) {
+        return US_EINVAL;
+    }
+    *why = "unknown flags";
+    if ((req->flags & ~US_VM_CREATE_APPEND) != 0) {
+        return US_EINVAL;
+    }
+    *why = "memory must be a multiple of 1 MiB between 2 MiB and 4 GiB";
+    if (req->mem_size != 0 &&
+        (req->mem_size < VMM_CONFIG_MEM_MIN || req->mem_size > VMM_CONFIG_MEM_MAX ||
+         req->mem_size % VMM_CONFIG_MEM_GRANULE != 0)) {
+        return US_ERANGE;
+    }
+    *why = "vcpus must be 1-8";
+    if (req->vcpus > VMM_CONFIG_MAX_VCPUS) {
+        return US_ERANGE;
+    }
+    *out = *base;
+    memcpy(out->name, req->name, sizeof(req->name));
+    if (req->kernel[0] != '\0') {
+        memcpy(out->kernel, req->kernel, sizeof(req->kernel));
+    }
+    if (req->initrd[0] != '\0') {
+        memcpy(out->initrd, req->initrd, sizeof(req->initrd));
+    }
+    out->mem_size = req->mem_size != 0 ? req->mem_size : base->mem_size;
+    out->vcpu_count = req->vcpus != 0 ? req->vcpus : base->vcpu_count;
+    if (req->flags & US_VM_CREATE_APPEND) {
+        size_t have = strlen(out->bootargs), add = strlen(req->bootargs);
+
+        *why = "bootargs too long with the base's";
+        if (have + 1u + add >= sizeof(out->bootargs)) {
+            memset(out, 0, sizeof(*out));
+            return US_ERANGE;
+        }
+        if (add > 0) {
+            out->bootargs[have] = have > 0 ? ' ' : '\0';
+            memcpy(out->bootargs + have + (have > 0 ? 1u : 0u), req->bootargs, add + 1u);
+        }
+    } else if (req->bootargs[0] != '\0') {
+        memcpy(out->bootargs, req->bootargs, strlen(req->bootargs) + 1u);
+    }
+    *why = NULL;
+    return US_OK;
+}

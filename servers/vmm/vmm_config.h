@@ -83,3 +83,20 @@ const char *vmm_config_device_name(uint32_t bit);
  * US_EEXIST: two VMs have the same name.
  */
 us_err_t vmm_config_parse(const void *blob, size_t blob_len, struct vmm_config *out);
+
+/**
+ * vmm_config_find() - the slot of the VM named @name (at most VMM_CONFIG_NAME_LEN bytes
+ * read), or -1. A slot with an empty name is free.
+ */
+int vmm_config_find(const struct vmm_config *cfg, const char *name);
+
+/**
+ * vmm_config_derive() - the configuration of a VM created at run time: the one of the VM
+ * @req->base, with what @req changes. @req comes from another server: every field is checked.
+ * Returns: US_OK with *@out; otherwise *@why says what is wrong, and:
+ * US_EINVAL: a field unterminated or with bad characters, an empty name, unknown flags;
+ * US_EEXIST: a VM of that name exists; US_ENOENT: no base VM of that name;
+ * US_ERANGE: memory or vcpus outside their limits, bootargs too long after appending.
+ */
+us_err_t vmm_config_derive(const struct vmm_config *cfg, const struct us_vm_create *req,
+                           struct vmm_vm_config *out, const char **why);

@@ -129,6 +129,19 @@ us_err_t vmm_boot_vm(struct vmm_state *s, uint32_t slot)
     return US_ENOTSUP; /* vmm_init() only */
 }
 
+/* Creating and retiring VMs needs the kernel; here they are refused like a bad request. */
+void vmm_vm_create(struct vmm_state *s, struct us_msg *m)
+{
+    FUZZ_CHECK(s == &st);
+    us_msg_reply_err(m, US_ENOTSUP);
+}
+
+void vmm_vm_retire(struct vmm_state *s, struct us_msg *m)
+{
+    FUZZ_CHECK(s == &st);
+    us_msg_reply_err(m, US_ENOTSUP);
+}
+
 us_err_t vmm_nic_init(struct vmm_state *s)
 {
     (void)s;

@@ -582,14 +582,15 @@ class Machine:
                         timeout, rx.pattern, self.tail()))
                 self._cond.wait(remaining)
 
-    def expect_seen(self, pattern, timeout=EXPECT_TIMEOUT):
-        """Like expect(), but @pattern may match anywhere in the output so far, consumed or
-        not, and nothing is consumed: for lines whose order against others is not fixed."""
+    def expect_seen(self, pattern, timeout=EXPECT_TIMEOUT, since=0):
+        """Like expect(), but @pattern may match anywhere in the output from offset @since
+        (len(output) at some earlier moment), consumed or not, and nothing is consumed: for
+        lines whose order against others is not fixed."""
         rx = re.compile(pattern) if isinstance(pattern, str) else pattern
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                m = rx.search(self._text)
+                m = rx.search(self._text, since)
                 if m:
                     return m
                 if self._eof:

@@ -1,9 +1,13 @@
 # SPDX-License-Identifier: MIT
 # The console server's operator shell, built from its sources with a fixture backend.
+set(us_console_shell_sources
+    ${CMAKE_SOURCE_DIR}/servers/console/console_shell.c
+    ${CMAKE_SOURCE_DIR}/servers/console/console_shell_fmt.c
+    ${CMAKE_SOURCE_DIR}/servers/console/console_shell_vm.c
+    ${CMAKE_SOURCE_DIR}/servers/console/console_shell_backend.c)
 us_unit_test(console_shell
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_console_shell.c ${CMAKE_CURRENT_LIST_DIR}/console_shell_fx.c
-            ${CMAKE_SOURCE_DIR}/servers/console/console_shell.c
-            ${CMAKE_SOURCE_DIR}/servers/console/console_shell_fmt.c
+            ${us_console_shell_sources}
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/console
     LIBS us_lib_host
     CASES
@@ -34,8 +38,7 @@ us_unit_test(console_shell
 us_unit_test(console_shell_input
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_console_shell_input.c
             ${CMAKE_CURRENT_LIST_DIR}/console_shell_fx.c
-            ${CMAKE_SOURCE_DIR}/servers/console/console_shell.c
-            ${CMAKE_SOURCE_DIR}/servers/console/console_shell_fmt.c
+            ${us_console_shell_sources}
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/console
     LIBS us_lib_host
     CASES
@@ -47,3 +50,13 @@ us_unit_test(console_shell_input
         fuzz_random_bytes_bounded
         fuzz_command_tokens_bounded
 )
+
+# `vm create` and `vm retire`.
+us_unit_test(console_shell_vm
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_console_shell_vm.c
+            ${CMAKE_CURRENT_LIST_DIR}/console_shell_fx.c
+            ${us_console_shell_sources}
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/console
+    LIBS us_lib_host
+    CASES create_builds_request create_and_retire_report_refusals create_usage_errors
+          create_without_backend)

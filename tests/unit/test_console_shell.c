@@ -256,7 +256,8 @@ static void command_usage_errors(void)
     static const char *const cases[][2] = {
         {"help me", "help"},
         {"help --json", "help"},
-        {"vm", "vm list [--json] | vm console N"},
+        {"vm", "vm list [--json] | vm console N | vm create NAME FROM [key=value...] [--json] | "
+               "vm retire N"},
         {"vm list 0", "vm list [--json]"},
         {"vm console", "vm console N"},
         {"vm console x1", "vm console N"},

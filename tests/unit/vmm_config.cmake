@@ -48,6 +48,15 @@ us_unit_test(vmm_config
         config_rejects_unknown_property
         config_rejects_bad_root)
 add_dependencies(unit_vmm_config unit_vmm_config_dtbs)
+
+# The configuration of a VM created at run time (US_VMM_VM_CREATE).
+us_unit_test(vmm_config_derive
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_config_derive.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_config.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
+    LIBS us_host_libfdt
+    CASES derive_copies_base derive_applies_changes derive_refuses_bad_fields
+          derive_refuses_long_append)
 target_compile_definitions(unit_vmm_config PRIVATE US_CONFIG_DTB_DIR="${us_vmm_config_dtb_dir}")
 
 # The vmm's GICv3 distributor and redistributor models.

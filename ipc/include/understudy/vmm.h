@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* Protocol of the vmm server: VM listing and guest console input. */
+/* Protocol of the vmm server: VM listing, guest console input, VMs created and retired at run
+ * time. */
 #pragma once
 
 #include <stdint.h>
 #include <understudy/msg.h>
 
-#define US_VMM_VM_COUNT (US_LABEL_PROTO_BASE + 0x10u) /* reply w[0] = number of VM slots */
-#define US_VMM_VM_INFO (US_LABEL_PROTO_BASE + 0x11u)  /* w[0]=slot; reply struct us_vm_info */
-#define US_VMM_GUEST_IN (US_LABEL_PROTO_BASE + 0x12u) /* w[0]=vmid, w[1]=count, bytes in w[2..] */
+#define US_VMM_VM_COUNT (US_LABEL_PROTO_BASE + 0x10u)  /* reply w[0] = number of VM slots */
+#define US_VMM_VM_INFO (US_LABEL_PROTO_BASE + 0x11u)   /* w[0]=slot; reply struct us_vm_info */
+#define US_VMM_GUEST_IN (US_LABEL_PROTO_BASE + 0x12u)  /* w[0]=vmid, w[1]=count, bytes in w[2..] */
+#define US_VMM_VM_CREATE (US_LABEL_PROTO_BASE + 0x13u) /* struct us_vm_create; reply w[0]=slot */
+#define US_VMM_VM_RETIRE (US_LABEL_PROTO_BASE + 0x14u) /* w[0]=slot; its memory goes back */
 
 #define US_VM_NAME_LEN 16u
 #define US_VM_STATE_EMPTY 0u
@@ -28,3 +31,20 @@ struct us_vm_info {
     uint64_t reserved2;
 };
 _Static_assert(sizeof(struct us_vm_info) == 64, "us_vm_info is ABI");
+
+/* US_VMM_VM_CREATE: a new VM from the configuration of a running one (@base), with what the
+ * request changes. Its images come from the boot bundle and are checked against their sha256
+ * before use. Strings are NUL-terminated within their fields; an empty one keeps the base's. */
+#define US_VM_CREATE_BOOTARGS_LEN 128u
+#define US_VM_CREATE_APPEND (1u << 0) /* bootargs are added after the base's, not instead */
+struct us_vm_create {
+    char name[US_VM_NAME_LEN]; /* the new VM's: [A-Za-z0-9_-], unique */
+    char base[US_VM_NAME_LEN];
+    char kernel[32]; /* bundle entry names (US_BUNDLE_NAME_LEN) */
+    char initrd[32];
+    uint64_t mem_size; /* bytes, a multiple of 1 MiB; 0 keeps the base's */
+    uint32_t vcpus;    /* 0 keeps the base's */
+    uint32_t flags;    /* US_VM_CREATE_* */
+    char bootargs[US_VM_CREATE_BOOTARGS_LEN];
+};
+_Static_assert(sizeof(struct us_vm_create) == US_MSG_MAX_LEN, "us_vm_create fills one message");

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* Stand-ins for the shell's backend functions a backend leaves NULL: each reports US_ENOTSUP,
+ * so the commands need no checks. */
+#include "console_shell.h"
+
+static us_err_t shell_nosup_count(void *ctx, uint32_t *n)
+{
+    (void)ctx;
+    (void)n;
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_vm_info(void *ctx, uint32_t slot, struct us_vm_info *out)
+{
+    (void)ctx;
+    (void)slot;
+    (void)out;
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_server_info(void *ctx, uint32_t idx, struct us_server_info *out)
+{
+    (void)ctx;
+    (void)idx;
+    (void)out;
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_server_op(void *ctx, uint32_t idx)
+{
+    (void)ctx;
+    (void)idx;
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_dev_info(void *ctx, uint32_t idx, struct us_dev_info *out)
+{
+    (void)ctx;
+    (void)idx;
+    (void)out;
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_mem_stats(void *ctx, struct console_mem_stats *out)
+{
+    (void)ctx;
+    (void)out;
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_guest_hide(void *ctx, uint32_t slot, uint32_t mask, bool hide,
+                                       uint32_t *hidden)
+{
+    (void)ctx;
+    (void)slot;
+    (void)mask;
+    (void)hide;
+    (void)hidden;
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_cpu_stats(void *ctx, uint32_t cpu, uint64_t *guest_entries)
+{
+    (void)ctx;
+    (void)cpu;
+    (void)guest_entries;
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_guest_input(void *ctx, uint32_t vmid, const char *bytes, size_t n)
+{
+    (void)ctx;
+    (void)vmid;
+    (void)bytes;
+    (void)n;
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_ipcbench(void *ctx, uint32_t n, struct console_ipcbench_result *out)
+{
+    (void)ctx;
+    (void)n;
+    (void)out;
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_badipc(void *ctx, char *report, size_t report_len)
+{
+    (void)ctx;
+    (void)report;
+    (void)report_len;
+    return US_ENOTSUP;
+}
+
+static us_err_t nosup_vm_create(void *ctx, const struct us_vm_create *req, uint32_t *slot,
+                                char *why, size_t why_len)
+{
+    (void)ctx;
+    (void)req;
+    (void)slot;
+    (void)why_len;
+    why[0] = '\0';
+    return US_ENOTSUP;
+}
+
+static us_err_t nosup_vm_retire(void *ctx, uint32_t slot, char *why, size_t why_len)
+{
+    (void)ctx;
+    (void)slot;
+    (void)why_len;
+    why[0] = '\0';
+    return US_ENOTSUP;
+}
+
+void console_shell_backend_defaults(struct console_shell_backend *b)
+{
+    b->vm_count = b->vm_count ? b->vm_count : shell_nosup_count;
+    b->vm_info = b->vm_info ? b->vm_info : shell_nosup_vm_info;
+    b->server_count = b->server_count ? b->server_count : shell_nosup_count;
+    b->server_info = b->server_info ? b->server_info : shell_nosup_server_info;
+    b->server_crash = b->server_crash ? b->server_crash : shell_nosup_server_op;
+    b->server_restart = b->server_restart ? b->server_restart : shell_nosup_server_op;
+    b->dev_count = b->dev_count ? b->dev_count : shell_nosup_count;
+    b->dev_info = b->dev_info ? b->dev_info : shell_nosup_dev_info;
+    b->mem_stats = b->mem_stats ? b->mem_stats : shell_nosup_mem_stats;
+    b->cpu_stats = b->cpu_stats ? b->cpu_stats : shell_nosup_cpu_stats;
+    b->guest_hide = b->guest_hide ? b->guest_hide : shell_nosup_guest_hide;
+    b->guest_input = b->guest_input ? b->guest_input : shell_nosup_guest_input;
+    b->debug_badipc = b->debug_badipc ? b->debug_badipc : shell_nosup_badipc;
+    b->debug_ipcbench = b->debug_ipcbench ? b->debug_ipcbench : shell_nosup_ipcbench;
+    b->vm_create = b->vm_create ? b->vm_create : nosup_vm_create;
+    b->vm_retire = b->vm_retire ? b->vm_retire : nosup_vm_retire;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* The shell's commands that create and retire VMs at run time. */
+#include "console_shell.h"
+#ifdef US_FREESTANDING
+#include <uslib/string.h>
+#else
+#include <string.h>
+#endif
+#include <uslib/fmt.h>
+
+#define VM_WHY_LEN 128u
+
+/* Copy @s into the field @dst[@size]; false if it does not fit with its NUL. */
+static bool put_field(char *dst, size_t size, const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n >= size) {
+        return false;
+    }
+    memcpy(dst, s, n + 1);
+    return true;
+}
+
+/* One "key=value" word of `vm create`. Returns false for an unknown key or a bad value. */
+static bool create_option(struct us_vm_create *req, const char *w)
+{
+    const char *v = strchr(w, '=');
+    size_t klen, have;
+    uint32_t n;
+
+    if (v == NULL) {
+        return false;
+    }
+    klen = (size_t)(v - w);
+    v++;
+    if (klen == 6 && strncmp(w, "kernel", 6) == 0) {
+        return put_field(req->kernel, sizeof(req->kernel), v);
+    }
+    if (klen == 6 && strncmp(w, "initrd", 6) == 0) {
+        return put_field(req->initrd, sizeof(req->initrd), v);
+    }
+    if (klen == 3 && strncmp(w, "mem", 3) == 0) { /* MiB */
+        if (!console_shell_parse_u32(v, &n) || n == 0) {
+            return false;
+        }
+        req->mem_size = (uint64_t)n << 20;
+        return true;
+    }
+    if (klen == 5 && strncmp(w, "vcpus", 5) == 0) {
+        if (!console_shell_parse_u32(v, &n) || n == 0) {
+            return false;
+        }
+        req->vcpus = n;
+        return true;
+    }
+    if (klen == 6 && strncmp(w, "append", 6) == 0) { /* each one adds a word */
+        have = strlen(req->bootargs);
+        if (strlen(v) == 0 || have + 1 + strlen(v) >= sizeof(req->bootargs)) {
+            return false;
+        }
+        if (have > 0) {
+            req->bootargs[have++] = ' ';
+        }
+        memcpy(req->bootargs + have, v, strlen(v) + 1);
+        req->flags |= US_VM_CREATE_APPEND;
+        return true;
+    }
+    return false;
+}
+
+/* "error: WHAT ARG: REASON (US_EXXX)", or the plain form when the server gave no reason. */
+static void vm_error(struct console_shell *sh, const char *what, const char *arg, us_err_t err,
+                     const char *why)
+{
+    if (why[0] == '\0') {
+        console_shell_fmt_error(sh, what, arg, err);
+        return;
+    }
+    console_shell_fmt_puts(sh, "error: ");
+    console_shell_fmt_puts(sh, what);
+    console_shell_fmt_puts(sh, " ");
+    console_shell_fmt_text(sh, arg, CONSOLE_SHELL_LINE_MAX);
+    console_shell_fmt_puts(sh, ": ");
+    console_shell_fmt_text(sh, why, VM_WHY_LEN);
+    console_shell_fmt_puts(sh, " (");
+    console_shell_fmt_puts(sh, us_err_name(err));
+    console_shell_fmt_puts(sh, ")" CONSOLE_SHELL_NL);
+}
+
+/* vm create NAME FROM [kernel=K] [initrd=I] [mem=MiB] [vcpus=N] [append=WORD]... */
+bool console_shell_vm_create(struct console_shell *sh, size_t argc, const char *const *argv,
+                             bool json)
+{
+    struct us_vm_create req;
+    char why[VM_WHY_LEN];
+    uint32_t slot = 0;
+    us_err_t err;
+
+    memset(&req, 0, sizeof(req));
+    if (!put_field(req.name, sizeof(req.name), argv[0]) ||
+        !put_field(req.base, sizeof(req.base), argv[1])) {
+        return false;
+    }
+    for (size_t i = 2; i < argc; i++) {
+        if (!create_option(&req, argv[i])) {
+            return false;
+        }
+    }
+    why[0] = '\0';
+    err = sh->be.vm_create(sh->be.ctx, &req, &slot, why, sizeof(why));
+    why[sizeof(why) - 1] = '\0';
+    if (err != US_OK) {
+        vm_error(sh, "vm create", argv[0], err, why);
+        return true;
+    }
+    if (json) {
+        us_snprintf(sh->fmt, sizeof(sh->fmt), "{\"created\":\"%s\",\"vmid\":%u}", req.name, slot);
+    } else {
+        us_snprintf(sh->fmt, sizeof(sh->fmt), "created %s as vm %u", req.name, slot);
+    }
+    console_shell_fmt_puts(sh, sh->fmt);
+    console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+    return true;
+}
+
+bool console_shell_vm_retire(struct console_shell *sh, size_t argc, const char *const *argv,
+                             bool json)
+{
+    char why[VM_WHY_LEN];
+    uint32_t slot;
+    us_err_t err;
+
+    (void)json;
+    if (argc != 1 || !console_shell_parse_u32(argv[0], &slot)) {
+        return false;
+    }
+    why[0] = '\0';
+    err = sh->be.vm_retire(sh->be.ctx, slot, why, sizeof(why));
+    why[sizeof(why) - 1] = '\0';
+    if (err != US_OK) {
+        vm_error(sh, "vm retire", argv[0], err, why);
+        return true;
+    }
+    us_snprintf(sh->fmt, sizeof(sh->fmt), "retired vm %u", slot);
+    console_shell_fmt_puts(sh, sh->fmt);
+    console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+    return true;
+}
