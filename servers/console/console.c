@@ -3,6 +3,7 @@
 /* console server: drives the PL011, prints the kernel log, routes guest consoles, and backs
  * the shell's commands with IPC to vmm and devmgr and server-control syscalls. */
 #include <understudy/devmgr.h>
+#include <understudy/migrate.h>
 #include <understudy/slots.h>
 #include <understudy/vmm.h>
 #include <uslib/string.h>
@@ -105,6 +106,40 @@ static us_err_t be_vm_retire(void *ctx, uint32_t slot, char *why, size_t why_len
     (void)ctx;
     us_msgbuf()->w[0] = slot;
     e = ask(US_SLOT_VMM_EP, US_VMM_VM_RETIRE, 8);
+    why_of(e, why, why_len);
+    return e;
+}
+
+static us_err_t be_maint_start(void *ctx, const struct us_maint_req *req, char *why, size_t why_len)
+{
+    us_err_t e;
+
+    (void)ctx;
+    memcpy(us_msgbuf()->w, req, sizeof(*req));
+    e = ask(US_SLOT_MIGRATE_EP, US_MIGRATE_MAINT_START, sizeof(*req));
+    why_of(e, why, why_len);
+    return e;
+}
+
+static us_err_t be_maint_status(void *ctx, struct us_maint_status *out)
+{
+    us_err_t e = ask(US_SLOT_MIGRATE_EP, US_MIGRATE_MAINT_STATUS, 0);
+
+    (void)ctx;
+    if (e == US_OK && us_msgbuf()->hdr.len < sizeof(*out)) {
+        e = US_ETRUNC;
+    }
+    if (e == US_OK) {
+        memcpy(out, us_msgbuf()->w, sizeof(*out));
+    }
+    return e;
+}
+
+static us_err_t be_maint_abort(void *ctx, char *why, size_t why_len)
+{
+    us_err_t e = ask(US_SLOT_MIGRATE_EP, US_MIGRATE_MAINT_ABORT, 0);
+
+    (void)ctx;
     why_of(e, why, why_len);
     return e;
 }
@@ -300,6 +335,9 @@ us_err_t console_init(struct console_state *st)
         .vm_info = be_vm_info,
         .vm_create = be_vm_create,
         .vm_retire = be_vm_retire,
+        .maint_start = be_maint_start,
+        .maint_status = be_maint_status,
+        .maint_abort = be_maint_abort,
         .server_count = be_server_count,
         .server_info = be_server_info,
         .server_crash = be_server_crash,

@@ -9,6 +9,7 @@
 #include <understudy/devmgr.h>
 #include <understudy/errors.h>
 #include <understudy/syscalls.h>
+#include <understudy/migrate.h>
 #include <understudy/vmm.h>
 
 #define CONSOLE_SHELL_PROMPT "us> "
@@ -68,6 +69,10 @@ struct console_shell_backend {
                           size_t why_len);
     /* Retire VM @slot (US_VMM_VM_RETIRE); @why as for vm_create. */
     us_err_t (*vm_retire)(void *ctx, uint32_t slot, char *why, size_t why_len);
+    /* Start a maintenance flow (US_MIGRATE_MAINT_START); @why as for vm_create. */
+    us_err_t (*maint_start)(void *ctx, const struct us_maint_req *req, char *why, size_t why_len);
+    us_err_t (*maint_status)(void *ctx, struct us_maint_status *out);
+    us_err_t (*maint_abort)(void *ctx, char *why, size_t why_len);
     /* Times batches of n IPC call round trips to another server (n >= 1). */
     us_err_t (*debug_ipcbench)(void *ctx, uint32_t n, struct console_ipcbench_result *out);
     /* Debug build: offers `server crash` and the `debug` commands; otherwise they do not exist. */
@@ -154,6 +159,8 @@ void console_shell_fmt_puts(struct console_shell *sh, const char *s);
 void console_shell_fmt_flush(struct console_shell *sh);
 /* Up to @max bytes of a fixed-size field, stopping at NUL; non-printables become '?'. */
 void console_shell_fmt_text(struct console_shell *sh, const char *s, size_t max);
+/* A JSON string, quotes included: up to @max bytes of @s, escaped (RFC 8259 s7). */
+void console_shell_fmt_json_str(struct console_shell *sh, const char *s, size_t max);
 /* "error: <what> <arg>: US_EXXX" (arg may be NULL). */
 void console_shell_fmt_error(struct console_shell *sh, const char *what, const char *arg,
                              us_err_t err);
@@ -174,5 +181,13 @@ bool console_shell_vm_create(struct console_shell *sh, size_t argc, const char *
                              bool json);
 bool console_shell_vm_retire(struct console_shell *sh, size_t argc, const char *const *argv,
                              bool json);
+/* console_shell_maint.c: `maint upgrade-os`, `maint status`, `maint abort`; false on a
+ * usage error, having printed nothing. */
+bool console_shell_maint_upgrade_os(struct console_shell *sh, size_t argc, const char *const *argv,
+                                    bool json);
+bool console_shell_maint_status(struct console_shell *sh, size_t argc, const char *const *argv,
+                                bool json);
+bool console_shell_maint_abort(struct console_shell *sh, size_t argc, const char *const *argv,
+                               bool json);
 /* console_shell_backend.c: stand-ins (US_ENOTSUP) for the functions @b leaves NULL. */
 void console_shell_backend_defaults(struct console_shell_backend *b);

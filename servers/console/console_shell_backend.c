@@ -113,6 +113,31 @@ static us_err_t nosup_vm_retire(void *ctx, uint32_t slot, char *why, size_t why_
     return US_ENOTSUP;
 }
 
+static us_err_t shell_nosup_maint_start(void *ctx, const struct us_maint_req *req, char *why,
+                                        size_t why_len)
+{
+    (void)ctx;
+    (void)req;
+    (void)why_len;
+    why[0] = '\0';
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_maint_status(void *ctx, struct us_maint_status *out)
+{
+    (void)ctx;
+    (void)out;
+    return US_ENOTSUP;
+}
+
+static us_err_t shell_nosup_maint_abort(void *ctx, char *why, size_t why_len)
+{
+    (void)ctx;
+    (void)why_len;
+    why[0] = '\0';
+    return US_ENOTSUP;
+}
+
 void console_shell_backend_defaults(struct console_shell_backend *b)
 {
     b->vm_count = b->vm_count ? b->vm_count : shell_nosup_count;
@@ -131,4 +156,7 @@ void console_shell_backend_defaults(struct console_shell_backend *b)
     b->debug_ipcbench = b->debug_ipcbench ? b->debug_ipcbench : shell_nosup_ipcbench;
     b->vm_create = b->vm_create ? b->vm_create : nosup_vm_create;
     b->vm_retire = b->vm_retire ? b->vm_retire : nosup_vm_retire;
+    b->maint_start = b->maint_start ? b->maint_start : shell_nosup_maint_start;
+    b->maint_status = b->maint_status ? b->maint_status : shell_nosup_maint_status;
+    b->maint_abort = b->maint_abort ? b->maint_abort : shell_nosup_maint_abort;
 }

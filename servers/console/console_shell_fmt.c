@@ -119,7 +119,7 @@ static void fmt_cell_size(struct console_shell *sh, uint64_t v, size_t width)
 }
 
 /* JSON string: quotes, backslashes, control and non-ASCII bytes are escaped (RFC 8259 s7). */
-static void fmt_json_str(struct console_shell *sh, const char *s, size_t max)
+void console_shell_fmt_json_str(struct console_shell *sh, const char *s, size_t max)
 {
     static const char hex[] = "0123456789abcdef";
     size_t i, n = console_shell_fmt_field_len(s, max);
@@ -149,7 +149,7 @@ static void fmt_json_key_str(struct console_shell *sh, const char *key, const ch
     console_shell_fmt_puts(sh, "\"");
     console_shell_fmt_puts(sh, key);
     console_shell_fmt_puts(sh, "\":");
-    fmt_json_str(sh, s, max);
+    console_shell_fmt_json_str(sh, s, max);
 }
 
 /* ,"key":number */

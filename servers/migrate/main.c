@@ -2,7 +2,21 @@
 /* Copyright (c) 2026 The Understudy authors */
 /* migrate server: the receive/reply loop. */
 #include <understudy/slots.h>
+#include <uslib/string.h>
 #include "migrate.h"
+
+us_err_t migrate_vmm_call(struct us_msg *m)
+{
+    struct us_msg *buf = us_msgbuf();
+    us_err_t e;
+
+    memcpy(buf, m, sizeof(m->hdr) + m->hdr.len);
+    e = us_call(US_SLOT_VMM_EP);
+    if (e == US_OK) {
+        memcpy(m, buf, sizeof(m->hdr) + (buf->hdr.len <= US_MSG_MAX_LEN ? buf->hdr.len : 0u));
+    }
+    return e;
+}
 
 static void serve(void *ctx, us_badge_t badge, struct us_msg *m)
 {

@@ -10,7 +10,7 @@
 #include "migrate.h"
 
 #define MIGRATE_MAGIC 0x6d696772u
-#define MIGRATE_VERSION 2u
+#define MIGRATE_VERSION 3u
 #define MIGRATE_CHANS_VA US_VA_DYNAMIC
 
 us_err_t migrate_init(struct migrate_state **st)
@@ -37,10 +37,7 @@ us_err_t migrate_init(struct migrate_state **st)
     return US_OK;
 }
 
-/* Queue @line (NUL-terminated) for VM @slot's agent. Returns: US_OK; US_ENOENT if no agent
- * is connected; US_EINVAL for an empty, long or unprintable line; US_ENOMEM if the channel
- * is full. */
-static us_err_t agent_send(struct migrate_state *st, uint32_t slot, const char *line)
+us_err_t migrate_agent_send(struct migrate_state *st, uint32_t slot, const char *line)
 {
     char rec[US_AGENT_TEXT_MAX + 1];
     size_t n = strlen(line);
@@ -90,6 +87,7 @@ static void agent_record(struct migrate_state *st, uint32_t slot, const char *re
     if (strcmp(rec, US_AGENT_CLOSE) == 0) {
         a->state = US_AGENT_CLOSED;
         US_LOG_INFO("%s: agent gone", a->name);
+        migrate_maint_agent_gone(st, slot);
         return;
     }
     if (a->state != US_AGENT_UP) {
@@ -98,7 +96,7 @@ static void agent_record(struct migrate_state *st, uint32_t slot, const char *re
     a->lines++;
     if (a->lines == 1 && strncmp(rec, "HELLO ", 6) == 0) {
         copy_text(a->hello, rec);
-        if (agent_send(st, slot, "HEALTH") != US_OK) {
+        if (migrate_agent_send(st, slot, "HEALTH") != US_OK) {
             US_LOG_WARN("%s: cannot ask the agent for its health", a->name);
         }
         return;
@@ -107,6 +105,7 @@ static void agent_record(struct migrate_state *st, uint32_t slot, const char *re
     if (strncmp(rec, "HEALTH ", 7) == 0) {
         US_LOG_INFO("%s: agent: %s", a->name, a->last);
     }
+    migrate_maint_line(st, slot, a->last);
 }
 
 void migrate_agents_pump(struct migrate_state *st)
@@ -143,7 +142,7 @@ static void agent_call(struct migrate_state *st, struct us_msg *m)
             return;
         }
         memcpy(line, &m->w[1], n + 1u);
-        e = agent_send(st, (uint32_t)slot, line);
+        e = migrate_agent_send(st, (uint32_t)slot, line);
         if (e != US_OK) {
             us_msg_reply_err(m, e);
             return;
@@ -185,6 +184,11 @@ void migrate_dispatch(struct migrate_state *st, us_badge_t badge, struct us_msg 
     case US_MIGRATE_AGENT_INFO:
     case US_MIGRATE_AGENT_SEND:
         agent_call(st, m);
+        return;
+    case US_MIGRATE_MAINT_START:
+    case US_MIGRATE_MAINT_STATUS:
+    case US_MIGRATE_MAINT_ABORT:
+        migrate_maint_call(st, m);
         return;
     default:
         us_msg_reply_err(m, US_ENOTSUP);

@@ -4,6 +4,7 @@
  * the agent channels the vmm shares with it (understudy/migrate.h). */
 #pragma once
 
+#include <stdbool.h>
 #include <understudy/migrate.h>
 #include <understudy/usys.h>
 
@@ -17,6 +18,25 @@ struct migrate_agent {
     char last[US_AGENT_TEXT_MAX];
 };
 
+/* What a maintenance flow waits for from an agent next (migrate_maint.c). */
+enum migrate_expect {
+    MAINT_EXPECT_NOTHING,
+    MAINT_EXPECT_HEALTH,  /* the understudy: "HEALTH kvd=up ..." */
+    MAINT_EXPECT_FROZEN,  /* the first: "OK frozen" (DRAIN kvd) */
+    MAINT_EXPECT_SENT,    /* the first: "SENT kvd SIZE SHA256" */
+    MAINT_EXPECT_FETCHED, /* the understudy: "FETCHED kvd ..." */
+};
+
+/* The maintenance flow: the one running, or the last one. */
+struct migrate_maint {
+    struct us_maint_status status;
+    uint32_t expect; /* enum migrate_expect */
+    bool created;    /* the understudy exists: an abort retires it */
+    bool held;       /* the switch holds the address's new connections */
+    bool frozen;     /* the first instance's kvd is frozen: an abort resumes it */
+    char digest[65]; /* the carried state's SHA-256, hex */
+};
+
 /* Everything the server keeps; lives in the restart-surviving state region. */
 struct migrate_state {
     uint32_t magic;
@@ -25,6 +45,7 @@ struct migrate_state {
     uint64_t requests;
     struct migrate_agent agents[US_AGENT_CHANS];
     struct us_agent_chan *chans; /* the shared channels; NULL in tests without them */
+    struct migrate_maint maint;
 };
 
 /** migrate_init() - attach to the state region and the agent channels; cold start or
@@ -38,3 +59,26 @@ void migrate_dispatch(struct migrate_state *st, us_badge_t badge, struct us_msg 
  * (US_NTFN_AGENT_UP): connections opening and closing, and the agents' lines. A new agent's
  * HELLO is answered with a HEALTH request, whose reply is logged. */
 void migrate_agents_pump(struct migrate_state *st);
+
+/** migrate_agent_send() - queue @line (NUL-terminated, no LF) for VM @slot's agent.
+ * Returns: US_OK; US_ENOENT if no agent is connected; US_EINVAL for an empty, long or
+ * unprintable line; US_ENOMEM if the channel is full. */
+us_err_t migrate_agent_send(struct migrate_state *st, uint32_t slot, const char *line);
+
+/** migrate_maint_call() - US_MIGRATE_MAINT_START, _STATUS or _ABORT in @m; reply in @m. */
+void migrate_maint_call(struct migrate_state *st, struct us_msg *m);
+
+/** migrate_maint_line() - a line from VM @slot's agent: it may move the flow on. */
+void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *line);
+
+/** migrate_maint_agent_gone() - VM @slot's agent connection ended. */
+void migrate_maint_agent_gone(struct migrate_state *st, uint32_t slot);
+
+/** migrate_maint_fail() - stop the running flow before its commit and undo it: release the
+ * held connections to the first instance, resume its kvd, retire the understudy. Nothing
+ * happens idle, after the commit or after an end. */
+void migrate_maint_fail(struct migrate_state *st, us_err_t why, const char *reason);
+
+/** migrate_vmm_call() - send @m to the vmm and wait for its reply, which replaces it (main.c;
+ * host tests supply their own vmm). Returns: the IPC error, or US_OK (then see m->hdr.err). */
+us_err_t migrate_vmm_call(struct us_msg *m);

@@ -93,6 +93,7 @@ us_err_t vmm_init(struct vmm_state **out)
     }
     (void)vmm_nic_init(st); /* logs why if it fails; the guests still get their switch */
     vmm_vsock_init();
+    vmm_carry_init();
     for (i = 0; i < st->config.vm_count; i++) {
         e = vmm_boot_vm(st, i);
         if (e != US_OK) {
@@ -207,6 +208,9 @@ void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
         return;
     case US_VMM_VM_RETIRE:
         vmm_vm_retire(st, m);
+        return;
+    case US_VMM_NET_SERVICE:
+        vmm_net_service(st, m);
         return;
     default:
         us_msg_reply_err(m, US_ENOTSUP);

@@ -49,6 +49,7 @@
 #define VMM_NET_UPLINK VMM_CONFIG_MAX_VMS         /* the switch's port for the node's NIC */
 #define VMM_RAM_VA(slot) (US_VA_DYNAMIC + 0x100000000ull * ((uint64_t)(slot) + 1u))
 #define VMM_VSOCK_VA(slot) (US_VA_DYNAMIC + 0x100000000ull * ((uint64_t)(slot) + 17u))
+#define VMM_CARRY_VA (US_VA_DYNAMIC + 0x100000000ull * 25u) /* vmm_carry.c's buffer */
 #define VMM_DTB_MAX 0x10000u
 #define VMM_INPUT_LEN 256u
 #define VMM_FAULT_LOG_LIMIT 8u
@@ -145,6 +146,9 @@ struct vmm_vsock_ops {
                     uint32_t len);
     /* The connection is gone (guest SHUTDOWN or RST, reset, device or VM reset). */
     void (*on_close)(struct vmm_state *st, uint32_t slot, uint32_t conn);
+    /* May be NULL. The connection's output has room again (half of VMM_VSOCK_OUT or more):
+     * a service that streams queues its next bytes here. */
+    void (*on_writable)(struct vmm_state *st, uint32_t slot, uint32_t conn);
 };
 
 /* Frame counters of one switch port. */
@@ -165,6 +169,58 @@ struct vmm_nic {
     uint16_t tx_free[VMM_NIC_QN];                  /* transmit descriptors not in flight */
     uint32_t tx_free_count;
     struct vmm_net_stats stats;
+};
+
+/* The switch's ports as vmm_net_route() sees them: a snapshot taken for each frame. */
+struct vmm_net_ports {
+    uint8_t mac[VMM_NET_UPLINK][6]; /* each VM port's address; twins share one */
+    uint32_t present;               /* bit n: port n exists (running, with virtio-net; NIC) */
+    uint32_t standby;               /* bit n: VM port n is a standby twin */
+};
+
+/* Service addresses (vmm_switch.c): the TCP connections the switch saw each port of an address
+ * serve, so that they stay on that port across a cut-over; and frames held for an address while
+ * its twins change places. Sizes are for all addresses together. */
+#define VMM_SWITCH_CONNS 256u               /* 20 bytes each: 5 KiB of vmm_state */
+#define VMM_SWITCH_HOLD_FRAMES 128u         /* frames held, up to VIO_NET_FRAME_MAX bytes each */
+#define VMM_SWITCH_HOLDS VMM_CONFIG_MAX_VMS /* addresses: no more than there are VMs */
+#define VMM_SWITCH_FIN_OUT 1u               /* the serving port sent a FIN */
+#define VMM_SWITCH_FIN_IN 2u                /* the remote end sent a FIN */
+
+/* A tracked TCP connection. Addresses and ports are as in the frame (network byte order). */
+struct vmm_switch_conn {
+    uint8_t mac[6];       /* the service's address */
+    uint8_t port;         /* slot + 1 of the VM port serving it; 0: the entry is free */
+    uint8_t fin;          /* VMM_SWITCH_FIN_* seen so far */
+    uint8_t remote_ip[4]; /* the other end: its address and port */
+    uint16_t remote_port;
+    uint16_t local_port; /* the service's port */
+    uint32_t used;       /* the switch's clock when a frame of it was last seen */
+};
+
+/* A service address whose frames from outside are (or were) held. */
+struct vmm_switch_hold {
+    uint8_t mac[6];
+    bool on;          /* holding now (US_NET_SVC_HOLD until US_NET_SVC_RELEASE) */
+    bool used;        /* the record is @mac's (kept after release for its count) */
+    uint64_t dropped; /* frames dropped because the queue was full */
+};
+
+/* A held frame; its bytes are in one of vmm_switch.c's buffers. */
+struct vmm_switch_held {
+    uint16_t len;
+    uint8_t in;   /* the port it entered at: it is routed again from there on release */
+    uint8_t buf;  /* which buffer */
+    uint8_t hold; /* index in hold[] of its address */
+};
+
+struct vmm_switch {
+    struct vmm_switch_conn conn[VMM_SWITCH_CONNS];
+    uint32_t clock; /* counts frames of tracked connections: the oldest entry is evicted */
+    uint32_t queued;
+    struct vmm_switch_hold hold[VMM_SWITCH_HOLDS];
+    struct vmm_switch_held queue[VMM_SWITCH_HOLD_FRAMES]; /* queue[0..queued): oldest first */
+    uint32_t buf_used[VMM_SWITCH_HOLD_FRAMES / 32u];      /* bit n: buffer n holds a frame */
 };
 
 struct vmm_vm {
@@ -196,6 +252,8 @@ struct vmm_vm {
     uint32_t dbg_mdscr[VMM_CONFIG_MAX_VCPUS]; /* each vCPU's emulated MDSCR_EL1 */
     uint32_t dbg_oslk;                        /* bit n: vCPU n's emulated OS lock is set */
     uint32_t agent_conn;                      /* its agent's vsock connection + 1; 0: none */
+    uint32_t net_twin; /* slot + 1 of the VM whose network address it shares; 0: its own */
+    bool net_standby;  /* a twin not serving its address (see US_VMM_NET_SERVICE) */
 };
 
 struct vmm_state {
@@ -209,6 +267,7 @@ struct vmm_state {
     struct vmm_vm vms[VMM_CONFIG_MAX_VMS];
     struct vmm_nic nic;
     uint64_t images_verified; /* bit n: bundle entry n passed its sha256 check */
+    struct vmm_switch sw;     /* service addresses: connection tracking and held frames */
 };
 
 /** vmm_init() - map the bundle, read the system configuration, build and start every VM.
@@ -320,15 +379,91 @@ void vmm_virtio_raise(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d,
 int64_t vmm_net_tx(struct vmm_state *st, uint32_t slot, const struct vring_desc *chain, uint32_t n);
 
 /** vmm_net_route() - the ports a frame of @len bytes entering the switch at port @in goes
- * to, as a mask (bit VMM_NET_UPLINK for the NIC). @present: the ports that exist; @macs:
- * each VM port's address. A frame too short for an Ethernet header, or from a VM with a
- * source address not its own (spoofing), goes nowhere. */
-uint32_t vmm_net_route(const uint8_t (*macs)[6], uint32_t present, uint32_t in,
+ * to, as a mask (bit VMM_NET_UPLINK for the NIC). @p: the ports and their addresses; @sw: the
+ * tracked connections (NULL: none). A frame too short for an Ethernet header, or from a VM
+ * with a source address not its own (spoofing), goes nowhere; so does a standby port's frame
+ * unless it is TCP/IPv4 of a connection tracked to that port. Of the ports sharing the
+ * destination address, a TCP/IPv4 frame of a tracked connection goes to the port serving it
+ * and anything else to the active one. Broadcast and multicast skip standby ports.
+ * Changes nothing: the caller learns connections (vmm_switch_learn()). */
+uint32_t vmm_net_route(const struct vmm_net_ports *p, const struct vmm_switch *sw, uint32_t in,
                        const uint8_t *frame, uint32_t len);
 
 /** vmm_net_switch() - a frame entering the switch at port @in (a VM slot or VMM_NET_UPLINK):
  * deliver it to every port vmm_net_route() picks, counting and logging what is dropped. */
 void vmm_net_switch(struct vmm_state *st, uint32_t in, const uint8_t *frame, uint32_t len);
+
+/** vmm_net_service() - US_VMM_NET_SERVICE in @m (US_NET_SVC_* in w[0]); the reply replaces it.
+ * Replies: US_OK (STATUS: w[0] frames held for the slot's address, w[1] connections tracked
+ * to the slot, w[2] frames dropped while held); US_ETRUNC for a malformed message; US_EINVAL
+ * for an unknown operation, or a CUTOVER whose B is not a standby twin of an active A;
+ * US_ENOENT for a slot with no running VM with a virtio-net device; US_ENOMEM from
+ * vmm_switch_hold_start(). */
+void vmm_net_service(struct vmm_state *st, struct us_msg *m);
+
+/** vmm_net_forget_slot() - VM @slot is being retired (before or after its struct vmm_vm is
+ * cleared): drop the connections tracked to it, and the frames held for an address that no
+ * other running VM has. */
+void vmm_net_forget_slot(struct vmm_state *st, uint32_t slot);
+
+/* A TCP/IPv4 frame's addresses, ports (network byte order) and flags. */
+struct vmm_switch_tcp {
+    uint8_t src_ip[4], dst_ip[4];
+    uint16_t src_port, dst_port;
+    uint8_t flags; /* VMM_TCP_* */
+};
+#define VMM_TCP_FIN 0x01u
+#define VMM_TCP_SYN 0x02u
+#define VMM_TCP_RST 0x04u
+#define VMM_TCP_ACK 0x10u
+
+/** vmm_switch_parse_tcp() - whether the @len-byte frame is a well-formed, unfragmented (or
+ * first-fragment) Ethernet II + IPv4 + TCP frame; if so, its fields in *@t. Reads nothing
+ * past @len. */
+bool vmm_switch_parse_tcp(const uint8_t *frame, uint32_t len, struct vmm_switch_tcp *t);
+
+/** vmm_switch_find() - the port (slot + 1) serving the connection of address @mac with the
+ * remote end @remote_ip:@remote_port at local port @local_port; 0 if it is not tracked. */
+uint32_t vmm_switch_find(const struct vmm_switch *sw, const uint8_t *mac, const uint8_t *remote_ip,
+                         uint16_t remote_port, uint16_t local_port);
+
+/** vmm_switch_learn() - before routing: VM port @in sends the frame (its source address
+ * checked). Tracks its connection if the address is shared by twins and the frame is a
+ * SYN+ACK, or the port is active and the connection not tracked yet. */
+void vmm_switch_learn(struct vmm_switch *sw, const struct vmm_net_ports *p, uint32_t in,
+                      const uint8_t *frame, uint32_t len);
+
+/** vmm_switch_seen() - after routing an accepted frame from port @in: note FINs, and end a
+ * connection on RST or on the ACK after FINs both ways. @delivered: false if the frame was
+ * held (its receiving side is noted when it is released). */
+void vmm_switch_seen(struct vmm_switch *sw, const struct vmm_net_ports *p, uint32_t in,
+                     const uint8_t *frame, uint32_t len, bool delivered);
+
+/** vmm_switch_hold_frame() - whether the frame, routed to @out, is for the active port of an
+ * address being held; if so it is queued (or counted as dropped if the queue is full). */
+bool vmm_switch_hold_frame(struct vmm_state *st, const struct vmm_net_ports *p, uint32_t in,
+                           uint32_t out, const uint8_t *frame, uint32_t len);
+
+/** vmm_switch_hold_start() - hold frames for address @mac from now on.
+ * Returns: US_OK; US_ENOMEM if every hold record is taken by another address (cannot happen:
+ * there is one record per VM slot, and a VM's address is made from a slot number). */
+us_err_t vmm_switch_hold_start(struct vmm_switch *sw, const uint8_t *mac);
+
+/** vmm_switch_release() - stop holding @mac and route its held frames again, oldest first.
+ * Returns: how many were released. */
+uint32_t vmm_switch_release(struct vmm_state *st, const uint8_t *mac);
+
+/** vmm_switch_forget() - drop every connection tracked to port @slot. Returns: how many. */
+uint32_t vmm_switch_forget(struct vmm_switch *sw, uint32_t slot);
+
+/** vmm_switch_status() - for address @mac and port @slot: *@held frames held, *@conns
+ * connections tracked to the port, *@dropped frames dropped while held. */
+void vmm_switch_status(const struct vmm_switch *sw, const uint8_t *mac, uint32_t slot,
+                       uint64_t *held, uint64_t *conns, uint64_t *dropped);
+
+/** vmm_switch_drop_orphans() - drop the frames held for, and stop holding, any address that
+ * no port in @p has. */
+void vmm_switch_drop_orphans(struct vmm_switch *sw, const struct vmm_net_ports *p);
 
 /** vmm_nic_init() - find and start the node's NIC (virtio-net, virtio-mmio version 2), with
  * its receive queue filled. Without one the switch joins the guests only.
@@ -412,6 +547,10 @@ us_err_t vmm_pl011_input(struct vmm_state *st, uint32_t slot, const uint8_t *b, 
 /** vmm_agent_pump() - deliver the lines migrate has put on the agent channels to the agents
  * (US_NTFN_AGENT_DOWN); a line for a VM whose agent is not connected is dropped. */
 void vmm_agent_pump(struct vmm_state *st);
+
+/** vmm_carry_init() - offer the carry service (vmm_carry.c): the port through which one
+ * guest agent uploads an application's state and another downloads it. */
+void vmm_carry_init(void);
 
 /** vmm_vsock_init() - register the vmm's own vsock services (the agent port, vmm_agent.c). */
 void vmm_vsock_init(void);

@@ -198,6 +198,7 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
     struct vmm_vm *vm = &st->vms[slot];
     const struct us_bundle_entry *k, *rd = NULL;
     uint64_t koff, dtb_off, rd_off = 0, rd_size = 0;
+    uint32_t mac_slot;
     us_err_t e;
 
     e = find_image(st, c->kernel, US_BUNDLE_GUEST_KERNEL, &k);
@@ -246,8 +247,11 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
     vmm_gic_reset(&vm->gic);
     vmm_virtio_reset(&vm->blk, VIO_ID_BLOCK);
     vmm_virtio_reset(&vm->con, VIO_ID_CONSOLE);
-    /* A locally administered address per VM slot: 02:75:73 ("us"), then the slot + 1. */
-    memcpy(vm->net.mac, (const uint8_t[6]){0x02, 0x75, 0x73, 0x00, 0x00, (uint8_t)(slot + 1u)}, 6);
+    /* A locally administered address per VM slot: 02:75:73 ("us"), then the slot + 1; a
+     * twin has the address of the VM it was made from (US_VM_CREATE_TWIN). */
+    mac_slot = vm->net_twin != 0 ? vm->net_twin - 1u : slot;
+    memcpy(vm->net.mac, (const uint8_t[6]){0x02, 0x75, 0x73, 0x00, 0x00, (uint8_t)(mac_slot + 1u)},
+           6);
     vmm_virtio_reset(&vm->net, VIO_ID_NET);
     vm->vsock.guest_cid = (uint64_t)vm->vmid + VMM_VSOCK_CID_OFFSET; /* kernel vmids start at 1 */
     vmm_virtio_reset(&vm->vsock, VIO_ID_VSOCK);

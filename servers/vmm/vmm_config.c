@@ -506,7 +506,7 @@ us_err_t vmm_config_derive(const struct vmm_config *cfg, const struct us_vm_crea
         return US_EINVAL;
     }
     *why = "unknown flags";
-    if ((req->flags & ~US_VM_CREATE_APPEND) != 0) {
+    if ((req->flags & ~(US_VM_CREATE_APPEND | US_VM_CREATE_TWIN)) != 0) {
         return US_EINVAL;
     }
     *why = "memory must be a multiple of 1 MiB between 2 MiB and 4 GiB";

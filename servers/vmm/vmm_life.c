@@ -42,6 +42,7 @@ static void teardown(struct vmm_state *st, uint32_t slot)
 
     vm->state = US_VM_STATE_EMPTY; /* the switch and the console stop seeing it */
     vmm_vsock_reset(st, slot);     /* its agent's channel to migrate closes */
+    vmm_net_forget_slot(st, slot); /* its tracked connections, and held frames if its last */
     if (vm->vm_cap != 0) {
         /* Stops every vCPU and revokes the VM's and their capabilities. */
         (void)us_vm_destroy(vm->vm_cap);
@@ -103,6 +104,13 @@ void vmm_vm_create(struct vmm_state *st, struct us_msg *m)
     st->config.vms[slot] = c;
     if (slot >= st->config.vm_count) {
         st->config.vm_count = slot + 1u;
+    }
+    if (req.flags & US_VM_CREATE_TWIN) {
+        uint32_t b = (uint32_t)vmm_config_find(&st->config, req.base); /* derive found it */
+
+        /* The address's owner: a twin of a twin shares the same one. */
+        st->vms[slot].net_twin = st->vms[b].net_twin != 0 ? st->vms[b].net_twin : b + 1u;
+        st->vms[slot].net_standby = true;
     }
     e = vmm_boot_vm(st, slot);
     if (e != US_OK) {

@@ -4,10 +4,15 @@
  *
  * The switch has one port per VM with a virtio-net device, numbered by VM slot, and an
  * uplink (VMM_NET_UPLINK) to the NIC that vmm_nic.c drives. Each VM's address is the one
- * the vmm gave its device, so there is nothing to learn: a frame for a VM's address goes to
- * that VM, broadcast and multicast to every other port, and any other unicast to the uplink
+ * the vmm gave its device, so there are no addresses to learn: a frame for a VM's address goes
+ * to that VM, broadcast and multicast to every other port, and any other unicast to the uplink
  * (the outside world is behind it). A VM may only send from its own address; frames with
  * another source are dropped and logged, so one guest cannot steal another's traffic.
+ *
+ * Twins (US_VM_CREATE_TWIN) share an address; one is active and gets its frames, the others
+ * are standby and neither send nor receive, except on the TCP connections vmm_switch.c saw
+ * them serve. US_VMM_NET_SERVICE (vmm_net_service()) holds an address's frames, cuts over
+ * from one twin to another and forgets a twin's connections.
  *
  * Frames move by copying: guest transmit buffers to a bounce buffer, then into each
  * receiver's buffers. A receiver with no buffer posted loses the frame, as it would on a
@@ -21,27 +26,63 @@ static bool is_multicast(const uint8_t *mac)
     return (mac[0] & 1u) != 0; /* the group bit; broadcast included */
 }
 
-uint32_t vmm_net_route(const uint8_t (*macs)[6], uint32_t present, uint32_t in,
+uint32_t vmm_net_route(const struct vmm_net_ports *p, const struct vmm_switch *sw, uint32_t in,
                        const uint8_t *frame, uint32_t len)
 {
     const uint8_t *dst = frame, *src = frame + 6;
-    uint32_t others = present & ~(1u << in);
+    uint32_t others, sharers = 0, active, tracked = 0;
+    struct vmm_switch_tcp t;
+    bool tcp;
 
-    if (len < VIO_NET_FRAME_MIN || !(present & (1u << in))) {
+    if (len < VIO_NET_FRAME_MIN || in > VMM_NET_UPLINK || !(p->present & (1u << in))) {
         return 0;
     }
-    if (in != VMM_NET_UPLINK && (memcmp(src, macs[in], 6) != 0 || memcmp(dst, macs[in], 6) == 0)) {
-        return 0; /* spoofed source, or addressed to itself */
-    }
-    if (is_multicast(dst)) {
-        return others;
-    }
-    for (uint32_t p = 0; p < VMM_NET_UPLINK; p++) {
-        if ((others & (1u << p)) && memcmp(dst, macs[p], 6) == 0) {
-            return 1u << p;
+    others = p->present & ~(1u << in);
+    tcp = sw != NULL && vmm_switch_parse_tcp(frame, len, &t);
+    if (in != VMM_NET_UPLINK) {
+        if (memcmp(src, p->mac[in], 6) != 0 || memcmp(dst, p->mac[in], 6) == 0) {
+            return 0; /* spoofed source, or addressed to itself (or its twins) */
+        }
+        if ((p->standby & (1u << in)) &&
+            !(tcp && vmm_switch_find(sw, src, t.dst_ip, t.dst_port, t.src_port) == in + 1u)) {
+            return 0; /* a standby twin speaks only on the connections it serves */
         }
     }
-    return in != VMM_NET_UPLINK ? (others & (1u << VMM_NET_UPLINK)) : 0u;
+    if (is_multicast(dst)) {
+        return others & ~p->standby;
+    }
+    for (uint32_t q = 0; q < VMM_NET_UPLINK; q++) {
+        if ((others & (1u << q)) && memcmp(dst, p->mac[q], 6) == 0) {
+            sharers |= 1u << q;
+        }
+    }
+    if (sharers == 0) {
+        return in != VMM_NET_UPLINK ? (others & (1u << VMM_NET_UPLINK)) : 0u;
+    }
+    if (tcp) {
+        tracked = vmm_switch_find(sw, dst, t.src_ip, t.src_port, t.dst_port);
+    }
+    if (tracked != 0 && (sharers & (1u << (tracked - 1u)))) {
+        return 1u << (tracked - 1u); /* the port that served it so far, active or not */
+    }
+    active = sharers & ~p->standby;
+    return active & (~active + 1u); /* the active twin (the lowest, were there several) */
+}
+
+/* The switch's ports now: running VMs with a virtio-net device, and the NIC if there is one. */
+static void net_ports(const struct vmm_state *st, struct vmm_net_ports *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->present = st->nic.regs != NULL ? 1u << VMM_NET_UPLINK : 0u;
+    for (uint32_t q = 0; q < st->config.vm_count && q < VMM_NET_UPLINK; q++) {
+        const struct vmm_vm *vm = &st->vms[q];
+
+        memcpy(p->mac[q], vm->net.mac, 6);
+        if ((vm->visible & VMM_DEV_VIRTIO_NET) && vm->state == US_VM_STATE_RUNNING) {
+            p->present |= 1u << q;
+            p->standby |= vm->net_standby ? 1u << q : 0u;
+        }
+    }
 }
 
 static void net_warn(struct vmm_net_stats *s, const char *port, const char *what)
@@ -143,37 +184,140 @@ static bool net_rx(struct vmm_state *st, uint32_t slot, const uint8_t *frame, ui
 
 void vmm_net_switch(struct vmm_state *st, uint32_t in, const uint8_t *frame, uint32_t len)
 {
-    uint8_t macs[VMM_NET_UPLINK][6];
-    uint32_t present = st->nic.regs != NULL ? 1u << VMM_NET_UPLINK : 0u, out;
+    struct vmm_net_ports p;
     struct vmm_net_stats *in_stats = in == VMM_NET_UPLINK ? &st->nic.stats : &st->vms[in].net_stats;
+    uint32_t out;
+    bool from_vm, accepted, held;
 
-    for (uint32_t p = 0; p < st->config.vm_count && p < VMM_NET_UPLINK; p++) {
-        memcpy(macs[p], st->vms[p].net.mac, 6);
-        if ((st->vms[p].visible & VMM_DEV_VIRTIO_NET) && st->vms[p].state == US_VM_STATE_RUNNING) {
-            present |= 1u << p;
-        }
+    net_ports(st, &p);
+    from_vm = in != VMM_NET_UPLINK && (p.present & (1u << in)) && len >= VIO_NET_FRAME_MIN;
+    accepted = in == VMM_NET_UPLINK ? len >= VIO_NET_FRAME_MIN
+                                    : from_vm && memcmp(frame + 6, p.mac[in], 6) == 0 &&
+                                          memcmp(frame, p.mac[in], 6) != 0;
+    if (accepted) {
+        vmm_switch_learn(&st->sw, &p, in, frame, len); /* before routing: a SYN+ACK goes out */
     }
-    out = vmm_net_route((const uint8_t(*)[6])macs, present, in, frame, len);
-    if (out == 0 && in != VMM_NET_UPLINK && len >= VIO_NET_FRAME_MIN &&
-        memcmp(frame + 6, macs[in], 6) != 0) {
+    out = vmm_net_route(&p, &st->sw, in, frame, len);
+    if (out == 0 && from_vm && memcmp(frame + 6, p.mac[in], 6) != 0) {
         in_stats->tx_drops++;
         net_warn(in_stats, st->config.vms[in].name, "source address is not the VM's own");
         return;
     }
-    for (uint32_t p = 0; p <= VMM_NET_UPLINK; p++) {
+    if (out == 0 && accepted && in != VMM_NET_UPLINK && (p.standby & (1u << in))) {
+        in_stats->tx_drops++; /* a standby twin's: expected, not logged */
+    }
+    held = vmm_switch_hold_frame(st, &p, in, out, frame, len);
+    if (accepted) {
+        vmm_switch_seen(&st->sw, &p, in, frame, len, !held);
+    }
+    if (held) {
+        return;
+    }
+    for (uint32_t q = 0; q <= VMM_NET_UPLINK; q++) {
         struct vmm_net_stats *s;
         bool ok;
 
-        if (!(out & (1u << p))) {
+        if (!(out & (1u << q))) {
             continue;
         }
-        s = p == VMM_NET_UPLINK ? &st->nic.stats : &st->vms[p].net_stats;
+        s = q == VMM_NET_UPLINK ? &st->nic.stats : &st->vms[q].net_stats;
         ok =
-            p == VMM_NET_UPLINK ? vmm_nic_send(st, frame, len) == US_OK : net_rx(st, p, frame, len);
+            q == VMM_NET_UPLINK ? vmm_nic_send(st, frame, len) == US_OK : net_rx(st, q, frame, len);
         if (ok) {
             s->rx_frames++;
         } else {
             s->rx_drops++;
         }
     }
+}
+
+/* A slot that is a switch port: a running VM with a virtio-net device. */
+static bool is_port(const struct vmm_state *st, uint64_t slot)
+{
+    return slot < st->config.vm_count && slot < VMM_NET_UPLINK &&
+           st->vms[slot].state == US_VM_STATE_RUNNING &&
+           (st->vms[slot].visible & VMM_DEV_VIRTIO_NET) != 0;
+}
+
+/* US_NET_SVC_CUTOVER of @a to @b, checked. */
+static us_err_t cutover(struct vmm_state *st, uint64_t a, uint64_t b)
+{
+    struct vmm_vm *va = &st->vms[a], *vb = &st->vms[b];
+
+    if (a == b || memcmp(va->net.mac, vb->net.mac, 6) != 0 || !vb->net_standby || va->net_standby) {
+        return US_EINVAL; /* not twins, or not active to standby: two would be active */
+    }
+    vb->net_standby = false;
+    va->net_standby = true;
+    US_LOG_INFO("%s: now serves its address; %s standby", st->config.vms[b].name,
+                st->config.vms[a].name);
+    return US_OK;
+}
+
+void vmm_net_service(struct vmm_state *st, struct us_msg *m)
+{
+    uint64_t op, slot, held, conns, dropped;
+    uint32_t n;
+    us_err_t e = US_OK;
+
+    if (us_msg_check(m, 8, 24) != US_OK) {
+        us_msg_reply_err(m, US_ETRUNC);
+        return;
+    }
+    op = m->w[0];
+    if (op < US_NET_SVC_HOLD || op > US_NET_SVC_STATUS) {
+        us_msg_reply_err(m, US_EINVAL);
+        return;
+    }
+    if (m->hdr.len < (op == US_NET_SVC_CUTOVER ? 24u : 16u)) {
+        us_msg_reply_err(m, US_ETRUNC);
+        return;
+    }
+    slot = m->w[1];
+    if (!is_port(st, slot) || (op == US_NET_SVC_CUTOVER && !is_port(st, m->w[2]))) {
+        us_msg_reply_err(m, US_ENOENT);
+        return;
+    }
+    switch (op) {
+    case US_NET_SVC_HOLD:
+        e = vmm_switch_hold_start(&st->sw, st->vms[slot].net.mac);
+        break;
+    case US_NET_SVC_RELEASE:
+        n = vmm_switch_release(st, st->vms[slot].net.mac);
+        if (n != 0) {
+            US_LOG_INFO("%s: %u held frame(s) released", st->config.vms[slot].name, n);
+        }
+        break;
+    case US_NET_SVC_CUTOVER:
+        e = cutover(st, slot, m->w[2]);
+        break;
+    case US_NET_SVC_FORGET:
+        (void)vmm_switch_forget(&st->sw, (uint32_t)slot);
+        break;
+    default: /* US_NET_SVC_STATUS */
+        vmm_switch_status(&st->sw, st->vms[slot].net.mac, (uint32_t)slot, &held, &conns, &dropped);
+        us_msg_init(m, US_VMM_NET_SERVICE, 24);
+        m->w[0] = held;
+        m->w[1] = conns;
+        m->w[2] = dropped;
+        return;
+    }
+    if (e != US_OK) {
+        us_msg_reply_err(m, e);
+        return;
+    }
+    us_msg_init(m, US_VMM_NET_SERVICE, 0);
+}
+
+void vmm_net_forget_slot(struct vmm_state *st, uint32_t slot)
+{
+    struct vmm_net_ports p;
+
+    if (slot >= VMM_NET_UPLINK) {
+        return;
+    }
+    (void)vmm_switch_forget(&st->sw, slot);
+    net_ports(st, &p);
+    p.present &= ~(1u << slot); /* it may still look running if it is not torn down yet */
+    vmm_switch_drop_orphans(&st->sw, &p);
 }

@@ -497,6 +497,22 @@ static bool next_packet(struct vmm_vsock *vs, uint64_t guest_cid, uint32_t room,
     return false;
 }
 
+/* Let the streaming services queue more where a connection's output has room again. */
+static void top_up(struct vmm_state *st, uint32_t slot)
+{
+    struct vmm_vsock *vs = st->vms[slot].vsock_conns;
+
+    for (uint32_t i = 0; i < VMM_VSOCK_CONNS; i++) {
+        struct vmm_vsock_conn *c = &vs->conn[i];
+        const struct vmm_vsock_ops *ops = listeners[c->listener].ops;
+
+        if (c->open && ops->on_writable != NULL &&
+            VMM_VSOCK_OUT - (c->out_tail - c->out_head) >= VMM_VSOCK_OUT / 2u) {
+            ops->on_writable(st, slot, i);
+        }
+    }
+}
+
 /* Receive queue (0): fill the buffers the guest posted with what waits for it, one pass.
  * Returns whether any buffer was used. */
 static bool vsock_fill(struct vmm_state *st, uint32_t slot)
@@ -511,6 +527,7 @@ static bool vsock_fill(struct vmm_state *st, uint32_t slot)
     uint16_t head;
     bool any = false;
 
+    top_up(st, slot);
     if (!anything_ready(vm->vsock_conns) || !vmm_virtio_vq_open(st, slot, &vm->vsock, 0, &v)) {
         return false;
     }
@@ -536,6 +553,7 @@ static bool vsock_fill(struct vmm_state *st, uint32_t slot)
         chain_copy(st, slot, chain, n, 0, raw, VIO_VSOCK_HDR_LEN, true);
         chain_copy(st, slot, chain, n, VIO_VSOCK_HDR_LEN, payload, h.len, true);
         vmm_virtio_vq_push(&v, head, VIO_VSOCK_HDR_LEN + h.len);
+        top_up(st, slot);
     }
     return any;
 }

@@ -142,6 +142,10 @@ void vmm_vm_retire(struct vmm_state *s, struct us_msg *m)
     us_msg_reply_err(m, US_ENOTSUP);
 }
 
+void vmm_carry_init(void)
+{
+}
+
 us_err_t vmm_nic_init(struct vmm_state *s)
 {
     (void)s;

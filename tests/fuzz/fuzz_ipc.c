@@ -58,6 +58,13 @@ us_err_t us_signal(us_cap_t ntfn, uint64_t bits)
     return US_OK;
 }
 
+/* migrate's calls to the vmm: refused, as by a vmm that has no room for another VM. */
+us_err_t migrate_vmm_call(struct us_msg *m)
+{
+    us_msg_reply_err(m, US_ENOMEM);
+    return US_OK;
+}
+
 /* migrate's agent channels: slot 0 has an agent that said HELLO, the others have none. */
 static struct us_agent_chan chans[US_AGENT_CHANS];
 

@@ -4,7 +4,8 @@ set(us_console_shell_sources
     ${CMAKE_SOURCE_DIR}/servers/console/console_shell.c
     ${CMAKE_SOURCE_DIR}/servers/console/console_shell_fmt.c
     ${CMAKE_SOURCE_DIR}/servers/console/console_shell_vm.c
-    ${CMAKE_SOURCE_DIR}/servers/console/console_shell_backend.c)
+    ${CMAKE_SOURCE_DIR}/servers/console/console_shell_backend.c
+    ${CMAKE_SOURCE_DIR}/servers/console/console_shell_maint.c)
 us_unit_test(console_shell
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_console_shell.c ${CMAKE_CURRENT_LIST_DIR}/console_shell_fx.c
             ${us_console_shell_sources}
@@ -60,3 +61,13 @@ us_unit_test(console_shell_vm
     LIBS us_lib_host
     CASES create_builds_request create_and_retire_report_refusals create_usage_errors
           create_without_backend)
+
+# `maint upgrade-os`, `maint status`, `maint abort`.
+us_unit_test(console_shell_maint
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_console_shell_maint.c
+            ${CMAKE_CURRENT_LIST_DIR}/console_shell_fx.c
+            ${us_console_shell_sources}
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/console
+    LIBS us_lib_host
+    CASES upgrade_os_builds_request status_reports abort_reports maint_usage_errors
+          maint_without_backend)

@@ -8,11 +8,13 @@ target_compile_options(host_kvd PRIVATE ${US_HOST_CFLAGS} ${US_SAN_FLAGS})
 target_link_options(host_kvd PRIVATE ${US_SAN_FLAGS})
 target_include_directories(host_kvd PRIVATE ${CMAKE_SOURCE_DIR}/lib/include)
 add_executable(host_agent ${CMAKE_SOURCE_DIR}/guests/linux/agent/agent.c
-    ${CMAKE_SOURCE_DIR}/guests/linux/kvd/kv_ask.c)
-target_include_directories(host_agent PRIVATE ${CMAKE_SOURCE_DIR}/guests/linux/kvd)
+    ${CMAKE_SOURCE_DIR}/guests/linux/agent/carry.c ${CMAKE_SOURCE_DIR}/guests/linux/kvd/kv_ask.c
+    ${CMAKE_SOURCE_DIR}/lib/sha256.c)
+target_include_directories(host_agent PRIVATE ${CMAKE_SOURCE_DIR}/guests/linux/kvd
+    ${CMAKE_SOURCE_DIR}/lib/include)
 target_compile_options(host_agent PRIVATE ${US_HOST_CFLAGS} ${US_SAN_FLAGS})
 target_link_options(host_agent PRIVATE ${US_SAN_FLAGS})
-foreach(c requests_drive_kvd bad_requests_get_errors stop_and_start)
+foreach(c requests_drive_kvd bad_requests_get_errors stop_and_start drain_waits_for_clients)
     add_test(NAME unit.agent.${c}
         COMMAND Python3::Interpreter ${CMAKE_CURRENT_LIST_DIR}/test_agent.py ${c}
                 $<TARGET_FILE:host_agent> $<TARGET_FILE:host_kvd>)

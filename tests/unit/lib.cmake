@@ -85,7 +85,18 @@ us_unit_test(kv_proto
 # migrate's side of the agent channels (servers/migrate/migrate.c).
 us_unit_test(migrate_agents
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_migrate_agents.c
-            ${CMAKE_SOURCE_DIR}/servers/migrate/migrate.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
+            ${CMAKE_SOURCE_DIR}/servers/migrate/migrate.c
+            ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_maint.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/migrate
     LIBS us_lib_host
     CASES agent_session bad_calls_refused full_channel_refused)
+
+# migrate's maintenance transaction (servers/migrate/migrate_maint.c), with a fake vmm.
+us_unit_test(migrate_maint
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_migrate_maint.c
+            ${CMAKE_SOURCE_DIR}/servers/migrate/migrate.c
+            ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_maint.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/migrate
+    LIBS us_lib_host
+    CASES restart_flow_happy_path refusals abort_in_prepare abort_in_transfer
+          understudy_lost_in_transfer bad_state_refused)

@@ -84,7 +84,9 @@ def requests_drive_kvd(r):
 
 def bad_requests_get_errors(r):
     for bad in ("", "FLY", "QUIESCE", "QUIESCE nginx", "QUIESCE kvdx", "SNAPSHOT kvd",
-                "SNAPSHOT kvd relative/path", "RESTORE kvd", "START kvd", "x" * 600):
+                "SNAPSHOT kvd relative/path", "RESTORE kvd", "START kvd", "x" * 600,
+                "DRAIN", "DRAIN kvd now", "FETCH kvd", "FETCH kvd abc", "SEND kvd x",
+                "FETCH kvd " + "0" * 64):  # the last: no vmm to fetch from on the host
         reply = r.ask(bad)
         assert reply.startswith("ERR"), (bad[:20], reply)
     corrupt = os.path.join(r.tmp.name, "bad.snap")
@@ -97,6 +99,31 @@ def bad_requests_get_errors(r):
     r.p.stdin.write(b"WELCOME vm0\nERR unknown\n")
     assert r.ask("HEALTH") == "HEALTH kvd=up keys=1"
     assert r.kv("GET keep") == ["VALUE 1"]
+
+
+def drain_waits_for_clients(r):
+    """DRAIN answers only once kvd's last TCP client has finished, then kvd is frozen."""
+    c = socket.create_connection(("127.0.0.1", r.port), timeout=DEADLINE)
+    f = c.makefile("rwb")
+    f.write(b"PING\n")
+    f.flush()
+    assert f.readline() == b"PONG\n"  # kvd has accepted it
+    r.p.stdin.write(b"DRAIN kvd\n")
+    r.p.stdin.flush()
+    f.write(b"SET d 1\n")  # still served while draining
+    f.flush()
+    assert f.readline() == b"OK\n"
+    ready, _, _ = select.select([r.p.stdout], [], [], 0)
+    assert not ready, "DRAIN answered while a client was still connected"
+    f.close()
+    c.close()
+    ready, _, _ = select.select([r.p.stdout], [], [], DEADLINE)
+    assert ready and r.p.stdout.readline() == b"OK frozen\n"
+    c = socket.create_connection(("127.0.0.1", r.port), timeout=DEADLINE)
+    c.sendall(b"GET d\n")  # frozen: waits
+    assert r.ask("RESUME kvd") == "OK"
+    assert c.makefile("rb").readline() == b"VALUE 1\n"
+    c.close()
 
 
 def stop_and_start(r):

@@ -114,7 +114,7 @@ static void derive_refuses_bad_fields(void)
     memset(r.bootargs, 'b', sizeof(r.bootargs));
     UT_EXPECT_EQ(derive(&r, &c), US_EINVAL);
     r = req("kvd1", "kvd0");
-    r.flags = 2;
+    r.flags = 4; /* no such flag */
     UT_EXPECT_EQ(derive(&r, &c), US_EINVAL);
     r = req("kvd1", "kvd0");
     r.mem_size = (1ull << 20) + 4096u;

@@ -195,35 +195,42 @@ static void post_rx(uint32_t vm, uint32_t len, uint16_t flags)
 
 static void route_rules(void)
 {
-    const uint8_t macs[3][6] = {{2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2}, {2, 0, 0, 0, 0, 3}};
-    uint32_t all = 1u | 2u | (1u << VMM_NET_UPLINK); /* VMs 0 and 1 and the uplink; not 2 */
+    struct vmm_net_ports p = {
+        .mac = {{2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2}, {2, 0, 0, 0, 0, 3}},
+        .present = 1u | 2u | (1u << VMM_NET_UPLINK), /* VMs 0 and 1 and the uplink; not 2 */
+    };
+    const uint8_t(*macs)[6] = p.mac;
+    uint32_t all = p.present;
     uint8_t f[64] = {0};
 
     memcpy(f + 6, macs[0], 6);
     memcpy(f, bcast, 6);
-    UT_EXPECT(vmm_net_route(macs, all, 0, f, 60) == (2u | (1u << VMM_NET_UPLINK)));
+    UT_EXPECT(vmm_net_route(&p, NULL, 0, f, 60) == (2u | (1u << VMM_NET_UPLINK)));
     memcpy(f, macs[1], 6);
-    UT_EXPECT(vmm_net_route(macs, all, 0, f, 60) == 2u);
+    UT_EXPECT(vmm_net_route(&p, NULL, 0, f, 60) == 2u);
     memcpy(f, macs[2], 6); /* a VM that has no port: its address is nobody's here */
-    UT_EXPECT(vmm_net_route(macs, all, 0, f, 60) == 1u << VMM_NET_UPLINK);
+    UT_EXPECT(vmm_net_route(&p, NULL, 0, f, 60) == 1u << VMM_NET_UPLINK);
     memcpy(f, outside, 6);
-    UT_EXPECT(vmm_net_route(macs, all, 0, f, 60) == 1u << VMM_NET_UPLINK);
-    UT_EXPECT(vmm_net_route(macs, 1u | 2u, 0, f, 60) == 0); /* no uplink */
-    memcpy(f, macs[0], 6);                                  /* to itself */
-    UT_EXPECT(vmm_net_route(macs, all, 0, f, 60) == 0);
-    UT_EXPECT(vmm_net_route(macs, all, 0, f, 13) == 0); /* shorter than a header */
-    UT_EXPECT(vmm_net_route(macs, all, 2, f, 60) == 0); /* from a port that does not exist */
+    UT_EXPECT(vmm_net_route(&p, NULL, 0, f, 60) == 1u << VMM_NET_UPLINK);
+    p.present = 1u | 2u; /* no uplink */
+    UT_EXPECT(vmm_net_route(&p, NULL, 0, f, 60) == 0);
+    p.present = all;
+    memcpy(f, macs[0], 6); /* to itself */
+    UT_EXPECT(vmm_net_route(&p, NULL, 0, f, 60) == 0);
+    UT_EXPECT(vmm_net_route(&p, NULL, 0, f, 13) == 0);  /* shorter than a header */
+    UT_EXPECT(vmm_net_route(&p, NULL, 2, f, 60) == 0);  /* from a port that does not exist */
+    UT_EXPECT(vmm_net_route(&p, NULL, 40, f, 60) == 0); /* nor does this one */
     /* Spoofing: VM 1 sends with VM 0's source address. */
     memcpy(f, outside, 6);
-    UT_EXPECT(vmm_net_route(macs, all, 1, f, 60) == 0);
+    UT_EXPECT(vmm_net_route(&p, NULL, 1, f, 60) == 0);
     /* From the uplink: to a VM, broadcast to the VMs, anything else nowhere (no hairpin). */
     memcpy(f + 6, outside, 6);
     memcpy(f, macs[1], 6);
-    UT_EXPECT(vmm_net_route(macs, all, VMM_NET_UPLINK, f, 60) == 2u);
+    UT_EXPECT(vmm_net_route(&p, NULL, VMM_NET_UPLINK, f, 60) == 2u);
     memcpy(f, bcast, 6);
-    UT_EXPECT(vmm_net_route(macs, all, VMM_NET_UPLINK, f, 60) == 3u);
+    UT_EXPECT(vmm_net_route(&p, NULL, VMM_NET_UPLINK, f, 60) == 3u);
     memcpy(f, (const uint8_t[6]){0x52, 0, 0, 0, 0, 9}, 6);
-    UT_EXPECT(vmm_net_route(macs, all, VMM_NET_UPLINK, f, 60) == 0);
+    UT_EXPECT(vmm_net_route(&p, NULL, VMM_NET_UPLINK, f, 60) == 0);
 }
 
 static void identifies_device_and_mac(void)

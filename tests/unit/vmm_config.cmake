@@ -72,8 +72,9 @@ us_unit_test(vmm_gic
 # The vmm's virtio-mmio transport and block device, with hostile queues.
 us_unit_test(vmm_virtio
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_virtio.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c
-            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_vsock.c
-            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_agent.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_switch.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_vsock.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_agent.c
+            ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
     CASES identifies_block_device writes_then_reads_sectors rejects_bad_requests_with_status
@@ -83,21 +84,35 @@ us_unit_test(vmm_virtio
           notify_work_is_bounded)
 
 # The vmm's virtio-net devices and switch, with a fake NIC and hostile queues.
+set(us_vmm_net_test_sources ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c
+    ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_switch.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c
+    ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_vsock.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_agent.c
+    ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c)
 us_unit_test(vmm_net
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_net.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c
-            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_vsock.c
-            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_agent.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_net.c ${us_vmm_net_test_sources}
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
     CASES route_rules identifies_device_and_mac frame_between_guests uplink_and_broadcast
           hostile_frames_and_queues)
+
+# The switch's service addresses (vmm_switch.c): twins, connection tracking, hold and release,
+# cut-over, and US_VMM_NET_SERVICE with hostile frames and requests.
+us_unit_test(vmm_switch
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_switch.c ${us_vmm_net_test_sources}
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
+    LIBS us_lib_host
+    CASES switch_twin_routing switch_standby_sends_nothing switch_learns_syn_ack
+          switch_cutover_keeps_connections switch_learns_old_connections switch_rst_ends
+          switch_fin_both_ways_ends switch_evicts_oldest switch_hold_release_in_order
+          switch_hold_queue_full switch_forget switch_status switch_service_errors
+          switch_hostile_headers switch_forget_slot_on_retire)
 
 # The vmm's virtio-vsock device and its connections, with hostile packets; and the agent port
 # (vmm_agent.c) with its channel to migrate. Both use the fixture vmm_vsock_fx.c.
 set(us_vsock_test_sources ${CMAKE_CURRENT_LIST_DIR}/vmm_vsock_fx.c
     ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_vsock.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_agent.c
     ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c
-    ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c)
+    ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_switch.c)
 us_unit_test(vmm_vsock
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_vsock.c ${us_vsock_test_sources}
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm

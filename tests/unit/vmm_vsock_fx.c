@@ -102,7 +102,7 @@ static void t_close(struct vmm_state *s, uint32_t slot, uint32_t conn)
     closes++;
 }
 
-const struct vmm_vsock_ops test_ops = {"test", t_connect, t_data, t_close};
+const struct vmm_vsock_ops test_ops = {"test", t_connect, t_data, t_close, NULL};
 
 /* The guest's side. */
 uint16_t rx_avail, rx_seen, tx_avail;

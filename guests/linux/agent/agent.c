@@ -7,10 +7,15 @@
  *   HEALTH              "HEALTH kvd=up keys=N" or "HEALTH kvd=down"
  *   INVENTORY           "APPS kvd:7000"
  *   QUIESCE kvd         kvd stops serving its clients; their requests wait ("OK frozen")
+ *   DRAIN kvd           kvd's TCP clients finish and close first (the switch holds new
+ *                       ones), then it freezes ("OK frozen"; "ERR ..." if some stay)
  *   RESUME kvd          it serves them again ("OK")
  *   SNAPSHOT kvd PATH   kvd writes its state to PATH ("SAVED count bytes sha256")
  *   RESTORE kvd PATH    kvd replaces its state with PATH's, all or nothing ("LOADED count")
  *   STOP kvd / START kvd
+ *   SEND kvd            kvd saves its state, which goes up to the vmm's carry service
+ *                       ("SENT kvd SIZE SHA256"); the caller has quiesced kvd first
+ *   FETCH kvd SHA256    that state comes down and kvd loads it ("FETCHED kvd count=N")
  * Anything else: "ERR reason". On connecting it says HELLO with the instance's identity; the
  * host's WELCOME and any line of its starting ERR are logged, never answered.
  * Usage: agent [--stdio] [--kvd PROGRAM] [--port TCP_PORT] [--socket KVD_SOCKET] */
@@ -23,10 +28,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/vm_sockets.h>
+#include "carry.h"
 #include "kv_ask.h"
 
 #define AGENT_PORT 1024u
 #define LINE_MAX_LEN 512
+#define CARRY_FILE "/run/carry.snap"
+#define DRAIN_POLL_US 5000
+#define DRAIN_TRIES 2000 /* 10 s */
 
 static const char *kvd_program = "/bin/kvd";
 static const char *kvd_socket = "/run/kvd.sock";
@@ -97,6 +106,60 @@ static const char *for_kvd(const char *cmd, size_t word)
     return cmd[word + 4] == ' ' ? cmd + word + 5 : "";
 }
 
+/* DRAIN kvd: wait until kvd has no TCP client left, then freeze it. A client that keeps its
+ * connection would lose it when the instance retires, so the flow stops instead. */
+static void drain(char *out, size_t cap)
+{
+    char kv[LINE_MAX_LEN];
+    const char *c = NULL;
+
+    for (int tries = 0; tries < DRAIN_TRIES; tries++) {
+        if (kvd_ask("STATS", kv, sizeof(kv)) != 0 || (c = strstr(kv, " clients=")) == NULL) {
+            snprintf(out, cap, "ERR kvd does not answer: %.200s", kv);
+            return;
+        }
+        if (strtoul(c + 9, NULL, 10) == 0) {
+            kvd_ask("FREEZE", out, cap);
+            return;
+        }
+        usleep(DRAIN_POLL_US);
+    }
+    snprintf(out, cap, "ERR kvd still has %lu clients connected after %d ms",
+             c != NULL ? strtoul(c + 9, NULL, 10) : 0ul, DRAIN_TRIES * DRAIN_POLL_US / 1000);
+}
+
+/* SEND kvd: its snapshot, up to the vmm. */
+static void send_state(char *out, size_t cap)
+{
+    char kv[LINE_MAX_LEN], got[LINE_MAX_LEN];
+
+    if (kvd_ask("SAVE " CARRY_FILE, kv, sizeof(kv)) != 0) {
+        snprintf(out, cap, "ERR kvd did not save: %.200s", kv);
+    } else if (carry_put(CARRY_FILE, got, sizeof(got)) != 0) {
+        snprintf(out, cap, "ERR %.200s", got);
+    } else {
+        snprintf(out, cap, "SENT kvd %.200s", got);
+    }
+    unlink(CARRY_FILE);
+}
+
+/* FETCH kvd SHA256: that snapshot, down from the vmm and into kvd. */
+static void fetch_state(const char *hex, char *out, size_t cap)
+{
+    char kv[LINE_MAX_LEN], got[LINE_MAX_LEN];
+
+    if (carry_get(hex, CARRY_FILE, got, sizeof(got)) != 0) {
+        snprintf(out, cap, "ERR %.200s", got);
+        return;
+    }
+    if (kvd_ask("LOAD " CARRY_FILE, kv, sizeof(kv)) != 0) {
+        snprintf(out, cap, "ERR kvd refused the state: %.200s", kv);
+    } else {
+        snprintf(out, cap, "FETCHED kvd %.200s", kv);
+    }
+    unlink(CARRY_FILE);
+}
+
 /* Run one host request; the reply line (no LF) into @out. */
 static void handle(const char *cmd, char *out, size_t cap)
 {
@@ -114,6 +177,8 @@ static void handle(const char *cmd, char *out, size_t cap)
         snprintf(out, cap, "APPS kvd:%s", kvd_port);
     } else if (strncmp(cmd, "QUIESCE", 7) == 0 && (arg = for_kvd(cmd, 7)) && *arg == '\0') {
         kvd_ask("FREEZE", out, cap);
+    } else if (strncmp(cmd, "DRAIN", 5) == 0 && (arg = for_kvd(cmd, 5)) && *arg == '\0') {
+        drain(out, cap);
     } else if (strncmp(cmd, "RESUME", 6) == 0 && (arg = for_kvd(cmd, 6)) && *arg == '\0') {
         kvd_ask("THAW", out, cap);
     } else if (strncmp(cmd, "SNAPSHOT", 8) == 0 && (arg = for_kvd(cmd, 8)) && *arg == '/') {
@@ -122,6 +187,10 @@ static void handle(const char *cmd, char *out, size_t cap)
     } else if (strncmp(cmd, "RESTORE", 7) == 0 && (arg = for_kvd(cmd, 7)) && *arg == '/') {
         snprintf(req, sizeof(req), "LOAD %s", arg);
         kvd_ask(req, out, cap);
+    } else if (strncmp(cmd, "SEND", 4) == 0 && (arg = for_kvd(cmd, 4)) && *arg == '\0') {
+        send_state(out, cap);
+    } else if (strncmp(cmd, "FETCH", 5) == 0 && (arg = for_kvd(cmd, 5)) && strlen(arg) == 64) {
+        fetch_state(arg, out, cap);
     } else if (strncmp(cmd, "STOP", 4) == 0 && (arg = for_kvd(cmd, 4)) && *arg == '\0') {
         if (kvd_pid > 0) {
             kill(kvd_pid, SIGTERM);
@@ -138,8 +207,8 @@ static void handle(const char *cmd, char *out, size_t cap)
         }
     } else {
         snprintf(out, cap,
-                 "ERR unknown request (HEALTH, INVENTORY, QUIESCE|RESUME|STOP|START kvd, "
-                 "SNAPSHOT|RESTORE kvd /PATH)");
+                 "ERR unknown request (HEALTH, INVENTORY, QUIESCE|DRAIN|RESUME|STOP|START kvd, "
+                 "SNAPSHOT|RESTORE kvd /PATH, SEND kvd, FETCH kvd SHA256)");
     }
 }
 

@@ -8,7 +8,7 @@
  *   SAVE PATH    write a snapshot of the store to PATH (kv_proto.h), reply
  *                "SAVED count bytes sha256"
  *   LOAD PATH    replace the store with the snapshot in PATH, all or nothing
- *   STATS        "STATS keys=N bytes=N requests=N frozen=0|1"
+ *   STATS        "STATS keys=N bytes=N requests=N frozen=0|1 clients=N" (TCP clients)
  * Usage: kvd [-a SOCKET] [-m MAX_BYTES] [PORT]   (defaults: /run/kvd.sock, 64 MiB, 7000)
  *        kvd ctl [-a SOCKET] COMMAND...          send one command to a running kvd */
 #include <errno.h>
@@ -179,9 +179,15 @@ static size_t admin(const char *line, size_t len, char *out)
         frozen = 0;
         snprintf(out, KVD_ADMIN_REPLY, "OK\n");
     } else if (len == 5 && memcmp(line, "STATS", 5) == 0) {
-        snprintf(out, KVD_ADMIN_REPLY, "STATS keys=%llu bytes=%llu requests=%llu frozen=%d\n",
+        int tcp = 0;
+
+        for (int i = 0; i < KVD_CLIENTS + KVD_ADMINS; i++) {
+            tcp += clients[i].fd >= 0 && !clients[i].admin;
+        }
+        snprintf(out, KVD_ADMIN_REPLY,
+                 "STATS keys=%llu bytes=%llu requests=%llu frozen=%d clients=%d\n",
                  (unsigned long long)store.count, (unsigned long long)store.bytes,
-                 (unsigned long long)store.requests, frozen);
+                 (unsigned long long)store.requests, frozen, tcp);
     } else {
         return 0;
     }

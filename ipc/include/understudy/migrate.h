@@ -39,3 +39,48 @@ struct us_agent_chan {
 _Static_assert(sizeof(struct us_agent_chan) == 8192u, "us_agent_chan is ABI");
 #define US_AGENT_OPEN "\001open "
 #define US_AGENT_CLOSE "\001close"
+
+/* Maintenance flows (docs/maintenance.md): one runs at a time, as a transaction
+ * prepare -> transfer -> commit -> retire. Until the commit, a failure or an abort leaves the
+ * application serving on the first instance with all its data. */
+#define US_MIGRATE_MAINT_START (US_LABEL_PROTO_BASE + 0x33u)  /* struct us_maint_req */
+#define US_MIGRATE_MAINT_STATUS (US_LABEL_PROTO_BASE + 0x34u) /* reply struct us_maint_status */
+#define US_MIGRATE_MAINT_ABORT (US_LABEL_PROTO_BASE + 0x35u)  /* refused after the commit */
+/* A refused START or ABORT replies with the error and a NUL-terminated reason in w[0..]. */
+
+#define US_MAINT_UPGRADE_OS 1u /* the understudy boots the given kernel, initrd, bootargs */
+
+#define US_MAINT_VIA_RESTART 1u  /* quiesce, carry the state, restart in the understudy */
+#define US_MAINT_VIA_REDIRECT 2u /* new connections to the understudy, old ones finish */
+#define US_MAINT_VIA_CRIU 3u     /* the process itself moves, with its TCP connections */
+
+struct us_maint_req {
+    uint32_t flow; /* US_MAINT_UPGRADE_OS */
+    uint32_t via;  /* US_MAINT_VIA_* */
+    char vm[16];   /* the VM whose application moves */
+    char kernel[32];
+    char initrd[32];   /* bundle entries; "" keeps the VM's */
+    char append[128];  /* added to the VM's bootargs for the understudy */
+    uint64_t mem_size; /* 0 keeps the VM's */
+    uint32_t vcpus;    /* 0 keeps the VM's */
+    uint32_t reserved;
+};
+_Static_assert(sizeof(struct us_maint_req) <= US_MSG_MAX_LEN, "us_maint_req fits one message");
+
+#define US_MAINT_IDLE 0u     /* no flow since migrate started */
+#define US_MAINT_PREPARE 1u  /* the understudy boots; its agent must say its application is up */
+#define US_MAINT_TRANSFER 2u /* the application is quiesced and its state carried */
+#define US_MAINT_COMMIT 3u   /* the understudy serves; the first instance is being retired */
+#define US_MAINT_DONE 4u     /* the understudy serves, the first instance is gone */
+#define US_MAINT_ABORTED 5u  /* failed or aborted before the commit: the first one serves */
+
+struct us_maint_status {
+    uint32_t phase; /* US_MAINT_* */
+    uint32_t flow, via;
+    uint32_t result; /* US_OK, or why it stopped */
+    uint32_t first_slot, understudy_slot;
+    uint64_t bytes; /* state carried */
+    char first[16], understudy[16];
+    char step[128]; /* the step under way, or how it ended */
+};
+_Static_assert(sizeof(struct us_maint_status) <= US_MSG_MAX_LEN, "us_maint_status fits a reply");

@@ -12,6 +12,19 @@
 #define US_VMM_GUEST_IN (US_LABEL_PROTO_BASE + 0x12u)  /* w[0]=vmid, w[1]=count, bytes in w[2..] */
 #define US_VMM_VM_CREATE (US_LABEL_PROTO_BASE + 0x13u) /* struct us_vm_create; reply w[0]=slot */
 #define US_VMM_VM_RETIRE (US_LABEL_PROTO_BASE + 0x14u) /* w[0]=slot; its memory goes back */
+#define US_VMM_NET_SERVICE (US_LABEL_PROTO_BASE + 0x15u) /* w[0]=US_NET_SVC_*, w[1], w[2] */
+
+/* US_VMM_NET_SERVICE operations on a service address: the MAC (and so the IP) that a VM and
+ * its twins (VMs created with US_VM_CREATE_TWIN from it) share. One of them is active: frames
+ * from outside for the address go to it; the others are standby and neither receive nor send,
+ * except on the TCP connections the switch saw them serve (connection tracking). */
+#define US_NET_SVC_HOLD 1u    /* w[1]=slot: queue frames of new connections to its address */
+#define US_NET_SVC_RELEASE 2u /* w[1]=slot: deliver what was held, to the active twin by then */
+#define US_NET_SVC_CUTOVER 3u /* w[1]=active slot A, w[2]=its twin B: B active, A standby */
+#define US_NET_SVC_FORGET 4u  /* w[1]=slot: drop its tracked connections (it stops serving) */
+/* US_NET_SVC_STATUS, w[1]=slot: reply w[0]=held frames, w[1]=connections tracked to that slot,
+ * w[2]=frames dropped while held (the queue was full). */
+#define US_NET_SVC_STATUS 5u
 
 #define US_VM_NAME_LEN 16u
 #define US_VM_STATE_EMPTY 0u
@@ -37,6 +50,7 @@ _Static_assert(sizeof(struct us_vm_info) == 64, "us_vm_info is ABI");
  * before use. Strings are NUL-terminated within their fields; an empty one keeps the base's. */
 #define US_VM_CREATE_BOOTARGS_LEN 128u
 #define US_VM_CREATE_APPEND (1u << 0) /* bootargs are added after the base's, not instead */
+#define US_VM_CREATE_TWIN (1u << 1)   /* same network address as the base, standby at first */
 struct us_vm_create {
     char name[US_VM_NAME_LEN]; /* the new VM's: [A-Za-z0-9_-], unique */
     char base[US_VM_NAME_LEN];

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* The shell's maintenance commands: start a flow, follow it, abort it. migrate runs the flow
+ * and logs each step as it goes (the log shows on this console); these commands return at
+ * once. */
+#include "console_shell.h"
+#ifdef US_FREESTANDING
+#include <uslib/string.h>
+#else
+#include <string.h>
+#endif
+#include <uslib/fmt.h>
+
+#define MAINT_WHY_LEN 128u
+
+static bool put(char *dst, size_t size, const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n >= size) {
+        return false;
+    }
+    memcpy(dst, s, n + 1);
+    return true;
+}
+
+/* One "key=value" word of `maint upgrade-os`. */
+static bool option(struct us_maint_req *r, const char *w)
+{
+    static const char *const via[] = {"restart", "redirect", "criu"};
+    const char *v = strchr(w, '=');
+    size_t k, have;
+    uint32_t n;
+
+    if (v == NULL) {
+        return false;
+    }
+    k = (size_t)(v++ - w);
+    if (k == 6 && strncmp(w, "kernel", 6) == 0) {
+        return put(r->kernel, sizeof(r->kernel), v);
+    }
+    if (k == 6 && strncmp(w, "initrd", 6) == 0) {
+        return put(r->initrd, sizeof(r->initrd), v);
+    }
+    if (k == 3 && strncmp(w, "via", 3) == 0) {
+        for (uint32_t i = 0; i < 3; i++) {
+            if (strcmp(v, via[i]) == 0) {
+                r->via = US_MAINT_VIA_RESTART + i;
+                return true;
+            }
+        }
+        return false;
+    }
+    if (k == 3 && strncmp(w, "mem", 3) == 0) {
+        if (!console_shell_parse_u32(v, &n) || n == 0) {
+            return false;
+        }
+        r->mem_size = (uint64_t)n << 20;
+        return true;
+    }
+    if (k == 5 && strncmp(w, "vcpus", 5) == 0) {
+        if (!console_shell_parse_u32(v, &n) || n == 0) {
+            return false;
+        }
+        r->vcpus = n;
+        return true;
+    }
+    if (k == 6 && strncmp(w, "append", 6) == 0) {
+        have = strlen(r->append);
+        if (v[0] == '\0' || have + 1 + strlen(v) >= sizeof(r->append)) {
+            return false;
+        }
+        if (have > 0) {
+            r->append[have++] = ' ';
+        }
+        memcpy(r->append + have, v, strlen(v) + 1);
+        return true;
+    }
+    return false;
+}
+
+static void maint_error(struct console_shell *sh, const char *what, us_err_t err, const char *why)
+{
+    console_shell_fmt_puts(sh, "error: ");
+    console_shell_fmt_puts(sh, what);
+    console_shell_fmt_puts(sh, ": ");
+    if (why[0] != '\0') {
+        console_shell_fmt_text(sh, why, MAINT_WHY_LEN);
+        console_shell_fmt_puts(sh, " (");
+        console_shell_fmt_puts(sh, us_err_name(err));
+        console_shell_fmt_puts(sh, ")");
+    } else {
+        console_shell_fmt_puts(sh, us_err_name(err));
+    }
+    console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+}
+
+/* maint upgrade-os VM [kernel=K] [initrd=I] [append=W]... [mem=MiB] [vcpus=N] [via=...] */
+bool console_shell_maint_upgrade_os(struct console_shell *sh, size_t argc, const char *const *argv,
+                                    bool json)
+{
+    struct us_maint_req r;
+    char why[MAINT_WHY_LEN];
+    us_err_t err;
+
+    memset(&r, 0, sizeof(r));
+    r.flow = US_MAINT_UPGRADE_OS;
+    r.via = US_MAINT_VIA_RESTART;
+    if (!put(r.vm, sizeof(r.vm), argv[0])) {
+        return false;
+    }
+    for (size_t i = 1; i < argc; i++) {
+        if (!option(&r, argv[i])) {
+            return false;
+        }
+    }
+    why[0] = '\0';
+    err = sh->be.maint_start(sh->be.ctx, &r, why, sizeof(why));
+    why[sizeof(why) - 1] = '\0';
+    if (err != US_OK) {
+        maint_error(sh, "maint upgrade-os", err, why);
+        return true;
+    }
+    us_snprintf(sh->fmt, sizeof(sh->fmt),
+                json ? "{\"started\":\"upgrade-os\",\"vm\":\"%s\"}"
+                     : "upgrade-os of %s started; its steps follow in the log (maint status)",
+                r.vm);
+    console_shell_fmt_puts(sh, sh->fmt);
+    console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+    return true;
+}
+
+static const char *phase_name(uint32_t p)
+{
+    static const char *const names[] = {"idle", "prepare", "transfer", "commit", "done", "aborted"};
+
+    return p < sizeof(names) / sizeof(names[0]) ? names[p] : "?";
+}
+
+static const char *via_name(uint32_t v)
+{
+    static const char *const names[] = {"-", "restart", "redirect", "criu"};
+
+    return v < sizeof(names) / sizeof(names[0]) ? names[v] : "?";
+}
+
+bool console_shell_maint_status(struct console_shell *sh, size_t argc, const char *const *argv,
+                                bool json)
+{
+    struct us_maint_status s;
+    us_err_t err;
+
+    (void)argc;
+    (void)argv;
+    memset(&s, 0, sizeof(s));
+    err = sh->be.maint_status(sh->be.ctx, &s);
+    if (err != US_OK) {
+        console_shell_fmt_error(sh, "maint status", NULL, err);
+        return true;
+    }
+    s.first[sizeof(s.first) - 1] = '\0';
+    s.understudy[sizeof(s.understudy) - 1] = '\0';
+    s.step[sizeof(s.step) - 1] = '\0';
+    if (json) {
+        us_snprintf(sh->fmt, sizeof(sh->fmt),
+                    "{\"maint\":{\"phase\":\"%s\",\"flow\":\"%s\",\"via\":\"%s\","
+                    "\"result\":\"%s\",\"bytes\":%llu,\"first\":",
+                    phase_name(s.phase), s.flow == US_MAINT_UPGRADE_OS ? "upgrade-os" : "-",
+                    via_name(s.via), us_err_name((us_err_t)s.result), (unsigned long long)s.bytes);
+        console_shell_fmt_puts(sh, sh->fmt);
+        console_shell_fmt_json_str(sh, s.first, sizeof(s.first));
+        console_shell_fmt_puts(sh, ",\"understudy\":");
+        console_shell_fmt_json_str(sh, s.understudy, sizeof(s.understudy));
+        console_shell_fmt_puts(sh, ",\"step\":");
+        console_shell_fmt_json_str(sh, s.step, sizeof(s.step));
+        console_shell_fmt_puts(sh, "}}" CONSOLE_SHELL_NL);
+        return true;
+    }
+    if (s.phase == US_MAINT_IDLE) {
+        console_shell_fmt_puts(sh, "no maintenance flow since migrate started" CONSOLE_SHELL_NL);
+        return true;
+    }
+    us_snprintf(sh->fmt, sizeof(sh->fmt),
+                "%s: upgrade-os via %s, %s -> %s, %llu bytes moved: ", phase_name(s.phase),
+                via_name(s.via), s.first, s.understudy, (unsigned long long)s.bytes);
+    console_shell_fmt_puts(sh, sh->fmt);
+    console_shell_fmt_text(sh, s.step, sizeof(s.step));
+    console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+    return true;
+}
+
+bool console_shell_maint_abort(struct console_shell *sh, size_t argc, const char *const *argv,
+                               bool json)
+{
+    char why[MAINT_WHY_LEN];
+    us_err_t err;
+
+    (void)argc;
+    (void)argv;
+    (void)json;
+    why[0] = '\0';
+    err = sh->be.maint_abort(sh->be.ctx, why, sizeof(why));
+    why[sizeof(why) - 1] = '\0';
+    if (err != US_OK) {
+        maint_error(sh, "maint abort", err, why);
+        return true;
+    }
+    console_shell_fmt_puts(sh, "aborted: the first instance serves" CONSOLE_SHELL_NL);
+    return true;
+}

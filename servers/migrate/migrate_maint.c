@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* The maintenance flows as transactions (docs/maintenance.md).
+ *
+ * A flow is a state machine in the state region, moved on by two kinds of event: the
+ * operator's requests (start, abort) and the lines the two instances' agents send. migrate
+ * never waits for an agent: it asks, records what it expects, and returns to its loop. Its
+ * calls go to the vmm only (create, retire, the switch's service address), which never calls
+ * migrate, so no two servers wait on each other (docs/ipc-graph.md).
+ *
+ * upgrade-os, via restart:
+ *   prepare   the vmm creates the understudy, a twin of the first instance on the network
+ *             (same address, standby); its agent must report its application up.
+ *   transfer  the switch holds new connections to the address; the first agent drains kvd
+ *             (its clients finish) and freezes it, saves and uploads its state to the vmm's
+ *             carry service; the understudy's agent downloads it, checks its SHA-256 and
+ *             loads it.
+ *   commit    the switch makes the understudy the address's active twin and releases what it
+ *             held, to it.
+ *   retire    the vmm retires the first instance.
+ * Before the commit any failure, a lost agent or `maint abort` undoes what was done: the
+ * switch releases the held connections to the first instance, its kvd resumes with all its
+ * data, and the understudy is retired. */
+#include <understudy/migrate.h>
+#include <understudy/slots.h>
+#include <understudy/vmm.h>
+#include <uslib/fmt.h>
+#include <uslib/string.h>
+#include "migrate.h"
+
+/* One request to the vmm in @m (label and length set); the reply replaces it. */
+static us_err_t vmm_call(struct us_msg *m, uint32_t label, uint16_t len)
+{
+    us_err_t e;
+
+    m->hdr.label = label;
+    m->hdr.len = len;
+    m->hdr.flags = 0;
+    m->hdr.err = 0;
+    m->hdr.cap = US_INVALID_CAP;
+    e = migrate_vmm_call(m);
+    return e != US_OK ? e : (us_err_t)m->hdr.err;
+}
+
+static us_err_t net_service(uint32_t op, uint32_t a, uint32_t b)
+{
+    struct us_msg m;
+
+    memset(&m, 0, sizeof(m));
+    m.w[0] = op;
+    m.w[1] = a;
+    m.w[2] = b;
+    return vmm_call(&m, US_VMM_NET_SERVICE, 24);
+}
+
+static us_err_t retire(uint32_t slot)
+{
+    struct us_msg m;
+
+    memset(&m, 0, sizeof(m));
+    m.w[0] = slot;
+    return vmm_call(&m, US_VMM_VM_RETIRE, 8);
+}
+
+/* Record the step under way and log it. */
+static void step(struct migrate_state *st, const char *fmt, const char *arg)
+{
+    struct migrate_maint *x = &st->maint;
+
+    us_snprintf(x->status.step, sizeof(x->status.step), fmt, arg);
+    US_LOG_INFO("maint: %s: %s", x->status.first, x->status.step);
+}
+
+static void ask(struct migrate_state *st, uint32_t slot, const char *line, uint32_t expect)
+{
+    if (migrate_agent_send(st, slot, line) != US_OK) {
+        migrate_maint_fail(st, US_EABORT, "an agent cannot be reached");
+        return;
+    }
+    st->maint.expect = expect;
+}
+
+void migrate_maint_fail(struct migrate_state *st, us_err_t why, const char *reason)
+{
+    struct migrate_maint *x = &st->maint;
+    struct us_maint_status *s = &x->status;
+
+    if (s->phase != US_MAINT_PREPARE && s->phase != US_MAINT_TRANSFER) {
+        return; /* nothing to undo: idle, ended, or past the commit */
+    }
+    if (x->held) {
+        (void)net_service(US_NET_SVC_RELEASE, s->first_slot, 0);
+        x->held = false;
+    }
+    if (x->frozen) {
+        (void)migrate_agent_send(st, s->first_slot, "RESUME kvd");
+        x->frozen = false;
+    }
+    if (x->created) {
+        (void)retire(s->understudy_slot);
+        x->created = false;
+    }
+    s->phase = US_MAINT_ABORTED;
+    s->result = (uint32_t)why;
+    x->expect = MAINT_EXPECT_NOTHING;
+    step(st, "%s; the first instance serves with all its data", reason);
+}
+
+/* The understudy's name: the first's with "-b" added, or taken off again. */
+static void understudy_name(const char *first, char out[16])
+{
+    size_t n = strlen(first);
+
+    if (n > 2 && strcmp(first + n - 2, "-b") == 0) {
+        memcpy(out, first, n - 2);
+        out[n - 2] = '\0';
+        return;
+    }
+    n = n < 13 ? n : 13;
+    memcpy(out, first, n);
+    memcpy(out + n, "-b", 3);
+}
+
+/* Refuse a request: the error, and its reason as the reply's text. */
+static void refuse(struct us_msg *m, us_err_t e, const char *why)
+{
+    size_t n = strlen(why);
+
+    n = n < US_MSG_MAX_LEN - 1u ? n : US_MSG_MAX_LEN - 1u;
+    us_msg_init(m, m->hdr.label, (uint16_t)(n + 1u));
+    memcpy(m->w, why, n);
+    ((char *)m->w)[n] = '\0';
+    m->hdr.err = (uint32_t)e;
+}
+
+static bool field_ok(const char *s, size_t size)
+{
+    return memchr(s, '\0', size) != NULL;
+}
+
+static void start(struct migrate_state *st, struct us_msg *m)
+{
+    struct migrate_maint *x = &st->maint;
+    struct us_maint_req req;
+    struct us_vm_create *c;
+    struct us_msg call;
+    char why[96];
+    int32_t a = -1;
+    us_err_t e;
+
+    if (m->hdr.len != sizeof(req)) {
+        refuse(m, US_ETRUNC, "malformed request");
+        return;
+    }
+    memcpy(&req, m->w, sizeof(req));
+    if (!field_ok(req.vm, sizeof(req.vm)) || !field_ok(req.kernel, sizeof(req.kernel)) ||
+        !field_ok(req.initrd, sizeof(req.initrd)) || !field_ok(req.append, sizeof(req.append)) ||
+        req.flow != US_MAINT_UPGRADE_OS) {
+        refuse(m, US_EINVAL, "malformed request");
+        return;
+    }
+    if (x->status.phase >= US_MAINT_PREPARE && x->status.phase <= US_MAINT_COMMIT) {
+        refuse(m, US_EBUSY, "a flow is already running (maint status; maint abort)");
+        return;
+    }
+    if (req.via != US_MAINT_VIA_RESTART) {
+        refuse(m, US_ENOTSUP, "only via=restart is built so far");
+        return;
+    }
+    for (uint32_t i = 0; i < US_AGENT_CHANS; i++) {
+        if (st->agents[i].state == US_AGENT_UP && strcmp(st->agents[i].name, req.vm) == 0) {
+            a = (int32_t)i;
+        }
+    }
+    if (a < 0) {
+        refuse(m, US_ENOENT, "no VM of that name with its agent connected");
+        return;
+    }
+    memset(x, 0, sizeof(*x));
+    x->status.flow = req.flow;
+    x->status.via = req.via;
+    x->status.first_slot = (uint32_t)a;
+    memcpy(x->status.first, req.vm, sizeof(req.vm));
+    understudy_name(req.vm, x->status.understudy);
+    memset(&call, 0, sizeof(call));
+    c = (struct us_vm_create *)(void *)call.w;
+    memcpy(c->name, x->status.understudy, sizeof(c->name));
+    memcpy(c->base, req.vm, sizeof(c->base));
+    memcpy(c->kernel, req.kernel, sizeof(c->kernel));
+    memcpy(c->initrd, req.initrd, sizeof(c->initrd));
+    memcpy(c->bootargs, req.append, sizeof(c->bootargs));
+    c->mem_size = req.mem_size;
+    c->vcpus = req.vcpus;
+    c->flags = US_VM_CREATE_TWIN | US_VM_CREATE_APPEND;
+    e = vmm_call(&call, US_VMM_VM_CREATE, sizeof(*c));
+    if (e != US_OK) {
+        size_t n = call.hdr.len < sizeof(why) ? call.hdr.len : sizeof(why) - 1u;
+
+        memcpy(why, call.w, n);
+        why[n] = '\0';
+        if (why[0] == '\0') {
+            us_snprintf(why, sizeof(why), "the understudy was not created");
+        }
+        x->status.phase = US_MAINT_ABORTED;
+        x->status.result = (uint32_t)e;
+        step(st, "refused: %s", why);
+        refuse(m, e, why);
+        return;
+    }
+    x->status.understudy_slot = (uint32_t)call.w[0];
+    x->created = true;
+    x->status.phase = US_MAINT_PREPARE;
+    x->expect = MAINT_EXPECT_HEALTH;
+    step(st, "understudy %s boots", x->status.understudy);
+    us_msg_init(m, US_MIGRATE_MAINT_START, 0);
+}
+
+static void abort_flow(struct migrate_state *st, struct us_msg *m)
+{
+    uint32_t phase = st->maint.status.phase;
+
+    if (phase == US_MAINT_PREPARE || phase == US_MAINT_TRANSFER) {
+        migrate_maint_fail(st, US_EABORT, "aborted by the operator");
+        us_msg_init(m, US_MIGRATE_MAINT_ABORT, 0);
+        return;
+    }
+    refuse(m, phase == US_MAINT_COMMIT ? US_EBUSY : US_ENOENT,
+           phase == US_MAINT_COMMIT ? "past the commit: the understudy serves already"
+                                    : "no flow is running");
+}
+
+void migrate_maint_call(struct migrate_state *st, struct us_msg *m)
+{
+    switch (m->hdr.label) {
+    case US_MIGRATE_MAINT_START:
+        start(st, m);
+        return;
+    case US_MIGRATE_MAINT_ABORT:
+        abort_flow(st, m);
+        return;
+    default:
+        us_msg_init(m, US_MIGRATE_MAINT_STATUS, sizeof(st->maint.status));
+        memcpy(m->w, &st->maint.status, sizeof(st->maint.status));
+        return;
+    }
+}
+
+/* The understudy's agent loaded the state: cut over, then retire the first instance. */
+static void commit(struct migrate_state *st)
+{
+    struct migrate_maint *x = &st->maint;
+    struct us_maint_status *s = &x->status;
+    us_err_t e = net_service(US_NET_SVC_CUTOVER, s->first_slot, s->understudy_slot);
+
+    if (e != US_OK) {
+        migrate_maint_fail(st, e, "the switch refused the cut-over");
+        return;
+    }
+    s->phase = US_MAINT_COMMIT;
+    x->expect = MAINT_EXPECT_NOTHING;
+    (void)net_service(US_NET_SVC_FORGET, s->first_slot, 0);
+    (void)net_service(US_NET_SVC_RELEASE, s->first_slot, 0);
+    x->held = false;
+    step(st, "%s serves; retiring the first instance", s->understudy);
+    e = retire(s->first_slot);
+    x->frozen = false;
+    s->phase = US_MAINT_DONE;
+    s->result = (uint32_t)e;
+    st->migrations++;
+    step(st, e == US_OK ? "done: %s serves" : "done: %s serves (retiring the first failed)",
+         s->understudy);
+}
+
+/* The word after "SENT kvd SIZE ": the state's SHA-256 in hex. */
+static bool parse_sent(struct migrate_state *st, const char *line)
+{
+    const char *p = line + 9;
+    uint64_t size = 0;
+
+    while (*p >= '0' && *p <= '9') {
+        size = size * 10u + (uint64_t)(*p++ - '0');
+    }
+    if (*p != ' ' || strlen(p + 1) != 64) {
+        return false;
+    }
+    st->maint.status.bytes = size;
+    memcpy(st->maint.digest, p + 1, 65);
+    return true;
+}
+
+void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *line)
+{
+    struct migrate_maint *x = &st->maint;
+    struct us_maint_status *s = &x->status;
+    char req[96];
+
+    if (s->phase != US_MAINT_PREPARE && s->phase != US_MAINT_TRANSFER) {
+        return;
+    }
+    if (slot != s->first_slot && slot != s->understudy_slot) {
+        return;
+    }
+    if (strncmp(line, "ERR", 3) == 0 && x->expect != MAINT_EXPECT_NOTHING) {
+        us_snprintf(req, sizeof(req), "an agent refused: %s", line + (line[3] == ' ' ? 4 : 3));
+        migrate_maint_fail(st, US_EABORT, req);
+        return;
+    }
+    switch (x->expect) {
+    case MAINT_EXPECT_HEALTH:
+        if (slot == s->understudy_slot && strncmp(line, "HEALTH kvd=up", 13) == 0) {
+            s->phase = US_MAINT_TRANSFER;
+            if (net_service(US_NET_SVC_HOLD, s->first_slot, 0) != US_OK) {
+                migrate_maint_fail(st, US_EABORT, "the switch cannot hold the address");
+                return;
+            }
+            x->held = true;
+            step(st, "new connections held; draining %s's kvd", s->first);
+            ask(st, s->first_slot, "DRAIN kvd", MAINT_EXPECT_FROZEN);
+        }
+        return;
+    case MAINT_EXPECT_FROZEN:
+        if (slot == s->first_slot && strncmp(line, "OK frozen", 9) == 0) {
+            x->frozen = true;
+            step(st, "kvd frozen on %s; sending its state", s->first);
+            ask(st, s->first_slot, "SEND kvd", MAINT_EXPECT_SENT);
+        }
+        return;
+    case MAINT_EXPECT_SENT:
+        if (slot == s->first_slot && strncmp(line, "SENT kvd ", 9) == 0) {
+            if (!parse_sent(st, line)) {
+                migrate_maint_fail(st, US_ECORRUPT, "malformed SENT line");
+                return;
+            }
+            us_snprintf(req, sizeof(req), "FETCH kvd %s", x->digest);
+            step(st, "state carried; %s loads it", s->understudy);
+            ask(st, s->understudy_slot, req, MAINT_EXPECT_FETCHED);
+        }
+        return;
+    case MAINT_EXPECT_FETCHED:
+        if (slot == s->understudy_slot && strncmp(line, "FETCHED kvd ", 12) == 0) {
+            commit(st);
+        }
+        return;
+    default:
+        return;
+    }
+}
+
+void migrate_maint_agent_gone(struct migrate_state *st, uint32_t slot)
+{
+    const struct us_maint_status *s = &st->maint.status;
+
+    if ((s->phase == US_MAINT_PREPARE || s->phase == US_MAINT_TRANSFER) &&
+        (slot == s->first_slot || slot == s->understudy_slot)) {
+        migrate_maint_fail(st, US_EABORT,
+                           slot == s->first_slot ? "the first instance's agent is gone"
+                                                 : "the understudy's agent is gone");
+    }
+}

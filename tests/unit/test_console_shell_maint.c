@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* `maint upgrade-os`, `maint status` and `maint abort`: the request built from the words
+ * typed, the reports (text and JSON), refusals with migrate's reason, usage errors. */
+#include "console_shell_fx.h"
+#include "ut.h"
+
+static struct us_maint_req got;
+static struct us_maint_status now;
+static uint32_t starts, aborts;
+static us_err_t answer;
+static const char *reason;
+
+static us_err_t fake_start(void *ctx, const struct us_maint_req *req, char *why, size_t why_len)
+{
+    (void)ctx;
+    starts++;
+    got = *req;
+    snprintf(why, why_len, "%s", answer != US_OK ? reason : "");
+    return answer;
+}
+
+static us_err_t fake_status(void *ctx, struct us_maint_status *out)
+{
+    (void)ctx;
+    *out = now;
+    return US_OK;
+}
+
+static us_err_t fake_abort(void *ctx, char *why, size_t why_len)
+{
+    (void)ctx;
+    aborts++;
+    snprintf(why, why_len, "%s", answer != US_OK ? reason : "");
+    return answer;
+}
+
+static void setup(void)
+{
+    fx_setup(false);
+    starts = aborts = 0;
+    answer = US_OK;
+    reason = "";
+    memset(&got, 0, sizeof(got));
+    memset(&now, 0, sizeof(now));
+    sh.be.maint_start = fake_start;
+    sh.be.maint_status = fake_status;
+    sh.be.maint_abort = fake_abort;
+}
+
+static void upgrade_os_builds_request(void)
+{
+    setup();
+    UT_EXPECT(strcmp(fx_cmd("maint upgrade-os kvd0 initrd=initramfs-next append=a=1 append=b "
+                            "mem=256 vcpus=2 via=restart"),
+                     "upgrade-os of kvd0 started; its steps follow in the log (maint status)" NL) ==
+              0);
+    UT_EXPECT_EQ(starts, 1);
+    UT_EXPECT_EQ(got.flow, US_MAINT_UPGRADE_OS);
+    UT_EXPECT_EQ(got.via, US_MAINT_VIA_RESTART);
+    UT_EXPECT(strcmp(got.vm, "kvd0") == 0 && strcmp(got.initrd, "initramfs-next") == 0);
+    UT_EXPECT(got.kernel[0] == '\0' && strcmp(got.append, "a=1 b") == 0);
+    UT_EXPECT_EQ(got.mem_size, 256ull << 20);
+    UT_EXPECT_EQ(got.vcpus, 2);
+    UT_EXPECT(strcmp(fx_cmd("maint upgrade-os kvd0 via=criu --json"),
+                     "{\"started\":\"upgrade-os\",\"vm\":\"kvd0\"}" NL) == 0);
+    UT_EXPECT_EQ(got.via, US_MAINT_VIA_CRIU);
+    answer = US_EBUSY;
+    reason = "a flow is already running";
+    UT_EXPECT(strcmp(fx_cmd("maint upgrade-os kvd0"),
+                     "error: maint upgrade-os: a flow is already running (US_EBUSY)" NL) == 0);
+}
+
+static void status_reports(void)
+{
+    setup();
+    UT_EXPECT(strcmp(fx_cmd("maint status"), "no maintenance flow since migrate started" NL) == 0);
+    now.phase = US_MAINT_TRANSFER;
+    now.flow = US_MAINT_UPGRADE_OS;
+    now.via = US_MAINT_VIA_RESTART;
+    now.bytes = 42;
+    strcpy(now.first, "kvd0");
+    strcpy(now.understudy, "kvd0-b");
+    strcpy(now.step, "state \"carried\"");
+    UT_EXPECT(strcmp(fx_cmd("maint status"), "transfer: upgrade-os via restart, kvd0 -> kvd0-b, "
+                                             "42 bytes moved: state \"carried\"" NL) == 0);
+    UT_EXPECT(strcmp(fx_cmd("maint status --json"),
+                     "{\"maint\":{\"phase\":\"transfer\",\"flow\":\"upgrade-os\",\"via\":"
+                     "\"restart\",\"result\":\"US_OK\",\"bytes\":42,\"first\":\"kvd0\","
+                     "\"understudy\":\"kvd0-b\",\"step\":\"state \\\"carried\\\"\"}}" NL) == 0);
+    now.phase = 99; /* whatever migrate says, the shell prints something sane */
+    UT_EXPECT(strncmp(fx_cmd("maint status"), "?: ", 3) == 0);
+}
+
+static void abort_reports(void)
+{
+    setup();
+    UT_EXPECT(strcmp(fx_cmd("maint abort"), "aborted: the first instance serves" NL) == 0);
+    answer = US_ENOENT;
+    reason = "no flow is running";
+    UT_EXPECT(strcmp(fx_cmd("maint abort"),
+                     "error: maint abort: no flow is running (US_ENOENT)" NL) == 0);
+    UT_EXPECT_EQ(aborts, 2);
+}
+
+static void maint_usage_errors(void)
+{
+    static const char *const bad[] = {
+        "maint upgrade-os",
+        "maint upgrade-os kvd0 via=teleport",
+        "maint upgrade-os kvd0 colour=blue",
+        "maint upgrade-os kvd0 mem=0",
+        "maint upgrade-os kvd0 vcpus=x",
+        "maint upgrade-os kvd0 initrd=",
+        "maint upgrade-os 0123456789abcdef",
+        "maint upgrade-os kvd0 plain",
+    };
+
+    setup();
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *out = fx_cmd(bad[i]);
+
+        if (strncmp(out, "error: usage: maint upgrade-os VM", 33) != 0) {
+            fprintf(stderr, "'%s' gave '%s'\n", bad[i], out);
+            UT_EXPECT(0);
+        }
+    }
+    UT_EXPECT(strcmp(fx_cmd("maint abort now"), "error: usage: maint abort" NL) == 0);
+    UT_EXPECT(strcmp(fx_cmd("maint status x"), "error: usage: maint status [--json]" NL) == 0);
+    UT_EXPECT_EQ(starts + aborts, 0);
+}
+
+static void maint_without_backend(void)
+{
+    fx_setup(false);
+    UT_EXPECT(strcmp(fx_cmd("maint upgrade-os kvd0"), "error: maint upgrade-os: US_ENOTSUP" NL) ==
+              0);
+    UT_EXPECT(strcmp(fx_cmd("maint status"), "error: maint status: US_ENOTSUP" NL) == 0);
+    UT_EXPECT(strcmp(fx_cmd("maint abort"), "error: maint abort: US_ENOTSUP" NL) == 0);
+}
+
+UT_MAIN({"upgrade_os_builds_request", upgrade_os_builds_request},
+        {"status_reports", status_reports}, {"abort_reports", abort_reports},
+        {"maint_usage_errors", maint_usage_errors},
+        {"maint_without_backend", maint_without_backend})

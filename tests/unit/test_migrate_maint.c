@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* migrate's maintenance transaction (servers/migrate/migrate_maint.c) against a fake vmm and
+ * fake agents: the happy path step by step, refusals, abort at each phase, a lost agent, an
+ * agent's ERR (a state failing its checksum included). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <understudy/ring.h>
+#include <understudy/slots.h>
+#include <understudy/vmm.h>
+#include "migrate.h"
+#include "ut.h"
+
+#define HEX "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+static struct migrate_state st;
+static struct us_agent_chan chans[US_AGENT_CHANS];
+static char calls[1024]; /* the vmm's calls, as "create kvd0-b<-kvd0 hold 0 ..." */
+static us_err_t create_answer;
+
+us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
+{
+    (void)mem, (void)va, (void)rights;
+    return US_ENOTSUP;
+}
+
+us_err_t us_signal(us_cap_t ntfn, uint64_t bits)
+{
+    (void)ntfn, (void)bits;
+    return US_OK;
+}
+
+void us_logf(uint32_t level, const char *fmt, ...)
+{
+    (void)level, (void)fmt;
+}
+
+static void note(const char *fmt, ...)
+{
+    size_t n = strlen(calls);
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(calls + n, sizeof(calls) - n, fmt, ap);
+    va_end(ap);
+}
+
+us_err_t migrate_vmm_call(struct us_msg *m)
+{
+    static const char *const ops[] = {"?", "hold", "release", "cutover", "forget", "status"};
+    const struct us_vm_create *c = (const struct us_vm_create *)(const void *)m->w;
+
+    switch (m->hdr.label) {
+    case US_VMM_VM_CREATE:
+        UT_EXPECT_EQ(m->hdr.len, sizeof(*c));
+        note("create %s<-%s/%s/%s/%x ", c->name, c->base, c->initrd, c->bootargs, c->flags);
+        if (create_answer != US_OK) {
+            us_msg_init(m, m->hdr.label, 32);
+            strcpy((char *)m->w, "not enough free memory for 9 MiB");
+            m->hdr.err = (uint32_t)create_answer;
+            return US_OK;
+        }
+        us_msg_init(m, m->hdr.label, 8);
+        m->w[0] = 1;
+        return US_OK;
+    case US_VMM_VM_RETIRE:
+        note("retire %llu ", (unsigned long long)m->w[0]);
+        break;
+    case US_VMM_NET_SERVICE:
+        UT_EXPECT(m->w[0] >= 1 && m->w[0] <= 5);
+        note("%s %llu ", ops[m->w[0] <= 5 ? m->w[0] : 0], (unsigned long long)m->w[1]);
+        break;
+    default:
+        UT_EXPECT(0);
+    }
+    us_msg_init(m, m->hdr.label, 0);
+    return US_OK;
+}
+
+static void up(uint32_t slot, const char *recs)
+{
+    UT_EXPECT(us_ring_put(&chans[slot].up, recs, (uint32_t)strlen(recs)) >= 0);
+    migrate_agents_pump(&st);
+}
+
+static const char *down(uint32_t slot)
+{
+    static char line[US_AGENT_TEXT_MAX + 8];
+
+    if (us_ring_line(&chans[slot].down, line, sizeof(line)) < 0) {
+        line[0] = '\0';
+    }
+    return line;
+}
+
+/* kvd0's agent up in slot 0, its HEALTH request taken. */
+static void setup(void)
+{
+    memset(&st, 0, sizeof(st));
+    memset(chans, 0, sizeof(chans));
+    st.chans = chans;
+    calls[0] = '\0';
+    create_answer = US_OK;
+    up(0, US_AGENT_OPEN "kvd0\nHELLO host=a boot=b apps=kvd\n");
+    UT_EXPECT(strcmp(down(0), "HEALTH") == 0);
+}
+
+static us_err_t request(uint32_t label, const char *vm, uint32_t via, struct us_msg *m)
+{
+    struct us_maint_req r;
+
+    memset(&r, 0, sizeof(r));
+    r.flow = US_MAINT_UPGRADE_OS;
+    r.via = via;
+    strcpy(r.vm, vm);
+    strcpy(r.initrd, "initramfs-next");
+    strcpy(r.append, "x=1");
+    memset(m, 0, sizeof(*m));
+    us_msg_init(m, label, label == US_MIGRATE_MAINT_START ? sizeof(r) : 0);
+    memcpy(m->w, &r, sizeof(r));
+    migrate_dispatch(&st, 1, m);
+    return (us_err_t)m->hdr.err;
+}
+
+static const struct us_maint_status *status(void)
+{
+    static struct us_msg m;
+
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_STATUS, "", 0, &m), US_OK);
+    return (const struct us_maint_status *)(const void *)m.w;
+}
+
+/* Through the understudy's HEALTH: the switch holds, kvd0 is asked to drain. */
+static void to_transfer(void)
+{
+    struct us_msg m;
+
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_RESTART, &m), US_OK);
+    UT_EXPECT(strcmp(calls, "create kvd0-b<-kvd0/initramfs-next/x=1/3 ") == 0);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_PREPARE);
+    up(1, US_AGENT_OPEN "kvd0-b\nHELLO host=a boot=c apps=kvd\n");
+    UT_EXPECT(strcmp(down(1), "HEALTH") == 0);
+    up(0, "HEALTH kvd=up keys=9\n"); /* the first one's: not what the flow waits for */
+    UT_EXPECT_EQ(status()->phase, US_MAINT_PREPARE);
+    up(1, "HEALTH kvd=up keys=0\n");
+    UT_EXPECT_EQ(status()->phase, US_MAINT_TRANSFER);
+    UT_EXPECT(strstr(calls, "hold 0 ") != NULL);
+    UT_EXPECT(strcmp(down(0), "DRAIN kvd") == 0);
+}
+
+static void restart_flow_happy_path(void)
+{
+    const struct us_maint_status *s;
+
+    setup();
+    to_transfer();
+    up(0, "OK frozen\n");
+    UT_EXPECT(strcmp(down(0), "SEND kvd") == 0);
+    up(0, "SENT kvd 12345 " HEX "\n");
+    UT_EXPECT(strcmp(down(1), "FETCH kvd " HEX) == 0);
+    calls[0] = '\0';
+    up(1, "FETCHED kvd LOADED 9\n");
+    UT_EXPECT(strcmp(calls, "cutover 0 forget 0 release 0 retire 0 ") == 0);
+    s = status();
+    UT_EXPECT_EQ(s->phase, US_MAINT_DONE);
+    UT_EXPECT_EQ(s->result, US_OK);
+    UT_EXPECT_EQ(s->bytes, 12345);
+    UT_EXPECT(strcmp(s->first, "kvd0") == 0 && strcmp(s->understudy, "kvd0-b") == 0);
+    UT_EXPECT_EQ(st.migrations, 1);
+    up(0, US_AGENT_CLOSE "\n"); /* the retired instance's agent goes: nothing to undo */
+    UT_EXPECT_EQ(status()->phase, US_MAINT_DONE);
+}
+
+static void refusals(void)
+{
+    struct us_msg m;
+
+    setup();
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "nosuch", US_MAINT_VIA_RESTART, &m), US_ENOENT);
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_CRIU, &m), US_ENOTSUP);
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", 77, &m), US_ENOTSUP);
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_ABORT, "", 0, &m), US_ENOENT);
+    UT_EXPECT(strstr((const char *)m.w, "no flow") != NULL);
+    us_msg_init(&m, US_MIGRATE_MAINT_START, 8); /* short */
+    migrate_dispatch(&st, 1, &m);
+    UT_EXPECT_EQ(m.hdr.err, US_ETRUNC);
+    UT_EXPECT(calls[0] == '\0'); /* the vmm was never asked */
+    create_answer = US_ENOMEM;
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_RESTART, &m), US_ENOMEM);
+    UT_EXPECT(strcmp((const char *)m.w, "not enough free memory for 9 MiB") == 0);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_ABORTED);
+    create_answer = US_OK;
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_RESTART, &m), US_OK);
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_RESTART, &m), US_EBUSY);
+    UT_EXPECT(strstr((const char *)m.w, "already running") != NULL);
+}
+
+static void abort_in_prepare(void)
+{
+    struct us_msg m;
+
+    setup();
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_RESTART, &m), US_OK);
+    calls[0] = '\0';
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_ABORT, "", 0, &m), US_OK);
+    UT_EXPECT(strcmp(calls, "retire 1 ") == 0); /* nothing held, nothing frozen */
+    UT_EXPECT_EQ(status()->phase, US_MAINT_ABORTED);
+    UT_EXPECT_EQ(status()->result, US_EABORT);
+    UT_EXPECT(strcmp(down(0), "") == 0);
+}
+
+static void abort_in_transfer(void)
+{
+    struct us_msg m;
+
+    setup();
+    to_transfer();
+    up(0, "OK frozen\n");
+    (void)down(0);
+    calls[0] = '\0';
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_ABORT, "", 0, &m), US_OK);
+    UT_EXPECT(strcmp(calls, "release 0 retire 1 ") == 0);
+    UT_EXPECT(strcmp(down(0), "RESUME kvd") == 0);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_ABORTED);
+    up(0, "SENT kvd 1 " HEX "\n"); /* late: ignored */
+    UT_EXPECT(strcmp(down(1), "") == 0);
+    /* A new flow may start now. */
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_RESTART, &m), US_OK);
+}
+
+static void understudy_lost_in_transfer(void)
+{
+    setup();
+    to_transfer();
+    up(0, "OK frozen\n");
+    calls[0] = '\0';
+    up(1, US_AGENT_CLOSE "\n");
+    UT_EXPECT(strcmp(calls, "release 0 retire 1 ") == 0);
+    UT_EXPECT(strstr(status()->step, "understudy's agent is gone") != NULL);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_ABORTED);
+}
+
+static void bad_state_refused(void)
+{
+    setup();
+    to_transfer();
+    up(0, "OK frozen\n");
+    up(0, "SENT kvd 12 " HEX "\n");
+    calls[0] = '\0';
+    up(1, "ERR downloaded state fails its sha256\n");
+    UT_EXPECT(strcmp(calls, "release 0 retire 1 ") == 0);
+    UT_EXPECT(strstr(status()->step, "fails its sha256") != NULL);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_ABORTED);
+    setup();
+    to_transfer();
+    up(0, "OK frozen\n");
+    up(0, "SENT kvd 12 tooshort\n"); /* malformed */
+    UT_EXPECT_EQ(status()->phase, US_MAINT_ABORTED);
+    UT_EXPECT_EQ(status()->result, US_ECORRUPT);
+}
+
+UT_MAIN({"restart_flow_happy_path", restart_flow_happy_path}, {"refusals", refusals},
+        {"abort_in_prepare", abort_in_prepare}, {"abort_in_transfer", abort_in_transfer},
+        {"understudy_lost_in_transfer", understudy_lost_in_transfer},
+        {"bad_state_refused", bad_state_refused})
