@@ -51,6 +51,17 @@ static bool option(struct us_maint_req *r, const char *w)
         }
         return false;
     }
+    if (k == 5 && strncmp(w, "fault", 5) == 0) { /* debug builds: migrate refuses it else */
+        static const char *const faults[] = {"corrupt", "kill", "stall"};
+
+        for (uint32_t i = 0; i < 3; i++) {
+            if (strcmp(v, faults[i]) == 0) {
+                r->fault = US_MAINT_FAULT_CORRUPT + i;
+                return true;
+            }
+        }
+        return false;
+    }
     if (k == 3 && strncmp(w, "mem", 3) == 0) {
         if (!console_shell_parse_u32(v, &n) || n == 0) {
             return false;

@@ -34,6 +34,7 @@ struct migrate_maint {
     bool created;    /* the understudy exists: an abort retires it */
     bool held;       /* the switch holds the address's new connections */
     bool frozen;     /* the first instance's kvd is frozen: an abort resumes it */
+    uint32_t fault;  /* US_MAINT_FAULT_* to inject */
     char digest[65]; /* the carried state's SHA-256, hex */
 };
 

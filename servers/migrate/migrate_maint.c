@@ -62,6 +62,16 @@ static us_err_t retire(uint32_t slot)
     return vmm_call(&m, US_VMM_VM_RETIRE, 8);
 }
 
+/* The vmm keeps the carried state until it is fetched in full; a flow's end gives back its
+ * memory whatever happened to it. */
+static void drop_carried(void)
+{
+    struct us_msg m;
+
+    memset(&m, 0, sizeof(m));
+    (void)vmm_call(&m, US_VMM_CARRY_DROP, 0);
+}
+
 /* Record the step under way and log it. */
 static void step(struct migrate_state *st, const char *fmt, const char *arg)
 {
@@ -100,6 +110,7 @@ void migrate_maint_fail(struct migrate_state *st, us_err_t why, const char *reas
         (void)retire(s->understudy_slot);
         x->created = false;
     }
+    drop_carried();
     s->phase = US_MAINT_ABORTED;
     s->result = (uint32_t)why;
     x->expect = MAINT_EXPECT_NOTHING;
@@ -163,6 +174,14 @@ static void start(struct migrate_state *st, struct us_msg *m)
         refuse(m, US_EBUSY, "a flow is already running (maint status; maint abort)");
         return;
     }
+#ifdef US_DEBUG
+    if (req.fault > US_MAINT_FAULT_STALL) {
+#else
+    if (req.fault != US_MAINT_FAULT_NONE) {
+#endif
+        refuse(m, US_EINVAL, "unknown fault, or fault injection in a release build");
+        return;
+    }
     if (req.via != US_MAINT_VIA_RESTART) {
         refuse(m, US_ENOTSUP, "only via=restart is built so far");
         return;
@@ -177,6 +196,7 @@ static void start(struct migrate_state *st, struct us_msg *m)
         return;
     }
     memset(x, 0, sizeof(*x));
+    x->fault = req.fault;
     x->status.flow = req.flow;
     x->status.via = req.via;
     x->status.first_slot = (uint32_t)a;
@@ -264,11 +284,35 @@ static void commit(struct migrate_state *st)
     step(st, "%s serves; retiring the first instance", s->understudy);
     e = retire(s->first_slot);
     x->frozen = false;
+    drop_carried();
     s->phase = US_MAINT_DONE;
     s->result = (uint32_t)e;
     st->migrations++;
     step(st, e == US_OK ? "done: %s serves" : "done: %s serves (retiring the first failed)",
          s->understudy);
+}
+
+/* Debug builds: the fault the test asked for, once the state is in the vmm. Returns US_OK to
+ * go on (the fault shows later), anything else when the flow has already been undone. */
+static us_err_t inject_transfer_fault(struct migrate_state *st)
+{
+    struct migrate_maint *x = &st->maint;
+    struct us_msg m;
+
+    memset(&m, 0, sizeof(m));
+    if (x->fault == US_MAINT_FAULT_CORRUPT) {
+        step(st, "flipping a byte of the carried state (fault injection)", "");
+        (void)vmm_call(&m, US_VMM_CARRY_FLIP, 0);
+    } else if (x->fault == US_MAINT_FAULT_KILL) {
+        step(st, "destroying the understudy (fault injection)", "");
+        (void)retire(x->status.understudy_slot);
+        x->created = false;
+        x->expect = MAINT_EXPECT_NOTHING;
+        /* Its agent's channel closes, as for any death: migrate_maint_agent_gone() undoes
+         * the flow when that record arrives. */
+        return US_EABORT;
+    }
+    return US_OK;
 }
 
 /* The word after "SENT kvd SIZE ": the state's SHA-256 in hex. */
@@ -321,6 +365,11 @@ void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *lin
     case MAINT_EXPECT_FROZEN:
         if (slot == s->first_slot && strncmp(line, "OK frozen", 9) == 0) {
             x->frozen = true;
+            if (x->fault == US_MAINT_FAULT_STALL) {
+                x->expect = MAINT_EXPECT_NOTHING;
+                step(st, "kvd frozen on %s; stalled here (fault injection)", s->first);
+                return;
+            }
             step(st, "kvd frozen on %s; sending its state", s->first);
             ask(st, s->first_slot, "SEND kvd", MAINT_EXPECT_SENT);
         }
@@ -329,6 +378,9 @@ void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *lin
         if (slot == s->first_slot && strncmp(line, "SENT kvd ", 9) == 0) {
             if (!parse_sent(st, line)) {
                 migrate_maint_fail(st, US_ECORRUPT, "malformed SENT line");
+                return;
+            }
+            if (inject_transfer_fault(st) != US_OK) {
                 return;
             }
             us_snprintf(req, sizeof(req), "FETCH kvd %s", x->digest);

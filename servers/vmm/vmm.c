@@ -209,6 +209,12 @@ void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
     case US_VMM_VM_RETIRE:
         vmm_vm_retire(st, m);
         return;
+    case US_VMM_CARRY_FLIP:
+        vmm_carry_flip(m);
+        return;
+    case US_VMM_CARRY_DROP:
+        vmm_carry_drop(m);
+        return;
     case US_VMM_NET_SERVICE:
         vmm_net_service(st, m);
         return;

@@ -552,6 +552,15 @@ void vmm_agent_pump(struct vmm_state *st);
  * guest agent uploads an application's state and another downloads it. */
 void vmm_carry_init(void);
 
+/** vmm_carry_drop() - US_VMM_CARRY_DROP in @m: give back the kept state's memory.
+ * US_EBUSY while an upload is under way. */
+void vmm_carry_drop(struct us_msg *m);
+
+/** vmm_carry_flip() - US_VMM_CARRY_FLIP in @m (debug builds): corrupt the kept state, so a
+ * test sees the receiving side refuse it. US_ENOENT with no state kept; US_ENOTSUP in
+ * release builds. */
+void vmm_carry_flip(struct us_msg *m);
+
 /** vmm_vsock_init() - register the vmm's own vsock services (the agent port, vmm_agent.c). */
 void vmm_vsock_init(void);
 

@@ -294,6 +294,32 @@ static const struct vmm_vsock_ops carry_ops = {
     .on_writable = carry_writable,
 };
 
+void vmm_carry_drop(struct us_msg *m)
+{
+    if (carry.putter_slot >= 0) {
+        us_msg_reply_err(m, US_EBUSY); /* an upload is under way: its end drops or keeps it */
+        return;
+    }
+    drop_state();
+    us_msg_init(m, US_VMM_CARRY_DROP, 0);
+}
+
+void vmm_carry_flip(struct us_msg *m)
+{
+#ifdef US_DEBUG
+    if (carry.complete) {
+        carry.buf[carry.size / 2u] ^= 0x5au;
+        US_LOG_WARN("carry: byte %llu of the kept state flipped (fault injection)",
+                    (unsigned long long)(carry.size / 2u));
+        us_msg_init(m, US_VMM_CARRY_FLIP, 0);
+        return;
+    }
+    us_msg_reply_err(m, US_ENOENT);
+#else
+    us_msg_reply_err(m, US_ENOTSUP);
+#endif
+}
+
 void vmm_carry_init(void)
 {
     (void)vmm_vsock_listen(CARRY_PORT, &carry_ops);

@@ -146,6 +146,16 @@ void vmm_carry_init(void)
 {
 }
 
+void vmm_carry_drop(struct us_msg *m)
+{
+    us_msg_init(m, US_VMM_CARRY_DROP, 0);
+}
+
+void vmm_carry_flip(struct us_msg *m)
+{
+    us_msg_reply_err(m, US_ENOENT);
+}
+
 us_err_t vmm_nic_init(struct vmm_state *s)
 {
     (void)s;

@@ -18,6 +18,7 @@ static struct migrate_state st;
 static struct us_agent_chan chans[US_AGENT_CHANS];
 static char calls[1024]; /* the vmm's calls, as "create kvd0-b<-kvd0 hold 0 ..." */
 static us_err_t create_answer;
+static uint32_t fault; /* what request() asks to inject */
 
 us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
 {
@@ -67,6 +68,12 @@ us_err_t migrate_vmm_call(struct us_msg *m)
     case US_VMM_VM_RETIRE:
         note("retire %llu ", (unsigned long long)m->w[0]);
         break;
+    case US_VMM_CARRY_FLIP:
+        note("flip ");
+        break;
+    case US_VMM_CARRY_DROP:
+        note("drop ");
+        break;
     case US_VMM_NET_SERVICE:
         UT_EXPECT(m->w[0] >= 1 && m->w[0] <= 5);
         note("%s %llu ", ops[m->w[0] <= 5 ? m->w[0] : 0], (unsigned long long)m->w[1]);
@@ -102,6 +109,7 @@ static void setup(void)
     st.chans = chans;
     calls[0] = '\0';
     create_answer = US_OK;
+    fault = US_MAINT_FAULT_NONE;
     up(0, US_AGENT_OPEN "kvd0\nHELLO host=a boot=b apps=kvd\n");
     UT_EXPECT(strcmp(down(0), "HEALTH") == 0);
 }
@@ -111,6 +119,7 @@ static us_err_t request(uint32_t label, const char *vm, uint32_t via, struct us_
     struct us_maint_req r;
 
     memset(&r, 0, sizeof(r));
+    r.fault = fault;
     r.flow = US_MAINT_UPGRADE_OS;
     r.via = via;
     strcpy(r.vm, vm);
@@ -161,7 +170,7 @@ static void restart_flow_happy_path(void)
     UT_EXPECT(strcmp(down(1), "FETCH kvd " HEX) == 0);
     calls[0] = '\0';
     up(1, "FETCHED kvd LOADED 9\n");
-    UT_EXPECT(strcmp(calls, "cutover 0 forget 0 release 0 retire 0 ") == 0);
+    UT_EXPECT(strcmp(calls, "cutover 0 forget 0 release 0 retire 0 drop ") == 0);
     s = status();
     UT_EXPECT_EQ(s->phase, US_MAINT_DONE);
     UT_EXPECT_EQ(s->result, US_OK);
@@ -204,7 +213,7 @@ static void abort_in_prepare(void)
     UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_RESTART, &m), US_OK);
     calls[0] = '\0';
     UT_EXPECT_EQ(request(US_MIGRATE_MAINT_ABORT, "", 0, &m), US_OK);
-    UT_EXPECT(strcmp(calls, "retire 1 ") == 0); /* nothing held, nothing frozen */
+    UT_EXPECT(strcmp(calls, "retire 1 drop ") == 0); /* nothing held, nothing frozen */
     UT_EXPECT_EQ(status()->phase, US_MAINT_ABORTED);
     UT_EXPECT_EQ(status()->result, US_EABORT);
     UT_EXPECT(strcmp(down(0), "") == 0);
@@ -220,7 +229,7 @@ static void abort_in_transfer(void)
     (void)down(0);
     calls[0] = '\0';
     UT_EXPECT_EQ(request(US_MIGRATE_MAINT_ABORT, "", 0, &m), US_OK);
-    UT_EXPECT(strcmp(calls, "release 0 retire 1 ") == 0);
+    UT_EXPECT(strcmp(calls, "release 0 retire 1 drop ") == 0);
     UT_EXPECT(strcmp(down(0), "RESUME kvd") == 0);
     UT_EXPECT_EQ(status()->phase, US_MAINT_ABORTED);
     up(0, "SENT kvd 1 " HEX "\n"); /* late: ignored */
@@ -236,7 +245,7 @@ static void understudy_lost_in_transfer(void)
     up(0, "OK frozen\n");
     calls[0] = '\0';
     up(1, US_AGENT_CLOSE "\n");
-    UT_EXPECT(strcmp(calls, "release 0 retire 1 ") == 0);
+    UT_EXPECT(strcmp(calls, "release 0 retire 1 drop ") == 0);
     UT_EXPECT(strstr(status()->step, "understudy's agent is gone") != NULL);
     UT_EXPECT_EQ(status()->phase, US_MAINT_ABORTED);
 }
@@ -249,7 +258,7 @@ static void bad_state_refused(void)
     up(0, "SENT kvd 12 " HEX "\n");
     calls[0] = '\0';
     up(1, "ERR downloaded state fails its sha256\n");
-    UT_EXPECT(strcmp(calls, "release 0 retire 1 ") == 0);
+    UT_EXPECT(strcmp(calls, "release 0 retire 1 drop ") == 0);
     UT_EXPECT(strstr(status()->step, "fails its sha256") != NULL);
     UT_EXPECT_EQ(status()->phase, US_MAINT_ABORTED);
     setup();
@@ -260,7 +269,53 @@ static void bad_state_refused(void)
     UT_EXPECT_EQ(status()->result, US_ECORRUPT);
 }
 
+/* Debug builds inject faults where a test could not otherwise be sure to hit them. */
+static void injected_faults(void)
+{
+    struct us_msg m;
+
+    setup();
+    fault = 9;
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_RESTART, &m), US_EINVAL);
+    fault = US_MAINT_FAULT_CORRUPT;
+    to_transfer();
+    up(0, "OK frozen\n");
+    (void)down(0);
+    calls[0] = '\0';
+    up(0, "SENT kvd 12 " HEX "\n");
+    UT_EXPECT(strcmp(calls, "flip ") == 0);
+    UT_EXPECT(strcmp(down(1), "FETCH kvd " HEX) == 0); /* the understudy must notice */
+    up(1, "ERR downloaded state fails its sha256\n");
+    UT_EXPECT_EQ(status()->phase, US_MAINT_ABORTED);
+
+    setup();
+    fault = US_MAINT_FAULT_KILL;
+    to_transfer();
+    up(0, "OK frozen\n");
+    (void)down(0);
+    calls[0] = '\0';
+    up(0, "SENT kvd 12 " HEX "\n");
+    UT_EXPECT(strcmp(calls, "retire 1 ") == 0);
+    UT_EXPECT(strcmp(down(1), "") == 0);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_TRANSFER); /* until the death is noticed */
+    up(1, US_AGENT_CLOSE "\n");
+    UT_EXPECT(strcmp(calls, "retire 1 release 0 drop ") == 0); /* not retired twice */
+    UT_EXPECT(strcmp(down(0), "RESUME kvd") == 0);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_ABORTED);
+
+    setup();
+    fault = US_MAINT_FAULT_STALL;
+    to_transfer();
+    up(0, "OK frozen\n");
+    UT_EXPECT(strcmp(down(0), "") == 0); /* no SEND: stalled */
+    UT_EXPECT(strstr(status()->step, "stalled") != NULL);
+    calls[0] = '\0';
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_ABORT, "", 0, &m), US_OK);
+    UT_EXPECT(strcmp(calls, "release 0 retire 1 drop ") == 0);
+    UT_EXPECT(strcmp(down(0), "RESUME kvd") == 0);
+}
+
 UT_MAIN({"restart_flow_happy_path", restart_flow_happy_path}, {"refusals", refusals},
         {"abort_in_prepare", abort_in_prepare}, {"abort_in_transfer", abort_in_transfer},
         {"understudy_lost_in_transfer", understudy_lost_in_transfer},
-        {"bad_state_refused", bad_state_refused})
+        {"bad_state_refused", bad_state_refused}, {"injected_faults", injected_faults})

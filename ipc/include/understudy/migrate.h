@@ -63,9 +63,15 @@ struct us_maint_req {
     char append[128];  /* added to the VM's bootargs for the understudy */
     uint64_t mem_size; /* 0 keeps the VM's */
     uint32_t vcpus;    /* 0 keeps the VM's */
-    uint32_t reserved;
+    uint32_t fault;    /* US_MAINT_FAULT_*: debug builds only, for the tests */
 };
 _Static_assert(sizeof(struct us_maint_req) <= US_MSG_MAX_LEN, "us_maint_req fits one message");
+
+/* Faults a flow injects into itself (debug builds), so tests reach each failure for sure. */
+#define US_MAINT_FAULT_NONE 0u
+#define US_MAINT_FAULT_CORRUPT 1u /* a byte of the carried state flips inside the vmm */
+#define US_MAINT_FAULT_KILL 2u    /* the understudy is destroyed while the state moves */
+#define US_MAINT_FAULT_STALL 3u   /* the flow stops once kvd is frozen, until maint abort */
 
 #define US_MAINT_IDLE 0u     /* no flow since migrate started */
 #define US_MAINT_PREPARE 1u  /* the understudy boots; its agent must say its application is up */

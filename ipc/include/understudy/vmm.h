@@ -13,6 +13,10 @@
 #define US_VMM_VM_CREATE (US_LABEL_PROTO_BASE + 0x13u) /* struct us_vm_create; reply w[0]=slot */
 #define US_VMM_VM_RETIRE (US_LABEL_PROTO_BASE + 0x14u) /* w[0]=slot; its memory goes back */
 #define US_VMM_NET_SERVICE (US_LABEL_PROTO_BASE + 0x15u) /* w[0]=US_NET_SVC_*, w[1], w[2] */
+/* Debug builds: flip one byte of the state the carry service keeps (fault injection). */
+#define US_VMM_CARRY_FLIP (US_LABEL_PROTO_BASE + 0x16u)
+/* Drop the state the carry service keeps, if any: its memory goes back (a flow's end). */
+#define US_VMM_CARRY_DROP (US_LABEL_PROTO_BASE + 0x17u)
 
 /* US_VMM_NET_SERVICE operations on a service address: the MAC (and so the IP) that a VM and
  * its twins (VMs created with US_VM_CREATE_TWIN from it) share. One of them is active: frames
