@@ -181,10 +181,13 @@ bool console_shell_vm_create(struct console_shell *sh, size_t argc, const char *
                              bool json);
 bool console_shell_vm_retire(struct console_shell *sh, size_t argc, const char *const *argv,
                              bool json);
-/* console_shell_maint.c: `maint upgrade-os`, `maint status`, `maint abort`; false on a
+/* console_shell_maint.c: `maint upgrade-os`, `maint reconfigure`, `maint status`,
+ * `maint abort`; false on a
  * usage error, having printed nothing. */
 bool console_shell_maint_upgrade_os(struct console_shell *sh, size_t argc, const char *const *argv,
                                     bool json);
+bool console_shell_maint_reconfigure(struct console_shell *sh, size_t argc, const char *const *argv,
+                                     bool json);
 bool console_shell_maint_status(struct console_shell *sh, size_t argc, const char *const *argv,
                                 bool json);
 bool console_shell_maint_abort(struct console_shell *sh, size_t argc, const char *const *argv,

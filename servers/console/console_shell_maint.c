@@ -106,16 +106,18 @@ static void maint_error(struct console_shell *sh, const char *what, us_err_t err
     console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
 }
 
-/* maint upgrade-os VM [kernel=K] [initrd=I] [append=W]... [mem=MiB] [vcpus=N] [via=...] */
-bool console_shell_maint_upgrade_os(struct console_shell *sh, size_t argc, const char *const *argv,
-                                    bool json)
+/* maint upgrade-os|reconfigure VM [kernel=K] [initrd=I] [append=W]... [mem=MiB] [vcpus=N]
+ * [via=...] */
+static bool maint_start(struct console_shell *sh, uint32_t flow, size_t argc,
+                        const char *const *argv, bool json)
 {
+    const char *name = flow == US_MAINT_UPGRADE_OS ? "upgrade-os" : "reconfigure";
     struct us_maint_req r;
-    char why[MAINT_WHY_LEN];
+    char why[MAINT_WHY_LEN], what[32];
     us_err_t err;
 
     memset(&r, 0, sizeof(r));
-    r.flow = US_MAINT_UPGRADE_OS;
+    r.flow = flow;
     r.via = US_MAINT_VIA_RESTART;
     if (!put(r.vm, sizeof(r.vm), argv[0])) {
         return false;
@@ -129,16 +131,29 @@ bool console_shell_maint_upgrade_os(struct console_shell *sh, size_t argc, const
     err = sh->be.maint_start(sh->be.ctx, &r, why, sizeof(why));
     why[sizeof(why) - 1] = '\0';
     if (err != US_OK) {
-        maint_error(sh, "maint upgrade-os", err, why);
+        us_snprintf(what, sizeof(what), "maint %s", name);
+        maint_error(sh, what, err, why);
         return true;
     }
     us_snprintf(sh->fmt, sizeof(sh->fmt),
-                json ? "{\"started\":\"upgrade-os\",\"vm\":\"%s\"}"
-                     : "upgrade-os of %s started; its steps follow in the log (maint status)",
-                r.vm);
+                json ? "{\"started\":\"%s\",\"vm\":\"%s\"}"
+                     : "%s of %s started; its steps follow in the log (maint status)",
+                name, r.vm);
     console_shell_fmt_puts(sh, sh->fmt);
     console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
     return true;
+}
+
+bool console_shell_maint_upgrade_os(struct console_shell *sh, size_t argc, const char *const *argv,
+                                    bool json)
+{
+    return maint_start(sh, US_MAINT_UPGRADE_OS, argc, argv, json);
+}
+
+bool console_shell_maint_reconfigure(struct console_shell *sh, size_t argc, const char *const *argv,
+                                     bool json)
+{
+    return maint_start(sh, US_MAINT_RECONFIGURE, argc, argv, json);
 }
 
 static const char *phase_name(uint32_t p)
@@ -146,6 +161,13 @@ static const char *phase_name(uint32_t p)
     static const char *const names[] = {"idle", "prepare", "transfer", "commit", "done", "aborted"};
 
     return p < sizeof(names) / sizeof(names[0]) ? names[p] : "?";
+}
+
+static const char *flow_name(uint32_t f)
+{
+    return f == US_MAINT_UPGRADE_OS    ? "upgrade-os"
+           : f == US_MAINT_RECONFIGURE ? "reconfigure"
+                                       : "-";
 }
 
 static const char *via_name(uint32_t v)
@@ -176,8 +198,8 @@ bool console_shell_maint_status(struct console_shell *sh, size_t argc, const cha
         us_snprintf(sh->fmt, sizeof(sh->fmt),
                     "{\"maint\":{\"phase\":\"%s\",\"flow\":\"%s\",\"via\":\"%s\","
                     "\"result\":\"%s\",\"bytes\":%llu,\"first\":",
-                    phase_name(s.phase), s.flow == US_MAINT_UPGRADE_OS ? "upgrade-os" : "-",
-                    via_name(s.via), us_err_name((us_err_t)s.result), (unsigned long long)s.bytes);
+                    phase_name(s.phase), flow_name(s.flow), via_name(s.via),
+                    us_err_name((us_err_t)s.result), (unsigned long long)s.bytes);
         console_shell_fmt_puts(sh, sh->fmt);
         console_shell_fmt_json_str(sh, s.first, sizeof(s.first));
         console_shell_fmt_puts(sh, ",\"understudy\":");
@@ -192,8 +214,9 @@ bool console_shell_maint_status(struct console_shell *sh, size_t argc, const cha
         return true;
     }
     us_snprintf(sh->fmt, sizeof(sh->fmt),
-                "%s: upgrade-os via %s, %s -> %s, %llu bytes moved: ", phase_name(s.phase),
-                via_name(s.via), s.first, s.understudy, (unsigned long long)s.bytes);
+                "%s: %s via %s, %s -> %s, %llu bytes moved: ", phase_name(s.phase),
+                flow_name(s.flow), via_name(s.via), s.first, s.understudy,
+                (unsigned long long)s.bytes);
     console_shell_fmt_puts(sh, sh->fmt);
     console_shell_fmt_text(sh, s.step, sizeof(s.step));
     console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);

@@ -82,6 +82,7 @@ static void agent_record(struct migrate_state *st, uint32_t slot, const char *re
         a->state = US_AGENT_UP;
         (void)us_snprintf(a->name, sizeof(a->name), "%s", rec + open_len);
         US_LOG_INFO("%s: agent connected", a->name);
+        migrate_maint_agent_open(st, slot);
         return;
     }
     if (strcmp(rec, US_AGENT_CLOSE) == 0) {

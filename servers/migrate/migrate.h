@@ -30,12 +30,15 @@ enum migrate_expect {
 /* The maintenance flow: the one running, or the last one. */
 struct migrate_maint {
     struct us_maint_status status;
-    uint32_t expect; /* enum migrate_expect */
-    bool created;    /* the understudy exists: an abort retires it */
-    bool held;       /* the switch holds the address's new connections */
-    bool frozen;     /* the first instance's kvd is frozen: an abort resumes it */
-    uint32_t fault;  /* US_MAINT_FAULT_* to inject */
-    char digest[65]; /* the carried state's SHA-256, hex */
+    uint32_t expect;          /* enum migrate_expect */
+    bool created;             /* the understudy exists: an abort retires it */
+    bool held;                /* the switch holds the address's new connections */
+    bool frozen;              /* the first instance's kvd is frozen: an abort resumes it */
+    bool understudy_up;       /* its agent connected (a close before that is another's) */
+    uint32_t fault;           /* US_MAINT_FAULT_* to inject */
+    uint32_t legs_left;       /* reconfigure: the leg back is still to come */
+    struct us_maint_req next; /* ... and what it is */
+    char digest[65];          /* the carried state's SHA-256, hex */
 };
 
 /* Everything the server keeps; lives in the restart-surviving state region. */
@@ -71,6 +74,9 @@ void migrate_maint_call(struct migrate_state *st, struct us_msg *m);
 
 /** migrate_maint_line() - a line from VM @slot's agent: it may move the flow on. */
 void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *line);
+
+/** migrate_maint_agent_open() - an agent connected in VM @slot. */
+void migrate_maint_agent_open(struct migrate_state *st, uint32_t slot);
 
 /** migrate_maint_agent_gone() - VM @slot's agent connection ended. */
 void migrate_maint_agent_gone(struct migrate_state *st, uint32_t slot);

@@ -8,6 +8,9 @@
  * calls go to the vmm only (create, retire, the switch's service address), which never calls
  * migrate, so no two servers wait on each other (docs/ipc-graph.md).
  *
+ * reconfigure is two legs of it: to an understudy configured as the VM is, then back to the VM
+ * made anew with its new configuration (memory, vCPUs, command line, images).
+ *
  * upgrade-os, via restart:
  *   prepare   the vmm creates the understudy, a twin of the first instance on the network
  *             (same address, standby); its agent must report its application up.
@@ -149,12 +152,59 @@ static bool field_ok(const char *s, size_t size)
     return memchr(s, '\0', size) != NULL;
 }
 
+/* One leg: the understudy of the VM whose agent is in @slot, made from @req. On failure @why
+ * says why (the vmm's reason when it refused). */
+static us_err_t begin_leg(struct migrate_state *st, const struct us_maint_req *req, uint32_t slot,
+                          char *why, size_t why_len)
+{
+    struct migrate_maint *x = &st->maint;
+    struct us_vm_create *c;
+    struct us_msg call;
+    us_err_t e;
+
+    memset(x, 0, sizeof(*x));
+    x->fault = req->fault;
+    x->status.flow = req->flow;
+    x->status.via = req->via;
+    x->status.first_slot = slot;
+    memcpy(x->status.first, req->vm, sizeof(req->vm));
+    understudy_name(req->vm, x->status.understudy);
+    memset(&call, 0, sizeof(call));
+    c = (struct us_vm_create *)(void *)call.w;
+    memcpy(c->name, x->status.understudy, sizeof(c->name));
+    memcpy(c->base, req->vm, sizeof(c->base));
+    memcpy(c->kernel, req->kernel, sizeof(c->kernel));
+    memcpy(c->initrd, req->initrd, sizeof(c->initrd));
+    memcpy(c->bootargs, req->append, sizeof(c->bootargs));
+    c->mem_size = req->mem_size;
+    c->vcpus = req->vcpus;
+    c->flags = US_VM_CREATE_TWIN | US_VM_CREATE_APPEND;
+    e = vmm_call(&call, US_VMM_VM_CREATE, sizeof(*c));
+    if (e != US_OK) {
+        size_t n = call.hdr.len < why_len ? call.hdr.len : why_len - 1u;
+
+        memcpy(why, call.w, n);
+        why[n] = '\0';
+        if (why[0] == '\0') {
+            us_snprintf(why, why_len, "the understudy was not created");
+        }
+        x->status.phase = US_MAINT_ABORTED;
+        x->status.result = (uint32_t)e;
+        step(st, "refused: %s", why);
+        return e;
+    }
+    x->status.understudy_slot = (uint32_t)call.w[0];
+    x->created = true;
+    x->status.phase = US_MAINT_PREPARE;
+    x->expect = MAINT_EXPECT_HEALTH;
+    step(st, "understudy %s boots", x->status.understudy);
+    return US_OK;
+}
+
 static void start(struct migrate_state *st, struct us_msg *m)
 {
     struct migrate_maint *x = &st->maint;
-    struct us_maint_req req;
-    struct us_vm_create *c;
-    struct us_msg call;
+    struct us_maint_req req, leg;
     char why[96];
     int32_t a = -1;
     us_err_t e;
@@ -166,7 +216,7 @@ static void start(struct migrate_state *st, struct us_msg *m)
     memcpy(&req, m->w, sizeof(req));
     if (!field_ok(req.vm, sizeof(req.vm)) || !field_ok(req.kernel, sizeof(req.kernel)) ||
         !field_ok(req.initrd, sizeof(req.initrd)) || !field_ok(req.append, sizeof(req.append)) ||
-        req.flow != US_MAINT_UPGRADE_OS) {
+        (req.flow != US_MAINT_UPGRADE_OS && req.flow != US_MAINT_RECONFIGURE)) {
         refuse(m, US_EINVAL, "malformed request");
         return;
     }
@@ -195,43 +245,26 @@ static void start(struct migrate_state *st, struct us_msg *m)
         refuse(m, US_ENOENT, "no VM of that name with its agent connected");
         return;
     }
-    memset(x, 0, sizeof(*x));
-    x->fault = req.fault;
-    x->status.flow = req.flow;
-    x->status.via = req.via;
-    x->status.first_slot = (uint32_t)a;
-    memcpy(x->status.first, req.vm, sizeof(req.vm));
-    understudy_name(req.vm, x->status.understudy);
-    memset(&call, 0, sizeof(call));
-    c = (struct us_vm_create *)(void *)call.w;
-    memcpy(c->name, x->status.understudy, sizeof(c->name));
-    memcpy(c->base, req.vm, sizeof(c->base));
-    memcpy(c->kernel, req.kernel, sizeof(c->kernel));
-    memcpy(c->initrd, req.initrd, sizeof(c->initrd));
-    memcpy(c->bootargs, req.append, sizeof(c->bootargs));
-    c->mem_size = req.mem_size;
-    c->vcpus = req.vcpus;
-    c->flags = US_VM_CREATE_TWIN | US_VM_CREATE_APPEND;
-    e = vmm_call(&call, US_VMM_VM_CREATE, sizeof(*c));
+    /* reconfigure: first to an understudy configured as the VM is, then back to the VM
+     * made anew with the new configuration (commit() starts the second leg). */
+    leg = req;
+    if (req.flow == US_MAINT_RECONFIGURE) {
+        memset(leg.kernel, 0, sizeof(leg.kernel));
+        memset(leg.initrd, 0, sizeof(leg.initrd));
+        memset(leg.append, 0, sizeof(leg.append));
+        leg.mem_size = 0;
+        leg.vcpus = 0;
+    }
+    e = begin_leg(st, &leg, (uint32_t)a, why, sizeof(why));
     if (e != US_OK) {
-        size_t n = call.hdr.len < sizeof(why) ? call.hdr.len : sizeof(why) - 1u;
-
-        memcpy(why, call.w, n);
-        why[n] = '\0';
-        if (why[0] == '\0') {
-            us_snprintf(why, sizeof(why), "the understudy was not created");
-        }
-        x->status.phase = US_MAINT_ABORTED;
-        x->status.result = (uint32_t)e;
-        step(st, "refused: %s", why);
         refuse(m, e, why);
         return;
     }
-    x->status.understudy_slot = (uint32_t)call.w[0];
-    x->created = true;
-    x->status.phase = US_MAINT_PREPARE;
-    x->expect = MAINT_EXPECT_HEALTH;
-    step(st, "understudy %s boots", x->status.understudy);
+    if (req.flow == US_MAINT_RECONFIGURE) {
+        x->next = req;
+        memcpy(x->next.vm, x->status.understudy, sizeof(x->next.vm));
+        x->legs_left = 1;
+    }
     us_msg_init(m, US_MIGRATE_MAINT_START, 0);
 }
 
@@ -290,6 +323,17 @@ static void commit(struct migrate_state *st)
     st->migrations++;
     step(st, e == US_OK ? "done: %s serves" : "done: %s serves (retiring the first failed)",
          s->understudy);
+    if (x->legs_left > 0) {
+        struct us_maint_req next = x->next;
+        uint32_t slot = s->understudy_slot;
+        char why[96];
+
+        /* The second leg of a reconfigure: a failure in it leaves the application on
+         * the understudy, which serves with all the data. */
+        if (begin_leg(st, &next, slot, why, sizeof(why)) != US_OK) {
+            step(st, "the reconfigured instance was not created: %s", why);
+        }
+    }
 }
 
 /* Debug builds: the fault the test asked for, once the state is in the vmm. Returns US_OK to
@@ -398,12 +442,23 @@ void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *lin
     }
 }
 
+void migrate_maint_agent_open(struct migrate_state *st, uint32_t slot)
+{
+    struct migrate_maint *x = &st->maint;
+
+    if (x->status.phase == US_MAINT_PREPARE && slot == x->status.understudy_slot) {
+        x->understudy_up = true;
+    }
+}
+
 void migrate_maint_agent_gone(struct migrate_state *st, uint32_t slot)
 {
     const struct us_maint_status *s = &st->maint.status;
 
+    /* The understudy's slot may have held a VM retired just before (a reconfigure's first
+     * instance): that agent's close is not the understudy's. */
     if ((s->phase == US_MAINT_PREPARE || s->phase == US_MAINT_TRANSFER) &&
-        (slot == s->first_slot || slot == s->understudy_slot)) {
+        (slot == s->first_slot || (slot == s->understudy_slot && st->maint.understudy_up))) {
         migrate_maint_fail(st, US_EABORT,
                            slot == s->first_slot ? "the first instance's agent is gone"
                                                  : "the understudy's agent is gone");

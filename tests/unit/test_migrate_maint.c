@@ -18,7 +18,9 @@ static struct migrate_state st;
 static struct us_agent_chan chans[US_AGENT_CHANS];
 static char calls[1024]; /* the vmm's calls, as "create kvd0-b<-kvd0 hold 0 ..." */
 static us_err_t create_answer;
-static uint32_t fault; /* what request() asks to inject */
+static uint32_t fault;       /* what request() asks to inject */
+static uint32_t create_slot; /* where the fake vmm puts the next VM */
+static uint32_t flow;        /* what request() starts */
 
 us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
 {
@@ -63,7 +65,7 @@ us_err_t migrate_vmm_call(struct us_msg *m)
             return US_OK;
         }
         us_msg_init(m, m->hdr.label, 8);
-        m->w[0] = 1;
+        m->w[0] = create_slot;
         return US_OK;
     case US_VMM_VM_RETIRE:
         note("retire %llu ", (unsigned long long)m->w[0]);
@@ -110,6 +112,8 @@ static void setup(void)
     calls[0] = '\0';
     create_answer = US_OK;
     fault = US_MAINT_FAULT_NONE;
+    create_slot = 1;
+    flow = US_MAINT_UPGRADE_OS;
     up(0, US_AGENT_OPEN "kvd0\nHELLO host=a boot=b apps=kvd\n");
     UT_EXPECT(strcmp(down(0), "HEALTH") == 0);
 }
@@ -120,7 +124,7 @@ static us_err_t request(uint32_t label, const char *vm, uint32_t via, struct us_
 
     memset(&r, 0, sizeof(r));
     r.fault = fault;
-    r.flow = US_MAINT_UPGRADE_OS;
+    r.flow = flow;
     r.via = via;
     strcpy(r.vm, vm);
     strcpy(r.initrd, "initramfs-next");
@@ -315,7 +319,43 @@ static void injected_faults(void)
     UT_EXPECT(strcmp(down(0), "RESUME kvd") == 0);
 }
 
+/* reconfigure: out to an understudy as kvd0 is, back to kvd0 made anew with the changes. */
+static void reconfigure_two_legs(void)
+{
+    struct us_msg m;
+
+    setup();
+    flow = US_MAINT_RECONFIGURE;
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_RESTART, &m), US_OK);
+    UT_EXPECT(strcmp(calls, "create kvd0-b<-kvd0///3 ") == 0); /* no change on the way out */
+    up(1, US_AGENT_OPEN "kvd0-b\nHELLO x\nHEALTH kvd=up keys=0\n");
+    (void)down(1);
+    UT_EXPECT(strcmp(down(0), "DRAIN kvd") == 0);
+    up(0, "OK frozen\nSENT kvd 5 " HEX "\n");
+    UT_EXPECT(strcmp(down(0), "SEND kvd") == 0);
+    UT_EXPECT(strcmp(down(1), "FETCH kvd " HEX) == 0);
+    create_slot = 0; /* kvd0's slot, free once it is retired */
+    calls[0] = '\0';
+    up(1, "FETCHED kvd LOADED 9\n");
+    UT_EXPECT(strcmp(calls, "cutover 0 forget 0 release 0 retire 0 drop "
+                            "create kvd0<-kvd0-b/initramfs-next/x=1/3 ") == 0);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_PREPARE);
+    UT_EXPECT(strcmp(status()->first, "kvd0-b") == 0 && status()->flow == US_MAINT_RECONFIGURE);
+    up(0, US_AGENT_CLOSE "\n" US_AGENT_OPEN "kvd0\nHELLO y\nHEALTH kvd=up keys=0\n");
+    (void)down(0);
+    UT_EXPECT(strcmp(down(1), "DRAIN kvd") == 0);
+    up(1, "OK frozen\nSENT kvd 5 " HEX "\n");
+    UT_EXPECT(strcmp(down(0), "FETCH kvd " HEX) == 0);
+    calls[0] = '\0';
+    up(0, "FETCHED kvd LOADED 9\n");
+    UT_EXPECT(strcmp(calls, "cutover 1 forget 1 release 1 retire 1 drop ") == 0);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_DONE);
+    UT_EXPECT(strcmp(status()->understudy, "kvd0") == 0);
+    UT_EXPECT_EQ(st.migrations, 2);
+}
+
 UT_MAIN({"restart_flow_happy_path", restart_flow_happy_path}, {"refusals", refusals},
         {"abort_in_prepare", abort_in_prepare}, {"abort_in_transfer", abort_in_transfer},
         {"understudy_lost_in_transfer", understudy_lost_in_transfer},
-        {"bad_state_refused", bad_state_refused}, {"injected_faults", injected_faults})
+        {"bad_state_refused", bad_state_refused}, {"injected_faults", injected_faults},
+        {"reconfigure_two_legs", reconfigure_two_legs})

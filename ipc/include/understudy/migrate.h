@@ -48,7 +48,8 @@ _Static_assert(sizeof(struct us_agent_chan) == 8192u, "us_agent_chan is ABI");
 #define US_MIGRATE_MAINT_ABORT (US_LABEL_PROTO_BASE + 0x35u)  /* refused after the commit */
 /* A refused START or ABORT replies with the error and a NUL-terminated reason in w[0..]. */
 
-#define US_MAINT_UPGRADE_OS 1u /* the understudy boots the given kernel, initrd, bootargs */
+#define US_MAINT_UPGRADE_OS 1u  /* the understudy boots the given kernel, initrd, bootargs */
+#define US_MAINT_RECONFIGURE 2u /* to an understudy, then back to the VM made anew with them */
 
 #define US_MAINT_VIA_RESTART 1u  /* quiesce, carry the state, restart in the understudy */
 #define US_MAINT_VIA_REDIRECT 2u /* new connections to the understudy, old ones finish */

@@ -5,7 +5,9 @@ and SET through the NIC, kvd0's application moves to an understudy booted from t
 initramfs-next, and back again: each time the understudy boots as kvd0's network twin, the
 switch holds new connections while kvd drains, freezes and its state is carried through the
 vmm (SHA-256 checked at both ends) into the understudy's kvd; the switch cuts over and the
-first instance is retired. Zero failed requests; every acknowledged SET reads back."""
+first instance is retired. Then `maint reconfigure kvd0 mem=256 vcpus=2 append=...`: out to
+an understudy configured as kvd0 is, back to kvd0 made anew with 256 MiB, two vCPUs and the
+added command line. Zero failed requests; every acknowledged SET reads back."""
 import json
 
 import loadgen
@@ -39,6 +41,22 @@ def test(t):
     g.start(requests=10 ** 9, seconds=900)
     moved = flow(m, "kvd0", "kvd0-b")
     moved_back = flow(m, "kvd0-b", "kvd0")
+    since = len(m.output)
+    out = usqemu.console_cmd(m, "maint reconfigure kvd0 mem=256 vcpus=2 "
+                                "append=understudy.note=reconfigured")
+    assert out.startswith("reconfigure of kvd0 started"), out
+    m.expect_seen(r"migrate\| maint: kvd0: done: kvd0-b serves", timeout=600, since=since)
+    m.expect_seen(r"migrate\| maint: kvd0-b: done: kvd0 serves", timeout=600, since=since)
+    vms = json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]
+    assert [(v["name"], v["vcpus"], v["mem"]) for v in vms] == [("kvd0", 2, 256 << 20)], vms
+    m.sendline("vm console 0")
+    m.expect(r"attached to vm 0 \(kvd0\)")
+    m.sendline("")
+    m.expect(r"guest# ", timeout=60)
+    m.sendline("echo cpus=$(nproc) $(cat /proc/cmdline)")
+    m.expect(r"cpus=2 .*understudy\.note=reconfigured", timeout=60)
+    m.send("\x1d")
+    m.expect(r"detached")
     g.finish()
     s = g.summary()
     print("maint: %s, state carried %d and %d bytes" % (s, moved, moved_back))
