@@ -112,3 +112,13 @@ fi
 
 # Debian's static busybox for arm64: the shell and tools of the guests' initramfs.
 fetch_arm64 "$build/deps/busybox-arm64" busybox-static:arm64
+
+# Debian's criu (checkpoint/restore in userspace) for the guests' initramfs (docs/criu.md), with
+# the shared libraries its binary loads, the glibc loader and libc included (busybox, kvd and
+# the agent are static; criu is not). The list is criu's NEEDED closure in Debian 12;
+# guests/linux/CMakeLists.txt checks it against the binary's NEEDED entries at configure time.
+fetch_arm64 "$build/deps/criu-arm64" criu:arm64 libc6:arm64 libbsd0:arm64 libmd0:arm64 \
+    libgnutls30:arm64 libgmp10:arm64 libhogweed6:arm64 libnettle8:arm64 libidn2-0:arm64 \
+    libunistring2:arm64 libp11-kit0:arm64 libffi8:arm64 libtasn1-6:arm64 libnftables1:arm64 \
+    libnftnl11:arm64 libmnl0:arm64 libjansson4:arm64 libxtables12:arm64 libprotobuf-c1:arm64 \
+    libnl-3-200:arm64 libnet1:arm64
