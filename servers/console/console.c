@@ -38,11 +38,7 @@ static us_err_t ask(us_cap_t ep, uint32_t label, uint16_t len)
     struct us_msg *m = us_msgbuf();
     us_err_t e;
 
-    m->hdr.label = label;
-    m->hdr.len = len;
-    m->hdr.flags = 0;
-    m->hdr.err = 0;
-    m->hdr.cap = US_INVALID_CAP;
+    us_msg_init(m, label, len);
     e = us_call(ep);
     return e != US_OK ? e : (us_err_t)m->hdr.err;
 }

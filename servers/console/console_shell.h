@@ -22,6 +22,7 @@
 #define CONSOLE_SHELL_MAX_ROWS 256u    /* listings stop here whatever a backend's count says */
 #define CONSOLE_SHELL_MAX_WORDS 12u
 #define CONSOLE_SHELL_OUT_LEN 256u
+#define CONSOLE_SHELL_WHY_LEN 128u /* a server's reason for a refusal */
 
 /*
  * What the shell needs from the rest of the system. The console server implements it over IPC
@@ -161,6 +162,12 @@ void console_shell_fmt_flush(struct console_shell *sh);
 void console_shell_fmt_text(struct console_shell *sh, const char *s, size_t max);
 /* A JSON string, quotes included: up to @max bytes of @s, escaped (RFC 8259 s7). */
 void console_shell_fmt_json_str(struct console_shell *sh, const char *s, size_t max);
+/* "error: <what> <arg>: <why> (US_EXXX)", a server's refusal with its reason (@arg may be
+ * NULL; without a reason, as console_shell_fmt_error()). */
+void console_shell_fmt_refusal(struct console_shell *sh, const char *what, const char *arg,
+                               us_err_t err, const char *why);
+/* Copy @s into the field @dst[@size]; false if it is empty or does not fit with its NUL. */
+bool console_shell_put_field(char *dst, size_t size, const char *s);
 /* "error: <what> <arg>: US_EXXX" (arg may be NULL). */
 void console_shell_fmt_error(struct console_shell *sh, const char *what, const char *arg,
                              us_err_t err);
@@ -186,6 +193,8 @@ bool console_shell_vm_retire(struct console_shell *sh, size_t argc, const char *
  * usage error, having printed nothing. */
 bool console_shell_maint_upgrade_os(struct console_shell *sh, size_t argc, const char *const *argv,
                                     bool json);
+bool console_shell_maint_upgrade_app(struct console_shell *sh, size_t argc, const char *const *argv,
+                                     bool json);
 bool console_shell_maint_reconfigure(struct console_shell *sh, size_t argc, const char *const *argv,
                                      bool json);
 bool console_shell_maint_status(struct console_shell *sh, size_t argc, const char *const *argv,

@@ -527,3 +527,34 @@ bool console_shell_fmt_hw_hide(struct console_shell *sh, uint32_t slot, const ch
     console_shell_fmt_puts(sh, hidden == 0 ? " none" CONSOLE_SHELL_NL : CONSOLE_SHELL_NL);
     return true;
 }
+
+void console_shell_fmt_refusal(struct console_shell *sh, const char *what, const char *arg,
+                               us_err_t err, const char *why)
+{
+    if (why[0] == '\0') {
+        console_shell_fmt_error(sh, what, arg, err);
+        return;
+    }
+    console_shell_fmt_puts(sh, "error: ");
+    console_shell_fmt_puts(sh, what);
+    if (arg != NULL) {
+        console_shell_fmt_puts(sh, " ");
+        console_shell_fmt_text(sh, arg, CONSOLE_SHELL_LINE_MAX);
+    }
+    console_shell_fmt_puts(sh, ": ");
+    console_shell_fmt_text(sh, why, CONSOLE_SHELL_WHY_LEN);
+    console_shell_fmt_puts(sh, " (");
+    console_shell_fmt_puts(sh, us_err_name(err));
+    console_shell_fmt_puts(sh, ")" CONSOLE_SHELL_NL);
+}
+
+bool console_shell_put_field(char *dst, size_t size, const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n >= size) {
+        return false;
+    }
+    memcpy(dst, s, n + 1);
+    return true;
+}

@@ -11,16 +11,36 @@
 #endif
 #include <uslib/fmt.h>
 
-#define MAINT_WHY_LEN 128u
-
-static bool put(char *dst, size_t size, const char *s)
+static const char *flow_name(uint32_t f)
 {
-    size_t n = strlen(s);
+    static const char *const names[] = {"-", "upgrade-os", "reconfigure", "upgrade-app"};
 
-    if (n == 0 || n >= size) {
+    return f < sizeof(names) / sizeof(names[0]) ? names[f] : "?";
+}
+
+/* Whether the command line @s has an understudy.app= word (image=NAME was given). */
+static bool names_app(const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (strncmp(s, "understudy.app=", 15) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Add @word to the understudy's command line; false if it does not fit. */
+static bool append_word(struct us_maint_req *r, const char *word)
+{
+    size_t have = strlen(r->append);
+
+    if (have + 1 + strlen(word) >= sizeof(r->append)) {
         return false;
     }
-    memcpy(dst, s, n + 1);
+    if (have > 0) {
+        r->append[have++] = ' ';
+    }
+    memcpy(r->append + have, word, strlen(word) + 1);
     return true;
 }
 
@@ -29,7 +49,7 @@ static bool option(struct us_maint_req *r, const char *w)
 {
     static const char *const via[] = {"restart", "redirect", "criu"};
     const char *v = strchr(w, '=');
-    size_t k, have;
+    size_t k;
     uint32_t n;
 
     if (v == NULL) {
@@ -37,10 +57,10 @@ static bool option(struct us_maint_req *r, const char *w)
     }
     k = (size_t)(v++ - w);
     if (k == 6 && strncmp(w, "kernel", 6) == 0) {
-        return put(r->kernel, sizeof(r->kernel), v);
+        return console_shell_put_field(r->kernel, sizeof(r->kernel), v);
     }
     if (k == 6 && strncmp(w, "initrd", 6) == 0) {
-        return put(r->initrd, sizeof(r->initrd), v);
+        return console_shell_put_field(r->initrd, sizeof(r->initrd), v);
     }
     if (k == 3 && strncmp(w, "via", 3) == 0) {
         for (uint32_t i = 0; i < 3; i++) {
@@ -62,6 +82,15 @@ static bool option(struct us_maint_req *r, const char *w)
         }
         return false;
     }
+    if (k == 5 && strncmp(w, "image", 5) == 0) { /* the application's new image */
+        char word[64];
+
+        if (v[0] == '\0' || strlen(v) >= 32 || strchr(v, ' ') != NULL) {
+            return false;
+        }
+        us_snprintf(word, sizeof(word), "understudy.app=%s", v);
+        return append_word(r, word);
+    }
     if (k == 3 && strncmp(w, "mem", 3) == 0) {
         if (!console_shell_parse_u32(v, &n) || n == 0) {
             return false;
@@ -77,33 +106,9 @@ static bool option(struct us_maint_req *r, const char *w)
         return true;
     }
     if (k == 6 && strncmp(w, "append", 6) == 0) {
-        have = strlen(r->append);
-        if (v[0] == '\0' || have + 1 + strlen(v) >= sizeof(r->append)) {
-            return false;
-        }
-        if (have > 0) {
-            r->append[have++] = ' ';
-        }
-        memcpy(r->append + have, v, strlen(v) + 1);
-        return true;
+        return v[0] != '\0' && append_word(r, v);
     }
     return false;
-}
-
-static void maint_error(struct console_shell *sh, const char *what, us_err_t err, const char *why)
-{
-    console_shell_fmt_puts(sh, "error: ");
-    console_shell_fmt_puts(sh, what);
-    console_shell_fmt_puts(sh, ": ");
-    if (why[0] != '\0') {
-        console_shell_fmt_text(sh, why, MAINT_WHY_LEN);
-        console_shell_fmt_puts(sh, " (");
-        console_shell_fmt_puts(sh, us_err_name(err));
-        console_shell_fmt_puts(sh, ")");
-    } else {
-        console_shell_fmt_puts(sh, us_err_name(err));
-    }
-    console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
 }
 
 /* maint upgrade-os|reconfigure VM [kernel=K] [initrd=I] [append=W]... [mem=MiB] [vcpus=N]
@@ -111,15 +116,15 @@ static void maint_error(struct console_shell *sh, const char *what, us_err_t err
 static bool maint_start(struct console_shell *sh, uint32_t flow, size_t argc,
                         const char *const *argv, bool json)
 {
-    const char *name = flow == US_MAINT_UPGRADE_OS ? "upgrade-os" : "reconfigure";
+    const char *name = flow_name(flow);
     struct us_maint_req r;
-    char why[MAINT_WHY_LEN], what[32];
+    char why[CONSOLE_SHELL_WHY_LEN], what[32];
     us_err_t err;
 
     memset(&r, 0, sizeof(r));
     r.flow = flow;
     r.via = US_MAINT_VIA_RESTART;
-    if (!put(r.vm, sizeof(r.vm), argv[0])) {
+    if (!console_shell_put_field(r.vm, sizeof(r.vm), argv[0])) {
         return false;
     }
     for (size_t i = 1; i < argc; i++) {
@@ -127,12 +132,15 @@ static bool maint_start(struct console_shell *sh, uint32_t flow, size_t argc,
             return false;
         }
     }
+    if (flow == US_MAINT_UPGRADE_APP && !names_app(r.append)) {
+        return false; /* upgrade-app needs image=NAME */
+    }
     why[0] = '\0';
     err = sh->be.maint_start(sh->be.ctx, &r, why, sizeof(why));
     why[sizeof(why) - 1] = '\0';
     if (err != US_OK) {
         us_snprintf(what, sizeof(what), "maint %s", name);
-        maint_error(sh, what, err, why);
+        console_shell_fmt_refusal(sh, what, NULL, err, why);
         return true;
     }
     us_snprintf(sh->fmt, sizeof(sh->fmt),
@@ -156,18 +164,17 @@ bool console_shell_maint_reconfigure(struct console_shell *sh, size_t argc, cons
     return maint_start(sh, US_MAINT_RECONFIGURE, argc, argv, json);
 }
 
+bool console_shell_maint_upgrade_app(struct console_shell *sh, size_t argc, const char *const *argv,
+                                     bool json)
+{
+    return maint_start(sh, US_MAINT_UPGRADE_APP, argc, argv, json);
+}
+
 static const char *phase_name(uint32_t p)
 {
     static const char *const names[] = {"idle", "prepare", "transfer", "commit", "done", "aborted"};
 
     return p < sizeof(names) / sizeof(names[0]) ? names[p] : "?";
-}
-
-static const char *flow_name(uint32_t f)
-{
-    return f == US_MAINT_UPGRADE_OS    ? "upgrade-os"
-           : f == US_MAINT_RECONFIGURE ? "reconfigure"
-                                       : "-";
 }
 
 static const char *via_name(uint32_t v)
@@ -226,7 +233,7 @@ bool console_shell_maint_status(struct console_shell *sh, size_t argc, const cha
 bool console_shell_maint_abort(struct console_shell *sh, size_t argc, const char *const *argv,
                                bool json)
 {
-    char why[MAINT_WHY_LEN];
+    char why[CONSOLE_SHELL_WHY_LEN];
     us_err_t err;
 
     (void)argc;
@@ -236,7 +243,7 @@ bool console_shell_maint_abort(struct console_shell *sh, size_t argc, const char
     err = sh->be.maint_abort(sh->be.ctx, why, sizeof(why));
     why[sizeof(why) - 1] = '\0';
     if (err != US_OK) {
-        maint_error(sh, "maint abort", err, why);
+        console_shell_fmt_refusal(sh, "maint abort", NULL, err, why);
         return true;
     }
     console_shell_fmt_puts(sh, "aborted: the first instance serves" CONSOLE_SHELL_NL);

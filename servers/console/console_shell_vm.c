@@ -9,20 +9,6 @@
 #endif
 #include <uslib/fmt.h>
 
-#define VM_WHY_LEN 128u
-
-/* Copy @s into the field @dst[@size]; false if it does not fit with its NUL. */
-static bool put_field(char *dst, size_t size, const char *s)
-{
-    size_t n = strlen(s);
-
-    if (n == 0 || n >= size) {
-        return false;
-    }
-    memcpy(dst, s, n + 1);
-    return true;
-}
-
 /* One "key=value" word of `vm create`. Returns false for an unknown key or a bad value. */
 static bool create_option(struct us_vm_create *req, const char *w)
 {
@@ -36,10 +22,10 @@ static bool create_option(struct us_vm_create *req, const char *w)
     klen = (size_t)(v - w);
     v++;
     if (klen == 6 && strncmp(w, "kernel", 6) == 0) {
-        return put_field(req->kernel, sizeof(req->kernel), v);
+        return console_shell_put_field(req->kernel, sizeof(req->kernel), v);
     }
     if (klen == 6 && strncmp(w, "initrd", 6) == 0) {
-        return put_field(req->initrd, sizeof(req->initrd), v);
+        return console_shell_put_field(req->initrd, sizeof(req->initrd), v);
     }
     if (klen == 3 && strncmp(w, "mem", 3) == 0) { /* MiB */
         if (!console_shell_parse_u32(v, &n) || n == 0) {
@@ -70,37 +56,18 @@ static bool create_option(struct us_vm_create *req, const char *w)
     return false;
 }
 
-/* "error: WHAT ARG: REASON (US_EXXX)", or the plain form when the server gave no reason. */
-static void vm_error(struct console_shell *sh, const char *what, const char *arg, us_err_t err,
-                     const char *why)
-{
-    if (why[0] == '\0') {
-        console_shell_fmt_error(sh, what, arg, err);
-        return;
-    }
-    console_shell_fmt_puts(sh, "error: ");
-    console_shell_fmt_puts(sh, what);
-    console_shell_fmt_puts(sh, " ");
-    console_shell_fmt_text(sh, arg, CONSOLE_SHELL_LINE_MAX);
-    console_shell_fmt_puts(sh, ": ");
-    console_shell_fmt_text(sh, why, VM_WHY_LEN);
-    console_shell_fmt_puts(sh, " (");
-    console_shell_fmt_puts(sh, us_err_name(err));
-    console_shell_fmt_puts(sh, ")" CONSOLE_SHELL_NL);
-}
-
 /* vm create NAME FROM [kernel=K] [initrd=I] [mem=MiB] [vcpus=N] [append=WORD]... */
 bool console_shell_vm_create(struct console_shell *sh, size_t argc, const char *const *argv,
                              bool json)
 {
     struct us_vm_create req;
-    char why[VM_WHY_LEN];
+    char why[CONSOLE_SHELL_WHY_LEN];
     uint32_t slot = 0;
     us_err_t err;
 
     memset(&req, 0, sizeof(req));
-    if (!put_field(req.name, sizeof(req.name), argv[0]) ||
-        !put_field(req.base, sizeof(req.base), argv[1])) {
+    if (!console_shell_put_field(req.name, sizeof(req.name), argv[0]) ||
+        !console_shell_put_field(req.base, sizeof(req.base), argv[1])) {
         return false;
     }
     for (size_t i = 2; i < argc; i++) {
@@ -112,7 +79,7 @@ bool console_shell_vm_create(struct console_shell *sh, size_t argc, const char *
     err = sh->be.vm_create(sh->be.ctx, &req, &slot, why, sizeof(why));
     why[sizeof(why) - 1] = '\0';
     if (err != US_OK) {
-        vm_error(sh, "vm create", argv[0], err, why);
+        console_shell_fmt_refusal(sh, "vm create", argv[0], err, why);
         return true;
     }
     if (json) {
@@ -128,7 +95,7 @@ bool console_shell_vm_create(struct console_shell *sh, size_t argc, const char *
 bool console_shell_vm_retire(struct console_shell *sh, size_t argc, const char *const *argv,
                              bool json)
 {
-    char why[VM_WHY_LEN];
+    char why[CONSOLE_SHELL_WHY_LEN];
     uint32_t slot;
     us_err_t err;
 
@@ -140,7 +107,7 @@ bool console_shell_vm_retire(struct console_shell *sh, size_t argc, const char *
     err = sh->be.vm_retire(sh->be.ctx, slot, why, sizeof(why));
     why[sizeof(why) - 1] = '\0';
     if (err != US_OK) {
-        vm_error(sh, "vm retire", argv[0], err, why);
+        console_shell_fmt_refusal(sh, "vm retire", argv[0], err, why);
         return true;
     }
     us_snprintf(sh->fmt, sizeof(sh->fmt), "retired vm %u", slot);

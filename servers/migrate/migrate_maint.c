@@ -8,8 +8,10 @@
  * calls go to the vmm only (create, retire, the switch's service address), which never calls
  * migrate, so no two servers wait on each other (docs/ipc-graph.md).
  *
- * reconfigure is two legs of it: to an understudy configured as the VM is, then back to the VM
- * made anew with its new configuration (memory, vCPUs, command line, images).
+ * upgrade-app is the same with the understudy running a new image of the application (its
+ * agent fetches it from the bundle through the vmm). reconfigure is two legs of it: to an
+ * understudy configured as the VM is, then back to the VM made anew with its new configuration
+ * (memory, vCPUs, command line, images).
  *
  * upgrade-os, via restart:
  *   prepare   the vmm creates the understudy, a twin of the first instance on the network
@@ -36,11 +38,7 @@ static us_err_t vmm_call(struct us_msg *m, uint32_t label, uint16_t len)
 {
     us_err_t e;
 
-    m->hdr.label = label;
-    m->hdr.len = len;
-    m->hdr.flags = 0;
-    m->hdr.err = 0;
-    m->hdr.cap = US_INVALID_CAP;
+    us_msg_init(m, label, len);
     e = migrate_vmm_call(m);
     return e != US_OK ? e : (us_err_t)m->hdr.err;
 }
@@ -216,7 +214,8 @@ static void start(struct migrate_state *st, struct us_msg *m)
     memcpy(&req, m->w, sizeof(req));
     if (!field_ok(req.vm, sizeof(req.vm)) || !field_ok(req.kernel, sizeof(req.kernel)) ||
         !field_ok(req.initrd, sizeof(req.initrd)) || !field_ok(req.append, sizeof(req.append)) ||
-        (req.flow != US_MAINT_UPGRADE_OS && req.flow != US_MAINT_RECONFIGURE)) {
+        (req.flow != US_MAINT_UPGRADE_OS && req.flow != US_MAINT_RECONFIGURE &&
+         req.flow != US_MAINT_UPGRADE_APP)) {
         refuse(m, US_EINVAL, "malformed request");
         return;
     }
@@ -395,6 +394,10 @@ void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *lin
     }
     switch (x->expect) {
     case MAINT_EXPECT_HEALTH:
+        if (slot == s->understudy_slot && strncmp(line, "HEALTH kvd=down", 15) == 0) {
+            migrate_maint_fail(st, US_EABORT, "the understudy's application did not start");
+            return;
+        }
         if (slot == s->understudy_slot && strncmp(line, "HEALTH kvd=up", 13) == 0) {
             s->phase = US_MAINT_TRANSFER;
             if (net_service(US_NET_SVC_HOLD, s->first_slot, 0) != US_OK) {

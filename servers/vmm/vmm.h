@@ -292,6 +292,12 @@ void vmm_vm_create(struct vmm_state *st, struct us_msg *m);
  * back to the free pool; its slot is free again. */
 void vmm_vm_retire(struct vmm_state *st, struct us_msg *m);
 
+/** vmm_find_image() - bundle entry @name of @type, checked against its sha256 (once: the
+ * bundle is read-only). Returns: US_OK; US_ENOENT (logged) if there is none of that type;
+ * the check's error (logged) if it fails. */
+us_err_t vmm_find_image(struct vmm_state *st, const char *name, uint32_t type,
+                        const struct us_bundle_entry **out);
+
 /** vmm_vcpu_cpu() - the host CPU vCPU @index of VM @slot runs on (the placement policy). */
 uint32_t vmm_vcpu_cpu(uint32_t slot, uint32_t index);
 

@@ -18,8 +18,8 @@ struct image_hdr {
     uint32_t res5;
 };
 
-static us_err_t find_image(struct vmm_state *st, const char *name, uint32_t type,
-                           const struct us_bundle_entry **out)
+us_err_t vmm_find_image(struct vmm_state *st, const char *name, uint32_t type,
+                        const struct us_bundle_entry **out)
 {
     us_err_t e = bundle_parse_find(st->bundle, st->bundle_size, name, out);
     uint32_t idx;
@@ -149,7 +149,7 @@ static us_err_t seed_disk(struct vmm_state *st, uint32_t slot)
     if (c->disk[0] == '\0' || st->vms[slot].disk == NULL) {
         return US_OK;
     }
-    e = find_image(st, c->disk, US_BUNDLE_BLOB, &ent);
+    e = vmm_find_image(st, c->disk, US_BUNDLE_BLOB, &ent);
     if (e != US_OK) {
         return e;
     }
@@ -201,9 +201,9 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
     uint32_t mac_slot;
     us_err_t e;
 
-    e = find_image(st, c->kernel, US_BUNDLE_GUEST_KERNEL, &k);
+    e = vmm_find_image(st, c->kernel, US_BUNDLE_GUEST_KERNEL, &k);
     if (e == US_OK && c->initrd[0] != '\0') {
-        e = find_image(st, c->initrd, US_BUNDLE_GUEST_INITRD, &rd);
+        e = vmm_find_image(st, c->initrd, US_BUNDLE_GUEST_INITRD, &rd);
     }
     if (e != US_OK) {
         return e;

@@ -8,12 +8,16 @@
  *   PUT SIZE SHA256   then SIZE bytes: the vmm keeps them, checks their SHA-256 against the
  *                     one announced and answers "OK SIZE" or "ERR reason";
  *   GET SHA256        the vmm answers "DATA SIZE" and the bytes it keeps under that digest,
- *                     or "ERR reason".
+ *                     or "ERR reason";
+ *   IMAGE NAME        an application image from the firmware bundle (a blob entry), checked
+ *                     against the bundle's sha256 first: "DATA SIZE SHA256" and its bytes.
+ *                     An understudy's agent runs a new version of its application this way.
  * One state is kept at a time, in memory taken from the vmm's quota for it and given back
  * when the next PUT replaces it or a GET has sent it all. The receiving agent checks the
  * digest again (the bytes crossed another guest's memory and the vmm's), and the application
  * checks its own (a kvd snapshot is sealed with its SHA-256). */
 #include <understudy/slots.h>
+#include <uslib/bundle_parse.h>
 #include <uslib/fmt.h>
 #include <uslib/sha256.h>
 #include <uslib/string.h>
@@ -24,13 +28,15 @@
 #define CARRY_LINE 96u
 #define CARRY_HEX (2u * SHA256_DIGEST_LEN)
 
-enum carry_mode { MODE_LINE, MODE_PUT, MODE_GET, MODE_DONE };
+enum carry_mode { MODE_LINE, MODE_PUT, MODE_GET, MODE_IMAGE, MODE_DONE };
 
 /* A connection's state (vmm_vsock_priv). */
 struct carry_conn {
     uint32_t mode;
     uint32_t line_len;
-    uint64_t sent; /* GET: bytes queued so far */
+    uint64_t sent;     /* GET, IMAGE: bytes queued so far */
+    const uint8_t *at; /* IMAGE: the bundle entry's bytes */
+    uint64_t size;     /* IMAGE: how many */
     char line[CARRY_LINE];
 };
 _Static_assert(sizeof(struct carry_conn) <= VMM_VSOCK_PRIV, "fits a connection's private state");
@@ -180,6 +186,51 @@ static void put_bytes(struct vmm_state *st, uint32_t slot, uint32_t conn, const 
     ((struct carry_conn *)vmm_vsock_priv(st, slot, conn))->mode = MODE_DONE;
 }
 
+/* IMAGE: the bundle entry's bytes, as the connection's output has room. */
+static void image_more(struct vmm_state *st, uint32_t slot, uint32_t conn)
+{
+    struct carry_conn *cc = vmm_vsock_priv(st, slot, conn);
+
+    while (cc->sent < cc->size) {
+        uint64_t n = cc->size - cc->sent;
+
+        n = n < VMM_VSOCK_OUT / 2u ? n : VMM_VSOCK_OUT / 2u;
+        if (vmm_vsock_send(st, slot, conn, cc->at + cc->sent, (uint32_t)n) != US_OK) {
+            return;
+        }
+        cc->sent += n;
+    }
+    cc->mode = MODE_DONE;
+}
+
+/* "IMAGE NAME": a blob of the firmware bundle, checked against its sha256. */
+static void start_image(struct vmm_state *st, uint32_t slot, uint32_t conn, const char *name)
+{
+    struct carry_conn *cc = vmm_vsock_priv(st, slot, conn);
+    const struct us_bundle_entry *ent;
+    char line[32 + CARRY_HEX];
+    uint32_t n;
+
+    if (strlen(name) >= US_BUNDLE_NAME_LEN ||
+        vmm_find_image(st, name, US_BUNDLE_BLOB, &ent) != US_OK) {
+        refuse(st, slot, conn, "no such image, or it fails its sha256");
+        return;
+    }
+    n = (uint32_t)us_snprintf(line, sizeof(line), "DATA %llu ", (unsigned long long)ent->size);
+    for (uint32_t i = 0; i < SHA256_DIGEST_LEN; i++) {
+        n += (uint32_t)us_snprintf(line + n, sizeof(line) - n, "%02x", ent->sha256[i]);
+    }
+    us_snprintf(line + n, sizeof(line) - n, "\n");
+    reply(st, slot, conn, line);
+    US_LOG_INFO("%s: carry: image '%s' (%llu bytes) sent", st->config.vms[slot].name, name,
+                (unsigned long long)ent->size);
+    cc->at = bundle_parse_data(st->bundle, ent);
+    cc->size = ent->size;
+    cc->sent = 0;
+    cc->mode = MODE_IMAGE;
+    image_more(st, slot, conn);
+}
+
 static void get_more(struct vmm_state *st, uint32_t slot, uint32_t conn)
 {
     struct carry_conn *cc = vmm_vsock_priv(st, slot, conn);
@@ -264,7 +315,11 @@ static void carry_data(struct vmm_state *st, uint32_t slot, uint32_t conn, const
             start_get(st, slot, conn, cc->line + 4);
             return;
         }
-        refuse(st, slot, conn, "unknown request (PUT SIZE SHA256, GET SHA256)");
+        if (strncmp(cc->line, "IMAGE ", 6) == 0) {
+            start_image(st, slot, conn, cc->line + 6);
+            return;
+        }
+        refuse(st, slot, conn, "unknown request (PUT SIZE SHA256, GET SHA256, IMAGE NAME)");
         return;
     }
     if (cc->mode == MODE_DONE && i < len) {
@@ -283,7 +338,13 @@ static void carry_close(struct vmm_state *st, uint32_t slot, uint32_t conn)
 
 static void carry_writable(struct vmm_state *st, uint32_t slot, uint32_t conn)
 {
-    get_more(st, slot, conn);
+    const struct carry_conn *cc = vmm_vsock_priv(st, slot, conn);
+
+    if (cc->mode == MODE_IMAGE) {
+        image_more(st, slot, conn);
+    } else {
+        get_more(st, slot, conn);
+    }
 }
 
 static const struct vmm_vsock_ops carry_ops = {

@@ -58,7 +58,7 @@ static const char *expect(const char *line, size_t len, char *buf, size_t buf_si
     if (len > KV_LINE_MAX) {
         return NULL;
     }
-    /* The command runs to the first space; PING, QUIT and COUNT take nothing after it. */
+    /* The command runs to the first space; PING, QUIT, COUNT and VERSION take nothing after it. */
     if ((len == 4 || (len == 5 && line[4] == ' ')) && memcmp(line, "PING", 4) == 0) {
         return "PONG";
     }
@@ -67,6 +67,10 @@ static const char *expect(const char *line, size_t len, char *buf, size_t buf_si
     }
     if ((len == 5 || (len == 6 && line[5] == ' ')) && memcmp(line, "COUNT", 5) == 0) {
         snprintf(buf, buf_size, "COUNT %u", model_count);
+        return buf;
+    }
+    if ((len == 7 || (len == 8 && line[7] == ' ')) && memcmp(line, "VERSION", 7) == 0) {
+        snprintf(buf, buf_size, "VERSION %d", KVD_VERSION);
         return buf;
     }
     if (len < 4 || line[3] != ' ' ||

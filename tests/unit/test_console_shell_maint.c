@@ -71,6 +71,21 @@ static void upgrade_os_builds_request(void)
                      "error: maint upgrade-os: a flow is already running (US_EBUSY)" NL) == 0);
 }
 
+static void upgrade_app_names_image(void)
+{
+    setup();
+    UT_EXPECT(
+        strcmp(fx_cmd("maint upgrade-app kvd0 image=kvd-next"),
+               "upgrade-app of kvd0 started; its steps follow in the log (maint status)" NL) == 0);
+    UT_EXPECT_EQ(got.flow, US_MAINT_UPGRADE_APP);
+    UT_EXPECT(strcmp(got.append, "understudy.app=kvd-next") == 0);
+    UT_EXPECT(strncmp(fx_cmd("maint upgrade-app kvd0"), "error: usage: maint upgrade-app", 31) ==
+              0);
+    UT_EXPECT(strncmp(fx_cmd("maint upgrade-app kvd0 image="), "error: usage: maint upgrade-app",
+                      31) == 0);
+    UT_EXPECT_EQ(starts, 1);
+}
+
 static void status_reports(void)
 {
     setup();
@@ -140,6 +155,6 @@ static void maint_without_backend(void)
 }
 
 UT_MAIN({"upgrade_os_builds_request", upgrade_os_builds_request},
-        {"status_reports", status_reports}, {"abort_reports", abort_reports},
-        {"maint_usage_errors", maint_usage_errors},
+        {"upgrade_app_names_image", upgrade_app_names_image}, {"status_reports", status_reports},
+        {"abort_reports", abort_reports}, {"maint_usage_errors", maint_usage_errors},
         {"maint_without_backend", maint_without_backend})

@@ -242,6 +242,21 @@ static void abort_in_transfer(void)
     UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_RESTART, &m), US_OK);
 }
 
+/* upgrade-app: an understudy whose new application image did not start stops the flow. */
+static void understudy_app_down(void)
+{
+    struct us_msg m;
+
+    setup();
+    flow = US_MAINT_UPGRADE_APP;
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_RESTART, &m), US_OK);
+    calls[0] = '\0';
+    up(1, US_AGENT_OPEN "kvd0-b\nHELLO x\nHEALTH kvd=down\n");
+    UT_EXPECT(strcmp(calls, "retire 1 drop ") == 0);
+    UT_EXPECT(strstr(status()->step, "application did not start") != NULL);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_ABORTED);
+}
+
 static void understudy_lost_in_transfer(void)
 {
     setup();
@@ -358,4 +373,5 @@ UT_MAIN({"restart_flow_happy_path", restart_flow_happy_path}, {"refusals", refus
         {"abort_in_prepare", abort_in_prepare}, {"abort_in_transfer", abort_in_transfer},
         {"understudy_lost_in_transfer", understudy_lost_in_transfer},
         {"bad_state_refused", bad_state_refused}, {"injected_faults", injected_faults},
-        {"reconfigure_two_legs", reconfigure_two_legs})
+        {"reconfigure_two_legs", reconfigure_two_legs},
+        {"understudy_app_down", understudy_app_down})

@@ -18,7 +18,10 @@
  *   FETCH kvd SHA256    that state comes down and kvd loads it ("FETCHED kvd count=N")
  * Anything else: "ERR reason". On connecting it says HELLO with the instance's identity; the
  * host's WELCOME and any line of its starting ERR are logged, never answered.
- * Usage: agent [--stdio] [--kvd PROGRAM] [--port TCP_PORT] [--socket KVD_SOCKET] */
+ * With --app-image NAME it first downloads that application image from the firmware bundle
+ * through the vmm (sha256-checked at both ends) and runs it as kvd: an upgraded application.
+ * Usage: agent [--stdio] [--kvd PROGRAM] [--app-image NAME] [--port TCP_PORT]
+ *              [--socket KVD_SOCKET] */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,24 +30,30 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <linux/vm_sockets.h>
 #include "carry.h"
 #include "kv_ask.h"
 
 #define AGENT_PORT 1024u
 #define LINE_MAX_LEN 512
 #define CARRY_FILE "/run/carry.snap"
+#define APP_FILE "/run/app"
 #define DRAIN_POLL_US 5000
 #define DRAIN_TRIES 2000 /* 10 s */
 
-static const char *kvd_program = "/bin/kvd";
+static const char *kvd_program = "/bin/kvd"; /* NULL: none could be had */
+static const char *app_image;
 static const char *kvd_socket = "/run/kvd.sock";
 static const char *kvd_port = "7000";
 static pid_t kvd_pid = -1;
 
 static void kvd_start(void)
 {
-    pid_t pid = fork();
+    pid_t pid;
+
+    if (kvd_program == NULL) {
+        return;
+    }
+    pid = fork();
 
     if (pid == 0) {
         dup2(2, 1); /* kvd's messages to the log, never into the agent's replies (--stdio) */
@@ -201,6 +210,8 @@ static void handle(const char *cmd, char *out, size_t cap)
     } else if (strncmp(cmd, "START", 5) == 0 && (arg = for_kvd(cmd, 5)) && *arg == '\0') {
         if (kvd_pid > 0) {
             snprintf(out, cap, "ERR kvd already running");
+        } else if (kvd_program == NULL) {
+            snprintf(out, cap, "ERR no kvd program: its image could not be had");
         } else {
             kvd_start();
             snprintf(out, cap, "OK started");
@@ -274,25 +285,6 @@ static void hello(int fd)
     dprintf(fd, "HELLO host=%s boot=%s apps=kvd\n", host, boot);
 }
 
-static int connect_host(void)
-{
-    struct sockaddr_vm a;
-    int fd = socket(AF_VSOCK, SOCK_STREAM, 0);
-
-    if (fd < 0) {
-        return -1;
-    }
-    memset(&a, 0, sizeof(a));
-    a.svm_family = AF_VSOCK;
-    a.svm_cid = VMADDR_CID_HOST;
-    a.svm_port = AGENT_PORT;
-    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 int main(int argc, char **argv)
 {
     int stdio = 0, warned = 0;
@@ -302,17 +294,31 @@ int main(int argc, char **argv)
             stdio = 1;
         } else if (i + 1 < argc && strcmp(argv[i], "--kvd") == 0) {
             kvd_program = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--app-image") == 0) {
+            app_image = argv[++i];
         } else if (i + 1 < argc && strcmp(argv[i], "--port") == 0) {
             kvd_port = argv[++i];
         } else if (i + 1 < argc && strcmp(argv[i], "--socket") == 0) {
             kvd_socket = argv[++i];
         } else {
-            fprintf(stderr, "usage: agent [--stdio] [--kvd PROGRAM] [--port PORT] "
-                            "[--socket KVD_SOCKET]\n");
+            fprintf(stderr, "usage: agent [--stdio] [--kvd PROGRAM] [--app-image NAME] "
+                            "[--port PORT] [--socket KVD_SOCKET]\n");
             return 2;
         }
     }
     signal(SIGPIPE, SIG_IGN);
+    if (app_image != NULL) {
+        char why[LINE_MAX_LEN];
+
+        if (carry_image(app_image, APP_FILE, why, sizeof(why)) != 0) {
+            /* Nothing runs: HEALTH says kvd=down, and the flow that wanted it stops. */
+            fprintf(stderr, "agent: application image %s: %s\n", app_image, why);
+            kvd_program = NULL;
+        } else {
+            fprintf(stderr, "agent: running application image %s\n", app_image);
+            kvd_program = APP_FILE;
+        }
+    }
     kvd_start();
     kvd_wait_ready();
     if (stdio) {
@@ -325,7 +331,7 @@ int main(int argc, char **argv)
         return r == 0 ? 0 : 1;
     }
     for (;;) {
-        int fd = connect_host();
+        int fd = vsock_dial(AGENT_PORT);
 
         if (fd < 0) {
             if (!warned) {

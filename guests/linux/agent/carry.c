@@ -16,7 +16,7 @@
 
 #define CHUNK 65536
 
-static int dial(void)
+int vsock_dial(unsigned port)
 {
     struct sockaddr_vm a;
     int fd = socket(AF_VSOCK, SOCK_STREAM, 0);
@@ -27,7 +27,7 @@ static int dial(void)
     memset(&a, 0, sizeof(a));
     a.svm_family = AF_VSOCK;
     a.svm_cid = VMADDR_CID_HOST;
-    a.svm_port = CARRY_PORT;
+    a.svm_port = port;
     if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
         close(fd);
         return -1;
@@ -103,7 +103,7 @@ int carry_put(const char *path, char *out, size_t cap)
     }
     sha256_final(&ctx, d);
     hex(d, h);
-    fd = dial();
+    fd = vsock_dial(CARRY_PORT);
     if (fd < 0 || lseek(in, 0, SEEK_SET) != 0) {
         snprintf(out, cap, "cannot reach the vmm's carry port: %s", strerror(errno));
         goto fail;
@@ -137,26 +137,31 @@ fail:
     return -1;
 }
 
-int carry_get(const char *want, const char *path, char *out, size_t cap)
+/* Send @request; receive "DATA SIZE[ SHA256]" and SIZE bytes into @path (@mode), whose
+ * SHA-256 must be @want (or the one the reply names, if @want is NULL). */
+static int download(const char *request, const char *want, const char *path, int mode, char *out,
+                    size_t cap)
 {
     static uint8_t buf[CHUNK];
-    char h[2 * SHA256_DIGEST_LEN + 1], line[160];
+    char h[2 * SHA256_DIGEST_LEN + 1], line[160], named[2 * SHA256_DIGEST_LEN + 1] = "";
     uint8_t d[SHA256_DIGEST_LEN];
     struct sha256_ctx ctx;
     long long size, have = 0;
-    int fd = dial(), o = -1;
+    int fd = vsock_dial(CARRY_PORT), o = -1;
 
     if (fd < 0) {
         snprintf(out, cap, "cannot reach the vmm's carry port: %s", strerror(errno));
         return -1;
     }
-    snprintf(line, sizeof(line), "GET %.64s\n", want);
-    if (write_all(fd, line, strlen(line)) != 0 || read_line(fd, line, sizeof(line)) != 0 ||
-        sscanf(line, "DATA %lld", &size) != 1 || size <= 0) {
-        snprintf(out, cap, "vmm has no such state: %.100s", line);
+    if (write_all(fd, request, strlen(request)) != 0 || read_line(fd, line, sizeof(line)) != 0 ||
+        sscanf(line, "DATA %lld %64s", &size, named) < 1 || size <= 0) {
+        snprintf(out, cap, "the vmm refused: %.100s", line);
         goto fail;
     }
-    o = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (want == NULL) {
+        want = named;
+    }
+    o = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
     if (o < 0) {
         snprintf(out, cap, "cannot write %s: %s", path, strerror(errno));
         goto fail;
@@ -180,7 +185,7 @@ int carry_get(const char *want, const char *path, char *out, size_t cap)
     sha256_final(&ctx, d);
     hex(d, h);
     if (strcmp(h, want) != 0) {
-        snprintf(out, cap, "downloaded state fails its sha256");
+        snprintf(out, cap, "downloaded %s fails its sha256", want == named ? "image" : "state");
         goto fail;
     }
     close(o);
@@ -194,4 +199,20 @@ fail:
     }
     close(fd);
     return -1;
+}
+
+int carry_get(const char *want, const char *path, char *out, size_t cap)
+{
+    char request[80];
+
+    snprintf(request, sizeof(request), "GET %.64s\n", want);
+    return download(request, want, path, 0600, out, cap);
+}
+
+int carry_image(const char *name, const char *path, char *out, size_t cap)
+{
+    char request[80];
+
+    snprintf(request, sizeof(request), "IMAGE %.40s\n", name);
+    return download(request, NULL, path, 0755, out, cap);
 }

@@ -8,6 +8,10 @@
 
 #define CARRY_PORT 1025u
 
+/** vsock_dial() - a stream connection to the host (the vmm, CID 2) on vsock @port.
+ * Returns: the socket; -1 with errno set. */
+int vsock_dial(unsigned port);
+
 /**
  * carry_put() - upload the file @path to the vmm. On success @out holds "SIZE SHA256HEX".
  * Returns: 0; -1 with the reason in @out.
@@ -19,3 +23,10 @@ int carry_put(const char *path, char *out, size_t cap);
  * On success @out holds its size. Returns: 0; -1 with the reason in @out (@path removed).
  */
 int carry_get(const char *hex, const char *path, char *out, size_t cap);
+
+/**
+ * carry_image() - download application image @name from the firmware bundle (the vmm checks
+ * it against the bundle's sha256, and this again on arrival) into @path, executable.
+ * Returns: 0; -1 with the reason in @out (@path removed).
+ */
+int carry_image(const char *name, const char *path, char *out, size_t cap);

@@ -181,6 +181,9 @@ size_t kv_handle(struct kv_store *kv, const char *line, size_t len, char *out)
     if (cmd_len == 4 && memcmp(line, "PING", 4) == 0 && len == 0) {
         return reply(out, "PONG");
     }
+    if (cmd_len == 7 && memcmp(line, "VERSION", 7) == 0 && len == 0) {
+        return (size_t)snprintf(out, KV_REPLY_MAX, "VERSION %d\n", KVD_VERSION);
+    }
     if (cmd_len == 4 && memcmp(line, "QUIT", 4) == 0 && len == 0) {
         return reply(out, KV_BYE);
     }
@@ -189,7 +192,8 @@ size_t kv_handle(struct kv_store *kv, const char *line, size_t len, char *out)
     }
     if (!((cmd_len == 3 && (memcmp(line, "SET", 3) == 0 || memcmp(line, "GET", 3) == 0 ||
                             memcmp(line, "DEL", 3) == 0)))) {
-        return reply(out, "ERR unknown command (PING, SET KEY VALUE, GET KEY, DEL KEY, COUNT)");
+        return reply(out,
+                     "ERR unknown command (PING, SET KEY VALUE, GET KEY, DEL KEY, COUNT, VERSION)");
     }
     sp = memchr(arg, ' ', len);
     key_len = sp != NULL ? (size_t)(sp - arg) : len;

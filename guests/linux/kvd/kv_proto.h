@@ -12,6 +12,9 @@
 #define KV_LINE_MAX 512u  /* a request line, without its LF */
 #define KV_REPLY_MAX (KV_VALUE_MAX + 16u)
 #define KV_BYE "BYE" /* the reply to QUIT, after which the connection closes */
+#ifndef KVD_VERSION
+#define KVD_VERSION 1 /* what VERSION answers; the build makes a kvd-next with 2 */
+#endif
 /* The default bound on the bytes of keys and values a store holds; kvd -m changes it. */
 #define KV_DEFAULT_MAX_BYTES (64ull << 20)
 #define KV_SHA256_LEN 32u

@@ -50,6 +50,9 @@ _Static_assert(sizeof(struct us_agent_chan) == 8192u, "us_agent_chan is ABI");
 
 #define US_MAINT_UPGRADE_OS 1u  /* the understudy boots the given kernel, initrd, bootargs */
 #define US_MAINT_RECONFIGURE 2u /* to an understudy, then back to the VM made anew with them */
+#define US_MAINT_UPGRADE_APP                                                                       \
+    3u /* the understudy runs a new application image (its append                                  \
+        * names it: understudy.app=NAME) and the requests cut over */
 
 #define US_MAINT_VIA_RESTART 1u  /* quiesce, carry the state, restart in the understudy */
 #define US_MAINT_VIA_REDIRECT 2u /* new connections to the understudy, old ones finish */

@@ -7,32 +7,18 @@ injection, with the clients' new connections held); the carried state corrupted 
 vmm (refused by the understudy's checksum); the understudy destroyed while the state moves.
 After each, kvd0 alone serves, with every acknowledged write; no request failed and the free
 memory is back where it was."""
-import json
 
 import loadgen
 import usqemu
+from maintcheck import free_mem, refused, status, vms
 
 
 def out_of(m, cmd):
     return usqemu.console_cmd(m, cmd)
 
 
-def refused(m, cmd, reason):
-    out = out_of(m, cmd)
-    assert out.startswith("error: ") and reason in out, (cmd, out)
-
-
-def status(m):
-    return json.loads(out_of(m, "maint status --json"))["maint"]
-
-
 def only_kvd0(m):
-    vms = json.loads(out_of(m, "vm list --json"))["vms"]
-    assert [(v["name"], v["state"]) for v in vms] == [("kvd0", "running")], vms
-
-
-def free_mem(m):
-    return json.loads(out_of(m, "stats mem --json"))["mem"]["free"]
+    assert [(n, v["state"]) for n, v in vms(m).items()] == [("kvd0", "running")], vms(m)
 
 
 def undone(m, since, why):

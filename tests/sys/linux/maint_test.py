@@ -11,6 +11,7 @@ added command line. Zero failed requests; every acknowledged SET reads back."""
 import json
 
 import loadgen
+import maintcheck
 import usqemu
 
 
@@ -20,7 +21,7 @@ def flow(m, first, second):
     assert json.loads(out) == {"started": "upgrade-os", "vm": first}, out
     m.expect_seen(r"migrate\| maint: %s: done: %s serves" % (first, second), timeout=600,
                   since=since)
-    status = json.loads(usqemu.console_cmd(m, "maint status --json"))["maint"]
+    status = maintcheck.status(m)
     assert status["phase"] == "done" and status["result"] == "US_OK", status
     assert status["first"] == first and status["understudy"] == second, status
     assert status["bytes"] > 0, status

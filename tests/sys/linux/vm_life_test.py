@@ -11,6 +11,7 @@ import struct
 
 import kvcheck
 import usqemu
+from maintcheck import free_mem, refused, vms
 
 HDR = 64
 ENTRY = 128
@@ -27,19 +28,6 @@ def corrupt_entry(bundle, name):
             bad[eoff + esize // 2] ^= 0x5a
             return bytes(bad)
     raise AssertionError("no bundle entry %r" % name)
-
-
-def free_mem(m):
-    return json.loads(usqemu.console_cmd(m, "stats mem --json"))["mem"]["free"]
-
-
-def vms(m):
-    return {v["name"]: v for v in json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]}
-
-
-def refused(m, cmd, reason):
-    out = usqemu.console_cmd(m, cmd)
-    assert out.startswith("error: ") and reason in out, (cmd, out)
 
 
 def cycle(m, port, wait_agent):
