@@ -21,10 +21,12 @@ struct migrate_agent {
 /* What a maintenance flow waits for from an agent next (migrate_maint.c). */
 enum migrate_expect {
     MAINT_EXPECT_NOTHING,
-    MAINT_EXPECT_HEALTH,  /* the understudy: "HEALTH kvd=up ..." */
-    MAINT_EXPECT_FROZEN,  /* the first: "OK frozen" (DRAIN kvd) */
-    MAINT_EXPECT_SENT,    /* the first: "SENT kvd SIZE SHA256" */
-    MAINT_EXPECT_FETCHED, /* the understudy: "FETCHED kvd ..." */
+    MAINT_EXPECT_HEALTH,       /* the understudy: "HEALTH kvd=up ..." */
+    MAINT_EXPECT_FROZEN,       /* the first: "OK frozen" (DRAIN kvd) */
+    MAINT_EXPECT_SENT,         /* the first: "SENT kvd SIZE SHA256" */
+    MAINT_EXPECT_FETCHED,      /* the understudy: "FETCHED kvd ..." */
+    MAINT_EXPECT_CHECKPOINTED, /* via criu, the first: "CHECKPOINTED kvd SIZE SHA256" */
+    MAINT_EXPECT_REVIVED,      /* via criu, the understudy: "REVIVED kvd pid=N" */
 };
 
 /* The maintenance flow: the one running, or the last one. */

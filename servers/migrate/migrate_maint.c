@@ -104,7 +104,9 @@ void migrate_maint_fail(struct migrate_state *st, us_err_t why, const char *reas
         x->held = false;
     }
     if (x->frozen) {
-        (void)migrate_agent_send(st, s->first_slot, "RESUME kvd");
+        /* via criu the process is stopped after its checkpoint, else kvd is frozen */
+        (void)migrate_agent_send(st, s->first_slot,
+                                 s->via == US_MAINT_VIA_CRIU ? "CONTINUE kvd" : "RESUME kvd");
         x->frozen = false;
     }
     if (x->created) {
@@ -231,8 +233,8 @@ static void start(struct migrate_state *st, struct us_msg *m)
         refuse(m, US_EINVAL, "unknown fault, or fault injection in a release build");
         return;
     }
-    if (req.via != US_MAINT_VIA_RESTART) {
-        refuse(m, US_ENOTSUP, "only via=restart is built so far");
+    if (req.via != US_MAINT_VIA_RESTART && req.via != US_MAINT_VIA_CRIU) {
+        refuse(m, US_ENOTSUP, "via=redirect is not built yet (via=restart, via=criu)");
         return;
     }
     for (uint32_t i = 0; i < US_AGENT_CHANS; i++) {
@@ -358,10 +360,9 @@ static us_err_t inject_transfer_fault(struct migrate_state *st)
     return US_OK;
 }
 
-/* The word after "SENT kvd SIZE ": the state's SHA-256 in hex. */
-static bool parse_sent(struct migrate_state *st, const char *line)
+/* "SIZE SHA256" after "SENT kvd " or "CHECKPOINTED kvd ": what was carried. */
+static bool parse_sent(struct migrate_state *st, const char *p)
 {
-    const char *p = line + 9;
     uint64_t size = 0;
 
     while (*p >= '0' && *p <= '9') {
@@ -399,12 +400,21 @@ void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *lin
             return;
         }
         if (slot == s->understudy_slot && strncmp(line, "HEALTH kvd=up", 13) == 0) {
+            bool criu = s->via == US_MAINT_VIA_CRIU;
+
             s->phase = US_MAINT_TRANSFER;
-            if (net_service(US_NET_SVC_HOLD, s->first_slot, 0) != US_OK) {
+            /* A process moving with its connections: their frames wait too. */
+            if (net_service(US_NET_SVC_HOLD, s->first_slot, criu ? US_NET_SVC_HOLD_ALL : 0) !=
+                US_OK) {
                 migrate_maint_fail(st, US_EABORT, "the switch cannot hold the address");
                 return;
             }
             x->held = true;
+            if (criu) {
+                step(st, "every frame for the address held; checkpointing %s's kvd", s->first);
+                ask(st, s->first_slot, "CHECKPOINT kvd", MAINT_EXPECT_CHECKPOINTED);
+                return;
+            }
             step(st, "new connections held; draining %s's kvd", s->first);
             ask(st, s->first_slot, "DRAIN kvd", MAINT_EXPECT_FROZEN);
         }
@@ -423,7 +433,7 @@ void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *lin
         return;
     case MAINT_EXPECT_SENT:
         if (slot == s->first_slot && strncmp(line, "SENT kvd ", 9) == 0) {
-            if (!parse_sent(st, line)) {
+            if (!parse_sent(st, line + 9)) {
                 migrate_maint_fail(st, US_ECORRUPT, "malformed SENT line");
                 return;
             }
@@ -437,6 +447,26 @@ void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *lin
         return;
     case MAINT_EXPECT_FETCHED:
         if (slot == s->understudy_slot && strncmp(line, "FETCHED kvd ", 12) == 0) {
+            commit(st);
+        }
+        return;
+    case MAINT_EXPECT_CHECKPOINTED:
+        if (slot == s->first_slot && strncmp(line, "CHECKPOINTED kvd ", 17) == 0) {
+            x->frozen = true; /* an abort sends CONTINUE, in case it was left stopped */
+            if (!parse_sent(st, line + 17)) {
+                migrate_maint_fail(st, US_ECORRUPT, "malformed CHECKPOINTED line");
+                return;
+            }
+            if (inject_transfer_fault(st) != US_OK) {
+                return;
+            }
+            us_snprintf(req, sizeof(req), "REVIVE kvd %s", x->digest);
+            step(st, "process carried; %s restores it", s->understudy);
+            ask(st, s->understudy_slot, req, MAINT_EXPECT_REVIVED);
+        }
+        return;
+    case MAINT_EXPECT_REVIVED:
+        if (slot == s->understudy_slot && strncmp(line, "REVIVED kvd ", 12) == 0) {
             commit(st);
         }
         return;

@@ -202,6 +202,7 @@ struct vmm_switch_conn {
 struct vmm_switch_hold {
     uint8_t mac[6];
     bool on;          /* holding now (US_NET_SVC_HOLD until US_NET_SVC_RELEASE) */
+    bool all;         /* established connections' frames too (US_NET_SVC_HOLD_ALL) */
     bool used;        /* the record is @mac's (kept after release for its count) */
     uint64_t dropped; /* frames dropped because the queue was full */
 };
@@ -450,10 +451,11 @@ void vmm_switch_seen(struct vmm_switch *sw, const struct vmm_net_ports *p, uint3
 bool vmm_switch_hold_frame(struct vmm_state *st, const struct vmm_net_ports *p, uint32_t in,
                            uint32_t out, const uint8_t *frame, uint32_t len);
 
-/** vmm_switch_hold_start() - hold frames for address @mac from now on.
+/** vmm_switch_hold_start() - hold frames for address @mac from now on: of new connections
+ * only, or with @all of established ones too (a process moves with its connections).
  * Returns: US_OK; US_ENOMEM if every hold record is taken by another address (cannot happen:
  * there is one record per VM slot, and a VM's address is made from a slot number). */
-us_err_t vmm_switch_hold_start(struct vmm_switch *sw, const uint8_t *mac);
+us_err_t vmm_switch_hold_start(struct vmm_switch *sw, const uint8_t *mac, bool all);
 
 /** vmm_switch_release() - stop holding @mac and route its held frames again, oldest first.
  * Returns: how many were released. */

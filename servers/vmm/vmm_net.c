@@ -280,7 +280,8 @@ void vmm_net_service(struct vmm_state *st, struct us_msg *m)
     }
     switch (op) {
     case US_NET_SVC_HOLD:
-        e = vmm_switch_hold_start(&st->sw, st->vms[slot].net.mac);
+        e = vmm_switch_hold_start(&st->sw, st->vms[slot].net.mac,
+                                  m->hdr.len >= 24u && (m->w[2] & US_NET_SVC_HOLD_ALL) != 0);
         break;
     case US_NET_SVC_RELEASE:
         n = vmm_switch_release(st, st->vms[slot].net.mac);

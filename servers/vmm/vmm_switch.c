@@ -265,7 +265,7 @@ bool vmm_switch_hold_frame(struct vmm_state *st, const struct vmm_net_ports *p, 
     if (h == NO_ENTRY || !sw->hold[h].on) {
         return false;
     }
-    if (vmm_switch_parse_tcp(frame, len, &t) &&
+    if (!sw->hold[h].all && vmm_switch_parse_tcp(frame, len, &t) &&
         vmm_switch_find(sw, frame, t.src_ip, t.src_port, t.dst_port) != 0) {
         return false; /* an established connection finishes where it is: only new ones wait */
     }
@@ -286,7 +286,7 @@ bool vmm_switch_hold_frame(struct vmm_state *st, const struct vmm_net_ports *p, 
     return true;
 }
 
-us_err_t vmm_switch_hold_start(struct vmm_switch *sw, const uint8_t *mac)
+us_err_t vmm_switch_hold_start(struct vmm_switch *sw, const uint8_t *mac, bool all)
 {
     int32_t h = hold_index(sw, mac);
 
@@ -308,6 +308,7 @@ us_err_t vmm_switch_hold_start(struct vmm_switch *sw, const uint8_t *mac)
         sw->hold[h].dropped = 0;
     }
     sw->hold[h].on = true;
+    sw->hold[h].all = all;
     return US_OK;
 }
 

@@ -8,7 +8,8 @@ target_compile_options(host_kvd PRIVATE ${US_HOST_CFLAGS} ${US_SAN_FLAGS})
 target_link_options(host_kvd PRIVATE ${US_SAN_FLAGS})
 target_include_directories(host_kvd PRIVATE ${CMAKE_SOURCE_DIR}/lib/include)
 add_executable(host_agent ${CMAKE_SOURCE_DIR}/guests/linux/agent/agent.c
-    ${CMAKE_SOURCE_DIR}/guests/linux/agent/carry.c ${CMAKE_SOURCE_DIR}/guests/linux/kvd/kv_ask.c
+    ${CMAKE_SOURCE_DIR}/guests/linux/agent/carry.c ${CMAKE_SOURCE_DIR}/guests/linux/agent/ckpt.c
+    ${CMAKE_SOURCE_DIR}/guests/linux/kvd/kv_ask.c
     ${CMAKE_SOURCE_DIR}/lib/sha256.c)
 target_include_directories(host_agent PRIVATE ${CMAKE_SOURCE_DIR}/guests/linux/kvd
     ${CMAKE_SOURCE_DIR}/lib/include)

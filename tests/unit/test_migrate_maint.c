@@ -21,6 +21,7 @@ static us_err_t create_answer;
 static uint32_t fault;       /* what request() asks to inject */
 static uint32_t create_slot; /* where the fake vmm puts the next VM */
 static uint32_t flow;        /* what request() starts */
+static uint64_t hold_flags;  /* w[2] of the last HOLD */
 
 us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
 {
@@ -78,6 +79,9 @@ us_err_t migrate_vmm_call(struct us_msg *m)
         break;
     case US_VMM_NET_SERVICE:
         UT_EXPECT(m->w[0] >= 1 && m->w[0] <= 5);
+        if (m->w[0] == US_NET_SVC_HOLD) {
+            hold_flags = m->w[2];
+        }
         note("%s %llu ", ops[m->w[0] <= 5 ? m->w[0] : 0], (unsigned long long)m->w[1]);
         break;
     default:
@@ -114,6 +118,7 @@ static void setup(void)
     fault = US_MAINT_FAULT_NONE;
     create_slot = 1;
     flow = US_MAINT_UPGRADE_OS;
+    hold_flags = 99; /* each HOLD sets it */
     up(0, US_AGENT_OPEN "kvd0\nHELLO host=a boot=b apps=kvd\n");
     UT_EXPECT(strcmp(down(0), "HEALTH") == 0);
 }
@@ -159,6 +164,7 @@ static void to_transfer(void)
     up(1, "HEALTH kvd=up keys=0\n");
     UT_EXPECT_EQ(status()->phase, US_MAINT_TRANSFER);
     UT_EXPECT(strstr(calls, "hold 0 ") != NULL);
+    UT_EXPECT_EQ(hold_flags, 0); /* new connections only: established ones finish */
     UT_EXPECT(strcmp(down(0), "DRAIN kvd") == 0);
 }
 
@@ -191,7 +197,7 @@ static void refusals(void)
 
     setup();
     UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "nosuch", US_MAINT_VIA_RESTART, &m), US_ENOENT);
-    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_CRIU, &m), US_ENOTSUP);
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_REDIRECT, &m), US_ENOTSUP);
     UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", 77, &m), US_ENOTSUP);
     UT_EXPECT_EQ(request(US_MIGRATE_MAINT_ABORT, "", 0, &m), US_ENOENT);
     UT_EXPECT(strstr((const char *)m.w, "no flow") != NULL);
@@ -240,6 +246,40 @@ static void abort_in_transfer(void)
     UT_EXPECT(strcmp(down(1), "") == 0);
     /* A new flow may start now. */
     UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_RESTART, &m), US_OK);
+}
+
+/* via criu: every frame held, the process checkpointed and revived; an abort continues it. */
+static void criu_flow(void)
+{
+    struct us_msg m;
+
+    setup();
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_CRIU, &m), US_OK);
+    up(1, US_AGENT_OPEN "kvd0-b\nHELLO x\nHEALTH kvd=up keys=0\n");
+    (void)down(1);
+    UT_EXPECT(strstr(calls, "hold 0 ") != NULL);
+    UT_EXPECT_EQ(hold_flags, US_NET_SVC_HOLD_ALL);
+    UT_EXPECT(strcmp(down(0), "CHECKPOINT kvd") == 0);
+    up(0, "CHECKPOINTED kvd 4096 " HEX "\n");
+    UT_EXPECT(strcmp(down(1), "REVIVE kvd " HEX) == 0);
+    calls[0] = '\0';
+    up(1, "REVIVED kvd pid=77\n");
+    UT_EXPECT(strcmp(calls, "cutover 0 forget 0 release 0 retire 0 drop ") == 0);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_DONE);
+    UT_EXPECT_EQ(status()->bytes, 4096);
+
+    setup(); /* the restore fails: the stopped process runs on */
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_CRIU, &m), US_OK);
+    up(1, US_AGENT_OPEN "kvd0-b\nHELLO x\nHEALTH kvd=up keys=0\n");
+    (void)down(1);
+    (void)down(0);
+    up(0, "CHECKPOINTED kvd 4096 " HEX "\n");
+    (void)down(1);
+    calls[0] = '\0';
+    up(1, "ERR criu restore failed (/run/ck-in/restore.log)\n");
+    UT_EXPECT(strcmp(calls, "release 0 retire 1 drop ") == 0);
+    UT_EXPECT(strcmp(down(0), "CONTINUE kvd") == 0);
+    UT_EXPECT(strstr(status()->step, "criu restore failed") != NULL);
 }
 
 /* upgrade-app: an understudy whose new application image did not start stops the flow. */
@@ -374,4 +414,4 @@ UT_MAIN({"restart_flow_happy_path", restart_flow_happy_path}, {"refusals", refus
         {"understudy_lost_in_transfer", understudy_lost_in_transfer},
         {"bad_state_refused", bad_state_refused}, {"injected_faults", injected_faults},
         {"reconfigure_two_legs", reconfigure_two_legs},
-        {"understudy_app_down", understudy_app_down})
+        {"understudy_app_down", understudy_app_down}, {"criu_flow", criu_flow})

@@ -494,6 +494,28 @@ static void switch_hold_release_in_order(void)
     UT_EXPECT(held == 1);
 }
 
+/* HOLD_ALL (a process moving with its connections): established connections wait too, and
+ * after the cut-over and FORGET their frames reach the new owner. */
+static void switch_hold_all_holds_established(void)
+{
+    uint64_t held, conns, dropped;
+
+    setup();
+    net_up(A, 4);
+    net_up(B, 4);
+    connect(40000, A); /* A's buffers 0 and 1 */
+    UT_EXPECT(svc(US_NET_SVC_HOLD, A, US_NET_SVC_HOLD_ALL) == US_OK);
+    from_client(40000, F_ACK, 1);
+    from_client(40001, F_SYN, 2);
+    UT_EXPECT(rx_mark(A, 2) == -1 && rx_mark(B, 0) == -1);
+    status(A, &held, &conns, &dropped);
+    UT_EXPECT(held == 2 && conns == 1);
+    UT_EXPECT(svc(US_NET_SVC_CUTOVER, A, B) == US_OK);
+    UT_EXPECT(svc(US_NET_SVC_FORGET, A, 0) == US_OK);
+    UT_EXPECT(svc(US_NET_SVC_RELEASE, A, 0) == US_OK);
+    UT_EXPECT(rx_mark(B, 0) == 1 && rx_mark(B, 1) == 2 && rx_mark(A, 2) == -1);
+}
+
 static void switch_hold_queue_full(void)
 {
     uint64_t held, conns, dropped;
@@ -753,4 +775,5 @@ UT_MAIN({"switch_twin_routing", switch_twin_routing},
         {"switch_hold_queue_full", switch_hold_queue_full}, {"switch_forget", switch_forget},
         {"switch_status", switch_status}, {"switch_service_errors", switch_service_errors},
         {"switch_hostile_headers", switch_hostile_headers},
-        {"switch_forget_slot_on_retire", switch_forget_slot_on_retire})
+        {"switch_forget_slot_on_retire", switch_forget_slot_on_retire},
+        {"switch_hold_all_holds_established", switch_hold_all_holds_established})

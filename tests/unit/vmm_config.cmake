@@ -105,7 +105,7 @@ us_unit_test(vmm_switch
           switch_cutover_keeps_connections switch_learns_old_connections switch_rst_ends
           switch_fin_both_ways_ends switch_evicts_oldest switch_hold_release_in_order
           switch_hold_queue_full switch_forget switch_status switch_service_errors
-          switch_hostile_headers switch_forget_slot_on_retire)
+          switch_hostile_headers switch_forget_slot_on_retire switch_hold_all_holds_established)
 
 # The vmm's virtio-vsock device and its connections, with hostile packets; and the agent port
 # (vmm_agent.c) with its channel to migrate. Both use the fixture vmm_vsock_fx.c.

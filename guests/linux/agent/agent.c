@@ -16,6 +16,11 @@
  *   SEND kvd            kvd saves its state, which goes up to the vmm's carry service
  *                       ("SENT kvd SIZE SHA256"); the caller has quiesced kvd first
  *   FETCH kvd SHA256    that state comes down and kvd loads it ("FETCHED kvd count=N")
+ *   CHECKPOINT kvd      criu checkpoints the kvd process with its TCP connections (it runs
+ *                       on); the images go up ("CHECKPOINTED kvd SIZE SHA256")
+ *   CONTINUE kvd        a checkpointed kvd runs on: SIGCONT, should it have been stopped
+ *   REVIVE kvd SHA256   this instance's kvd stops; the process comes down and criu restores
+ *                       it, connections and all ("REVIVED kvd pid=N")
  * Anything else: "ERR reason". On connecting it says HELLO with the instance's identity; the
  * host's WELCOME and any line of its starting ERR are logged, never answered.
  * With --app-image NAME it first downloads that application image from the firmware bundle
@@ -30,13 +35,16 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include "carry.h"
+#include "ckpt.h"
 #include "kv_ask.h"
 
 #define AGENT_PORT 1024u
 #define LINE_MAX_LEN 512
 #define CARRY_FILE "/run/carry.snap"
 #define APP_FILE "/run/app"
+#define KVD_PID 5000
 #define DRAIN_POLL_US 5000
 #define DRAIN_TRIES 2000 /* 10 s */
 
@@ -48,10 +56,19 @@ static pid_t kvd_pid = -1;
 
 static void kvd_start(void)
 {
+    FILE *f;
     pid_t pid;
 
     if (kvd_program == NULL) {
         return;
+    }
+    /* The same PID in every instance, so that a kvd checkpointed in one can be restored in
+     * another (criu keeps PIDs) once this one's has made way (REVIVE). Best effort: it needs
+     * root, and another fork may come first. */
+    f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+    if (f != NULL) {
+        fprintf(f, "%d", KVD_PID - 1);
+        fclose(f);
     }
     pid = fork();
 
@@ -137,6 +154,41 @@ static void drain(char *out, size_t cap)
              c != NULL ? strtoul(c + 9, NULL, 10) : 0ul, DRAIN_TRIES * DRAIN_POLL_US / 1000);
 }
 
+/* CHECKPOINT kvd: the process itself, with its connections, up to the vmm. */
+static void checkpoint(char *out, size_t cap)
+{
+    char got[LINE_MAX_LEN];
+
+    kvd_reap();
+    if (kvd_pid <= 0) {
+        snprintf(out, cap, "ERR kvd is not running");
+    } else if (ckpt_dump(kvd_pid, got, sizeof(got)) != 0) {
+        snprintf(out, cap, "ERR %.200s", got);
+    } else {
+        snprintf(out, cap, "CHECKPOINTED kvd %.200s", got);
+    }
+}
+
+/* REVIVE kvd SHA256: this instance's own kvd makes way (its port, its PID), and the process
+ * checkpointed elsewhere is restored here; as a child subreaper the agent adopts it. */
+static void revive(const char *hex, char *out, size_t cap)
+{
+    char got[LINE_MAX_LEN];
+    pid_t pid;
+
+    if (kvd_pid > 0) {
+        kill(kvd_pid, SIGTERM);
+        waitpid(kvd_pid, NULL, 0);
+        kvd_pid = -1;
+    }
+    if (ckpt_restore(hex, &pid, got, sizeof(got)) != 0) {
+        snprintf(out, cap, "ERR %.200s", got);
+        return;
+    }
+    kvd_pid = pid;
+    snprintf(out, cap, "REVIVED kvd %.200s", got);
+}
+
 /* SEND kvd: its snapshot, up to the vmm. */
 static void send_state(char *out, size_t cap)
 {
@@ -200,6 +252,16 @@ static void handle(const char *cmd, char *out, size_t cap)
         send_state(out, cap);
     } else if (strncmp(cmd, "FETCH", 5) == 0 && (arg = for_kvd(cmd, 5)) && strlen(arg) == 64) {
         fetch_state(arg, out, cap);
+    } else if (strncmp(cmd, "CHECKPOINT", 10) == 0 && (arg = for_kvd(cmd, 10)) && *arg == '\0') {
+        checkpoint(out, cap);
+    } else if (strncmp(cmd, "CONTINUE", 8) == 0 && (arg = for_kvd(cmd, 8)) && *arg == '\0') {
+        if (kvd_pid > 0 && kill(kvd_pid, SIGCONT) == 0) {
+            snprintf(out, cap, "OK continued");
+        } else {
+            snprintf(out, cap, "ERR no kvd to continue");
+        }
+    } else if (strncmp(cmd, "REVIVE", 6) == 0 && (arg = for_kvd(cmd, 6)) && strlen(arg) == 64) {
+        revive(arg, out, cap);
     } else if (strncmp(cmd, "STOP", 4) == 0 && (arg = for_kvd(cmd, 4)) && *arg == '\0') {
         if (kvd_pid > 0) {
             kill(kvd_pid, SIGTERM);
@@ -219,7 +281,8 @@ static void handle(const char *cmd, char *out, size_t cap)
     } else {
         snprintf(out, cap,
                  "ERR unknown request (HEALTH, INVENTORY, QUIESCE|DRAIN|RESUME|STOP|START kvd, "
-                 "SNAPSHOT|RESTORE kvd /PATH, SEND kvd, FETCH kvd SHA256)");
+                 "SNAPSHOT|RESTORE kvd /PATH, SEND kvd, FETCH|REVIVE kvd SHA256, "
+                 "CHECKPOINT|CONTINUE kvd)");
     }
 }
 
@@ -307,6 +370,8 @@ int main(int argc, char **argv)
         }
     }
     signal(SIGPIPE, SIG_IGN);
+    /* A process criu restores for us (REVIVE) is orphaned when criu exits: be its parent. */
+    (void)prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (app_image != NULL) {
         char why[LINE_MAX_LEN];
 

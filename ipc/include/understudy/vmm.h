@@ -22,10 +22,11 @@
  * its twins (VMs created with US_VM_CREATE_TWIN from it) share. One of them is active: frames
  * from outside for the address go to it; the others are standby and neither receive nor send,
  * except on the TCP connections the switch saw them serve (connection tracking). */
-#define US_NET_SVC_HOLD 1u    /* w[1]=slot: queue frames of new connections to its address */
-#define US_NET_SVC_RELEASE 2u /* w[1]=slot: deliver what was held, to the active twin by then */
-#define US_NET_SVC_CUTOVER 3u /* w[1]=active slot A, w[2]=its twin B: B active, A standby */
-#define US_NET_SVC_FORGET 4u  /* w[1]=slot: drop its tracked connections (it stops serving) */
+#define US_NET_SVC_HOLD 1u     /* w[1]=slot: queue frames of new connections to its address */
+#define US_NET_SVC_HOLD_ALL 1u /* HOLD's w[2]: established connections' frames too */
+#define US_NET_SVC_RELEASE 2u  /* w[1]=slot: deliver what was held, to the active twin by then */
+#define US_NET_SVC_CUTOVER 3u  /* w[1]=active slot A, w[2]=its twin B: B active, A standby */
+#define US_NET_SVC_FORGET 4u   /* w[1]=slot: drop its tracked connections (it stops serving) */
 /* US_NET_SVC_STATUS, w[1]=slot: reply w[0]=held frames, w[1]=connections tracked to that slot,
  * w[2]=frames dropped while held (the queue was full). */
 #define US_NET_SVC_STATUS 5u
