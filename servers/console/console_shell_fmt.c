@@ -70,15 +70,7 @@ void console_shell_fmt_text(struct console_shell *sh, const char *s, size_t max)
 void console_shell_fmt_error(struct console_shell *sh, const char *what, const char *arg,
                              us_err_t err)
 {
-    console_shell_fmt_puts(sh, "error: ");
-    console_shell_fmt_puts(sh, what);
-    if (arg != NULL) {
-        console_shell_fmt_puts(sh, " ");
-        console_shell_fmt_text(sh, arg, CONSOLE_SHELL_LINE_MAX);
-    }
-    console_shell_fmt_puts(sh, ": ");
-    console_shell_fmt_puts(sh, us_err_name(err));
-    console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+    console_shell_fmt_refusal(sh, what, arg, err, "");
 }
 
 /* A table cell: the text (sanitized, at most @max bytes), padded to @width, then the gutter. */
@@ -531,10 +523,6 @@ bool console_shell_fmt_hw_hide(struct console_shell *sh, uint32_t slot, const ch
 void console_shell_fmt_refusal(struct console_shell *sh, const char *what, const char *arg,
                                us_err_t err, const char *why)
 {
-    if (why[0] == '\0') {
-        console_shell_fmt_error(sh, what, arg, err);
-        return;
-    }
     console_shell_fmt_puts(sh, "error: ");
     console_shell_fmt_puts(sh, what);
     if (arg != NULL) {
@@ -542,6 +530,11 @@ void console_shell_fmt_refusal(struct console_shell *sh, const char *what, const
         console_shell_fmt_text(sh, arg, CONSOLE_SHELL_LINE_MAX);
     }
     console_shell_fmt_puts(sh, ": ");
+    if (why[0] == '\0') {
+        console_shell_fmt_puts(sh, us_err_name(err));
+        console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+        return;
+    }
     console_shell_fmt_text(sh, why, CONSOLE_SHELL_WHY_LEN);
     console_shell_fmt_puts(sh, " (");
     console_shell_fmt_puts(sh, us_err_name(err));
