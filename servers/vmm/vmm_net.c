@@ -32,23 +32,32 @@ uint32_t vmm_net_route(const struct vmm_net_ports *p, const struct vmm_switch *s
     const uint8_t *dst = frame, *src = frame + 6;
     uint32_t others, sharers = 0, active, tracked = 0;
     struct vmm_switch_tcp t;
-    bool tcp;
+    bool tcp, arp;
 
     if (len < VIO_NET_FRAME_MIN || in > VMM_NET_UPLINK || !(p->present & (1u << in))) {
         return 0;
     }
     others = p->present & ~(1u << in);
     tcp = sw != NULL && vmm_switch_parse_tcp(frame, len, &t);
+    /* ARP: a standby twin resolves its neighbours too, so that its first frames after a
+     * cut-over (a restored process's retransmissions) wait for no resolution. Its requests
+     * and replies carry the address it shares, so they tell the others nothing new. */
+    arp = frame[12] == 0x08u && frame[13] == 0x06u;
     if (in != VMM_NET_UPLINK) {
         if (memcmp(src, p->mac[in], 6) != 0 || memcmp(dst, p->mac[in], 6) == 0) {
             return 0; /* spoofed source, or addressed to itself (or its twins) */
         }
-        if ((p->standby & (1u << in)) &&
+        if ((p->standby & (1u << in)) && !arp &&
             !(tcp && vmm_switch_find(sw, src, t.dst_ip, t.dst_port, t.src_port) == in + 1u)) {
             return 0; /* a standby twin speaks only on the connections it serves */
         }
     }
     if (is_multicast(dst)) {
+        for (uint32_t q = 0; in != VMM_NET_UPLINK && q < VMM_NET_UPLINK; q++) {
+            if (memcmp(src, p->mac[q], 6) == 0) {
+                others &= ~(1u << q); /* not to its own twins: they share its address */
+            }
+        }
         return others & ~p->standby;
     }
     for (uint32_t q = 0; q < VMM_NET_UPLINK; q++) {
@@ -58,6 +67,9 @@ uint32_t vmm_net_route(const struct vmm_net_ports *p, const struct vmm_switch *s
     }
     if (sharers == 0) {
         return in != VMM_NET_UPLINK ? (others & (1u << VMM_NET_UPLINK)) : 0u;
+    }
+    if (arp) {
+        return sharers; /* an answer to whichever twin asked */
     }
     if (tcp) {
         tracked = vmm_switch_find(sw, dst, t.src_ip, t.src_port, t.dst_port);

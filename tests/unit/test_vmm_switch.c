@@ -212,10 +212,10 @@ static void switch_twin_routing(void)
     setup();
     from_client(40000, F_SYN, 0); /* a new connection: the active twin */
     UT_EXPECT(got(A) == 1 && got(B) == 0 && got(C) == 0);
-    memset(f, 0, sizeof(f)); /* not TCP (an ARP reply's type): the active twin too */
+    memset(f, 0, sizeof(f)); /* not TCP (IPv6): the active twin too */
     memcpy(f, svc_mac, 6);
     memcpy(f + 6, gw_mac, 6);
-    f[12] = 0x08, f[13] = 0x06;
+    f[12] = 0x86, f[13] = 0xdd;
     vmm_net_switch(&st, UPLINK, f, 60);
     UT_EXPECT(got(A) == 2 && got(B) == 0);
     memcpy(f, bcast, 6); /* broadcast from outside: everyone but the standby twin */
@@ -239,6 +239,14 @@ static void switch_twin_routing(void)
     UT_EXPECT(vmm_net_route(&p, &st.sw, UPLINK, f, 60) == 0);
     memcpy(f, bcast, 6);
     UT_EXPECT(vmm_net_route(&p, &st.sw, UPLINK, f, 60) == 4u);
+    /* ARP for the shared address reaches every twin, the standby one too (it resolves its
+     * neighbours before it serves); broadcast ARP still skips the standby one. */
+    p.standby = 2u;
+    memcpy(f, svc_mac, 6);
+    f[12] = 0x08, f[13] = 0x06;
+    UT_EXPECT(vmm_net_route(&p, &st.sw, UPLINK, f, 60) == 3u);
+    memcpy(f, bcast, 6);
+    UT_EXPECT(vmm_net_route(&p, &st.sw, UPLINK, f, 60) == 5u);
 }
 
 static void switch_standby_sends_nothing(void)
@@ -246,13 +254,18 @@ static void switch_standby_sends_nothing(void)
     uint8_t f[60];
 
     setup();
-    memset(f, 0, sizeof(f)); /* B's ARP request: dropped, counted, not logged */
+    memset(f, 0, sizeof(f)); /* B's IPv6 multicast: dropped, counted, not logged */
     memcpy(f, bcast, 6);
     memcpy(f + 6, svc_mac, 6);
-    f[12] = 0x08, f[13] = 0x06;
+    f[12] = 0x86, f[13] = 0xdd;
     vmm_net_switch(&st, B, f, 60);
     UT_EXPECT(got(A) == 0 && got(C) == 0 && nic_frames == 0);
     UT_EXPECT(st.vms[B].net_stats.tx_drops == 1 && warnings == 0);
+    f[12] = 0x08, f[13] = 0x06; /* its ARP request goes out: it asks as the address would */
+    vmm_net_switch(&st, B, f, 60);
+    UT_EXPECT(got(A) == 0 && got(C) == 1 && nic_frames == 1); /* not to its own twin */
+    UT_EXPECT(st.vms[B].net_stats.tx_drops == 1);
+    nic_frames = 0;
     to_client(B, 40000, F_ACK); /* TCP of a connection it does not serve; a SYN too */
     to_client(B, 40001, F_SYN);
     UT_EXPECT(nic_frames == 0 && st.vms[B].net_stats.tx_drops == 3 && warnings == 0);
