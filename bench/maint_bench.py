@@ -6,13 +6,15 @@
 Boots build/images/default (kvd in kvd0, reached through the NIC and the vmm's switch), seeds
 --keys keys with the load generator (tests/qemu/loadgen.py), and measures the clients with no
 flow running: requests, failures, p50 and p99 latency, and the longest gap between successful
-responses. The steady state is the baseline for the flows (issue 10): each flow, once built,
-adds a row measured the same way while it runs, with its total time and the bytes of state it
-moved.
+responses. Then, on fresh machines, the same figures in a steady stretch and while
+`maint upgrade-os kvd0` runs: via=restart with clients that open a connection per request
+(a kept connection cannot survive that mechanism), and via=criu with three persistent clients
+and one per-request, with each flow's total time and the bytes it moved.
 Wall-clock figures under TCG: compare rows of one run, not runs on different machines.
 Prints one table; nothing here passes or fails on a timing.
 """
 import argparse
+import json
 import os
 import sys
 import time
@@ -48,6 +50,44 @@ def steady_state(image, keys, requests, smp):
             "moved": "-"}
 
 
+def flow_rows(image, keys, requests, smp, via, persistent, per_request):
+    """A steady stretch of @requests with the given clients, then `maint upgrade-os kvd0 via=@via`
+    under the same load: two rows."""
+    port = usqemu.free_port()
+    with usqemu.Machine(image_dir=image, smp=smp, nic=[(port, "10.0.2.15", 7000)],
+                        log_dir=None, timeout=3600) as m:
+        m.expect(r"us> ")
+        m.expect_seen(r"migrate\| kvd0: agent: HEALTH kvd=up", timeout=300)
+        g = loadgen.LoadGen(port, keys=keys, persistent=persistent, per_request=per_request)
+        g.seed()
+        t0 = time.monotonic()
+        g.start(requests=10 ** 9, seconds=3000)
+        while len(g.log) < requests:
+            time.sleep(0.5)  # pacing the benchmark only: nothing is decided by it
+        t1 = time.monotonic()
+        since = len(m.output)
+        out = usqemu.console_cmd(m, "maint upgrade-os kvd0 initrd=initramfs-next via=" + via)
+        assert "started" in out, out
+        m.expect_seen(r"migrate\| maint: kvd0: (done|.*the first instance serves)",
+                      timeout=1800, since=since)
+        t2 = time.monotonic()
+        st = json.loads(usqemu.console_cmd(m, "maint status --json"))["maint"]
+        g.finish()
+        bad = g.verify()
+    clients = "%d persistent + %d per-request" % (persistent, per_request)
+    rows = []
+    for name, lo, hi in (("none, " + clients, t0, t1),
+                         ("upgrade-os via %s, %s" % (via, clients), t1, t2)):
+        s = g.summary(since=lo, until=hi)
+        rows.append({"flow": name, "keys": keys, "total_s": hi - lo, "requests": s["requests"],
+                     "failed": s["failed"] + (len(bad) if hi == t2 else 0),
+                     "p50_ms": s["p50_ms"], "p99_ms": s["p99_ms"],
+                     "gap_ms": s["longest_gap_ms"],
+                     "moved": "-" if hi == t1 else "{:,} B ({})".format(st["bytes"],
+                                                                         st["phase"])})
+    return rows
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--build", default=os.path.join(HERE, "..", "build"))
@@ -57,6 +97,8 @@ def main():
     a = p.parse_args()
     image = os.path.join(a.build, "images", "default")
     rows = [steady_state(image, a.keys, a.requests, a.smp)]
+    rows += flow_rows(image, a.keys, a.requests // 4, a.smp, "restart", 0, 2)
+    rows += flow_rows(image, a.keys, a.requests // 4, a.smp, "criu", 3, 1)
     head = ("flow", "keys", "requests", "failed", "p50 ms", "p99 ms", "longest gap ms",
             "flow time s", "state moved")
     cells = [head] + [(r["flow"], "{:,}".format(r["keys"]), "{:,}".format(r["requests"]),

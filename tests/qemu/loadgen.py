@@ -186,17 +186,21 @@ class LoadGen:
             c.close()
         return bad
 
-    def summary(self):
+    def summary(self, since=None, until=None):
         """Requests, failures, latency percentiles (ms) and the longest gap (ms) between
-        successful responses."""
-        ok = sorted((s, e) for (s, e, _, err) in self.log if err is None)
+        successful responses; of the requests started in [@since, @until] (monotonic
+        seconds) if given."""
+        lo = since if since is not None else float("-inf")
+        hi = until if until is not None else float("inf")
+        log = [r for r in self.log if lo <= r[0] <= hi]
+        ok = sorted((s, e) for (s, e, _, err) in log if err is None)
         lat = sorted(e - s for s, e in ok)
         ends = sorted(e for _, e in ok)
         gap = max((b - a for a, b in zip(ends, ends[1:])), default=0.0)
 
         def pct(p):
             return 1000 * lat[min(len(lat) - 1, int(p * len(lat)))] if lat else 0.0
-        return {"requests": len(self.log), "failed": len(self.failures()),
+        return {"requests": len(log), "failed": len([r for r in log if r[3] is not None]),
                 "p50_ms": pct(0.50), "p99_ms": pct(0.99), "longest_gap_ms": 1000 * gap}
 
 
