@@ -42,7 +42,7 @@ def test(t):
     start = "maint upgrade-os kvd0 initrd=initramfs-next"
 
     refused(m, "maint upgrade-os nosuch", "no VM of that name with its agent connected")
-    refused(m, start + " via=criu", "only via=restart is built so far")
+    refused(m, start + " via=redirect", "via=redirect is not built yet")
     refused(m, start + " mem=4000", "not enough free memory for 4000 MiB")
     refused(m, "maint upgrade-os kvd0 kernel=nope", "an image is not in the bundle")
     refused(m, start + " fault=meteor", "usage")
