@@ -127,3 +127,14 @@ us_unit_test(vmm_vsock_agent
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
     CASES vsock_agent_lines_reach_migrate vsock_agent_channel_full_resets)
+
+# The carry service (vmm_carry.c) on the same fixture.
+us_unit_test(vmm_carry
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_carry.c ${us_vsock_test_sources}
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_carry.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
+    LIBS us_lib_host
+    CASES carry_refuses_bad_requests carry_put_then_get)
+# The state's fixed address, moved to where a sanitized host process may map (the vmm's own
+# lies in ASan's shadow gap).
+target_compile_definitions(unit_vmm_carry PRIVATE VMM_CARRY_VA=0x200000000000ull)
