@@ -35,8 +35,8 @@ struct carry_conn {
     uint32_t mode;
     uint32_t line_len;
     uint64_t sent;     /* GET, IMAGE: bytes queued so far */
-    const uint8_t *at; /* IMAGE: the bundle entry's bytes */
-    uint64_t size;     /* IMAGE: how many */
+    const uint8_t *at; /* GET, IMAGE: the bytes to send (the kept state, a bundle entry) */
+    uint64_t size;     /* GET, IMAGE: how many */
     char line[CARRY_LINE];
 };
 _Static_assert(sizeof(struct carry_conn) <= VMM_VSOCK_PRIV, "fits a connection's private state");
@@ -186,19 +186,28 @@ static void put_bytes(struct vmm_state *st, uint32_t slot, uint32_t conn, const 
     ((struct carry_conn *)vmm_vsock_priv(st, slot, conn))->mode = MODE_DONE;
 }
 
-/* IMAGE: the bundle entry's bytes, as the connection's output has room. */
-static void image_more(struct vmm_state *st, uint32_t slot, uint32_t conn)
+/* GET, IMAGE: the bytes at cc->at, as the connection's output has room; a GET's state is
+ * given back once it is all queued (one consumer). */
+static void stream_more(struct vmm_state *st, uint32_t slot, uint32_t conn)
 {
     struct carry_conn *cc = vmm_vsock_priv(st, slot, conn);
 
+    if (cc->mode != MODE_GET && cc->mode != MODE_IMAGE) {
+        return;
+    }
     while (cc->sent < cc->size) {
         uint64_t n = cc->size - cc->sent;
 
         n = n < VMM_VSOCK_OUT / 2u ? n : VMM_VSOCK_OUT / 2u;
         if (vmm_vsock_send(st, slot, conn, cc->at + cc->sent, (uint32_t)n) != US_OK) {
-            return;
+            return; /* full: on_writable calls again */
         }
         cc->sent += n;
+    }
+    if (cc->mode == MODE_GET) {
+        US_LOG_INFO("%s: carry: %llu bytes delivered", st->config.vms[slot].name,
+                    (unsigned long long)cc->size);
+        drop_state();
     }
     cc->mode = MODE_DONE;
 }
@@ -228,28 +237,7 @@ static void start_image(struct vmm_state *st, uint32_t slot, uint32_t conn, cons
     cc->size = ent->size;
     cc->sent = 0;
     cc->mode = MODE_IMAGE;
-    image_more(st, slot, conn);
-}
-
-static void get_more(struct vmm_state *st, uint32_t slot, uint32_t conn)
-{
-    struct carry_conn *cc = vmm_vsock_priv(st, slot, conn);
-
-    while (cc->mode == MODE_GET && cc->sent < carry.size) {
-        uint64_t n = carry.size - cc->sent;
-
-        n = n < VMM_VSOCK_OUT / 2u ? n : VMM_VSOCK_OUT / 2u;
-        if (vmm_vsock_send(st, slot, conn, carry.buf + cc->sent, (uint32_t)n) != US_OK) {
-            return; /* full: on_writable calls again */
-        }
-        cc->sent += n;
-    }
-    if (cc->mode == MODE_GET) {
-        US_LOG_INFO("%s: carry: %llu bytes delivered", st->config.vms[slot].name,
-                    (unsigned long long)carry.size);
-        cc->mode = MODE_DONE;
-        drop_state();
-    }
+    stream_more(st, slot, conn);
 }
 
 /* "GET SHA256": the state kept under that digest. */
@@ -269,9 +257,11 @@ static void start_get(struct vmm_state *st, uint32_t slot, uint32_t conn, const 
     }
     us_snprintf(line, sizeof(line), "DATA %llu\n", (unsigned long long)carry.size);
     reply(st, slot, conn, line);
-    cc->mode = MODE_GET;
+    cc->at = carry.buf;
+    cc->size = carry.size;
     cc->sent = 0;
-    get_more(st, slot, conn);
+    cc->mode = MODE_GET;
+    stream_more(st, slot, conn);
 }
 
 static bool carry_connect(struct vmm_state *st, uint32_t slot, uint32_t conn)
@@ -336,23 +326,12 @@ static void carry_close(struct vmm_state *st, uint32_t slot, uint32_t conn)
     }
 }
 
-static void carry_writable(struct vmm_state *st, uint32_t slot, uint32_t conn)
-{
-    const struct carry_conn *cc = vmm_vsock_priv(st, slot, conn);
-
-    if (cc->mode == MODE_IMAGE) {
-        image_more(st, slot, conn);
-    } else {
-        get_more(st, slot, conn);
-    }
-}
-
 static const struct vmm_vsock_ops carry_ops = {
     .name = "carry",
     .on_connect = carry_connect,
     .on_data = carry_data,
     .on_close = carry_close,
-    .on_writable = carry_writable,
+    .on_writable = stream_more,
 };
 
 void vmm_carry_drop(struct us_msg *m)
