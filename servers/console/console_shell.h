@@ -168,6 +168,8 @@ void console_shell_fmt_refusal(struct console_shell *sh, const char *what, const
                                us_err_t err, const char *why);
 /* Copy @s into the field @dst[@size]; false if it is empty or does not fit with its NUL. */
 bool console_shell_put_field(char *dst, size_t size, const char *s);
+/* Add @word to the space-separated words in @dst[@size]; false if it does not fit. */
+bool console_shell_append_word(char *dst, size_t size, const char *word);
 /* "error: <what> <arg>: US_EXXX" (arg may be NULL). */
 void console_shell_fmt_error(struct console_shell *sh, const char *what, const char *arg,
                              us_err_t err);

@@ -551,3 +551,17 @@ bool console_shell_put_field(char *dst, size_t size, const char *s)
     memcpy(dst, s, n + 1);
     return true;
 }
+
+bool console_shell_append_word(char *dst, size_t size, const char *word)
+{
+    size_t have = strlen(dst), n = strlen(word);
+
+    if (have + 1 + n >= size) {
+        return false;
+    }
+    if (have > 0) {
+        dst[have++] = ' ';
+    }
+    memcpy(dst + have, word, n + 1);
+    return true;
+}

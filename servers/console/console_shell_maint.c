@@ -29,21 +29,6 @@ static bool names_app(const char *s)
     return false;
 }
 
-/* Add @word to the understudy's command line; false if it does not fit. */
-static bool append_word(struct us_maint_req *r, const char *word)
-{
-    size_t have = strlen(r->append);
-
-    if (have + 1 + strlen(word) >= sizeof(r->append)) {
-        return false;
-    }
-    if (have > 0) {
-        r->append[have++] = ' ';
-    }
-    memcpy(r->append + have, word, strlen(word) + 1);
-    return true;
-}
-
 /* One "key=value" word of `maint upgrade-os`. */
 static bool option(struct us_maint_req *r, const char *w)
 {
@@ -89,7 +74,7 @@ static bool option(struct us_maint_req *r, const char *w)
             return false;
         }
         us_snprintf(word, sizeof(word), "understudy.app=%s", v);
-        return append_word(r, word);
+        return console_shell_append_word(r->append, sizeof(r->append), word);
     }
     if (k == 3 && strncmp(w, "mem", 3) == 0) {
         if (!console_shell_parse_u32(v, &n) || n == 0) {
@@ -106,7 +91,7 @@ static bool option(struct us_maint_req *r, const char *w)
         return true;
     }
     if (k == 6 && strncmp(w, "append", 6) == 0) {
-        return v[0] != '\0' && append_word(r, v);
+        return v[0] != '\0' && console_shell_append_word(r->append, sizeof(r->append), v);
     }
     return false;
 }

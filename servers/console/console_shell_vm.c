@@ -13,7 +13,7 @@
 static bool create_option(struct us_vm_create *req, const char *w)
 {
     const char *v = strchr(w, '=');
-    size_t klen, have;
+    size_t klen;
     uint32_t n;
 
     if (v == NULL) {
@@ -42,14 +42,9 @@ static bool create_option(struct us_vm_create *req, const char *w)
         return true;
     }
     if (klen == 6 && strncmp(w, "append", 6) == 0) { /* each one adds a word */
-        have = strlen(req->bootargs);
-        if (strlen(v) == 0 || have + 1 + strlen(v) >= sizeof(req->bootargs)) {
+        if (v[0] == '\0' || !console_shell_append_word(req->bootargs, sizeof(req->bootargs), v)) {
             return false;
         }
-        if (have > 0) {
-            req->bootargs[have++] = ' ';
-        }
-        memcpy(req->bootargs + have, v, strlen(v) + 1);
         req->flags |= US_VM_CREATE_APPEND;
         return true;
     }
