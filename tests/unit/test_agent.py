@@ -121,9 +121,26 @@ def drain_waits_for_clients(r):
     assert ready and r.p.stdout.readline() == b"OK frozen\n"
     c = socket.create_connection(("127.0.0.1", r.port), timeout=DEADLINE)
     c.sendall(b"GET d\n")  # frozen: waits
+    # Connected but not accepted yet, it counts: draining must not freeze kvd over it.
+    assert kvd_cmd(r, "FREEZE IDLE") == "ERR busy clients=1"
     assert r.ask("RESUME kvd") == "OK"
     assert c.makefile("rb").readline() == b"VALUE 1\n"
+    assert kvd_cmd(r, "FREEZE IDLE") == "ERR busy clients=1"  # accepted now
     c.close()
+    deadline = time.monotonic() + DEADLINE
+    while kvd_cmd(r, "FREEZE IDLE") != "OK frozen":
+        assert time.monotonic() < deadline, "kvd never saw its client close"
+        time.sleep(0.01)
+    assert r.ask("RESUME kvd") == "OK"
+
+
+def kvd_cmd(r, line):
+    """One command on kvd's local socket, as the agent sends it."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(DEADLINE)
+        s.connect(r.sock)
+        s.sendall(line.encode() + b"\n")
+        return s.makefile("rb").readline().decode().rstrip("\n")
 
 
 def stop_and_start(r):

@@ -21,6 +21,15 @@
  *   CONTINUE kvd        a checkpointed kvd runs on: SIGCONT, should it have been stopped
  *   REVIVE kvd SHA256   this instance's kvd stops; the process comes down and criu restores
  *                       it, connections and all ("REVIVED kvd pid=N")
+ *   FOLLOW kvd          (the understudy's) kvd joins the vmm's relay and waits for the first
+ *                       instance's state and writes ("FOLLOWING kvd")
+ *   REPLICATE kvd       (the first's) kvd streams its state, then each write, to the follower;
+ *                       answered once the follower has loaded the state ("REPLICATED kvd BYTES")
+ *   HANDOVER kvd        kvd makes the follower the primary and forwards its own clients'
+ *                       requests to it from now on ("HANDED kvd")
+ *   LINGER kvd SECONDS  wait until kvd's clients have all gone, at most SECONDS
+ *                       ("IDLE kvd cut=N": N were still connected at the bound)
+ *   ALONE kvd           kvd stops replicating (before a hand-over only)
  * Anything else: "ERR reason". On connecting it says HELLO with the instance's identity; the
  * host's WELCOME and any line of its starting ERR are logged, never answered.
  * With --app-image NAME it first downloads that application image from the firmware bundle
@@ -47,6 +56,8 @@
 #define KVD_PID 5000
 #define DRAIN_POLL_US 5000
 #define DRAIN_TRIES 2000 /* 10 s */
+#define SYNC_POLL_US 20000
+#define SYNC_TRIES 6000 /* 120 s: a 64 MiB store through the relay */
 
 static const char *kvd_program = "/bin/kvd"; /* NULL: none could be had */
 static const char *app_image;
@@ -132,26 +143,107 @@ static const char *for_kvd(const char *cmd, size_t word)
     return cmd[word + 4] == ' ' ? cmd + word + 5 : "";
 }
 
+/* The number after " @name=" in kvd's STATS line @kv, or -1. */
+static long stat_of(const char *kv, const char *name)
+{
+    char key[32];
+    const char *p;
+
+    snprintf(key, sizeof(key), " %s=", name);
+    p = strstr(kv, key);
+    return p != NULL ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
 /* DRAIN kvd: wait until kvd has no TCP client left, then freeze it. A client that keeps its
  * connection would lose it when the instance retires, so the flow stops instead. */
 static void drain(char *out, size_t cap)
 {
     char kv[LINE_MAX_LEN];
-    const char *c = NULL;
+    long left = 0;
 
     for (int tries = 0; tries < DRAIN_TRIES; tries++) {
-        if (kvd_ask("STATS", kv, sizeof(kv)) != 0 || (c = strstr(kv, " clients=")) == NULL) {
-            snprintf(out, cap, "ERR kvd does not answer: %.200s", kv);
+        /* Atomic in kvd: no client connected, none waiting to be accepted, then frozen. */
+        if (kvd_ask("FREEZE IDLE", kv, sizeof(kv)) == 0) {
+            snprintf(out, cap, "%s", kv);
             return;
         }
-        if (strtoul(c + 9, NULL, 10) == 0) {
-            kvd_ask("FREEZE", out, cap);
+        if ((left = stat_of(kv, "clients")) < 0) {
+            snprintf(out, cap, "ERR kvd does not freeze: %.200s", kv);
             return;
         }
         usleep(DRAIN_POLL_US);
     }
-    snprintf(out, cap, "ERR kvd still has %lu clients connected after %d ms",
-             c != NULL ? strtoul(c + 9, NULL, 10) : 0ul, DRAIN_TRIES * DRAIN_POLL_US / 1000);
+    snprintf(out, cap, "ERR kvd still has %ld clients connected after %d ms", left,
+             DRAIN_TRIES * DRAIN_POLL_US / 1000);
+}
+
+/* REPLICATE kvd: start the stream, then wait until the follower has the state. */
+static void replicate(char *out, size_t cap)
+{
+    char kv[LINE_MAX_LEN];
+    long bytes;
+
+    if (kvd_ask("REPLICATE", kv, sizeof(kv)) != 0 || strncmp(kv, "OK replicating ", 15) != 0) {
+        snprintf(out, cap, "ERR kvd did not replicate: %.200s", kv);
+        return;
+    }
+    bytes = strtol(kv + 15, NULL, 10);
+    for (int tries = 0; tries < SYNC_TRIES; tries++) {
+        if (kvd_ask("STATS", kv, sizeof(kv)) != 0) {
+            snprintf(out, cap, "ERR kvd does not answer: %.200s", kv);
+            return;
+        }
+        if (strstr(kv, " role=synced") != NULL) {
+            snprintf(out, cap, "REPLICATED kvd %ld", bytes);
+            return;
+        }
+        if (strstr(kv, " role=replicating") == NULL) {
+            snprintf(out, cap, "ERR the follower was lost: %.200s", kv);
+            return;
+        }
+        usleep(SYNC_POLL_US);
+    }
+    (void)kvd_ask("ALONE", kv, sizeof(kv));
+    snprintf(out, cap, "ERR the follower did not load the state in %d s",
+             SYNC_TRIES * (SYNC_POLL_US / 1000) / 1000);
+}
+
+/* LINGER kvd SECONDS: after a hand-over, until the established clients have finished. */
+static void linger(const char *arg, char *out, size_t cap)
+{
+    char kv[LINE_MAX_LEN], *end;
+    long secs = strtol(arg, &end, 10), left = -1;
+
+    if (*arg == '\0' || *end != '\0' || secs < 0 || secs > 86400) {
+        snprintf(out, cap, "ERR usage: LINGER kvd SECONDS (0 to 86400)");
+        return;
+    }
+    for (long tries = secs * (1000000 / SYNC_POLL_US); tries >= 0; tries--) {
+        if (kvd_ask("STATS", kv, sizeof(kv)) != 0) {
+            snprintf(out, cap, "ERR kvd does not answer: %.200s", kv);
+            return;
+        }
+        left = stat_of(kv, "clients");
+        if (left == 0 && stat_of(kv, "pending") <= 0) {
+            break;
+        }
+        if (tries > 0) {
+            usleep(SYNC_POLL_US);
+        }
+    }
+    snprintf(out, cap, "IDLE kvd cut=%ld", left < 0 ? 0 : left);
+}
+
+/* One kvd command for an agent verb: @ok on success, else ERR with kvd's reply. */
+static void kvd_verb(const char *cmd, const char *ok, char *out, size_t cap)
+{
+    char kv[LINE_MAX_LEN];
+
+    if (kvd_ask(cmd, kv, sizeof(kv)) != 0) {
+        snprintf(out, cap, "ERR kvd %s: %.200s", cmd, kv);
+    } else {
+        snprintf(out, cap, "%s", ok);
+    }
 }
 
 /* CHECKPOINT kvd: the process itself, with its connections, up to the vmm. */
@@ -262,6 +354,16 @@ static void handle(const char *cmd, char *out, size_t cap)
         }
     } else if (strncmp(cmd, "REVIVE", 6) == 0 && (arg = for_kvd(cmd, 6)) && strlen(arg) == 64) {
         revive(arg, out, cap);
+    } else if (strncmp(cmd, "FOLLOW", 6) == 0 && (arg = for_kvd(cmd, 6)) && *arg == '\0') {
+        kvd_verb("FOLLOW", "FOLLOWING kvd", out, cap);
+    } else if (strncmp(cmd, "REPLICATE", 9) == 0 && (arg = for_kvd(cmd, 9)) && *arg == '\0') {
+        replicate(out, cap);
+    } else if (strncmp(cmd, "HANDOVER", 8) == 0 && (arg = for_kvd(cmd, 8)) && *arg == '\0') {
+        kvd_verb("HANDOVER", "HANDED kvd", out, cap);
+    } else if (strncmp(cmd, "LINGER", 6) == 0 && (arg = for_kvd(cmd, 6))) {
+        linger(arg, out, cap);
+    } else if (strncmp(cmd, "ALONE", 5) == 0 && (arg = for_kvd(cmd, 5)) && *arg == '\0') {
+        kvd_verb("ALONE", "OK alone", out, cap);
     } else if (strncmp(cmd, "STOP", 4) == 0 && (arg = for_kvd(cmd, 4)) && *arg == '\0') {
         if (kvd_pid > 0) {
             kill(kvd_pid, SIGTERM);
@@ -282,7 +384,8 @@ static void handle(const char *cmd, char *out, size_t cap)
         snprintf(out, cap,
                  "ERR unknown request (HEALTH, INVENTORY, QUIESCE|DRAIN|RESUME|STOP|START kvd, "
                  "SNAPSHOT|RESTORE kvd /PATH, SEND kvd, FETCH|REVIVE kvd SHA256, "
-                 "CHECKPOINT|CONTINUE kvd)");
+                 "CHECKPOINT|CONTINUE kvd, FOLLOW|REPLICATE|HANDOVER|ALONE kvd, "
+                 "LINGER kvd SECONDS)");
     }
 }
 
