@@ -10,7 +10,7 @@
 #include "migrate.h"
 
 #define MIGRATE_MAGIC 0x6d696772u
-#define MIGRATE_VERSION 3u
+#define MIGRATE_VERSION 4u
 #define MIGRATE_CHANS_VA US_VA_DYNAMIC
 
 us_err_t migrate_init(struct migrate_state **st)

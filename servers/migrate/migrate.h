@@ -27,7 +27,15 @@ enum migrate_expect {
     MAINT_EXPECT_FETCHED,      /* the understudy: "FETCHED kvd ..." */
     MAINT_EXPECT_CHECKPOINTED, /* via criu, the first: "CHECKPOINTED kvd SIZE SHA256" */
     MAINT_EXPECT_REVIVED,      /* via criu, the understudy: "REVIVED kvd pid=N" */
+    MAINT_EXPECT_FOLLOWING,    /* via redirect, the understudy: "FOLLOWING kvd" */
+    MAINT_EXPECT_REPLICATED,   /* via redirect, the first: "REPLICATED kvd BYTES" */
+    MAINT_EXPECT_HANDED,       /* via redirect, the first: "HANDED kvd" */
+    MAINT_EXPECT_IDLE,         /* via redirect, the first: "IDLE kvd cut=N" (after the commit) */
 };
+
+/* After a redirect's commit, how long the first instance's established clients may take to
+ * finish before it is retired with them. */
+#define MAINT_LINGER_S 300u
 
 /* The maintenance flow: the one running, or the last one. */
 struct migrate_maint {
@@ -36,6 +44,7 @@ struct migrate_maint {
     bool created;             /* the understudy exists: an abort retires it */
     bool held;                /* the switch holds the address's new connections */
     bool frozen;              /* the first instance's kvd is frozen: an abort resumes it */
+    bool replicating;         /* via redirect, it streams to the understudy: an abort stops it */
     bool understudy_up;       /* its agent connected (a close before that is another's) */
     uint32_t fault;           /* US_MAINT_FAULT_* to inject */
     uint32_t legs_left;       /* reconfigure: the leg back is still to come */

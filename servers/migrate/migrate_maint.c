@@ -25,7 +25,15 @@
  *   retire    the vmm retires the first instance.
  * Before the commit any failure, a lost agent or `maint abort` undoes what was done: the
  * switch releases the held connections to the first instance, its kvd resumes with all its
- * data, and the understudy is retired. */
+ * data, and the understudy is retired.
+ *
+ * upgrade-os, via redirect (nothing is held or frozen):
+ *   transfer  the understudy's kvd follows; the first's streams its state, then every write,
+ *             through the vmm's relay, until the follower has loaded the state.
+ *   commit    the first kvd hands over (the follower becomes the primary, and the first
+ *             forwards its own clients' requests to it); the switch makes the understudy the
+ *             active twin: new connections go to it, established ones finish on the first.
+ *   retire    once the first's clients are gone (or MAINT_LINGER_S has passed). */
 #include <understudy/migrate.h>
 #include <understudy/slots.h>
 #include <understudy/vmm.h>
@@ -43,7 +51,7 @@ static us_err_t vmm_call(struct us_msg *m, uint32_t label, uint16_t len)
     return e != US_OK ? e : (us_err_t)m->hdr.err;
 }
 
-static us_err_t net_service(uint32_t op, uint32_t a, uint32_t b)
+static us_err_t net_service_flags(uint32_t op, uint32_t a, uint32_t b, uint32_t flags)
 {
     struct us_msg m;
 
@@ -51,7 +59,13 @@ static us_err_t net_service(uint32_t op, uint32_t a, uint32_t b)
     m.w[0] = op;
     m.w[1] = a;
     m.w[2] = b;
-    return vmm_call(&m, US_VMM_NET_SERVICE, 24);
+    m.w[3] = flags;
+    return vmm_call(&m, US_VMM_NET_SERVICE, 32);
+}
+
+static us_err_t net_service(uint32_t op, uint32_t a, uint32_t b)
+{
+    return net_service_flags(op, a, b, 0);
 }
 
 static us_err_t retire(uint32_t slot)
@@ -108,6 +122,10 @@ void migrate_maint_fail(struct migrate_state *st, us_err_t why, const char *reas
         (void)migrate_agent_send(st, s->first_slot,
                                  s->via == US_MAINT_VIA_CRIU ? "CONTINUE kvd" : "RESUME kvd");
         x->frozen = false;
+    }
+    if (x->replicating) {
+        (void)migrate_agent_send(st, s->first_slot, "ALONE kvd");
+        x->replicating = false;
     }
     if (x->created) {
         (void)retire(s->understudy_slot);
@@ -233,8 +251,13 @@ static void start(struct migrate_state *st, struct us_msg *m)
         refuse(m, US_EINVAL, "unknown fault, or fault injection in a release build");
         return;
     }
-    if (req.via != US_MAINT_VIA_RESTART && req.via != US_MAINT_VIA_CRIU) {
-        refuse(m, US_ENOTSUP, "via=redirect is not built yet (via=restart, via=criu)");
+    if (req.via != US_MAINT_VIA_RESTART && req.via != US_MAINT_VIA_CRIU &&
+        req.via != US_MAINT_VIA_REDIRECT) {
+        refuse(m, US_EINVAL, "unknown mechanism (via=restart, via=redirect, via=criu)");
+        return;
+    }
+    if (req.via == US_MAINT_VIA_REDIRECT && req.fault == US_MAINT_FAULT_CORRUPT) {
+        refuse(m, US_EINVAL, "fault=corrupt needs a carried state (via=restart or via=criu)");
         return;
     }
     for (uint32_t i = 0; i < US_AGENT_CHANS; i++) {
@@ -299,22 +322,14 @@ void migrate_maint_call(struct migrate_state *st, struct us_msg *m)
     }
 }
 
-/* The understudy's agent loaded the state: cut over, then retire the first instance. */
-static void commit(struct migrate_state *st)
+/* After the commit: retire the first instance; then a reconfigure's leg back, if any. */
+static void finish(struct migrate_state *st)
 {
     struct migrate_maint *x = &st->maint;
     struct us_maint_status *s = &x->status;
-    us_err_t e = net_service(US_NET_SVC_CUTOVER, s->first_slot, s->understudy_slot);
+    us_err_t e;
 
-    if (e != US_OK) {
-        migrate_maint_fail(st, e, "the switch refused the cut-over");
-        return;
-    }
-    s->phase = US_MAINT_COMMIT;
     x->expect = MAINT_EXPECT_NOTHING;
-    (void)net_service(US_NET_SVC_FORGET, s->first_slot, 0);
-    (void)net_service(US_NET_SVC_RELEASE, s->first_slot, 0);
-    x->held = false;
     step(st, "%s serves; retiring the first instance", s->understudy);
     e = retire(s->first_slot);
     x->frozen = false;
@@ -335,6 +350,44 @@ static void commit(struct migrate_state *st)
             step(st, "the reconfigured instance was not created: %s", why);
         }
     }
+}
+
+/* The understudy has the application's state: cut over, then retire the first instance. Via
+ * redirect the first still serves its established connections, and retires once they end. */
+static void commit(struct migrate_state *st)
+{
+    struct migrate_maint *x = &st->maint;
+    struct us_maint_status *s = &x->status;
+    bool redirect = s->via == US_MAINT_VIA_REDIRECT;
+    /* Via redirect the first instance keeps every connection it had, even one idle since the
+     * understudy appeared (the switch never saw it). */
+    us_err_t e = net_service_flags(US_NET_SVC_CUTOVER, s->first_slot, s->understudy_slot,
+                                   redirect ? US_NET_SVC_KEEP_OLD : 0);
+    char req[32];
+
+    if (e != US_OK) {
+        migrate_maint_fail(st, e, "the switch refused the cut-over");
+        return;
+    }
+    s->phase = US_MAINT_COMMIT;
+    x->expect = MAINT_EXPECT_NOTHING;
+    x->replicating = false;
+    if (!redirect) {
+        (void)net_service(US_NET_SVC_FORGET, s->first_slot, 0);
+    }
+    (void)net_service(US_NET_SVC_RELEASE, s->first_slot, 0);
+    x->held = false;
+    if (!redirect) {
+        finish(st);
+        return;
+    }
+    step(st, "%s takes new connections; the first's established ones finish there", s->understudy);
+    us_snprintf(req, sizeof(req), "LINGER kvd %u", MAINT_LINGER_S);
+    if (migrate_agent_send(st, s->first_slot, req) != US_OK) {
+        finish(st); /* its agent is gone: nothing to wait for */
+        return;
+    }
+    x->expect = MAINT_EXPECT_IDLE;
 }
 
 /* Debug builds: the fault the test asked for, once the state is in the vmm. Returns US_OK to
@@ -382,6 +435,14 @@ void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *lin
     struct us_maint_status *s = &x->status;
     char req[96];
 
+    if (s->phase == US_MAINT_COMMIT && x->expect == MAINT_EXPECT_IDLE && slot == s->first_slot &&
+        (strncmp(line, "IDLE kvd", 8) == 0 || strncmp(line, "ERR", 3) == 0)) {
+        if (strcmp(line, "IDLE kvd cut=0") != 0) {
+            step(st, "the first instance's clients did not all finish (%s)", line);
+        }
+        finish(st);
+        return;
+    }
     if (s->phase != US_MAINT_PREPARE && s->phase != US_MAINT_TRANSFER) {
         return;
     }
@@ -403,6 +464,11 @@ void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *lin
             bool criu = s->via == US_MAINT_VIA_CRIU;
 
             s->phase = US_MAINT_TRANSFER;
+            if (s->via == US_MAINT_VIA_REDIRECT) {
+                step(st, "%s's kvd follows", s->understudy);
+                ask(st, s->understudy_slot, "FOLLOW kvd", MAINT_EXPECT_FOLLOWING);
+                return;
+            }
             /* A process moving with its connections: their frames wait too. */
             if (net_service(US_NET_SVC_HOLD, s->first_slot, criu ? US_NET_SVC_HOLD_ALL : 0) !=
                 US_OK) {
@@ -470,6 +536,37 @@ void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *lin
             commit(st);
         }
         return;
+    case MAINT_EXPECT_FOLLOWING:
+        if (slot == s->understudy_slot && strcmp(line, "FOLLOWING kvd") == 0) {
+            x->replicating = true; /* from the request on: an abort stops it */
+            step(st, "%s's kvd streams its state and writes to the follower", s->first);
+            ask(st, s->first_slot, "REPLICATE kvd", MAINT_EXPECT_REPLICATED);
+        }
+        return;
+    case MAINT_EXPECT_REPLICATED:
+        if (slot == s->first_slot && strncmp(line, "REPLICATED kvd ", 15) == 0) {
+            const char *p = line + 15;
+
+            while (*p >= '0' && *p <= '9') {
+                s->bytes = s->bytes * 10u + (uint64_t)(*p++ - '0');
+            }
+            if (x->fault == US_MAINT_FAULT_STALL) {
+                x->expect = MAINT_EXPECT_NOTHING;
+                step(st, "%s follows; stalled here (fault injection)", s->understudy);
+                return;
+            }
+            if (inject_transfer_fault(st) != US_OK) {
+                return;
+            }
+            step(st, "%s follows; the first instance hands over", s->understudy);
+            ask(st, s->first_slot, "HANDOVER kvd", MAINT_EXPECT_HANDED);
+        }
+        return;
+    case MAINT_EXPECT_HANDED:
+        if (slot == s->first_slot && strcmp(line, "HANDED kvd") == 0) {
+            commit(st);
+        }
+        return;
     default:
         return;
     }
@@ -488,6 +585,11 @@ void migrate_maint_agent_gone(struct migrate_state *st, uint32_t slot)
 {
     const struct us_maint_status *s = &st->maint.status;
 
+    if (s->phase == US_MAINT_COMMIT && st->maint.expect == MAINT_EXPECT_IDLE &&
+        slot == s->first_slot) {
+        finish(st); /* the lingering first instance went on its own: retire what is left */
+        return;
+    }
     /* The understudy's slot may have held a VM retired just before (a reconfigure's first
      * instance): that agent's close is not the understudy's. */
     if ((s->phase == US_MAINT_PREPARE || s->phase == US_MAINT_TRANSFER) &&

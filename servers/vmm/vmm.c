@@ -94,6 +94,7 @@ us_err_t vmm_init(struct vmm_state **out)
     (void)vmm_nic_init(st); /* logs why if it fails; the guests still get their switch */
     vmm_vsock_init();
     vmm_carry_init();
+    vmm_relay_init();
     for (i = 0; i < st->config.vm_count; i++) {
         e = vmm_boot_vm(st, i);
         if (e != US_OK) {

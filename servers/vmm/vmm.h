@@ -52,6 +52,9 @@
 #ifndef VMM_CARRY_VA /* host tests put it where their address space has room */
 #define VMM_CARRY_VA (US_VA_DYNAMIC + 0x100000000ull * 25u) /* vmm_carry.c's buffer */
 #endif
+#ifndef VMM_RELAY_VA /* vmm_relay.c's rings, pair @i */
+#define VMM_RELAY_VA(i) (US_VA_DYNAMIC + 0x100000000ull * 26u + 0x200000ull * (i))
+#endif
 #define VMM_DTB_MAX 0x10000u
 #define VMM_INPUT_LEN 256u
 #define VMM_FAULT_LOG_LIMIT 8u
@@ -110,8 +113,9 @@ struct vmm_vsock_conn {
     uint32_t owed;                         /* control packets to send: VMM_VSOCK_OWE_* */
     uint32_t peer_buf_alloc, peer_fwd_cnt; /* the guest's receive buffer, as it last said */
     uint32_t tx_cnt;                       /* payload bytes sent to the guest */
-    uint32_t rx_cnt;                       /* payload bytes received; all consumed at once */
-    uint32_t fwd_told;                     /* rx_cnt as the guest last heard it (fwd_cnt) */
+    uint32_t rx_cnt;                       /* payload bytes received */
+    uint32_t kept;                         /* of those, kept by the service, not consumed */
+    uint32_t fwd_told;                     /* rx_cnt - kept as the guest last heard it */
     uint32_t listener;                     /* index of the service's listener */
     uint32_t out_head, out_tail;           /* out[]: bytes for the guest, not sent yet */
     uint8_t out[VMM_VSOCK_OUT];
@@ -143,7 +147,8 @@ struct vmm_vsock_ops {
     const char *name;
     /* A guest connected. Returns false to refuse (the guest gets an RST). */
     bool (*on_connect)(struct vmm_state *st, uint32_t slot, uint32_t conn);
-    /* @len bytes in order; the vmm consumes them (and credits the guest) when this returns. */
+    /* @len bytes in order; the vmm consumes them (and credits the guest) when this returns,
+     * except those the service keeps (vmm_vsock_keep()) until it says they are consumed. */
     void (*on_data)(struct vmm_state *st, uint32_t slot, uint32_t conn, const uint8_t *b,
                     uint32_t len);
     /* The connection is gone (guest SHUTDOWN or RST, reset, device or VM reset). */
@@ -178,6 +183,7 @@ struct vmm_net_ports {
     uint8_t mac[VMM_NET_UPLINK][6]; /* each VM port's address; twins share one */
     uint32_t present;               /* bit n: port n exists (running, with virtio-net; NIC) */
     uint32_t standby;               /* bit n: VM port n is a standby twin */
+    uint32_t keeps_old;             /* bit n: standby, still serving connections it had */
 };
 
 /* Service addresses (vmm_switch.c): the TCP connections the switch saw each port of an address
@@ -255,8 +261,9 @@ struct vmm_vm {
     uint32_t dbg_mdscr[VMM_CONFIG_MAX_VCPUS]; /* each vCPU's emulated MDSCR_EL1 */
     uint32_t dbg_oslk;                        /* bit n: vCPU n's emulated OS lock is set */
     uint32_t agent_conn;                      /* its agent's vsock connection + 1; 0: none */
-    uint32_t net_twin; /* slot + 1 of the VM whose network address it shares; 0: its own */
-    bool net_standby;  /* a twin not serving its address (see US_VMM_NET_SERVICE) */
+    uint32_t net_twin;  /* slot + 1 of the VM whose network address it shares; 0: its own */
+    bool net_standby;   /* a twin not serving its address (see US_VMM_NET_SERVICE) */
+    bool net_keeps_old; /* standby since a cut-over that left it its older connections */
 };
 
 struct vmm_state {
@@ -401,6 +408,10 @@ uint32_t vmm_net_route(const struct vmm_net_ports *p, const struct vmm_switch *s
 /** vmm_net_switch() - a frame entering the switch at port @in (a VM slot or VMM_NET_UPLINK):
  * deliver it to every port vmm_net_route() picks, counting and logging what is dropped. */
 void vmm_net_switch(struct vmm_state *st, uint32_t in, const uint8_t *frame, uint32_t len);
+
+/** vmm_net_twins() - whether VMs @a and @b are network twins: two running instances sharing
+ * one address (an instance and its understudy). */
+bool vmm_net_twins(const struct vmm_state *st, uint64_t a, uint64_t b);
 
 /** vmm_net_service() - US_VMM_NET_SERVICE in @m (US_NET_SVC_* in w[0]); the reply replaces it.
  * Replies: US_OK (STATUS: w[0] frames held for the slot's address, w[1] connections tracked
@@ -571,6 +582,10 @@ void vmm_carry_drop(struct us_msg *m);
  * release builds. */
 void vmm_carry_flip(struct us_msg *m);
 
+/** vmm_relay_init() - offer the relay between an instance and its understudy on vsock port
+ * 1026 (vmm_relay.c). */
+void vmm_relay_init(void);
+
 /** vmm_vsock_init() - register the vmm's own vsock services (the agent port, vmm_agent.c). */
 void vmm_vsock_init(void);
 
@@ -583,6 +598,18 @@ us_err_t vmm_vsock_listen(uint32_t port, const struct vmm_vsock_ops *ops);
  * Returns: US_OK; US_ENOENT for a closed connection; US_ENOMEM if they do not fit. */
 us_err_t vmm_vsock_send(struct vmm_state *st, uint32_t slot, uint32_t conn, const uint8_t *b,
                         uint32_t len);
+
+/** vmm_vsock_room() - how many bytes vmm_vsock_send() would take now on connection @conn of
+ * VM @slot (0 for a closed one). */
+uint32_t vmm_vsock_room(struct vmm_state *st, uint32_t slot, uint32_t conn);
+
+/** vmm_vsock_keep() - from on_data: the service keeps @len of the bytes it was just given in
+ * its own buffer rather than consuming them, so the guest is not credited for them yet; its
+ * credit then bounds what the service must buffer (VMM_VSOCK_BUF_ALLOC). */
+void vmm_vsock_keep(struct vmm_state *st, uint32_t slot, uint32_t conn, uint32_t len);
+
+/** vmm_vsock_consumed() - @len kept bytes are consumed: the guest gets their credit back. */
+void vmm_vsock_consumed(struct vmm_state *st, uint32_t slot, uint32_t conn, uint32_t len);
 
 /** vmm_vsock_flush() - outside a guest exit: put what waits for VM @slot into the receive
  * buffers it posted, and interrupt it if any were used. */

@@ -26,6 +26,16 @@ static bool is_multicast(const uint8_t *mac)
     return (mac[0] & 1u) != 0; /* the group bit; broadcast included */
 }
 
+/* Whether standby port @in may send TCP segment @t: on a connection tracked to it, or, if it
+ * keeps its older connections, on one tracked to nobody (the switch learns it from this). */
+static bool standby_serves(const struct vmm_net_ports *p, const struct vmm_switch *sw, uint32_t in,
+                           const struct vmm_switch_tcp *t)
+{
+    uint32_t port = vmm_switch_find(sw, p->mac[in], t->dst_ip, t->dst_port, t->src_port);
+
+    return port == in + 1u || (port == 0 && (p->keeps_old & (1u << in)));
+}
+
 uint32_t vmm_net_route(const struct vmm_net_ports *p, const struct vmm_switch *sw, uint32_t in,
                        const uint8_t *frame, uint32_t len)
 {
@@ -47,8 +57,7 @@ uint32_t vmm_net_route(const struct vmm_net_ports *p, const struct vmm_switch *s
         if (memcmp(src, p->mac[in], 6) != 0 || memcmp(dst, p->mac[in], 6) == 0) {
             return 0; /* spoofed source, or addressed to itself (or its twins) */
         }
-        if ((p->standby & (1u << in)) && !arp &&
-            !(tcp && vmm_switch_find(sw, src, t.dst_ip, t.dst_port, t.src_port) == in + 1u)) {
+        if ((p->standby & (1u << in)) && !arp && !(tcp && standby_serves(p, sw, in, &t))) {
             return 0; /* a standby twin speaks only on the connections it serves */
         }
     }
@@ -77,6 +86,12 @@ uint32_t vmm_net_route(const struct vmm_net_ports *p, const struct vmm_switch *s
     if (tracked != 0 && (sharers & (1u << (tracked - 1u)))) {
         return 1u << (tracked - 1u); /* the port that served it so far, active or not */
     }
+    if (tcp && !(t.flags & VMM_TCP_SYN) && (sharers & p->keeps_old)) {
+        /* Not the start of a connection, and none the switch knows: one older than the
+         * cut-over that was idle since the twins met. Its twin of old still has it. */
+        active = sharers & p->keeps_old;
+        return active & (~active + 1u);
+    }
     active = sharers & ~p->standby;
     return active & (~active + 1u); /* the active twin (the lowest, were there several) */
 }
@@ -93,6 +108,7 @@ static void net_ports(const struct vmm_state *st, struct vmm_net_ports *p)
         if ((vm->visible & VMM_DEV_VIRTIO_NET) && vm->state == US_VM_STATE_RUNNING) {
             p->present |= 1u << q;
             p->standby |= vm->net_standby ? 1u << q : 0u;
+            p->keeps_old |= vm->net_standby && vm->net_keeps_old ? 1u << q : 0u;
         }
     }
 }
@@ -251,16 +267,24 @@ static bool is_port(const struct vmm_state *st, uint64_t slot)
            (st->vms[slot].visible & VMM_DEV_VIRTIO_NET) != 0;
 }
 
+bool vmm_net_twins(const struct vmm_state *st, uint64_t a, uint64_t b)
+{
+    return a != b && is_port(st, a) && is_port(st, b) &&
+           memcmp(st->vms[a].net.mac, st->vms[b].net.mac, 6) == 0;
+}
+
 /* US_NET_SVC_CUTOVER of @a to @b, checked. */
-static us_err_t cutover(struct vmm_state *st, uint64_t a, uint64_t b)
+static us_err_t cutover(struct vmm_state *st, uint64_t a, uint64_t b, bool keep_old)
 {
     struct vmm_vm *va = &st->vms[a], *vb = &st->vms[b];
 
-    if (a == b || memcmp(va->net.mac, vb->net.mac, 6) != 0 || !vb->net_standby || va->net_standby) {
+    if (!vmm_net_twins(st, a, b) || !vb->net_standby || va->net_standby) {
         return US_EINVAL; /* not twins, or not active to standby: two would be active */
     }
     vb->net_standby = false;
+    vb->net_keeps_old = false;
     va->net_standby = true;
+    va->net_keeps_old = keep_old;
     US_LOG_INFO("%s: now serves its address; %s standby", st->config.vms[b].name,
                 st->config.vms[a].name);
     return US_OK;
@@ -272,7 +296,7 @@ void vmm_net_service(struct vmm_state *st, struct us_msg *m)
     uint32_t n;
     us_err_t e = US_OK;
 
-    if (us_msg_check(m, 8, 24) != US_OK) {
+    if (us_msg_check(m, 8, 32) != US_OK) {
         us_msg_reply_err(m, US_ETRUNC);
         return;
     }
@@ -302,7 +326,7 @@ void vmm_net_service(struct vmm_state *st, struct us_msg *m)
         }
         break;
     case US_NET_SVC_CUTOVER:
-        e = cutover(st, slot, m->w[2]);
+        e = cutover(st, slot, m->w[2], m->hdr.len >= 32u && (m->w[3] & US_NET_SVC_KEEP_OLD));
         break;
     case US_NET_SVC_FORGET:
         (void)vmm_switch_forget(&st->sw, (uint32_t)slot);

@@ -11,6 +11,12 @@
  * wire end an entry (an RST either way; the ACK after FINs both ways), so a crashed guest's
  * entries stay until vmm_net_forget_slot() or eviction of the least recently used.
  *
+ * A connection idle since the twins met has taught the switch nothing. A cut-over that lets
+ * the old twin keep its connections (US_NET_SVC_KEEP_OLD, a redirect) covers those too: a
+ * segment that opens nothing (no SYN) of a connection tracked to nobody can only belong to a
+ * connection older than the cut-over, so it goes to the old twin, which may answer on it, and
+ * its answer teaches the switch.
+ *
  * Threat model: frames come from guests and from the outside world; every header is parsed
  * against the frame's length and anything malformed is not TCP here. A guest teaches only
  * entries of its own address (vmm_net_switch() checked the source address before), so it can
@@ -148,8 +154,10 @@ void vmm_switch_learn(struct vmm_switch *sw, const struct vmm_net_ports *p, uint
         return; /* a twin that still runs serves it: first come, first served */
     }
     if ((t.flags & (VMM_TCP_SYN | VMM_TCP_ACK)) != (VMM_TCP_SYN | VMM_TCP_ACK) &&
-        (p->standby & (1u << in))) {
-        return; /* a standby port only takes on connections it accepts */
+        (p->standby & ~p->keeps_old & (1u << in))) {
+        /* A standby port only takes on connections it accepts, or, keeping its older ones,
+         * those it is still found serving. */
+        return;
     }
     c = &sw->conn[i != NO_ENTRY ? (uint32_t)i : free_or_oldest(sw)];
     memcpy(c->mac, p->mac[in], 6);

@@ -10,12 +10,13 @@
  *
  * Each connection has credit-based flow control both ways. The vmm sends no more payload
  * than the guest's buf_alloc - (bytes sent - the guest's fwd_cnt); it advertises its own
- * buffer (VMM_VSOCK_BUF_ALLOC) and, since a service consumes bytes as they arrive, credits
- * them at once, in every packet it sends or in a CREDIT_UPDATE when the guest asks or half
- * the buffer has been used unannounced. A guest that sends past its credit loses the
- * connection. What the vmm sends waits in a bounded per-connection queue (and RSTs in a
- * per-VM one) until the guest posts receive buffers and credit: nothing is dropped, and a
- * service whose queue is full gets US_ENOMEM back.
+ * buffer (VMM_VSOCK_BUF_ALLOC) and credits what its services consumed, in every packet it
+ * sends or in a CREDIT_UPDATE when the guest asks or half the buffer has been used
+ * unannounced. Most services consume bytes as they arrive; one that passes them on at another
+ * guest's pace (the relay) keeps them and credits them as they leave (vmm_vsock_keep()). A guest
+ * that sends past its credit loses the connection. What the vmm sends waits in a bounded
+ * per-connection queue (and RSTs in a per-VM one) until the guest posts receive buffers and credit:
+ * nothing is dropped, and a service whose queue is full gets US_ENOMEM back.
  *
  * A guest packet that is malformed (shorter than its header, a payload beyond the chain, a
  * source CID not the guest's own, a non-stream type, an unknown operation) is dropped or
@@ -300,6 +301,40 @@ static void vsock_connect(struct vmm_state *st, uint32_t slot, const struct vsoc
     }
 }
 
+/* Announce consumed bytes once half the buffer's worth is unannounced. */
+static void owe_credit_if_due(struct vmm_vsock_conn *c)
+{
+    if (c->open && c->rx_cnt - c->kept - c->fwd_told >= VMM_VSOCK_BUF_ALLOC / 2u) {
+        c->owed |= OWE_CREDIT;
+    }
+}
+
+uint32_t vmm_vsock_room(struct vmm_state *st, uint32_t slot, uint32_t conn)
+{
+    const struct vmm_vsock_conn *c = open_conn(st, slot, conn);
+
+    return c == NULL ? 0u : VMM_VSOCK_OUT - (c->out_tail - c->out_head);
+}
+
+void vmm_vsock_keep(struct vmm_state *st, uint32_t slot, uint32_t conn, uint32_t len)
+{
+    struct vmm_vsock_conn *c = open_conn(st, slot, conn);
+
+    if (c != NULL && len <= c->rx_cnt - c->kept - c->fwd_told) {
+        c->kept += len;
+    }
+}
+
+void vmm_vsock_consumed(struct vmm_state *st, uint32_t slot, uint32_t conn, uint32_t len)
+{
+    struct vmm_vsock_conn *c = open_conn(st, slot, conn);
+
+    if (c != NULL) {
+        c->kept -= len < c->kept ? len : c->kept;
+        owe_credit_if_due(c);
+    }
+}
+
 /* An RW packet on connection @i: its payload, in chunks, to the service. */
 static void vsock_receive(struct vmm_state *st, uint32_t slot, uint32_t i,
                           const struct vsock_hdr *h, const struct vring_desc *chain, uint32_t n)
@@ -312,15 +347,13 @@ static void vsock_receive(struct vmm_state *st, uint32_t slot, uint32_t i,
         vmm_vsock_close(st, slot, i, "guest sent past its credit; connection reset");
         return;
     }
-    c->rx_cnt += h->len; /* consumed as it is handed over: credited at once */
+    c->rx_cnt += h->len; /* consumed as it is handed over, unless the service keeps some */
     for (uint32_t off = 0, take; off < h->len && c->open; off += take) {
         take = h->len - off < CHUNK ? h->len - off : CHUNK;
         chain_copy(st, slot, chain, n, VIO_VSOCK_HDR_LEN + off, buf, take, false);
         ops->on_data(st, slot, i, buf, take);
     }
-    if (c->open && c->rx_cnt - c->fwd_told >= VMM_VSOCK_BUF_ALLOC / 2u) {
-        c->owed |= OWE_CREDIT;
-    }
+    owe_credit_if_due(c);
 }
 
 /* A well-formed packet from the guest's own CID. */
@@ -447,7 +480,7 @@ static void conn_packet(struct vmm_vsock_conn *c, uint32_t room, struct vsock_hd
     h->src_port = c->host_port;
     h->dst_port = c->guest_port;
     h->buf_alloc = VMM_VSOCK_BUF_ALLOC;
-    h->fwd_cnt = c->fwd_told = c->rx_cnt;
+    h->fwd_cnt = c->fwd_told = c->rx_cnt - c->kept;
     if (c->owed & OWE_RESPONSE) {
         h->op = VIO_VSOCK_OP_RESPONSE;
         c->owed &= ~OWE_RESPONSE;

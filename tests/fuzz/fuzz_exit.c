@@ -146,6 +146,10 @@ void vmm_carry_init(void)
 {
 }
 
+void vmm_relay_init(void)
+{
+}
+
 void vmm_carry_drop(struct us_msg *m)
 {
     us_msg_init(m, US_VMM_CARRY_DROP, 0);

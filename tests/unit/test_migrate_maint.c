@@ -197,8 +197,8 @@ static void refusals(void)
 
     setup();
     UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "nosuch", US_MAINT_VIA_RESTART, &m), US_ENOENT);
-    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_REDIRECT, &m), US_ENOTSUP);
-    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", 77, &m), US_ENOTSUP);
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", 77, &m), US_EINVAL);
+    UT_EXPECT(strstr((const char *)m.w, "unknown mechanism") != NULL);
     UT_EXPECT_EQ(request(US_MIGRATE_MAINT_ABORT, "", 0, &m), US_ENOENT);
     UT_EXPECT(strstr((const char *)m.w, "no flow") != NULL);
     us_msg_init(&m, US_MIGRATE_MAINT_START, 8); /* short */
@@ -280,6 +280,72 @@ static void criu_flow(void)
     UT_EXPECT(strcmp(calls, "release 0 retire 1 drop ") == 0);
     UT_EXPECT(strcmp(down(0), "CONTINUE kvd") == 0);
     UT_EXPECT(strstr(status()->step, "criu restore failed") != NULL);
+}
+
+/* via redirect: nothing held or frozen; the understudy follows, the first hands over, the
+ * switch cuts over, and the first retires once its clients are gone. */
+static void redirect_flow(void)
+{
+    struct us_msg m;
+
+    setup();
+    fault = US_MAINT_FAULT_CORRUPT; /* nothing is carried to corrupt */
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_REDIRECT, &m), US_EINVAL);
+    fault = US_MAINT_FAULT_NONE;
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_REDIRECT, &m), US_OK);
+    up(1, US_AGENT_OPEN "kvd0-b\nHELLO x\nHEALTH kvd=up keys=0\n");
+    UT_EXPECT(strcmp(down(1), "HEALTH") == 0);
+    UT_EXPECT(strcmp(down(1), "FOLLOW kvd") == 0);
+    UT_EXPECT(strstr(calls, "hold") == NULL);
+    up(1, "FOLLOWING kvd\n");
+    UT_EXPECT(strcmp(down(0), "REPLICATE kvd") == 0);
+    up(0, "REPLICATED kvd 777\n");
+    UT_EXPECT(strcmp(down(0), "HANDOVER kvd") == 0);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_TRANSFER);
+    calls[0] = '\0';
+    up(0, "HANDED kvd\n");
+    /* Established connections stay tracked to kvd0: no forget, no retire yet. */
+    UT_EXPECT(strcmp(calls, "cutover 0 release 0 ") == 0);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_COMMIT);
+    UT_EXPECT(strcmp(down(0), "LINGER kvd 300") == 0);
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_ABORT, "", 0, &m), US_EBUSY);
+    up(1, "IDLE kvd cut=0\n"); /* not the first's: ignored */
+    UT_EXPECT_EQ(status()->phase, US_MAINT_COMMIT);
+    calls[0] = '\0';
+    up(0, "IDLE kvd cut=0\n");
+    UT_EXPECT(strcmp(calls, "retire 0 drop ") == 0);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_DONE);
+    UT_EXPECT_EQ(status()->bytes, 777);
+
+    /* An abort while the first replicates stops it there; the understudy goes. */
+    setup();
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_REDIRECT, &m), US_OK);
+    up(1, US_AGENT_OPEN "kvd0-b\nHELLO x\nHEALTH kvd=up keys=0\nFOLLOWING kvd\n");
+    UT_EXPECT(strcmp(down(0), "REPLICATE kvd") == 0);
+    calls[0] = '\0';
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_ABORT, "", 0, &m), US_OK);
+    UT_EXPECT(strcmp(calls, "retire 1 drop ") == 0);
+    UT_EXPECT(strcmp(down(0), "ALONE kvd") == 0);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_ABORTED);
+
+    /* The follower fails to load the state: the same undo. */
+    setup();
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_REDIRECT, &m), US_OK);
+    up(1, US_AGENT_OPEN "kvd0-b\nHELLO x\nHEALTH kvd=up keys=0\nFOLLOWING kvd\n");
+    (void)down(0);
+    up(0, "ERR the follower was lost: STATS role=lost\n");
+    UT_EXPECT(strcmp(down(0), "ALONE kvd") == 0);
+    UT_EXPECT(strstr(status()->step, "follower was lost") != NULL);
+
+    /* After the commit, the lingering first instance's agent going ends the flow. */
+    setup();
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_REDIRECT, &m), US_OK);
+    up(1, US_AGENT_OPEN "kvd0-b\nHELLO x\nHEALTH kvd=up keys=0\nFOLLOWING kvd\n");
+    up(0, "REPLICATED kvd 1\nHANDED kvd\n");
+    calls[0] = '\0';
+    up(0, US_AGENT_CLOSE "\n");
+    UT_EXPECT(strcmp(calls, "retire 0 drop ") == 0);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_DONE);
 }
 
 /* upgrade-app: an understudy whose new application image did not start stops the flow. */
@@ -414,4 +480,5 @@ UT_MAIN({"restart_flow_happy_path", restart_flow_happy_path}, {"refusals", refus
         {"understudy_lost_in_transfer", understudy_lost_in_transfer},
         {"bad_state_refused", bad_state_refused}, {"injected_faults", injected_faults},
         {"reconfigure_two_legs", reconfigure_two_legs},
-        {"understudy_app_down", understudy_app_down}, {"criu_flow", criu_flow})
+        {"understudy_app_down", understudy_app_down}, {"criu_flow", criu_flow},
+        {"redirect_flow", redirect_flow})

@@ -98,14 +98,21 @@ us_unit_test(vmm_net
 # The switch's service addresses (vmm_switch.c): twins, connection tracking, hold and release,
 # cut-over, and US_VMM_NET_SERVICE with hostile frames and requests.
 us_unit_test(vmm_switch
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_switch.c ${us_vmm_net_test_sources}
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_switch.c ${CMAKE_CURRENT_LIST_DIR}/vmm_switch_fx.c
+            ${us_vmm_net_test_sources}
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
     CASES switch_twin_routing switch_standby_sends_nothing switch_learns_syn_ack
           switch_cutover_keeps_connections switch_learns_old_connections switch_rst_ends
-          switch_fin_both_ways_ends switch_evicts_oldest switch_hold_release_in_order
-          switch_hold_queue_full switch_forget switch_status switch_service_errors
-          switch_hostile_headers switch_forget_slot_on_retire switch_hold_all_holds_established)
+          switch_fin_both_ways_ends switch_evicts_oldest switch_cutover_keeps_old)
+us_unit_test(vmm_switch_hold
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_switch_hold.c
+            ${CMAKE_CURRENT_LIST_DIR}/vmm_switch_fx.c ${us_vmm_net_test_sources}
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
+    LIBS us_lib_host
+    CASES switch_hold_release_in_order switch_hold_queue_full switch_forget switch_status
+          switch_service_errors switch_hostile_headers switch_forget_slot_on_retire
+          switch_hold_all_holds_established)
 
 # The vmm's virtio-vsock device and its connections, with hostile packets; and the agent port
 # (vmm_agent.c) with its channel to migrate. Both use the fixture vmm_vsock_fx.c.
@@ -135,6 +142,13 @@ us_unit_test(vmm_carry
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
     CASES carry_refuses_bad_requests carry_put_then_get)
+# The relay between an instance and its understudy (vmm_relay.c), from one VM.
+us_unit_test(vmm_relay
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_relay.c ${us_vsock_test_sources}
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_relay.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
+    LIBS us_lib_host
+    CASES relay_refuses_bad_requests relay_join_waits_for_a_twin)
 # The state's fixed address, moved to where a sanitized host process may map (the vmm's own
 # lies in ASan's shadow gap).
 target_compile_definitions(unit_vmm_carry PRIVATE VMM_CARRY_VA=0x200000000000ull)

@@ -12,7 +12,7 @@
 #define US_VMM_GUEST_IN (US_LABEL_PROTO_BASE + 0x12u)  /* w[0]=vmid, w[1]=count, bytes in w[2..] */
 #define US_VMM_VM_CREATE (US_LABEL_PROTO_BASE + 0x13u) /* struct us_vm_create; reply w[0]=slot */
 #define US_VMM_VM_RETIRE (US_LABEL_PROTO_BASE + 0x14u) /* w[0]=slot; its memory goes back */
-#define US_VMM_NET_SERVICE (US_LABEL_PROTO_BASE + 0x15u) /* w[0]=US_NET_SVC_*, w[1], w[2] */
+#define US_VMM_NET_SERVICE (US_LABEL_PROTO_BASE + 0x15u) /* w[0]=US_NET_SVC_*, w[1..3] */
 /* Debug builds: flip one byte of the state the carry service keeps (fault injection). */
 #define US_VMM_CARRY_FLIP (US_LABEL_PROTO_BASE + 0x16u)
 /* Drop the state the carry service keeps, if any: its memory goes back (a flow's end). */
@@ -30,6 +30,9 @@
 /* US_NET_SVC_STATUS, w[1]=slot: reply w[0]=held frames, w[1]=connections tracked to that slot,
  * w[2]=frames dropped while held (the queue was full). */
 #define US_NET_SVC_STATUS 5u
+/* CUTOVER's w[3]: A keeps serving every connection older than the cut-over, also those the
+ * switch never saw a frame of (redirect: the first instance finishes them) */
+#define US_NET_SVC_KEEP_OLD 1u
 
 #define US_VM_NAME_LEN 16u
 #define US_VM_STATE_EMPTY 0u

@@ -4,7 +4,8 @@
 keep sending GET and SET: refusals with their reason; an abort while the understudy boots; a
 second flow refused while one runs; an abort while kvd is frozen (the flow stalled by fault
 injection, with the clients' new connections held); the carried state corrupted inside the
-vmm (refused by the understudy's checksum); the understudy destroyed while the state moves.
+vmm (refused by the understudy's checksum); the understudy destroyed while the state moves;
+via redirect, an abort while kvd0's kvd replicates, and the follower destroyed.
 After each, kvd0 alone serves, with every acknowledged write; no request failed and the free
 memory is back where it was."""
 
@@ -42,7 +43,7 @@ def test(t):
     start = "maint upgrade-os kvd0 initrd=initramfs-next"
 
     refused(m, "maint upgrade-os nosuch", "no VM of that name with its agent connected")
-    refused(m, start + " via=redirect", "via=redirect is not built yet")
+    refused(m, start + " via=redirect fault=corrupt", "fault=corrupt needs a carried state")
     refused(m, start + " mem=4000", "not enough free memory for 4000 MiB")
     refused(m, "maint upgrade-os kvd0 kernel=nope", "an image is not in the bundle")
     refused(m, start + " fault=meteor", "usage")
@@ -74,6 +75,18 @@ def test(t):
     # The understudy destroyed while the state moves.
     since = len(m.output)
     out_of(m, start + " fault=kill")
+    undone(m, since, "the understudy's agent is gone")
+
+    # via redirect: an abort while kvd0's kvd streams its writes to the follower, then the
+    # follower destroyed. kvd0's kvd stops replicating and serves on.
+    since = len(m.output)
+    out_of(m, start + " via=redirect fault=stall")
+    m.expect_seen(r"migrate\| maint: kvd0: kvd0-b follows; stalled here", timeout=300,
+                  since=since)
+    assert out_of(m, "maint abort") == "aborted: the first instance serves"
+    undone(m, since, "aborted by the operator")
+    since = len(m.output)
+    out_of(m, start + " via=redirect fault=kill")
     undone(m, since, "the understudy's agent is gone")
 
     g.finish()
