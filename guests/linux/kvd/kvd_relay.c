@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/vm_sockets.h>
@@ -87,11 +90,6 @@ static int buf_put(struct kvd_buf *b, const void *p, size_t n)
     return 0;
 }
 
-static int buf_put_fn(void *ctx, const void *p, size_t n)
-{
-    return buf_put(ctx, p, n);
-}
-
 int kvd_write_all(int fd, const char *p, size_t n)
 {
     while (n > 0) {
@@ -121,6 +119,7 @@ void kvd_relay_init(struct kvd_relay *r, struct kv_store *kv, kvd_deliver_fn *de
     r->deliver = deliver;
     r->ctx = ctx;
     r->fd = -1;
+    r->snap_done = -1;
     r->role = KVD_ALONE;
 }
 
@@ -219,8 +218,29 @@ static const char *relay_await_ok(struct kvd_relay *r)
 
 /* Drop the relay and its buffers; forwarded requests still waiting are answered with an error
  * (those answered here with their own reply), in order, since their fate is unknown. */
+/* The snapshot child's end: stop it if it still runs, and reap it. Returns 0 if it wrote the
+ * whole snapshot. */
+static int snap_reap(struct kvd_relay *r, int stop)
+{
+    int status = -1;
+
+    if (r->snap_pid <= 0) {
+        return 0;
+    }
+    if (stop) {
+        kill(r->snap_pid, SIGKILL);
+    }
+    while (waitpid(r->snap_pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    close(r->snap_done);
+    r->snap_pid = 0;
+    r->snap_done = -1;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
 static void relay_close(struct kvd_relay *r)
 {
+    (void)snap_reap(r, 1);
     for (; r->wait_len > 0; r->wait_len--) {
         struct kvd_waiting w = r->wait[r->wait_head];
         const char *reply = w.local != NULL ? w.local : moved_err;
@@ -448,6 +468,13 @@ void kvd_relay_ready(struct kvd_relay *r, short revents)
     const char *why = NULL;
     int ended = 0;
 
+    if (r->snap_pid > 0) {
+        /* The pipe: the child has exited. The writes since wait in r->out, in order. */
+        if (revents != 0 && snap_reap(r, 0) != 0) {
+            relay_lost(r, "the snapshot could not be sent");
+        }
+        return;
+    }
     if (r->fd < 0 || ((revents & POLLOUT) && relay_drain(r) != 0)) {
         return;
     }
@@ -488,6 +515,12 @@ void kvd_relay_ready(struct kvd_relay *r, short revents)
 
 void kvd_relay_poll(const struct kvd_relay *r, struct pollfd *p)
 {
+    if (r->snap_pid > 0) {
+        p->fd = r->snap_done; /* nothing else goes on the relay until the child is done */
+        p->events = POLLIN;
+        p->revents = 0;
+        return;
+    }
     p->fd = r->fd;
     p->events = (short)(POLLIN | (r->out.len > r->out.head ? POLLOUT : 0));
     p->revents = 0;
@@ -526,9 +559,61 @@ static void relay_follow(struct kvd_relay *r, char *out, size_t cap)
     snprintf(out, cap, "OK following\n");
 }
 
+/* The snapshot child's writer: the relay socket is non-blocking (the flag is shared with the
+ * parent), so wait for room. */
+static int child_write(void *ctx, const void *p, size_t n)
+{
+    int fd = *(int *)ctx;
+
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        struct pollfd pf = {.fd = fd, .events = POLLOUT};
+
+        if (w > 0) {
+            p = (const char *)p + w;
+            n -= (size_t)w;
+        } else if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+            (void)poll(&pf, 1, -1);
+        } else {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Serialising and sealing a large store takes long (a 64 MiB store, seconds under emulation):
+ * a child writes it from a copy-on-write image of the store, while this process goes on
+ * serving and keeps the writes that follow for after it. Returns the snapshot's length; 0
+ * (errno set) if the child could not start. */
+static uint64_t snap_start(struct kvd_relay *r)
+{
+    uint64_t len = KV_SNAP_HEADER + 3u * r->kv->count + r->kv->bytes + KV_SHA256_LEN;
+    int done[2];
+    pid_t pid;
+
+    if (pipe(done) != 0) {
+        return 0;
+    }
+    pid = fork();
+    if (pid < 0) {
+        close(done[0]);
+        close(done[1]);
+        return 0;
+    }
+    if (pid == 0) {
+        uint8_t digest[KV_SHA256_LEN];
+
+        close(done[0]);
+        _exit(kv_snapshot(r->kv, child_write, &r->fd, digest) == len ? 0 : 1);
+    }
+    close(done[1]);
+    r->snap_pid = pid;
+    r->snap_done = done[0];
+    return len;
+}
+
 static void relay_replicate(struct kvd_relay *r, char *out, size_t cap)
 {
-    uint8_t digest[KV_SHA256_LEN];
     const char *busy = relay_busy(r), *why;
     uint64_t n;
 
@@ -551,9 +636,9 @@ static void relay_replicate(struct kvd_relay *r, char *out, size_t cap)
         snprintf(out, cap, "ERR relay: %s\n", strerror(errno));
         goto err_close;
     }
-    n = kv_snapshot(r->kv, buf_put_fn, &r->out, digest);
+    n = snap_start(r);
     if (n == 0) {
-        snprintf(out, cap, "ERR no memory for the snapshot\n");
+        snprintf(out, cap, "ERR cannot start the snapshot: %s\n", strerror(errno));
         goto err_close;
     }
     r->snap_keys = r->kv->count;

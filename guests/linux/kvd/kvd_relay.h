@@ -50,6 +50,8 @@ struct kvd_relay {
     int phase;          /* a follower's progress: the host's OK, the snapshot, then lines */
     int moved;          /* handed over: this store is stale, requests must not run here */
     uint64_t snap_keys; /* the snapshot's entries, which SYNCED must echo */
+    int snap_pid;       /* the child writing the snapshot to the relay, or 0 */
+    int snap_done;      /* read end of a pipe the child holds open until it exits, or -1 */
     struct kvd_buf in;
     struct kvd_buf out;
     struct kvd_waiting *wait; /* a ring of forwarded requests, oldest at wait_head */
