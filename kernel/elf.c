@@ -57,6 +57,62 @@ static us_err_t check_segment(const struct elf64_phdr *ph, uint64_t size, uint64
     return US_OK;
 }
 
+/* The image's program headers, once the header and every PT_LOAD segment are checked. */
+static us_err_t check_image(const void *img, uint64_t size, uint64_t limit,
+                            const struct elf64_phdr **out)
+{
+    const struct elf64_ehdr *eh = img;
+    const struct elf64_phdr *ph;
+    us_err_t e = check_header(eh, size);
+
+    if (e != US_OK) {
+        return e;
+    }
+    ph = (const struct elf64_phdr *)((const uint8_t *)img + eh->phoff);
+    for (uint32_t i = 0; i < eh->phnum; i++) {
+        if (ph[i].type == PT_LOAD && (e = check_segment(&ph[i], size, limit)) != US_OK) {
+            return e;
+        }
+    }
+    *out = ph;
+    return eh->entry < limit ? US_OK : US_ECORRUPT;
+}
+
+us_err_t elf_reload(const void *img, uint64_t size, struct aspace *as, uint64_t limit,
+                    uint64_t *entry)
+{
+    const struct elf64_ehdr *eh = img;
+    const struct elf64_phdr *ph;
+    us_err_t e = check_image(img, size, limit, &ph);
+
+    for (uint32_t i = 0; e == US_OK && i < eh->phnum; i++) {
+        uint64_t lo = align_down(ph[i].vaddr, PAGE_SIZE), hi;
+
+        if (ph[i].type != PT_LOAD || !(ph[i].flags & PF_W)) {
+            continue;
+        }
+        hi = align_up(ph[i].vaddr + ph[i].memsz, PAGE_SIZE);
+        for (uint64_t va = lo; va < hi; va += PAGE_SIZE) {
+            /* The file's bytes that fall in this page: [from, to) of the segment's VAs. */
+            uint64_t from = ph[i].vaddr > va ? ph[i].vaddr : va;
+            uint64_t to = ph[i].vaddr + ph[i].filesz;
+            paddr_t pa;
+
+            if (arch_aspace_translate(as, va_init(va), true, &pa) != US_OK) {
+                return US_ECORRUPT;
+            }
+            memset(pa_ptr(pa), 0, PAGE_SIZE);
+            to = to < va + PAGE_SIZE ? to : va + PAGE_SIZE;
+            if (from < to) {
+                memcpy((uint8_t *)pa_ptr(pa) + (from - va),
+                       (const uint8_t *)img + ph[i].offset + (from - ph[i].vaddr), to - from);
+            }
+        }
+    }
+    *entry = eh->entry;
+    return e;
+}
+
 us_err_t elf_load(const void *img, uint64_t size, struct aspace *as, uint64_t limit,
                   uint64_t *entry, uint64_t *frames)
 {
@@ -65,18 +121,9 @@ us_err_t elf_load(const void *img, uint64_t size, struct aspace *as, uint64_t li
     uint32_t i;
     us_err_t e;
 
-    e = check_header(eh, size);
+    e = check_image(img, size, limit, &ph);
     if (e != US_OK) {
         return e;
-    }
-    ph = (const struct elf64_phdr *)((const uint8_t *)img + eh->phoff);
-    for (i = 0; i < eh->phnum; i++) {
-        if (ph[i].type == PT_LOAD && (e = check_segment(&ph[i], size, limit)) != US_OK) {
-            return e;
-        }
-    }
-    if (eh->entry >= limit) {
-        return US_ECORRUPT;
     }
     *frames = 0;
     for (i = 0; i < eh->phnum; i++) {

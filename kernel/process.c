@@ -346,19 +346,13 @@ us_err_t process_boot_all(const void *bundle, uint64_t bundle_size, paddr_t dtb,
     return US_OK;
 }
 
-void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc)
+/* Stop @p's thread wherever it waits, and fail what waits on it: a client learns its call
+ * failed (it may call again), a vCPU queues again so the next instance sees its exit once more. */
+static void detach(struct process *p)
 {
     struct thread *t = &p->thread;
     struct thread *c = t->caller;
 
-    p->state = US_SERVER_FAULTED;
-    p->faults++;
-    p->fault_addr = far;
-    p->fault_esr = esr;
-    p->fault_pc = pc;
-    US_LOG_ERR("server %s faulted: pc=0x%llx far=0x%llx esr=0x%llx; other servers and guests "
-               "keep running",
-               p->name, (unsigned long long)pc, (unsigned long long)far, (unsigned long long)esr);
     if (t->wait_ep != NULL) {
         thread_queue_remove(&t->wait_ep->receivers, t);
         thread_queue_remove(&t->wait_ep->senders, t);
@@ -374,8 +368,6 @@ void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc)
     }
     sched_block(t, TS_FAULTED);
     arch_thread_forget(t);
-    /* Whoever waited for its reply: a client learns it failed, a vCPU queues again so a
-     * restarted server sees the exit once more. */
     if (c != NULL) {
         t->caller = NULL;
         c->callee = NULL;
@@ -389,8 +381,96 @@ void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc)
         }
     }
     endpoint_abort_owner(p->ep);
-    if (p->ep->bound != NULL && klog_token == 0 && p->index == 0) {
-        klog_token = 0;
+    p->state = US_SERVER_FAULTED;
+}
+
+/* Zero @pages pages at @va of @p's space (mapped at boot, writable). */
+static void zero_pages(struct process *p, uint64_t va, uint64_t pages)
+{
+    paddr_t pa;
+
+    for (uint64_t i = 0; i < pages; i++) {
+        if (arch_aspace_translate(&p->as, va_init(va + i * PAGE_SIZE), true, &pa) == US_OK) {
+            memset(pa_ptr(pa), 0, PAGE_SIZE);
+        }
+    }
+}
+
+/* @p, detached, as it was at boot but for its capabilities and state region. */
+static us_err_t reload(struct process *p)
+{
+    const struct us_bundle_entry *img;
+    struct us_bootinfo *bi;
+    uint64_t entry;
+    paddr_t pa;
+    us_err_t e = bundle_parse_find(boot.bundle, boot.bundle_size, p->manifest->image, &img);
+
+    if (e == US_OK) {
+        e = bundle_parse_verify_entry(boot.bundle, boot.bundle_size, img);
+    }
+    if (e == US_OK) {
+        e = elf_reload(bundle_parse_data(boot.bundle, img), img->size, &p->as, US_VA_IPC_BUF,
+                       &entry);
+    }
+    if (e != US_OK || arch_aspace_translate(&p->as, va_init(US_VA_BOOTINFO), false, &pa) != US_OK) {
+        US_LOG_ERR("server %s: image '%s' unusable (%s): not restarted", p->name,
+                   p->manifest->image, us_err_name(e));
+        return US_ECORRUPT;
+    }
+    /* What it mapped itself goes; the objects stay, held by its capabilities. */
+    for (uint32_t i = 0; i < PROCESS_MAPS_MAX; i++) {
+        struct memobj *m = p->maps[i].mem;
+
+        if (m != NULL) {
+            arch_aspace_unmap(&p->as, va_init(p->maps[i].va), m->size);
+            p->maps[i].mem = NULL;
+            m->maps--;
+        }
+    }
+    zero_pages(p, US_VA_STACK_TOP - STACK_PAGES * PAGE_SIZE, STACK_PAGES);
+    zero_pages(p, US_VA_IPC_BUF, 1);
+    zero_pages(p, HEAP_VA, p->manifest->heap_pages);
+    arch_sync_icache();
+    bi = pa_ptr(pa);
+    bi->restart_count = ++p->restarts;
+    arch_thread_init_user(&p->thread, entry, US_VA_STACK_TOP, US_VA_BOOTINFO);
+    p->served = false;
+    p->state = US_SERVER_RUNNING;
+    sched_wake(&p->thread);
+    US_LOG_INFO("server %s restarted from the boot image (restart %u)", p->name, p->restarts);
+    return US_OK;
+}
+
+us_err_t process_restart(struct process *p)
+{
+    if (!p->recovers) {
+        return US_ENOTSUP;
+    }
+    if (p->state == US_SERVER_RUNNING) {
+        if (sched_is_live_elsewhere(&p->thread)) {
+            return US_EBUSY;
+        }
+        detach(p);
+    }
+    return reload(p);
+}
+
+void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc)
+{
+    p->faults++;
+    p->fault_addr = far;
+    p->fault_esr = esr;
+    p->fault_pc = pc;
+    US_LOG_ERR("server %s faulted: pc=0x%llx far=0x%llx esr=0x%llx; other servers and guests "
+               "keep running",
+               p->name, (unsigned long long)pc, (unsigned long long)far, (unsigned long long)esr);
+    detach(p);
+    /* One that faults before it has served anything since it started would only fault again:
+     * it waits for the operator (server restart). */
+    if (p->recovers && p->served) {
+        (void)reload(p);
+    } else if (p->recovers) {
+        US_LOG_ERR("server %s faulted before serving a request: not restarted", p->name);
     }
 }
 

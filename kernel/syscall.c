@@ -99,6 +99,7 @@ static void sys_reply_recv(struct thread *t)
         return;
     }
     e = endpoint_reply(t);
+    t->proc->served = true; /* past its start: a fault from now on restarts it */
     if (e != US_OK && e != US_ENOENT) {
         ret(t, e, 0);
         return;
@@ -147,6 +148,12 @@ static void sys_poll(struct thread *t)
     us_err_t e = lookup(t, 0, US_CAPK_NOTIFICATION, US_RIGHT_RECV, &c);
 
     ret(t, e, e == US_OK ? notification_poll(c->obj) : 0);
+}
+
+static void sys_recovers(struct thread *t)
+{
+    t->proc->recovers = true;
+    ret(t, US_OK, 0);
 }
 
 static void sys_yield(struct thread *t)
@@ -464,7 +471,15 @@ static void sys_server_ctl(struct thread *t)
         ret(t, crash(&processes[idx]), 0);
         return;
     case US_SERVER_CTL_RESTART:
-        ret(t, US_ENOTSUP, 0); /* TODO(#3): restart from the boot image */
+        if (&processes[idx].thread == t) {
+            /* Itself: on success it returns at its entry point, with nothing to reply to. */
+            e = process_restart(&processes[idx]);
+            if (e != US_OK) {
+                ret(t, e, 0);
+            }
+            return;
+        }
+        ret(t, process_restart(&processes[idx]), 0);
         return;
     default:
         ret(t, US_ENOTSUP, 0);

@@ -3,12 +3,11 @@
 /* Every server's receive/dispatch/reply loop, so each handles a refused reply the same way. */
 #include <understudy/usys.h>
 
-void us_serve_step(us_cap_t ep, us_serve_fn *fn, void *ctx, struct us_msg *m, us_badge_t *badge)
+/* Reply with what is in the IPC buffer and wait on @ep for the next message. */
+static void reply_and_wait(us_cap_t ep, us_badge_t *badge)
 {
-    us_err_t e;
+    us_err_t e = us_reply_recv(ep, badge);
 
-    fn(ctx, *badge, m);
-    e = us_reply_recv(ep, badge);
     if (e != US_OK) {
         /* The kernel refused our reply (too long, or a malformed vCPU resume) and did not
          * receive: the buffer still holds the message just handled, which must not be
@@ -16,6 +15,12 @@ void us_serve_step(us_cap_t ep, us_serve_fn *fn, void *ctx, struct us_msg *m, us
         US_LOG_ERR("reply refused: %s", us_err_name(e));
         US_CHECK(us_recv(ep, badge) == US_OK);
     }
+}
+
+void us_serve_step(us_cap_t ep, us_serve_fn *fn, void *ctx, struct us_msg *m, us_badge_t *badge)
+{
+    fn(ctx, *badge, m);
+    reply_and_wait(ep, badge);
 }
 
 _Noreturn void us_serve(us_cap_t ep, us_serve_fn *fn, void *ctx)

@@ -84,6 +84,11 @@ us_err_t us_yield(void)
     return sys(US_SYS_YIELD, 0, 0, 0, 0, NULL);
 }
 
+us_err_t us_recovers(void)
+{
+    return sys(US_SYS_RECOVERS, 0, 0, 0, 0, NULL);
+}
+
 us_err_t us_irq_ack(us_cap_t irq)
 {
     return sys(US_SYS_IRQ_ACK, irq, 0, 0, 0, NULL);

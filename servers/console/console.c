@@ -7,6 +7,7 @@
 #include <understudy/slots.h>
 #include <understudy/vmm.h>
 #include <uslib/string.h>
+#include <uslib/state.h>
 #include "console.h"
 
 #define UART_DR 0x00u
@@ -193,8 +194,38 @@ static us_err_t be_server_crash(void *ctx, uint32_t idx)
 
 static us_err_t be_server_restart(void *ctx, uint32_t idx)
 {
+    us_err_t e = US_EBUSY;
+
     (void)ctx;
-    return us_server_ctl(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_RESTART, idx, NULL);
+    /* US_EBUSY: it is running on another CPU this instant; it soon waits again. */
+    for (uint32_t tries = 0; tries < 1000 && e == US_EBUSY; tries++) {
+        e = us_server_ctl(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_RESTART, idx, NULL);
+        if (e == US_EBUSY) {
+            (void)us_yield();
+        }
+    }
+    return e;
+}
+
+/* Debug builds: flip a byte of server @idx's committed state, then restart it; it must refuse
+ * the region and start afresh. */
+static us_err_t be_server_corrupt(void *ctx, uint32_t idx)
+{
+    struct us_msg *m = us_msgbuf();
+    us_err_t e;
+
+    if (idx == us_bootinfo()->server_index) {
+        /* Its own: no call to itself (it would wait for itself). */
+        state_flip((void *)(uintptr_t)US_VA_STATE, us_bootinfo()->state_size,
+                   sizeof(struct console_kept));
+        return be_server_restart(ctx, idx);
+    }
+    us_msg_init(m, US_LABEL_STATE_FLIP, 0);
+    e = us_call(US_SLOT_CONSOLE_EP + idx);
+    if (e == US_OK && m->hdr.err != US_OK) {
+        e = (us_err_t)m->hdr.err;
+    }
+    return e == US_OK ? be_server_restart(ctx, idx) : e;
 }
 
 static us_err_t be_dev_count(void *ctx, uint32_t *n)
@@ -261,11 +292,11 @@ static void pump_klog(struct console_state *st)
     uint64_t next, n;
 
     for (;;) {
-        if (us_klog_read(US_SLOT_CONSOLE_KLOG, st->klog_cursor, sizeof(us_ipc()->data), &next,
+        if (us_klog_read(US_SLOT_CONSOLE_KLOG, st->kept->klog_cursor, sizeof(us_ipc()->data), &next,
                          &n) != US_OK) {
             return;
         }
-        st->klog_cursor = next;
+        st->kept->klog_cursor = next;
         if (n == 0) {
             return;
         }
@@ -322,7 +353,7 @@ static void pump_guests(struct console_state *st)
     }
 }
 
-us_err_t console_init(struct console_state *st)
+us_err_t console_init(struct console_state *st, struct console_kept *kept, bool recovered)
 {
     struct console_shell_backend be = {
         .ctx = st,
@@ -338,6 +369,9 @@ us_err_t console_init(struct console_state *st)
         .server_info = be_server_info,
         .server_crash = be_server_crash,
         .server_restart = be_server_restart,
+#ifdef US_DEBUG
+        .server_corrupt = be_server_corrupt,
+#endif
         .dev_count = be_dev_count,
         .dev_info = be_dev_info,
         .mem_stats = be_mem_stats,
@@ -366,8 +400,12 @@ us_err_t console_init(struct console_state *st)
     if (e != US_OK) {
         return e;
     }
-    /* Take the UART from the kernel: from here on its log comes through us. */
-    st->klog_cursor = UINT64_MAX;
+    /* Take the UART from the kernel: from here on its log comes through us (after a restart,
+     * from where the last instance stopped, so nothing logged meanwhile is missed). */
+    st->kept = kept;
+    if (!recovered) {
+        kept->klog_cursor = UINT64_MAX;
+    }
     pump_klog(st);
     US_LOG_INFO("up: operator shell on the UART");
     pump_klog(st);

@@ -10,16 +10,24 @@
 #define CONSOLE_UART_VA US_VA_DYNAMIC
 #define CONSOLE_RINGS_VA (US_VA_DYNAMIC + 0x100000ull)
 
+/* What the console keeps in its state region across restarts. */
+struct console_kept {
+    uint64_t klog_cursor; /* the next kernel log byte to print */
+};
+#define CONSOLE_MAGIC 0x636f6e73u
+#define CONSOLE_VERSION 1u
+
 struct console_state {
     volatile uint32_t *uart;
     struct us_guest_ring *rings;
-    uint64_t klog_cursor;
+    struct console_kept *kept; /* in the state region */
     struct console_shell shell;
 };
 
-/** console_init() - map the UART and the guest rings, take over the kernel log, start the
- * shell. Returns: US_OK or the failing mapping's error. */
-us_err_t console_init(struct console_state *st);
+/** console_init() - map the UART and the guest rings, take over the kernel log (from where
+ * the last instance stopped if @kept holds its state), start the shell.
+ * Returns: US_OK or the failing mapping's error. */
+us_err_t console_init(struct console_state *st, struct console_kept *kept, bool recovered);
 
 /** console_dispatch() - one received message (a notification or a call); never blocks on a
  * server that may call the console. */

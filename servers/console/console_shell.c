@@ -80,6 +80,8 @@ static const struct shell_cmd shell_cmds[] = {
      NULL, NULL},
     {"server", "crash", "NAME", "make a server fault (debug)", 1, SHELL_CMD_DEBUG,
      shell_cmd_server_op, NULL, NULL},
+    {"server", "corrupt", "NAME", "flip a byte of its saved state, restart it (debug)", 1,
+     SHELL_CMD_DEBUG, shell_cmd_server_op, NULL, NULL},
     {"hw", "list", "[--json]", "list devices and their owners", 0, SHELL_CMD_JSON, shell_cmd_print,
      console_shell_fmt_hw_list, NULL},
     {"hw", "hide", "N DEVICE", "hide a device from vm N's next boot on", 2, 0, shell_cmd_hw_hide,
@@ -449,13 +451,17 @@ static us_err_t shell_server_find(struct console_shell *sh, const char *name, ui
 static void shell_cmd_server_op(struct console_shell *sh, const struct shell_cmd *cmd,
                                 const struct shell_args *a)
 {
-    const char *what = strcmp(cmd->sub, "crash") == 0 ? "server crash" : "server restart";
+    const char *what = strcmp(cmd->sub, "crash") == 0     ? "server crash"
+                       : strcmp(cmd->sub, "corrupt") == 0 ? "server corrupt"
+                                                          : "server restart";
     uint32_t idx = 0;
     us_err_t err = shell_server_find(sh, a->pos[0], &idx);
 
     if (err == US_OK) {
         if (strcmp(cmd->sub, "crash") == 0) {
             err = sh->be.server_crash(sh->be.ctx, idx);
+        } else if (strcmp(cmd->sub, "corrupt") == 0) {
+            err = sh->be.server_corrupt(sh->be.ctx, idx);
         } else {
             err = sh->be.server_restart(sh->be.ctx, idx);
         }

@@ -146,6 +146,7 @@ void console_shell_backend_defaults(struct console_shell_backend *b)
     b->server_info = b->server_info ? b->server_info : shell_nosup_server_info;
     b->server_crash = b->server_crash ? b->server_crash : shell_nosup_server_op;
     b->server_restart = b->server_restart ? b->server_restart : shell_nosup_server_op;
+    b->server_corrupt = b->server_corrupt ? b->server_corrupt : shell_nosup_server_op;
     b->dev_count = b->dev_count ? b->dev_count : shell_nosup_count;
     b->dev_info = b->dev_info ? b->dev_info : shell_nosup_dev_info;
     b->mem_stats = b->mem_stats ? b->mem_stats : shell_nosup_mem_stats;

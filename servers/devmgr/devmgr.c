@@ -7,23 +7,23 @@
 #include "devmgr.h"
 #include "devmgr_inventory.h"
 
-#define DEVMGR_MAGIC 0x64657673u
-#define DEVMGR_VERSION 1u
-
-us_err_t devmgr_init(struct devmgr_state **st)
+us_err_t devmgr_init(struct devmgr_state **st, bool recovered)
 {
     struct devmgr_state *s = (struct devmgr_state *)(uintptr_t)US_VA_STATE;
     uint64_t size = 0;
     us_err_t e;
 
-    US_CHECK(us_bootinfo()->state_size >= sizeof(*s));
     *st = s;
-    memset(s, 0, sizeof(*s));
     s->magic = DEVMGR_MAGIC;
     s->version = DEVMGR_VERSION;
     e = us_mem_info(US_SLOT_DEVMGR_DTB, &size, NULL);
     if (e == US_OK) {
         e = us_mem_map(US_SLOT_DEVMGR_DTB, DEVMGR_DTB_VA, US_RIGHT_READ);
+    }
+    if (e == US_OK && recovered) {
+        /* The inventory and every guest's view are as the last instance left them. */
+        US_LOG_INFO("up: %u devices, the guests' views recovered", s->dev_count);
+        return US_OK;
     }
     if (e == US_OK) {
         e = devmgr_inventory_scan((const void *)(uintptr_t)DEVMGR_DTB_VA, (size_t)size, s->devs,

@@ -8,6 +8,8 @@
 #include "devmgr_view.h"
 
 #define DEVMGR_MAX_DEVS 128u
+#define DEVMGR_MAGIC 0x64657673u
+#define DEVMGR_VERSION 1u
 #define DEVMGR_DTB_VA US_VA_DYNAMIC
 
 struct devmgr_state {
@@ -20,9 +22,11 @@ struct devmgr_state {
     struct us_dev_info devs[DEVMGR_MAX_DEVS];
 };
 
-/** devmgr_init() - map the platform DTB and build the inventory. Returns: US_OK, or the
- * error of the map or the scan (the server then serves an empty inventory). */
-us_err_t devmgr_init(struct devmgr_state **st);
+/** devmgr_init() - map the platform DTB and build the inventory, unless the state region
+ * was @recovered with it (and the guests' views) after a restart.
+ * Returns: US_OK, or the error of the map or the scan (the server then serves an empty
+ * inventory). */
+us_err_t devmgr_init(struct devmgr_state **st, bool recovered);
 
 /** devmgr_dispatch() - one request in @m; the reply replaces it. */
 void devmgr_dispatch(struct devmgr_state *st, us_badge_t badge, struct us_msg *m);

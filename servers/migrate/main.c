@@ -2,6 +2,7 @@
 /* Copyright (c) 2026 The Understudy authors */
 /* migrate server: the receive/reply loop. */
 #include <understudy/slots.h>
+#include <uslib/state.h>
 #include <uslib/string.h>
 #include "migrate.h"
 
@@ -25,8 +26,12 @@ static void serve(void *ctx, us_badge_t badge, struct us_msg *m)
 
 int main(void)
 {
+    static const struct us_state_desc sd = {sizeof(struct migrate_state), MIGRATE_MAGIC,
+                                            MIGRATE_VERSION};
     struct migrate_state *st;
 
-    US_CHECK(migrate_init(&st) == US_OK);
-    us_serve(US_SLOT_SELF_EP, serve, st);
+    bool recovered = us_state_start(&sd) == STATE_RECOVERED;
+
+    US_CHECK(migrate_init(&st, recovered) == US_OK);
+    us_serve_state(US_SLOT_SELF_EP, serve, st, &sd);
 }

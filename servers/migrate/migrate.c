@@ -5,26 +5,42 @@
 #include <understudy/migrate.h>
 #include <understudy/ring.h>
 #include <understudy/slots.h>
+#include <understudy/vmm.h>
 #include <uslib/fmt.h>
 #include <uslib/string.h>
 #include "migrate.h"
 
-#define MIGRATE_MAGIC 0x6d696772u
-#define MIGRATE_VERSION 4u
 #define MIGRATE_CHANS_VA US_VA_DYNAMIC
 
-us_err_t migrate_init(struct migrate_state **st)
+/* Restarted without its state: the vmm says again which agents are connected, and each is
+ * asked for its health, as if it had just said HELLO. */
+static void resync_agents(struct migrate_state *st)
+{
+    struct us_msg m;
+
+    memset(&m, 0, sizeof(m));
+    us_msg_init(&m, US_VMM_AGENTS_RESYNC, 0);
+    if (migrate_vmm_call(&m) != US_OK || m.hdr.err != US_OK) {
+        US_LOG_WARN("the vmm did not say which agents are connected");
+        return;
+    }
+    migrate_agents_pump(st);
+    for (uint32_t slot = 0; slot < US_AGENT_CHANS; slot++) {
+        if (st->agents[slot].state == US_AGENT_UP &&
+            migrate_agent_send(st, slot, "HEALTH") != US_OK) {
+            US_LOG_WARN("%s: cannot ask the agent for its health", st->agents[slot].name);
+        }
+    }
+    US_LOG_INFO("state rebuilt: %llu agent(s) connected", (unsigned long long)m.w[0]);
+}
+
+us_err_t migrate_init(struct migrate_state **st, bool recovered)
 {
     struct migrate_state *s = (struct migrate_state *)(uintptr_t)US_VA_STATE;
 
-    if (us_bootinfo()->state_size < sizeof(*s)) {
-        return US_ENOMEM;
-    }
-    if (s->magic != MIGRATE_MAGIC || s->version != MIGRATE_VERSION) {
-        memset(s, 0, sizeof(*s));
-        s->magic = MIGRATE_MAGIC;
-        s->version = MIGRATE_VERSION;
-    }
+    /* us_state_start() has put back the state of the last instance, or zeroed it. */
+    s->magic = MIGRATE_MAGIC;
+    s->version = MIGRATE_VERSION;
     s->chans = NULL;
     if (us_mem_map(US_SLOT_MIGRATE_AGENT_CHANS, MIGRATE_CHANS_VA, US_RIGHT_READ | US_RIGHT_WRITE) ==
         US_OK) {
@@ -33,7 +49,17 @@ us_err_t migrate_init(struct migrate_state **st)
         US_LOG_WARN("no agent channels: guest agents are out of reach");
     }
     US_LOG_INFO("up (%s start)", us_bootinfo()->restart_count ? "re" : "cold");
+    if (s->maint.status.phase >= US_MAINT_PREPARE && s->maint.status.phase <= US_MAINT_COMMIT) {
+        US_LOG_INFO("maint: %s: the flow goes on from its last step: %s", s->maint.status.first,
+                    s->maint.status.step);
+    }
     *st = s;
+    /* Lines that came while no instance ran wait on the channels; their signal may have been
+     * taken by the last one. */
+    migrate_agents_pump(s);
+    if (!recovered && us_bootinfo()->restart_count != 0) {
+        resync_agents(s);
+    }
     return US_OK;
 }
 

@@ -52,6 +52,9 @@ struct migrate_maint {
     char digest[65];          /* the carried state's SHA-256, hex */
 };
 
+#define MIGRATE_MAGIC 0x6d696772u
+#define MIGRATE_VERSION 4u
+
 /* Everything the server keeps; lives in the restart-surviving state region. */
 struct migrate_state {
     uint32_t magic;
@@ -63,9 +66,10 @@ struct migrate_state {
     struct migrate_maint maint;
 };
 
-/** migrate_init() - attach to the state region and the agent channels; cold start or
- * restart. Returns: US_OK; US_ENOMEM if the region is too small. */
-us_err_t migrate_init(struct migrate_state **st);
+/** migrate_init() - attach to the state region (taken up by us_state_start(): @recovered if
+ * it holds the last instance's state) and the agent channels. Restarted without its state, it
+ * asks the vmm which agents are connected. Returns: US_OK. */
+us_err_t migrate_init(struct migrate_state **st, bool recovered);
 
 /** migrate_dispatch() - handle one request in the IPC buffer, leaving the reply there. */
 void migrate_dispatch(struct migrate_state *st, us_badge_t badge, struct us_msg *m);

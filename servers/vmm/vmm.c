@@ -216,6 +216,9 @@ void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
     case US_VMM_CARRY_DROP:
         vmm_carry_drop(m);
         return;
+    case US_VMM_AGENTS_RESYNC:
+        vmm_agents_resync(st, m);
+        return;
     case US_VMM_NET_SERVICE:
         vmm_net_service(st, m);
         return;

@@ -582,6 +582,10 @@ void vmm_carry_drop(struct us_msg *m);
  * release builds. */
 void vmm_carry_flip(struct us_msg *m);
 
+/** vmm_agents_resync() - US_VMM_AGENTS_RESYNC: an open record for every connected agent
+ * (vmm_agent.c); the reply replaces @m. */
+void vmm_agents_resync(struct vmm_state *st, struct us_msg *m);
+
 /** vmm_relay_init() - offer the relay between an instance and its understudy on vsock port
  * 1026 (vmm_relay.c). */
 void vmm_relay_init(void);

@@ -63,6 +63,21 @@ static bool agent_connect(struct vmm_state *st, uint32_t slot, uint32_t conn)
     return true;
 }
 
+void vmm_agents_resync(struct vmm_state *st, struct us_msg *m)
+{
+    char rec[VMM_CONFIG_NAME_LEN + 16];
+    uint64_t n = 0;
+
+    for (uint32_t slot = 0; slot < st->config.vm_count; slot++) {
+        if (st->vms[slot].agent_conn != 0) {
+            (void)us_snprintf(rec, sizeof(rec), US_AGENT_OPEN "%s\n", st->config.vms[slot].name);
+            n += up(st, slot, rec) ? 1u : 0u;
+        }
+    }
+    us_msg_init(m, US_VMM_AGENTS_RESYNC, 8);
+    m->w[0] = n;
+}
+
 static void agent_close(struct vmm_state *st, uint32_t slot, uint32_t conn)
 {
     if (st->vms[slot].agent_conn == conn + 1u) {

@@ -6,6 +6,13 @@ us_unit_test(sha256
     CASES hashes_empty hashes_abc hashes_448_bits hashes_896_bits hashes_million_a
           split_updates_match pads_boundaries)
 
+# A server's state region across restarts (lib/state.c).
+us_unit_test(state
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_state.c
+    LIBS us_lib_host
+    CASES state_cold_start_zeroes state_restart_gets_last_commit state_corrupt_refused
+          state_region_sizes)
+
 us_unit_test(fmt
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_fmt.c
     LIBS us_lib_host

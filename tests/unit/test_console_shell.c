@@ -17,6 +17,7 @@ static void help_lists_all_commands(void)
         "server list [--json]",
         "server restart NAME",
         "server crash NAME",
+        "server corrupt NAME",
         "hw list [--json]",
         "hw hide N DEVICE",
         "hw show N DEVICE",
@@ -265,7 +266,9 @@ static void command_usage_errors(void)
         {"vm console 4294967296", "vm console N"},
         {"vm console 1 2", "vm console N"},
         {"vm console 1 --json", "vm console N"},
-        {"server", "server list [--json] | server restart NAME | server crash NAME"},
+        {"server", "server list [--json] | server restart NAME | server crash NAME | server "
+                   "corrupt NAME"},
+        {"server corrupt", "server corrupt NAME"},
         {"server list vmm", "server list [--json]"},
         {"server restart", "server restart NAME"},
         {"server restart a b", "server restart NAME"},

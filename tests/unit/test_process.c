@@ -122,6 +122,71 @@ static void boot_starts_every_server(void)
     UT_EXPECT_EQ(slot(&processes[1], 0)->kind, US_CAPK_NONE);
 }
 
+/* A restart reloads the server in place: data from the image, bss, stack, heap and IPC buffer
+ * zeroed, its own mappings gone, its capabilities and state region kept. */
+static void restart_reloads_from_image(void)
+{
+    struct process *p = &processes[0];
+    struct memobj *shared_mem;
+    struct us_bootinfo *bi;
+    uint8_t *data, *stack, *heap, *state, *ipc;
+
+    kfx_init(1);
+    kfx_manifest_init(&man, 2);
+    man.srv[0].heap_pages = 1;
+    man.srv[0].state_pages = 1;
+    kfx_manifest_cap(&man, 0, 0, US_MCAP_ENDPOINT, US_RIGHT_RECV, 0, 0);
+    kfx_manifest_cap(&man, 0, 11, US_MCAP_SHARED, US_RIGHT_READ, 3, 100);
+    UT_EXPECT_EQ(boot(&man), US_OK);
+    UT_EXPECT_EQ(process_restart(p), US_ENOTSUP); /* it never said it recovers */
+    data = user_ptr(p, 0x401000);
+    stack = user_ptr(p, US_VA_STACK_TOP - PAGE_SIZE);
+    state = user_ptr(p, US_VA_STATE);
+    ipc = user_ptr(p, US_VA_IPC_BUF);
+    bi = user_ptr(p, US_VA_BOOTINFO);
+    heap = bi != NULL ? user_ptr(p, bi->heap_base) : NULL;
+    UT_EXPECT(data && stack && state && ipc && bi && heap);
+    if (!(data && stack && state && ipc && bi && heap)) {
+        return;
+    }
+    memset(data, 0x11, PAGE_SIZE); /* what the first instance did to its memory */
+    memset(stack, 0x22, PAGE_SIZE);
+    memset(heap, 0x33, PAGE_SIZE);
+    memset(ipc, 0x44, PAGE_SIZE);
+    memset(state, 0x55, PAGE_SIZE);
+    shared_mem = slot(p, 11)->obj;
+    UT_EXPECT_EQ(process_map(p, shared_mem, va_init(US_VA_DYNAMIC), US_RIGHT_READ), US_OK);
+    UT_EXPECT(user_ptr(p, US_VA_DYNAMIC) != NULL);
+    p->thread.regs.pc = 0x400abc;
+    p->recovers = true;
+
+    UT_EXPECT_EQ(process_restart(p), US_OK);
+    UT_EXPECT(data[0] == 0x5a && data[0x7f] == 0x5a && data[0x80] == 0 && data[0xfff] == 0);
+    UT_EXPECT(stack[0] == 0 && heap[0] == 0 && ipc[0] == 0);
+    UT_EXPECT(state[0] == 0x55 && state[PAGE_SIZE - 1] == 0x55); /* kept */
+    UT_EXPECT(user_ptr(p, US_VA_DYNAMIC) == NULL && shared_mem->maps == 0);
+    UT_EXPECT(slot(p, 11)->obj == shared_mem && slot(p, 0)->obj == p->ep);
+    UT_EXPECT_EQ(bi->restart_count, 1);
+    UT_EXPECT_EQ(p->restarts, 1);
+    UT_EXPECT_EQ(p->state, US_SERVER_RUNNING);
+    UT_EXPECT_EQ(p->thread.state, TS_RUNNING);
+    UT_EXPECT_EQ(p->thread.regs.pc, 0x400000);
+    UT_EXPECT_EQ(p->thread.regs.x[0], US_VA_BOOTINFO);
+    UT_EXPECT(strstr(host_uart, "server s0 restarted from the boot image (restart 1)") != NULL);
+
+    /* A fault restarts it once it has served; before that, it stays stopped. */
+    process_fault(p, 0, 0, 0);
+    UT_EXPECT_EQ(p->state, US_SERVER_FAULTED);
+    UT_EXPECT_EQ(p->restarts, 1);
+    UT_EXPECT(strstr(host_uart, "faulted before serving a request") != NULL);
+    UT_EXPECT_EQ(process_restart(p), US_OK); /* the operator may */
+    p->served = true;
+    process_fault(p, 0, 0, 0);
+    UT_EXPECT_EQ(p->state, US_SERVER_RUNNING);
+    UT_EXPECT_EQ(p->restarts, 3);
+    UT_EXPECT_EQ(bi->restart_count, 3);
+}
+
 static void boot_maps_bundle_in_place(void)
 {
     uint64_t size;
@@ -471,6 +536,7 @@ UT_MAIN({"boot_starts_every_server", boot_starts_every_server},
         {"boot_rejects_irq_routed_twice", boot_rejects_irq_routed_twice},
         {"boot_rejects_irq_not_spi", boot_rejects_irq_not_spi},
         {"boot_reports_enomem", boot_reports_enomem},
+        {"restart_reloads_from_image", restart_reloads_from_image},
         {"fault_records_and_stops", fault_records_and_stops},
         {"fault_fails_client_waiting_for_reply", fault_fails_client_waiting_for_reply},
         {"fault_fails_queued_callers", fault_fails_queued_callers},

@@ -40,6 +40,9 @@ _Static_assert(sizeof(struct us_ipc_buf) == 4096, "us_ipc_buf is one page");
 /* recv returns this label when the endpoint's bound notification fired instead of a call;
  * the badge result then holds the notification bits. */
 #define US_LABEL_NOTIFY 3u
+/* Debug builds, servers that keep state (us_serve_state()): flip a byte of the committed state,
+ * which the next restart must then refuse; US_ENOTSUP otherwise. */
+#define US_LABEL_STATE_FLIP 4u
 #define US_LABEL_PROTO_BASE 0x100u
 
 /** us_msg_check() - validate a received header before any field is used.

@@ -38,6 +38,7 @@ us_err_t us_signal(us_cap_t ntfn, uint64_t bits);
 us_err_t us_wait(us_cap_t ntfn, uint64_t *bits);
 us_err_t us_poll(us_cap_t ntfn, uint64_t *bits);
 us_err_t us_yield(void);
+us_err_t us_recovers(void);
 us_err_t us_irq_ack(us_cap_t irq);
 us_err_t us_mem_alloc(us_cap_t vm_control, uint64_t size, us_cap_t *mem);
 us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights);
@@ -92,3 +93,23 @@ void us_serve_step(us_cap_t ep, us_serve_fn *fn, void *ctx, struct us_msg *m, us
 
 /** us_serve() - wait on @ep for the first message, then us_serve_step() forever. */
 _Noreturn void us_serve(us_cap_t ep, us_serve_fn *fn, void *ctx);
+
+/* A server's state region at US_VA_STATE: its live state is the first @size bytes, kept as
+ * uslib/state.h says (a sealed copy of it as of the last message handled). */
+struct us_state_desc {
+    uint64_t size;
+    uint32_t magic;
+    uint32_t version;
+};
+
+/** us_state_start() - take up the state region: the state as of the last message the previous
+ * instance handled, after a restart; zeroed on a cold start, or when that copy fails its
+ * checks (logged at ERR: the server rebuilds what it can). Then tell the kernel that this
+ * server recovers, so that a fault restarts it.
+ * Returns: STATE_COLD, STATE_RECOVERED or STATE_CORRUPT (uslib/state.h). */
+int us_state_start(const struct us_state_desc *sd);
+
+/** us_serve_state() - us_serve(), committing the state after each message handled. Debug
+ * builds also answer US_LABEL_STATE_FLIP (the fault tests' corrupt region). */
+_Noreturn void us_serve_state(us_cap_t ep, us_serve_fn *fn, void *ctx,
+                              const struct us_state_desc *sd);

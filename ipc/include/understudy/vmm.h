@@ -17,6 +17,9 @@
 #define US_VMM_CARRY_FLIP (US_LABEL_PROTO_BASE + 0x16u)
 /* Drop the state the carry service keeps, if any: its memory goes back (a flow's end). */
 #define US_VMM_CARRY_DROP (US_LABEL_PROTO_BASE + 0x17u)
+/* migrate restarted without its state: put an open record on the channel of every VM whose
+ * agent is connected, as if each had just connected; reply w[0] = how many. */
+#define US_VMM_AGENTS_RESYNC (US_LABEL_PROTO_BASE + 0x18u)
 
 /* US_VMM_NET_SERVICE operations on a service address: the MAC (and so the IP) that a VM and
  * its twins (VMs created with US_VM_CREATE_TWIN from it) share. One of them is active: frames

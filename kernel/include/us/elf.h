@@ -14,3 +14,10 @@
  * US_ENOMEM. */
 us_err_t elf_load(const void *img, uint64_t size, struct aspace *as, uint64_t limit,
                   uint64_t *entry, uint64_t *frames);
+
+/** elf_reload() - put the writable PT_LOAD segments of the image elf_load() loaded into @as
+ * back as the image has them (data copied, bss zeroed), in the frames already mapped there;
+ * the other segments the process could not write. *entry gets e_entry.
+ * Returns: US_OK; US_ECORRUPT for a malformed image or one that does not match @as. */
+us_err_t elf_reload(const void *img, uint64_t size, struct aspace *as, uint64_t limit,
+                    uint64_t *entry);

@@ -30,6 +30,8 @@ struct process {
     uint32_t state; /* US_SERVER_* */
     uint32_t restarts;
     uint32_t faults;
+    bool recovers; /* it rebuilds from its state region (US_SYS_RECOVERS): a fault restarts it */
+    bool served;   /* it replied to a request since it last started */
     uint64_t fault_addr;
     uint64_t fault_esr;
     uint64_t fault_pc;
@@ -57,6 +59,14 @@ us_err_t process_boot_all(const void *bundle, uint64_t bundle_size, paddr_t dtb,
 /** process_fault() - the server took an exception it cannot survive: stop it, report it and
  * fail the IPC that waits on it. The rest of the system keeps running. */
 void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc);
+
+/** process_restart() - stop @p wherever it is (its callers get US_EABORT, a vCPU's exit
+ * waits for the next instance) and reload it from the boot image: its writable segments, stack,
+ * heap and IPC buffer as at boot, its own mappings gone, its capabilities and state region
+ * kept; restart_count in its bootinfo says so. @p may be the caller itself.
+ * Returns: US_OK; US_ENOTSUP if @p never said it recovers; US_EBUSY if it is running on another
+ * CPU this instant (ask again); US_ECORRUPT if its image no longer checks (it stays stopped). */
+us_err_t process_restart(struct process *p);
 
 /** process_revoke() - remove every @kind capability to @obj from every process, so no
  * handle can reach an object that is going away. */

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* A server's state region across its restarts: taken up at start, sealed after each message
+ * (uslib/state.h has the layout). */
+#include <understudy/abi.h>
+#include <understudy/usys.h>
+#include <uslib/state.h>
+
+int us_state_start(const struct us_state_desc *sd)
+{
+    const struct us_bootinfo *bi = us_bootinfo();
+    void *base = (void *)(uintptr_t)US_VA_STATE;
+    const char *why = "";
+    enum state_start r;
+
+    if (!state_region_fits(bi->state_size, sd->size)) {
+        us_fatal("state region too small for the state and its sealed copy");
+    }
+    r = state_recover(base, bi->state_size, sd->size, sd->magic, sd->version,
+                      bi->restart_count != 0, &why);
+    if (r == STATE_CORRUPT) {
+        US_LOG_ERR("state region refused after restart %u: %s; starting afresh", bi->restart_count,
+                   why);
+    } else if (r == STATE_RECOVERED) {
+        US_LOG_INFO("state recovered after restart %u", bi->restart_count);
+    }
+    (void)us_recovers();
+    return (int)r;
+}
+
+/* Debug builds: US_LABEL_STATE_FLIP, handled by the runtime rather than the server. */
+static bool flip_request(const struct us_state_desc *sd, struct us_msg *m)
+{
+    if (m->hdr.label != US_LABEL_STATE_FLIP) {
+        return false;
+    }
+#ifdef US_DEBUG
+    state_flip((void *)(uintptr_t)US_VA_STATE, us_bootinfo()->state_size, sd->size);
+    US_LOG_WARN("a byte of the committed state flipped (fault injection)");
+    us_msg_init(m, US_LABEL_STATE_FLIP, 0);
+#else
+    (void)sd;
+    us_msg_reply_err(m, US_ENOTSUP);
+#endif
+    return true;
+}
+
+struct state_serve {
+    us_serve_fn *fn;
+    void *ctx;
+    const struct us_state_desc *sd;
+};
+
+/* One message: the server's handler, then its state sealed as of the end of it. */
+static void state_step(void *c, us_badge_t badge, struct us_msg *m)
+{
+    const struct state_serve *s = c;
+
+    if (!flip_request(s->sd, m)) {
+        s->fn(s->ctx, badge, m);
+        state_commit((void *)(uintptr_t)US_VA_STATE, us_bootinfo()->state_size, s->sd->size,
+                     s->sd->magic, s->sd->version);
+    }
+}
+
+_Noreturn void us_serve_state(us_cap_t ep, us_serve_fn *fn, void *ctx,
+                              const struct us_state_desc *sd)
+{
+    struct state_serve s = {fn, ctx, sd};
+
+    us_serve(ep, state_step, &s);
+}

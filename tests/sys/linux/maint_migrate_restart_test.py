@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The Understudy authors
+"""migrate killed in the middle of a maintenance flow (tests/sys/linux/README.md), while
+clients keep sending GET and SET.
+
+First, migrate faults while the understudy boots: the kernel restarts it, it takes up the
+flow from its state region, and the flow finishes when the understudy's agent reports:
+kvd runs on kvd0-b only. Then a flow stalled with kvd0-b's kvd frozen and new connections
+held in the switch (fault injection): migrate faults, comes back with the flow where it was,
+and `maint abort` undoes it: kvd0-b serves, the understudy is retired. Each time the
+application ends up running exactly once, with every acknowledged write; no request failed."""
+import loadgen
+import maintcheck
+import usqemu
+
+
+def crash_migrate(m, n):
+    since = len(m.output)
+    assert usqemu.console_cmd(m, "server crash migrate") == "ok"
+    m.expect_seen(r"kernel\| server migrate restarted from the boot image \(restart %d\)" % n,
+                  since=since)
+    m.expect_seen(r"migrate\| state recovered after restart %d" % n, since=since)
+    m.expect_seen(r"migrate\| maint: .*: the flow goes on from its last step", since=since)
+
+
+def test(t):
+    port = usqemu.free_port()
+    m = t.machine(nic=[(port, "10.0.2.15", 7000)])
+    m.expect(r"us> ")
+    m.expect_seen(r"migrate\| kvd0: agent: HEALTH kvd=up keys=0", timeout=300)
+    g = loadgen.LoadGen(port, keys=t.args.keys, persistent=0, per_request=2)
+    g.seed()
+    g.start(requests=10 ** 9, seconds=900)
+
+    since = len(m.output)
+    out = usqemu.console_cmd(m, "maint upgrade-os kvd0 initrd=initramfs-next")
+    assert out.startswith("upgrade-os of kvd0 started"), out
+    assert maintcheck.status(m)["phase"] == "prepare"
+    crash_migrate(m, 1)
+    m.expect_seen(r"migrate\| maint: kvd0: done: kvd0-b serves", timeout=600, since=since)
+    assert list(maintcheck.vms(m)) == ["kvd0-b"]
+
+    since = len(m.output)
+    usqemu.console_cmd(m, "maint upgrade-os kvd0-b fault=stall")
+    m.expect_seen(r"migrate\| maint: kvd0-b: kvd frozen on kvd0-b; stalled here", timeout=300,
+                  since=since)
+    crash_migrate(m, 2)
+    s = maintcheck.status(m)
+    assert s["phase"] == "transfer" and s["first"] == "kvd0-b", s
+    assert usqemu.console_cmd(m, "maint abort") == "aborted: the first instance serves"
+    m.expect_seen(r"migrate\| maint: kvd0-b: aborted by the operator; the first instance serves "
+                  r"with all its data", timeout=300, since=since)
+    assert [(n, v["state"]) for n, v in maintcheck.vms(m).items()] == [("kvd0-b", "running")]
+
+    g.finish()
+    r = g.summary()
+    print("migrate restarted mid-flow: %s" % r)
+    assert r["requests"] > 0, r
+    assert not g.failures(), g.failures()[:10]
+    bad = g.verify()
+    assert not bad, bad[:10]
+
+
+def args(p):
+    p.add_argument("--keys", type=int, default=5000)
+
+
+usqemu.run_test(test, setup_args=args)
