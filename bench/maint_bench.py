@@ -7,11 +7,12 @@ Boots build/images/default (kvd in kvd0, reached through the NIC and the vmm's s
 --keys keys with the load generator (tests/qemu/loadgen.py), and measures the clients with no
 flow running: requests, failures, p50 and p99 latency, and the longest gap between successful
 responses. Then, on fresh machines, the same figures in a steady stretch and while
-`maint upgrade-os kvd0` runs: via=restart with clients that open a connection per request
-(a kept connection cannot survive that mechanism), via=criu and via=redirect with three
-persistent clients and one per-request, with each flow's total time and the bytes it moved.
-A redirect's row runs from the command through the cut-over and as many requests again; its
-first instance retires once the clients stop.
+each flow runs: upgrade-os, upgrade-app and reconfigure via=restart with clients that open a
+connection per request (a kept connection cannot survive that mechanism), upgrade-os via=criu,
+and upgrade-os and upgrade-app via=redirect, with three persistent clients and one
+per-request; with each flow's total time and the bytes it moved. A redirect's row runs from
+the command through the cut-over and as many requests again; its first instance retires
+once the clients stop.
 Wall-clock figures under TCG: compare rows of one run, not runs on different machines.
 Prints one table; nothing here passes or fails on a timing.
 """
@@ -52,54 +53,76 @@ def steady_state(image, keys, requests, smp):
             "moved": "-"}
 
 
-def flow_rows(image, keys, requests, smp, via, persistent, per_request):
-    """A steady stretch of @requests with the given clients, then `maint upgrade-os kvd0 via=@via`
-    under the same load: two rows."""
+def wait_answers(g, n):
+    """Pace the benchmark (nothing is decided by it): until @n more requests are recorded."""
+    want = len(g.log) + n
+    while len(g.log) < want:
+        time.sleep(0.5)
+
+
+def one_flow(m, g, cmd, first, understudy, requests):
+    """Run @cmd under @g's clients; returns (start, end, status). A redirect's first instance
+    retires once its clients close: its span runs through the cut-over and @requests more
+    requests, then the clients stop."""
+    since = len(m.output)
+    t1 = time.monotonic()
+    out = usqemu.console_cmd(m, cmd)
+    assert "started" in out, out
+    if " via=redirect" in cmd:
+        m.expect_seen(r"migrate\| maint: %s: %s takes new connections" % (first, understudy),
+                      timeout=1800, since=since)
+        wait_answers(g, requests)
+        t2 = time.monotonic()
+        st = json.loads(usqemu.console_cmd(m, "maint status --json"))["maint"]
+        g.finish()
+        m.expect_seen(r"migrate\| maint: %s: done" % first, timeout=600, since=since)
+    else:
+        # reconfigure's two legs end on the VM's own name
+        m.expect_seen(r"migrate\| maint: \S+: (done: %s serves|.*the first instance serves)"
+                      % understudy, timeout=1800, since=since)
+        t2 = time.monotonic()
+        st = json.loads(usqemu.console_cmd(m, "maint status --json"))["maint"]
+        g.finish()
+    return t1, t2, st
+
+
+def flow_rows(image, keys, requests, smp, persistent, per_request, flows):
+    """On one machine: a steady stretch of @requests with the given clients, then each of
+    @flows, (command, first VM, the VM that serves after it), under the same load, each with
+    fresh clients that know every write acknowledged before. A row each."""
     port = usqemu.free_port()
+    clients = "%d persistent + %d per-request" % (persistent, per_request)
+    rows, spans = [], []
     with usqemu.Machine(image_dir=image, smp=smp, nic=[(port, "10.0.2.15", 7000)],
-                        log_dir=None, timeout=3600) as m:
+                        log_dir=None, timeout=7200) as m:
         m.expect(r"us> ")
         m.expect_seen(r"migrate\| kvd0: agent: HEALTH kvd=up", timeout=300)
         g = loadgen.LoadGen(port, keys=keys, persistent=persistent, per_request=per_request)
         g.seed()
-        t0 = time.monotonic()
-        g.start(requests=10 ** 9, seconds=3000)
-        while len(g.log) < requests:
-            time.sleep(0.5)  # pacing the benchmark only: nothing is decided by it
-        t1 = time.monotonic()
-        since = len(m.output)
-        out = usqemu.console_cmd(m, "maint upgrade-os kvd0 initrd=initramfs-next via=" + via)
-        assert "started" in out, out
-        if via == "redirect":
-            # The first instance retires once its clients close: measure through the
-            # cut-over and as many requests again after it, then let them go.
-            m.expect_seen(r"migrate\| maint: kvd0: kvd0-b takes new connections",
-                          timeout=1800, since=since)
-            n = len(g.log)
-            while len(g.log) < n + requests:
-                time.sleep(0.5)  # pacing only
-            t2 = time.monotonic()
-            st = json.loads(usqemu.console_cmd(m, "maint status --json"))["maint"]
-            g.finish()
-            m.expect_seen(r"migrate\| maint: kvd0: done", timeout=600, since=since)
-        else:
-            m.expect_seen(r"migrate\| maint: kvd0: (done|.*the first instance serves)",
-                          timeout=1800, since=since)
-            t2 = time.monotonic()
-            st = json.loads(usqemu.console_cmd(m, "maint status --json"))["maint"]
-            g.finish()
+        acked = g.acked
+        for k, (cmd, first, understudy) in enumerate(flows):
+            g = loadgen.LoadGen(port, keys=keys, persistent=persistent, per_request=per_request,
+                                seed=k + 1)
+            g.acked = acked
+            t0 = time.monotonic()
+            g.start(requests=10 ** 9, seconds=3000)
+            wait_answers(g, requests)
+            if k == 0:
+                spans.append(("none, " + clients, g, t0, time.monotonic(), None))
+            t1, t2, st = one_flow(m, g, cmd, first, understudy, requests)
+            spans.append(("%s, %s" % (" ".join(cmd.split()[1:3] + [w for w in cmd.split()
+                                                                   if w.startswith("via=")]),
+                                      clients), g, t1, t2, st))
+            acked = g.acked
         bad = g.verify()
-    clients = "%d persistent + %d per-request" % (persistent, per_request)
-    rows = []
-    for name, lo, hi in (("none, " + clients, t0, t1),
-                         ("upgrade-os via %s, %s" % (via, clients), t1, t2)):
+    for name, g, lo, hi, st in spans:
         s = g.summary(since=lo, until=hi)
         rows.append({"flow": name, "keys": keys, "total_s": hi - lo, "requests": s["requests"],
-                     "failed": s["failed"] + (len(bad) if hi == t2 else 0),
-                     "p50_ms": s["p50_ms"], "p99_ms": s["p99_ms"],
+                     "failed": s["failed"], "p50_ms": s["p50_ms"], "p99_ms": s["p99_ms"],
                      "gap_ms": s["longest_gap_ms"],
-                     "moved": "-" if hi == t1 else "{:,} B ({})".format(st["bytes"],
-                                                                         st["phase"])})
+                     "moved": "-" if st is None else "{:,} B ({})".format(st["bytes"],
+                                                                          st["phase"])})
+    rows[-1]["failed"] += len(bad)  # read back once, after the last flow
     return rows
 
 
@@ -112,9 +135,17 @@ def main():
     a = p.parse_args()
     image = os.path.join(a.build, "images", "default")
     rows = [steady_state(image, a.keys, a.requests, a.smp)]
-    rows += flow_rows(image, a.keys, a.requests // 4, a.smp, "restart", 0, 2)
-    rows += flow_rows(image, a.keys, a.requests // 4, a.smp, "criu", 3, 1)
-    rows += flow_rows(image, a.keys, a.requests // 4, a.smp, "redirect", 3, 1)
+    n = a.requests // 4
+    os_cmd = "maint upgrade-os %s initrd=initramfs-next via="
+    rows += flow_rows(image, a.keys, n, a.smp, 0, 2, [
+        ((os_cmd % "kvd0") + "restart", "kvd0", "kvd0-b"),
+        ("maint upgrade-app kvd0-b image=kvd-next via=restart", "kvd0-b", "kvd0"),
+        ("maint reconfigure kvd0 mem=256 vcpus=2 via=restart", "kvd0", "kvd0")])
+    rows += flow_rows(image, a.keys, n, a.smp, 3, 1, [((os_cmd % "kvd0") + "criu", "kvd0",
+                                                       "kvd0-b")])
+    rows += flow_rows(image, a.keys, n, a.smp, 3, 1, [
+        ((os_cmd % "kvd0") + "redirect", "kvd0", "kvd0-b"),
+        ("maint upgrade-app kvd0-b image=kvd-next via=redirect", "kvd0-b", "kvd0")])
     head = ("flow", "keys", "requests", "failed", "p50 ms", "p99 ms", "longest gap ms",
             "flow time s", "state moved")
     cells = [head] + [(r["flow"], "{:,}".format(r["keys"]), "{:,}".format(r["requests"]),

@@ -123,6 +123,14 @@ us_err_t vmm_config_parse(const void *blob, size_t blob_len, struct vmm_config *
     return US_ENOTSUP; /* vmm_init() only */
 }
 
+us_err_t vmm_find_image(struct vmm_state *s, const char *name, uint32_t type,
+                        const struct us_bundle_entry **out)
+{
+    FUZZ_CHECK(s == &st);
+    (void)name, (void)type, (void)out;
+    return US_ENOENT;
+}
+
 us_err_t vmm_boot_vm(struct vmm_state *s, uint32_t slot)
 {
     (void)s, (void)slot;

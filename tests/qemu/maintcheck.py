@@ -1,10 +1,21 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 The Understudy authors
-"""What the maintenance tests ask the console shell, in one place: VMs, free memory, a
-flow's status, and refusals with their reason."""
+"""What the maintenance tests share, in one place: the default image booted with kvd0
+serving, and what they ask the console shell (VMs, free memory, a flow's status, refusals
+with their reason)."""
 import json
 
 import usqemu
+
+
+def serving(t):
+    """Boot the default image, kvd0's service forwarded from a free host port, and wait until
+    kvd0's agent has reported kvd up. Returns (machine, port)."""
+    port = usqemu.free_port()
+    m = t.machine(nic=[(port, "10.0.2.15", 7000)])
+    m.expect(r"us> ")
+    m.expect_seen(r"migrate\| kvd0: agent: HEALTH kvd=up keys=0", timeout=300)
+    return m, port
 
 
 def vms(m):

@@ -9,14 +9,12 @@ afterwards VERSION answers 2."""
 import json
 
 import loadgen
+import maintcheck
 import usqemu
 
 
 def test(t):
-    port = usqemu.free_port()
-    m = t.machine(nic=[(port, "10.0.2.15", 7000)])
-    m.expect(r"us> ")
-    m.expect_seen(r"migrate\| kvd0: agent: HEALTH kvd=up keys=0", timeout=300)
+    m, port = maintcheck.serving(t)
     c = loadgen.Conn(port)
     assert c.ask("VERSION") == "VERSION 1"
     c.close()

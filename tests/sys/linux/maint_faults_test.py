@@ -10,6 +10,7 @@ After each, kvd0 alone serves, with every acknowledged write; no request failed 
 memory is back where it was."""
 
 import loadgen
+import maintcheck
 import usqemu
 from maintcheck import free_mem, refused, status, vms
 
@@ -32,10 +33,7 @@ def undone(m, since, why):
 
 
 def test(t):
-    port = usqemu.free_port()
-    m = t.machine(nic=[(port, "10.0.2.15", 7000)])
-    m.expect(r"us> ")
-    m.expect_seen(r"migrate\| kvd0: agent: HEALTH kvd=up keys=0", timeout=300)
+    m, port = maintcheck.serving(t)
     g = loadgen.LoadGen(port, keys=t.args.keys, persistent=0, per_request=2)
     g.seed()
     free0 = free_mem(m)

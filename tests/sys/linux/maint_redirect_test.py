@@ -65,10 +65,7 @@ def move(t, m, g_acked, port, cmd, first, understudy, version):
 
 
 def test(t):
-    port = usqemu.free_port()
-    m = t.machine(nic=[(port, "10.0.2.15", 7000)])
-    m.expect(r"us> ")
-    m.expect_seen(r"migrate\| kvd0: agent: HEALTH kvd=up keys=0", timeout=300)
+    m, port = maintcheck.serving(t)
     g = loadgen.LoadGen(port, keys=t.args.keys)
     g.seed()
     g = move(t, m, g.acked, port, "maint upgrade-os kvd0 initrd=initramfs-next via=redirect",

@@ -31,10 +31,7 @@ def flow(m, first, second):
 
 
 def test(t):
-    port = usqemu.free_port()
-    m = t.machine(nic=[(port, "10.0.2.15", 7000)])
-    m.expect(r"us> ")
-    m.expect_seen(r"migrate\| kvd0: agent: HEALTH kvd=up keys=0", timeout=300)
+    m, port = maintcheck.serving(t)
     # Clients that open a connection per request: via restart the TCP endpoint moves with the
     # instance, so a kept connection cannot survive it (via criu and redirect are for those).
     g = loadgen.LoadGen(port, keys=t.args.keys, persistent=0, per_request=2)

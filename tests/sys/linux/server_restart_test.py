@@ -13,6 +13,7 @@ import json
 import time
 
 import loadgen
+import maintcheck
 import usqemu
 
 
@@ -35,10 +36,7 @@ def restarted(m, name, since, n):
 
 
 def test(t):
-    port = usqemu.free_port()
-    m = t.machine(nic=[(port, "10.0.2.15", 7000)])
-    m.expect(r"us> ")
-    m.expect_seen(r"migrate\| kvd0: agent: HEALTH kvd=up keys=0", timeout=300)
+    m, port = maintcheck.serving(t)
     g = loadgen.LoadGen(port, keys=t.args.keys, persistent=2, per_request=1)
     g.seed()
     g.start(requests=10 ** 9, seconds=900)
