@@ -407,6 +407,12 @@ us_err_t console_init(struct console_state *st, struct console_kept *kept, bool 
         kept->klog_cursor = UINT64_MAX;
     }
     pump_klog(st);
+    if (!recovered && us_bootinfo()->restart_count != 0) {
+        /* us_state_start() said why, before there was a place in the log to print from. */
+        US_LOG_ERR("state region refused after restart %u: kernel log lines of the restart "
+                   "are not shown",
+                   us_bootinfo()->restart_count);
+    }
     US_LOG_INFO("up: operator shell on the UART");
     pump_klog(st);
     console_shell_start(&st->shell);
