@@ -471,15 +471,11 @@ static void sys_server_ctl(struct thread *t)
         ret(t, crash(&processes[idx]), 0);
         return;
     case US_SERVER_CTL_RESTART:
-        if (&processes[idx].thread == t) {
-            /* Itself: on success it returns at its entry point, with nothing to reply to. */
-            e = process_restart(&processes[idx]);
-            if (e != US_OK) {
-                ret(t, e, 0);
-            }
-            return;
+        e = process_restart(&processes[idx]);
+        /* Restarted itself: it starts again at its entry point, with nothing to return to. */
+        if (e != US_OK || &processes[idx].thread != t) {
+            ret(t, e, 0);
         }
-        ret(t, process_restart(&processes[idx]), 0);
         return;
     default:
         ret(t, US_ENOTSUP, 0);

@@ -413,14 +413,22 @@ static us_err_t inject_transfer_fault(struct migrate_state *st)
     return US_OK;
 }
 
+/* The decimal number at *@p (0 if none); *@p moves past it. */
+static uint64_t take_u64(const char **p)
+{
+    uint64_t v = 0;
+
+    while (**p >= '0' && **p <= '9') {
+        v = v * 10u + (uint64_t)(*(*p)++ - '0');
+    }
+    return v;
+}
+
 /* "SIZE SHA256" after "SENT kvd " or "CHECKPOINTED kvd ": what was carried. */
 static bool parse_sent(struct migrate_state *st, const char *p)
 {
-    uint64_t size = 0;
+    uint64_t size = take_u64(&p);
 
-    while (*p >= '0' && *p <= '9') {
-        size = size * 10u + (uint64_t)(*p++ - '0');
-    }
     if (*p != ' ' || strlen(p + 1) != 64) {
         return false;
     }
@@ -547,9 +555,7 @@ void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *lin
         if (slot == s->first_slot && strncmp(line, "REPLICATED kvd ", 15) == 0) {
             const char *p = line + 15;
 
-            while (*p >= '0' && *p <= '9') {
-                s->bytes = s->bytes * 10u + (uint64_t)(*p++ - '0');
-            }
+            s->bytes = take_u64(&p);
             if (x->fault == US_MAINT_FAULT_STALL) {
                 x->expect = MAINT_EXPECT_NOTHING;
                 step(st, "%s follows; stalled here (fault injection)", s->understudy);

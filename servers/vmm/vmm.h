@@ -603,6 +603,14 @@ us_err_t vmm_vsock_listen(uint32_t port, const struct vmm_vsock_ops *ops);
 us_err_t vmm_vsock_send(struct vmm_state *st, uint32_t slot, uint32_t conn, const uint8_t *b,
                         uint32_t len);
 
+/** vmm_vsock_take_line() - a service's request line: gather bytes of @b (@len) from *@at on
+ * into @line (@cap bytes with its NUL; *@line_len gathered so far) up to an LF, and move *@at
+ * past what was taken.
+ * Returns: 1 when the line is complete (NUL-terminated, without its LF); 0 when @b ran out
+ * first; -1 when it does not fit @cap. */
+int vmm_vsock_take_line(char *line, uint32_t *line_len, uint32_t cap, const uint8_t *b,
+                        uint32_t len, uint32_t *at);
+
 /** vmm_vsock_room() - how many bytes vmm_vsock_send() would take now on connection @conn of
  * VM @slot (0 for a closed one). */
 uint32_t vmm_vsock_room(struct vmm_state *st, uint32_t slot, uint32_t conn);

@@ -283,17 +283,15 @@ static void carry_data(struct vmm_state *st, uint32_t slot, uint32_t conn, const
         return;
     }
     while (cc->mode == MODE_LINE && i < len) {
-        char c = (char)b[i++];
+        int r = vmm_vsock_take_line(cc->line, &cc->line_len, CARRY_LINE, b, len, &i);
 
-        if (c != '\n') {
-            if (cc->line_len + 1u >= CARRY_LINE) {
-                refuse(st, slot, conn, "line too long");
-                return;
-            }
-            cc->line[cc->line_len++] = c;
-            continue;
+        if (r < 0) {
+            refuse(st, slot, conn, "line too long");
+            return;
         }
-        cc->line[cc->line_len] = '\0';
+        if (r == 0) {
+            break;
+        }
         if (strncmp(cc->line, "PUT ", 4) == 0) {
             start_put(st, slot, conn, cc->line + 4);
             if (cc->mode == MODE_PUT && i < len) {

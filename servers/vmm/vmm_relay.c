@@ -213,17 +213,15 @@ static void relay_data(struct vmm_state *st, uint32_t slot, uint32_t conn, const
         return;
     }
     while (rc->mode == MODE_LINE && i < len) {
-        char c = (char)b[i++];
+        int r = vmm_vsock_take_line(rc->line, &rc->line_len, RELAY_LINE, b, len, &i);
 
-        if (c != '\n') {
-            if (rc->line_len + 1u >= RELAY_LINE) {
-                refuse(st, slot, conn, "line too long");
-                return;
-            }
-            rc->line[rc->line_len++] = c;
-            continue;
+        if (r < 0) {
+            refuse(st, slot, conn, "line too long");
+            return;
         }
-        rc->line[rc->line_len] = '\0';
+        if (r == 0) {
+            break;
+        }
         if (strncmp(rc->line, "JOIN ", 5) != 0) {
             refuse(st, slot, conn, "unknown request (JOIN NAME)");
             break;

@@ -309,6 +309,24 @@ static void owe_credit_if_due(struct vmm_vsock_conn *c)
     }
 }
 
+int vmm_vsock_take_line(char *line, uint32_t *line_len, uint32_t cap, const uint8_t *b,
+                        uint32_t len, uint32_t *at)
+{
+    while (*at < len) {
+        char c = (char)b[(*at)++];
+
+        if (c == '\n') {
+            line[*line_len] = '\0';
+            return 1;
+        }
+        if (*line_len + 1u >= cap) {
+            return -1;
+        }
+        line[(*line_len)++] = c;
+    }
+    return 0;
+}
+
 uint32_t vmm_vsock_room(struct vmm_state *st, uint32_t slot, uint32_t conn)
 {
     const struct vmm_vsock_conn *c = open_conn(st, slot, conn);

@@ -86,6 +86,8 @@ def bad_requests_get_errors(r):
     for bad in ("", "FLY", "QUIESCE", "QUIESCE nginx", "QUIESCE kvdx", "SNAPSHOT kvd",
                 "SNAPSHOT kvd relative/path", "RESTORE kvd", "START kvd", "x" * 600,
                 "DRAIN", "DRAIN kvd now", "FETCH kvd", "FETCH kvd abc", "SEND kvd x",
+                "FOLLOW", "FOLLOW kvd now", "HANDOVER kvd", "REPLICATE kvd x", "LINGER kvd",
+                "LINGER kvd x", "LINGER kvd -1", "LINGER kvd 99999999", "ALONE kvd now",
                 "FETCH kvd " + "0" * 64):  # the last: no vmm to fetch from on the host
         reply = r.ask(bad)
         assert reply.startswith("ERR"), (bad[:20], reply)
