@@ -8,9 +8,9 @@
 #include "vmm.h"
 
 #define VMM_MAGIC 0x766d6d31u
-#define VMM_VERSION 1u
+#define VMM_VERSION 2u /* 2: carry, relay and the sealed configuration in the state */
 
-static us_err_t load_config(struct vmm_state *st)
+us_err_t vmm_load_config(struct vmm_state *st)
 {
     const struct us_bundle_entry *ent;
     us_err_t e;
@@ -75,18 +75,10 @@ static void verify_images(struct vmm_state *st)
     }
 }
 
-us_err_t vmm_init(struct vmm_state **out)
+/* The memory every instance maps first: the bundle, the guest console rings, the agent
+ * channels. */
+static void map_shared(struct vmm_state *st)
 {
-    struct vmm_state *st = (struct vmm_state *)(uintptr_t)US_VA_STATE;
-    uint32_t i;
-    us_err_t e;
-
-    US_CHECK(us_bootinfo()->state_size >= sizeof(*st));
-    use_sha256_instructions();
-    memset(st, 0, sizeof(*st));
-    st->magic = VMM_MAGIC;
-    st->version = VMM_VERSION;
-    *out = st;
     US_CHECK(us_mem_info(US_SLOT_VMM_BUNDLE, &st->bundle_size, NULL) == US_OK);
     US_CHECK(us_mem_map(US_SLOT_VMM_BUNDLE, VMM_BUNDLE_VA, US_RIGHT_READ) == US_OK);
     US_CHECK(us_mem_map(US_SLOT_VMM_GUEST_RINGS, VMM_RINGS_VA, US_RIGHT_READ | US_RIGHT_WRITE) ==
@@ -103,23 +95,72 @@ us_err_t vmm_init(struct vmm_state **out)
             st->bundle_size = total;
         }
     }
-    e = load_config(st);
+}
+
+/* The vsock services, registered in the same order by every instance: a connection names its
+ * service by index. */
+static void offer_services(struct vmm_state *st, bool cold)
+{
+    vmm_vsock_init();
+    vmm_carry_init(st, cold);
+    vmm_relay_init(st, cold);
+}
+
+/* A first start: every configured VM built and started. */
+static void cold_start(struct vmm_state *st)
+{
+    us_err_t e;
+
+    memset(st, 0, sizeof(*st));
+    st->magic = VMM_MAGIC;
+    st->version = VMM_VERSION;
+    map_shared(st);
+    offer_services(st, true);
+    e = vmm_load_config(st);
     if (e != US_OK) {
         st->config.vm_count = 0;
-        return US_OK; /* serve requests with no VMs rather than die */
+        vmm_seal(st);
+        return; /* serve requests with no VMs rather than die */
     }
+    vmm_seal(st);
     verify_images(st);
     (void)vmm_nic_init(st); /* logs why if it fails; the guests still get their switch */
-    vmm_vsock_init();
-    vmm_carry_init();
-    vmm_relay_init();
-    for (i = 0; i < st->config.vm_count; i++) {
+    for (uint32_t i = 0; i < st->config.vm_count; i++) {
         e = vmm_boot_vm(st, i);
         if (e != US_OK) {
             US_LOG_ERR("%s not started: %s", st->config.vms[i].name, us_err_name(e));
         }
     }
+    vmm_seal(st);
     US_LOG_INFO("up: %u VM(s) configured", st->config.vm_count);
+}
+
+us_err_t vmm_init(struct vmm_state **out)
+{
+    struct vmm_state *st = (struct vmm_state *)(uintptr_t)US_VA_STATE;
+
+    US_CHECK(us_bootinfo()->state_size >= sizeof(*st));
+    use_sha256_instructions();
+    *out = st;
+    if (us_bootinfo()->restart_count == 0) {
+        cold_start(st);
+    } else {
+        map_shared(st);
+        offer_services(st, false);
+        if (vmm_take_over(st, VMM_MAGIC, VMM_VERSION)) {
+            vmm_took_over(st);
+        } else {
+            /* Nothing of the old table can be trusted: serve with no VMs (an old vCPU's
+             * exit is answered with a stop) rather than start guests over ones still there. */
+            memset(st, 0, sizeof(*st));
+            st->magic = VMM_MAGIC;
+            st->version = VMM_VERSION;
+            map_shared(st);
+            offer_services(st, true);
+            vmm_seal(st);
+        }
+    }
+    (void)us_recovers(); /* from here on the kernel restarts the vmm rather than lose it */
     return US_OK;
 }
 
@@ -170,20 +211,9 @@ static void guest_in(struct vmm_state *st, struct us_msg *m)
                      vmm_pl011_input(st, (uint32_t)slot, (const uint8_t *)&m->w[2], (uint32_t)n));
 }
 
-void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
+/* A client's request or a notification. */
+static void request(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
 {
-    if (badge & US_BADGE_VCPU) {
-        uint32_t slot = (uint32_t)(badge & 0xffu);
-        if (m->hdr.label == US_LABEL_VCPU_EXIT && slot < st->config.vm_count) {
-            vmm_exit(st, slot, m);
-            return;
-        }
-        US_LOG_ERR("exit from unknown vCPU badge 0x%llx", (unsigned long long)badge);
-        us_msg_init(m, US_LABEL_VCPU_EXIT, US_RESUME_LEN);
-        memset(m->w, 0, US_RESUME_LEN);
-        m->w[US_RESUME_FLAGS] = US_RESUME_STOP;
-        return;
-    }
     if (m->hdr.len > US_MSG_MAX_LEN) {
         us_msg_reply_err(m, US_ETRUNC);
         return;
@@ -240,8 +270,34 @@ void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
     case US_VMM_NET_SERVICE:
         vmm_net_service(st, m);
         return;
+    case US_LABEL_STATE_FLIP:
+        vmm_state_flip(st, m);
+        return;
     default:
         us_msg_reply_err(m, US_ENOTSUP);
         return;
+    }
+}
+
+void vmm_dispatch(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
+{
+    uint32_t label;
+
+    if (badge & US_BADGE_VCPU) {
+        uint32_t slot = (uint32_t)(badge & 0xffu);
+        if (m->hdr.label == US_LABEL_VCPU_EXIT && slot < st->config.vm_count) {
+            vmm_exit(st, slot, m);
+            return;
+        }
+        US_LOG_ERR("exit from unknown vCPU badge 0x%llx", (unsigned long long)badge);
+        us_msg_init(m, US_LABEL_VCPU_EXIT, US_RESUME_LEN);
+        memset(m->w, 0, US_RESUME_LEN);
+        m->w[US_RESUME_FLAGS] = US_RESUME_STOP;
+        return;
+    }
+    label = m->hdr.label;
+    request(st, badge, m);
+    if (label != US_LABEL_NOTIFY && label != US_LABEL_STATE_FLIP) {
+        vmm_seal(st); /* a request that changed the configuration: sealed as of its end */
     }
 }

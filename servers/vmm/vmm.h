@@ -9,6 +9,7 @@
 #include <understudy/usys.h>
 #include <understudy/vcpu.h>
 #include <understudy/vmm.h>
+#include <uslib/sha256.h>
 #include "virtio_mmio.h"
 #include "vmm_config.h"
 
@@ -170,6 +171,7 @@ struct vmm_net_stats {
 struct vmm_nic {
     volatile uint32_t *regs; /* NULL: no NIC, the switch joins the guests only */
     uint8_t *mem;            /* DMA area: two rings, then receive and transmit buffers */
+    us_cap_t mem_cap;
     uint64_t mem_pa;
     uint8_t mac[6];
     uint16_t rx_used, tx_used, rx_avail, tx_avail; /* our copies of the ring indices */
@@ -232,6 +234,31 @@ struct vmm_switch {
     uint32_t buf_used[VMM_SWITCH_HOLD_FRAMES / 32u];      /* bit n: buffer n holds a frame */
 };
 
+/* The carry service's state between a PUT and a GET (vmm_carry.c). */
+struct vmm_carry_keep {
+    us_cap_t cap;
+    uint8_t *buf;
+    uint64_t size, have;
+    uint8_t digest[SHA256_DIGEST_LEN];
+    bool complete;       /* all SIZE bytes came and matched the digest */
+    int32_t putter_slot; /* the uploading connection; -1: none */
+    int32_t putter_conn;
+    struct sha256_ctx ctx;
+};
+
+/* One relay pair (vmm_relay.c): end 0 joined first. ring[d] holds what end d sent, not yet
+ * passed to end 1 - d. */
+#define VMM_RELAY_PAIRS 2u
+#define VMM_RELAY_NAME 16u
+struct vmm_relay_pair {
+    bool used, spliced;
+    char name[VMM_RELAY_NAME];
+    uint32_t slot[2], conn[2];
+    uint32_t head[2], tail[2];
+    us_cap_t cap;
+    uint8_t *ring[2];
+};
+
 struct vmm_vm {
     uint32_t state; /* US_VM_STATE_* */
     uint32_t vmid;
@@ -278,11 +305,45 @@ struct vmm_state {
     struct vmm_nic nic;
     uint64_t images_verified; /* bit n: bundle entry n passed its sha256 check */
     struct vmm_switch sw;     /* service addresses: connection tracking and held frames */
+    struct vmm_carry_keep carry;
+    struct vmm_relay_pair relay[VMM_RELAY_PAIRS];
+    /* The configuration as of the last request that changed it, and its SHA-256: what a
+     * restarted vmm checks its live configuration against (vmm_recover.c). */
+    struct vmm_config sealed;
+    uint8_t seal[SHA256_DIGEST_LEN];
+    uint64_t seal_seq; /* sealings so far */
+    uint64_t restarts; /* restarts this state has lived through */
 };
 
 /** vmm_init() - map the bundle, read the system configuration, build and start every VM.
  * A VM that cannot be built is logged and left empty; the others still start. */
 us_err_t vmm_init(struct vmm_state **st);
+
+/** vmm_load_config() - the system configuration from the bundle into st->config.
+ * Returns: US_OK; the bundle's or the parser's error (logged). */
+us_err_t vmm_load_config(struct vmm_state *st);
+
+/** vmm_seal() - after a request: if the configuration changed, copy it to st->sealed and
+ * seal that with its SHA-256 (vmm_recover.c). */
+void vmm_seal(struct vmm_state *st);
+
+/** vmm_take_over() - a restarted vmm takes up the state the last instance left: checks the
+ * header (@magic, @version) and the configuration against its seal, maps every VM's memory
+ * again and checks its device models (a VM that fails is taken down, and logged).
+ * Returns: false if the state cannot be used at all. */
+bool vmm_take_over(struct vmm_state *st, uint32_t magic, uint32_t version);
+
+/** vmm_took_over() - once the services are offered again: what arrived while no vmm ran
+ * (UART bytes, agent lines, NIC frames) is handled. */
+void vmm_took_over(struct vmm_state *st);
+
+/** vmm_state_flip() - US_LABEL_STATE_FLIP (debug builds): flip a byte of the sealed
+ * configuration, for the fault tests; US_ENOTSUP in release builds. */
+void vmm_state_flip(struct vmm_state *st, struct us_msg *m);
+
+/** vmm_vm_teardown() - take VM @slot down and give back all it holds, whatever stage its
+ * creation reached; its slot is free again. */
+void vmm_vm_teardown(struct vmm_state *st, uint32_t slot);
 
 /** vmm_dispatch() - one message: a vCPU exit (badge has US_BADGE_VCPU) or a client request;
  * the reply replaces it. */
@@ -571,7 +632,7 @@ void vmm_agent_pump(struct vmm_state *st);
 
 /** vmm_carry_init() - offer the carry service (vmm_carry.c): the port through which one
  * guest agent uploads an application's state and another downloads it. */
-void vmm_carry_init(void);
+void vmm_carry_init(struct vmm_state *st, bool cold);
 
 /** vmm_carry_drop() - US_VMM_CARRY_DROP in @m: give back the kept state's memory.
  * US_EBUSY while an upload is under way. */
@@ -588,7 +649,7 @@ void vmm_agents_resync(struct vmm_state *st, struct us_msg *m);
 
 /** vmm_relay_init() - offer the relay between an instance and its understudy on vsock port
  * 1026 (vmm_relay.c). */
-void vmm_relay_init(void);
+void vmm_relay_init(struct vmm_state *st, bool cold);
 
 /** vmm_vsock_init() - register the vmm's own vsock services (the agent port, vmm_agent.c). */
 void vmm_vsock_init(void);

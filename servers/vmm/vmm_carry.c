@@ -41,28 +41,20 @@ struct carry_conn {
 };
 _Static_assert(sizeof(struct carry_conn) <= VMM_VSOCK_PRIV, "fits a connection's private state");
 
-/* The state kept between a PUT and a GET. */
-static struct {
-    us_cap_t cap;
-    uint8_t *buf;
-    uint64_t size, have;
-    uint8_t digest[SHA256_DIGEST_LEN];
-    bool complete; /* all SIZE bytes came and matched the digest */
-    int32_t putter_slot, putter_conn;
-    struct sha256_ctx ctx;
-} carry = {.putter_slot = -1};
+/* The state kept between a PUT and a GET: in vmm_state, so that it outlives a restart. */
+static struct vmm_carry_keep *carry;
 
 static void drop_state(void)
 {
-    if (carry.cap != 0) {
-        (void)us_mem_unmap(carry.cap);
-        (void)us_mem_free(carry.cap);
+    if (carry->cap != 0) {
+        (void)us_mem_unmap(carry->cap);
+        (void)us_mem_free(carry->cap);
     }
-    carry.cap = 0;
-    carry.buf = NULL;
-    carry.size = carry.have = 0;
-    carry.complete = false;
-    carry.putter_slot = -1;
+    carry->cap = 0;
+    carry->buf = NULL;
+    carry->size = carry->have = 0;
+    carry->complete = false;
+    carry->putter_slot = -1;
 }
 
 static bool parse_hex(const char *s, uint8_t out[SHA256_DIGEST_LEN])
@@ -128,28 +120,28 @@ static void start_put(struct vmm_state *st, uint32_t slot, uint32_t conn, const 
         refuse(st, slot, conn, "state larger than the carry limit");
         return;
     }
-    if (carry.putter_slot >= 0) {
+    if (carry->putter_slot >= 0) {
         refuse(st, slot, conn, "another PUT is in progress");
         return;
     }
     drop_state();
     room = (size + US_PAGE_SIZE - 1u) & ~(US_PAGE_SIZE - 1u);
-    if (us_mem_alloc(US_SLOT_VMM_VM_CONTROL, room, &carry.cap) != US_OK) {
-        carry.cap = 0;
+    if (us_mem_alloc(US_SLOT_VMM_VM_CONTROL, room, &carry->cap) != US_OK) {
+        carry->cap = 0;
         refuse(st, slot, conn, "no memory for the state");
         return;
     }
-    if (us_mem_map(carry.cap, VMM_CARRY_VA, US_RIGHT_READ | US_RIGHT_WRITE) != US_OK) {
+    if (us_mem_map(carry->cap, VMM_CARRY_VA, US_RIGHT_READ | US_RIGHT_WRITE) != US_OK) {
         drop_state();
         refuse(st, slot, conn, "no memory for the state");
         return;
     }
-    carry.buf = (uint8_t *)(uintptr_t)VMM_CARRY_VA;
-    carry.size = size;
-    memcpy(carry.digest, digest, sizeof(digest));
-    carry.putter_slot = (int32_t)slot;
-    carry.putter_conn = (int32_t)conn;
-    sha256_init(&carry.ctx);
+    carry->buf = (uint8_t *)(uintptr_t)VMM_CARRY_VA;
+    carry->size = size;
+    memcpy(carry->digest, digest, sizeof(digest));
+    carry->putter_slot = (int32_t)slot;
+    carry->putter_conn = (int32_t)conn;
+    sha256_init(&carry->ctx);
     cc->mode = MODE_PUT;
 }
 
@@ -160,28 +152,28 @@ static void put_bytes(struct vmm_state *st, uint32_t slot, uint32_t conn, const 
     uint8_t got[SHA256_DIGEST_LEN];
     char line[48];
 
-    if (len > carry.size - carry.have) {
+    if (len > carry->size - carry->have) {
         drop_state();
         refuse(st, slot, conn, "more bytes than the PUT announced");
         return;
     }
-    memcpy(carry.buf + carry.have, b, len);
-    sha256_update(&carry.ctx, b, len);
-    carry.have += len;
-    if (carry.have < carry.size) {
+    memcpy(carry->buf + carry->have, b, len);
+    sha256_update(&carry->ctx, b, len);
+    carry->have += len;
+    if (carry->have < carry->size) {
         return;
     }
-    sha256_final(&carry.ctx, got);
-    carry.putter_slot = -1;
-    if (memcmp(got, carry.digest, sizeof(got)) != 0) {
+    sha256_final(&carry->ctx, got);
+    carry->putter_slot = -1;
+    if (memcmp(got, carry->digest, sizeof(got)) != 0) {
         drop_state();
         refuse(st, slot, conn, "state fails its sha256: refused");
         return;
     }
-    carry.complete = true;
+    carry->complete = true;
     US_LOG_INFO("%s: carry: %llu bytes kept", st->config.vms[slot].name,
-                (unsigned long long)carry.size);
-    us_snprintf(line, sizeof(line), "OK %llu\n", (unsigned long long)carry.size);
+                (unsigned long long)carry->size);
+    us_snprintf(line, sizeof(line), "OK %llu\n", (unsigned long long)carry->size);
     reply(st, slot, conn, line);
     ((struct carry_conn *)vmm_vsock_priv(st, slot, conn))->mode = MODE_DONE;
 }
@@ -251,14 +243,14 @@ static void start_get(struct vmm_state *st, uint32_t slot, uint32_t conn, const 
         refuse(st, slot, conn, "bad GET line");
         return;
     }
-    if (!carry.complete || memcmp(digest, carry.digest, sizeof(digest)) != 0) {
+    if (!carry->complete || memcmp(digest, carry->digest, sizeof(digest)) != 0) {
         refuse(st, slot, conn, "no state with that digest");
         return;
     }
-    us_snprintf(line, sizeof(line), "DATA %llu\n", (unsigned long long)carry.size);
+    us_snprintf(line, sizeof(line), "DATA %llu\n", (unsigned long long)carry->size);
     reply(st, slot, conn, line);
-    cc->at = carry.buf;
-    cc->size = carry.size;
+    cc->at = carry->buf;
+    cc->size = carry->size;
     cc->sent = 0;
     cc->mode = MODE_GET;
     stream_more(st, slot, conn);
@@ -317,9 +309,9 @@ static void carry_data(struct vmm_state *st, uint32_t slot, uint32_t conn, const
 
 static void carry_close(struct vmm_state *st, uint32_t slot, uint32_t conn)
 {
-    if (carry.putter_slot == (int32_t)slot && carry.putter_conn == (int32_t)conn) {
+    if (carry->putter_slot == (int32_t)slot && carry->putter_conn == (int32_t)conn) {
         US_LOG_WARN("%s: carry: PUT cut short at %llu of %llu bytes", st->config.vms[slot].name,
-                    (unsigned long long)carry.have, (unsigned long long)carry.size);
+                    (unsigned long long)carry->have, (unsigned long long)carry->size);
         drop_state();
     }
 }
@@ -334,7 +326,7 @@ static const struct vmm_vsock_ops carry_ops = {
 
 void vmm_carry_drop(struct us_msg *m)
 {
-    if (carry.putter_slot >= 0) {
+    if (carry->putter_slot >= 0) {
         us_msg_reply_err(m, US_EBUSY); /* an upload is under way: its end drops or keeps it */
         return;
     }
@@ -345,10 +337,10 @@ void vmm_carry_drop(struct us_msg *m)
 void vmm_carry_flip(struct us_msg *m)
 {
 #ifdef US_DEBUG
-    if (carry.complete) {
-        carry.buf[carry.size / 2u] ^= 0x5au;
+    if (carry->complete) {
+        carry->buf[carry->size / 2u] ^= 0x5au;
         US_LOG_WARN("carry: byte %llu of the kept state flipped (fault injection)",
-                    (unsigned long long)(carry.size / 2u));
+                    (unsigned long long)(carry->size / 2u));
         us_msg_init(m, US_VMM_CARRY_FLIP, 0);
         return;
     }
@@ -358,7 +350,11 @@ void vmm_carry_flip(struct us_msg *m)
 #endif
 }
 
-void vmm_carry_init(void)
+void vmm_carry_init(struct vmm_state *st, bool cold)
 {
+    carry = &st->carry;
+    if (cold) {
+        carry->putter_slot = -1;
+    }
     (void)vmm_vsock_listen(CARRY_PORT, &carry_ops);
 }

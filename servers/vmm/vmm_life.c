@@ -34,8 +34,7 @@ static void release_mem(const char *name, const char *what, us_cap_t *cap)
     *cap = 0;
 }
 
-/* Take VM @slot down and give back all it holds, whatever stage its creation reached. */
-static void teardown(struct vmm_state *st, uint32_t slot)
+void vmm_vm_teardown(struct vmm_state *st, uint32_t slot)
 {
     struct vmm_vm *vm = &st->vms[slot];
     const char *name = st->config.vms[slot].name;
@@ -131,7 +130,7 @@ void vmm_vm_create(struct vmm_state *st, struct us_msg *m)
             break;
         }
         US_LOG_WARN("%s: not created: %s (%s)", c.name, why, us_err_name(e));
-        teardown(st, slot);
+        vmm_vm_teardown(st, slot);
         refuse(m, e, why);
         return;
     }
@@ -155,7 +154,7 @@ void vmm_vm_retire(struct vmm_state *st, struct us_msg *m)
         return;
     }
     memcpy(name, st->config.vms[slot].name, sizeof(name));
-    teardown(st, (uint32_t)slot);
+    vmm_vm_teardown(st, (uint32_t)slot);
     US_LOG_INFO("%s: retired; its memory is free again", name);
     us_msg_init(m, US_VMM_VM_RETIRE, 0);
 }

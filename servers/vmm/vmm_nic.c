@@ -171,6 +171,7 @@ us_err_t vmm_nic_init(struct vmm_state *st)
         return e;
     }
     n->regs = regs;
+    n->mem_cap = mem;
     n->mem = (uint8_t *)(uintptr_t)VMM_NIC_DMA_VA;
     memset(n->mem, 0, NIC_MEM_SIZE);
     why = nic_start(n);

@@ -25,8 +25,8 @@
 #include "vmm.h"
 
 #define RELAY_PORT 1026u
-#define RELAY_PAIRS 2u
-#define RELAY_NAME 16u
+#define RELAY_PAIRS VMM_RELAY_PAIRS
+#define RELAY_NAME VMM_RELAY_NAME
 #define RELAY_LINE 32u
 #define RELAY_RING VMM_VSOCK_BUF_ALLOC /* the most an end may have in flight */
 
@@ -42,19 +42,12 @@ struct relay_conn {
 };
 _Static_assert(sizeof(struct relay_conn) <= VMM_VSOCK_PRIV, "fits a connection's private state");
 
-/* One pair: end 0 joined first. ring[d] holds what end d sent, not yet passed to end 1 - d. */
-static struct relay_pair {
-    bool used, spliced;
-    char name[RELAY_NAME];
-    uint32_t slot[2], conn[2];
-    uint32_t head[2], tail[2];
-    us_cap_t cap;
-    uint8_t *ring[2];
-} pairs[RELAY_PAIRS];
+/* The pairs: in vmm_state, so that they outlive a restart. */
+static struct vmm_relay_pair *pairs;
 
 static uint32_t depth; /* nested pumps: only the outermost flushes */
 
-static void give_back(struct relay_pair *p)
+static void give_back(struct vmm_relay_pair *p)
 {
     if (p->cap != 0) {
         (void)us_mem_unmap(p->cap);
@@ -76,7 +69,7 @@ static void refuse(struct vmm_state *st, uint32_t slot, uint32_t conn, const cha
 /* Move what end @d sent towards end 1 - d, as far as that end's queue takes it, and credit end
  * @d for it. The ends' VMs are interrupted by the outermost call only, and never VM @busy (the
  * one whose exit is being handled: its own pass fills its buffers next). */
-static void pump(struct vmm_state *st, struct relay_pair *p, uint32_t busy)
+static void pump(struct vmm_state *st, struct vmm_relay_pair *p, uint32_t busy)
 {
     bool moved[2] = {false, false};
 
@@ -111,7 +104,7 @@ static void pump(struct vmm_state *st, struct relay_pair *p, uint32_t busy)
 static void join(struct vmm_state *st, uint32_t slot, uint32_t conn, const char *name)
 {
     struct relay_conn *rc = vmm_vsock_priv(st, slot, conn);
-    struct relay_pair *p = NULL, *free_p = NULL;
+    struct vmm_relay_pair *p = NULL, *free_p = NULL;
     size_t n = strlen(name);
     uint64_t bytes = 2ull * RELAY_RING;
 
@@ -197,7 +190,7 @@ static void relay_data(struct vmm_state *st, uint32_t slot, uint32_t conn, const
     uint32_t i = 0;
 
     if (rc->mode == MODE_SPLICED) {
-        struct relay_pair *p = &pairs[rc->pair];
+        struct vmm_relay_pair *p = &pairs[rc->pair];
         uint32_t d = rc->end;
 
         /* The guest's credit bounds what it sends to the ring's size. */
@@ -245,7 +238,7 @@ static void relay_data(struct vmm_state *st, uint32_t slot, uint32_t conn, const
 static void relay_close(struct vmm_state *st, uint32_t slot, uint32_t conn)
 {
     struct relay_conn *rc = vmm_vsock_priv(st, slot, conn);
-    struct relay_pair *p;
+    struct vmm_relay_pair *p;
     uint32_t other_slot, other_conn;
     bool spliced;
 
@@ -288,7 +281,9 @@ static const struct vmm_vsock_ops relay_ops = {
     .on_writable = relay_writable,
 };
 
-void vmm_relay_init(void)
+void vmm_relay_init(struct vmm_state *st, bool cold)
 {
+    (void)cold; /* a zeroed pair is a free one */
+    pairs = st->relay;
     (void)vmm_vsock_listen(RELAY_PORT, &relay_ops);
 }

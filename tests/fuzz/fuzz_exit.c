@@ -150,12 +150,43 @@ void vmm_vm_retire(struct vmm_state *s, struct us_msg *m)
     us_msg_reply_err(m, US_ENOTSUP);
 }
 
-void vmm_carry_init(void)
+void vmm_carry_init(struct vmm_state *s, bool cold)
 {
+    (void)s, (void)cold;
 }
 
-void vmm_relay_init(void)
+void vmm_relay_init(struct vmm_state *s, bool cold)
 {
+    (void)s, (void)cold;
+}
+
+/* Restarts need the kernel: the fuzzer's vmm is never restarted. */
+us_err_t us_recovers(void)
+{
+    abort(); /* vmm_init() only */
+}
+
+void vmm_seal(struct vmm_state *s)
+{
+    FUZZ_CHECK(s == &st);
+}
+
+bool vmm_take_over(struct vmm_state *s, uint32_t magic, uint32_t version)
+{
+    (void)s, (void)magic, (void)version;
+    abort(); /* vmm_init() only */
+}
+
+void vmm_took_over(struct vmm_state *s)
+{
+    (void)s;
+    abort(); /* vmm_init() only */
+}
+
+void vmm_state_flip(struct vmm_state *s, struct us_msg *m)
+{
+    FUZZ_CHECK(s == &st);
+    us_msg_reply_err(m, US_ENOTSUP);
 }
 
 void vmm_carry_drop(struct us_msg *m)

@@ -109,7 +109,7 @@ static void carry_refuses_bad_requests(void)
     };
 
     setup();
-    vmm_carry_init();
+    vmm_carry_init(&st, true);
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *got_reply = ask(6000 + i, cases[i][0]);
 
@@ -126,7 +126,7 @@ static void carry_put_then_get(void)
     char h[65], req[160];
 
     setup();
-    vmm_carry_init();
+    vmm_carry_init(&st, true);
     hex_of("hello", 5, h);
     snprintf(req, sizeof(req), "PUT 5 %s\nhello", h);
     UT_EXPECT(strcmp(ask(6100, req), "OK 5\n") == 0);

@@ -84,7 +84,7 @@ static void relay_refuses_bad_requests(void)
     bool reset;
 
     setup();
-    vmm_relay_init();
+    vmm_relay_init(&st, true);
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *got_reply = ask(7000 + i, cases[i][0], &reset);
 
@@ -105,7 +105,7 @@ static void relay_join_waits_for_a_twin(void)
     bool reset;
 
     setup();
-    vmm_relay_init();
+    vmm_relay_init(&st, true);
     /* The first JOIN waits, silently; the same VM cannot be its own other end. */
     UT_EXPECT(strcmp(ask(7200, "JOIN kvd\n", &reset), "") == 0 && !reset);
     UT_EXPECT(strcmp(ask(7201, "JOIN kvd\n", &reset),
