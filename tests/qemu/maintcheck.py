@@ -23,6 +23,11 @@ def vms(m):
     return {v["name"]: v for v in json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]}
 
 
+def servers(m):
+    """The servers `server list --json` shows, in order."""
+    return json.loads(usqemu.console_cmd(m, "server list --json"))["servers"]
+
+
 def free_mem(m):
     return json.loads(usqemu.console_cmd(m, "stats mem --json"))["mem"]["free"]
 
