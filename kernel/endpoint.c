@@ -98,24 +98,29 @@ us_err_t endpoint_reply(struct thread *t)
     if (c == NULL) {
         return US_TRACE(US_ENOENT);
     }
-    if (t->msg->hdr.len > US_MSG_MAX_LEN) {
-        return US_TRACE(US_ETRUNC);
-    }
-    if (c->vcpu != NULL) {
+    e = t->msg->hdr.len > US_MSG_MAX_LEN ? US_TRACE(US_ETRUNC) : US_OK;
+    if (e == US_OK && c->vcpu != NULL) {
         e = vcpu_apply_resume(c->vcpu, t->msg);
-        if (e != US_OK) {
-            return e; /* the vCPU keeps waiting for a well-formed reply */
-        }
-    } else {
+    } else if (e == US_OK) {
         ipc_copy(c->msg, t->msg);
         thread_set_result(c, US_OK, 0);
     }
     t->caller = NULL;
     c->callee = NULL;
+    if (e != US_OK && c->vcpu != NULL && t->proc != NULL) {
+        /* A reply the vCPU cannot take: its exit is delivered again, as after a restart. */
+        c->wait_ep = t->proc->ep;
+        thread_queue_push(&t->proc->ep->senders, c);
+        c->state = TS_BLOCKED_SEND;
+        return e;
+    }
+    if (e != US_OK) {
+        thread_set_result(c, US_EABORT, 0); /* nobody waits for a reply that will not come */
+    }
     if (c->state == TS_BLOCKED_REPLY) {
         sched_wake(c);
     }
-    return US_OK;
+    return e;
 }
 
 void endpoint_abort_owner(struct endpoint *ep)

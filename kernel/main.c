@@ -31,6 +31,7 @@ _Noreturn void __stack_chk_fail(void)
 static void handle_tick(bool tick)
 {
     if (tick) {
+        process_watch(this_cpu()->current);
         sched_tick();
         vcpu_tick(arch_counter());
         arch_timer_arm(TICK_US);

@@ -474,6 +474,29 @@ void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc)
     }
 }
 
+void process_watch(struct thread *cur)
+{
+    struct process *p = cur != NULL ? cur->proc : NULL;
+
+    if (p == NULL || !p->recovers || !p->served || p->state != US_SERVER_RUNNING) {
+        return;
+    }
+    if (p->watch_epoch != p->recv_epoch) {
+        p->watch_epoch = p->recv_epoch;
+        p->watch_ticks = 0;
+        return;
+    }
+    if (++p->watch_ticks < PROCESS_WATCHDOG_TICKS) {
+        return;
+    }
+    p->hangs++;
+    US_LOG_ERR("server %s stopped answering: %u ticks on one message; restarted (watchdog)",
+               p->name, p->watch_ticks);
+    p->watch_ticks = 0;
+    detach(p);
+    (void)reload(p);
+}
+
 us_err_t process_map(struct process *p, struct memobj *m, vaddr_t va, uint32_t rights)
 {
     struct process_map *free = NULL;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
 /* Every server's receive/dispatch/reply loop, so each handles a refused reply the same way. */
+#include <stdbool.h>
 #include <understudy/usys.h>
 
 /* Reply with what is in the IPC buffer and wait on @ep for the next message. */
@@ -17,9 +18,53 @@ static void reply_and_wait(us_cap_t ep, us_badge_t *badge)
     }
 }
 
+static bool garble_next; /* the next reply is scrambled (US_FAULT_GARBLE) */
+
+/* Debug builds: US_LABEL_FAULT, answered here for every server. Returns false for any other
+ * message. */
+static bool fault_request(struct us_msg *m, us_badge_t badge)
+{
+    if (m->hdr.label != US_LABEL_FAULT || (badge & US_BADGE_VCPU)) {
+        return false;
+    }
+#ifdef US_DEBUG
+    if (us_msg_check(m, 8, 8) == US_OK && m->w[0] == US_FAULT_HANG) {
+        US_LOG_WARN("hanging (fault injection): no answer from here on");
+        for (;;) {
+            __asm__ volatile("" ::: "memory");
+        }
+    }
+    if (us_msg_check(m, 8, 8) == US_OK && m->w[0] == US_FAULT_GARBLE) {
+        US_LOG_WARN("the next reply will be garbled (fault injection)");
+        garble_next = true;
+        us_msg_init(m, US_LABEL_FAULT, 0);
+        return true;
+    }
+    us_msg_reply_err(m, US_EINVAL);
+#else
+    us_msg_reply_err(m, US_ENOTSUP);
+#endif
+    return true;
+}
+
+/* The reply in @m, scrambled: a label nobody asked with, words turned over. */
+static void garble(struct us_msg *m)
+{
+    m->hdr.label ^= 0x5a5au;
+    for (uint32_t i = 0; i < m->hdr.len / 8u && i < US_MSG_MAX_LEN / 8u; i++) {
+        m->w[i] = ~m->w[i] * 0x9e3779b97f4a7c15ull;
+    }
+}
+
 void us_serve_step(us_cap_t ep, us_serve_fn *fn, void *ctx, struct us_msg *m, us_badge_t *badge)
 {
-    fn(ctx, *badge, m);
+    if (!fault_request(m, *badge)) {
+        fn(ctx, *badge, m);
+        if (garble_next) {
+            garble_next = false;
+            garble(m);
+        }
+    }
     reply_and_wait(ep, badge);
 }
 

@@ -34,14 +34,16 @@ static void be_write(void *ctx, const char *s, size_t n)
 }
 
 /* One request to a server; the reply is left in the IPC buffer. */
+/* A request already in the IPC buffer. Questions are asked again if the server restarts
+ * under them; what changes the system (create, retire, start a flow, typed input) is not. */
 static us_err_t ask(us_cap_t ep, uint32_t label, uint16_t len)
 {
-    struct us_msg *m = us_msgbuf();
-    us_err_t e;
+    bool change = label == US_VMM_VM_CREATE || label == US_VMM_VM_RETIRE ||
+                  label == US_VMM_GUEST_IN || label == US_MIGRATE_MAINT_START ||
+                  label == US_MIGRATE_MAINT_ABORT;
 
-    us_msg_init(m, label, len);
-    e = us_call(ep);
-    return e != US_OK ? e : (us_err_t)m->hdr.err;
+    us_msg_init(us_msgbuf(), label, len);
+    return us_ask(ep, !change);
 }
 
 static us_err_t be_vm_count(void *ctx, uint32_t *n)
@@ -228,6 +230,34 @@ static us_err_t be_server_corrupt(void *ctx, uint32_t idx)
     return e == US_OK ? be_server_restart(ctx, idx) : e;
 }
 
+/* Debug builds: US_FAULT_* @kind injected into server @idx. A hang ends when the watchdog
+ * has restarted the server, which fails this call with US_EABORT: the expected answer. */
+static us_err_t be_server_fault(void *ctx, uint32_t idx, uint32_t kind)
+{
+    struct us_msg *m = us_msgbuf();
+    us_err_t e;
+
+    (void)ctx;
+    if (idx == us_bootinfo()->server_index) {
+#ifdef US_DEBUG
+        if (kind == US_FAULT_HANG) {
+            US_LOG_WARN("hanging (fault injection): no answer from here on");
+            for (;;) {
+                __asm__ volatile("" ::: "memory");
+            }
+        }
+#endif
+        return US_ENOTSUP; /* its own next reply: the console is called by nobody */
+    }
+    us_msg_init(m, US_LABEL_FAULT, 8);
+    m->w[0] = kind;
+    e = us_call(US_SLOT_CONSOLE_EP + idx);
+    if (e == US_OK && m->hdr.err != US_OK) {
+        e = (us_err_t)m->hdr.err;
+    }
+    return kind == US_FAULT_HANG && e == US_EABORT ? US_OK : e;
+}
+
 static us_err_t be_dev_count(void *ctx, uint32_t *n)
 {
     us_err_t e = ask(US_SLOT_DEVMGR_EP, US_DEVMGR_DEV_COUNT, 0);
@@ -371,6 +401,7 @@ us_err_t console_init(struct console_state *st, struct console_kept *kept, bool 
         .server_restart = be_server_restart,
 #ifdef US_DEBUG
         .server_corrupt = be_server_corrupt,
+        .server_fault = be_server_fault,
 #endif
         .dev_count = be_dev_count,
         .dev_info = be_dev_info,

@@ -82,6 +82,10 @@ static const struct shell_cmd shell_cmds[] = {
      shell_cmd_server_op, NULL, NULL},
     {"server", "corrupt", "NAME", "flip a byte of its saved state, restart it (debug)", 1,
      SHELL_CMD_DEBUG, shell_cmd_server_op, NULL, NULL},
+    {"server", "hang", "NAME", "make a server stop answering: the watchdog restarts it (debug)", 1,
+     SHELL_CMD_DEBUG, shell_cmd_server_op, NULL, NULL},
+    {"server", "garble", "NAME", "scramble a server's next reply, to whoever (debug)", 1,
+     SHELL_CMD_DEBUG, shell_cmd_server_op, NULL, NULL},
     {"hw", "list", "[--json]", "list devices and their owners", 0, SHELL_CMD_JSON, shell_cmd_print,
      console_shell_fmt_hw_list, NULL},
     {"hw", "hide", "N DEVICE", "hide a device from vm N's next boot on", 2, 0, shell_cmd_hw_hide,
@@ -447,13 +451,10 @@ static us_err_t shell_server_find(struct console_shell *sh, const char *name, ui
     return US_ENOENT;
 }
 
-/* server restart NAME / server crash NAME */
+/* server restart|crash|corrupt|hang|garble NAME */
 static void shell_cmd_server_op(struct console_shell *sh, const struct shell_cmd *cmd,
                                 const struct shell_args *a)
 {
-    const char *what = strcmp(cmd->sub, "crash") == 0     ? "server crash"
-                       : strcmp(cmd->sub, "corrupt") == 0 ? "server corrupt"
-                                                          : "server restart";
     uint32_t idx = 0;
     us_err_t err = shell_server_find(sh, a->pos[0], &idx);
 
@@ -462,11 +463,18 @@ static void shell_cmd_server_op(struct console_shell *sh, const struct shell_cmd
             err = sh->be.server_crash(sh->be.ctx, idx);
         } else if (strcmp(cmd->sub, "corrupt") == 0) {
             err = sh->be.server_corrupt(sh->be.ctx, idx);
+        } else if (strcmp(cmd->sub, "hang") == 0) {
+            err = sh->be.server_fault(sh->be.ctx, idx, US_FAULT_HANG);
+        } else if (strcmp(cmd->sub, "garble") == 0) {
+            err = sh->be.server_fault(sh->be.ctx, idx, US_FAULT_GARBLE);
         } else {
             err = sh->be.server_restart(sh->be.ctx, idx);
         }
     }
     if (err != US_OK) {
+        char what[24];
+
+        us_snprintf(what, sizeof(what), "server %s", cmd->sub);
         console_shell_fmt_error(sh, what, a->pos[0], err);
         return;
     }

@@ -53,6 +53,7 @@ struct console_shell_backend {
     us_err_t (*server_crash)(void *ctx, uint32_t idx);
     us_err_t (*server_restart)(void *ctx, uint32_t idx);
     us_err_t (*server_corrupt)(void *ctx, uint32_t idx); /* debug: flip state, restart */
+    us_err_t (*server_fault)(void *ctx, uint32_t idx, uint32_t kind); /* debug: US_FAULT_* */
     us_err_t (*dev_count)(void *ctx, uint32_t *n);
     us_err_t (*dev_info)(void *ctx, uint32_t idx, struct us_dev_info *out);
     us_err_t (*mem_stats)(void *ctx, struct console_mem_stats *out);

@@ -34,6 +34,12 @@ static us_err_t shell_nosup_server_op(void *ctx, uint32_t idx)
     return US_ENOTSUP;
 }
 
+static us_err_t shell_nosup_server_fault(void *ctx, uint32_t idx, uint32_t kind)
+{
+    (void)ctx, (void)idx, (void)kind;
+    return US_ENOTSUP;
+}
+
 static us_err_t shell_nosup_dev_info(void *ctx, uint32_t idx, struct us_dev_info *out)
 {
     (void)ctx;
@@ -147,6 +153,7 @@ void console_shell_backend_defaults(struct console_shell_backend *b)
     b->server_crash = b->server_crash ? b->server_crash : shell_nosup_server_op;
     b->server_restart = b->server_restart ? b->server_restart : shell_nosup_server_op;
     b->server_corrupt = b->server_corrupt ? b->server_corrupt : shell_nosup_server_op;
+    b->server_fault = b->server_fault ? b->server_fault : shell_nosup_server_fault;
     b->dev_count = b->dev_count ? b->dev_count : shell_nosup_count;
     b->dev_info = b->dev_info ? b->dev_info : shell_nosup_dev_info;
     b->mem_stats = b->mem_stats ? b->mem_stats : shell_nosup_mem_stats;

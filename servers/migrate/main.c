@@ -13,6 +13,11 @@ us_err_t migrate_vmm_call(struct us_msg *m)
 
     memcpy(buf, m, sizeof(m->hdr) + m->hdr.len);
     e = us_call(US_SLOT_VMM_EP);
+    if (e == US_OK && buf->hdr.label != m->hdr.label) {
+        US_LOG_WARN("the vmm's reply to label 0x%x came as label 0x%x: refused", m->hdr.label,
+                    buf->hdr.label);
+        e = US_ECORRUPT; /* a flow's step is not redone: the flow sees the error */
+    }
     if (e == US_OK) {
         memcpy(m, buf, sizeof(m->hdr) + (buf->hdr.len <= US_MSG_MAX_LEN ? buf->hdr.len : 0u));
     }

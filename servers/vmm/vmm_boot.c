@@ -173,9 +173,9 @@ static uint32_t guest_view(struct vmm_state *st, uint32_t slot)
     us_msg_init(m, US_DEVMGR_GUEST_VIEW, 16);
     m->w[0] = slot;
     m->w[1] = configured;
-    e = us_call(US_SLOT_DEVMGR_EP);
-    if (e == US_OK) {
-        e = m->hdr.err != US_OK ? (us_err_t)m->hdr.err : (m->hdr.len < 8 ? US_ETRUNC : US_OK);
+    e = us_ask(US_SLOT_DEVMGR_EP, true); /* a question: asked again if devmgr restarts */
+    if (e == US_OK && m->hdr.len < 8) {
+        e = US_ETRUNC;
     }
     if (e != US_OK) {
         US_LOG_WARN("%s: devmgr gave no view (%s): the configured devices are used",

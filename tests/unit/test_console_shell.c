@@ -18,6 +18,8 @@ static void help_lists_all_commands(void)
         "server restart NAME",
         "server crash NAME",
         "server corrupt NAME",
+        "server hang NAME",
+        "server garble NAME",
         "hw list [--json]",
         "hw hide N DEVICE",
         "hw show N DEVICE",
@@ -267,7 +269,9 @@ static void command_usage_errors(void)
         {"vm console 1 2", "vm console N"},
         {"vm console 1 --json", "vm console N"},
         {"server", "server list [--json] | server restart NAME | server crash NAME | server "
-                   "corrupt NAME"},
+                   "corrupt NAME | server hang NAME | server garble NAME"},
+        {"server hang", "server hang NAME"},
+        {"server garble a b", "server garble NAME"},
         {"server corrupt", "server corrupt NAME"},
         {"server list vmm", "server list [--json]"},
         {"server restart", "server restart NAME"},
@@ -284,7 +288,7 @@ static void command_usage_errors(void)
 
     fx_setup(true);
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char expect[128];
+        char expect[192];
         const char *out = fx_cmd(cases[i][0]);
 
         snprintf(expect, sizeof(expect), "error: usage: %s" NL, cases[i][1]);

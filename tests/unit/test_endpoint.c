@@ -143,8 +143,10 @@ static void reply_rejects_long_message(void)
     kfx_msg(&srv->thread, 0x101, 0, 0);
     srv->thread.msg->hdr.len = US_MSG_MAX_LEN + 8;
     UT_EXPECT_EQ(endpoint_reply(&srv->thread), US_ETRUNC);
-    UT_EXPECT_EQ(cli->thread.state, TS_BLOCKED_REPLY); /* still waits for a good reply */
-    UT_EXPECT(srv->thread.caller == &cli->thread);
+    /* Nobody waits for a reply that will not come: the call fails, the client may retry. */
+    UT_EXPECT_EQ(cli->thread.state, TS_RUNNING);
+    UT_EXPECT_EQ(kfx_r(&cli->thread, 0), US_EABORT);
+    UT_EXPECT(srv->thread.caller == NULL);
 }
 
 static void recv_again_aborts_dropped_caller(void)
@@ -226,11 +228,15 @@ static void reply_rejects_bad_resume(void)
     memset(srv->thread.msg->w, 0, US_RESUME_LEN);
     srv->thread.msg->w[US_RESUME_FLAGS] = 1u << 15; /* unknown flag */
     UT_EXPECT_EQ(endpoint_reply(&srv->thread), US_EINVAL);
-    UT_EXPECT_EQ(v->thread.state, TS_BLOCKED_REPLY);
+    /* The exit is queued again, whole: the server's next receive gets it once more. */
+    UT_EXPECT_EQ(v->thread.state, TS_BLOCKED_SEND);
+    UT_EXPECT(srv->thread.caller == NULL);
+    endpoint_recv(srv->ep, &srv->thread);
     UT_EXPECT(srv->thread.caller == &v->thread);
+    UT_EXPECT_EQ(srv->thread.msg->hdr.label, US_LABEL_VCPU_EXIT);
     us_msg_init(srv->thread.msg, US_LABEL_VCPU_EXIT, 8); /* too short */
     UT_EXPECT_EQ(endpoint_reply(&srv->thread), US_ETRUNC);
-    UT_EXPECT_EQ(v->thread.state, TS_BLOCKED_REPLY);
+    UT_EXPECT_EQ(v->thread.state, TS_BLOCKED_SEND);
 }
 
 static void recv_again_stops_dropped_vcpu(void)

@@ -122,6 +122,42 @@ static void boot_starts_every_server(void)
     UT_EXPECT_EQ(slot(&processes[1], 0)->kind, US_CAPK_NONE);
 }
 
+/* The watchdog: a server seen running on one message for PROCESS_WATCHDOG_TICKS ticks is
+ * restarted; one that comes back to wait between ticks, or never said it recovers, is not. */
+static void watchdog_restarts_hung_server(void)
+{
+    struct process *p = &processes[0];
+    uint32_t i;
+
+    kfx_init(1);
+    kfx_manifest_init(&man, 2);
+    kfx_manifest_cap(&man, 0, 0, US_MCAP_ENDPOINT, US_RIGHT_RECV, 0, 0);
+    UT_EXPECT_EQ(boot(&man), US_OK);
+    for (i = 0; i < 2u * PROCESS_WATCHDOG_TICKS; i++) {
+        process_watch(&p->thread); /* it never said it recovers */
+    }
+    UT_EXPECT_EQ(p->restarts, 0);
+    p->recovers = true;
+    p->served = true;
+    for (i = 0; i < 2u * PROCESS_WATCHDOG_TICKS; i++) {
+        p->recv_epoch++; /* busy, but answering */
+        process_watch(&p->thread);
+    }
+    UT_EXPECT_EQ(p->restarts, 0);
+    process_watch(NULL); /* an idle CPU */
+    for (i = 0; i < PROCESS_WATCHDOG_TICKS; i++) {
+        process_watch(&p->thread);
+    }
+    UT_EXPECT_EQ(p->restarts, 1);
+    UT_EXPECT_EQ(p->hangs, 1);
+    UT_EXPECT_EQ(p->state, US_SERVER_RUNNING);
+    UT_EXPECT(!p->served); /* a hang before its next reply waits for the operator */
+    for (i = 0; i < 2u * PROCESS_WATCHDOG_TICKS; i++) {
+        process_watch(&p->thread);
+    }
+    UT_EXPECT_EQ(p->restarts, 1);
+}
+
 /* A restart reloads the server in place: data from the image, bss, stack, heap and IPC buffer
  * zeroed, its own mappings gone, its capabilities and state region kept. */
 static void restart_reloads_from_image(void)
@@ -537,6 +573,7 @@ UT_MAIN({"boot_starts_every_server", boot_starts_every_server},
         {"boot_rejects_irq_not_spi", boot_rejects_irq_not_spi},
         {"boot_reports_enomem", boot_reports_enomem},
         {"restart_reloads_from_image", restart_reloads_from_image},
+        {"watchdog_restarts_hung_server", watchdog_restarts_hung_server},
         {"fault_records_and_stops", fault_records_and_stops},
         {"fault_fails_client_waiting_for_reply", fault_fails_client_waiting_for_reply},
         {"fault_fails_queued_callers", fault_fails_queued_callers},

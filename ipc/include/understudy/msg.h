@@ -43,6 +43,13 @@ _Static_assert(sizeof(struct us_ipc_buf) == 4096, "us_ipc_buf is one page");
 /* Debug builds, servers that keep state (us_serve_state()): flip a byte of the committed state,
  * which the next restart must then refuse; US_ENOTSUP otherwise. */
 #define US_LABEL_STATE_FLIP 4u
+/* Debug builds, every server (its runtime answers, docs/restart.md): the fault injector.
+ * w[0] is US_FAULT_HANG (the server spins without answering, until the kernel's watchdog
+ * restarts it) or US_FAULT_GARBLE (its next reply, to whoever, gets a wrong label and
+ * scrambled words); US_ENOTSUP in release builds. */
+#define US_LABEL_FAULT 5u
+#define US_FAULT_HANG 1u
+#define US_FAULT_GARBLE 2u
 #define US_LABEL_PROTO_BASE 0x100u
 
 /** us_msg_check() - validate a received header before any field is used.

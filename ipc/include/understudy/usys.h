@@ -3,6 +3,7 @@
 /* The server-side runtime: syscall wrappers, the IPC buffer, boot info and logging. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <understudy/abi.h>
@@ -32,6 +33,11 @@ static inline const struct us_bootinfo *us_bootinfo(void)
  * docs/syscalls.md. */
 us_err_t us_log_write(uint32_t level, const char *s, size_t n);
 us_err_t us_call(us_cap_t ep);
+/** us_ask() - the request in the IPC buffer to @ep, as a client stub: a reply under another
+ * label than the request's is refused (US_ECORRUPT, logged); if @retry (the request may be
+ * done twice), a call that fails because the server restarted (US_EABORT) or a refused reply
+ * is asked again, a few times. Returns: the call's error, else the reply's hdr.err. */
+us_err_t us_ask(us_cap_t ep, bool retry);
 us_err_t us_reply_recv(us_cap_t ep, us_badge_t *badge);
 us_err_t us_recv(us_cap_t ep, us_badge_t *badge);
 us_err_t us_signal(us_cap_t ntfn, uint64_t bits);

@@ -23,7 +23,8 @@ void endpoint_recv(struct endpoint *ep, struct thread *t);
 
 /** endpoint_reply() - @t replies to its caller with its message.
  * Returns: US_OK; US_ENOENT if nobody waits for a reply; US_ETRUNC for a bad length;
- * US_EINVAL if a vCPU resume message is malformed (the caller keeps waiting). */
+ * US_EINVAL if a vCPU resume message is malformed. On an error nobody is left waiting: a
+ * client's call fails with US_EABORT, a vCPU's exit is queued on @t's endpoint again. */
 us_err_t endpoint_reply(struct thread *t);
 
 /** endpoint_abort_owner() - the owner of @ep died: fail queued senders with US_EABORT,

@@ -17,6 +17,9 @@ struct memobj;
 #define PROCESS_MAX US_MANIFEST_MAX_SERVERS
 /* US_SYS_MEM_MAP mappings a process may hold: the vmm makes 4 per VM (US_VM_MAX) and 4 more. */
 #define PROCESS_MAPS_MAX 48u
+/* Ticks (10 ms each) of CPU time a server may spend on one message before the watchdog takes
+ * it to have hung: far above the longest real one (creating a VM copies its kernel). */
+#define PROCESS_WATCHDOG_TICKS 200u
 
 /* A memory object US_SYS_MEM_MAP mapped, so US_SYS_MEM_UNMAP can find it. */
 struct process_map {
@@ -32,6 +35,10 @@ struct process {
     uint32_t faults;
     bool recovers; /* it rebuilds from its state region (US_SYS_RECOVERS): a fault restarts it */
     bool served;   /* it replied to a request since it last started */
+    uint32_t recv_epoch;  /* times it came back to wait for a message */
+    uint32_t watch_epoch; /* recv_epoch when the watchdog last saw it come back */
+    uint32_t watch_ticks; /* ticks it was seen running since then */
+    uint32_t hangs;       /* restarts by the watchdog */
     uint64_t fault_addr;
     uint64_t fault_esr;
     uint64_t fault_pc;
@@ -75,6 +82,11 @@ void process_revoke(uint32_t kind, const void *obj);
 /** process_map() - map all of @m at @va in @p's space with US_RIGHT_* @rights, and record it.
  * Returns: US_OK; US_ENOMEM when @p's table of mappings is full (nothing mapped); else as
  * arch_aspace_map(). */
+/** process_watch() - the tick's watchdog, for the thread this CPU was running (or NULL):
+ * a server that recovers and has spent PROCESS_WATCHDOG_TICKS ticks of CPU time on one
+ * message without coming back to wait is taken to have hung, and is restarted. */
+void process_watch(struct thread *cur);
+
 us_err_t process_map(struct process *p, struct memobj *m, vaddr_t va, uint32_t rights);
 
 /** process_unmap() - remove every mapping process_map() made of @m in @p's space.

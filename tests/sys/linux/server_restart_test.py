@@ -79,6 +79,29 @@ def test(t):
     m.expect_seen(r"vmm\| the sealed copy of the configuration fails its check; the live copy "
                   r"matches the seal", since=since)
     m.expect_seen(r"vmm\| state recovered after restart 3", since=since)
+    # Hung: the kernel's watchdog sees it spend too long on one message and restarts it; the
+    # console's call fails when it does, and the console says ok.
+    for name, n in (("vmm", 4), ("devmgr", 2)):
+        answered(g)
+        since = len(m.output)
+        assert usqemu.console_cmd(m, "server hang " + name, timeout=120) == "ok"
+        m.expect_seen(r"kernel\| server %s stopped answering: \d+ ticks on one message; "
+                      r"restarted \(watchdog\)" % name, since=since)
+        restarted(m, name, since, n)
+        m.expect_seen(r"%s\| state recovered after restart %d" % (name, n), since=since)
+    # A garbled reply: whoever gets it refuses it, and a question is asked again.
+    answered(g)
+    since = len(m.output)
+    assert usqemu.console_cmd(m, "server garble devmgr") == "ok"
+    assert usqemu.console_cmd(m, "hw list --json") == devices
+    m.expect_seen(r"console\| a reply to label 0x\w+ came back as label 0x\w+: refused",
+                  since=since)
+    # The vmm's next reply most likely goes to a vCPU: the kernel refuses it, and the exit is
+    # delivered again.
+    since = len(m.output)
+    assert usqemu.console_cmd(m, "server garble vmm") == "ok"
+    m.expect_seen(r"vmm\| reply refused: |console\| a reply to label", since=since)
+    answered(g)
     # The guest's console goes on through the new instances.
     since = len(m.output)
     m.sendline("vm console 0")
@@ -115,7 +138,7 @@ def test(t):
     assert not g.failures(), g.failures()[:10]
     bad = g.verify()
     assert not bad, bad[:10]
-    assert restarts(m) == {"console": 1, "vmm": 3, "devmgr": 1, "migrate": 3}
+    assert restarts(m) == {"console": 1, "vmm": 4, "devmgr": 2, "migrate": 3}
 
 
 def args(p):
