@@ -17,6 +17,7 @@
 #include <us/sched.h>
 #include <us/vm.h>
 #include <us/arch/cpu.h>
+#include <us/arch/irq.h>
 #include <us/arch/mmu.h>
 #include <us/arch/vcpu.h>
 #include "board.h"
@@ -433,6 +434,7 @@ static us_err_t reload(struct process *p)
     arch_sync_icache();
     bi = pa_ptr(pa);
     bi->restart_count = ++p->restarts;
+    p->restart_at = arch_counter() | 1u; /* never 0 */
     arch_thread_init_user(&p->thread, entry, US_VA_STACK_TOP, US_VA_BOOTINFO);
     p->served = false;
     p->state = US_SERVER_RUNNING;
@@ -471,6 +473,19 @@ void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc)
         (void)reload(p);
     } else if (p->recovers) {
         US_LOG_ERR("server %s faulted before serving a request: not restarted", p->name);
+    }
+}
+
+void process_waits(struct process *p)
+{
+    p->recv_epoch++;
+    if (p->restart_at != 0) {
+        uint64_t ns = (arch_counter() - p->restart_at) * 1000000000ull / arch_counter_freq();
+
+        /* Under QEMU's -icount shift=0 a nanosecond is an instruction (bench/). */
+        US_LOG_INFO("server %s waits for requests again %llu ns after its restart", p->name,
+                    (unsigned long long)ns);
+        p->restart_at = 0;
     }
 }
 

@@ -100,7 +100,7 @@ static void sys_reply_recv(struct thread *t)
     }
     e = endpoint_reply(t);
     t->proc->served = true; /* past its start: a fault from now on restarts it */
-    t->proc->recv_epoch++;  /* back to wait: the watchdog's sign of life */
+    process_waits(t->proc);
     if (e != US_OK && e != US_ENOENT) {
         ret(t, e, 0);
         return;
@@ -117,7 +117,7 @@ static void sys_recv(struct thread *t)
         ret(t, e, 0);
         return;
     }
-    t->proc->recv_epoch++;
+    process_waits(t->proc);
     endpoint_recv(c->obj, t);
 }
 

@@ -39,6 +39,7 @@ struct process {
     uint32_t watch_epoch; /* recv_epoch when the watchdog last saw it come back */
     uint32_t watch_ticks; /* ticks it was seen running since then */
     uint32_t hangs;       /* restarts by the watchdog */
+    uint64_t restart_at;  /* arch_counter() at its last restart, until it waits again; or 0 */
     uint64_t fault_addr;
     uint64_t fault_esr;
     uint64_t fault_pc;
@@ -82,6 +83,10 @@ void process_revoke(uint32_t kind, const void *obj);
 /** process_map() - map all of @m at @va in @p's space with US_RIGHT_* @rights, and record it.
  * Returns: US_OK; US_ENOMEM when @p's table of mappings is full (nothing mapped); else as
  * arch_aspace_map(). */
+/** process_waits() - @p comes back to wait for a message (its sign of life for the
+ * watchdog); the first time after a restart, the time the restart took is logged. */
+void process_waits(struct process *p);
+
 /** process_watch() - the tick's watchdog, for the thread this CPU was running (or NULL):
  * a server that recovers and has spent PROCESS_WATCHDOG_TICKS ticks of CPU time on one
  * message without coming back to wait is taken to have hung, and is restarted. */
