@@ -68,5 +68,9 @@ _Noreturn void us_serve_state(us_cap_t ep, us_serve_fn *fn, void *ctx,
 {
     struct state_serve s = {fn, ctx, sd};
 
+    /* Sealed once before the first message too: a server restarted before it has handled
+     * one (a quiet migrate with no agents) finds its state as its start-up left it. */
+    state_commit((void *)(uintptr_t)US_VA_STATE, us_bootinfo()->state_size, sd->size, sd->magic,
+                 sd->version);
     us_serve(ep, state_step, &s);
 }
