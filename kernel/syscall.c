@@ -21,7 +21,6 @@
 #include <us/arch/mmu.h>
 
 /* Capabilities the kernel hands out at run time go from here up. */
-#define DYNAMIC_SLOT_FIRST 16u
 
 static uint64_t arg(const struct thread *t, uint32_t i)
 {
@@ -175,7 +174,7 @@ static void sys_irq_ack(struct thread *t)
 static void install_dynamic(struct thread *t, uint32_t kind, uint32_t rights, void *obj,
                             us_err_t *e, us_cap_t *h)
 {
-    *e = cap_alloc_slot(&t->proc->caps, DYNAMIC_SLOT_FIRST, h);
+    *e = cap_alloc_slot(&t->proc->caps, US_SLOT_DYNAMIC_FIRST, h);
     if (*e == US_OK) {
         *e = cap_install(&t->proc->caps, *h, kind, rights, obj, 0);
     }
@@ -198,7 +197,8 @@ static void sys_mem_alloc(struct thread *t)
         e = US_TRACE(US_EINVAL);
         goto out;
     }
-    if (size > ctl->quota - ctl->used || cap_alloc_slot(&t->proc->caps, DYNAMIC_SLOT_FIRST, &h)) {
+    if (size > ctl->quota - ctl->used ||
+        cap_alloc_slot(&t->proc->caps, US_SLOT_DYNAMIC_FIRST, &h)) {
         e = US_ENOMEM;
         goto out;
     }
@@ -293,7 +293,7 @@ static void sys_vm_create(struct thread *t)
     us_cap_t h = US_INVALID_CAP;
     us_err_t e = lookup(t, 0, US_CAPK_VM_CONTROL, 0, &c);
 
-    if (e == US_OK && cap_alloc_slot(&t->proc->caps, DYNAMIC_SLOT_FIRST, &h) != US_OK) {
+    if (e == US_OK && cap_alloc_slot(&t->proc->caps, US_SLOT_DYNAMIC_FIRST, &h) != US_OK) {
         e = US_ENOMEM;
     }
     if (e == US_OK) {
@@ -347,7 +347,7 @@ static void sys_vcpu_create(struct thread *t)
     if (e == US_OK && (index >= VM_MAX_VCPUS || arg(t, 4) >= cpu_count)) {
         e = US_TRACE(US_ERANGE);
     }
-    if (e == US_OK && cap_alloc_slot(&t->proc->caps, DYNAMIC_SLOT_FIRST, &h) != US_OK) {
+    if (e == US_OK && cap_alloc_slot(&t->proc->caps, US_SLOT_DYNAMIC_FIRST, &h) != US_OK) {
         e = US_ENOMEM;
     }
     if (e == US_OK) {

@@ -24,8 +24,9 @@ static bool garble_next; /* the next reply is scrambled (US_FAULT_GARBLE) */
  * message. */
 static bool fault_request(struct us_msg *m, us_badge_t badge)
 {
-    if (m->hdr.label != US_LABEL_FAULT || (badge & US_BADGE_VCPU)) {
-        return false;
+    if (m->hdr.label != US_LABEL_FAULT || (badge & US_BADGE_VCPU) ||
+        (us_msg_check(m, 8, 8) == US_OK && m->w[0] == US_FAULT_EXHAUST)) {
+        return false; /* the server's own, if it has memory to exhaust */
     }
 #ifdef US_DEBUG
     if (us_msg_check(m, 8, 8) == US_OK && m->w[0] == US_FAULT_HANG) {

@@ -86,6 +86,8 @@ static const struct shell_cmd shell_cmds[] = {
      SHELL_CMD_DEBUG, shell_cmd_server_op, NULL, NULL},
     {"server", "garble", "NAME", "scramble a server's next reply, to whoever (debug)", 1,
      SHELL_CMD_DEBUG, shell_cmd_server_op, NULL, NULL},
+    {"server", "exhaust", "NAME", "make a server take all its memory quota (debug)", 1,
+     SHELL_CMD_DEBUG, shell_cmd_server_op, NULL, NULL},
     {"hw", "list", "[--json]", "list devices and their owners", 0, SHELL_CMD_JSON, shell_cmd_print,
      console_shell_fmt_hw_list, NULL},
     {"hw", "hide", "N DEVICE", "hide a device from vm N's next boot on", 2, 0, shell_cmd_hw_hide,
@@ -467,6 +469,8 @@ static void shell_cmd_server_op(struct console_shell *sh, const struct shell_cmd
             err = sh->be.server_fault(sh->be.ctx, idx, US_FAULT_HANG);
         } else if (strcmp(cmd->sub, "garble") == 0) {
             err = sh->be.server_fault(sh->be.ctx, idx, US_FAULT_GARBLE);
+        } else if (strcmp(cmd->sub, "exhaust") == 0) {
+            err = sh->be.server_fault(sh->be.ctx, idx, US_FAULT_EXHAUST);
         } else {
             err = sh->be.server_restart(sh->be.ctx, idx);
         }

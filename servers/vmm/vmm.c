@@ -273,6 +273,9 @@ static void request(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
     case US_LABEL_STATE_FLIP:
         vmm_state_flip(st, m);
         return;
+    case US_LABEL_FAULT: /* the runtime passes on only US_FAULT_EXHAUST */
+        vmm_exhaust(m);
+        return;
     default:
         us_msg_reply_err(m, US_ENOTSUP);
         return;

@@ -341,6 +341,11 @@ void vmm_took_over(struct vmm_state *st);
  * configuration, for the fault tests; US_ENOTSUP in release builds. */
 void vmm_state_flip(struct vmm_state *st, struct us_msg *m);
 
+/** vmm_exhaust() - US_LABEL_FAULT with US_FAULT_EXHAUST (debug builds): take the whole of the
+ * vmm's memory quota in objects nothing records, as a leak would; the reply's w[0] says how
+ * much. A restart gives it back. US_ENOTSUP in release builds. */
+void vmm_exhaust(struct us_msg *m);
+
 /** vmm_vm_teardown() - take VM @slot down and give back all it holds, whatever stage its
  * creation reached; its slot is free again. */
 void vmm_vm_teardown(struct vmm_state *st, uint32_t slot);

@@ -168,6 +168,74 @@ static void resume_services(struct vmm_state *st)
     memset(st->sw.buf_used, 0, sizeof(st->sw.buf_used));
 }
 
+/* Whether memory object @h is one the state holds. */
+static bool accounted(const struct vmm_state *st, us_cap_t h)
+{
+    if (h == st->nic.mem_cap || h == st->carry.cap) {
+        return true;
+    }
+    for (uint32_t i = 0; i < VMM_RELAY_PAIRS; i++) {
+        if (h == st->relay[i].cap) {
+            return true;
+        }
+    }
+    for (uint32_t slot = 0; slot < VMM_CONFIG_MAX_VMS; slot++) {
+        const struct vmm_vm *vm = &st->vms[slot];
+
+        if (h == vm->mem_cap || h == vm->fast_cap || h == vm->disk_cap || h == vm->vsock_cap) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Memory objects in the capability slots the kernel hands out that no state accounts for:
+ * taken by a request that died half done, or leaked. Given back to the quota. */
+static void reclaim(const struct vmm_state *st)
+{
+    uint64_t bytes = 0, size;
+    uint32_t n = 0;
+
+    for (us_cap_t h = US_SLOT_DYNAMIC_FIRST; h < US_CAP_SLOTS; h++) {
+        if (us_mem_info(h, &size, NULL) != US_OK || accounted(st, h)) {
+            continue;
+        }
+        (void)us_mem_unmap(h);
+        if (us_mem_free(h) == US_OK) {
+            n++;
+            bytes += size;
+        }
+    }
+    if (n != 0) {
+        US_LOG_WARN("gave back %u memory object(s), %llu KiB, that no state accounts for", n,
+                    (unsigned long long)(bytes >> 10));
+    }
+}
+
+void vmm_exhaust(struct us_msg *m)
+{
+#ifdef US_DEBUG
+    uint64_t size = 1ull << 30, taken = 0;
+    uint32_t n = 0;
+    us_cap_t cap;
+
+    while (size >= US_PAGE_SIZE) {
+        if (us_mem_alloc(US_SLOT_VMM_VM_CONTROL, size, &cap) == US_OK) {
+            taken += size;
+            n++;
+        } else {
+            size /= 2u;
+        }
+    }
+    US_LOG_WARN("took %u memory object(s), %llu KiB, that nothing records (fault injection)", n,
+                (unsigned long long)(taken >> 10));
+    us_msg_init(m, US_LABEL_FAULT, 8);
+    m->w[0] = taken;
+#else
+    us_msg_reply_err(m, US_ENOTSUP);
+#endif
+}
+
 bool vmm_take_over(struct vmm_state *st, uint32_t magic, uint32_t version)
 {
     const char *why;
@@ -202,6 +270,7 @@ bool vmm_take_over(struct vmm_state *st, uint32_t magic, uint32_t version)
         vmm_vm_teardown(st, slot);
     }
     resume_services(st);
+    reclaim(st);
     vmm_seal(st);
     US_LOG_INFO("state recovered after restart %u: %u VM slot(s), sealed configuration #%llu",
                 us_bootinfo()->restart_count, st->config.vm_count,

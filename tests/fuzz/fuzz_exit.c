@@ -183,6 +183,11 @@ void vmm_took_over(struct vmm_state *s)
     abort(); /* vmm_init() only */
 }
 
+void vmm_exhaust(struct us_msg *m)
+{
+    us_msg_reply_err(m, US_ENOTSUP);
+}
+
 void vmm_state_flip(struct vmm_state *s, struct us_msg *m)
 {
     FUZZ_CHECK(s == &st);

@@ -13,8 +13,10 @@ import maintcheck
 import usqemu
 
 SERVERS = ("vmm", "migrate", "devmgr", "console")
-KINDS = ("crash", "restart", "corrupt", "hang", "garble")
-FAULTS = [(s, k) for s in SERVERS for k in KINDS if (s, k) != ("console", "garble")]
+KINDS = ("crash", "restart", "corrupt", "hang", "garble", "exhaust")
+# The console calls nobody's reply its own; only the vmm has a memory quota to exhaust.
+FAULTS = [(s, k) for s in SERVERS for k in KINDS
+          if (s, k) != ("console", "garble") and (k != "exhaust" or s == "vmm")]
 BACK = re.compile(r"kernel\| server (\w+) waits for requests again (\d+) ns after its restart")
 
 
@@ -29,7 +31,13 @@ def inject(m, name, kind, n):
     """One fault; returns once the server is back. @n counts its restarts, this one included
     (a garbled reply restarts nothing)."""
     since = len(m.output)
-    m.sendline("server %s %s" % (kind, name))
+    if kind == "exhaust":  # then restarted: the restart gives the memory back
+        assert usqemu.console_cmd(m, "server exhaust %s" % name) == "ok"
+        m.expect_seen(r"%s\| took \d+ memory object" % name, since=since)
+        m.sendline("server restart %s" % name)
+        m.expect_seen(r"%s\| gave back \d+ memory object" % name, since=since)
+    else:
+        m.sendline("server %s %s" % (kind, name))
     if kind == "garble":
         m.expect_seen(r"%s\| the next reply will be garbled" % name, since=since)
         m.expect(r"us> ")

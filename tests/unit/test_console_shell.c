@@ -20,6 +20,7 @@ static void help_lists_all_commands(void)
         "server corrupt NAME",
         "server hang NAME",
         "server garble NAME",
+        "server exhaust NAME",
         "hw list [--json]",
         "hw hide N DEVICE",
         "hw show N DEVICE",
@@ -269,7 +270,7 @@ static void command_usage_errors(void)
         {"vm console 1 2", "vm console N"},
         {"vm console 1 --json", "vm console N"},
         {"server", "server list [--json] | server restart NAME | server crash NAME | server "
-                   "corrupt NAME | server hang NAME | server garble NAME"},
+                   "corrupt NAME | server hang NAME | server garble NAME | server exhaust NAME"},
         {"server hang", "server hang NAME"},
         {"server garble a b", "server garble NAME"},
         {"server corrupt", "server corrupt NAME"},

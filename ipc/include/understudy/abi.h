@@ -14,6 +14,7 @@ typedef uint32_t us_cap_t;
 /* Room for the vmm to hold the largest configuration at once: its 16 manifest slots, then for
  * each of US_VM_MAX VMs the VM, its RAM, disk and fast-MMIO page and US_VM_VCPUS_MAX vCPUs. */
 #define US_CAP_SLOTS 128u
+#define US_SLOT_DYNAMIC_FIRST 16u /* capabilities the kernel hands out at run time start here */
 
 /* A badge identifies the sender to a server; set when the send capability is minted. */
 typedef uint64_t us_badge_t;

@@ -45,11 +45,13 @@ _Static_assert(sizeof(struct us_ipc_buf) == 4096, "us_ipc_buf is one page");
 #define US_LABEL_STATE_FLIP 4u
 /* Debug builds, every server (its runtime answers, docs/restart.md): the fault injector.
  * w[0] is US_FAULT_HANG (the server spins without answering, until the kernel's watchdog
- * restarts it) or US_FAULT_GARBLE (its next reply, to whoever, gets a wrong label and
- * scrambled words); US_ENOTSUP in release builds. */
+ * restarts it), US_FAULT_GARBLE (its next reply, to whoever, gets a wrong label and
+ * scrambled words) or US_FAULT_EXHAUST (handled by the server itself; US_ENOTSUP from one
+ * that allocates nothing); US_ENOTSUP in release builds. */
 #define US_LABEL_FAULT 5u
 #define US_FAULT_HANG 1u
 #define US_FAULT_GARBLE 2u
+#define US_FAULT_EXHAUST 3u /* passed to the server: one with a memory quota takes all of it */
 #define US_LABEL_PROTO_BASE 0x100u
 
 /** us_msg_check() - validate a received header before any field is used.

@@ -102,6 +102,20 @@ def test(t):
     assert usqemu.console_cmd(m, "server garble vmm") == "ok"
     m.expect_seen(r"vmm\| reply refused: |console\| a reply to label", since=since)
     answered(g)
+    # Its memory quota used up by objects nothing records, as a leak would: a VM cannot be
+    # created, with a reason; the restart finds the objects no state accounts for and gives
+    # them back.
+    free = maintcheck.free_mem(m)
+    since = len(m.output)
+    assert usqemu.console_cmd(m, "server exhaust vmm") == "ok"
+    m.expect_seen(r"vmm\| took \d+ memory object\(s\), \d+ KiB, that nothing records", since=since)
+    assert maintcheck.free_mem(m) < free - (256 << 20)
+    maintcheck.refused(m, "vm create extra kvd0", "US_ENOMEM")
+    assert usqemu.console_cmd(m, "server restart vmm") == "ok"
+    m.expect_seen(r"vmm\| gave back \d+ memory object\(s\), \d+ KiB, that no state accounts "
+                  r"for", since=since)
+    m.expect_seen(r"vmm\| state recovered after restart 5", since=since)
+    assert maintcheck.free_mem(m) == free
     # The guest's console goes on through the new instances.
     since = len(m.output)
     m.sendline("vm console 0")
@@ -138,7 +152,7 @@ def test(t):
     assert not g.failures(), g.failures()[:10]
     bad = g.verify()
     assert not bad, bad[:10]
-    assert restarts(m) == {"console": 1, "vmm": 4, "devmgr": 2, "migrate": 3}
+    assert restarts(m) == {"console": 1, "vmm": 5, "devmgr": 2, "migrate": 3}
 
 
 def args(p):
