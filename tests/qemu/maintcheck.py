@@ -18,6 +18,32 @@ def serving(t):
     return m, port
 
 
+def serving_two(t):
+    """Boot the linux2 image (two Linux guests, kvd on 10.0.2.15 and 10.0.2.16), each
+    service forwarded from a free host port, and wait until both kvds listen.
+    Returns (machine, ports)."""
+    ports = [usqemu.free_port(), usqemu.free_port()]
+    m = t.machine(nic=[(ports[0], "10.0.2.15", 7000), (ports[1], "10.0.2.16", 7000)])
+    m.expect(r"us> ")
+    for n in (0, 1):
+        attach(m, n, "linux%d" % n)
+        m.expect(r"kvd: listening on port 7000", timeout=300)
+        detach(m)
+    return m, ports
+
+
+def attach(m, n, name):
+    """Attach the console shell to VM @n's console (VM named @name)."""
+    m.sendline("vm console %d" % n)
+    m.expect(r"attached to vm %d \(%s\)" % (n, name))
+
+
+def detach(m):
+    m.send("\x1d")
+    m.expect(r"detached")
+    m.expect(r"us> ")
+
+
 def vms(m):
     """The VMs `vm list --json` shows, by name."""
     return {v["name"]: v for v in json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]}

@@ -13,17 +13,6 @@ import usqemu
 SERVERS = ("vmm", "devmgr", "migrate", "console")
 
 
-def attach(m, n):
-    m.sendline("vm console %d" % n)
-    m.expect(r"attached to vm %d \(linux%d\)" % (n, n))
-
-
-def detach(m):
-    m.send("\x1d")
-    m.expect(r"detached")
-    m.expect(r"us> ")
-
-
 def answered(gens, n=50, timeout=300):
     """Every client group has had @n more answers: each restart happens under load."""
     want = [len(g.log) + n for g in gens]
@@ -34,13 +23,7 @@ def answered(gens, n=50, timeout=300):
 
 
 def test(t):
-    ports = [usqemu.free_port(), usqemu.free_port()]
-    m = t.machine(nic=[(ports[0], "10.0.2.15", 7000), (ports[1], "10.0.2.16", 7000)])
-    m.expect(r"us> ")
-    for n in (0, 1):
-        attach(m, n)
-        m.expect(r"kvd: listening on port 7000", timeout=300)
-        detach(m)
+    m, ports = maintcheck.serving_two(t)
     gens = [loadgen.LoadGen(p, keys=t.args.keys, persistent=1, per_request=1) for p in ports]
     for g in gens:
         g.seed()
@@ -62,10 +45,10 @@ def test(t):
     answered(gens)
     # Both guests' consoles go on.
     for n in (0, 1):
-        attach(m, n)
+        maintcheck.attach(m, n, "linux%d" % n)
         m.sendline("echo console-of-$((40 + %d))" % n)
         m.expect(r"console-of-%d" % (40 + n), timeout=60)
-        detach(m)
+        maintcheck.detach(m)
     sums = []
     for g in gens:
         g.finish()

@@ -18,17 +18,6 @@ import usqemu
 DISK_FIRST_BLOCK = 256  # 1 MiB in: the disk's first blocks hold the seed tar
 
 
-def attach(m):
-    m.sendline("vm console 0")
-    m.expect(r"attached to vm 0 \(kvd0\)")
-
-
-def detach(m):
-    m.send("\x1d")
-    m.expect(r"detached")
-    m.expect(r"us> ")
-
-
 def stream(rounds):
     """The guest's loop: a block to the disk and a token to the UART each round; then the
     hash of what it wrote and the hash of what the disk holds, read past the page cache."""
@@ -48,22 +37,22 @@ def test(t):
     g.seed()
     g.start(requests=10 ** 9, seconds=900)
     start = len(m.output)
-    attach(m)
+    maintcheck.attach(m, 0, "kvd0")
     m.sendline(stream(t.args.rounds))
     kills = 0
     for k in range(t.args.kills):
         # Wait until the stream is well under way, then kill the vmm while it goes on.
         m.expect(r"S%dE" % ((k + 1) * t.args.rounds // (t.args.kills + 2)), timeout=300)
-        detach(m)
+        maintcheck.detach(m)
         since = len(m.output)
         how = "crash" if k % 2 else "restart"
         assert usqemu.console_cmd(m, "server %s vmm" % how) == "ok"
         kills += 1
         m.expect_seen(r"vmm\| state recovered after restart %d: 1 VM slot" % kills, since=since)
-        attach(m)  # what the guest printed meanwhile is replayed
+        maintcheck.attach(m, 0, "kvd0")  # what the guest printed meanwhile is replayed
     written = m.expect(r"W([0-9a-f]{64})X", timeout=600).group(1)
     read = m.expect(r"R([0-9a-f]{64})X", timeout=300).group(1)
-    detach(m)
+    maintcheck.detach(m)
     tokens = [int(x) for x in re.findall(r"S(\d+)E", m.output[start:])]
     g.finish()
     s = g.summary()
