@@ -411,8 +411,8 @@ static us_err_t crash(struct process *p)
 #ifdef US_DEBUG
     struct thread *t = &p->thread;
 
-    if (p->state != US_SERVER_RUNNING) {
-        return US_EBUSY;
+    if (p->state != US_SERVER_RUNNING || sched_is_live_elsewhere(t)) {
+        return US_EBUSY; /* running on another CPU: its saved registers are not its own now */
     }
     if (t->wait_ep != NULL) {
         thread_queue_remove(&t->wait_ep->receivers, t);

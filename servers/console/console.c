@@ -188,25 +188,31 @@ static us_err_t be_mem_stats(void *ctx, struct console_mem_stats *out)
     return e;
 }
 
-static us_err_t be_server_crash(void *ctx, uint32_t idx)
-{
-    (void)ctx;
-    return us_server_ctl(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_CRASH, idx, NULL);
-}
-
-static us_err_t be_server_restart(void *ctx, uint32_t idx)
+/* server_ctl @op on server @idx. US_EBUSY means it is running on another CPU this instant;
+ * it soon waits again, so the console asks again. */
+static us_err_t server_ctl_retry(uint32_t op, uint32_t idx)
 {
     us_err_t e = US_EBUSY;
 
-    (void)ctx;
-    /* US_EBUSY: it is running on another CPU this instant; it soon waits again. */
     for (uint32_t tries = 0; tries < 1000 && e == US_EBUSY; tries++) {
-        e = us_server_ctl(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_RESTART, idx, NULL);
+        e = us_server_ctl(US_SLOT_CONSOLE_SERVER_CTL, op, idx, NULL);
         if (e == US_EBUSY) {
             (void)us_yield();
         }
     }
     return e;
+}
+
+static us_err_t be_server_crash(void *ctx, uint32_t idx)
+{
+    (void)ctx;
+    return server_ctl_retry(US_SERVER_CTL_CRASH, idx);
+}
+
+static us_err_t be_server_restart(void *ctx, uint32_t idx)
+{
+    (void)ctx;
+    return server_ctl_retry(US_SERVER_CTL_RESTART, idx);
 }
 
 /* Debug builds: flip a byte of server @idx's committed state, then restart it; it must refuse

@@ -20,9 +20,11 @@ enum us_syscall_nr {
 #define US_LOG_MAX_LEN 200u
 
 /* US_SYS_SERVER_CTL operations. */
-#define US_SERVER_CTL_COUNT 0u   /* x1 = number of server slots */
-#define US_SERVER_CTL_INFO 1u    /* IPC data = struct us_server_info of slot x2 */
-#define US_SERVER_CTL_CRASH 2u   /* debug builds: make server x2 fault on its next instruction */
+#define US_SERVER_CTL_COUNT 0u /* x1 = number of server slots */
+#define US_SERVER_CTL_INFO 1u  /* IPC data = struct us_server_info of slot x2 */
+#define US_SERVER_CTL_CRASH                                                                        \
+    2u                           /* debug builds: make server x2 fault on its next instruction     \
+                                  * (US_EBUSY while it runs on another CPU) */
 #define US_SERVER_CTL_RESTART 3u /* reload server x2 from the boot image */
 #define US_SERVER_CTL_MEM 4u     /* x1 = memory figure x2: US_MEM_* */
 #define US_MEM_FREE_FRAMES 0u    /* 4 KiB frames the kernel has free */
