@@ -65,10 +65,13 @@ static us_err_t map_fresh(struct process *p, uint64_t va, uint64_t pages, uint32
 static bool mmio_allowed(uint64_t base, uint64_t size)
 {
     uint64_t end = base + size;
-    if (end < base || end > PLAT_RAM_BASE) {
+    if (end < base) {
         return false;
     }
-    return !(base < PLAT_GIC_END && end > PLAT_GICD_BASE);
+    if (base >= PLAT_HIGH_MMIO_BASE) {
+        return end <= PLAT_PA_LIMIT; /* the high I/O region: ECAM, 64-bit PCI memory */
+    }
+    return end <= PLAT_RAM_BASE && !(base < PLAT_GIC_END && end > PLAT_GICD_BASE);
 }
 
 static us_err_t make_memcap_object(const struct us_manifest_cap *c, struct memobj **m)

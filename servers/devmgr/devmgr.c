@@ -6,6 +6,75 @@
 #include <uslib/string.h>
 #include "devmgr.h"
 #include "devmgr_inventory.h"
+#include "devmgr_pci.h"
+
+static uint32_t ecam_read(void *ecam, uint32_t bdf, uint32_t reg)
+{
+    return *(volatile uint32_t *)((uintptr_t)ecam + ((uintptr_t)bdf << 12) + reg);
+}
+
+static void ecam_write(void *ecam, uint32_t bdf, uint32_t reg, uint32_t value)
+{
+    *(volatile uint32_t *)((uintptr_t)ecam + ((uintptr_t)bdf << 12) + reg) = value;
+}
+
+/* The ECAM window the manifest grants, if it is the one the device tree's host bridge (record
+ * @host) decodes. Returns the buses it covers, or 0. */
+static uint32_t map_ecam(const struct us_dev_info *host)
+{
+    uint64_t size = 0, pa = 0;
+
+    if (us_mem_info(US_SLOT_DEVMGR_ECAM, &size, &pa) != US_OK) {
+        US_LOG_INFO("PCIe: no ECAM window granted; its functions are not listed");
+        return 0;
+    }
+    if (pa != host->base || size > host->size) {
+        US_LOG_ERR("PCIe: the granted ECAM window 0x%llx+0x%llx is not the host bridge's "
+                   "0x%llx+0x%llx: not used",
+                   (unsigned long long)pa, (unsigned long long)size, (unsigned long long)host->base,
+                   (unsigned long long)host->size);
+        return 0;
+    }
+    if (us_mem_map(US_SLOT_DEVMGR_ECAM, DEVMGR_ECAM_VA, US_RIGHT_READ | US_RIGHT_WRITE) != US_OK) {
+        return 0;
+    }
+    return (uint32_t)(size >> 20); /* 1 MiB of configuration space per bus */
+}
+
+/* The host's PCIe: every function behind the device tree's ECAM host bridge gets its bus
+ * number and BARs, and a record in the inventory. */
+static void scan_pci(struct devmgr_state *s, const void *dtb)
+{
+    struct devmgr_pci_fn fns[DEVMGR_PCI_MAX_FNS];
+    struct devmgr_pci_window win;
+    const struct us_dev_info *host = NULL;
+    struct devmgr_pci_cfg cfg = {ecam_read, ecam_write, (void *)(uintptr_t)DEVMGR_ECAM_VA, 0};
+    int node = fdt_node_offset_by_compatible(dtb, -1, "pci-host-ecam-generic"), len = 0;
+    const uint8_t *ranges = node >= 0 ? fdt_getprop(dtb, node, "ranges", &len) : NULL;
+    uint32_t n = 0;
+    us_err_t e;
+
+    for (uint32_t i = 0; i < s->dev_count && host == NULL; i++) {
+        host = strcmp(s->devs[i].compat, "pci-host-ecam-generic") == 0 ? &s->devs[i] : NULL;
+    }
+    if (host == NULL || !devmgr_pci_ranges(ranges, len > 0 ? (uint32_t)len : 0u, &win)) {
+        US_LOG_INFO("PCIe: no ECAM host bridge with a 32-bit memory window in the device tree");
+        return;
+    }
+    cfg.buses = map_ecam(host);
+    if (cfg.buses == 0) {
+        return;
+    }
+    e = devmgr_pci_scan(&cfg, &win, fns, DEVMGR_PCI_MAX_FNS, &n);
+    for (uint32_t i = 0; i < n && s->dev_count < DEVMGR_MAX_DEVS; i++) {
+        devmgr_pci_record(&fns[i], &s->devs[s->dev_count++]);
+    }
+    US_LOG_INFO("PCIe: %u function(s) behind the host bridge at 0x%llx, BARs in "
+                "0x%llx-0x%llx%s",
+                n, (unsigned long long)host->base, (unsigned long long)win.base,
+                (unsigned long long)win.next,
+                e == US_OK ? "" : " (not all fitted: some functions are unconfigured)");
+}
 
 us_err_t devmgr_init(struct devmgr_state **st, bool recovered)
 {
@@ -35,6 +104,7 @@ us_err_t devmgr_init(struct devmgr_state **st, bool recovered)
         return e;
     }
     US_LOG_INFO("up: %u devices in the platform device tree", s->dev_count);
+    scan_pci(s, (const void *)(uintptr_t)DEVMGR_DTB_VA);
     return US_OK;
 }
 

@@ -11,6 +11,7 @@
 #define DEVMGR_MAGIC 0x64657673u
 #define DEVMGR_VERSION 1u
 #define DEVMGR_DTB_VA US_VA_DYNAMIC
+#define DEVMGR_ECAM_VA (US_VA_DYNAMIC + 0x100000000ull)
 
 struct devmgr_state {
     uint32_t magic;

@@ -128,12 +128,14 @@ static void check_helpers(const struct us_msg *m, uint32_t lo, uint32_t hi)
 }
 
 /* Every server reply: the request's label, a payload inside the buffer, a known error, and
- * the header fields a reply leaves clear. */
+ * the header fields a reply leaves clear. An error carries nothing, or its reason as one
+ * NUL-terminated text (a refused maintenance flow). */
 static void check_reply(const struct us_msg *m, uint32_t label)
 {
     FUZZ_CHECK(m->hdr.label == label && m->hdr.len <= US_MSG_MAX_LEN);
     FUZZ_CHECK(m->hdr.err < US_ERR_COUNT && m->hdr.flags == 0 && m->hdr.cap == US_INVALID_CAP);
-    FUZZ_CHECK(m->hdr.err == US_OK || m->hdr.len == 0);
+    FUZZ_CHECK(m->hdr.err == US_OK || m->hdr.len == 0 ||
+               memchr(m->w, '\0', m->hdr.len) != NULL);
 }
 
 static void check_devmgr(const struct us_msg *m, uint32_t label, const uint64_t *req)

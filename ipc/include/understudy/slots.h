@@ -37,6 +37,7 @@
 /* devmgr */
 #define US_SLOT_DEVMGR_DTB 6u
 #define US_SLOT_DEVMGR_BUNDLE 7u
+#define US_SLOT_DEVMGR_ECAM 8u /* the PCIe host bridge's configuration window (ECAM) */
 
 /* Notification bits. */
 #define US_NTFN_UART (1ull << 0)
