@@ -5,11 +5,13 @@
 
 #include <understudy/devmgr.h>
 #include <understudy/usys.h>
+#include "devmgr_pci.h"
 #include "devmgr_view.h"
 
 #define DEVMGR_MAX_DEVS 128u
 #define DEVMGR_MAGIC 0x64657673u
-#define DEVMGR_VERSION 1u
+#define DEVMGR_VERSION 2u   /* 2: the PCI table */
+#define DEVMGR_PCIE_IRQS 4u /* QEMU virt's INTA-INTD (SPIs 3-6): notification bits 0-3 */
 #define DEVMGR_DTB_VA US_VA_DYNAMIC
 #define DEVMGR_ECAM_VA (US_VA_DYNAMIC + 0x100000000ull)
 
@@ -21,7 +23,18 @@ struct devmgr_state {
     uint64_t requests;
     struct devmgr_view view; /* what each guest may see */
     struct us_dev_info devs[DEVMGR_MAX_DEVS];
+    uint32_t pci_buses; /* buses the ECAM window covers; 0: no PCIe */
+    uint32_t pci_count;
+    struct devmgr_pci_fn pci[DEVMGR_PCI_MAX_FNS]; /* the host's PCI functions (docs/pci.md) */
 };
+
+/** devmgr_pcie_attach() - map the ECAM window of the device tree's host bridge; at a @cold
+ * start, enumerate the hierarchy behind it into the PCI table and the inventory. */
+void devmgr_pcie_attach(struct devmgr_state *s, bool cold);
+
+/** devmgr_pcie_interrupt() - a root port's interrupt (notification @bits): each hot-plug
+ * slot's events handled, the interrupts acknowledged. */
+void devmgr_pcie_interrupt(struct devmgr_state *s, uint64_t bits);
 
 /** devmgr_init() - map the platform DTB and build the inventory, unless the state region
  * was @recovered with it (and the guests' views) after a restart.

@@ -18,6 +18,21 @@
 #define CFG_PREF_WINDOW 0x24u
 #define CFG_PREF_BASE_HI 0x28u
 #define CFG_PREF_LIMIT_HI 0x2cu
+#define CFG_COMMAND 0x04u   /* command 15:0, status 31:16 */
+#define CMD_INTX_OFF 0x400u /* Interrupt Disable */
+#define STATUS_CAPS 0x10u   /* a capabilities list at CFG_CAP_PTR */
+#define CFG_CAP_PTR 0x34u
+#define CAP_PCIE 0x10u
+#define PCIE_SLOT_IMPL 0x100u /* PCIe Capabilities register: Slot Implemented */
+#define PCIE_SLOTCAP 0x14u
+#define SLOTCAP_HPC 0x40u    /* hot-plug capable */
+#define PCIE_SLOTCTL 0x18u   /* slot control 15:0, slot status 31:16 */
+#define SLOTCTL_EVENTS 0x29u /* attention button, presence detect changed, hot-plug interrupt */
+#define SLOTCTL_PIC_ON 0x100u
+#define SLOTCTL_PIC_OFF 0x300u
+#define SLOTCTL_PIC_MASK 0x300u
+#define SLOTCTL_PCC 0x400u   /* power controller: 1 = off */
+#define SLOTSTA_EVENTS 0x1fu /* the RW1C event bits */
 #define BAR_IO 0x1u
 #define BAR_TYPE_64 0x4u /* bits 2:1 = 10b */
 #define BAR_FLAGS 0xfu
@@ -32,6 +47,7 @@ struct scan {
     uint32_t max, n;
     uint32_t next_bus;
     us_err_t err;
+    bool leaf; /* a slot's scan: bridges are listed, not configured */
 };
 
 static uint32_t rd(const struct scan *s, uint32_t bdf, uint32_t reg)
@@ -89,6 +105,41 @@ static uint32_t place_bar(struct scan *s, struct devmgr_pci_fn *f, uint32_t i, u
 
 static void scan_bus(struct scan *s, uint32_t bus);
 
+/* The offset of @bdf's PCIe capability if it has a hot-plug capable slot, else 0. */
+static uint16_t hotplug_slot(const struct scan *s, uint32_t bdf)
+{
+    uint32_t ptr = rd(s, bdf, CFG_CAP_PTR) & 0xfcu;
+
+    if (!(rd(s, bdf, CFG_COMMAND) >> 16 & STATUS_CAPS)) {
+        return 0;
+    }
+    for (uint32_t hops = 0; ptr >= 0x40u && hops < 48u; hops++) {
+        uint32_t head = rd(s, bdf, ptr);
+
+        if ((head & 0xffu) == CAP_PCIE) {
+            return (head >> 16 & PCIE_SLOT_IMPL) && (rd(s, bdf, ptr + PCIE_SLOTCAP) & SLOTCAP_HPC)
+                       ? (uint16_t)ptr
+                       : 0;
+        }
+        ptr = head >> 8 & 0xfcu;
+    }
+    return 0;
+}
+
+/* Slot of @f: its events raise its interrupt (INTx), stale events cleared; powered if a card
+ * is in it, off if empty (the attention button of a card added later then asks for power, as
+ * QEMU and real slots expect). */
+static void slot_enable(const struct scan *s, const struct devmgr_pci_fn *f)
+{
+    uint32_t reg = rd(s, f->bdf, f->slot_cap + PCIE_SLOTCTL), ctl = reg & 0xffffu;
+    bool card = (reg >> 16) & DEVMGR_PCI_SLOT_PRESENT;
+
+    ctl = (ctl & ~(SLOTCTL_PCC | SLOTCTL_PIC_MASK)) | SLOTCTL_EVENTS |
+          (card ? SLOTCTL_PIC_ON : SLOTCTL_PCC | SLOTCTL_PIC_OFF);
+    wr(s, f->bdf, f->slot_cap + PCIE_SLOTCTL, ctl | SLOTSTA_EVENTS << 16);
+    wr(s, f->bdf, CFG_COMMAND, rd(s, f->bdf, CFG_COMMAND) & 0xffffu & ~CMD_INTX_OFF);
+}
+
 /* Bridge @f: the next bus number behind it, what is behind enumerated, its windows set. */
 static void bridge(struct scan *s, struct devmgr_pci_fn *f, uint32_t bus)
 {
@@ -104,6 +155,18 @@ static void bridge(struct scan *s, struct devmgr_pci_fn *f, uint32_t bus)
     s->win->next = start;
     scan_bus(s, sec);
     end = align_up(s->win->next, BRIDGE_ALIGN);
+    f->slot_cap = hotplug_slot(s, f->bdf);
+    if (f->slot_cap != 0) {
+        /* Room for a card added later: the window cannot grow under the devices around it. */
+        if (end - start < DEVMGR_PCI_HOTPLUG_WINDOW) {
+            end = start + DEVMGR_PCI_HOTPLUG_WINDOW;
+        }
+        if (end > s->win->base + s->win->size) {
+            s->err = US_ENOMEM;
+            end = align_up(s->win->next, BRIDGE_ALIGN);
+        }
+        slot_enable(s, f);
+    }
     s->win->next = end;
     f->secondary = (uint8_t)sec;
     f->subordinate = (uint8_t)(s->next_bus - 1u);
@@ -142,7 +205,7 @@ static void scan_fn(struct scan *s, uint32_t bus, uint32_t bdf, uint32_t id, uin
     for (uint32_t i = 0; i < bars;) {
         i += place_bar(s, f, i, bars);
     }
-    if (f->header == 1u) {
+    if (f->header == 1u && !s->leaf) {
         bridge(s, f, bus);
     }
 }
@@ -171,7 +234,7 @@ static void scan_bus(struct scan *s, uint32_t bus)
 us_err_t devmgr_pci_scan(const struct devmgr_pci_cfg *cfg, struct devmgr_pci_window *win,
                          struct devmgr_pci_fn *fns, uint32_t max, uint32_t *count)
 {
-    struct scan s = {cfg, win, fns, max, 0, 1, US_OK};
+    struct scan s = {cfg, win, fns, max, 0, 1, US_OK, false};
 
     if (cfg == NULL || cfg->read == NULL || cfg->write == NULL || win == NULL || count == NULL ||
         (fns == NULL && max > 0)) {
@@ -183,6 +246,62 @@ us_err_t devmgr_pci_scan(const struct devmgr_pci_cfg *cfg, struct devmgr_pci_win
     if (cfg->buses > 0) {
         scan_bus(&s, 0);
     }
+    *count = s.n;
+    return s.err;
+}
+
+uint32_t devmgr_pci_slot_events(const struct devmgr_pci_cfg *cfg, const struct devmgr_pci_fn *br)
+{
+    struct scan s = {.cfg = cfg};
+    uint32_t reg, sta;
+
+    if (br->slot_cap == 0) {
+        return 0;
+    }
+    reg = rd(&s, br->bdf, br->slot_cap + PCIE_SLOTCTL);
+    sta = reg >> 16;
+    if (sta & SLOTSTA_EVENTS) {
+        wr(&s, br->bdf, br->slot_cap + PCIE_SLOTCTL,
+           (reg & 0xffffu) | (sta & SLOTSTA_EVENTS) << 16);
+    }
+    return (sta & (SLOTSTA_EVENTS | DEVMGR_PCI_SLOT_PRESENT)) |
+           (reg & SLOTCTL_PCC ? 0u : DEVMGR_PCI_SLOT_POWERED);
+}
+
+void devmgr_pci_slot_power(const struct devmgr_pci_cfg *cfg, const struct devmgr_pci_fn *br,
+                           bool on)
+{
+    struct scan s = {.cfg = cfg};
+    uint32_t ctl;
+
+    if (br->slot_cap == 0) {
+        return;
+    }
+    ctl =
+        rd(&s, br->bdf, br->slot_cap + PCIE_SLOTCTL) & 0xffffu & ~(SLOTCTL_PCC | SLOTCTL_PIC_MASK);
+    wr(&s, br->bdf, br->slot_cap + PCIE_SLOTCTL,
+       ctl | (on ? SLOTCTL_PIC_ON : SLOTCTL_PCC | SLOTCTL_PIC_OFF));
+}
+
+us_err_t devmgr_pci_slot_scan(const struct devmgr_pci_cfg *cfg, const struct devmgr_pci_fn *br,
+                              struct devmgr_pci_fn *fns, uint32_t max, uint32_t *count)
+{
+    struct devmgr_pci_window win;
+    struct scan s = {cfg, &win, fns, max, 0, 0, US_OK, true};
+    uint32_t w;
+
+    if (cfg == NULL || br == NULL || count == NULL || (fns == NULL && max > 0) ||
+        br->header != 1u) {
+        return US_EINVAL;
+    }
+    w = rd(&s, br->bdf, CFG_MEM_WINDOW);
+    win.base = (uint64_t)(w & 0xfff0u) << 16;
+    win.size = ((uint64_t)(w >> 16 & 0xfff0u) << 16) + BRIDGE_ALIGN - win.base;
+    win.next = win.base;
+    if ((w >> 16 & 0xfff0u) < (w & 0xfff0u)) {
+        win.size = 0; /* a closed window: no BAR can be placed */
+    }
+    scan_bus(&s, br->secondary);
     *count = s.n;
     return s.err;
 }

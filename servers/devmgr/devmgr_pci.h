@@ -12,6 +12,12 @@
 #define DEVMGR_PCI_MAX_FNS 32u /* functions kept in the inventory */
 #define DEVMGR_PCI_BARS 6u     /* BARs of a type 0 header; a bridge (type 1) has 2 */
 #define DEVMGR_PCI_NO_VENDOR 0xffffu
+#define DEVMGR_PCI_HOTPLUG_WINDOW (4ull << 20) /* memory kept behind each hot-plug slot */
+/* Slot status bits (PCIe Base 7.5.3.11) devmgr_pci_slot_events() reports. */
+#define DEVMGR_PCI_SLOT_BUTTON 0x01u     /* attention button pressed: removal asked for */
+#define DEVMGR_PCI_SLOT_CHANGED 0x08u    /* presence detect changed */
+#define DEVMGR_PCI_SLOT_PRESENT 0x40u    /* a card is in the slot (state, not an event) */
+#define DEVMGR_PCI_SLOT_POWERED 0x10000u /* the slot's power is on (state) */
 
 /* Configuration space reads and writes of 32-bit registers; @bdf is bus << 8 | dev << 3 | fn,
  * @reg a multiple of 4 below 4096. An absent function reads all-ones. */
@@ -31,6 +37,7 @@ struct devmgr_pci_fn {
     uint8_t secondary;  /* bridges: the bus behind it */
     uint8_t subordinate;
     uint8_t bar_count; /* BARs that decode memory */
+    uint16_t slot_cap; /* bridges with a hot-plug slot: their PCIe capability's offset; or 0 */
     uint64_t bar_base[DEVMGR_PCI_BARS], bar_size[DEVMGR_PCI_BARS];
 };
 
@@ -52,6 +59,22 @@ struct devmgr_pci_window {
  */
 us_err_t devmgr_pci_scan(const struct devmgr_pci_cfg *cfg, struct devmgr_pci_window *win,
                          struct devmgr_pci_fn *fns, uint32_t max, uint32_t *count);
+
+/** devmgr_pci_slot_events() - the hot-plug events of bridge @br's slot, cleared as they are
+ * read, with DEVMGR_PCI_SLOT_PRESENT if a card is there and DEVMGR_PCI_SLOT_POWERED if the
+ * slot's power is on. 0 for a bridge without a slot. */
+uint32_t devmgr_pci_slot_events(const struct devmgr_pci_cfg *cfg, const struct devmgr_pci_fn *br);
+
+/** devmgr_pci_slot_power() - turn bridge @br's slot power (and its power indicator) on or off.
+ * Off, the card may be pulled: QEMU completes a device_del then. */
+void devmgr_pci_slot_power(const struct devmgr_pci_cfg *cfg, const struct devmgr_pci_fn *br,
+                           bool on);
+
+/** devmgr_pci_slot_scan() - the functions now behind bridge @br (a card just added): each
+ * memory BAR placed in @br's window; a bridge among them is listed, not configured.
+ * Returns: as devmgr_pci_scan(). */
+us_err_t devmgr_pci_slot_scan(const struct devmgr_pci_cfg *cfg, const struct devmgr_pci_fn *br,
+                              struct devmgr_pci_fn *fns, uint32_t max, uint32_t *count);
 
 /** devmgr_pci_ranges() - the 32-bit memory window of an ECAM host bridge from its "ranges"
  * property (3 PCI address cells, 2 CPU address cells, 2 size cells), where the PCI and CPU

@@ -52,6 +52,14 @@ us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
     return US_ENOTSUP;
 }
 
+/* devmgr acknowledges its root ports' interrupts after a notification. */
+us_err_t us_irq_ack(us_cap_t irq)
+{
+    FUZZ_CHECK(irq >= US_SLOT_DEVMGR_PCIE_IRQ0 &&
+               irq < US_SLOT_DEVMGR_PCIE_IRQ0 + DEVMGR_PCIE_IRQS);
+    return US_OK;
+}
+
 us_err_t us_signal(us_cap_t ntfn, uint64_t bits)
 {
     FUZZ_CHECK(ntfn == US_SLOT_MIGRATE_VMM_NTFN && bits == US_NTFN_AGENT_DOWN);
@@ -134,8 +142,7 @@ static void check_reply(const struct us_msg *m, uint32_t label)
 {
     FUZZ_CHECK(m->hdr.label == label && m->hdr.len <= US_MSG_MAX_LEN);
     FUZZ_CHECK(m->hdr.err < US_ERR_COUNT && m->hdr.flags == 0 && m->hdr.cap == US_INVALID_CAP);
-    FUZZ_CHECK(m->hdr.err == US_OK || m->hdr.len == 0 ||
-               memchr(m->w, '\0', m->hdr.len) != NULL);
+    FUZZ_CHECK(m->hdr.err == US_OK || m->hdr.len == 0 || memchr(m->w, '\0', m->hdr.len) != NULL);
 }
 
 static void check_devmgr(const struct us_msg *m, uint32_t label, const uint64_t *req)

@@ -5,4 +5,5 @@ us_unit_test(devmgr_pci
             ${CMAKE_SOURCE_DIR}/servers/devmgr/devmgr_pci.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/devmgr
     LIBS us_lib_host
-    CASES pci_enumerates_and_assigns pci_reports_lack_of_room pci_ranges_finds_mem32)
+    CASES pci_enumerates_and_assigns pci_reports_lack_of_room pci_hotplug_slot
+          pci_ranges_finds_mem32)

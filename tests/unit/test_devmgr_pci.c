@@ -8,7 +8,7 @@
 #include "devmgr_pci.h"
 #include "ut.h"
 
-#define SIM_FNS 4u
+#define SIM_FNS 6u
 #define SIM_BARS 6u
 
 struct sim_fn {
@@ -22,6 +22,10 @@ struct sim_fn {
 
 static struct sim_fn sim[SIM_FNS];
 static uint32_t writes_elsewhere; /* writes to functions that do not exist */
+static bool inserted;             /* the card behind root port 3 is in its slot */
+
+#define SLOT_CAP 0x40u /* root port 3's PCIe capability */
+#define SLOTCTL (SLOT_CAP + 0x18u)
 
 static void sim_init(void)
 {
@@ -40,6 +44,16 @@ static void sim_init(void)
     sim[3].bar_size[1] = 0x1000;
     sim[3].bar_size[4] = 0x4000;
     sim[3].bar_flags[4] = 0xc; /* 64-bit, prefetchable */
+    /* 00:03.0: a root port with a hot-plug slot, empty; 03:00.0 the card put in it later. */
+    sim[4] =
+        (struct sim_fn){.id = 0x000c1b36, .class_rev = 0x06040000, .header = 1, .devfn = 3 << 3};
+    sim[4].reg[0x04 / 4] = 0x10u << 16; /* status: a capabilities list */
+    sim[4].reg[0x34 / 4] = SLOT_CAP;
+    sim[4].reg[SLOT_CAP / 4] = 0x0100u << 16 | 0x10u; /* PCIe, slot implemented, last */
+    sim[4].reg[(SLOT_CAP + 0x14u) / 4] = 0x40u;       /* hot-plug capable */
+    sim[5] = (struct sim_fn){.id = 0x10d38086, .class_rev = 0x02000000, .bus_of = 5, .devfn = 0};
+    sim[5].bar_size[0] = 0x20000;
+    inserted = false;
 }
 
 static uint32_t secondary_of(uint32_t port)
@@ -53,7 +67,7 @@ static struct sim_fn *sim_find(uint32_t bdf)
         uint32_t bus = sim[i].bus_of == 0 ? 0 : secondary_of(sim[i].bus_of - 1u);
 
         if (sim[i].id != 0 && (bdf >> 8) == bus && (bdf & 0xffu) == sim[i].devfn &&
-            (sim[i].bus_of == 0 || bus != 0)) {
+            (sim[i].bus_of == 0 || bus != 0) && (i != 5 || inserted)) {
             return &sim[i];
         }
     }
@@ -103,6 +117,10 @@ static void sim_write(void *ctx, uint32_t bdf, uint32_t reg, uint32_t v)
         writes_elsewhere++;
         return;
     }
+    if (f == &sim[4] && reg == SLOTCTL) { /* slot status: events are write-1-to-clear */
+        f->reg[reg / 4] = (v & 0xffffu) | ((f->reg[reg / 4] >> 16) & ~(v >> 16) & 0xffffu) << 16;
+        return;
+    }
     f->reg[reg / 4] = v;
 }
 
@@ -117,7 +135,7 @@ static void pci_enumerates_and_assigns(void)
 
     sim_init();
     UT_EXPECT_EQ(devmgr_pci_scan(&cfg, &win, fns, 8, &n), US_OK);
-    UT_EXPECT_EQ(n, 4);
+    UT_EXPECT_EQ(n, 5);
     UT_EXPECT_EQ(writes_elsewhere, 0);
     /* Depth first: the endpoint behind the first port comes before the second port. */
     UT_EXPECT_EQ(fns[0].bdf, 0x000);
@@ -143,7 +161,12 @@ static void pci_enumerates_and_assigns(void)
     UT_EXPECT_EQ(sim[3].reg[0x24 / 4], 0u);
     UT_EXPECT_EQ(sim[1].reg[0x20 / 4], 0x10001000u); /* window 0x10000000-0x100fffff */
     UT_EXPECT_EQ(sim[2].reg[0x20 / 4], 0x0000fff0u); /* nothing behind it: closed */
-    UT_EXPECT_EQ(win.next, 0x10100000);
+    /* The slot's port keeps 4 MiB for a card added later. */
+    UT_EXPECT_EQ(fns[4].bdf, 0x018);
+    UT_EXPECT_EQ(fns[4].slot_cap, SLOT_CAP);
+    UT_EXPECT_EQ(fns[1].slot_cap, 0);
+    UT_EXPECT_EQ(sim[4].reg[0x20 / 4], 0x10401010u);
+    UT_EXPECT_EQ(win.next, 0x10500000);
     devmgr_pci_record(&fns[2], &rec);
     UT_EXPECT(strcmp(rec.name, "pci-01:00.0") == 0);
     UT_EXPECT(strcmp(rec.compat, "pci1af4,1044") == 0);
@@ -160,7 +183,7 @@ static void pci_reports_lack_of_room(void)
 
     sim_init();
     UT_EXPECT_EQ(devmgr_pci_scan(&cfg, &win, fns, 8, &n), US_ENOMEM);
-    UT_EXPECT_EQ(n, 4);
+    UT_EXPECT_EQ(n, 5);
     UT_EXPECT_EQ(fns[2].bar_count, 1); /* the 4 KiB one fitted, the 16 KiB one did not */
     sim_init();
     win = (struct devmgr_pci_window){0x10000000, 0x2eff0000, 0};
@@ -168,6 +191,43 @@ static void pci_reports_lack_of_room(void)
     UT_EXPECT_EQ(n, 2);
     UT_EXPECT_EQ(devmgr_pci_scan(NULL, &win, fns, 2, &n), US_EINVAL);
     UT_EXPECT_EQ(devmgr_pci_scan(&cfg, &win, NULL, 2, &n), US_EINVAL);
+}
+
+/* The slot's life: empty and off after the scan; a card arrives (presence, and the attention
+ * button, as QEMU signals it); its events read once; powered on, enumerated into the port's
+ * window; the button again while powered: off. */
+static void pci_hotplug_slot(void)
+{
+    struct devmgr_pci_window win = {0x10000000, 0x2eff0000, 0};
+    struct devmgr_pci_fn fns[8], hot[2];
+    uint32_t n = 0, ev;
+
+    sim_init();
+    UT_EXPECT_EQ(devmgr_pci_scan(&cfg, &win, fns, 8, &n), US_OK);
+    UT_EXPECT_EQ(sim[4].reg[SLOTCTL / 4] & 0x7ffu, 0x729u); /* events on, power off, PIC off */
+    UT_EXPECT_EQ(devmgr_pci_slot_events(&cfg, &fns[4]), 0);
+    UT_EXPECT_EQ(devmgr_pci_slot_events(&cfg, &fns[1]), 0); /* no slot */
+    inserted = true;
+    sim[4].reg[SLOTCTL / 4] |=
+        (DEVMGR_PCI_SLOT_PRESENT | DEVMGR_PCI_SLOT_CHANGED | DEVMGR_PCI_SLOT_BUTTON) << 16;
+    ev = devmgr_pci_slot_events(&cfg, &fns[4]);
+    UT_EXPECT_EQ(ev, DEVMGR_PCI_SLOT_PRESENT | DEVMGR_PCI_SLOT_CHANGED | DEVMGR_PCI_SLOT_BUTTON);
+    UT_EXPECT_EQ(devmgr_pci_slot_events(&cfg, &fns[4]), DEVMGR_PCI_SLOT_PRESENT); /* cleared */
+    devmgr_pci_slot_power(&cfg, &fns[4], true);
+    UT_EXPECT_EQ(sim[4].reg[SLOTCTL / 4] & 0x700u, 0x100u); /* power on, PIC on */
+    UT_EXPECT_EQ(devmgr_pci_slot_scan(&cfg, &fns[4], hot, 2, &n), US_OK);
+    UT_EXPECT_EQ(n, 1);
+    UT_EXPECT_EQ(hot[0].bdf, 0x300);
+    UT_EXPECT_EQ(hot[0].bar_base[0], 0x10100000);
+    UT_EXPECT_EQ(hot[0].bar_size[0], 0x20000);
+    sim[4].reg[SLOTCTL / 4] |= DEVMGR_PCI_SLOT_BUTTON << 16;
+    UT_EXPECT_EQ(devmgr_pci_slot_events(&cfg, &fns[4]),
+                 DEVMGR_PCI_SLOT_PRESENT | DEVMGR_PCI_SLOT_BUTTON | DEVMGR_PCI_SLOT_POWERED);
+    devmgr_pci_slot_power(&cfg, &fns[4], false);
+    UT_EXPECT_EQ(sim[4].reg[SLOTCTL / 4] & 0x700u, 0x700u);
+    UT_EXPECT_EQ(devmgr_pci_slot_scan(&cfg, &fns[1], hot, 0, &n), US_ENOMEM); /* no room */
+    UT_EXPECT_EQ(devmgr_pci_slot_scan(&cfg, &fns[2], hot, 2, &n), US_EINVAL); /* no bridge */
+    UT_EXPECT_EQ(writes_elsewhere, 0);
 }
 
 static void pci_ranges_finds_mem32(void)
@@ -191,4 +251,4 @@ static void pci_ranges_finds_mem32(void)
 
 UT_MAIN({"pci_enumerates_and_assigns", pci_enumerates_and_assigns},
         {"pci_reports_lack_of_room", pci_reports_lack_of_room},
-        {"pci_ranges_finds_mem32", pci_ranges_finds_mem32})
+        {"pci_hotplug_slot", pci_hotplug_slot}, {"pci_ranges_finds_mem32", pci_ranges_finds_mem32})

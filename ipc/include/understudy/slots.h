@@ -37,7 +37,8 @@
 /* devmgr */
 #define US_SLOT_DEVMGR_DTB 6u
 #define US_SLOT_DEVMGR_BUNDLE 7u
-#define US_SLOT_DEVMGR_ECAM 8u /* the PCIe host bridge's configuration window (ECAM) */
+#define US_SLOT_DEVMGR_ECAM 8u      /* the PCIe host bridge's configuration window (ECAM) */
+#define US_SLOT_DEVMGR_PCIE_IRQ0 9u /* 9-12: the host bridge's INTA-INTD (root ports' hot-plug) */
 
 /* Notification bits. */
 #define US_NTFN_UART (1ull << 0)

@@ -1,11 +1,14 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 The Understudy authors
-"""devmgr owns the host's PCIe (tests/sys/linux/README.md): QEMU virt with two PCIe root ports,
-a virtio-rng behind the first and an e1000e behind the second. devmgr enumerates the
-hierarchy through the ECAM window, gives each root port its bus and each BAR its place in the
-host bridge's 32-bit memory window, and `hw list` shows every function beside the device-tree
-devices; a devmgr restart keeps the inventory as it was (no second enumeration). The guest
-serves meanwhile."""
+"""devmgr owns the host's PCIe (tests/sys/linux/README.md): QEMU virt with three PCIe root
+ports, a virtio-rng behind the first, an e1000e behind the second, the third empty. devmgr
+enumerates the hierarchy through the ECAM window, gives each root port its bus and each BAR
+its place in the host bridge's 32-bit memory window, and `hw list` shows every function
+beside the device-tree devices; a devmgr restart keeps the inventory as it was (no second
+enumeration). Then native hot-plug over QMP: a virtio-rng device_add'ed to the empty port is
+powered, enumerated and listed (shielded from the guest); device_del presses the slot's
+attention button, devmgr powers the slot off, QEMU completes the removal (DEVICE_DELETED)
+and the function leaves the inventory. The guest serves meanwhile."""
 import json
 
 import kvcheck
@@ -14,6 +17,7 @@ import usqemu
 
 PCI = ("-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1",
        "-device", "pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2",
+       "-device", "pcie-root-port,id=rp3,bus=pcie.0,chassis=3,slot=3",
        "-device", "virtio-rng-pci,bus=rp1",
        "-netdev", "user,id=pn2", "-device", "e1000e,bus=rp2,netdev=pn2")
 WINDOW = (0x10000000, 0x10000000 + 0x2eff0000)  # QEMU virt's 32-bit PCI memory window
@@ -28,7 +32,7 @@ def test(t):
     port = usqemu.free_port()
     m = t.machine(nic=[(port, "10.0.2.15", 7000)], extra_args=PCI)
     m.expect(r"us> ")
-    m.expect_seen(r"devmgr\| PCIe: 5 function\(s\) behind the host bridge at 0x4010000000")
+    m.expect_seen(r"devmgr\| PCIe: 6 function\(s\) behind the host bridge at 0x4010000000")
     got = pci(m)
     assert {n: d["compatible"] for n, d in got.items()} == {
         "pci-00:00.0": "pci1b36,0008",  # the host bridge
@@ -36,6 +40,7 @@ def test(t):
         "pci-01:00.0": "pci1af4,1044",  # ... its secondary bus 1: virtio-rng
         "pci-00:02.0": "pci1b36,000c",  # root port 2 ...
         "pci-02:00.0": "pci8086,10d3",  # ... bus 2: e1000e
+        "pci-00:03.0": "pci1b36,000c",  # root port 3, its slot empty
     }, got
     rng, nic = got["pci-01:00.0"], got["pci-02:00.0"]
     for d in (rng, nic):
@@ -49,6 +54,23 @@ def test(t):
     m.expect_seen(r"devmgr\| state recovered after restart 1", since=since)
     assert pci(m) == got
     assert "PCIe:" not in m.output[since:]
+    # Hot-plug: a card into the empty slot of root port 3 (its bus is 3).
+    since = len(m.output)
+    m.qmp.execute("device_add", driver="virtio-rng-pci", bus="rp3", id="hot")
+    m.expect_seen(r"devmgr\| PCIe: 03:00.0 1af4:1044 added in the slot of 00:03.0; shielded",
+                  since=since, timeout=60)
+    hot = pci(m)["pci-03:00.0"]
+    assert hot["compatible"] == "pci1af4,1044" and hot["owner"] == "none", hot
+    assert WINDOW[0] <= hot["base"] and hot["base"] % hot["size"] == 0, hot
+    assert all(d["base"] + d["size"] <= hot["base"] or hot["base"] + hot["size"] <= d["base"]
+               for n, d in got.items() if d["size"]), (hot, got)
+    # ... and out again: the attention button, the slot powered off, QEMU's removal done.
+    since = len(m.output)
+    m.qmp.execute("device_del", id="hot")
+    m.expect_seen(r"devmgr\| PCIe: the slot of 00:03.0 is powered off: its card \(1 "
+                  r"function\(s\)\) may be pulled", since=since, timeout=60)
+    m.qmp.wait_event("DEVICE_DELETED", timeout=60)
+    assert pci(m) == got
     # The guest served throughout.
     m.expect_seen(r"migrate\| kvd0: agent: HEALTH kvd=up", timeout=300)
     kvcheck.exercise(port)
