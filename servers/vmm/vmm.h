@@ -35,6 +35,10 @@
 #define VMM_VIRTQ_SIZE 128u
 #define VMM_DISK_SIZE (8ull << 20) /* RAM disk behind virtio-blk: survives guest reboots */
 #define VMM_DISK_VA(slot) (US_VA_DYNAMIC + 0x100000000ull * ((uint64_t)(slot) + 9u))
+#define VMM_PCIE_ECAM_IPA 0x3f000000ull /* the guest's PCIe host bridge: ECAM, buses 0-15 */
+#define VMM_PCIE_ECAM_SIZE 0x01000000ull
+#define VMM_PCIE_MEM_IPA 0x10000000ull /* its 32-bit memory window */
+#define VMM_PCIE_MEM_SIZE 0x2eff0000ull
 #define VMM_GICD_IPA 0x08000000ull
 #define VMM_GICD_SIZE 0x10000ull
 #define VMM_GICR_IPA 0x080a0000ull
@@ -386,6 +390,13 @@ void vmm_reset_vm(struct vmm_state *st, uint32_t slot, struct us_msg *m);
  * Returns: US_OK; US_ENOMEM if it does not fit. */
 us_err_t vmm_fdt_build(const struct vmm_vm_config *c, uint32_t devices, void *buf, uint32_t size,
                        uint64_t initrd_ipa, uint64_t initrd_size);
+
+/** vmm_pcie_access() - an MMIO access at @ipa, if it falls in VM @slot's PCIe ECAM window:
+ * every configuration read gets all-ones (no function is there for it: the host's functions
+ * are hidden until one is passed through), writes are ignored. Returns: false if @ipa is not
+ * in the window or the VM has no PCIe. */
+bool vmm_pcie_access(struct vmm_state *st, uint32_t slot, uint64_t ipa, uint32_t size, bool write,
+                     uint64_t *result);
 
 /** vmm_gic_access() - an MMIO access of @size bytes at @ipa, if it falls in VM @slot's GIC
  * distributor or redistributors. Returns: true and *@result (the value of a read) if it was

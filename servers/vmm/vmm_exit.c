@@ -55,6 +55,8 @@ static void mmio(struct vmm_state *st, uint32_t slot, struct us_msg *m)
         if (ipa >= VMM_VIRTIO_CON_IPA && ipa < VMM_VIRTIO_CON_IPA + VMM_VIRTIO_SIZE) {
             vmm_pl011_publish(st, slot); /* where input goes may have changed */
         }
+    } else if (vmm_pcie_access(st, slot, ipa, (uint32_t)m->w[US_EXIT_SIZE], write, &v)) {
+        emulated = true;
     } else {
         emulated = vmm_gic_access(st, slot, ipa, (uint32_t)m->w[US_EXIT_SIZE], write,
                                   m->w[US_EXIT_VALUE], &v);

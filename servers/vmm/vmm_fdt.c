@@ -57,6 +57,32 @@ static int virtio_node(void *fdt, const char *name, uint64_t ipa, uint32_t spi)
     return r | fdt_end_node(fdt);
 }
 
+/* A generic ECAM host bridge (Linux's pci-host-generic): buses 0-15, one 32-bit memory
+ * window; no I/O window, no INTx map (no function is the guest's yet). */
+static int pcie_node(void *fdt)
+{
+    fdt32_t ranges[7] = {cpu_to_fdt32(0x02000000u),
+                         0,
+                         cpu_to_fdt32((uint32_t)VMM_PCIE_MEM_IPA),
+                         0,
+                         cpu_to_fdt32((uint32_t)VMM_PCIE_MEM_IPA),
+                         0,
+                         cpu_to_fdt32((uint32_t)VMM_PCIE_MEM_SIZE)};
+    fdt32_t bus_range[2] = {0, cpu_to_fdt32((uint32_t)(VMM_PCIE_ECAM_SIZE >> 20) - 1u)};
+    int r = fdt_begin_node(fdt, "pcie@10000000");
+
+    r |= prop_str(fdt, "compatible", "pci-host-ecam-generic");
+    r |= prop_str(fdt, "device_type", "pci");
+    r |= fdt_property_u32(fdt, "#address-cells", 3);
+    r |= fdt_property_u32(fdt, "#size-cells", 2);
+    r |= prop_u64_pair(fdt, "reg", VMM_PCIE_ECAM_IPA, VMM_PCIE_ECAM_SIZE);
+    r |= fdt_property(fdt, "bus-range", bus_range, (int)sizeof(bus_range));
+    r |= fdt_property(fdt, "ranges", ranges, (int)sizeof(ranges));
+    r |= fdt_property_u32(fdt, "linux,pci-domain", 0);
+    r |= fdt_property(fdt, "dma-coherent", NULL, 0);
+    return r | fdt_end_node(fdt);
+}
+
 static int devices(void *fdt, const struct vmm_vm_config *c, uint32_t devs)
 {
     static const char pl011_compat[] = "arm,pl011\0arm,primecell";
@@ -110,6 +136,9 @@ static int devices(void *fdt, const struct vmm_vm_config *c, uint32_t devs)
     }
     if (devs & VMM_DEV_VIRTIO_VSOCK) {
         r |= virtio_node(fdt, "virtio_mmio@a003000", VMM_VIRTIO_VSOCK_IPA, VMM_VIRTIO_VSOCK_SPI);
+    }
+    if (devs & VMM_DEV_PCIE) {
+        r |= pcie_node(fdt);
     }
     if (devs & VMM_DEV_UART) {
         fdt32_t irq[3] = {cpu_to_fdt32(GIC_SPI), cpu_to_fdt32(VMM_UART_SPI),

@@ -59,7 +59,7 @@ static void malformed_asks_change_nothing(void)
     UT_EXPECT_EQ(ask(US_DEVMGR_GUEST_VIEW, 8, 0, 1, 0), US_ETRUNC);
     UT_EXPECT_EQ(ask(US_DEVMGR_GUEST_HIDE, 24, US_GUEST_SLOTS, 1, 1), US_ENOENT);
     UT_EXPECT_EQ(ask(US_DEVMGR_GUEST_HIDE, 24, 0, 0, 1), US_EINVAL);    /* no device */
-    UT_EXPECT_EQ(ask(US_DEVMGR_GUEST_HIDE, 24, 0, 0x30, 1), US_EINVAL); /* unknown */
+    UT_EXPECT_EQ(ask(US_DEVMGR_GUEST_HIDE, 24, 0, 0x60, 1), US_EINVAL); /* unknown */
     UT_EXPECT_EQ(ask(US_DEVMGR_GUEST_HIDE, 24, 0, 1, 2), US_EINVAL);    /* not 0/1 */
     UT_EXPECT_EQ(ask(US_DEVMGR_GUEST_HIDE, 16, 0, 1, 1), US_ETRUNC);    /* short */
     UT_EXPECT_EQ(ask(US_DEVMGR_GUEST_HIDE, 200, 0, 1, 1), US_ETRUNC);   /* long */

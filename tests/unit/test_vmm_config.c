@@ -265,7 +265,7 @@ static void config_parses_two(void)
 /* Every property at a non-default value, memory as one cell; optional ones default. */
 static void config_parses_all_properties(void)
 {
-    static const char devs[] = "virtio-net\0uart\0virtio-blk\0virtio-console\0virtio-vsock";
+    static const char devs[] = "virtio-net\0uart\0virtio-blk\0virtio-console\0virtio-vsock\0pcie";
     struct vmm_config cfg;
     size_t size;
 

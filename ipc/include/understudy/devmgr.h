@@ -22,11 +22,12 @@
 #define US_GUEST_DEV_VIRTIO_BLK (1u << 2)     /* "virtio-blk" */
 #define US_GUEST_DEV_VIRTIO_NET (1u << 3)     /* "virtio-net" */
 #define US_GUEST_DEV_VIRTIO_VSOCK (1u << 4)   /* "virtio-vsock" */
-#define US_GUEST_DEV_ALL 0x1fu
+#define US_GUEST_DEV_PCIE (1u << 5)           /* "pcie": a PCIe host bridge (docs/pci.md) */
+#define US_GUEST_DEV_ALL 0x3fu
 /* Their names, indexed by bit number: an initializer for a table of strings. */
 #define US_GUEST_DEV_NAMES                                                                         \
     {                                                                                              \
-        "uart", "virtio-console", "virtio-blk", "virtio-net", "virtio-vsock"                       \
+        "uart", "virtio-console", "virtio-blk", "virtio-net", "virtio-vsock", "pcie"               \
     }
 #define US_GUEST_SLOTS 8u /* VM slots devmgr keeps a view for */
 
