@@ -40,7 +40,7 @@ static us_err_t ask(us_cap_t ep, uint32_t label, uint16_t len)
 {
     bool change = label == US_VMM_VM_CREATE || label == US_VMM_VM_RETIRE ||
                   label == US_VMM_GUEST_IN || label == US_MIGRATE_MAINT_START ||
-                  label == US_MIGRATE_MAINT_ABORT;
+                  label == US_MIGRATE_MAINT_ABORT || label == US_DEVMGR_REMOVE;
 
     us_msg_init(us_msgbuf(), label, len);
     return us_ask(ep, !change);
@@ -264,6 +264,26 @@ static us_err_t be_server_fault(void *ctx, uint32_t idx, uint32_t kind)
     return kind == US_FAULT_HANG && e == US_EABORT ? US_OK : e;
 }
 
+static us_err_t be_hw_remove(void *ctx, const char *name, uint32_t *n, char *why, size_t why_len)
+{
+    size_t len = strlen(name) + 1u;
+    us_err_t e;
+
+    (void)ctx;
+    *n = 0;
+    if (len > US_DEV_NAME_LEN) {
+        why_of(US_OK, why, why_len);
+        return US_ENOENT; /* no device has a name that long */
+    }
+    memcpy(us_msgbuf()->w, name, len);
+    e = ask(US_SLOT_DEVMGR_EP, US_DEVMGR_REMOVE, (uint16_t)len);
+    if (e == US_OK && us_msgbuf()->hdr.len >= 8) {
+        *n = (uint32_t)us_msgbuf()->w[0];
+    }
+    why_of(e, why, why_len);
+    return e;
+}
+
 static us_err_t be_dev_count(void *ctx, uint32_t *n)
 {
     us_err_t e = ask(US_SLOT_DEVMGR_EP, US_DEVMGR_DEV_COUNT, 0);
@@ -414,6 +434,7 @@ us_err_t console_init(struct console_state *st, struct console_kept *kept, bool 
         .mem_stats = be_mem_stats,
         .cpu_stats = be_cpu_stats,
         .guest_hide = be_guest_hide,
+        .hw_remove = be_hw_remove,
         .guest_input = be_guest_input,
 #ifdef US_DEBUG
         .debug_badipc = console_badipc,

@@ -94,6 +94,8 @@ static const struct shell_cmd shell_cmds[] = {
      NULL, NULL},
     {"hw", "show", "N DEVICE", "give it back from vm N's next boot on", 2, 0, shell_cmd_hw_hide,
      NULL, NULL},
+    {"hw", "remove", "DEV", "release a PCIe card, power its slot off for pulling", 1, 0,
+     shell_cmd_ext, NULL, console_shell_hw_remove},
     {"stats", "mem", "[--json]", "memory: guests, boot image, hypervisor, free", 0, SHELL_CMD_JSON,
      shell_cmd_print, console_shell_fmt_mem_stats, NULL},
     {"stats", "cpu", "[--json]", "host CPUs and how often guests entered each", 0, SHELL_CMD_JSON,

@@ -60,6 +60,9 @@ struct console_shell_backend {
     /* Hide (@hide) or show the US_GUEST_DEV_* @mask from VM @slot's next boot on; *@hidden:
      * what is hidden from it now. */
     us_err_t (*guest_hide)(void *ctx, uint32_t slot, uint32_t mask, bool hide, uint32_t *hidden);
+    /* Release PCIe card @name and power its slot off (US_DEVMGR_REMOVE): *@n functions; @why
+     * as for vm_create. */
+    us_err_t (*hw_remove)(void *ctx, const char *name, uint32_t *n, char *why, size_t why_len);
     /* Guest entries on host CPU @cpu; US_ERANGE past the last CPU. */
     us_err_t (*cpu_stats)(void *ctx, uint32_t cpu, uint64_t *guest_entries);
     /* Bytes typed while attached to vmid; any n, the backend splits it into messages. */
@@ -188,6 +191,8 @@ bool console_shell_parse_u32(const char *s, uint32_t *out);
 
 /* console_shell_vm.c: `vm create` and `vm retire`. Each returns false on a usage error,
  * having printed nothing. */
+bool console_shell_hw_remove(struct console_shell *sh, size_t argc, const char *const *argv,
+                             bool json);
 bool console_shell_vm_create(struct console_shell *sh, size_t argc, const char *const *argv,
                              bool json);
 bool console_shell_vm_retire(struct console_shell *sh, size_t argc, const char *const *argv,

@@ -55,6 +55,15 @@ static us_err_t shell_nosup_mem_stats(void *ctx, struct console_mem_stats *out)
     return US_ENOTSUP;
 }
 
+static us_err_t shell_nosup_hw_remove(void *ctx, const char *name, uint32_t *n, char *why,
+                                      size_t why_len)
+{
+    (void)ctx, (void)name, (void)why_len;
+    *n = 0;
+    why[0] = '\0';
+    return US_ENOTSUP;
+}
+
 static us_err_t shell_nosup_guest_hide(void *ctx, uint32_t slot, uint32_t mask, bool hide,
                                        uint32_t *hidden)
 {
@@ -159,6 +168,7 @@ void console_shell_backend_defaults(struct console_shell_backend *b)
     b->mem_stats = b->mem_stats ? b->mem_stats : shell_nosup_mem_stats;
     b->cpu_stats = b->cpu_stats ? b->cpu_stats : shell_nosup_cpu_stats;
     b->guest_hide = b->guest_hide ? b->guest_hide : shell_nosup_guest_hide;
+    b->hw_remove = b->hw_remove ? b->hw_remove : shell_nosup_hw_remove;
     b->guest_input = b->guest_input ? b->guest_input : shell_nosup_guest_input;
     b->debug_badipc = b->debug_badipc ? b->debug_badipc : shell_nosup_badipc;
     b->debug_ipcbench = b->debug_ipcbench ? b->debug_ipcbench : shell_nosup_ipcbench;

@@ -110,3 +110,30 @@ bool console_shell_vm_retire(struct console_shell *sh, size_t argc, const char *
     console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
     return true;
 }
+
+/* `hw remove DEV`: devmgr releases a PCIe card and powers its slot off. */
+bool console_shell_hw_remove(struct console_shell *sh, size_t argc, const char *const *argv,
+                             bool json)
+{
+    char why[CONSOLE_SHELL_WHY_LEN];
+    uint32_t n = 0;
+    us_err_t err;
+
+    (void)json;
+    if (argc != 1) {
+        return false;
+    }
+    why[0] = '\0';
+    err = sh->be.hw_remove(sh->be.ctx, argv[0], &n, why, sizeof(why));
+    why[sizeof(why) - 1] = '\0';
+    if (err != US_OK) {
+        console_shell_fmt_refusal(sh, "hw remove", argv[0], err, why);
+        return true;
+    }
+    console_shell_fmt_text(sh, argv[0], CONSOLE_SHELL_LINE_MAX);
+    us_snprintf(sh->fmt, sizeof(sh->fmt),
+                ": %u function(s) released, slot powered off; it may be pulled", n);
+    console_shell_fmt_puts(sh, sh->fmt);
+    console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+    return true;
+}

@@ -70,6 +70,9 @@ void devmgr_dispatch(struct devmgr_state *st, us_badge_t badge, struct us_msg *m
         us_msg_init(m, US_DEVMGR_DEV_INFO, sizeof(struct us_dev_info));
         memcpy(m->w, &st->devs[idx], sizeof(struct us_dev_info));
         return;
+    case US_DEVMGR_REMOVE:
+        devmgr_pcie_remove(st, m);
+        return;
     case US_LABEL_NOTIFY:
         if (badge & ((1ull << DEVMGR_PCIE_IRQS) - 1u)) {
             devmgr_pcie_interrupt(st, badge);

@@ -32,6 +32,10 @@ struct devmgr_state {
  * start, enumerate the hierarchy behind it into the PCI table and the inventory. */
 void devmgr_pcie_attach(struct devmgr_state *s, bool cold);
 
+/** devmgr_pcie_remove() - US_DEVMGR_REMOVE in @m: release the named card and power its slot
+ * off; the reply replaces @m. */
+void devmgr_pcie_remove(struct devmgr_state *s, struct us_msg *m);
+
 /** devmgr_pcie_interrupt() - a root port's interrupt (notification @bits): each hot-plug
  * slot's events handled, the interrupts acknowledged. */
 void devmgr_pcie_interrupt(struct devmgr_state *s, uint64_t bits);

@@ -224,3 +224,65 @@ void devmgr_pcie_interrupt(struct devmgr_state *s, uint64_t bits)
         }
     }
 }
+
+/* The reply to a refused removal: the error, and the reason as text. */
+static void refuse(struct us_msg *m, us_err_t e, const char *why)
+{
+    size_t n = strlen(why) + 1u;
+
+    us_msg_init(m, US_DEVMGR_REMOVE, (uint16_t)n);
+    memcpy(m->w, why, n);
+    m->hdr.err = (uint32_t)e;
+}
+
+void devmgr_pcie_remove(struct devmgr_state *s, struct us_msg *m)
+{
+    struct devmgr_pci_cfg cfg = ecam_cfg(s);
+    const char *name = (const char *)m->w;
+    uint32_t bus = 0, n;
+    int32_t br = -1;
+    bool known = false;
+
+    if (m->hdr.len == 0 || m->hdr.len > US_DEV_NAME_LEN || memchr(name, '\0', m->hdr.len) == NULL) {
+        refuse(m, US_ETRUNC, "a device name, NUL-terminated, is expected");
+        return;
+    }
+    for (uint32_t i = 0; i < s->dev_count && !known; i++) {
+        known = strcmp(s->devs[i].name, name) == 0;
+    }
+    for (uint32_t i = 0; i < s->pci_count && br < 0; i++) {
+        struct us_dev_info rec;
+
+        devmgr_pci_record(&s->pci[i], &rec);
+        if (strcmp(rec.name, name) == 0) {
+            bus = s->pci[i].bdf >> 8;
+            for (uint32_t k = 0; k < s->pci_count; k++) {
+                if (s->pci[k].header == 1u && s->pci[k].secondary == bus && bus != 0) {
+                    br = (int32_t)k;
+                }
+            }
+            if (br < 0) {
+                break;
+            }
+        }
+    }
+    if (!known) {
+        refuse(m, US_ENOENT, "no such device in the inventory");
+        return;
+    }
+    if (br < 0 || s->pci[br].slot_cap == 0) {
+        refuse(m, US_ENOTSUP, "not a card in a hot-plug slot");
+        return;
+    }
+    if (held(s, bus)) {
+        refuse(m, US_EBUSY, "a function of the card is in use");
+        return;
+    }
+    n = drop_bus(s, bus);
+    devmgr_pci_slot_power(&cfg, &s->pci[br], false);
+    US_LOG_INFO("PCIe: %s released and the slot of %02x:%02x.%x powered off (%u function(s)): "
+                "it may be pulled",
+                name, s->pci[br].bdf >> 8, s->pci[br].bdf >> 3 & 0x1fu, s->pci[br].bdf & 7u, n);
+    us_msg_init(m, US_DEVMGR_REMOVE, 8);
+    m->w[0] = n;
+}

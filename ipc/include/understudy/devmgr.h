@@ -15,6 +15,11 @@
  * to show them again; reply w[0] = its hidden set. US_ENOENT for a slot, US_EINVAL for a mask
  * or w[2] out of range. */
 #define US_DEVMGR_GUEST_HIDE (US_LABEL_PROTO_BASE + 0x23u)
+/* w = a device's name (NUL-terminated, within US_DEV_NAME_LEN): release a PCIe card and power
+ * its slot off, so that it may be pulled; reply w[0] = functions released. Refused with the
+ * reason as text: US_ENOENT no such device, US_ENOTSUP not a card in a hot-plug slot,
+ * US_EBUSY a function of it is in use, US_ETRUNC a malformed name (docs/pci.md). */
+#define US_DEVMGR_REMOVE (US_LABEL_PROTO_BASE + 0x24u)
 
 /* The virtual devices a guest can be given (the configuration's "devices" names). */
 #define US_GUEST_DEV_UART (1u << 0)           /* "uart": an emulated PL011 */

@@ -8,7 +8,8 @@ beside the device-tree devices; a devmgr restart keeps the inventory as it was (
 enumeration). Then native hot-plug over QMP: a virtio-rng device_add'ed to the empty port is
 powered, enumerated and listed (shielded from the guest); device_del presses the slot's
 attention button, devmgr powers the slot off, QEMU completes the removal (DEVICE_DELETED)
-and the function leaves the inventory. The guest serves meanwhile."""
+and the function leaves the inventory. `hw remove` does the same for the e1000e at the
+operator's word, and refuses what is no card in a hot-plug slot. The guest serves meanwhile."""
 import json
 
 import kvcheck
@@ -71,6 +72,17 @@ def test(t):
                   r"function\(s\)\) may be pulled", since=since, timeout=60)
     m.qmp.wait_event("DEVICE_DELETED", timeout=60)
     assert pci(m) == got
+    # The operator's removal: refused with a reason for what is no card in a hot-plug slot;
+    # the e1000e is released, its slot powered off, and QEMU takes it out.
+    maintcheck.refused(m, "hw remove nothing-such", "no such device")
+    maintcheck.refused(m, "hw remove pl011@9000000", "not a card in a hot-plug slot")
+    maintcheck.refused(m, "hw remove pci-00:02.0", "not a card in a hot-plug slot")  # a port
+    assert usqemu.console_cmd(m, "hw remove pci-02:00.0") == (
+        "pci-02:00.0: 1 function(s) released, slot powered off; it may be pulled")
+    m.qmp.wait_event("DEVICE_DELETED", timeout=60)
+    del got["pci-02:00.0"]
+    assert pci(m) == got
+    maintcheck.refused(m, "hw remove pci-02:00.0", "no such device")
     # The guest served throughout.
     m.expect_seen(r"migrate\| kvd0: agent: HEALTH kvd=up", timeout=300)
     kvcheck.exercise(port)
