@@ -225,16 +225,6 @@ void devmgr_pcie_interrupt(struct devmgr_state *s, uint64_t bits)
     }
 }
 
-/* The reply to a refused removal: the error, and the reason as text. */
-static void refuse(struct us_msg *m, us_err_t e, const char *why)
-{
-    size_t n = strlen(why) + 1u;
-
-    us_msg_init(m, US_DEVMGR_REMOVE, (uint16_t)n);
-    memcpy(m->w, why, n);
-    m->hdr.err = (uint32_t)e;
-}
-
 void devmgr_pcie_remove(struct devmgr_state *s, struct us_msg *m)
 {
     struct devmgr_pci_cfg cfg = ecam_cfg(s);
@@ -244,7 +234,7 @@ void devmgr_pcie_remove(struct devmgr_state *s, struct us_msg *m)
     bool known = false;
 
     if (m->hdr.len == 0 || m->hdr.len > US_DEV_NAME_LEN || memchr(name, '\0', m->hdr.len) == NULL) {
-        refuse(m, US_ETRUNC, "a device name, NUL-terminated, is expected");
+        us_msg_reply_why(m, US_ETRUNC, "a device name, NUL-terminated, is expected");
         return;
     }
     for (uint32_t i = 0; i < s->dev_count && !known; i++) {
@@ -267,15 +257,15 @@ void devmgr_pcie_remove(struct devmgr_state *s, struct us_msg *m)
         }
     }
     if (!known) {
-        refuse(m, US_ENOENT, "no such device in the inventory");
+        us_msg_reply_why(m, US_ENOENT, "no such device in the inventory");
         return;
     }
     if (br < 0 || s->pci[br].slot_cap == 0) {
-        refuse(m, US_ENOTSUP, "not a card in a hot-plug slot");
+        us_msg_reply_why(m, US_ENOTSUP, "not a card in a hot-plug slot");
         return;
     }
     if (held(s, bus)) {
-        refuse(m, US_EBUSY, "a function of the card is in use");
+        us_msg_reply_why(m, US_EBUSY, "a function of the card is in use");
         return;
     }
     n = drop_bus(s, bus);

@@ -153,18 +153,6 @@ static void understudy_name(const char *first, char out[16])
     memcpy(out + n, "-b", 3);
 }
 
-/* Refuse a request: the error, and its reason as the reply's text. */
-static void refuse(struct us_msg *m, us_err_t e, const char *why)
-{
-    size_t n = strlen(why);
-
-    n = n < US_MSG_MAX_LEN - 1u ? n : US_MSG_MAX_LEN - 1u;
-    us_msg_init(m, m->hdr.label, (uint16_t)(n + 1u));
-    memcpy(m->w, why, n);
-    ((char *)m->w)[n] = '\0';
-    m->hdr.err = (uint32_t)e;
-}
-
 static bool field_ok(const char *s, size_t size)
 {
     return memchr(s, '\0', size) != NULL;
@@ -228,7 +216,7 @@ static void start(struct migrate_state *st, struct us_msg *m)
     us_err_t e;
 
     if (m->hdr.len != sizeof(req)) {
-        refuse(m, US_ETRUNC, "malformed request");
+        us_msg_reply_why(m, US_ETRUNC, "malformed request");
         return;
     }
     memcpy(&req, m->w, sizeof(req));
@@ -236,11 +224,11 @@ static void start(struct migrate_state *st, struct us_msg *m)
         !field_ok(req.initrd, sizeof(req.initrd)) || !field_ok(req.append, sizeof(req.append)) ||
         (req.flow != US_MAINT_UPGRADE_OS && req.flow != US_MAINT_RECONFIGURE &&
          req.flow != US_MAINT_UPGRADE_APP)) {
-        refuse(m, US_EINVAL, "malformed request");
+        us_msg_reply_why(m, US_EINVAL, "malformed request");
         return;
     }
     if (x->status.phase >= US_MAINT_PREPARE && x->status.phase <= US_MAINT_COMMIT) {
-        refuse(m, US_EBUSY, "a flow is already running (maint status; maint abort)");
+        us_msg_reply_why(m, US_EBUSY, "a flow is already running (maint status; maint abort)");
         return;
     }
 #ifdef US_DEBUG
@@ -248,16 +236,17 @@ static void start(struct migrate_state *st, struct us_msg *m)
 #else
     if (req.fault != US_MAINT_FAULT_NONE) {
 #endif
-        refuse(m, US_EINVAL, "unknown fault, or fault injection in a release build");
+        us_msg_reply_why(m, US_EINVAL, "unknown fault, or fault injection in a release build");
         return;
     }
     if (req.via != US_MAINT_VIA_RESTART && req.via != US_MAINT_VIA_CRIU &&
         req.via != US_MAINT_VIA_REDIRECT) {
-        refuse(m, US_EINVAL, "unknown mechanism (via=restart, via=redirect, via=criu)");
+        us_msg_reply_why(m, US_EINVAL, "unknown mechanism (via=restart, via=redirect, via=criu)");
         return;
     }
     if (req.via == US_MAINT_VIA_REDIRECT && req.fault == US_MAINT_FAULT_CORRUPT) {
-        refuse(m, US_EINVAL, "fault=corrupt needs a carried state (via=restart or via=criu)");
+        us_msg_reply_why(m, US_EINVAL,
+                         "fault=corrupt needs a carried state (via=restart or via=criu)");
         return;
     }
     for (uint32_t i = 0; i < US_AGENT_CHANS; i++) {
@@ -266,7 +255,7 @@ static void start(struct migrate_state *st, struct us_msg *m)
         }
     }
     if (a < 0) {
-        refuse(m, US_ENOENT, "no VM of that name with its agent connected");
+        us_msg_reply_why(m, US_ENOENT, "no VM of that name with its agent connected");
         return;
     }
     /* reconfigure: first to an understudy configured as the VM is, then back to the VM
@@ -281,7 +270,7 @@ static void start(struct migrate_state *st, struct us_msg *m)
     }
     e = begin_leg(st, &leg, (uint32_t)a, why, sizeof(why));
     if (e != US_OK) {
-        refuse(m, e, why);
+        us_msg_reply_why(m, e, why);
         return;
     }
     if (req.flow == US_MAINT_RECONFIGURE) {
@@ -301,9 +290,9 @@ static void abort_flow(struct migrate_state *st, struct us_msg *m)
         us_msg_init(m, US_MIGRATE_MAINT_ABORT, 0);
         return;
     }
-    refuse(m, phase == US_MAINT_COMMIT ? US_EBUSY : US_ENOENT,
-           phase == US_MAINT_COMMIT ? "past the commit: the understudy serves already"
-                                    : "no flow is running");
+    us_msg_reply_why(m, phase == US_MAINT_COMMIT ? US_EBUSY : US_ENOENT,
+                     phase == US_MAINT_COMMIT ? "past the commit: the understudy serves already"
+                                              : "no flow is running");
 }
 
 void migrate_maint_call(struct migrate_state *st, struct us_msg *m)

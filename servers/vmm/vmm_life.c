@@ -57,20 +57,6 @@ void vmm_vm_teardown(struct vmm_state *st, uint32_t slot)
     }
 }
 
-/* The reply to a refused request: the error, and the reason as text. */
-static void refuse(struct us_msg *m, us_err_t e, const char *why)
-{
-    size_t n = strlen(why);
-
-    if (n > US_MSG_MAX_LEN - 1u) {
-        n = US_MSG_MAX_LEN - 1u;
-    }
-    us_msg_init(m, m->hdr.label, (uint16_t)(n + 1u));
-    memcpy(m->w, why, n);
-    ((char *)m->w)[n] = '\0';
-    m->hdr.err = (uint32_t)e;
-}
-
 void vmm_vm_create(struct vmm_state *st, struct us_msg *m)
 {
     struct us_vm_create req;
@@ -81,14 +67,14 @@ void vmm_vm_create(struct vmm_state *st, struct us_msg *m)
     us_err_t e;
 
     if (m->hdr.len != sizeof(req)) {
-        refuse(m, US_ETRUNC, "malformed request");
+        us_msg_reply_why(m, US_ETRUNC, "malformed request");
         return;
     }
     memcpy(&req, m->w, sizeof(req));
     e = vmm_config_derive(&st->config, &req, &c, &why);
     if (e != US_OK) {
         US_LOG_WARN("vm create refused: %s", why);
-        refuse(m, e, why);
+        us_msg_reply_why(m, e, why);
         return;
     }
     for (slot = 0; slot < VMM_CONFIG_MAX_VMS; slot++) {
@@ -97,7 +83,7 @@ void vmm_vm_create(struct vmm_state *st, struct us_msg *m)
         }
     }
     if (slot == VMM_CONFIG_MAX_VMS) {
-        refuse(m, US_ENOMEM, "every VM slot is in use");
+        us_msg_reply_why(m, US_ENOMEM, "every VM slot is in use");
         return;
     }
     st->config.vms[slot] = c;
@@ -131,7 +117,7 @@ void vmm_vm_create(struct vmm_state *st, struct us_msg *m)
         }
         US_LOG_WARN("%s: not created: %s (%s)", c.name, why, us_err_name(e));
         vmm_vm_teardown(st, slot);
-        refuse(m, e, why);
+        us_msg_reply_why(m, e, why);
         return;
     }
     US_LOG_INFO("%s: created in slot %u from %s", c.name, slot, req.base);
@@ -145,12 +131,12 @@ void vmm_vm_retire(struct vmm_state *st, struct us_msg *m)
     uint64_t slot;
 
     if (us_msg_check(m, 8, 8) != US_OK) {
-        refuse(m, US_ETRUNC, "malformed request");
+        us_msg_reply_why(m, US_ETRUNC, "malformed request");
         return;
     }
     slot = m->w[0];
     if (slot >= st->config.vm_count || st->config.vms[slot].name[0] == '\0') {
-        refuse(m, US_ENOENT, "no VM in that slot");
+        us_msg_reply_why(m, US_ENOENT, "no VM in that slot");
         return;
     }
     memcpy(name, st->config.vms[slot].name, sizeof(name));

@@ -80,3 +80,16 @@ static inline void us_msg_reply_err(struct us_msg *m, us_err_t err)
     us_msg_init(m, m->hdr.label, 0);
     m->hdr.err = (uint32_t)err;
 }
+
+/** us_msg_reply_why() - turn the request in @m into a refusal: @err, and @why as one
+ * NUL-terminated text (cut to fit), for the operator to read. */
+static inline void us_msg_reply_why(struct us_msg *m, us_err_t err, const char *why)
+{
+    size_t n = __builtin_strlen(why);
+
+    n = n < US_MSG_MAX_LEN - 1u ? n : US_MSG_MAX_LEN - 1u;
+    us_msg_init(m, m->hdr.label, (uint16_t)(n + 1u));
+    __builtin_memcpy(m->w, why, n);
+    ((char *)m->w)[n] = '\0';
+    m->hdr.err = (uint32_t)err;
+}
