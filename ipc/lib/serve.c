@@ -20,22 +20,28 @@ static void reply_and_wait(us_cap_t ep, us_badge_t *badge)
 
 static bool garble_next; /* the next reply is scrambled (US_FAULT_GARBLE) */
 
+_Noreturn void us_fault_hang(void)
+{
+    US_LOG_WARN("hanging (fault injection): no answer from here on");
+    for (;;) {
+        __asm__ volatile("" ::: "memory");
+    }
+}
+
 /* Debug builds: US_LABEL_FAULT, answered here for every server. Returns false for any other
  * message. */
 static bool fault_request(struct us_msg *m, us_badge_t badge)
 {
-    if (m->hdr.label != US_LABEL_FAULT || (badge & US_BADGE_VCPU) ||
-        (us_msg_check(m, 8, 8) == US_OK && m->w[0] == US_FAULT_EXHAUST)) {
+    uint64_t kind = us_msg_check(m, 8, 8) == US_OK ? m->w[0] : 0;
+
+    if (m->hdr.label != US_LABEL_FAULT || (badge & US_BADGE_VCPU) || kind == US_FAULT_EXHAUST) {
         return false; /* the server's own, if it has memory to exhaust */
     }
 #ifdef US_DEBUG
-    if (us_msg_check(m, 8, 8) == US_OK && m->w[0] == US_FAULT_HANG) {
-        US_LOG_WARN("hanging (fault injection): no answer from here on");
-        for (;;) {
-            __asm__ volatile("" ::: "memory");
-        }
+    if (kind == US_FAULT_HANG) {
+        us_fault_hang();
     }
-    if (us_msg_check(m, 8, 8) == US_OK && m->w[0] == US_FAULT_GARBLE) {
+    if (kind == US_FAULT_GARBLE) {
         US_LOG_WARN("the next reply will be garbled (fault injection)");
         garble_next = true;
         us_msg_init(m, US_LABEL_FAULT, 0);

@@ -247,10 +247,7 @@ static us_err_t be_server_fault(void *ctx, uint32_t idx, uint32_t kind)
     if (idx == us_bootinfo()->server_index) {
 #ifdef US_DEBUG
         if (kind == US_FAULT_HANG) {
-            US_LOG_WARN("hanging (fault injection): no answer from here on");
-            for (;;) {
-                __asm__ volatile("" ::: "memory");
-            }
+            us_fault_hang();
         }
 #endif
         return US_ENOTSUP; /* its own next reply: the console is called by nobody */

@@ -70,26 +70,38 @@ static void add(struct devmgr_state *s, const struct devmgr_pci_fn *fns, uint32_
     }
 }
 
+/* The inventory record of PCI function @fn, or -1. */
+static int32_t record_of(const struct devmgr_state *s, const struct devmgr_pci_fn *fn)
+{
+    struct us_dev_info rec;
+
+    devmgr_pci_record(fn, &rec);
+    for (uint32_t d = 0; d < s->dev_count; d++) {
+        if (strcmp(s->devs[d].name, rec.name) == 0) {
+            return (int32_t)d;
+        }
+    }
+    return -1;
+}
+
 /* Every function on bus @bus out of the PCI table and the inventory. Returns how many. */
 static uint32_t drop_bus(struct devmgr_state *s, uint32_t bus)
 {
     uint32_t kept = 0, dropped = 0;
 
     for (uint32_t i = 0; i < s->pci_count; i++) {
+        int32_t d;
+
         if ((s->pci[i].bdf >> 8) != bus) {
             s->pci[kept++] = s->pci[i];
             continue;
         }
-        struct us_dev_info rec;
-        uint32_t k = 0;
-
-        devmgr_pci_record(&s->pci[i], &rec);
-        for (uint32_t d = 0; d < s->dev_count; d++) {
-            if (strcmp(s->devs[d].name, rec.name) != 0) {
-                s->devs[k++] = s->devs[d];
-            }
+        d = record_of(s, &s->pci[i]);
+        if (d >= 0) {
+            memmove(&s->devs[d], &s->devs[d + 1],
+                    (s->dev_count - (uint32_t)d - 1u) * sizeof(s->devs[0]));
+            s->dev_count--;
         }
-        s->dev_count = k;
         dropped++;
     }
     s->pci_count = kept;
@@ -100,19 +112,24 @@ static uint32_t drop_bus(struct devmgr_state *s, uint32_t bus)
 static bool held(const struct devmgr_state *s, uint32_t bus)
 {
     for (uint32_t i = 0; i < s->pci_count; i++) {
-        struct us_dev_info rec;
+        int32_t d = (s->pci[i].bdf >> 8) == bus ? record_of(s, &s->pci[i]) : -1;
 
-        if ((s->pci[i].bdf >> 8) != bus) {
-            continue;
-        }
-        devmgr_pci_record(&s->pci[i], &rec);
-        for (uint32_t d = 0; d < s->dev_count; d++) {
-            if (strcmp(s->devs[d].name, rec.name) == 0 && s->devs[d].owner != US_DEV_OWNER_NONE) {
-                return true;
-            }
+        if (d >= 0 && s->devs[d].owner != US_DEV_OWNER_NONE) {
+            return true;
         }
     }
     return false;
+}
+
+/* The bridge whose secondary bus is @bus (not bus 0, which the host bridge roots), or -1. */
+static int32_t bridge_of(const struct devmgr_state *s, uint32_t bus)
+{
+    for (uint32_t k = 0; k < s->pci_count && bus != 0; k++) {
+        if (s->pci[k].header == 1u && s->pci[k].secondary == bus) {
+            return (int32_t)k;
+        }
+    }
+    return -1;
 }
 
 static void enumerate(struct devmgr_state *s, const struct us_dev_info *host, const void *dtb)
@@ -228,9 +245,9 @@ void devmgr_pcie_interrupt(struct devmgr_state *s, uint64_t bits)
 void devmgr_pcie_remove(struct devmgr_state *s, struct us_msg *m)
 {
     struct devmgr_pci_cfg cfg = ecam_cfg(s);
+    struct devmgr_pci_fn br = {0};
     const char *name = (const char *)m->w;
     uint32_t bus = 0, n;
-    int32_t br = -1;
     bool known = false;
 
     if (m->hdr.len == 0 || m->hdr.len > US_DEV_NAME_LEN || memchr(name, '\0', m->hdr.len) == NULL) {
@@ -240,27 +257,21 @@ void devmgr_pcie_remove(struct devmgr_state *s, struct us_msg *m)
     for (uint32_t i = 0; i < s->dev_count && !known; i++) {
         known = strcmp(s->devs[i].name, name) == 0;
     }
-    for (uint32_t i = 0; i < s->pci_count && br < 0; i++) {
-        struct us_dev_info rec;
+    for (uint32_t i = 0; i < s->pci_count && br.slot_cap == 0; i++) {
+        int32_t d = record_of(s, &s->pci[i]);
+        int32_t k =
+            d >= 0 && strcmp(s->devs[d].name, name) == 0 ? bridge_of(s, s->pci[i].bdf >> 8) : -1;
 
-        devmgr_pci_record(&s->pci[i], &rec);
-        if (strcmp(rec.name, name) == 0) {
+        if (k >= 0) {
             bus = s->pci[i].bdf >> 8;
-            for (uint32_t k = 0; k < s->pci_count; k++) {
-                if (s->pci[k].header == 1u && s->pci[k].secondary == bus && bus != 0) {
-                    br = (int32_t)k;
-                }
-            }
-            if (br < 0) {
-                break;
-            }
+            br = s->pci[k]; /* a copy: drop_bus() moves the table under it */
         }
     }
     if (!known) {
         us_msg_reply_why(m, US_ENOENT, "no such device in the inventory");
         return;
     }
-    if (br < 0 || s->pci[br].slot_cap == 0) {
+    if (br.slot_cap == 0) {
         us_msg_reply_why(m, US_ENOTSUP, "not a card in a hot-plug slot");
         return;
     }
@@ -269,10 +280,10 @@ void devmgr_pcie_remove(struct devmgr_state *s, struct us_msg *m)
         return;
     }
     n = drop_bus(s, bus);
-    devmgr_pci_slot_power(&cfg, &s->pci[br], false);
+    devmgr_pci_slot_power(&cfg, &br, false);
     US_LOG_INFO("PCIe: %s released and the slot of %02x:%02x.%x powered off (%u function(s)): "
                 "it may be pulled",
-                name, s->pci[br].bdf >> 8, s->pci[br].bdf >> 3 & 0x1fu, s->pci[br].bdf & 7u, n);
+                name, br.bdf >> 8, br.bdf >> 3 & 0x1fu, br.bdf & 7u, n);
     us_msg_init(m, US_DEVMGR_REMOVE, 8);
     m->w[0] = n;
 }

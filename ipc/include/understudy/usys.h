@@ -38,6 +38,9 @@ us_err_t us_call(us_cap_t ep);
  * done twice), a call that fails because the server restarted (US_EABORT) or a refused reply
  * is asked again, a few times. Returns: the call's error, else the reply's hdr.err. */
 us_err_t us_ask(us_cap_t ep, bool retry);
+/** us_fault_hang() - the fault injector's hang (US_FAULT_HANG): log it, then spin without
+ * answering anything, until the kernel's watchdog restarts the server. */
+_Noreturn void us_fault_hang(void);
 us_err_t us_reply_recv(us_cap_t ep, us_badge_t *badge);
 us_err_t us_recv(us_cap_t ep, us_badge_t *badge);
 us_err_t us_signal(us_cap_t ntfn, uint64_t bits);
