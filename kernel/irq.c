@@ -7,6 +7,7 @@
 #include <us/vcpu.h>
 #include <us/sched.h>
 #include <us/arch/irq.h>
+#include <us/arch/vcpu.h>
 
 static struct irq_route routes[32];
 static struct irq_route *by_intid[ARCH_IRQ_MAX];
@@ -56,6 +57,11 @@ bool irq_handle(void)
             if (v != NULL) {
                 vcpu_kick(v);
             }
+            arch_irq_deactivate(intid);
+            continue;
+        }
+        if (intid == arch_vgic_maint_intid()) {
+            (void)arch_vgic_maintenance(); /* the vCPU reports the ends as it leaves the IRQ */
             arch_irq_deactivate(intid);
             continue;
         }

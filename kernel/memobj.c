@@ -54,8 +54,13 @@ us_err_t memobj_create_window(paddr_t base, uint64_t size, bool device, struct m
 
 void memobj_free(struct memobj *m)
 {
-    US_ASSERT(m->ctl != NULL && m->owned && m->maps == 0);
+    US_ASSERT(m->maps == 0);
     process_revoke(US_CAPK_MEMORY, m);
+    if (m->slice) {
+        m->in_use = false; /* a window: no frames of its own */
+        return;
+    }
+    US_ASSERT(m->ctl != NULL && m->owned);
     kmem_free_frames(m->base, m->size / PAGE_SIZE);
     m->ctl->used -= m->size;
     m->in_use = false;

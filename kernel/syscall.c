@@ -263,7 +263,7 @@ static void sys_mem_free(struct thread *t)
         return;
     }
     m = c->obj;
-    if (m->ctl == NULL) {
+    if (m->ctl == NULL && !m->slice) {
         e = US_TRACE(US_ENOTSUP);
     } else if (m->maps != 0) {
         e = US_EBUSY;
@@ -271,6 +271,34 @@ static void sys_mem_free(struct thread *t)
         memobj_free(m); /* revokes this capability with every other one to it */
     }
     ret(t, e, 0);
+}
+
+static void sys_mem_slice(struct thread *t)
+{
+    struct memobj *m, *s = NULL;
+    struct cap *c;
+    uint64_t off = arg(t, 1), size = arg(t, 2);
+    us_cap_t h = US_INVALID_CAP;
+    us_err_t e = lookup(t, 0, US_CAPK_MEMORY, US_RIGHT_WRITE, &c);
+
+    if (e == US_OK) {
+        m = c->obj;
+        if (!m->device) {
+            e = US_TRACE(US_ENOTSUP);
+        } else if (size == 0 || off >= m->size || size > m->size - off) {
+            e = US_TRACE(US_EINVAL);
+        } else {
+            e = memobj_create_window(pa_init(pa_of(m->base) + off), size, true, &s);
+        }
+    }
+    if (e == US_OK) {
+        s->slice = true;
+        install_dynamic(t, US_CAPK_MEMORY, US_RIGHT_READ | US_RIGHT_WRITE, s, &e, &h);
+        if (e != US_OK) {
+            s->in_use = false;
+        }
+    }
+    ret(t, e, e == US_OK ? h : US_INVALID_CAP);
 }
 
 static void sys_mem_info(struct thread *t)

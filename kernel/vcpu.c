@@ -99,13 +99,11 @@ void vcpu_stop(struct vcpu *v)
     arch_thread_forget(t);
 }
 
-void vcpu_handle_exit(struct vcpu *v)
+/* Send the exit message in v->msg to the vmm; @v waits for the reply. */
+static void deliver(struct vcpu *v)
 {
     us_err_t e;
 
-    if (!arch_vcpu_decode_exit(v)) {
-        return;
-    }
     v->exits++;
     if (cpu_count > 1) {
         arch_vcpu_publish(v); /* the handler may run elsewhere and read or change it */
@@ -117,11 +115,25 @@ void vcpu_handle_exit(struct vcpu *v)
     }
 }
 
+void vcpu_handle_exit(struct vcpu *v)
+{
+    if (arch_vcpu_decode_exit(v)) {
+        deliver(v);
+    }
+}
+
+void vcpu_handle_irq(struct vcpu *v)
+{
+    if (arch_vcpu_eoi_exit(v)) {
+        deliver(v);
+    }
+}
+
 us_err_t vcpu_inject(struct vcpu *v, uint64_t intid)
 {
     us_err_t e;
 
-    if (intid >= US_VIRQ_LIMIT) {
+    if ((intid & ~(uint64_t)US_VIRQ_EOI) >= US_VIRQ_LIMIT) {
         return US_TRACE(US_ERANGE);
     }
     e = arch_vgic_inject(v, (uint32_t)intid);

@@ -12,7 +12,7 @@ import sys
 BUNDLE_HDR = struct.Struct("<8sII Q 32s 8s")  # keep in sync with ipc/include/understudy/bundle.h
 BUNDLE_ENTRY = struct.Struct("<32sII QQ 32s 40s")
 MANIFEST_HDR = struct.Struct("<8sII")  # keep in sync with ipc/include/understudy/manifest.h
-MANIFEST_SERVER_SIZE = 576
+MANIFEST_SERVER_SIZE = 832
 SERVERS = ("console", "vmm", "devmgr", "migrate")
 
 

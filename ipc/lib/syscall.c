@@ -117,6 +117,14 @@ us_err_t us_mem_free(us_cap_t mem)
     return sys(US_SYS_MEM_FREE, mem, 0, 0, 0, NULL);
 }
 
+us_err_t us_mem_slice(us_cap_t mem, uint64_t offset, uint64_t size, us_cap_t *slice)
+{
+    uint64_t r[3];
+    us_err_t e = sys(US_SYS_MEM_SLICE, mem, offset, size, 0, r);
+    *slice = (us_cap_t)r[0];
+    return e;
+}
+
 us_err_t us_mem_info(us_cap_t mem, uint64_t *size, uint64_t *pa)
 {
     uint64_t r[3];

@@ -101,7 +101,7 @@ def cap(slot, kind, rights, arg0=0, arg1=0):
 def server(name, image, priority, caps, state_pages=1, heap_pages=4):
     body = name_field(name, 16) + name_field(image, 32) + u32(priority) + u32(state_pages)
     body += u32(heap_pages) + u32(len(caps)) + b"".join(caps)
-    return body + bytes(576 - len(body))
+    return body + bytes(832 - len(body))
 
 
 def manifest(servers):

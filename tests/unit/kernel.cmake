@@ -149,13 +149,13 @@ us_kernel_test(mem CORE
           unmap_rejects_bad_handle map_rejects_full_table vm_map_rejects_full_table
           free_rejects_mapped_in_server free_rejects_mapped_in_vm free_after_fastmmio_removed
           free_waits_for_dying_vm free_returns_frames_and_quota free_revokes_every_handle
-          free_rejects_bad_handles)
+          free_rejects_bad_handles slice_maps_part_of_window)
 
 us_kernel_test(vcpu CORE
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vcpu.c
     CASES start_resets_on_first_run start_rejects_started wfi_sleeps_until_kick
           kick_leaves_running_vcpu tick_wakes_at_deadline inject_kicks_cpu_running_it
-          inject_rejects_bad_intid exit_publishes_for_other_cpus reply_resets_vcpu reply_stops_vcpu
+          inject_rejects_bad_intid ended_interrupt_is_reported_once exit_publishes_for_other_cpus reply_resets_vcpu reply_stops_vcpu
           reply_sets_register stop_keeps_remote_registers_until_settled)
 
 us_kernel_test(elf CORE

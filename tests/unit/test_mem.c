@@ -369,6 +369,40 @@ static void free_rejects_bad_handles(void)
     UT_EXPECT(mem_of(A_BOOT)->in_use);
 }
 
+/* A slice of a device window: what a stage 2 maps of one BAR; freed once no VM maps it. */
+static void slice_maps_part_of_window(void)
+{
+    struct memobj *win;
+    uint64_t h, hvm, hram;
+
+    setup();
+    UT_EXPECT_EQ(memobj_create_window(pa_init(0x10000000), 4 * PAGE_SIZE, true, &win), US_OK);
+    kfx_grant(a, 7, US_CAPK_MEMORY, RW, win, 0);
+    UT_EXPECT_EQ(cap_copy(&a->caps, 7, 40, US_RIGHT_READ), US_OK);
+    hram = new_mem(PAGE_SIZE);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_SLICE, 7, 4 * PAGE_SIZE, PAGE_SIZE, 0), US_EINVAL);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_SLICE, 7, PAGE_SIZE, 4 * PAGE_SIZE, 0), US_EINVAL);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_SLICE, 7, PAGE_SIZE, 0, 0), US_EINVAL);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_SLICE, 7, 1, PAGE_SIZE, 0), US_EINVAL);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_SLICE, 7, ~0ull, 2, 0), US_EINVAL);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_SLICE, 40, 0, PAGE_SIZE, 0), US_ECAP); /* read only */
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_SLICE, hram, 0, PAGE_SIZE, 0), US_ENOTSUP);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_SLICE, 7, PAGE_SIZE, 2 * PAGE_SIZE, 0), US_OK);
+    h = kfx_r(&a->thread, 1);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_INFO, h, 0, 0, 0), US_OK);
+    UT_EXPECT_EQ(kfx_r(&a->thread, 1), 2 * PAGE_SIZE);
+    UT_EXPECT_EQ(kfx_r(&a->thread, 2), 0x10000000 + PAGE_SIZE);
+    UT_EXPECT(mem_of(h)->device);
+    hvm = new_vm();
+    UT_EXPECT_EQ(sys(a, US_SYS_VM_MAP, hvm, h, 0x10001000, RW), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, h, 0, 0, 0), US_EBUSY);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, 7, 0, 0, 0), US_ENOTSUP); /* the window itself stays */
+    UT_EXPECT_EQ(sys(a, US_SYS_VM_DESTROY, hvm, 0, 0, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, h, 0, 0, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_INFO, h, 0, 0, 0), US_ECAP);
+    UT_EXPECT(win->in_use);
+}
+
 UT_MAIN({"unmap_removes_mapping", unmap_removes_mapping},
         {"unmap_removes_every_mapping", unmap_removes_every_mapping},
         {"unmap_rejects_unmapped", unmap_rejects_unmapped},
@@ -381,4 +415,5 @@ UT_MAIN({"unmap_removes_mapping", unmap_removes_mapping},
         {"free_waits_for_dying_vm", free_waits_for_dying_vm},
         {"free_returns_frames_and_quota", free_returns_frames_and_quota},
         {"free_revokes_every_handle", free_revokes_every_handle},
-        {"free_rejects_bad_handles", free_rejects_bad_handles})
+        {"free_rejects_bad_handles", free_rejects_bad_handles},
+        {"slice_maps_part_of_window", slice_maps_part_of_window})

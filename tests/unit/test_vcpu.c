@@ -42,12 +42,11 @@ static struct thread *pass_through_kernel(uint32_t cpu)
 }
 
 /* The vmm gets @v's exit and answers with @flags (w[VALUE] = @value, x0 = @x0). */
-static us_err_t answer_exit(struct vcpu *v, uint64_t flags, uint64_t value, uint64_t x0)
+/* The vmm answers the exit it holds, then waits for the next one. */
+static us_err_t reply_exit(uint64_t flags, uint64_t value, uint64_t x0)
 {
     us_err_t e;
 
-    v->exit_esr = US_EXIT_HVC;
-    vcpu_handle_exit(v);
     us_msg_init(vmm->thread.msg, US_LABEL_VCPU_EXIT, US_RESUME_LEN);
     memset(vmm->thread.msg->w, 0, US_RESUME_LEN);
     vmm->thread.msg->w[US_RESUME_FLAGS] = flags;
@@ -56,6 +55,13 @@ static us_err_t answer_exit(struct vcpu *v, uint64_t flags, uint64_t value, uint
     e = endpoint_reply(&vmm->thread);
     endpoint_recv(vmm->ep, &vmm->thread); /* as reply_recv: waits for the next exit */
     return e;
+}
+
+static us_err_t answer_exit(struct vcpu *v, uint64_t flags, uint64_t value, uint64_t x0)
+{
+    v->exit_esr = US_EXIT_HVC;
+    vcpu_handle_exit(v);
+    return reply_exit(flags, value, x0);
 }
 
 static void start_resets_on_first_run(void)
@@ -136,6 +142,28 @@ static void inject_rejects_bad_intid(void)
 
     UT_EXPECT_EQ(vcpu_inject(v, US_VIRQ_LIMIT), US_ERANGE);
     UT_EXPECT(!arch_vgic_pending(v));
+}
+
+static void ended_interrupt_is_reported_once(void)
+{
+    struct vcpu *v = setup(1, 0);
+
+    UT_EXPECT_EQ(vcpu_start(v, 0, 0), US_OK);
+    UT_EXPECT_EQ(vcpu_inject(v, 40), US_OK);
+    UT_EXPECT_EQ(vcpu_inject(v, 72u | US_VIRQ_EOI), US_OK);
+    host_vgic_guest_ends(v, 40); /* not asked for: no exit */
+    vcpu_handle_irq(v);
+    UT_EXPECT(vmm->thread.caller == NULL);
+    host_vgic_guest_ends(v, 72);
+    vcpu_handle_irq(v);
+    UT_EXPECT(vmm->thread.caller == &v->thread);
+    UT_EXPECT_EQ(v->msg.w[US_EXIT_REASON], US_EXIT_EOI);
+    UT_EXPECT_EQ(v->msg.w[US_EXIT_EOI_LO], 0);
+    UT_EXPECT_EQ(v->msg.w[US_EXIT_EOI_HI], 1ull << (72 - 64));
+    UT_EXPECT_EQ(reply_exit(0, 0, 0), US_OK);
+    vcpu_handle_irq(v); /* reported already */
+    UT_EXPECT(vmm->thread.caller == NULL);
+    UT_EXPECT_EQ(vcpu_inject(v, US_VIRQ_LIMIT | US_VIRQ_EOI), US_ERANGE);
 }
 
 static void exit_publishes_for_other_cpus(void)
@@ -223,6 +251,7 @@ UT_MAIN({"start_resets_on_first_run", start_resets_on_first_run},
         {"tick_wakes_at_deadline", tick_wakes_at_deadline},
         {"inject_kicks_cpu_running_it", inject_kicks_cpu_running_it},
         {"inject_rejects_bad_intid", inject_rejects_bad_intid},
+        {"ended_interrupt_is_reported_once", ended_interrupt_is_reported_once},
         {"exit_publishes_for_other_cpus", exit_publishes_for_other_cpus},
         {"reply_resets_vcpu", reply_resets_vcpu}, {"reply_stops_vcpu", reply_stops_vcpu},
         {"reply_sets_register", reply_sets_register},

@@ -11,10 +11,11 @@
 /* A capability handle: an index into the calling process's handle table. */
 typedef uint32_t us_cap_t;
 #define US_INVALID_CAP UINT32_MAX
-/* Room for the vmm to hold the largest configuration at once: its 16 manifest slots, then for
- * each of US_VM_MAX VMs the VM, its RAM, disk and fast-MMIO page and US_VM_VCPUS_MAX vCPUs. */
+/* Room for the vmm to hold the largest configuration at once: its 24 manifest slots, then for
+ * each of US_VM_MAX VMs the VM, its RAM, disk and fast-MMIO page, US_VM_VCPUS_MAX vCPUs and the
+ * slices of a passed-through function's BARs. */
 #define US_CAP_SLOTS 128u
-#define US_SLOT_DYNAMIC_FIRST 16u /* capabilities the kernel hands out at run time start here */
+#define US_SLOT_DYNAMIC_FIRST 24u /* capabilities the kernel hands out at run time start here */
 
 /* A badge identifies the sender to a server; set when the send capability is minted. */
 typedef uint64_t us_badge_t;

@@ -13,7 +13,7 @@
  */
 #define US_MANIFEST_MAGIC "USMANIF1"
 #define US_MANIFEST_MAX_SERVERS 8u
-#define US_MANIFEST_MAX_CAPS 16u
+#define US_MANIFEST_MAX_CAPS 24u
 
 /* Manifest cap kinds: how the kernel makes the object for a slot. */
 #define US_MCAP_ENDPOINT 1u     /* arg0 = server index whose service endpoint; arg1 = badge */
@@ -55,7 +55,7 @@ struct us_manifest_server {
     uint32_t cap_count;
     struct us_manifest_cap caps[US_MANIFEST_MAX_CAPS];
 };
-_Static_assert(sizeof(struct us_manifest_server) == 576, "us_manifest_server is ABI");
+_Static_assert(sizeof(struct us_manifest_server) == 832, "us_manifest_server is ABI");
 
 /* Page at US_VA_BOOTINFO, read-only to the server. */
 struct us_bootinfo {

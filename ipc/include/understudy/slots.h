@@ -29,6 +29,7 @@
 #define US_SLOT_VMM_NIC_IRQ 11u      /* its interrupt, signalling bit US_NTFN_NIC */
 #define US_SLOT_VMM_AGENT_CHANS 12u  /* shared 1: the agent channels (understudy/migrate.h) */
 #define US_SLOT_VMM_MIGRATE_NTFN 13u /* signal migrate: US_NTFN_AGENT_UP */
+#define US_SLOT_VMM_PCI_WINDOW 14u   /* host PCIe 32-bit memory window: passed-through BARs */
 
 /* migrate */
 #define US_SLOT_MIGRATE_AGENT_CHANS 6u /* shared 1: the agent channels */
@@ -37,8 +38,12 @@
 /* devmgr */
 #define US_SLOT_DEVMGR_DTB 6u
 #define US_SLOT_DEVMGR_BUNDLE 7u
-#define US_SLOT_DEVMGR_ECAM 8u      /* the PCIe host bridge's configuration window (ECAM) */
-#define US_SLOT_DEVMGR_PCIE_IRQ0 9u /* 9-12: the host bridge's INTA-INTD (root ports' hot-plug) */
+#define US_SLOT_DEVMGR_ECAM 8u        /* the PCIe host bridge's configuration window (ECAM) */
+#define US_SLOT_DEVMGR_PCIE_IRQ0 9u   /* 9-12: the host bridge's INTA-INTD (root ports' hot-plug) */
+#define US_SLOT_DEVMGR_VMM_NTFN 13u   /* signal the vmm: US_NTFN_PCI */
+#define US_SLOT_DEVMGR_SMMU 14u       /* the SMMUv3's registers (docs/pci.md) */
+#define US_SLOT_DEVMGR_SMMU_IRQ 15u   /* its event queue interrupt, notification bit 4 */
+#define US_SLOT_DEVMGR_VM_CONTROL 16u /* memory for the SMMU's tables and queues */
 
 /* Notification bits. */
 #define US_NTFN_UART (1ull << 0)
@@ -49,3 +54,6 @@
 #define US_NTFN_FASTMMIO 5u             /* (to the vmm, bit number) a fast-MMIO ring has bytes */
 #define US_NTFN_AGENT_UP (1ull << 13)   /* (to migrate) an agent channel has lines for it */
 #define US_NTFN_AGENT_DOWN (1ull << 14) /* (to the vmm) migrate has lines for an agent */
+#define US_NTFN_PCI                                                                                \
+    (1ull << 15) /* (to the vmm) a passed-through function has interrupts for it                   \
+                  */

@@ -53,6 +53,11 @@ us_err_t us_mem_alloc(us_cap_t vm_control, uint64_t size, us_cap_t *mem);
 us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights);
 us_err_t us_mem_unmap(us_cap_t mem);
 us_err_t us_mem_free(us_cap_t mem);
+/** us_mem_slice() - a new capability (@slice) for bytes [@offset, @offset + @size) of the
+ * device window @mem (write right): what a stage 2 may map of it, e.g. one BAR of a PCI
+ * function passed through. US_ENOTSUP for RAM; US_EINVAL for a range outside it or not page
+ * aligned. us_mem_free() drops a slice mapped nowhere. */
+us_err_t us_mem_slice(us_cap_t mem, uint64_t offset, uint64_t size, us_cap_t *slice);
 us_err_t us_mem_info(us_cap_t mem, uint64_t *size, uint64_t *pa);
 us_err_t us_vm_create(us_cap_t vm_control, us_cap_t *vm, uint32_t *vmid);
 us_err_t us_vm_map(us_cap_t vm, us_cap_t mem, uint64_t ipa, uint32_t rights);

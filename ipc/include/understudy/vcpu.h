@@ -14,6 +14,9 @@
 #define US_EXIT_SYSREG 5u  /* trapped MSR/MRS */
 #define US_EXIT_ABORT 6u   /* stage-2 abort the kernel cannot describe as MMIO */
 #define US_EXIT_UNKNOWN 7u /* any other trapped exception class */
+/* The guest ended (deactivated) interrupts injected with US_VIRQ_EOI: bitmaps of their INTIDs in
+ * w[US_EXIT_EOI_LO] (0-63) and w[US_EXIT_EOI_HI] (64-127). Resume with no flags, or inject. */
+#define US_EXIT_EOI 8u
 
 /* Word indices of the exit message payload. */
 #define US_EXIT_REASON 0u
@@ -22,12 +25,14 @@
 #define US_EXIT_IPA 3u /* faulting IPA (HPFAR_EL2 | FAR page offset) */
 #define US_EXIT_PC 4u
 #define US_EXIT_CPSR 5u
-#define US_EXIT_WRITE 6u /* 1 for a write */
-#define US_EXIT_SIZE 7u  /* access size in bytes */
-#define US_EXIT_REG 8u   /* register of the access, MMIO or MSR/MRS Rt (31 = xzr) */
-#define US_EXIT_VALUE 9u /* value being written (MMIO store, or Rt of a trapped MSR) */
-#define US_EXIT_X0 10u   /* x0..x7 of the guest for HVC/SMC: words 10..17 */
-#define US_EXIT_VCPU 18u /* vCPU index inside its VM */
+#define US_EXIT_WRITE 6u             /* 1 for a write */
+#define US_EXIT_SIZE 7u              /* access size in bytes */
+#define US_EXIT_REG 8u               /* register of the access, MMIO or MSR/MRS Rt (31 = xzr) */
+#define US_EXIT_VALUE 9u             /* value being written (MMIO store, or Rt of a trapped MSR) */
+#define US_EXIT_X0 10u               /* x0..x7 of the guest for HVC/SMC: words 10..17 */
+#define US_EXIT_VCPU 18u             /* vCPU index inside its VM */
+#define US_EXIT_EOI_LO US_EXIT_FAR   /* US_EXIT_EOI: INTIDs 0-63 the guest ended */
+#define US_EXIT_EOI_HI US_EXIT_VALUE /* and 64-127 */
 #define US_EXIT_WORDS 19u
 #define US_EXIT_LEN (US_EXIT_WORDS * 8u)
 
@@ -49,6 +54,9 @@
 #define US_RESUME_RESET (1u << 6)       /* restart from reset at PC w[VALUE] with x0 = w[X0] */
 #define US_RESUME_ALL_FLAGS 0x7fu
 #define US_VIRQ_LIMIT 128u /* INTIDs a reply may inject: SGIs, PPIs, SPIs 32..127 */
+/* vcpu_inject: OR into the INTID to be told when the guest ends this interrupt (US_EXIT_EOI), as
+ * a level-triggered source forwarded to a guest needs before it may assert again. */
+#define US_VIRQ_EOI (1u << 16)
 
 /**
  * us_resume_check() - validate a reply to an exit before any of it is applied.

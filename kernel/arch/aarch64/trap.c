@@ -157,6 +157,9 @@ struct arch_regs *kentry_irq(struct arch_regs *r)
     kernel_lock();
     t = current();
     kernel_irq();
+    if (t->vcpu != NULL && t == current()) {
+        vcpu_handle_irq(t->vcpu); /* ends of forwarded interrupts the guest just reported */
+    }
     /* A server caught between its EL1 trampoline and the HVC must get to the HVC first: its
      * exception registers are live only until another server runs. */
     if (t->vcpu == NULL && (r->pstate & SPSR_MODE_MASK) != SPSR_EL0T) {

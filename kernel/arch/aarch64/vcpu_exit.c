@@ -126,6 +126,20 @@ bool arch_vcpu_decode_exit(struct vcpu *v)
     }
 }
 
+bool arch_vcpu_eoi_exit(struct vcpu *v)
+{
+    uint64_t lo, hi;
+
+    if (!arch_vgic_take_eoi(v, &lo, &hi)) {
+        return false;
+    }
+    v->exit_esr = 0; /* no trapped instruction: a reply's register results do not apply */
+    fill_common(v, US_EXIT_EOI);
+    v->msg.w[US_EXIT_EOI_LO] = lo;
+    v->msg.w[US_EXIT_EOI_HI] = hi;
+    return true;
+}
+
 /* Width and sign of an emulated load, Arm ARM ISS encoding for data aborts (SAS, SSE, SF). */
 static uint64_t load_result(uint64_t esr, uint64_t value)
 {

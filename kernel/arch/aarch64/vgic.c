@@ -23,9 +23,11 @@
 #define LR_STATE_PENDING (1ull << 62)
 #define LR_STATE_MASK (3ull << 62)
 #define LR_GROUP1 (1ull << 60)
+#define LR_EOI (1ull << 41) /* with HW clear: a maintenance interrupt when deactivated */
 #define LR_PRIO_SHIFT 48
 #define GUEST_IRQ_PRIO 0xa0ull /* Linux's default (GICD_INT_DEF_PRI) */
 #define VTIMER_INTID 27u       /* virtual timer PPI (Arm BSA, QEMU virt) */
+#define MAINT_INTID 25u        /* GIC maintenance interrupt PPI (Arm BSA, QEMU virt) */
 #define CNTV_CTL_IMASK (1ull << 1)
 
 _Static_assert(ARCH_VGIC_MAX_INTID == US_VIRQ_LIMIT,
@@ -81,11 +83,17 @@ void arch_vgic_init(void)
         lr_write(i, 0);
     }
     arch_irq_enable(VTIMER_INTID);
+    arch_irq_enable(MAINT_INTID);
 }
 
 uint32_t arch_vtimer_intid(void)
 {
     return VTIMER_INTID;
+}
+
+uint32_t arch_vgic_maint_intid(void)
+{
+    return MAINT_INTID;
 }
 
 /* List register @n of @v: in the hardware while @v is live, else in its saved context. */
@@ -115,7 +123,8 @@ static bool lr_add(struct vcpu *v, uint32_t intid)
             vcpu_lr_set(v, i, lr | LR_STATE_PENDING); /* active or pending: now pending too */
             return true;
         }
-        if ((lr & LR_STATE_MASK) == 0 && free < 0) {
+        /* An ended interrupt whose end is still to be reported keeps its register. */
+        if ((lr & (LR_STATE_MASK | LR_EOI)) == 0 && free < 0) {
             free = (int)i;
         }
     }
@@ -123,16 +132,22 @@ static bool lr_add(struct vcpu *v, uint32_t intid)
         return false;
     }
     vcpu_lr_set(v, (uint32_t)free,
-                LR_STATE_PENDING | LR_GROUP1 | (GUEST_IRQ_PRIO << LR_PRIO_SHIFT) | intid);
+                LR_STATE_PENDING | LR_GROUP1 | (GUEST_IRQ_PRIO << LR_PRIO_SHIFT) | intid |
+                    ((v->cold.vgic.eoi_want[intid / 64] >> (intid % 64) & 1u) ? LR_EOI : 0));
     return true;
 }
 
 us_err_t arch_vgic_inject(struct vcpu *v, uint32_t intid)
 {
     struct arch_vgic *g = &v->cold.vgic;
+    bool eoi = (intid & US_VIRQ_EOI) != 0;
 
+    intid &= ~US_VIRQ_EOI;
     if (intid >= ARCH_VGIC_MAX_INTID) {
         return US_ERANGE;
+    }
+    if (eoi) {
+        g->eoi_want[intid / 64] |= 1ull << (intid % 64);
     }
     /* Another CPU may hold @v's list registers: leave it to that CPU's next entry. */
     if (v->thread.cpu != this_cpu()->index || !lr_add(v, intid)) {
@@ -223,6 +238,39 @@ struct vcpu *arch_vtimer_fire(void)
         (void)arch_vgic_inject(v, VTIMER_INTID);
     }
     return v;
+}
+
+struct vcpu *arch_vgic_maintenance(void)
+{
+    struct vcpu *v = *live();
+    uint64_t ended = read_sysreg(ich_eisr_el2);
+
+    /* Each list register whose interrupt the guest deactivated, with LR_EOI set, is in EISR
+     * until it is rewritten: note its end for the vmm and free the register, which drops the
+     * (level) maintenance interrupt. */
+    for (uint32_t i = 0; i < lr_count; i++) {
+        if (ended & (1ull << i)) {
+            uint32_t intid = (uint32_t)lr_read(i);
+
+            lr_write(i, 0);
+            if (v != NULL && intid < ARCH_VGIC_MAX_INTID) {
+                v->cold.vgic.eoi_want[intid / 64] &= ~(1ull << (intid % 64));
+                v->cold.vgic.eoi_done[intid / 64] |= 1ull << (intid % 64);
+            }
+        }
+    }
+    return v;
+}
+
+bool arch_vgic_take_eoi(struct vcpu *v, uint64_t *lo, uint64_t *hi)
+{
+    struct arch_vgic *g = &v->cold.vgic;
+
+    _Static_assert(ARCH_VGIC_MAX_INTID == 128, "two words of ended interrupts");
+    *lo = g->eoi_done[0];
+    *hi = g->eoi_done[1];
+    g->eoi_done[0] = g->eoi_done[1] = 0;
+    return (*lo | *hi) != 0;
 }
 
 bool arch_vgic_pending(struct vcpu *v)

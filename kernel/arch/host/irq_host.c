@@ -85,6 +85,11 @@ uint32_t arch_vtimer_intid(void)
     return HOST_VTIMER_INTID;
 }
 
+uint32_t arch_vgic_maint_intid(void)
+{
+    return HOST_MAINT_INTID;
+}
+
 struct vcpu *arch_vtimer_fire(void)
 {
     return host_vtimer_vcpu;

@@ -28,11 +28,57 @@ void host_run_thread(uint32_t index, struct thread *t)
 
 us_err_t arch_vgic_inject(struct vcpu *v, uint32_t intid)
 {
+    bool eoi = (intid & US_VIRQ_EOI) != 0;
+
+    intid &= ~US_VIRQ_EOI;
     if (intid >= ARCH_VGIC_MAX_INTID) {
         return US_ERANGE;
     }
     v->cold.vgic_pending[intid / 64] |= 1ull << (intid % 64);
+    if (eoi) {
+        v->cold.eoi_want[intid / 64] |= 1ull << (intid % 64);
+    }
     return US_OK;
+}
+
+void host_vgic_guest_ends(struct vcpu *v, uint32_t intid)
+{
+    uint64_t bit = 1ull << (intid % 64);
+
+    v->cold.vgic_pending[intid / 64] &= ~bit;
+    if (v->cold.eoi_want[intid / 64] & bit) {
+        v->cold.eoi_want[intid / 64] &= ~bit;
+        v->cold.eoi_done[intid / 64] |= bit;
+    }
+}
+
+struct vcpu *arch_vgic_maintenance(void)
+{
+    return NULL; /* host_vgic_guest_ends() did the list registers' part */
+}
+
+bool arch_vgic_take_eoi(struct vcpu *v, uint64_t *lo, uint64_t *hi)
+{
+    *lo = v->cold.eoi_done[0];
+    *hi = v->cold.eoi_done[1];
+    v->cold.eoi_done[0] = v->cold.eoi_done[1] = 0;
+    return (*lo | *hi) != 0;
+}
+
+bool arch_vcpu_eoi_exit(struct vcpu *v)
+{
+    uint64_t lo, hi;
+
+    if (!arch_vgic_take_eoi(v, &lo, &hi)) {
+        return false;
+    }
+    us_msg_init(&v->msg, US_LABEL_VCPU_EXIT, US_EXIT_LEN);
+    memset(v->msg.w, 0, sizeof(v->msg.w));
+    v->msg.w[US_EXIT_REASON] = US_EXIT_EOI;
+    v->msg.w[US_EXIT_EOI_LO] = lo;
+    v->msg.w[US_EXIT_EOI_HI] = hi;
+    v->msg.w[US_EXIT_VCPU] = v->index;
+    return true;
 }
 
 bool arch_vgic_pending(struct vcpu *v)
@@ -48,6 +94,8 @@ void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0)
     v->thread.regs.pstate = 0x3c5; /* EL1h, DAIF masked */
     v->hot = (struct arch_el1_hot){0};
     memset(v->cold.vgic_pending, 0, sizeof(v->cold.vgic_pending));
+    memset(v->cold.eoi_want, 0, sizeof(v->cold.eoi_want));
+    memset(v->cold.eoi_done, 0, sizeof(v->cold.eoi_done));
 }
 
 bool arch_vcpu_decode_exit(struct vcpu *v)

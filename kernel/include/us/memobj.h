@@ -14,6 +14,7 @@ struct memobj {
     bool device; /* MMIO: mapped Device-nGnRE */
     bool owned;  /* frames came from the allocator and are freed with the object */
     bool in_use;
+    bool slice; /* a part of a device window (mem_slice): freed with its last mapping gone */
     uint32_t refs;
     uint32_t maps;          /* in server spaces and stage 2s, fast-MMIO pages included */
     struct vm_control *ctl; /* the quota US_SYS_MEM_ALLOC charged; NULL: never freed */
@@ -29,6 +30,6 @@ us_err_t memobj_create_ram(uint64_t size, uint64_t align, struct memobj **out);
 us_err_t memobj_create_window(paddr_t base, uint64_t size, bool device, struct memobj **out);
 
 /** memobj_free() - revoke every capability to @m in every process, return its frames to the
- * pool and its size to the quota it was charged to. Precondition: @m was charged to a quota
- * and nothing maps it. */
+ * pool and its size to the quota it was charged to; a slice of a window is only forgotten.
+ * Precondition: @m was charged to a quota or is a slice, and nothing maps it. */
 void memobj_free(struct memobj *m);

@@ -70,6 +70,10 @@ void vcpu_stop(struct vcpu *v);
  * the exit message to its handler. */
 void vcpu_handle_exit(struct vcpu *v);
 
+/** vcpu_handle_irq() - the running vCPU @v was interrupted: if the guest ended interrupts it
+ * was to report (US_VIRQ_EOI), send a US_EXIT_EOI exit. */
+void vcpu_handle_irq(struct vcpu *v);
+
 /** vcpu_apply_resume() - check a handler's reply and apply it to the stopped vCPU.
  * Returns: US_OK; US_ETRUNC for a short reply; US_EINVAL for unknown flags or values. */
 us_err_t vcpu_apply_resume(struct vcpu *v, const struct us_msg *reply);

@@ -28,6 +28,9 @@ void arch_irq_deactivate(uint32_t intid);
 void arch_vgic_init(void);
 /** arch_vtimer_intid() - the physical PPI of the guests' virtual timer. */
 uint32_t arch_vtimer_intid(void);
+
+/** arch_vgic_maint_intid() - the physical PPI of the GIC's maintenance interrupt. */
+uint32_t arch_vgic_maint_intid(void);
 struct vcpu;
 /** arch_vtimer_fire() - that PPI fired: mask the timer, make it pending in its vCPU.
  * Returns: that vCPU (NULL if no vCPU context is live). */

@@ -14,6 +14,19 @@ struct thread;
  * waiting set if all are busy). Returns: US_OK; US_ERANGE above the supported INTIDs. */
 us_err_t arch_vgic_inject(struct vcpu *v, uint32_t intid);
 
+/** arch_vgic_maintenance() - the maintenance interrupt on this CPU: the list registers whose
+ * interrupts the guest ended (those injected with US_VIRQ_EOI) are freed and their ends noted
+ * in the live vCPU, which is returned (NULL if none). */
+struct vcpu *arch_vgic_maintenance(void);
+
+/** arch_vgic_take_eoi() - take @v's noted ends as bitmaps of INTIDs 0-63 (@lo) and 64-127
+ * (@hi). Returns: whether there were any. */
+bool arch_vgic_take_eoi(struct vcpu *v, uint64_t *lo, uint64_t *hi);
+
+/** arch_vcpu_eoi_exit() - fill v->msg as a US_EXIT_EOI exit if @v has noted ends. Returns:
+ * whether it did. */
+bool arch_vcpu_eoi_exit(struct vcpu *v);
+
 /** arch_vgic_pending() - whether @v has a virtual interrupt pending (WFI would not sleep). */
 bool arch_vgic_pending(struct vcpu *v);
 

@@ -38,6 +38,8 @@ struct arch_vgic {
     uint64_t lr[ARCH_VGIC_LRS];
     uint64_t vmcr, ap0r0, ap1r0;
     uint64_t overflow[ARCH_VGIC_MAX_INTID / 64]; /* pending with no free list register */
+    uint64_t eoi_want[ARCH_VGIC_MAX_INTID / 64]; /* report their end (US_VIRQ_EOI) */
+    uint64_t eoi_done[ARCH_VGIC_MAX_INTID / 64]; /* ended, not yet reported */
 };
 
 /* The rest of a guest's EL1 state: switched only when another guest takes the CPU. Servers

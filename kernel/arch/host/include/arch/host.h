@@ -42,10 +42,13 @@ extern uint32_t host_s2_frees;
 /* Interrupts and timers (irq_host.c). */
 #define HOST_TIMER_INTID 26u
 #define HOST_VTIMER_INTID 27u
+#define HOST_MAINT_INTID 25u
 extern uint64_t host_counter; /* arch_counter(); arch_counter_freq() is 1 MHz */
 extern uint64_t host_timer_armed_us;
 extern uint32_t host_timer_disarms;
 extern struct vcpu *host_vtimer_vcpu; /* what arch_vtimer_fire() returns */
+/* What arch_vgic_maintenance() finds: the guest of @v ended @intid (pending cleared). */
+void host_vgic_guest_ends(struct vcpu *v, uint32_t intid);
 /* Called by each arch_wait_for_interrupt(): it must make an interrupt pending. Unset, or after
  * HOST_WFI_MAX waits, a wait aborts the test: it would sleep for ever. */
 extern void (*host_wfi_hook)(void);

@@ -24,6 +24,8 @@ struct arch_el1_hot {
 #define ARCH_VGIC_MAX_INTID 128u
 struct arch_el1_cold {
     uint64_t vgic_pending[ARCH_VGIC_MAX_INTID / 64]; /* virtual INTIDs made pending */
+    uint64_t eoi_want[ARCH_VGIC_MAX_INTID / 64];     /* injected with US_VIRQ_EOI */
+    uint64_t eoi_done[ARCH_VGIC_MAX_INTID / 64];     /* ended by the guest, not yet reported */
     uint64_t publishes;                              /* arch_vcpu_publish() calls */
     uint64_t continues;                              /* arch_vcpu_continue() calls */
 };
