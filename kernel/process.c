@@ -126,6 +126,9 @@ static us_err_t grant(struct process *p, const struct us_manifest_cap *c)
         }
         return cap_install(&p->caps, c->slot, US_CAPK_NOTIFICATION, c->rights, target->ntfn, 0);
     case US_MCAP_IRQ:
+        if (c->arg1 & US_MCAP_IRQ_EDGE) {
+            arch_irq_set_edge((uint32_t)c->arg0); /* before irq_route_create() enables it */
+        }
         e = irq_route_create((uint32_t)c->arg0, p->ntfn, 1ull << (c->arg1 & 63u), &route);
         if (e != US_OK) {
             return e;

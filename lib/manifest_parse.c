@@ -100,7 +100,8 @@ static us_err_t manifest_parse_check_args(const struct us_manifest_cap *c, uint3
         }
         return US_OK;
     case US_MCAP_IRQ:
-        if (c->arg0 >= MANIFEST_PARSE_MAX_INTID || c->arg1 >= MANIFEST_PARSE_NTFN_BITS) {
+        if (c->arg0 >= MANIFEST_PARSE_MAX_INTID ||
+            (c->arg1 & ~(uint64_t)US_MCAP_IRQ_EDGE) >= MANIFEST_PARSE_NTFN_BITS) {
             *why = "irq number or notification bit out of range";
             return US_ERANGE;
         }

@@ -18,7 +18,7 @@
  *   cap SLOT endpoint SERVER [badge N] [RIGHTS...]      default rights: send
  *   cap SLOT notification SERVER [RIGHTS...]            default: send recv
  *   cap SLOT mmio BASE SIZE [RIGHTS...]                 default: rw
- *   cap SLOT irq INTID bit N [RIGHTS...]                default: all
+ *   cap SLOT irq INTID bit N [edge] [RIGHTS...]         default: all
  *   cap SLOT vm_control QUOTA [RIGHTS...]               default: all
  *   cap SLOT shared ID SIZE [RIGHTS...]          default: rw; same ID = same memory
  *   cap SLOT klog|server_ctl|bundle|platform_dtb [RIGHTS...]
@@ -207,7 +207,14 @@ static int manifest_cap_args(struct manifest_ctx *m, struct us_manifest_cap *c, 
             manifest_error(m, "expected 'bit N' after the irq number");
             return -1;
         }
-        return manifest_number(m, a2, "notification bit", &c->arg1) ? 6 : -1;
+        if (!manifest_number(m, a2, "notification bit", &c->arg1)) {
+            return -1;
+        }
+        if (n > 6 && strcmp(w[6], "edge") == 0) {
+            c->arg1 |= US_MCAP_IRQ_EDGE; /* a device that pulses its line (QEMU's SMMU) */
+            return 7;
+        }
+        return 6;
     case US_MCAP_VM_CONTROL:
         return manifest_number(m, w[3], "vm quota", &c->arg0) ? 4 : -1;
     case US_MCAP_SHARED:

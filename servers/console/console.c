@@ -70,15 +70,24 @@ static us_err_t be_vm_info(void *ctx, uint32_t slot, struct us_vm_info *out)
 }
 
 /* The reason text a refusal from the vmm carries, if any. */
-static void why_of(us_err_t e, char *why, size_t why_len)
+/* The text a reply carries (a refusal's reason, or a note) into @why. */
+static void text_of(char *why, size_t why_len)
 {
     const struct us_msg *m = us_msgbuf();
     size_t n = m->hdr.len < why_len ? m->hdr.len : why_len - 1u;
 
     why[0] = '\0';
-    if (e != US_OK && n > 0 && m->hdr.len <= US_MSG_MAX_LEN) {
+    if (n > 0 && m->hdr.len <= US_MSG_MAX_LEN) {
         memcpy(why, m->w, n);
         why[n] = '\0';
+    }
+}
+
+static void why_of(us_err_t e, char *why, size_t why_len)
+{
+    why[0] = '\0';
+    if (e != US_OK) {
+        text_of(why, why_len);
     }
 }
 
@@ -116,7 +125,7 @@ static us_err_t be_maint_start(void *ctx, const struct us_maint_req *req, char *
     (void)ctx;
     memcpy(us_msgbuf()->w, req, sizeof(*req));
     e = ask(US_SLOT_MIGRATE_EP, US_MIGRATE_MAINT_START, sizeof(*req));
-    why_of(e, why, why_len);
+    text_of(why, why_len); /* a refusal's reason, or what was done at once */
     return e;
 }
 

@@ -13,7 +13,8 @@
 
 static const char *flow_name(uint32_t f)
 {
-    static const char *const names[] = {"-", "upgrade-os", "reconfigure", "upgrade-app"};
+    static const char *const names[] = {"-", "upgrade-os", "reconfigure", "upgrade-app",
+                                        "remove-device"};
 
     return f < sizeof(names) / sizeof(names[0]) ? names[f] : "?";
 }
@@ -109,7 +110,9 @@ static bool maint_start(struct console_shell *sh, uint32_t flow, size_t argc,
     memset(&r, 0, sizeof(r));
     r.flow = flow;
     r.via = US_MAINT_VIA_RESTART;
-    if (!console_shell_put_field(r.vm, sizeof(r.vm), argv[0])) {
+    if (!console_shell_put_field(flow == US_MAINT_REMOVE_DEVICE ? r.device : r.vm,
+                                 flow == US_MAINT_REMOVE_DEVICE ? sizeof(r.device) : sizeof(r.vm),
+                                 argv[0])) {
         return false;
     }
     for (size_t i = 1; i < argc; i++) {
@@ -128,13 +131,29 @@ static bool maint_start(struct console_shell *sh, uint32_t flow, size_t argc,
         console_shell_fmt_refusal(sh, what, NULL, err, why);
         return true;
     }
-    us_snprintf(sh->fmt, sizeof(sh->fmt),
-                json ? "{\"started\":\"%s\",\"vm\":\"%s\"}"
-                     : "%s of %s started; its steps follow in the log (maint status)",
-                name, r.vm);
+    if (why[0] != '\0' && !json) { /* done at once: what migrate did */
+        us_snprintf(sh->fmt, sizeof(sh->fmt), "%s of %s: ", name, argv[0]);
+        console_shell_fmt_puts(sh, sh->fmt);
+        console_shell_fmt_text(sh, why, sizeof(why));
+        console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+        return true;
+    }
+    if (json) {
+        us_snprintf(sh->fmt, sizeof(sh->fmt), "{\"started\":\"%s\",\"%s\":\"%s\"}", name,
+                    flow == US_MAINT_REMOVE_DEVICE ? "device" : "vm", argv[0]);
+    } else {
+        us_snprintf(sh->fmt, sizeof(sh->fmt),
+                    "%s of %s started; its steps follow in the log (maint status)", name, argv[0]);
+    }
     console_shell_fmt_puts(sh, sh->fmt);
     console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
     return true;
+}
+
+bool console_shell_maint_remove_device(struct console_shell *sh, size_t argc,
+                                       const char *const *argv, bool json)
+{
+    return maint_start(sh, US_MAINT_REMOVE_DEVICE, argc, argv, json);
 }
 
 bool console_shell_maint_upgrade_os(struct console_shell *sh, size_t argc, const char *const *argv,

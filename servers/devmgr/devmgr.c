@@ -24,6 +24,7 @@ us_err_t devmgr_init(struct devmgr_state **st, bool recovered)
         /* The inventory and every guest's view are as the last instance left them. */
         US_LOG_INFO("up: %u devices, the guests' views recovered", s->dev_count);
         devmgr_pcie_attach(s, false);
+        (void)devmgr_smmu_attach(&s->smmu, false); /* it logs what went wrong */
         return US_OK;
     }
     if (e == US_OK) {
@@ -37,6 +38,7 @@ us_err_t devmgr_init(struct devmgr_state **st, bool recovered)
     }
     US_LOG_INFO("up: %u devices in the platform device tree", s->dev_count);
     devmgr_pcie_attach(s, true);
+    (void)devmgr_smmu_attach(&s->smmu, true); /* it logs what went wrong */
     return US_OK;
 }
 
@@ -73,9 +75,30 @@ void devmgr_dispatch(struct devmgr_state *st, us_badge_t badge, struct us_msg *m
     case US_DEVMGR_REMOVE:
         devmgr_pcie_remove(st, m);
         return;
+    case US_DEVMGR_PT_ASSIGN:
+        devmgr_pt_assign(st, m);
+        return;
+    case US_DEVMGR_PT_CONFIG:
+        devmgr_pt_config(st, m);
+        return;
+    case US_DEVMGR_PT_PENDING:
+        devmgr_pt_pending(st, m);
+        return;
+    case US_DEVMGR_PT_UNMASK:
+        devmgr_pt_unmask(st, m);
+        return;
+    case US_DEVMGR_PT_RELEASE:
+        devmgr_pt_release(st, m);
+        return;
+    case US_DEVMGR_PT_HOLDER:
+        devmgr_pt_holder(st, m);
+        return;
     case US_LABEL_NOTIFY:
         if (badge & ((1ull << DEVMGR_PCIE_IRQS) - 1u)) {
             devmgr_pcie_interrupt(st, badge);
+        }
+        if (badge & (1ull << DEVMGR_SMMU_NTFN_BIT)) {
+            devmgr_smmu_interrupt(&st->smmu);
         }
         us_msg_init(m, US_LABEL_NOTIFY, 0);
         return;

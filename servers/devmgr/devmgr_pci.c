@@ -71,7 +71,7 @@ static uint32_t place_bar(struct scan *s, struct devmgr_pci_fn *f, uint32_t i, u
 {
     uint32_t reg = CFG_BAR0 + 4u * i, orig = rd(s, f->bdf, reg), lo, hi = 0xffffffffu;
     bool wide = (orig & BAR_IO) == 0 && (orig & 0x6u) == BAR_TYPE_64 && i + 1u < bars;
-    uint64_t size, base;
+    uint64_t size, base, room;
 
     if (orig & BAR_IO) {
         return 1; /* I/O space: QEMU virt's port window is not used */
@@ -87,8 +87,10 @@ static uint32_t place_bar(struct scan *s, struct devmgr_pci_fn *f, uint32_t i, u
         wr(s, f->bdf, reg, orig); /* not implemented */
         return wide ? 2u : 1u;
     }
-    base = align_up(s->win->next, size);
-    if (base < s->win->next || base + size > s->win->base + s->win->size) {
+    /* At least a page of its own: a stage 2 can then give it to one guest and nothing else. */
+    room = size < DEVMGR_PCI_PAGE ? DEVMGR_PCI_PAGE : size;
+    base = align_up(s->win->next, room);
+    if (base < s->win->next || base + room > s->win->base + s->win->size) {
         s->err = US_ENOMEM;
         wr(s, f->bdf, reg, orig);
         return wide ? 2u : 1u;
@@ -97,7 +99,7 @@ static uint32_t place_bar(struct scan *s, struct devmgr_pci_fn *f, uint32_t i, u
     if (wide) {
         wr(s, f->bdf, reg + 4u, (uint32_t)(base >> 32));
     }
-    s->win->next = base + size;
+    s->win->next = base + room;
     f->bar_base[f->bar_count] = base;
     f->bar_size[f->bar_count++] = size;
     return wide ? 2u : 1u;

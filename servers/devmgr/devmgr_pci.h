@@ -12,6 +12,7 @@
 #define DEVMGR_PCI_MAX_FNS 32u /* functions kept in the inventory */
 #define DEVMGR_PCI_BARS 6u     /* BARs of a type 0 header; a bridge (type 1) has 2 */
 #define DEVMGR_PCI_NO_VENDOR 0xffffu
+#define DEVMGR_PCI_PAGE 0x1000ull              /* the smallest room a memory BAR gets */
 #define DEVMGR_PCI_HOTPLUG_WINDOW (4ull << 20) /* memory kept behind each hot-plug slot */
 /* Slot status bits (PCIe Base 7.5.3.11) devmgr_pci_slot_events() reports. */
 #define DEVMGR_PCI_SLOT_BUTTON 0x01u     /* attention button pressed: removal asked for */

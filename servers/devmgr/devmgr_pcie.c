@@ -235,6 +235,7 @@ void devmgr_pcie_interrupt(struct devmgr_state *s, uint64_t bits)
             slot_event(s, &br);
         }
     }
+    devmgr_pt_interrupt(s); /* before the acknowledgement: a masked function lets the line go */
     for (uint32_t b = 0; b < DEVMGR_PCIE_IRQS; b++) {
         if (bits & (1ull << b)) {
             (void)us_irq_ack(US_SLOT_DEVMGR_PCIE_IRQ0 + b);

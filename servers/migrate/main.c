@@ -6,15 +6,16 @@
 #include <uslib/string.h>
 #include "migrate.h"
 
-us_err_t migrate_vmm_call(struct us_msg *m)
+/* @m to the server behind @ep (@who for the log); its reply replaces @m. */
+static us_err_t call_server(us_cap_t ep, const char *who, struct us_msg *m)
 {
     struct us_msg *buf = us_msgbuf();
     us_err_t e;
 
     memcpy(buf, m, sizeof(m->hdr) + m->hdr.len);
-    e = us_call(US_SLOT_VMM_EP);
+    e = us_call(ep);
     if (e == US_OK && buf->hdr.label != m->hdr.label) {
-        US_LOG_WARN("the vmm's reply to label 0x%x came as label 0x%x: refused", m->hdr.label,
+        US_LOG_WARN("%s's reply to label 0x%x came as label 0x%x: refused", who, m->hdr.label,
                     buf->hdr.label);
         e = US_ECORRUPT; /* a flow's step is not redone: the flow sees the error */
     }
@@ -22,6 +23,16 @@ us_err_t migrate_vmm_call(struct us_msg *m)
         memcpy(m, buf, sizeof(m->hdr) + (buf->hdr.len <= US_MSG_MAX_LEN ? buf->hdr.len : 0u));
     }
     return e;
+}
+
+us_err_t migrate_vmm_call(struct us_msg *m)
+{
+    return call_server(US_SLOT_VMM_EP, "the vmm", m);
+}
+
+us_err_t migrate_devmgr_call(struct us_msg *m)
+{
+    return call_server(US_SLOT_DEVMGR_EP, "devmgr", m);
 }
 
 static void serve(void *ctx, us_badge_t badge, struct us_msg *m)

@@ -50,10 +50,11 @@ struct migrate_maint {
     uint32_t legs_left;       /* reconfigure: the leg back is still to come */
     struct us_maint_req next; /* ... and what it is */
     char digest[65];          /* the carried state's SHA-256, hex */
+    char device[32];          /* remove-device: released after the retirement */
 };
 
 #define MIGRATE_MAGIC 0x6d696772u
-#define MIGRATE_VERSION 4u
+#define MIGRATE_VERSION 5u
 
 /* Everything the server keeps; lives in the restart-surviving state region. */
 struct migrate_state {
@@ -104,3 +105,7 @@ void migrate_maint_fail(struct migrate_state *st, us_err_t why, const char *reas
 /** migrate_vmm_call() - send @m to the vmm and wait for its reply, which replaces it (main.c;
  * host tests supply their own vmm). Returns: the IPC error, or US_OK (then see m->hdr.err). */
 us_err_t migrate_vmm_call(struct us_msg *m);
+
+/** migrate_devmgr_call() - the same with devmgr (remove-device: who holds a device, its
+ * release). devmgr calls no server, so no two servers wait on each other. */
+us_err_t migrate_devmgr_call(struct us_msg *m);

@@ -8,7 +8,7 @@
 #include "vmm.h"
 
 #define VMM_MAGIC 0x766d6d31u
-#define VMM_VERSION 2u /* 2: carry, relay and the sealed configuration in the state */
+#define VMM_VERSION 3u /* 2: carry, relay, the sealed configuration; 3: pass-through */
 
 us_err_t vmm_load_config(struct vmm_state *st)
 {
@@ -183,6 +183,7 @@ static void vm_info(struct vmm_state *st, struct us_msg *m)
     info->vmid = (uint32_t)slot; /* the operator-visible id: the configuration slot */
     info->state = st->vms[slot].state;
     info->vcpu_count = st->config.vms[slot].vcpu_count;
+    info->devices = st->vms[slot].visible;
     info->mem_size = st->config.vms[slot].mem_size;
     info->exits = st->vms[slot].exits;
     info->last_fault_ipa = st->vms[slot].last_fault_ipa;
@@ -226,6 +227,9 @@ static void request(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
     case US_LABEL_NOTIFY:
         if (badge & US_NTFN_NIC) {
             vmm_nic_poll(st);
+        }
+        if (badge & US_NTFN_PCI) {
+            vmm_pt_interrupts(st);
         }
         if (badge & (1ull << US_NTFN_FASTMMIO)) {
             for (uint32_t slot = 0; slot < st->config.vm_count; slot++) {

@@ -39,6 +39,9 @@
 #define VMM_PCIE_ECAM_SIZE 0x01000000ull
 #define VMM_PCIE_MEM_IPA 0x10000000ull /* its 32-bit memory window */
 #define VMM_PCIE_MEM_SIZE 0x2eff0000ull
+#define VMM_PT_BDF 0x08u /* a passed-through function is at 00:01.0 of the guest's bridge */
+#define VMM_PT_SPI 20u   /* its INTx */
+#define VMM_PT_INTID (32u + VMM_PT_SPI)
 #define VMM_GICD_IPA 0x08000000ull
 #define VMM_GICD_SIZE 0x10000ull
 #define VMM_GICR_IPA 0x080a0000ull
@@ -263,6 +266,15 @@ struct vmm_relay_pair {
     uint8_t *ring[2];
 };
 
+/* A host PCI function passed through to a VM (vmm_pt.c). */
+struct vmm_pt {
+    uint32_t on;
+    uint32_t handle;              /* devmgr's name for it */
+    uint32_t pin;                 /* its INTx pin, 1-4, or 0 */
+    uint32_t intid;               /* the guest's SPI for it */
+    us_cap_t bar_cap[US_PT_BARS]; /* slices of the host's PCIe window mapped in the stage 2 */
+};
+
 struct vmm_vm {
     uint32_t state; /* US_VM_STATE_* */
     uint32_t vmid;
@@ -295,6 +307,7 @@ struct vmm_vm {
     uint32_t net_twin;  /* slot + 1 of the VM whose network address it shares; 0: its own */
     bool net_standby;   /* a twin not serving its address (see US_VMM_NET_SERVICE) */
     bool net_keeps_old; /* standby since a cut-over that left it its older connections */
+    struct vmm_pt pt;
 };
 
 struct vmm_state {
@@ -386,17 +399,40 @@ uint32_t vmm_vcpu_cpu(uint32_t slot, uint32_t index);
  * for CPU_ON again). The reply in @m resets or stops the caller. */
 void vmm_reset_vm(struct vmm_state *st, uint32_t slot, struct us_msg *m);
 
-/** vmm_fdt_build() - write the guest's device tree, with the VMM_DEV_* @devices, into @buf.
+/** vmm_fdt_build() - write the guest's device tree, with the VMM_DEV_* @devices, into @buf;
+ * @pt: a function passed through (at 00:01.0, its INTx mapped), or NULL.
  * Returns: US_OK; US_ENOMEM if it does not fit. */
-us_err_t vmm_fdt_build(const struct vmm_vm_config *c, uint32_t devices, void *buf, uint32_t size,
-                       uint64_t initrd_ipa, uint64_t initrd_size);
+us_err_t vmm_fdt_build(const struct vmm_vm_config *c, uint32_t devices, const struct vmm_pt *pt,
+                       void *buf, uint32_t size, uint64_t initrd_ipa, uint64_t initrd_size);
+
+/** vmm_pt_attach() - VM @slot being built: if its configuration passes a host PCI function
+ * through, have devmgr assign it and map its BARs into the stage 2. Returns: US_OK; the
+ * refusal's error (logged with devmgr's reason). */
+us_err_t vmm_pt_attach(struct vmm_state *st, uint32_t slot);
+
+/** vmm_pt_detach() - VM @slot is gone: devmgr stops its function and takes it back. */
+void vmm_pt_detach(struct vmm_state *st, uint32_t slot);
+
+/** vmm_pt_config() - a configuration access of VM @slot to function @bdf of its bridge: if it
+ * is the passed-through one, forwarded to devmgr (*@result: what it read). Returns: whether it
+ * was. The IPC buffer is used: the caller must have taken what it needs of the exit. */
+bool vmm_pt_config(struct vmm_state *st, uint32_t slot, uint32_t bdf, uint32_t off, uint32_t size,
+                   bool write, uint64_t value, uint64_t *result);
+
+/** vmm_pt_interrupts() - US_NTFN_PCI: devmgr has functions that interrupted; inject each
+ * into its VM, asking for the guest's end. */
+void vmm_pt_interrupts(struct vmm_state *st);
+
+/** vmm_pt_eoi() - a US_EXIT_EOI exit of VM @slot in @m: the guest ended its function's
+ * interrupt, devmgr unmasks it; the reply resumes the vCPU. */
+void vmm_pt_eoi(struct vmm_state *st, uint32_t slot, struct us_msg *m);
 
 /** vmm_pcie_access() - an MMIO access at @ipa, if it falls in VM @slot's PCIe ECAM window:
  * every configuration read gets all-ones (no function is there for it: the host's functions
  * are hidden until one is passed through), writes are ignored. Returns: false if @ipa is not
  * in the window or the VM has no PCIe. */
 bool vmm_pcie_access(struct vmm_state *st, uint32_t slot, uint64_t ipa, uint32_t size, bool write,
-                     uint64_t *result);
+                     uint64_t value, uint64_t *result);
 
 /** vmm_gic_access() - an MMIO access of @size bytes at @ipa, if it falls in VM @slot's GIC
  * distributor or redistributors. Returns: true and *@result (the value of a read) if it was

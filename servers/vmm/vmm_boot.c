@@ -236,7 +236,11 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
     }
     vm->visible = guest_view(st, slot);
     vmm_pl011_fast(st, slot);
-    e = vmm_fdt_build(c, vm->visible, vm->ram + dtb_off, VMM_DTB_MAX, VMM_RAM_IPA + rd_off,
+    e = vmm_pt_attach(st, slot);
+    if (e != US_OK) {
+        return e;
+    }
+    e = vmm_fdt_build(c, vm->visible, &vm->pt, vm->ram + dtb_off, VMM_DTB_MAX, VMM_RAM_IPA + rd_off,
                       rd_size);
     if (e != US_OK) {
         return e;

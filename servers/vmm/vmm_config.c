@@ -13,7 +13,7 @@ static const char *const vmm_config_devices[] = US_GUEST_DEV_NAMES;
 
 /* Properties a vm node may carry; anything else is refused. */
 static const char *const vmm_config_vm_props[] = {
-    "memory", "vcpus", "kernel", "initrd", "bootargs", "devices", "disk",
+    "memory", "vcpus", "kernel", "initrd", "bootargs", "devices", "disk", "passthrough",
 };
 
 static const char *const vmm_config_root_props[] = {
@@ -323,6 +323,15 @@ static us_err_t config_parse_vm(const void *fdt, int node, struct vmm_vm_config 
     if (vm->disk[0] != '\0' && !(vm->devices & VMM_DEV_VIRTIO_BLK)) {
         return US_EINVAL; /* contents for a disk the VM does not have */
     }
+    *bad = "passthrough";
+    err = config_get_string(fdt, node, "passthrough", false, CHARSET_IMAGE, vm->passthrough,
+                            sizeof(vm->passthrough));
+    if (err != US_OK) {
+        return err;
+    }
+    if (vm->passthrough[0] != '\0' && !(vm->devices & VMM_DEV_PCIE)) {
+        return US_EINVAL; /* a PCI function needs the PCIe host bridge to sit on */
+    }
     *bad = NULL;
     return US_OK;
 }
@@ -521,6 +530,8 @@ us_err_t vmm_config_derive(const struct vmm_config *cfg, const struct us_vm_crea
     }
     *out = *base;
     memcpy(out->name, req->name, sizeof(req->name));
+    /* The base holds its passed-through function: the new VM boots without it (docs/pci.md). */
+    memset(out->passthrough, 0, sizeof(out->passthrough));
     if (req->kernel[0] != '\0') {
         memcpy(out->kernel, req->kernel, sizeof(req->kernel));
     }

@@ -42,6 +42,7 @@ struct vmm_vm_config {
     char initrd[VMM_CONFIG_IMAGE_LEN];      /* bundle entry name, "" for none */
     char bootargs[VMM_CONFIG_BOOTARGS_LEN]; /* printable ASCII, may be "" */
     char disk[VMM_CONFIG_IMAGE_LEN];        /* blob entry: the virtio-blk disk's first bytes */
+    char passthrough[US_DEV_NAME_LEN];      /* a host PCI function it is given, or "" */
     uint64_t mem_size;                      /* bytes */
     uint32_t vcpu_count;
     uint32_t devices; /* VMM_DEV_* */
@@ -93,7 +94,8 @@ int vmm_config_find(const struct vmm_config *cfg, const char *name);
 
 /**
  * vmm_config_derive() - the configuration of a VM created at run time: the one of the VM
- * @req->base, with what @req changes. @req comes from another server: every field is checked.
+ * @req->base, with what @req changes, and without the base's passed-through function (which the
+ * base holds). @req comes from another server: every field is checked.
  * Returns: US_OK with *@out; otherwise *@why says what is wrong, and:
  * US_EINVAL: a field unterminated or with bad characters, an empty name, unknown flags;
  * US_EEXIST: a VM of that name exists; US_ENOENT: no base VM of that name;

@@ -55,7 +55,8 @@ static void mmio(struct vmm_state *st, uint32_t slot, struct us_msg *m)
         if (ipa >= VMM_VIRTIO_CON_IPA && ipa < VMM_VIRTIO_CON_IPA + VMM_VIRTIO_SIZE) {
             vmm_pl011_publish(st, slot); /* where input goes may have changed */
         }
-    } else if (vmm_pcie_access(st, slot, ipa, (uint32_t)m->w[US_EXIT_SIZE], write, &v)) {
+    } else if (vmm_pcie_access(st, slot, ipa, (uint32_t)m->w[US_EXIT_SIZE], write,
+                               m->w[US_EXIT_VALUE], &v)) {
         emulated = true;
     } else {
         emulated = vmm_gic_access(st, slot, ipa, (uint32_t)m->w[US_EXIT_SIZE], write,
@@ -162,6 +163,9 @@ static void handle(struct vmm_state *st, uint32_t slot, struct us_msg *m)
         return;
     case US_EXIT_ABORT:
         guest_fault(st, slot, m, "abort without syndrome");
+        return;
+    case US_EXIT_EOI:
+        vmm_pt_eoi(st, slot, m);
         return;
     default:
         US_LOG_WARN("%s: unhandled exit (esr 0x%llx, pc 0x%llx); VM stopped",

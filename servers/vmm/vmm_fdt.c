@@ -58,9 +58,21 @@ static int virtio_node(void *fdt, const char *name, uint64_t ipa, uint32_t spi)
 }
 
 /* A generic ECAM host bridge (Linux's pci-host-generic): buses 0-15, one 32-bit memory
- * window; no I/O window, no INTx map (no function is the guest's yet). */
-static int pcie_node(void *fdt)
+ * window, no I/O window; an INTx map for a function passed through at 00:01.0 (pin @pt_pin,
+ * 0 for none) to its level-triggered SPI. */
+static int pcie_node(void *fdt, uint32_t pt_pin)
 {
+    /* interrupt-map: child unit address (3 cells: device 1 in phys.hi bits 15:11), pin, the
+     * GIC's phandle (it has no #address-cells), its 3 interrupt cells. */
+    fdt32_t map[8] = {cpu_to_fdt32(VMM_PT_BDF << 8),
+                      0,
+                      0,
+                      cpu_to_fdt32(pt_pin),
+                      cpu_to_fdt32(PHANDLE_GIC),
+                      cpu_to_fdt32(GIC_SPI),
+                      cpu_to_fdt32(VMM_PT_SPI),
+                      cpu_to_fdt32(IRQ_LEVEL_HIGH)};
+    fdt32_t map_mask[4] = {cpu_to_fdt32(0xf800u), 0, 0, cpu_to_fdt32(7u)};
     fdt32_t ranges[7] = {cpu_to_fdt32(0x02000000u),
                          0,
                          cpu_to_fdt32((uint32_t)VMM_PCIE_MEM_IPA),
@@ -80,10 +92,15 @@ static int pcie_node(void *fdt)
     r |= fdt_property(fdt, "ranges", ranges, (int)sizeof(ranges));
     r |= fdt_property_u32(fdt, "linux,pci-domain", 0);
     r |= fdt_property(fdt, "dma-coherent", NULL, 0);
+    if (pt_pin >= 1u && pt_pin <= 4u) {
+        r |= fdt_property_u32(fdt, "#interrupt-cells", 1);
+        r |= fdt_property(fdt, "interrupt-map", map, (int)sizeof(map));
+        r |= fdt_property(fdt, "interrupt-map-mask", map_mask, (int)sizeof(map_mask));
+    }
     return r | fdt_end_node(fdt);
 }
 
-static int devices(void *fdt, const struct vmm_vm_config *c, uint32_t devs)
+static int devices(void *fdt, const struct vmm_vm_config *c, uint32_t devs, uint32_t pt_pin)
 {
     static const char pl011_compat[] = "arm,pl011\0arm,primecell";
     static const char clock_names[] = "uartclk\0apb_pclk";
@@ -138,7 +155,7 @@ static int devices(void *fdt, const struct vmm_vm_config *c, uint32_t devs)
         r |= virtio_node(fdt, "virtio_mmio@a003000", VMM_VIRTIO_VSOCK_IPA, VMM_VIRTIO_VSOCK_SPI);
     }
     if (devs & VMM_DEV_PCIE) {
-        r |= pcie_node(fdt);
+        r |= pcie_node(fdt, pt_pin);
     }
     if (devs & VMM_DEV_UART) {
         fdt32_t irq[3] = {cpu_to_fdt32(GIC_SPI), cpu_to_fdt32(VMM_UART_SPI),
@@ -155,8 +172,8 @@ static int devices(void *fdt, const struct vmm_vm_config *c, uint32_t devs)
     return r;
 }
 
-us_err_t vmm_fdt_build(const struct vmm_vm_config *c, uint32_t devs, void *buf, uint32_t size,
-                       uint64_t initrd_ipa, uint64_t initrd_size)
+us_err_t vmm_fdt_build(const struct vmm_vm_config *c, uint32_t devs, const struct vmm_pt *pt,
+                       void *buf, uint32_t size, uint64_t initrd_ipa, uint64_t initrd_size)
 {
     int r = fdt_create(buf, (int)size);
 
@@ -176,6 +193,10 @@ us_err_t vmm_fdt_build(const struct vmm_vm_config *c, uint32_t devs, void *buf, 
         r |= fdt_property_u64(buf, "linux,initrd-start", initrd_ipa);
         r |= fdt_property_u64(buf, "linux,initrd-end", initrd_ipa + initrd_size);
     }
+    if (pt != NULL && pt->on) {
+        /* The function's BARs are where devmgr placed them, mapped there: Linux keeps them. */
+        r |= fdt_property_u32(buf, "linux,pci-probe-only", 1);
+    }
     r |= fdt_end_node(buf);
 
     r |= fdt_begin_node(buf, "memory@40000000");
@@ -184,7 +205,7 @@ us_err_t vmm_fdt_build(const struct vmm_vm_config *c, uint32_t devs, void *buf, 
     r |= fdt_end_node(buf);
 
     r |= cpus(buf, c->vcpu_count);
-    r |= devices(buf, c, devs);
+    r |= devices(buf, c, devs, pt != NULL && pt->on ? pt->pin : 0u);
     r |= fdt_end_node(buf);
     r |= fdt_finish(buf);
     return r == 0 ? US_OK : US_ENOMEM;

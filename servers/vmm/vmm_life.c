@@ -50,6 +50,10 @@ void vmm_vm_teardown(struct vmm_state *st, uint32_t slot)
     release_mem(name, "UART page", &vm->fast_cap);
     release_mem(name, "disk", &vm->disk_cap);
     release_mem(name, "vsock table", &vm->vsock_cap);
+    for (uint32_t i = 0; i < US_PT_BARS; i++) {
+        release_mem(name, "BAR", &vm->pt.bar_cap[i]); /* out of its stage 2, which is gone */
+    }
+    vmm_pt_detach(st, slot); /* after: no vCPU touches the function any more */
     memset(vm, 0, sizeof(*vm));
     memset(&st->config.vms[slot], 0, sizeof(st->config.vms[slot]));
     while (st->config.vm_count > 0 && st->config.vms[st->config.vm_count - 1u].name[0] == '\0') {

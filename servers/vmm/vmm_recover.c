@@ -185,6 +185,11 @@ static bool accounted(const struct vmm_state *st, us_cap_t h)
         if (h == vm->mem_cap || h == vm->fast_cap || h == vm->disk_cap || h == vm->vsock_cap) {
             return true;
         }
+        for (uint32_t i = 0; i < US_PT_BARS; i++) {
+            if (h == vm->pt.bar_cap[i]) {
+                return true;
+            }
+        }
     }
     return false;
 }

@@ -53,6 +53,12 @@ us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
 }
 
 /* devmgr acknowledges its root ports' interrupts after a notification. */
+us_err_t us_mem_alloc(us_cap_t vm_control, uint64_t size, us_cap_t *mem)
+{
+    (void)vm_control, (void)size, (void)mem;
+    return US_ENOMEM;
+}
+
 us_err_t us_irq_ack(us_cap_t irq)
 {
     FUZZ_CHECK(irq >= US_SLOT_DEVMGR_PCIE_IRQ0 &&
@@ -70,6 +76,13 @@ us_err_t us_signal(us_cap_t ntfn, uint64_t bits)
 us_err_t migrate_vmm_call(struct us_msg *m)
 {
     us_msg_reply_err(m, US_ENOMEM);
+    return US_OK;
+}
+
+/* ... and to devmgr: no such device. */
+us_err_t migrate_devmgr_call(struct us_msg *m)
+{
+    us_msg_reply_err(m, US_ENOENT);
     return US_OK;
 }
 

@@ -280,12 +280,13 @@ class Machine:
     nic: None (no NIC), or a list of (host_port, guest_ip, guest_port) forwards: the machine
     gets a virtio-net-device on QEMU user networking, the NIC Understudy's switch uses as its
     uplink, and each forward connects 127.0.0.1:host_port to guest_ip:guest_port.
+    iommu: True gives the machine QEMU's SMMUv3 (-M virt,iommu=smmuv3) in front of its PCIe.
     """
 
     def __init__(self, image_dir=None, boot="fast", cpu="cortex-a72", smp=1, mem="1G",
                  icount=False, extra_args=(), name=None, timeout=DEFAULT_TIMEOUT,
                  log_dir=".", echo=False, kernel=None, initrd=None, fit=None, bios=UBOOT_BIN,
-                 uboot_bootm=True, qemu=QEMU, nic=None):
+                 uboot_bootm=True, qemu=QEMU, nic=None, iommu=False):
         if boot not in ("fast", "uboot"):
             raise ValueError("boot must be 'fast' or 'uboot', not %r" % boot)
         self.image_dir = image_dir
@@ -305,6 +306,7 @@ class Machine:
         self.uboot_bootm = uboot_bootm
         self.qemu = qemu
         self.nic = nic
+        self.iommu = iommu
         self.serial_log = os.path.join(log_dir, self.name + ".serial.log") if log_dir else None
         self.qemu_log = os.path.join(log_dir, self.name + ".qemu.log") if log_dir else None
         self.proc = None
@@ -326,7 +328,8 @@ class Machine:
 
     def command(self, serial="socket"):
         """The QEMU argv. serial='socket' (tests) or 'mon:stdio' (a terminal, Ctrl-a x quits)."""
-        argv = [self.qemu, "-M", "virt,virtualization=on,gic-version=3", "-cpu", self.cpu,
+        machine = "virt,virtualization=on,gic-version=3" + (",iommu=smmuv3" if self.iommu else "")
+        argv = [self.qemu, "-M", machine, "-cpu", self.cpu,
                 "-smp", str(self.smp), "-m", str(self.mem), "-nographic", "-nodefaults"]
         if serial == "socket":
             # QMP first: it is listening by the time the serial chardev waits for us.

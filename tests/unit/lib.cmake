@@ -105,7 +105,8 @@ us_unit_test(migrate_maint
             ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_maint.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/migrate
     LIBS us_lib_host
-    CASES restart_flow_happy_path refusals abort_in_prepare abort_in_transfer
+    CASES restart_flow_happy_path refusals remove_device_flow remove_device_aborted
+          abort_in_prepare abort_in_transfer
           understudy_lost_in_transfer bad_state_refused injected_faults reconfigure_two_legs
           understudy_app_down criu_flow redirect_flow)
 target_compile_definitions(unit_migrate_maint PRIVATE US_DEBUG=1) # fault injection is built

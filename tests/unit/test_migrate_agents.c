@@ -27,6 +27,12 @@ us_err_t migrate_vmm_call(struct us_msg *m)
     return US_OK;
 }
 
+us_err_t migrate_devmgr_call(struct us_msg *m)
+{
+    us_msg_reply_err(m, US_ENOTSUP);
+    return US_OK;
+}
+
 us_err_t us_signal(us_cap_t ntfn, uint64_t bits)
 {
     UT_EXPECT_EQ(ntfn, US_SLOT_MIGRATE_VMM_NTFN);

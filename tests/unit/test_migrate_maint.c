@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <understudy/devmgr.h>
 #include <understudy/ring.h>
 #include <understudy/slots.h>
 #include <understudy/vmm.h>
@@ -22,6 +23,8 @@ static uint32_t fault;       /* what request() asks to inject */
 static uint32_t create_slot; /* where the fake vmm puts the next VM */
 static uint32_t flow;        /* what request() starts */
 static uint64_t hold_flags;  /* w[2] of the last HOLD */
+static const char *device;   /* remove-device: what request() names */
+static uint32_t vm_devices;  /* what the fake vmm says VM 0 sees */
 
 us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
 {
@@ -50,6 +53,32 @@ static void note(const char *fmt, ...)
     va_end(ap);
 }
 
+/* A fake devmgr: pci-01:00.0 is passed through to VM 0, pci-02:00.0 is no VM's. */
+us_err_t migrate_devmgr_call(struct us_msg *m)
+{
+    const char *name = (const char *)m->w;
+
+    switch (m->hdr.label) {
+    case US_DEVMGR_PT_HOLDER:
+        if (strcmp(name, "pci-01:00.0") == 0) {
+            us_msg_init(m, m->hdr.label, 8);
+            m->w[0] = 0;
+            return US_OK;
+        }
+        us_msg_reply_why(m, strcmp(name, "pci-02:00.0") == 0 ? US_ERANGE : US_ENOENT,
+                         strcmp(name, "pci-02:00.0") == 0 ? "no VM holds it" : "no such device");
+        return US_OK;
+    case US_DEVMGR_REMOVE:
+        note("remove %s ", name);
+        us_msg_init(m, m->hdr.label, 8);
+        m->w[0] = 1;
+        return US_OK;
+    default:
+        UT_EXPECT(0);
+        return US_ENOTSUP;
+    }
+}
+
 us_err_t migrate_vmm_call(struct us_msg *m)
 {
     static const char *const ops[] = {"?", "hold", "release", "cutover", "forget", "status"};
@@ -71,6 +100,16 @@ us_err_t migrate_vmm_call(struct us_msg *m)
     case US_VMM_VM_RETIRE:
         note("retire %llu ", (unsigned long long)m->w[0]);
         break;
+    case US_VMM_VM_INFO: {
+        struct us_vm_info *info = (struct us_vm_info *)(void *)m->w;
+
+        UT_EXPECT_EQ(m->w[0], 0);
+        memset(info, 0, sizeof(*info));
+        strcpy(info->name, "kvd0");
+        info->devices = vm_devices;
+        us_msg_init(m, m->hdr.label, sizeof(*info));
+        return US_OK;
+    }
     case US_VMM_CARRY_FLIP:
         note("flip ");
         break;
@@ -119,6 +158,8 @@ static void setup(void)
     create_slot = 1;
     flow = US_MAINT_UPGRADE_OS;
     hold_flags = 99; /* each HOLD sets it */
+    device = "";
+    vm_devices = US_GUEST_DEV_VIRTIO_NET | US_GUEST_DEV_PCIE;
     up(0, US_AGENT_OPEN "kvd0\nHELLO host=a boot=b apps=kvd\n");
     UT_EXPECT(strcmp(down(0), "HEALTH") == 0);
 }
@@ -132,6 +173,7 @@ static us_err_t request(uint32_t label, const char *vm, uint32_t via, struct us_
     r.flow = flow;
     r.via = via;
     strcpy(r.vm, vm);
+    strcpy(r.device, device);
     strcpy(r.initrd, "initramfs-next");
     strcpy(r.append, "x=1");
     memset(m, 0, sizeof(*m));
@@ -189,6 +231,52 @@ static void restart_flow_happy_path(void)
     UT_EXPECT_EQ(st.migrations, 1);
     up(0, US_AGENT_CLOSE "\n"); /* the retired instance's agent goes: nothing to undo */
     UT_EXPECT_EQ(status()->phase, US_MAINT_DONE);
+}
+
+/* remove-device: the application of the VM holding the device moves to an understudy (which
+ * the vmm makes without it); after the retirement devmgr releases the device. */
+static void remove_device_flow(void)
+{
+    struct us_msg m;
+
+    setup();
+    flow = US_MAINT_REMOVE_DEVICE;
+    device = "pci-09:00.0";
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "", US_MAINT_VIA_RESTART, &m), US_ENOENT);
+    UT_EXPECT(strcmp((const char *)m.w, "no such device") == 0);
+    device = "pci-02:00.0"; /* no VM holds it: released at once, no flow */
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "", US_MAINT_VIA_RESTART, &m), US_OK);
+    UT_EXPECT(strstr((const char *)m.w, "released at once") != NULL);
+    UT_EXPECT(strcmp(calls, "remove pci-02:00.0 ") == 0);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_IDLE);
+    device = "pci-01:00.0";
+    vm_devices = US_GUEST_DEV_PCIE; /* its only network is the device */
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "", US_MAINT_VIA_RESTART, &m), US_EBUSY);
+    UT_EXPECT(strstr((const char *)m.w, "kvd0 reaches the network only through it") != NULL);
+    vm_devices |= US_GUEST_DEV_VIRTIO_NET;
+    calls[0] = '\0';
+    to_transfer();
+    up(0, "OK frozen\n");
+    up(0, "SENT kvd 12345 " HEX "\n");
+    calls[0] = '\0';
+    up(1, "FETCHED kvd LOADED 9\n");
+    UT_EXPECT(strcmp(calls, "cutover 0 forget 0 release 0 retire 0 drop remove pci-01:00.0 ") == 0);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_DONE);
+    UT_EXPECT(strstr(status()->step, "done: kvd0-b serves") != NULL);
+}
+
+/* Aborted, the first instance keeps the device: nothing is released. */
+static void remove_device_aborted(void)
+{
+    struct us_msg m;
+
+    setup();
+    flow = US_MAINT_REMOVE_DEVICE;
+    device = "pci-01:00.0";
+    to_transfer();
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_ABORT, "", 0, &m), US_OK);
+    UT_EXPECT(strstr(calls, "remove") == NULL);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_ABORTED);
 }
 
 static void refusals(void)
@@ -476,7 +564,9 @@ static void reconfigure_two_legs(void)
 }
 
 UT_MAIN({"restart_flow_happy_path", restart_flow_happy_path}, {"refusals", refusals},
-        {"abort_in_prepare", abort_in_prepare}, {"abort_in_transfer", abort_in_transfer},
+        {"remove_device_flow", remove_device_flow},
+        {"remove_device_aborted", remove_device_aborted}, {"abort_in_prepare", abort_in_prepare},
+        {"abort_in_transfer", abort_in_transfer},
         {"understudy_lost_in_transfer", understudy_lost_in_transfer},
         {"bad_state_refused", bad_state_refused}, {"injected_faults", injected_faults},
         {"reconfigure_two_legs", reconfigure_two_legs},

@@ -583,6 +583,31 @@ static void config_rejects_bad_disk(void)
     UT_EXPECT_EQ(parse_one_vm_with_string("disk", "bad name"), US_EINVAL);
 }
 
+/* "passthrough" names a host PCI function: only on a VM with a PCIe bridge, no spaces. */
+static void config_checks_passthrough(void)
+{
+    struct vmm_config cfg;
+    size_t size;
+
+    for (int with_pcie = 0; with_pcie < 2; with_pcie++) {
+        sw_start(1);
+        sw_vm_begin("vm0");
+        sw_ok(fdt_property_u32(sw_buf, "memory", 0x200000), "memory");
+        sw_ok(fdt_property_string(sw_buf, "kernel", "k"), "kernel");
+        sw_ok(fdt_property_string(sw_buf, "devices", with_pcie ? "pcie" : "uart"), "devices");
+        sw_ok(fdt_property_string(sw_buf, "passthrough", "pci-01:00.0"), "passthrough");
+        sw_ok(fdt_end_node(sw_buf), "end vm");
+        size = sw_finish(1);
+        UT_EXPECT_EQ(vmm_config_parse(sw_buf, size, &cfg), with_pcie ? US_OK : US_EINVAL);
+        if (with_pcie) {
+            UT_EXPECT(strcmp(cfg.vms[0].passthrough, "pci-01:00.0") == 0);
+        } else {
+            UT_EXPECT(strcmp(cfg.err_path, "/vms/vm0/passthrough") == 0);
+        }
+    }
+    UT_EXPECT_EQ(parse_one_vm_with_string("passthrough", "pci 01"), US_EINVAL);
+}
+
 static void config_rejects_long_name(void)
 {
     struct vmm_config cfg;
@@ -739,6 +764,7 @@ static void config_rejects_bad_root(void)
 UT_MAIN({"config_parses_default", config_parses_default},
         {"config_parses_hello", config_parses_hello}, {"config_parses_two", config_parses_two},
         {"config_rejects_bad_disk", config_rejects_bad_disk},
+        {"config_checks_passthrough", config_checks_passthrough},
         {"config_parses_all_properties", config_parses_all_properties},
         {"config_accepts_empty_vms", config_accepts_empty_vms},
         {"config_rejects_null_args", config_rejects_null_args},

@@ -16,6 +16,7 @@ static void setup(void)
     strcpy(cfg.vms[0].initrd, "initramfs");
     strcpy(cfg.vms[0].bootargs, "console=ttyAMA0 quiet");
     strcpy(cfg.vms[0].disk, "seed");
+    strcpy(cfg.vms[0].passthrough, "pci-01:00.0");
     cfg.vms[0].mem_size = 192ull << 20;
     cfg.vms[0].vcpu_count = 1;
     cfg.vms[0].devices = VMM_DEV_UART | VMM_DEV_VIRTIO_NET;
@@ -55,6 +56,7 @@ static void derive_copies_base(void)
     UT_EXPECT_EQ(c.mem_size, 192ull << 20);
     UT_EXPECT_EQ(c.vcpu_count, 1);
     UT_EXPECT_EQ(c.devices, VMM_DEV_UART | VMM_DEV_VIRTIO_NET);
+    UT_EXPECT(c.passthrough[0] == '\0'); /* kvd0 holds it */
     UT_EXPECT_EQ(vmm_config_find(&cfg, "other"), 2);
     UT_EXPECT_EQ(vmm_config_find(&cfg, ""), -1); /* a free slot is nobody's */
 }

@@ -25,6 +25,7 @@ us_unit_test(vmm_config
         config_parses_default
         config_parses_hello
         config_rejects_bad_disk
+        config_checks_passthrough
         config_parses_two
         config_parses_all_properties
         config_accepts_empty_vms

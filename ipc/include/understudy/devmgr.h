@@ -21,6 +21,31 @@
  * US_EBUSY a function of it is in use, US_ETRUNC a malformed name (docs/pci.md). */
 #define US_DEVMGR_REMOVE (US_LABEL_PROTO_BASE + 0x24u)
 
+/* Pass-through (docs/pci.md): the vmm asks, for one of its VMs, for a host PCI function.
+ * US_DEVMGR_PT_ASSIGN: w = struct us_pt_assign; reply struct us_pt_grant. devmgr confines the
+ * function's DMA to the VM's RAM with the SMMU, marks it the guest's and turns its memory
+ * decoding on. Refused with the reason: US_ENOENT no such function, US_ENOTSUP not an endpoint
+ * or no SMMU to confine its DMA, US_EBUSY in use, US_ENOMEM no pass-through slot, US_EINVAL a
+ * VM slot or RAM range out of range, US_ETRUNC a malformed request. */
+#define US_DEVMGR_PT_ASSIGN (US_LABEL_PROTO_BASE + 0x25u)
+/* w[0] = VM slot, w[1] = handle, w[2] = offset, w[3] = size (1, 2, 4), w[4] = 1 for a write,
+ * w[5] = value: the guest's configuration access, filtered (BARs and the command register are
+ * virtual, writes outside them and the power and PCIe capabilities dropped); reply w[0] = the
+ * value read. US_ENOENT for a handle that is not that VM's, US_EINVAL for a bad access. */
+#define US_DEVMGR_PT_CONFIG (US_LABEL_PROTO_BASE + 0x26u)
+/* Reply w[0] = bitmap of handles whose function interrupted since the last ask (each is then
+ * masked at the function until US_DEVMGR_PT_UNMASK). */
+#define US_DEVMGR_PT_PENDING (US_LABEL_PROTO_BASE + 0x27u)
+/* w[0] = VM slot, w[1] = handle: the guest ended the interrupt; unmask it at the function. */
+#define US_DEVMGR_PT_UNMASK (US_LABEL_PROTO_BASE + 0x28u)
+/* w[0] = VM slot, w[1] = handle: the VM is gone; the function stops (no decoding, no DMA, its
+ * stream aborts again) and is free. */
+#define US_DEVMGR_PT_RELEASE (US_LABEL_PROTO_BASE + 0x29u)
+/* w = a device's name (NUL-terminated): reply w[0] = the VM slot it is passed through to.
+ * Refused with the reason: US_ENOENT no such device, US_ENOTSUP not a PCI function, US_EBUSY
+ * the hypervisor holds it, US_ERANGE no VM holds it, US_ETRUNC a malformed name. */
+#define US_DEVMGR_PT_HOLDER (US_LABEL_PROTO_BASE + 0x2au)
+
 /* The virtual devices a guest can be given (the configuration's "devices" names). */
 #define US_GUEST_DEV_UART (1u << 0)           /* "uart": an emulated PL011 */
 #define US_GUEST_DEV_VIRTIO_CONSOLE (1u << 1) /* "virtio-console" */
@@ -52,3 +77,23 @@ _Static_assert(sizeof(struct us_dev_info) == 120, "us_dev_info is ABI");
 #define US_DEV_OWNER_NONE 0u
 #define US_DEV_OWNER_HYP 1u   /* used by the hypervisor itself */
 #define US_DEV_OWNER_GUEST 2u /* assigned to a guest */
+
+#define US_PT_MAX 4u  /* functions passed through at once */
+#define US_PT_BARS 6u /* a type 0 header's BAR registers */
+
+struct us_pt_assign {
+    char name[US_DEV_NAME_LEN]; /* "pci-BB:DD.F", NUL-terminated */
+    uint32_t vm_slot;
+    uint32_t reserved;
+    uint64_t ram_ipa, ram_pa, ram_size; /* the VM's RAM: what the function may DMA to */
+};
+_Static_assert(sizeof(struct us_pt_assign) == 80, "us_pt_assign is ABI");
+
+struct us_pt_grant {
+    uint32_t handle; /* below US_PT_MAX: names the function in the other requests */
+    uint32_t pin;    /* its interrupt pin, 1-4 (INTA-INTD), or 0 */
+    uint32_t bdf;    /* where it is on the host */
+    uint32_t vendor_device;
+    uint64_t bar_base[US_PT_BARS], bar_size[US_PT_BARS]; /* memory BARs (size 0: none) */
+};
+_Static_assert(sizeof(struct us_pt_grant) == 112, "us_pt_grant is ABI");

@@ -20,7 +20,8 @@
 #define US_MCAP_NOTIFICATION 2u /* arg0 = server index whose notification */
 #define US_MCAP_MMIO 3u         /* arg0 = physical base, arg1 = size (page multiple) */
 #define US_MCAP_IRQ 4u          /* arg0 = SPI INTID, arg1 = bit index (0..63) in own notification */
-#define US_MCAP_VM_CONTROL 5u   /* arg0 = memory quota in bytes */
+#define US_MCAP_IRQ_EDGE (1u << 8) /* in an irq cap's arg1: the SPI is edge-triggered (pulses) */
+#define US_MCAP_VM_CONTROL 5u      /* arg0 = memory quota in bytes */
 #define US_MCAP_KLOG 6u
 #define US_MCAP_SERVER_CTL 7u
 #define US_MCAP_BUNDLE 8u       /* read-only memory cap over the whole bundle */

@@ -53,6 +53,10 @@ _Static_assert(sizeof(struct us_agent_chan) == 8192u, "us_agent_chan is ABI");
 #define US_MAINT_UPGRADE_APP                                                                       \
     3u /* the understudy runs a new application image (its append                                  \
         * names it: understudy.app=NAME) and the requests cut over */
+/* remove-device (docs/pci.md): the VM holding @device (a PCI function passed through to it)
+ * moves its application to an understudy without it; then devmgr releases the device and
+ * powers its slot off. A device no VM holds is released at once. */
+#define US_MAINT_REMOVE_DEVICE 4u
 
 #define US_MAINT_VIA_RESTART 1u  /* quiesce, carry the state, restart in the understudy */
 #define US_MAINT_VIA_REDIRECT 2u /* new connections to the understudy, old ones finish */
@@ -64,7 +68,8 @@ struct us_maint_req {
     char vm[16];   /* the VM whose application moves */
     char kernel[32];
     char initrd[32];   /* bundle entries; "" keeps the VM's */
-    char append[128];  /* added to the VM's bootargs for the understudy */
+    char append[96];   /* added to the VM's bootargs for the understudy */
+    char device[32];   /* remove-device: the inventory's name of the device */
     uint64_t mem_size; /* 0 keeps the VM's */
     uint32_t vcpus;    /* 0 keeps the VM's */
     uint32_t fault;    /* US_MAINT_FAULT_*: debug builds only, for the tests */

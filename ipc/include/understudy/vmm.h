@@ -48,7 +48,7 @@ struct us_vm_info {
     uint32_t vmid;
     uint32_t state; /* US_VM_STATE_* */
     uint32_t vcpu_count;
-    uint32_t reserved;
+    uint32_t devices; /* US_GUEST_DEV_* it sees at this boot */
     uint64_t mem_size;
     uint64_t exits; /* exits handled so far */
     uint64_t last_fault_ipa;

@@ -144,6 +144,16 @@ static void route_spi(uint32_t intid)
     *router = cpu_mpidr[0] & 0xff00ffffffull; /* the boot CPU: IROUTER has MPIDR's layout */
 }
 
+void arch_irq_set_edge(uint32_t intid)
+{
+    /* GICD_ICFGR<n>: two bits per INTID, the upper one set for edge-triggered. */
+    if (intid >= 32 && intid < spi_count) {
+        volatile uint32_t *cfg = gicd(GICD_ICFGR + (intid / 16) * 4);
+
+        *cfg |= 2u << (2u * (intid % 16));
+    }
+}
+
 void arch_irq_enable(uint32_t intid)
 {
     if (intid < 32) {

@@ -51,6 +51,11 @@ void arch_irq_enable(uint32_t intid)
     enabled[intid] = true;
 }
 
+void arch_irq_set_edge(uint32_t intid)
+{
+    (void)intid; /* the host model's lines have no trigger mode */
+}
+
 void arch_irq_disable(uint32_t intid)
 {
     enabled[intid] = false;

@@ -15,6 +15,8 @@ void arch_irq_init(void);
  * affinity. Interrupts it enables from then on are this CPU's (PPIs, SGIs). */
 void arch_irq_init_cpu(uint64_t mpidr);
 void arch_irq_enable(uint32_t intid);
+/** arch_irq_set_edge() - SPI @intid is edge-triggered (its device pulses the line). */
+void arch_irq_set_edge(uint32_t intid);
 void arch_irq_disable(uint32_t intid);
 /** arch_irq_ack() - acknowledge the highest pending interrupt; ARCH_IRQ_NONE if none. */
 uint32_t arch_irq_ack(void);
