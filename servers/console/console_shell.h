@@ -204,6 +204,8 @@ bool console_shell_maint_upgrade_os(struct console_shell *sh, size_t argc, const
                                     bool json);
 bool console_shell_maint_remove_device(struct console_shell *sh, size_t argc,
                                        const char *const *argv, bool json);
+bool console_shell_maint_add_device(struct console_shell *sh, size_t argc, const char *const *argv,
+                                    bool json);
 bool console_shell_maint_upgrade_app(struct console_shell *sh, size_t argc, const char *const *argv,
                                      bool json);
 bool console_shell_maint_reconfigure(struct console_shell *sh, size_t argc, const char *const *argv,

@@ -13,8 +13,8 @@
 
 static const char *flow_name(uint32_t f)
 {
-    static const char *const names[] = {"-", "upgrade-os", "reconfigure", "upgrade-app",
-                                        "remove-device"};
+    static const char *const names[] = {"-",           "upgrade-os",    "reconfigure",
+                                        "upgrade-app", "remove-device", "add-device"};
 
     return f < sizeof(names) / sizeof(names[0]) ? names[f] : "?";
 }
@@ -97,12 +97,14 @@ static bool option(struct us_maint_req *r, const char *w)
     return false;
 }
 
-/* maint upgrade-os|reconfigure VM [kernel=K] [initrd=I] [append=W]... [mem=MiB] [vcpus=N]
- * [via=...] */
+/* maint upgrade-os|reconfigure|upgrade-app VM, remove-device DEV, add-device DEV VM; then
+ * [kernel=K] [initrd=I] [append=W]... [mem=MiB] [vcpus=N] [via=...] */
 static bool maint_start(struct console_shell *sh, uint32_t flow, size_t argc,
                         const char *const *argv, bool json)
 {
     const char *name = flow_name(flow);
+    bool device = flow == US_MAINT_REMOVE_DEVICE || flow == US_MAINT_ADD_DEVICE;
+    size_t first = 1; /* the first key=value word */
     struct us_maint_req r;
     char why[CONSOLE_SHELL_WHY_LEN], what[32];
     us_err_t err;
@@ -110,12 +112,19 @@ static bool maint_start(struct console_shell *sh, uint32_t flow, size_t argc,
     memset(&r, 0, sizeof(r));
     r.flow = flow;
     r.via = US_MAINT_VIA_RESTART;
-    if (!console_shell_put_field(flow == US_MAINT_REMOVE_DEVICE ? r.device : r.vm,
-                                 flow == US_MAINT_REMOVE_DEVICE ? sizeof(r.device) : sizeof(r.vm),
+
+    if (!console_shell_put_field(device ? r.device : r.vm, device ? sizeof(r.device) : sizeof(r.vm),
                                  argv[0])) {
         return false;
     }
-    for (size_t i = 1; i < argc; i++) {
+    if (flow == US_MAINT_ADD_DEVICE) { /* add-device DEV VM */
+        if (argc < 2 || strchr(argv[1], '=') != NULL ||
+            !console_shell_put_field(r.vm, sizeof(r.vm), argv[1])) {
+            return false;
+        }
+        first = 2;
+    }
+    for (size_t i = first; i < argc; i++) {
         if (!option(&r, argv[i])) {
             return false;
         }
@@ -140,7 +149,7 @@ static bool maint_start(struct console_shell *sh, uint32_t flow, size_t argc,
     }
     if (json) {
         us_snprintf(sh->fmt, sizeof(sh->fmt), "{\"started\":\"%s\",\"%s\":\"%s\"}", name,
-                    flow == US_MAINT_REMOVE_DEVICE ? "device" : "vm", argv[0]);
+                    device ? "device" : "vm", argv[0]);
     } else {
         us_snprintf(sh->fmt, sizeof(sh->fmt),
                     "%s of %s started; its steps follow in the log (maint status)", name, argv[0]);
@@ -154,6 +163,12 @@ bool console_shell_maint_remove_device(struct console_shell *sh, size_t argc,
                                        const char *const *argv, bool json)
 {
     return maint_start(sh, US_MAINT_REMOVE_DEVICE, argc, argv, json);
+}
+
+bool console_shell_maint_add_device(struct console_shell *sh, size_t argc, const char *const *argv,
+                                    bool json)
+{
+    return maint_start(sh, US_MAINT_ADD_DEVICE, argc, argv, json);
 }
 
 bool console_shell_maint_upgrade_os(struct console_shell *sh, size_t argc, const char *const *argv,

@@ -205,6 +205,9 @@ static us_err_t begin_leg(struct migrate_state *st, const struct us_maint_req *r
     memcpy(c->kernel, req->kernel, sizeof(c->kernel));
     memcpy(c->initrd, req->initrd, sizeof(c->initrd));
     memcpy(c->bootargs, req->append, sizeof(c->bootargs));
+    if (req->flow == US_MAINT_ADD_DEVICE) {
+        memcpy(c->passthrough, req->device, sizeof(c->passthrough));
+    }
     c->mem_size = req->mem_size;
     c->vcpus = req->vcpus;
     c->flags = US_VM_CREATE_TWIN | US_VM_CREATE_APPEND;
@@ -266,6 +269,25 @@ static us_err_t device_holder(struct us_maint_req *req, bool *released, char *wh
     return US_OK;
 }
 
+/* add-device: @req->device must be in the inventory, a PCI function, and no one's. */
+static us_err_t device_free(const struct us_maint_req *req, char *why, size_t why_len)
+{
+    struct us_msg call;
+    us_err_t e;
+
+    memset(&call, 0, sizeof(call));
+    e = devmgr_call(&call, US_DEVMGR_PT_HOLDER, req->device);
+    if (e == US_ERANGE) {
+        return US_OK; /* no VM holds it */
+    }
+    if (e == US_OK) {
+        us_snprintf(why, why_len, "a VM holds it already (slot %u)", (uint32_t)call.w[0]);
+        return US_EBUSY;
+    }
+    reason(&call, "devmgr refused", why, why_len);
+    return e;
+}
+
 static void start(struct migrate_state *st, struct us_msg *m)
 {
     struct migrate_maint *x = &st->maint;
@@ -281,9 +303,8 @@ static void start(struct migrate_state *st, struct us_msg *m)
     memcpy(&req, m->w, sizeof(req));
     if (!field_ok(req.vm, sizeof(req.vm)) || !field_ok(req.kernel, sizeof(req.kernel)) ||
         !field_ok(req.initrd, sizeof(req.initrd)) || !field_ok(req.append, sizeof(req.append)) ||
-        !field_ok(req.device, sizeof(req.device)) ||
-        (req.flow != US_MAINT_UPGRADE_OS && req.flow != US_MAINT_RECONFIGURE &&
-         req.flow != US_MAINT_UPGRADE_APP && req.flow != US_MAINT_REMOVE_DEVICE)) {
+        !field_ok(req.device, sizeof(req.device)) || req.flow < US_MAINT_UPGRADE_OS ||
+        req.flow > US_MAINT_ADD_DEVICE) {
         us_msg_reply_why(m, US_EINVAL, "malformed request");
         return;
     }
@@ -322,6 +343,13 @@ static void start(struct migrate_state *st, struct us_msg *m)
                         "pulled",
                         req.device);
             us_msg_reply_why(m, US_OK, "no VM held it: released at once; it may be pulled");
+            return;
+        }
+    }
+    if (req.flow == US_MAINT_ADD_DEVICE) {
+        e = device_free(&req, why, sizeof(why));
+        if (e != US_OK) {
+            us_msg_reply_why(m, e, why);
             return;
         }
     }

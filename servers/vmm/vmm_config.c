@@ -514,6 +514,11 @@ us_err_t vmm_config_derive(const struct vmm_config *cfg, const struct us_vm_crea
     if (!config_field_ok(req->bootargs, sizeof(req->bootargs), CHARSET_BOOTARGS, true)) {
         return US_EINVAL;
     }
+    *why = "a passed-through function needs the PCIe bridge: a name without spaces";
+    if (!config_field_ok(req->passthrough, sizeof(req->passthrough), CHARSET_IMAGE, true) ||
+        (req->passthrough[0] != '\0' && !(cfg->vms[b].devices & VMM_DEV_PCIE))) {
+        return US_EINVAL;
+    }
     *why = "unknown flags";
     if ((req->flags & ~(US_VM_CREATE_APPEND | US_VM_CREATE_TWIN)) != 0) {
         return US_EINVAL;
@@ -530,8 +535,10 @@ us_err_t vmm_config_derive(const struct vmm_config *cfg, const struct us_vm_crea
     }
     *out = *base;
     memcpy(out->name, req->name, sizeof(req->name));
-    /* The base holds its passed-through function: the new VM boots without it (docs/pci.md). */
+    /* The base holds its passed-through function: the new VM boots without it, or with the
+     * one the request names (docs/pci.md). */
     memset(out->passthrough, 0, sizeof(out->passthrough));
+    memcpy(out->passthrough, req->passthrough, sizeof(req->passthrough));
     if (req->kernel[0] != '\0') {
         memcpy(out->kernel, req->kernel, sizeof(req->kernel));
     }

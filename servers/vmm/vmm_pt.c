@@ -79,6 +79,11 @@ us_err_t vmm_pt_attach(struct vmm_state *st, uint32_t slot)
     if (e == US_OK && m->hdr.len != sizeof(g)) {
         e = US_ETRUNC;
     }
+    if (e == US_ENOENT) {
+        /* The card is not there (pulled, or not yet added): the VM boots without it. */
+        US_LOG_WARN("%s: %s is absent: it boots without it", c->name, c->passthrough);
+        return US_OK;
+    }
     if (e != US_OK) {
         US_LOG_ERR("%s: devmgr did not pass %s through: %s%s%.*s", c->name, c->passthrough,
                    us_err_name(e), m->hdr.len > 1 ? ": " : "", (int)m->hdr.len,

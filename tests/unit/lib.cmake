@@ -106,6 +106,7 @@ us_unit_test(migrate_maint
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/migrate
     LIBS us_lib_host
     CASES restart_flow_happy_path refusals remove_device_flow remove_device_aborted
+          add_device_flow
           abort_in_prepare abort_in_transfer
           understudy_lost_in_transfer bad_state_refused injected_faults reconfigure_two_legs
           understudy_app_down criu_flow redirect_flow)

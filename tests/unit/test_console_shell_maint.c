@@ -16,7 +16,7 @@ static us_err_t fake_start(void *ctx, const struct us_maint_req *req, char *why,
     (void)ctx;
     starts++;
     got = *req;
-    snprintf(why, why_len, "%s", answer != US_OK ? reason : "");
+    snprintf(why, why_len, "%s", reason); /* a refusal's reason, or a note */
     return answer;
 }
 
@@ -154,7 +154,35 @@ static void maint_without_backend(void)
     UT_EXPECT(strcmp(fx_cmd("maint abort"), "error: maint abort: US_ENOTSUP" NL) == 0);
 }
 
+/* remove-device DEV and add-device DEV VM: the device in its own field. */
+static void device_flows_build_requests(void)
+{
+    setup();
+    UT_EXPECT(strcmp(fx_cmd("maint remove-device pci-01:00.0 via=criu --json"),
+                     "{\"started\":\"remove-device\",\"device\":\"pci-01:00.0\"}" NL) == 0);
+    UT_EXPECT_EQ(got.flow, US_MAINT_REMOVE_DEVICE);
+    UT_EXPECT(strcmp(got.device, "pci-01:00.0") == 0 && got.vm[0] == '\0');
+    UT_EXPECT_EQ(got.via, US_MAINT_VIA_CRIU);
+    UT_EXPECT(strcmp(fx_cmd("maint add-device pci-02:00.0 kvd0 append=x=1"),
+                     "add-device of pci-02:00.0 started; its steps follow in the log (maint "
+                     "status)" NL) == 0);
+    UT_EXPECT_EQ(got.flow, US_MAINT_ADD_DEVICE);
+    UT_EXPECT(strcmp(got.device, "pci-02:00.0") == 0 && strcmp(got.vm, "kvd0") == 0);
+    UT_EXPECT(strcmp(got.append, "x=1") == 0);
+    reason = "no VM held it: released at once; it may be pulled";
+    UT_EXPECT(strcmp(fx_cmd("maint remove-device pci-03:00.0"),
+                     "remove-device of pci-03:00.0: no VM held it: released at once; it may be "
+                     "pulled" NL) == 0);
+    starts = 0;
+    UT_EXPECT(strncmp(fx_cmd("maint add-device pci-02:00.0"),
+                      "error: usage: maint add-device DEV VM", 37) == 0);
+    UT_EXPECT(strncmp(fx_cmd("maint add-device pci-02:00.0 via=criu"),
+                      "error: usage: maint add-device DEV VM", 37) == 0);
+    UT_EXPECT_EQ(starts, 0);
+}
+
 UT_MAIN({"upgrade_os_builds_request", upgrade_os_builds_request},
+        {"device_flows_build_requests", device_flows_build_requests},
         {"upgrade_app_names_image", upgrade_app_names_image}, {"status_reports", status_reports},
         {"abort_reports", abort_reports}, {"maint_usage_errors", maint_usage_errors},
         {"maint_without_backend", maint_without_backend})

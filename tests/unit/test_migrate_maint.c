@@ -25,6 +25,7 @@ static uint32_t flow;        /* what request() starts */
 static uint64_t hold_flags;  /* w[2] of the last HOLD */
 static const char *device;   /* remove-device: what request() names */
 static uint32_t vm_devices;  /* what the fake vmm says VM 0 sees */
+static char created_pt[32];  /* the passed-through function the last create asked for */
 
 us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
 {
@@ -88,6 +89,7 @@ us_err_t migrate_vmm_call(struct us_msg *m)
     case US_VMM_VM_CREATE:
         UT_EXPECT_EQ(m->hdr.len, sizeof(*c));
         note("create %s<-%s/%s/%s/%x ", c->name, c->base, c->initrd, c->bootargs, c->flags);
+        memcpy(created_pt, c->passthrough, sizeof(created_pt));
         if (create_answer != US_OK) {
             us_msg_init(m, m->hdr.label, 32);
             strcpy((char *)m->w, "not enough free memory for 9 MiB");
@@ -263,6 +265,30 @@ static void remove_device_flow(void)
     UT_EXPECT(strcmp(calls, "cutover 0 forget 0 release 0 retire 0 drop remove pci-01:00.0 ") == 0);
     UT_EXPECT_EQ(status()->phase, US_MAINT_DONE);
     UT_EXPECT(strstr(status()->step, "done: kvd0-b serves") != NULL);
+}
+
+/* add-device: the understudy is created with the free device; a held one is refused. */
+static void add_device_flow(void)
+{
+    struct us_msg m;
+
+    setup();
+    flow = US_MAINT_ADD_DEVICE;
+    device = "pci-01:00.0"; /* VM 0 holds it */
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_RESTART, &m), US_EBUSY);
+    UT_EXPECT(strstr((const char *)m.w, "a VM holds it already") != NULL);
+    device = "pci-09:00.0";
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_RESTART, &m), US_ENOENT);
+    UT_EXPECT(calls[0] == '\0');
+    device = "pci-02:00.0";
+    to_transfer();
+    UT_EXPECT(strcmp(created_pt, "pci-02:00.0") == 0);
+    up(0, "OK frozen\n");
+    up(0, "SENT kvd 12345 " HEX "\n");
+    calls[0] = '\0';
+    up(1, "FETCHED kvd LOADED 9\n");
+    UT_EXPECT(strcmp(calls, "cutover 0 forget 0 release 0 retire 0 drop ") == 0); /* it stays */
+    UT_EXPECT_EQ(status()->phase, US_MAINT_DONE);
 }
 
 /* Aborted, the first instance keeps the device: nothing is released. */
@@ -565,8 +591,8 @@ static void reconfigure_two_legs(void)
 
 UT_MAIN({"restart_flow_happy_path", restart_flow_happy_path}, {"refusals", refusals},
         {"remove_device_flow", remove_device_flow},
-        {"remove_device_aborted", remove_device_aborted}, {"abort_in_prepare", abort_in_prepare},
-        {"abort_in_transfer", abort_in_transfer},
+        {"remove_device_aborted", remove_device_aborted}, {"add_device_flow", add_device_flow},
+        {"abort_in_prepare", abort_in_prepare}, {"abort_in_transfer", abort_in_transfer},
         {"understudy_lost_in_transfer", understudy_lost_in_transfer},
         {"bad_state_refused", bad_state_refused}, {"injected_faults", injected_faults},
         {"reconfigure_two_legs", reconfigure_two_legs},

@@ -139,7 +139,7 @@ static void derive_refuses_long_append(void)
     memset(cfg.vms[0].bootargs, 'x', 200);
     cfg.vms[0].bootargs[200] = '\0';
     r = req("kvd1", "kvd0");
-    memset(r.bootargs, 'y', 100);
+    memset(r.bootargs, 'y', 90);
     r.flags = US_VM_CREATE_APPEND;
     UT_EXPECT_EQ(derive(&r, &c), US_ERANGE);
     UT_EXPECT(c.name[0] == '\0'); /* nothing half made */
@@ -148,7 +148,25 @@ static void derive_refuses_long_append(void)
     UT_EXPECT_EQ(strlen(c.bootargs), 255);
 }
 
-UT_MAIN({"derive_copies_base", derive_copies_base},
+/* The new VM may be given a host PCI function (add-device), if the base has a PCIe bridge. */
+static void derive_passthrough(void)
+{
+    struct us_vm_create r;
+    struct vmm_vm_config c;
+
+    setup();
+    r = req("kvd1", "kvd0");
+    strcpy(r.passthrough, "pci-02:00.0");
+    UT_EXPECT_EQ(derive(&r, &c), US_EINVAL); /* kvd0 has no bridge */
+    cfg.vms[0].devices |= VMM_DEV_PCIE;
+    strcpy(r.passthrough, "pci 02");
+    UT_EXPECT_EQ(derive(&r, &c), US_EINVAL);
+    strcpy(r.passthrough, "pci-02:00.0");
+    UT_EXPECT_EQ(derive(&r, &c), US_OK);
+    UT_EXPECT(strcmp(c.passthrough, "pci-02:00.0") == 0);
+}
+
+UT_MAIN({"derive_copies_base", derive_copies_base}, {"derive_passthrough", derive_passthrough},
         {"derive_applies_changes", derive_applies_changes},
         {"derive_refuses_bad_fields", derive_refuses_bad_fields},
         {"derive_refuses_long_append", derive_refuses_long_append})

@@ -56,7 +56,7 @@ us_unit_test(vmm_config_derive
             ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_config.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_host_libfdt
-    CASES derive_copies_base derive_applies_changes derive_refuses_bad_fields
+    CASES derive_copies_base derive_passthrough derive_applies_changes derive_refuses_bad_fields
           derive_refuses_long_append)
 target_compile_definitions(unit_vmm_config PRIVATE US_CONFIG_DTB_DIR="${us_vmm_config_dtb_dir}")
 

@@ -57,6 +57,9 @@ _Static_assert(sizeof(struct us_agent_chan) == 8192u, "us_agent_chan is ABI");
  * moves its application to an understudy without it; then devmgr releases the device and
  * powers its slot off. A device no VM holds is released at once. */
 #define US_MAINT_REMOVE_DEVICE 4u
+/* add-device: @device (hot-added, shielded from every running instance) is given to an
+ * understudy of @vm, which takes over its application. */
+#define US_MAINT_ADD_DEVICE 5u
 
 #define US_MAINT_VIA_RESTART 1u  /* quiesce, carry the state, restart in the understudy */
 #define US_MAINT_VIA_REDIRECT 2u /* new connections to the understudy, old ones finish */

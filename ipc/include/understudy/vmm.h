@@ -59,7 +59,7 @@ _Static_assert(sizeof(struct us_vm_info) == 64, "us_vm_info is ABI");
 /* US_VMM_VM_CREATE: a new VM from the configuration of a running one (@base), with what the
  * request changes. Its images come from the boot bundle and are checked against their sha256
  * before use. Strings are NUL-terminated within their fields; an empty one keeps the base's. */
-#define US_VM_CREATE_BOOTARGS_LEN 128u
+#define US_VM_CREATE_BOOTARGS_LEN 96u
 #define US_VM_CREATE_APPEND (1u << 0) /* bootargs are added after the base's, not instead */
 #define US_VM_CREATE_TWIN (1u << 1)   /* same network address as the base, standby at first */
 struct us_vm_create {
@@ -71,5 +71,6 @@ struct us_vm_create {
     uint32_t vcpus;    /* 0 keeps the base's */
     uint32_t flags;    /* US_VM_CREATE_* */
     char bootargs[US_VM_CREATE_BOOTARGS_LEN];
+    char passthrough[32]; /* a host PCI function the new VM is given (docs/pci.md); "": none */
 };
 _Static_assert(sizeof(struct us_vm_create) == US_MSG_MAX_LEN, "us_vm_create fills one message");
