@@ -91,15 +91,20 @@ def one_flow(m, g, cmd, first, understudy, requests):
     return t1, t2, st
 
 
-def flow_rows(image, keys, requests, smp, persistent, per_request, flows):
+def flow_rows(image, keys, requests, smp, persistent, per_request, flows, machine=None,
+              before=None):
     """On one machine: a steady stretch of @requests with the given clients, then each of
     @flows, (command, first VM, the VM that serves after it), under the same load, each with
-    fresh clients that know every write acknowledged before. A row each."""
+    fresh clients that know every write acknowledged before. A row each. @machine: other
+    arguments of the machine (QEMU's extra arguments included); @before(m): run before each
+    flow's command, outside its span."""
     port = usqemu.free_port()
     clients = "%d persistent + %d per-request" % (persistent, per_request)
     rows, spans = [], []
+    kw = dict(extra_args=PREALLOC)
+    kw.update(machine or {})
     with usqemu.Machine(image_dir=image, smp=smp, nic=[(port, "10.0.2.15", 7000)],
-                        log_dir=None, timeout=7200, extra_args=PREALLOC) as m:
+                        log_dir=None, timeout=7200, **kw) as m:
         m.expect(r"us> ")
         m.expect_seen(r"migrate\| kvd0: agent: HEALTH kvd=up", timeout=300)
         g = loadgen.LoadGen(port, keys=keys, persistent=persistent, per_request=per_request)
@@ -114,6 +119,8 @@ def flow_rows(image, keys, requests, smp, persistent, per_request, flows):
             wait_answers(g, requests)
             if k == 0:
                 spans.append(("none, " + clients, g, t0, time.monotonic(), None))
+            if before is not None:
+                before(m)
             t1, t2, st = one_flow(m, g, cmd, first, understudy, requests)
             spans.append(("%s, %s" % (" ".join(cmd.split()[1:3] + [w for w in cmd.split()
                                                                    if w.startswith("via=")]),
@@ -151,6 +158,14 @@ def main():
     rows += flow_rows(image, a.keys, n, a.smp, 3, 1, [
         ((os_cmd % "kvd0") + "redirect", "kvd0", "kvd0-b"),
         ("maint upgrade-app kvd0-b image=kvd-next via=redirect", "kvd0-b", "kvd0")])
+    print_table(rows)
+    print("\nseeding %s keys took %.1f s; command: python3 bench/maint_bench.py --keys %d "
+          "--requests %d --smp %d" % ("{:,}".format(a.keys), rows[0]["seed_s"], a.keys,
+                                       a.requests, a.smp))
+
+
+def print_table(rows):
+    """@rows as a Markdown table."""
     head = ("flow", "keys", "requests", "failed", "p50 ms", "p99 ms", "longest gap ms",
             "flow time s", "state moved")
     cells = [head] + [(r["flow"], "{:,}".format(r["keys"]), "{:,}".format(r["requests"]),
@@ -161,9 +176,6 @@ def main():
         print("| " + " | ".join(str(x).ljust(w) for x, w in zip(c, widths)) + " |")
         if i == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    print("\nseeding %s keys took %.1f s; command: python3 bench/maint_bench.py --keys %d "
-          "--requests %d --smp %d" % ("{:,}".format(a.keys), rows[0]["seed_s"], a.keys,
-                                       a.requests, a.smp))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ struct frame_pool kmem_pool;
 
 static struct endpoint endpoints[32];
 static struct notification notifications[32];
-static struct memobj memobjs[256];
+static struct memobj memobjs[KMEM_MEMOBJS];
 static struct vm_control vm_controls[4];
 static uint32_t vm_control_count;
 
@@ -79,6 +79,11 @@ struct memobj *kmem_memobj_alloc(void)
         }
     }
     return NULL;
+}
+
+struct memobj *kmem_memobj_at(uint32_t i)
+{
+    return i < KMEM_MEMOBJS && memobjs[i].in_use ? &memobjs[i] : NULL;
 }
 
 struct vm_control *kmem_vm_control_alloc(void)

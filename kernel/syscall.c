@@ -11,6 +11,7 @@
 #include <us/kmem.h>
 #include <us/log.h>
 #include <us/memobj.h>
+#include <us/memrange.h>
 #include <us/notification.h>
 #include <us/process.h>
 #include <us/sched.h>
@@ -481,6 +482,25 @@ static void sys_server_ctl(struct thread *t)
             : idx == US_MEM_TOTAL_FRAMES ? kmem_pool.frame_count
             : idx == US_MEM_BOOT_IMAGE   ? process_boot_bundle_size()
                                          : 0);
+        return;
+    }
+    if (op == US_SERVER_CTL_MEM_OFFLINE) {
+        ret(t, memrange_offline(idx, arg(t, 3)), 0);
+        return;
+    }
+    if (op == US_SERVER_CTL_MEM_ONLINE) {
+        memrange_online();
+        ret(t, US_OK, 0);
+        return;
+    }
+    if (op == US_SERVER_CTL_MEM_AUDIT) {
+        uint64_t used;
+        uint32_t n = memrange_audit(idx, arg(t, 3), &used,
+                                    (struct us_mem_holder *)(void *)t->msg->w, US_MEM_HOLDERS);
+
+        us_msg_init(t->msg, 0, (uint16_t)(n * sizeof(struct us_mem_holder)));
+        ret(t, US_OK, used);
+        arch_regs_set(&t->regs, 2, n);
         return;
     }
     if (op == US_SERVER_CTL_CPU) {

@@ -49,6 +49,18 @@ us_err_t vm_create(struct vm_control *ctl, struct vm **out)
     return US_OK;
 }
 
+bool vm_maps_memobj(const struct memobj *m)
+{
+    for (uint32_t i = 0; i < VM_MAX; i++) {
+        for (uint32_t j = 0; vms[i].in_use && j < VM_MEMS_MAX; j++) {
+            if (vms[i].mems[j] == m) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 us_err_t vm_map(struct vm *vm, struct memobj *m, ipa_t ipa, uint32_t rights)
 {
     uint32_t i;

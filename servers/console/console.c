@@ -129,6 +129,21 @@ static us_err_t be_maint_start(void *ctx, const struct us_maint_req *req, char *
     return e;
 }
 
+static us_err_t be_mem_audit(void *ctx, uint64_t base, uint64_t size, uint64_t *used,
+                             struct us_mem_holder *out, uint32_t *n)
+{
+    uint64_t holders = 0;
+    us_err_t e = us_server_ctl_mem(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_MEM_AUDIT, base, size,
+                                   used, &holders);
+
+    (void)ctx;
+    *n = holders < US_MEM_HOLDERS ? (uint32_t)holders : US_MEM_HOLDERS;
+    if (e == US_OK) {
+        memcpy(out, us_msgbuf()->w, *n * sizeof(*out));
+    }
+    return e;
+}
+
 static us_err_t be_maint_status(void *ctx, struct us_maint_status *out)
 {
     us_err_t e = ask(US_SLOT_MIGRATE_EP, US_MIGRATE_MAINT_STATUS, 0);
@@ -441,6 +456,7 @@ us_err_t console_init(struct console_state *st, struct console_kept *kept, bool 
         .cpu_stats = be_cpu_stats,
         .guest_hide = be_guest_hide,
         .hw_remove = be_hw_remove,
+        .mem_audit = be_mem_audit,
         .guest_input = be_guest_input,
 #ifdef US_DEBUG
         .debug_badipc = console_badipc,

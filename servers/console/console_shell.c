@@ -70,6 +70,9 @@ static const struct shell_cmd shell_cmds[] = {
     {"maint", "remove-device", "DEV [key=value...] [--json]",
      "move the application of the VM holding DEV to one without it; release DEV", 1,
      SHELL_CMD_MORE | SHELL_CMD_JSON, shell_cmd_ext, NULL, console_shell_maint_remove_device},
+    {"maint", "remove-memory", "BASE SIZE [key=value...] [--json]",
+     "move every VM out of a physical range, then audit it empty", 2,
+     SHELL_CMD_MORE | SHELL_CMD_JSON, shell_cmd_ext, NULL, console_shell_maint_remove_memory},
     {"maint", "add-device", "DEV VM [key=value...] [--json]",
      "an understudy of VM given DEV (hot-added, shielded) takes VM's application over", 2,
      SHELL_CMD_MORE | SHELL_CMD_JSON, shell_cmd_ext, NULL, console_shell_maint_add_device},
@@ -102,6 +105,8 @@ static const struct shell_cmd shell_cmds[] = {
      NULL, NULL},
     {"hw", "remove", "DEV", "release a PCIe card, power its slot off for pulling", 1, 0,
      shell_cmd_ext, NULL, console_shell_hw_remove},
+    {"hw", "audit", "BASE SIZE [--json]", "what still uses or maps a physical memory range", 2,
+     SHELL_CMD_JSON, shell_cmd_ext, NULL, console_shell_hw_audit},
     {"stats", "mem", "[--json]", "memory: guests, boot image, hypervisor, free", 0, SHELL_CMD_JSON,
      shell_cmd_print, console_shell_fmt_mem_stats, NULL},
     {"stats", "cpu", "[--json]", "host CPUs and how often guests entered each", 0, SHELL_CMD_JSON,
@@ -363,22 +368,38 @@ static void shell_cmd_ext(struct console_shell *sh, const struct shell_cmd *cmd,
 }
 
 /* Decimal only, no sign, must fit in 32 bits. */
-bool console_shell_parse_u32(const char *s, uint32_t *out)
+bool console_shell_parse_u64(const char *s, uint64_t *out)
 {
-    uint64_t v = 0;
-    size_t i;
+    bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    uint64_t v = 0, base = hex ? 16u : 10u;
+    size_t i = hex ? 2u : 0u;
 
-    if (s[0] == '\0') {
+    if (s[i] == '\0') {
         return false;
     }
-    for (i = 0; s[i] != '\0'; i++) {
-        if (s[i] < '0' || s[i] > '9') {
+    for (; s[i] != '\0'; i++) {
+        char c = s[i];
+        uint64_t d = c >= '0' && c <= '9'          ? (uint64_t)(c - '0')
+                     : hex && c >= 'a' && c <= 'f' ? (uint64_t)(c - 'a' + 10)
+                     : hex && c >= 'A' && c <= 'F' ? (uint64_t)(c - 'A' + 10)
+                                                   : 16u;
+
+        if (d >= base || v > (UINT64_MAX - d) / base) {
             return false;
         }
-        v = v * 10u + (uint64_t)(s[i] - '0');
-        if (v > UINT32_MAX) {
-            return false;
-        }
+        v = v * base + d;
+    }
+    *out = v;
+    return true;
+}
+
+bool console_shell_parse_u32(const char *s, uint32_t *out)
+{
+    uint64_t v;
+
+    if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] == 'x') ||
+        !console_shell_parse_u64(s, &v) || v > UINT32_MAX) {
+        return false;
     }
     *out = (uint32_t)v;
     return true;

@@ -63,6 +63,9 @@ struct console_shell_backend {
     /* Release PCIe card @name and power its slot off (US_DEVMGR_REMOVE): *@n functions; @why
      * as for vm_create. */
     us_err_t (*hw_remove)(void *ctx, const char *name, uint32_t *n, char *why, size_t why_len);
+    /* the kernel's audit of a physical range: pages in use, and memory objects reaching in */
+    us_err_t (*mem_audit)(void *ctx, uint64_t base, uint64_t size, uint64_t *used,
+                          struct us_mem_holder *out, uint32_t *n);
     /* Guest entries on host CPU @cpu; US_ERANGE past the last CPU. */
     us_err_t (*cpu_stats)(void *ctx, uint32_t cpu, uint64_t *guest_entries);
     /* Bytes typed while attached to vmid; any n, the backend splits it into messages. */
@@ -188,6 +191,8 @@ void console_shell_fmt_cpu_stats(struct console_shell *sh, bool json);
 bool console_shell_fmt_hw_hide(struct console_shell *sh, uint32_t slot, const char *dev, bool hide);
 /* Decimal only, no sign, must fit in 32 bits. */
 bool console_shell_parse_u32(const char *s, uint32_t *out);
+/** console_shell_parse_u64() - @s, all of it, as a decimal or 0x-hexadecimal number. */
+bool console_shell_parse_u64(const char *s, uint64_t *out);
 
 /* console_shell_vm.c: `vm create` and `vm retire`. Each returns false on a usage error,
  * having printed nothing. */
@@ -203,6 +208,13 @@ bool console_shell_vm_retire(struct console_shell *sh, size_t argc, const char *
 bool console_shell_maint_upgrade_os(struct console_shell *sh, size_t argc, const char *const *argv,
                                     bool json);
 bool console_shell_maint_remove_device(struct console_shell *sh, size_t argc,
+                                       const char *const *argv, bool json);
+/** console_shell_parse_range() - argv[0] and argv[1] as a physical range's base and size
+ * (decimal or 0x-hex), not empty and not wrapping. */
+bool console_shell_parse_range(const char *const *argv, uint64_t *base, uint64_t *size);
+bool console_shell_hw_audit(struct console_shell *sh, size_t argc, const char *const *argv,
+                            bool json);
+bool console_shell_maint_remove_memory(struct console_shell *sh, size_t argc,
                                        const char *const *argv, bool json);
 bool console_shell_maint_add_device(struct console_shell *sh, size_t argc, const char *const *argv,
                                     bool json);

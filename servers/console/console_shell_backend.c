@@ -55,6 +55,13 @@ static us_err_t shell_nosup_mem_stats(void *ctx, struct console_mem_stats *out)
     return US_ENOTSUP;
 }
 
+static us_err_t shell_nosup_mem_audit(void *ctx, uint64_t base, uint64_t size, uint64_t *used,
+                                      struct us_mem_holder *out, uint32_t *n)
+{
+    (void)ctx, (void)base, (void)size, (void)used, (void)out, (void)n;
+    return US_ENOTSUP;
+}
+
 static us_err_t shell_nosup_hw_remove(void *ctx, const char *name, uint32_t *n, char *why,
                                       size_t why_len)
 {
@@ -169,6 +176,7 @@ void console_shell_backend_defaults(struct console_shell_backend *b)
     b->cpu_stats = b->cpu_stats ? b->cpu_stats : shell_nosup_cpu_stats;
     b->guest_hide = b->guest_hide ? b->guest_hide : shell_nosup_guest_hide;
     b->hw_remove = b->hw_remove ? b->hw_remove : shell_nosup_hw_remove;
+    b->mem_audit = b->mem_audit ? b->mem_audit : shell_nosup_mem_audit;
     b->guest_input = b->guest_input ? b->guest_input : shell_nosup_guest_input;
     b->debug_badipc = b->debug_badipc ? b->debug_badipc : shell_nosup_badipc;
     b->debug_ipcbench = b->debug_ipcbench ? b->debug_ipcbench : shell_nosup_ipcbench;

@@ -198,6 +198,7 @@ static void fmt_vm_row(struct console_shell *sh, const struct us_vm_info *vi, bo
         fmt_json_key_str(sh, "state", fmt_vm_state(vi->state), 16);
         fmt_json_key_u64(sh, "vcpus", vi->vcpu_count);
         fmt_json_key_u64(sh, "mem", vi->mem_size);
+        fmt_json_key_u64(sh, "ram_pa", vi->ram_pa);
         fmt_json_key_u64(sh, "exits", vi->exits);
         console_shell_fmt_puts(sh, "}");
         return;

@@ -13,8 +13,9 @@
 
 static const char *flow_name(uint32_t f)
 {
-    static const char *const names[] = {"-",           "upgrade-os",    "reconfigure",
-                                        "upgrade-app", "remove-device", "add-device"};
+    static const char *const names[] = {
+        "-",          "upgrade-os",   "reconfigure", "upgrade-app", "remove-device",
+        "add-device", "remove-memory"};
 
     return f < sizeof(names) / sizeof(names[0]) ? names[f] : "?";
 }
@@ -113,9 +114,16 @@ static bool maint_start(struct console_shell *sh, uint32_t flow, size_t argc,
     r.flow = flow;
     r.via = US_MAINT_VIA_RESTART;
 
-    if (!console_shell_put_field(device ? r.device : r.vm, device ? sizeof(r.device) : sizeof(r.vm),
+    if (flow != US_MAINT_REMOVE_MEMORY &&
+        !console_shell_put_field(device ? r.device : r.vm, device ? sizeof(r.device) : sizeof(r.vm),
                                  argv[0])) {
         return false;
+    }
+    if (flow == US_MAINT_REMOVE_MEMORY) { /* remove-memory BASE SIZE */
+        if (argc < 2 || !console_shell_parse_range(argv, &r.base, &r.mem_size)) {
+            return false;
+        }
+        first = 2;
     }
     if (flow == US_MAINT_ADD_DEVICE) { /* add-device DEV VM */
         if (argc < 2 || strchr(argv[1], '=') != NULL ||
@@ -149,7 +157,10 @@ static bool maint_start(struct console_shell *sh, uint32_t flow, size_t argc,
     }
     if (json) {
         us_snprintf(sh->fmt, sizeof(sh->fmt), "{\"started\":\"%s\",\"%s\":\"%s\"}", name,
-                    device ? "device" : "vm", argv[0]);
+                    flow == US_MAINT_REMOVE_MEMORY ? "base"
+                    : device                       ? "device"
+                                                   : "vm",
+                    argv[0]);
     } else {
         us_snprintf(sh->fmt, sizeof(sh->fmt),
                     "%s of %s started; its steps follow in the log (maint status)", name, argv[0]);
@@ -163,6 +174,12 @@ bool console_shell_maint_remove_device(struct console_shell *sh, size_t argc,
                                        const char *const *argv, bool json)
 {
     return maint_start(sh, US_MAINT_REMOVE_DEVICE, argc, argv, json);
+}
+
+bool console_shell_maint_remove_memory(struct console_shell *sh, size_t argc,
+                                       const char *const *argv, bool json)
+{
+    return maint_start(sh, US_MAINT_REMOVE_MEMORY, argc, argv, json);
 }
 
 bool console_shell_maint_add_device(struct console_shell *sh, size_t argc, const char *const *argv,

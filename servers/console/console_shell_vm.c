@@ -137,3 +137,60 @@ bool console_shell_hw_remove(struct console_shell *sh, size_t argc, const char *
     console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
     return true;
 }
+
+bool console_shell_parse_range(const char *const *argv, uint64_t *base, uint64_t *size)
+{
+    return console_shell_parse_u64(argv[0], base) && console_shell_parse_u64(argv[1], size) &&
+           *size != 0 && *base + *size > *base;
+}
+
+bool console_shell_hw_audit(struct console_shell *sh, size_t argc, const char *const *argv,
+                            bool json)
+{
+    struct us_mem_holder h[US_MEM_HOLDERS];
+    uint64_t base, size, used = 0;
+    uint32_t n = 0;
+    us_err_t err;
+
+    if (argc != 2 || !console_shell_parse_range(argv, &base, &size)) {
+        return false;
+    }
+    err = sh->be.mem_audit(sh->be.ctx, base, size, &used, h, &n);
+    if (err != US_OK) {
+        console_shell_fmt_error(sh, "hw audit", NULL, err);
+        return true;
+    }
+    us_snprintf(sh->fmt, sizeof(sh->fmt),
+                json ? "{\"base\":%llu,\"size\":%llu,\"pages_in_use\":%llu,\"holders\":["
+                     : "memory 0x%llx+0x%llx: %llu page(s) in use, ",
+                (unsigned long long)base, (unsigned long long)size, (unsigned long long)used);
+    console_shell_fmt_puts(sh, sh->fmt);
+    if (!json) {
+        us_snprintf(sh->fmt, sizeof(sh->fmt), "%u memory object(s) reach into it%s", n,
+                    n == 0 && used == 0 ? ": nothing maps it" CONSOLE_SHELL_NL : CONSOLE_SHELL_NL);
+        console_shell_fmt_puts(sh, sh->fmt);
+    }
+    for (uint32_t i = 0; i < n && i < US_MEM_HOLDERS; i++) {
+        h[i].holder[sizeof(h[i].holder) - 1] = '\0';
+        if (json) {
+            us_snprintf(sh->fmt, sizeof(sh->fmt),
+                        "%s{\"base\":%llu,\"size\":%llu,\"maps\":%u,\"holder\":", i == 0 ? "" : ",",
+                        (unsigned long long)h[i].base, (unsigned long long)h[i].size, h[i].maps);
+        } else {
+            us_snprintf(sh->fmt, sizeof(sh->fmt), "  0x%llx+0x%llx  mapped %u time(s), by ",
+                        (unsigned long long)h[i].base, (unsigned long long)h[i].size, h[i].maps);
+        }
+        console_shell_fmt_puts(sh, sh->fmt);
+        if (json) {
+            console_shell_fmt_json_str(sh, h[i].holder, sizeof(h[i].holder));
+            console_shell_fmt_puts(sh, "}");
+        } else {
+            console_shell_fmt_text(sh, h[i].holder, sizeof(h[i].holder));
+            console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
+        }
+    }
+    if (json) {
+        console_shell_fmt_puts(sh, "]}" CONSOLE_SHELL_NL);
+    }
+    return true;
+}

@@ -40,17 +40,18 @@ enum migrate_expect {
 /* The maintenance flow: the one running, or the last one. */
 struct migrate_maint {
     struct us_maint_status status;
-    uint32_t expect;          /* enum migrate_expect */
-    bool created;             /* the understudy exists: an abort retires it */
-    bool held;                /* the switch holds the address's new connections */
-    bool frozen;              /* the first instance's kvd is frozen: an abort resumes it */
-    bool replicating;         /* via redirect, it streams to the understudy: an abort stops it */
-    bool understudy_up;       /* its agent connected (a close before that is another's) */
-    uint32_t fault;           /* US_MAINT_FAULT_* to inject */
-    uint32_t legs_left;       /* reconfigure: the leg back is still to come */
-    struct us_maint_req next; /* ... and what it is */
-    char digest[65];          /* the carried state's SHA-256, hex */
-    char device[32];          /* remove-device: released after the retirement */
+    uint32_t expect;             /* enum migrate_expect */
+    bool created;                /* the understudy exists: an abort retires it */
+    bool held;                   /* the switch holds the address's new connections */
+    bool frozen;                 /* the first instance's kvd is frozen: an abort resumes it */
+    bool replicating;            /* via redirect, it streams to the understudy: an abort stops it */
+    bool understudy_up;          /* its agent connected (a close before that is another's) */
+    uint32_t fault;              /* US_MAINT_FAULT_* to inject */
+    uint32_t legs_left;          /* reconfigure: the leg back is still to come */
+    struct us_maint_req next;    /* ... and what it is */
+    char digest[65];             /* the carried state's SHA-256, hex */
+    char device[32];             /* remove-device: released after the retirement */
+    uint64_t mem_base, mem_size; /* remove-memory: the range being emptied */
 };
 
 #define MIGRATE_MAGIC 0x6d696772u
@@ -109,3 +110,17 @@ us_err_t migrate_vmm_call(struct us_msg *m);
 /** migrate_devmgr_call() - the same with devmgr (remove-device: who holds a device, its
  * release). devmgr calls no server, so no two servers wait on each other. */
 us_err_t migrate_devmgr_call(struct us_msg *m);
+
+/** migrate_mem_ctl() - the kernel's US_SERVER_CTL_MEM_* @op on [@base, @base + @size), its
+ * results in @r1, @r2 (may be NULL) (main.c; host tests supply their own). */
+us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t *r1, uint64_t *r2);
+
+/** migrate_memory_start() - remove-memory's start: withhold @req's range and check what is in
+ * it. Returns: US_OK with @req->vm the first VM to move, or *@done (nothing there: @why says
+ * so); or the refusal, with @why (the range is given back). */
+us_err_t migrate_memory_start(struct us_maint_req *req, bool *done, char *why, size_t why_len);
+
+/** migrate_memory_next() - the first VM whose RAM reaches into [@base, @base + @size): its
+ * name in @name; *@guest_frames: pages of guest RAM in the range. Returns: whether there is
+ * one. */
+bool migrate_memory_next(uint64_t base, uint64_t size, char name[16], uint64_t *guest_frames);

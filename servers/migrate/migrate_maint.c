@@ -155,6 +155,9 @@ void migrate_maint_fail(struct migrate_state *st, us_err_t why, const char *reas
         x->created = false;
     }
     drop_carried();
+    if (s->flow == US_MAINT_REMOVE_MEMORY) {
+        (void)migrate_mem_ctl(US_SERVER_CTL_MEM_ONLINE, 0, 0, NULL, NULL); /* in use again */
+    }
     s->phase = US_MAINT_ABORTED;
     s->result = (uint32_t)why;
     x->expect = MAINT_EXPECT_NOTHING;
@@ -288,12 +291,25 @@ static us_err_t device_free(const struct us_maint_req *req, char *why, size_t wh
     return e;
 }
 
+/* The agent channel of VM @name, its agent up; or -1. */
+static int32_t agent_of(const struct migrate_state *st, const char *name)
+{
+    int32_t a = -1;
+
+    for (uint32_t i = 0; i < US_AGENT_CHANS; i++) {
+        if (st->agents[i].state == US_AGENT_UP && strcmp(st->agents[i].name, name) == 0) {
+            a = (int32_t)i;
+        }
+    }
+    return a;
+}
+
 static void start(struct migrate_state *st, struct us_msg *m)
 {
     struct migrate_maint *x = &st->maint;
-    struct us_maint_req req, leg;
+    struct us_maint_req req, leg, range;
     char why[96];
-    int32_t a = -1;
+    int32_t a;
     us_err_t e;
 
     if (m->hdr.len != sizeof(req)) {
@@ -304,7 +320,7 @@ static void start(struct migrate_state *st, struct us_msg *m)
     if (!field_ok(req.vm, sizeof(req.vm)) || !field_ok(req.kernel, sizeof(req.kernel)) ||
         !field_ok(req.initrd, sizeof(req.initrd)) || !field_ok(req.append, sizeof(req.append)) ||
         !field_ok(req.device, sizeof(req.device)) || req.flow < US_MAINT_UPGRADE_OS ||
-        req.flow > US_MAINT_ADD_DEVICE) {
+        req.flow > US_MAINT_REMOVE_MEMORY) {
         us_msg_reply_why(m, US_EINVAL, "malformed request");
         return;
     }
@@ -346,6 +362,19 @@ static void start(struct migrate_state *st, struct us_msg *m)
             return;
         }
     }
+    range = req;
+    if (req.flow == US_MAINT_REMOVE_MEMORY) {
+        bool done;
+
+        e = migrate_memory_start(&req, &done, why, sizeof(why));
+        if (e != US_OK || done) {
+            US_LOG_INFO("maint: memory 0x%llx+0x%llx: %s", (unsigned long long)range.base,
+                        (unsigned long long)range.mem_size, why);
+            us_msg_reply_why(m, e, why);
+            return;
+        }
+        req.mem_size = 0; /* the understudy's memory is the VM's */
+    }
     if (req.flow == US_MAINT_ADD_DEVICE) {
         e = device_free(&req, why, sizeof(why));
         if (e != US_OK) {
@@ -353,11 +382,7 @@ static void start(struct migrate_state *st, struct us_msg *m)
             return;
         }
     }
-    for (uint32_t i = 0; i < US_AGENT_CHANS; i++) {
-        if (st->agents[i].state == US_AGENT_UP && strcmp(st->agents[i].name, req.vm) == 0) {
-            a = (int32_t)i;
-        }
-    }
+    a = agent_of(st, req.vm);
     if (a < 0) {
         us_msg_reply_why(m, US_ENOENT, "no VM of that name with its agent connected");
         return;
@@ -374,9 +399,14 @@ static void start(struct migrate_state *st, struct us_msg *m)
     }
     e = begin_leg(st, &leg, (uint32_t)a, why, sizeof(why));
     if (e != US_OK) {
+        if (req.flow == US_MAINT_REMOVE_MEMORY) {
+            (void)migrate_mem_ctl(US_SERVER_CTL_MEM_ONLINE, 0, 0, NULL, NULL);
+        }
         us_msg_reply_why(m, e, why);
         return;
     }
+    x->mem_base = range.base;
+    x->mem_size = range.mem_size;
     memcpy(x->device, req.device, sizeof(x->device));
     if (req.flow == US_MAINT_RECONFIGURE) {
         x->next = req;
@@ -426,6 +456,44 @@ void migrate_maint_call(struct migrate_state *st, struct us_msg *m)
     m->hdr.label = label;
 }
 
+/* remove-memory, a VM moved out: the next one whose RAM is in the range, or the audit. */
+static void memory_next(struct migrate_state *st)
+{
+    struct migrate_maint *x = &st->maint;
+    uint64_t base = x->mem_base, size = x->mem_size, guest, used = 0, holders = 0;
+    struct us_maint_req next;
+    char name[16], text[120];
+    int32_t a;
+
+    if (migrate_memory_next(base, size, name, &guest)) {
+        memset(&next, 0, sizeof(next));
+        next.flow = US_MAINT_REMOVE_MEMORY;
+        next.via = x->status.via;
+        memcpy(next.vm, name, sizeof(next.vm));
+        a = agent_of(st, name);
+        if (a < 0 || begin_leg(st, &next, (uint32_t)a, text, sizeof(text)) != US_OK) {
+            step(st,
+                 "%s was not moved out of the range: its agent is not up, or its understudy "
+                 "was refused",
+                 name);
+            return;
+        }
+        x->mem_base = base; /* begin_leg() started the record afresh */
+        x->mem_size = size;
+        return;
+    }
+    (void)migrate_mem_ctl(US_SERVER_CTL_MEM_AUDIT, base, size, &used, &holders);
+    if (used == 0 && holders == 0) {
+        us_snprintf(text, sizeof(text),
+                    "memory 0x%llx+0x%llx: no page in use, no mapping into it: it may be removed",
+                    (unsigned long long)base, (unsigned long long)size);
+    } else {
+        us_snprintf(text, sizeof(text), "memory 0x%llx+0x%llx: %llu pages still in use",
+                    (unsigned long long)base, (unsigned long long)size, (unsigned long long)used);
+    }
+    step(st, "%s", text);
+}
+
 /* After the commit: retire the first instance; then a reconfigure's leg back, if any. */
 static void finish(struct migrate_state *st)
 {
@@ -458,6 +526,9 @@ static void finish(struct migrate_state *st)
     st->migrations++;
     step(st, e == US_OK ? "done: %s serves" : "done: %s serves (retiring the first failed)",
          s->understudy);
+    if (s->flow == US_MAINT_REMOVE_MEMORY && e == US_OK) {
+        memory_next(st);
+    }
     if (x->legs_left > 0) {
         struct us_maint_req next = x->next;
         uint32_t slot = s->understudy_slot;

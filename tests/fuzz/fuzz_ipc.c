@@ -79,6 +79,13 @@ us_err_t migrate_vmm_call(struct us_msg *m)
     return US_OK;
 }
 
+/* ... and to the kernel: no range can be withheld. */
+us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t *r1, uint64_t *r2)
+{
+    (void)op, (void)base, (void)size, (void)r1, (void)r2;
+    return US_ERANGE;
+}
+
 /* ... and to devmgr: no such device. */
 us_err_t migrate_devmgr_call(struct us_msg *m)
 {

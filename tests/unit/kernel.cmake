@@ -56,7 +56,7 @@ us_kernel_test(frame
     CASES alloc_returns_distinct_frames alloc_respects_alignment alloc_exhausts_with_enomem
           alloc_rejects_zero_count alloc_rejects_bad_alignment free_rejects_double_free
           free_rejects_out_of_range reserve_clips_to_pool contiguous_after_fragmentation
-          random_alloc_free_keeps_counts)
+          random_alloc_free_keeps_counts offline_range_stays_out)
 
 us_kernel_test(cap
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cap.c ${US_KERNEL_DIR}/cap.c

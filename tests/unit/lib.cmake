@@ -93,7 +93,8 @@ us_unit_test(kv_proto
 us_unit_test(migrate_agents
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_migrate_agents.c
             ${CMAKE_SOURCE_DIR}/servers/migrate/migrate.c
-            ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_maint.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
+            ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_maint.c
+            ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_memory.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/migrate
     LIBS us_lib_host
     CASES agent_session bad_calls_refused full_channel_refused)
@@ -102,11 +103,12 @@ us_unit_test(migrate_agents
 us_unit_test(migrate_maint
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_migrate_maint.c
             ${CMAKE_SOURCE_DIR}/servers/migrate/migrate.c
-            ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_maint.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
+            ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_maint.c
+            ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_memory.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/migrate
     LIBS us_lib_host
     CASES restart_flow_happy_path refusals remove_device_flow remove_device_aborted
-          add_device_flow
+          add_device_flow remove_memory_flow remove_memory_aborted
           abort_in_prepare abort_in_transfer
           understudy_lost_in_transfer bad_state_refused injected_faults reconfigure_two_legs
           understudy_app_down criu_flow redirect_flow)

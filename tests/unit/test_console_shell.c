@@ -63,8 +63,9 @@ static void vm_list_json_shape(void)
 {
     static const char expect[] =
         "{\"vms\":[{\"id\":0,\"name\":\"vm0\",\"state\":\"running\",\"vcpus\":1,"
-        "\"mem\":16777216,\"exits\":123},{\"id\":1,\"name\":\"linux\",\"state\":\"off\","
-        "\"vcpus\":2,\"mem\":268435456,\"exits\":4567}]}" NL;
+        "\"mem\":16777216,\"ram_pa\":0,\"exits\":123},{\"id\":1,\"name\":\"linux\",\"state\":"
+        "\"off\","
+        "\"vcpus\":2,\"mem\":268435456,\"ram_pa\":0,\"exits\":4567}]}" NL;
 
     fx_setup(true);
     UT_EXPECT(strcmp(fx_cmd("vm list --json"), expect) == 0);
@@ -280,7 +281,8 @@ static void command_usage_errors(void)
         {"server restart a b", "server restart NAME"},
         {"server crash", "server crash NAME"},
         {"server crash vmm --json", "server crash NAME"},
-        {"hw", "hw list [--json] | hw hide N DEVICE | hw show N DEVICE | hw remove DEV"},
+        {"hw", "hw list [--json] | hw hide N DEVICE | hw show N DEVICE | hw remove DEV | "
+               "hw audit BASE SIZE [--json]"},
         {"hw remove", "hw remove DEV"},
         {"hw hide 0", "hw hide N DEVICE"},
         {"hw list a b c d e f g h i j", "hw list [--json]"},
@@ -336,9 +338,9 @@ static void backend_error_prints_name(void)
     fx.err_vm_info = US_ETIMEOUT;
     fx.err_vm_info_slot = 2;
     out = fx_cmd("vm list --json");
-    UT_EXPECT(strcmp(out,
-                     "{\"vms\":[{\"id\":0,\"name\":\"vm0\",\"state\":\"running\",\"vcpus\":1,"
-                     "\"mem\":16777216,\"exits\":123}]}" NL "error: vm list: US_ETIMEOUT" NL) == 0);
+    UT_EXPECT(strcmp(out, "{\"vms\":[{\"id\":0,\"name\":\"vm0\",\"state\":\"running\",\"vcpus\":1,"
+                          "\"mem\":16777216,\"ram_pa\":0,\"exits\":123}]}" NL
+                          "error: vm list: US_ETIMEOUT" NL) == 0);
     fx.err_server_count = US_ECAP;
     UT_EXPECT(strcmp(fx_cmd("server list"), "error: server list: US_ECAP" NL) == 0);
     UT_EXPECT(strcmp(fx_cmd("server restart vmm"), "error: server restart vmm: US_ECAP" NL) == 0);

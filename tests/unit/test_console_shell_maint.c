@@ -35,6 +35,24 @@ static us_err_t fake_abort(void *ctx, char *why, size_t why_len)
     return answer;
 }
 
+/* The kernel's audit: one object, the vmm's, in the range at 0x1000; nothing elsewhere. */
+static us_err_t fake_audit(void *ctx, uint64_t base, uint64_t size, uint64_t *used,
+                           struct us_mem_holder *out, uint32_t *n)
+{
+    (void)ctx, (void)size;
+    *used = base == 0x1000 ? 3 : 0;
+    *n = 0;
+    if (base == 0x1000) {
+        memset(out, 0, sizeof(*out));
+        out[0].base = 0x1000;
+        out[0].size = 0x2000;
+        out[0].maps = 2;
+        strcpy(out[0].holder, "vmm");
+        *n = 1;
+    }
+    return US_OK;
+}
+
 static void setup(void)
 {
     fx_setup(false);
@@ -46,6 +64,7 @@ static void setup(void)
     sh.be.maint_start = fake_start;
     sh.be.maint_status = fake_status;
     sh.be.maint_abort = fake_abort;
+    sh.be.mem_audit = fake_audit;
 }
 
 static void upgrade_os_builds_request(void)
@@ -173,7 +192,18 @@ static void device_flows_build_requests(void)
     UT_EXPECT(strcmp(fx_cmd("maint remove-device pci-03:00.0"),
                      "remove-device of pci-03:00.0: no VM held it: released at once; it may be "
                      "pulled" NL) == 0);
+    reason = "";
+    UT_EXPECT(strcmp(fx_cmd("maint remove-memory 0x4b200000 201326592 via=criu --json"),
+                     "{\"started\":\"remove-memory\",\"base\":\"0x4b200000\"}" NL) == 0);
+    UT_EXPECT_EQ(got.flow, US_MAINT_REMOVE_MEMORY);
+    UT_EXPECT(got.base == 0x4b200000u && got.mem_size == 0xc000000u && got.vm[0] == '\0');
+    UT_EXPECT_EQ(got.via, US_MAINT_VIA_CRIU);
     starts = 0;
+    UT_EXPECT(strncmp(fx_cmd("maint remove-memory 0x1000"), "error: usage", 12) == 0);
+    UT_EXPECT(strncmp(fx_cmd("maint remove-memory 0x1000 0"), "error: usage", 12) == 0);
+    UT_EXPECT(strncmp(fx_cmd("maint remove-memory 0xfffffffffffff000 0x2000"), "error: usage",
+                      12) == 0); /* wraps */
+    UT_EXPECT(strncmp(fx_cmd("maint remove-memory 0x1g 0x1000"), "error: usage", 12) == 0);
     UT_EXPECT(strncmp(fx_cmd("maint add-device pci-02:00.0"),
                       "error: usage: maint add-device DEV VM", 37) == 0);
     UT_EXPECT(strncmp(fx_cmd("maint add-device pci-02:00.0 via=criu"),
@@ -181,7 +211,23 @@ static void device_flows_build_requests(void)
     UT_EXPECT_EQ(starts, 0);
 }
 
+static void hw_audit_reports(void)
+{
+    setup();
+    UT_EXPECT(strcmp(fx_cmd("hw audit 0x1000 0x2000"),
+                     "memory 0x1000+0x2000: 3 page(s) in use, 1 memory object(s) reach into it" NL
+                     "  0x1000+0x2000  mapped 2 time(s), by vmm" NL) == 0);
+    UT_EXPECT(strcmp(fx_cmd("hw audit 36864 4096 --json"),
+                     "{\"base\":36864,\"size\":4096,\"pages_in_use\":0,\"holders\":[]}" NL) == 0);
+    UT_EXPECT(strcmp(fx_cmd("hw audit 0x9000 0x1000"),
+                     "memory 0x9000+0x1000: 0 page(s) in use, 0 memory object(s) reach into it: "
+                     "nothing maps it" NL) == 0);
+    UT_EXPECT(strncmp(fx_cmd("hw audit 0x9000"), "error: usage: hw audit BASE SIZE", 32) == 0);
+    UT_EXPECT(strncmp(fx_cmd("hw audit x 1"), "error: usage: hw audit BASE SIZE", 32) == 0);
+}
+
 UT_MAIN({"upgrade_os_builds_request", upgrade_os_builds_request},
+        {"hw_audit_reports", hw_audit_reports},
         {"device_flows_build_requests", device_flows_build_requests},
         {"upgrade_app_names_image", upgrade_app_names_image}, {"status_reports", status_reports},
         {"abort_reports", abort_reports}, {"maint_usage_errors", maint_usage_errors},

@@ -136,7 +136,43 @@ static void random_alloc_free_keeps_counts(void)
     }
 }
 
+/* A withheld range: nothing is allocated in it, what is freed in it stays out, and it all
+ * comes back when it is given back. */
+static void offline_range_stays_out(void)
+{
+    static uint64_t held[2];
+    uint64_t used, free;
+    paddr_t a, in, b;
+
+    setup();
+    UT_EXPECT_EQ(frame_alloc(&pool, 8, 1, &in), US_OK); /* frames 0-7 */
+    UT_EXPECT_EQ(frame_pool_offline(&pool, pa_init(BASE + PAGE_SIZE), 3, held, 128), US_EINVAL);
+    UT_EXPECT_EQ(frame_pool_offline(&pool, pa_init(BASE), 129 * PAGE_SIZE, held, 128), US_ERANGE);
+    UT_EXPECT_EQ(frame_pool_offline(&pool, pa_init(BASE - PAGE_SIZE), PAGE_SIZE, held, 128),
+                 US_ERANGE);
+    UT_EXPECT_EQ(
+        frame_pool_offline(&pool, pa_init(BASE + 4 * PAGE_SIZE), 16 * PAGE_SIZE, held, 128),
+        US_OK); /* frames 4-19: 4-7 in use, 8-19 free */
+    UT_EXPECT_EQ(frame_pool_offline(&pool, pa_init(BASE), PAGE_SIZE, held, 128), US_EBUSY);
+    UT_EXPECT_EQ(pool.free_count, FRAMES - 8 - 12);
+    frame_pool_count(&pool, pa_init(BASE + 4 * PAGE_SIZE), 16 * PAGE_SIZE, &used, &free);
+    UT_EXPECT(used == 4 && free == 0);
+    UT_EXPECT_EQ(frame_alloc(&pool, 1, 1, &a), US_OK);
+    UT_EXPECT_EQ(pa_of(a), BASE + 20 * PAGE_SIZE); /* past the range */
+    UT_EXPECT_EQ(frame_free(&pool, in, 8), US_OK); /* 0-3 free again, 4-7 stay out */
+    UT_EXPECT_EQ(pool.free_count, FRAMES - 1 - 16);
+    frame_pool_count(&pool, pa_init(BASE + 4 * PAGE_SIZE), 16 * PAGE_SIZE, &used, &free);
+    UT_EXPECT(used == 0 && free == 0); /* empty: every frame in it withheld */
+    UT_EXPECT_EQ(frame_alloc(&pool, 5, 1, &b), US_OK);
+    UT_EXPECT_EQ(pa_of(b), BASE + 21 * PAGE_SIZE); /* 0-3 is too short, and 4-19 is out */
+    frame_pool_online(&pool);
+    UT_EXPECT_EQ(pool.free_count, FRAMES - 6);
+    UT_EXPECT_EQ(frame_alloc(&pool, 16, 1, &b), US_OK);
+    UT_EXPECT_EQ(pa_of(b), BASE + 4 * PAGE_SIZE); /* the range's frames are free again */
+}
+
 UT_MAIN({"alloc_returns_distinct_frames", alloc_returns_distinct_frames},
+        {"offline_range_stays_out", offline_range_stays_out},
         {"alloc_respects_alignment", alloc_respects_alignment},
         {"alloc_exhausts_with_enomem", alloc_exhausts_with_enomem},
         {"alloc_rejects_zero_count", alloc_rejects_zero_count},

@@ -33,6 +33,12 @@ us_err_t migrate_devmgr_call(struct us_msg *m)
     return US_OK;
 }
 
+us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t *r1, uint64_t *r2)
+{
+    (void)op, (void)base, (void)size, (void)r1, (void)r2;
+    return US_ENOTSUP;
+}
+
 us_err_t us_signal(us_cap_t ntfn, uint64_t bits)
 {
     UT_EXPECT_EQ(ntfn, US_SLOT_MIGRATE_VMM_NTFN);

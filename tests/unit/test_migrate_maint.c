@@ -19,13 +19,17 @@ static struct migrate_state st;
 static struct us_agent_chan chans[US_AGENT_CHANS];
 static char calls[1024]; /* the vmm's calls, as "create kvd0-b<-kvd0 hold 0 ..." */
 static us_err_t create_answer;
-static uint32_t fault;       /* what request() asks to inject */
-static uint32_t create_slot; /* where the fake vmm puts the next VM */
-static uint32_t flow;        /* what request() starts */
-static uint64_t hold_flags;  /* w[2] of the last HOLD */
-static const char *device;   /* remove-device: what request() names */
-static uint32_t vm_devices;  /* what the fake vmm says VM 0 sees */
-static char created_pt[32];  /* the passed-through function the last create asked for */
+static uint32_t fault;                  /* what request() asks to inject */
+static uint32_t create_slot;            /* where the fake vmm puts the next VM */
+static uint32_t flow;                   /* what request() starts */
+static uint64_t hold_flags;             /* w[2] of the last HOLD */
+static const char *device;              /* remove-device: what request() names */
+static uint32_t vm_devices;             /* what the fake vmm says VM 0 sees */
+static char created_pt[32];             /* the passed-through function the last create asked for */
+static uint64_t range_base, range_size; /* remove-memory: what request() names */
+static us_err_t offline_answer;         /* the fake kernel's answer to withholding */
+static uint64_t audit_used;             /* and its audit's pages in use */
+static bool vm0_retired;
 
 us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
 {
@@ -52,6 +56,24 @@ static void note(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(calls + n, sizeof(calls) - n, fmt, ap);
     va_end(ap);
+}
+
+/* A fake kernel for remove-memory. */
+us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t *r1, uint64_t *r2)
+{
+    (void)base, (void)size;
+    switch (op) {
+    case US_SERVER_CTL_MEM_OFFLINE:
+        note("offline ");
+        return offline_answer;
+    case US_SERVER_CTL_MEM_ONLINE:
+        note("online ");
+        return US_OK;
+    default:
+        *r1 = audit_used;
+        *r2 = 0;
+        return US_OK;
+    }
 }
 
 /* A fake devmgr: pci-01:00.0 is passed through to VM 0, pci-02:00.0 is no VM's. */
@@ -101,14 +123,23 @@ us_err_t migrate_vmm_call(struct us_msg *m)
         return US_OK;
     case US_VMM_VM_RETIRE:
         note("retire %llu ", (unsigned long long)m->w[0]);
+        vm0_retired |= m->w[0] == 0;
         break;
     case US_VMM_VM_INFO: {
         struct us_vm_info *info = (struct us_vm_info *)(void *)m->w;
 
-        UT_EXPECT_EQ(m->w[0], 0);
+        uint64_t slot = m->w[0];
+
+        if (slot > 1 || (slot == 0 && vm0_retired)) {
+            us_msg_reply_err(m, US_ENOENT);
+            return US_OK;
+        }
         memset(info, 0, sizeof(*info));
-        strcpy(info->name, "kvd0");
+        strcpy(info->name, slot == 0 ? "kvd0" : "kvd0-b");
+        info->state = US_VM_STATE_RUNNING;
         info->devices = vm_devices;
+        info->mem_size = 16u << 20;
+        info->ram_pa = slot == 0 ? 0x50000000u : 0x70000000u;
         us_msg_init(m, m->hdr.label, sizeof(*info));
         return US_OK;
     }
@@ -162,6 +193,10 @@ static void setup(void)
     hold_flags = 99; /* each HOLD sets it */
     device = "";
     vm_devices = US_GUEST_DEV_VIRTIO_NET | US_GUEST_DEV_PCIE;
+    range_base = range_size = 0;
+    offline_answer = US_OK;
+    audit_used = 0;
+    vm0_retired = false;
     up(0, US_AGENT_OPEN "kvd0\nHELLO host=a boot=b apps=kvd\n");
     UT_EXPECT(strcmp(down(0), "HEALTH") == 0);
 }
@@ -176,6 +211,10 @@ static us_err_t request(uint32_t label, const char *vm, uint32_t via, struct us_
     r.via = via;
     strcpy(r.vm, vm);
     strcpy(r.device, device);
+    r.base = range_base;
+    if (range_size != 0) {
+        r.mem_size = range_size;
+    }
     strcpy(r.initrd, "initramfs-next");
     strcpy(r.append, "x=1");
     memset(m, 0, sizeof(*m));
@@ -289,6 +328,60 @@ static void add_device_flow(void)
     up(1, "FETCHED kvd LOADED 9\n");
     UT_EXPECT(strcmp(calls, "cutover 0 forget 0 release 0 retire 0 drop ") == 0); /* it stays */
     UT_EXPECT_EQ(status()->phase, US_MAINT_DONE);
+}
+
+/* remove-memory: withheld, kvd0 (whose RAM is in the range) moves out, the audit is clean. */
+static void remove_memory_flow(void)
+{
+    struct us_msg m;
+
+    setup();
+    flow = US_MAINT_REMOVE_MEMORY;
+    range_base = 0x50000000;
+    range_size = 16u << 20;
+    offline_answer = US_ENOMEM;
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "", US_MAINT_VIA_RESTART, &m), US_ENOMEM);
+    UT_EXPECT(strstr((const char *)m.w, "no room to evacuate into") != NULL);
+    offline_answer = US_OK;
+    audit_used = 4096 + 3; /* kvd0's 4096 pages, and 3 of the hypervisor's */
+    calls[0] = '\0';
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "", US_MAINT_VIA_RESTART, &m), US_EBUSY);
+    UT_EXPECT(strstr((const char *)m.w, "3 pages there are the hypervisor's own") != NULL);
+    UT_EXPECT(strcmp(calls, "offline online ") == 0); /* given back */
+    range_base = 0x90000000;                          /* no VM there, nothing in use */
+    audit_used = 0;
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "", US_MAINT_VIA_RESTART, &m), US_OK);
+    UT_EXPECT(strstr((const char *)m.w, "nothing in use there") != NULL);
+    range_base = 0x50000000;
+    audit_used = 4096;
+    calls[0] = '\0';
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "", US_MAINT_VIA_RESTART, &m), US_OK);
+    UT_EXPECT(strncmp(calls, "offline create kvd0-b<-kvd0/", 28) == 0);
+    up(1, US_AGENT_OPEN "kvd0-b\nHELLO host=a boot=c apps=kvd\n");
+    up(1, "HEALTH kvd=up keys=0\n");
+    up(0, "OK frozen\n");
+    up(0, "SENT kvd 12345 " HEX "\n");
+    audit_used = 0; /* kvd0's RAM, freed, stays withheld */
+    up(1, "FETCHED kvd LOADED 9\n");
+    UT_EXPECT_EQ(status()->phase, US_MAINT_DONE);
+    UT_EXPECT(strstr(status()->step, "no page in use, no mapping into it: it may be removed") !=
+              NULL);
+    UT_EXPECT(strstr(calls, "online") == NULL); /* the range stays out */
+}
+
+/* An aborted remove-memory gives the range back. */
+static void remove_memory_aborted(void)
+{
+    struct us_msg m;
+
+    setup();
+    flow = US_MAINT_REMOVE_MEMORY;
+    range_base = 0x50000000;
+    range_size = 16u << 20;
+    audit_used = 4096;
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "", US_MAINT_VIA_RESTART, &m), US_OK);
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_ABORT, "", 0, &m), US_OK);
+    UT_EXPECT(strstr(calls, "online") != NULL);
 }
 
 /* Aborted, the first instance keeps the device: nothing is released. */
@@ -592,7 +685,9 @@ static void reconfigure_two_legs(void)
 UT_MAIN({"restart_flow_happy_path", restart_flow_happy_path}, {"refusals", refusals},
         {"remove_device_flow", remove_device_flow},
         {"remove_device_aborted", remove_device_aborted}, {"add_device_flow", add_device_flow},
-        {"abort_in_prepare", abort_in_prepare}, {"abort_in_transfer", abort_in_transfer},
+        {"remove_memory_flow", remove_memory_flow},
+        {"remove_memory_aborted", remove_memory_aborted}, {"abort_in_prepare", abort_in_prepare},
+        {"abort_in_transfer", abort_in_transfer},
         {"understudy_lost_in_transfer", understudy_lost_in_transfer},
         {"bad_state_refused", bad_state_refused}, {"injected_faults", injected_faults},
         {"reconfigure_two_legs", reconfigure_two_legs},

@@ -60,6 +60,10 @@ _Static_assert(sizeof(struct us_agent_chan) == 8192u, "us_agent_chan is ABI");
 /* add-device: @device (hot-added, shielded from every running instance) is given to an
  * understudy of @vm, which takes over its application. */
 #define US_MAINT_ADD_DEVICE 5u
+/* remove-memory (docs/memory.md): the physical range [@base, @base + @mem_size) is withheld
+ * from allocation; each VM whose RAM reaches into it moves its application to an understudy
+ * (whose RAM is then elsewhere) and retires; the range is audited empty at the end. */
+#define US_MAINT_REMOVE_MEMORY 6u
 
 #define US_MAINT_VIA_RESTART 1u  /* quiesce, carry the state, restart in the understudy */
 #define US_MAINT_VIA_REDIRECT 2u /* new connections to the understudy, old ones finish */
@@ -73,9 +77,10 @@ struct us_maint_req {
     char initrd[32];   /* bundle entries; "" keeps the VM's */
     char append[96];   /* added to the VM's bootargs for the understudy */
     char device[32];   /* remove-device: the inventory's name of the device */
-    uint64_t mem_size; /* 0 keeps the VM's */
+    uint64_t mem_size; /* 0 keeps the VM's; remove-memory: the range's size */
     uint32_t vcpus;    /* 0 keeps the VM's */
     uint32_t fault;    /* US_MAINT_FAULT_*: debug builds only, for the tests */
+    uint64_t base;     /* remove-memory: the range's physical base */
 };
 _Static_assert(sizeof(struct us_maint_req) <= US_MSG_MAX_LEN, "us_maint_req fits one message");
 

@@ -34,6 +34,7 @@
 /* migrate */
 #define US_SLOT_MIGRATE_AGENT_CHANS 6u /* shared 1: the agent channels */
 #define US_SLOT_MIGRATE_VMM_NTFN 7u    /* signal the vmm: US_NTFN_AGENT_DOWN */
+#define US_SLOT_MIGRATE_SERVER_CTL 8u  /* remove-memory: withhold, give back, audit a range */
 
 /* devmgr */
 #define US_SLOT_DEVMGR_DTB 6u

@@ -31,6 +31,20 @@ enum us_syscall_nr {
 #define US_MEM_TOTAL_FRAMES 1u   /* frames of RAM it manages */
 #define US_MEM_BOOT_IMAGE 2u     /* bytes of the boot bundle, kept in place in RAM */
 #define US_SERVER_CTL_CPU 5u     /* x1 = guest entries on host CPU x2 (US_ERANGE past the last) */
+/* remove-memory (docs/memory.md): x2 = physical base, x3 = size. OFFLINE withholds the range
+ * from allocation; ONLINE gives it back; AUDIT: x1 = its frames still in use, x2 = memory
+ * objects reaching into it, IPC data = up to US_MEM_HOLDERS struct us_mem_holder. */
+#define US_SERVER_CTL_MEM_OFFLINE 6u
+#define US_SERVER_CTL_MEM_ONLINE 7u
+#define US_SERVER_CTL_MEM_AUDIT 8u
+
+struct us_mem_holder {
+    uint64_t base, size; /* a memory object over RAM */
+    uint32_t maps;       /* its mappings: server spaces, stage 2s, fast-MMIO pages */
+    uint32_t reserved;
+    char holder[16]; /* a server mapping it, "a VM", or "held" (capabilities only) */
+};
+#define US_MEM_HOLDERS 6u
 
 #define US_SERVER_NAME_LEN 16u
 #define US_SERVER_RUNNING 1u

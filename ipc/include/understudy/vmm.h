@@ -52,7 +52,7 @@ struct us_vm_info {
     uint64_t mem_size;
     uint64_t exits; /* exits handled so far */
     uint64_t last_fault_ipa;
-    uint64_t reserved2;
+    uint64_t ram_pa; /* where its RAM is in host-physical memory (one contiguous run) */
 };
 _Static_assert(sizeof(struct us_vm_info) == 64, "us_vm_info is ABI");
 

@@ -31,4 +31,7 @@ struct irq_route;
 struct endpoint *kmem_endpoint_alloc(void);
 struct notification *kmem_notification_alloc(void);
 struct memobj *kmem_memobj_alloc(void);
+#define KMEM_MEMOBJS 256u
+/** kmem_memobj_at() - memory object @i of the pool if in use, else NULL. */
+struct memobj *kmem_memobj_at(uint32_t i);
 struct vm_control *kmem_vm_control_alloc(void);

@@ -55,6 +55,9 @@ us_err_t vm_create(struct vm_control *ctl, struct vm **out);
  * if part is mapped; US_ENOMEM, also when @vm maps VM_MEMS_MAX objects already. */
 us_err_t vm_map(struct vm *vm, struct memobj *m, ipa_t ipa, uint32_t rights);
 
+/** vm_maps_memobj() - whether a live VM's stage 2 maps @m. */
+bool vm_maps_memobj(const struct memobj *m);
+
 /** vm_fastmmio_set() - accesses of @vm at @ipa of @kind go through the page at @offset of @m
  * (RING: @n gets @bit when the ring stops being empty); US_FASTMMIO_NONE removes the entry.
  * Returns: US_OK; US_EINVAL for a bad kind, a device or too small memory object or an

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* A physical range taken out of use: withheld from the frame pool, and audited. */
+#pragma once
+
+#include <understudy/errors.h>
+#include <understudy/syscalls.h>
+#include <us/types.h>
+
+/** memrange_offline() - withhold [base, base + size) (page aligned, at most 256 MiB): no
+ * allocation takes a frame in it from now on, and frames freed in it stay out.
+ * Returns: US_OK; US_EINVAL unaligned; US_ERANGE not the kernel's RAM, or too large;
+ * US_ENOMEM the frames in use in it would not fit in the free memory outside it; US_EBUSY
+ * another range is withheld. */
+us_err_t memrange_offline(uint64_t base, uint64_t size);
+
+/** memrange_online() - the withheld range's frames are free for use again (an abort). */
+void memrange_online(void);
+
+/** memrange_audit() - frames of [base, base + size) in use and not withheld (*@used), and up
+ * to @max memory objects over RAM that reach into it, into @out. Returns: how many. */
+uint32_t memrange_audit(uint64_t base, uint64_t size, uint64_t *used, struct us_mem_holder *out,
+                        uint32_t max);
