@@ -62,6 +62,25 @@ def status(m):
     return json.loads(usqemu.console_cmd(m, "maint status --json"))["maint"]
 
 
+def owner(m, name):
+    """Who owns device @name in `hw list --json` (none, hypervisor, guest), or None."""
+    devs = json.loads(usqemu.console_cmd(m, "hw list --json"))["devices"]
+    return {d["name"]: d["owner"] for d in devs}.get(name)
+
+
+def load_clean(g, what):
+    """Stop load generator @g; its clients must have had answers, none failed, and every
+    write they saw acknowledged must read back. Prints and returns the summary."""
+    g.finish()
+    s = g.summary()
+    print("%s: %s" % (what, s))
+    assert s["requests"] > 0, s
+    assert not g.failures(), g.failures()[:10]
+    bad = g.verify()
+    assert not bad, bad[:10]
+    return s
+
+
 def refused(m, cmd, reason):
     """@cmd must print one error line containing @reason."""
     out = usqemu.console_cmd(m, cmd)

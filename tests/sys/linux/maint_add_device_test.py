@@ -10,6 +10,7 @@ e1000e takes kvd over, its Linux binds its driver and serves kvd through it too.
 requests; every acknowledged SET reads back."""
 import json
 
+import kvcheck
 import loadgen
 import maintcheck
 import usqemu
@@ -17,17 +18,6 @@ import usqemu
 DEV = "pci-01:00.0"
 PROBE = ("ls /sys/bus/pci/devices | wc -l; ls /proc/device-tree/pcie@10000000 | wc -l; "
          "grep -rl e1000e /proc/device-tree | wc -l")
-
-
-def owner(m, name):
-    devs = json.loads(usqemu.console_cmd(m, "hw list --json"))["devices"]
-    return {d["name"]: d["owner"] for d in devs}.get(name)
-
-
-def shell(m, cmd, want):
-    m.sendline(cmd)
-    m.expect(want, timeout=60)
-    m.expect(r"guest# ", timeout=60)
 
 
 def at_shell(m, n, name):
@@ -54,10 +44,10 @@ def test(t):
     m.qmp.execute("device_add", driver="e1000e", bus="rp1", netdev="pn1", id="nic1")
     m.expect_seen(r"devmgr\| PCIe: 01:00\.0 8086:10d3 added in the slot of 00:01\.0; shielded",
                   since=since, timeout=60)
-    assert owner(m, DEV) == "none"
+    assert maintcheck.owner(m, DEV) == "none"
     at_shell(m, 0, "kvd0")
-    shell(m, PROBE, r"\n0\s+\d+\s+0\s")
-    shell(m, "echo 1 > /sys/bus/pci/rescan; " + PROBE, r"\n0\s+\d+\s+0\s")
+    kvcheck.guest(m, PROBE, r"\n0\s+\d+\s+0\s")
+    kvcheck.guest(m, "echo 1 > /sys/bus/pci/rescan; " + PROBE, r"\n0\s+\d+\s+0\s")
     maintcheck.detach(m)
 
     maintcheck.refused(m, "maint add-device pci-07:00.0 kvd0", "no such device")
@@ -68,7 +58,7 @@ def test(t):
     assert usqemu.console_cmd(m, "maint abort") == "aborted: the first instance serves"
     m.expect_seen(r"migrate\| maint: kvd0: aborted by the operator; the first instance serves "
                   r"with all its data", timeout=300, since=since)
-    assert owner(m, DEV) == "none"
+    assert maintcheck.owner(m, DEV) == "none"
 
     # The flow: the understudy, given the e1000e, takes kvd over.
     since = len(m.output)
@@ -77,19 +67,13 @@ def test(t):
     m.expect_seen(r"vmm\| kvd0-b: %s \(8086:10d3\) at its 00:01\.0" % DEV, since=since,
                   timeout=120)
     m.expect_seen(r"migrate\| maint: kvd0: done: kvd0-b serves", timeout=600, since=since)
-    g.finish()
-    s = g.summary()
-    print("maint add-device: %s" % s)
-    assert s["requests"] > 0, s
-    assert not g.failures(), g.failures()[:10]
-    bad = g.verify()
-    assert not bad, bad[:10]
-    assert owner(m, DEV) == "guest"
+    maintcheck.load_clean(g, "maint add-device")
+    assert maintcheck.owner(m, DEV) == "guest"
     vms = maintcheck.vms(m)
     assert list(vms) == ["kvd0-b"], vms
     # kvd0-b's Linux has it, with Debian's driver, and kvd answers through it too.
     at_shell(m, vms["kvd0-b"]["id"], "kvd0-b")
-    shell(m, "cat /sys/bus/pci/devices/0000:00:01.0/vendor; "
+    kvcheck.guest(m, "cat /sys/bus/pci/devices/0000:00:01.0/vendor; "
           "basename $(readlink /sys/bus/pci/devices/0000:00:01.0/driver)", r"0x8086\s+e1000e\s")
     maintcheck.detach(m)
     c = usqemu.LineClient(port2)

@@ -34,13 +34,7 @@ def test(t):
     m.expect_seen(r"vmm\| kvd0-b: carry: image 'kvd-next' \(\d+ bytes\) sent", timeout=300,
                   since=since)
     m.expect_seen(r"migrate\| maint: kvd0: done: kvd0-b serves", timeout=600, since=since)
-    g.finish()
-    s = g.summary()
-    print("maint upgrade-app: %s" % s)
-    assert s["requests"] > 0, s
-    assert not g.failures(), g.failures()[:10]
-    bad = g.verify()
-    assert not bad, bad[:10]
+    maintcheck.load_clean(g, "maint upgrade-app")
     c = loadgen.Conn(port)
     assert c.ask("VERSION") == "VERSION 2"
     assert c.ask("COUNT") == "COUNT %d" % t.args.keys

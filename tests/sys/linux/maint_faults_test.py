@@ -87,13 +87,7 @@ def test(t):
     out_of(m, start + " via=redirect fault=kill")
     undone(m, since, "the understudy's agent is gone")
 
-    g.finish()
-    s = g.summary()
-    print("maint faults: %s" % s)
-    assert s["requests"] > 0, s
-    assert not g.failures(), g.failures()[:10]
-    bad = g.verify()
-    assert not bad, bad[:10]
+    maintcheck.load_clean(g, "maint faults")
     c = loadgen.Conn(port)
     assert c.ask("COUNT") == "COUNT %d" % t.args.keys
     c.close()

@@ -50,13 +50,7 @@ def test(t):
     assert json.loads(out) == {"started": "remove-memory", "base": "0x%x" % base}, out
     m.expect_seen(r"migrate\| maint: kvd0: memory 0x%x\+0x%x: no page in use, no mapping into "
                   r"it: it may be removed" % (base, size), timeout=600, since=since)
-    g.finish()
-    s = g.summary()
-    print("maint remove-memory: %s" % s)
-    assert s["requests"] > 0, s
-    assert not g.failures(), g.failures()[:10]
-    bad = g.verify()
-    assert not bad, bad[:10]
+    maintcheck.load_clean(g, "maint remove-memory")
     a = audit(m, base, size)
     assert a["pages_in_use"] == 0 and a["holders"] == [], a
     vms = maintcheck.vms(m)

@@ -35,12 +35,6 @@ DMA_ATTACK = (
 )
 
 
-def shell(m, cmd, want):
-    m.sendline(cmd)
-    m.expect(want, timeout=60)
-    m.expect(r"guest# ", timeout=60)
-
-
 def attach(m, n, name, wait=None):
     m.sendline("vm console %d" % n)
     m.expect(r"attached to vm %d \(%s\)" % (n, name))
@@ -48,12 +42,6 @@ def attach(m, n, name, wait=None):
         m.expect(wait, timeout=240)
     m.sendline("")
     m.expect(r"guest# ", timeout=60)
-
-
-def detach(m):
-    m.send("\x1d")
-    m.expect(r"detached")
-    m.expect(r"us> ")
 
 
 def test(t):
@@ -65,30 +53,30 @@ def test(t):
     m.expect_seen(r"vmm\| linux0: pci-01:00\.0 \(8086:10d3\) at its 00:01\.0, INTA as SPI 20")
     attach(m, 0, "linux0", wait=r"kvd: listening on port 7000")
     assert "understudy-guest: network up on eth0 (10.0.2.15/24), kvd started" in m.output
-    shell(m, "cat /sys/bus/pci/devices/0000:00:01.0/vendor "
+    kvcheck.guest(m, "cat /sys/bus/pci/devices/0000:00:01.0/vendor "
           "/sys/bus/pci/devices/0000:00:01.0/device; "
           "basename $(readlink /sys/bus/pci/devices/0000:00:01.0/driver); "
           "ls /sys/bus/pci/devices | wc -l",
           r"0x8086\s+0x10d3\s+e1000e\s+1\s")
-    detach(m)
+    maintcheck.detach(m)
     # kvd answers through the e1000e: its driver's DMA (translated by the SMMU) and its INTx.
     kvcheck.exercise(port)
     kvcheck.bulk(port)
     attach(m, 1, "linux1")
-    shell(m, "ls /sys/bus/pci/devices | wc -l", r"\n0\s")
-    detach(m)
+    kvcheck.guest(m, "ls /sys/bus/pci/devices | wc -l", r"\n0\s")
+    maintcheck.detach(m)
     # A hostile linux0: its driver unbound, it programs the e1000e itself to fetch a transmit
     # descriptor from 0x80000000, outside its RAM. The SMMU stops the read and devmgr reports
     # the fault; the driver bound again, the NIC serves as before.
     attach(m, 0, "linux0")
     since = len(m.output)
     for cmd in DMA_ATTACK:
-        shell(m, cmd + "; echo rc=$?", r"rc=0")
+        kvcheck.guest(m, cmd + "; echo rc=$?", r"rc=0")
     m.expect_seen(r"devmgr\| SMMU: DMA fault by stream 0x0100 at 0x80000000: F_TRANSLATION",
                   since=since, timeout=60)
-    shell(m, "echo 0000:00:01.0 > /sys/bus/pci/drivers/e1000e/bind; echo rc=$?", r"rc=0")
-    shell(m, "ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0; echo rc=$?", r"rc=0")
-    detach(m)
+    kvcheck.guest(m, "echo 0000:00:01.0 > /sys/bus/pci/drivers/e1000e/bind; echo rc=$?", r"rc=0")
+    kvcheck.guest(m, "ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0; echo rc=$?", r"rc=0")
+    maintcheck.detach(m)
     c = usqemu.LineClient(port)
     assert c.ask("GET k8") == "VALUE v8" and c.ask("COUNT") == "COUNT 450"  # from before
     c.close()
