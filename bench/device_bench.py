@@ -6,19 +6,22 @@
 
 Boots build/images/maintpt under QEMU with its SMMUv3 and one PCIe root port, and measures
 kvd's clients (the load generator, tests/qemu/loadgen.py, through the node's NIC and the vmm's
-switch) in a steady stretch and while each flow runs, on two machines:
+switch) in a steady stretch and while each flow runs, on three machines:
 
 - remove-device: the e1000e behind the root port is passed through to kvd0 at boot;
   `maint remove-device pci-01:00.0` moves kvd to an understudy without it, and the card is
   released and powered off;
 - add-device: the slot is empty at boot; an e1000e is hot-added over QMP (shielded), and
-  `maint add-device pci-01:00.0 kvd0` moves kvd to an understudy given it.
+  `maint add-device pci-01:00.0 kvd0` moves kvd to an understudy given it;
+- remove-memory (image `default`): `maint remove-memory` of kvd0's RAM range moves kvd to an
+  understudy allocated elsewhere and audits the range empty.
 
 Each row: requests, failures, p50 and p99 latency, the longest gap between successful
 responses, and the flow's total time (command to its last step). Wall-clock figures under TCG:
 compare rows of one run. Prints one table; nothing here passes or fails on a timing.
 """
 import argparse
+import json
 import os
 import sys
 
@@ -41,6 +44,12 @@ def hot_add(m):
                   since=since, timeout=60)
 
 
+def remove_memory(m):
+    """The remove-memory command for kvd0's RAM, wherever the vmm put it."""
+    kvd0 = {v["name"]: v for v in json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]}
+    return "maint remove-memory 0x%x 0x%x" % (kvd0["kvd0"]["ram_pa"], kvd0["kvd0"]["mem"])
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--build", default=os.path.join(HERE, "..", "build"))
@@ -55,6 +64,8 @@ def main():
     rows += maint_bench.flow_rows(image, a.keys, a.requests, a.smp, 0, 2, [
         ("maint add-device pci-01:00.0 kvd0", "kvd0", "kvd0-b")],
         machine=dict(iommu=True, extra_args=maint_bench.PREALLOC + PORT), before=hot_add)
+    rows += maint_bench.flow_rows(os.path.join(a.build, "images", "default"), a.keys, a.requests,
+                                  a.smp, 0, 2, [(remove_memory, "kvd0", "kvd0-b")])
     maint_bench.print_table(rows)
     print("\ncommand: python3 bench/device_bench.py --keys %d --requests %d --smp %d"
           % (a.keys, a.requests, a.smp))

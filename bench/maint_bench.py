@@ -94,7 +94,8 @@ def one_flow(m, g, cmd, first, understudy, requests):
 def flow_rows(image, keys, requests, smp, persistent, per_request, flows, machine=None,
               before=None):
     """On one machine: a steady stretch of @requests with the given clients, then each of
-    @flows, (command, first VM, the VM that serves after it), under the same load, each with
+    @flows, (command or a function of the machine giving it, first VM, the VM that serves
+    after it), under the same load, each with
     fresh clients that know every write acknowledged before. A row each. @machine: other
     arguments of the machine (QEMU's extra arguments included); @before(m): run before each
     flow's command, outside its span."""
@@ -121,6 +122,8 @@ def flow_rows(image, keys, requests, smp, persistent, per_request, flows, machin
                 spans.append(("none, " + clients, g, t0, time.monotonic(), None))
             if before is not None:
                 before(m)
+            if callable(cmd):
+                cmd = cmd(m)  # a command that depends on the machine (remove-memory's range)
             t1, t2, st = one_flow(m, g, cmd, first, understudy, requests)
             spans.append(("%s, %s" % (" ".join(cmd.split()[1:3] + [w for w in cmd.split()
                                                                    if w.startswith("via=")]),

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <understudy/migrate.h>
 #include <understudy/usys.h>
+#include <understudy/vmm.h>
 
 /* What migrate knows of one VM slot's guest agent. */
 struct migrate_agent {
@@ -114,6 +115,27 @@ us_err_t migrate_devmgr_call(struct us_msg *m);
 /** migrate_mem_ctl() - the kernel's US_SERVER_CTL_MEM_* @op on [@base, @base + @size), its
  * results in @r1, @r2 (may be NULL) (main.c; host tests supply their own). */
 us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t *r1, uint64_t *r2);
+
+/** migrate_vm_info() - the vmm's us_vm_info of the VM in @slot. Returns: whether there is one
+ * (migrate_memory.c). */
+bool migrate_vm_info(uint32_t slot, struct us_vm_info *out);
+
+/** migrate_reason() - a refusal's reason text in reply @m, or @fallback, into @why. */
+void migrate_reason(const struct us_msg *m, const char *fallback, char *why, size_t why_len);
+
+/** migrate_device_holder() - remove-device: the VM holding @req->device, whose name goes into
+ * @req->vm. A device no VM holds is released at once (*@released). Refused, with @why, when
+ * the holder's understudy could not serve without it: its only way to the network is the
+ * device (migrate_device.c). */
+us_err_t migrate_device_holder(struct us_maint_req *req, bool *released, char *why, size_t why_len);
+
+/** migrate_device_free() - add-device: @req->device must be in the inventory, a PCI function,
+ * and no one's. Returns: US_OK, or the refusal with @why. */
+us_err_t migrate_device_free(const struct us_maint_req *req, char *why, size_t why_len);
+
+/** migrate_device_remove() - devmgr releases device @name and powers its slot off. Returns:
+ * US_OK, or its refusal with @why. */
+us_err_t migrate_device_remove(const char *name, char *why, size_t why_len);
 
 /** migrate_memory_start() - remove-memory's start: withhold @req's range and check what is in
  * it. Returns: US_OK with @req->vm the first VM to move, or *@done (nothing there: @why says

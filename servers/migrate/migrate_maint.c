@@ -34,7 +34,6 @@
  *             forwards its own clients' requests to it); the switch makes the understudy the
  *             active twin: new connections go to it, established ones finish on the first.
  *   retire    once the first's clients are gone (or MAINT_LINGER_S has passed). */
-#include <understudy/devmgr.h>
 #include <understudy/migrate.h>
 #include <understudy/slots.h>
 #include <understudy/vmm.h>
@@ -50,28 +49,6 @@ static us_err_t vmm_call(struct us_msg *m, uint32_t label, uint16_t len)
     us_msg_init(m, label, len);
     e = migrate_vmm_call(m);
     return e != US_OK ? e : (us_err_t)m->hdr.err;
-}
-
-static us_err_t devmgr_call(struct us_msg *m, uint32_t label, const char *name)
-{
-    us_err_t e;
-
-    us_msg_init(m, label, (uint16_t)(strlen(name) + 1u));
-    memcpy(m->w, name, strlen(name) + 1u);
-    e = migrate_devmgr_call(m);
-    return e != US_OK ? e : (us_err_t)m->hdr.err;
-}
-
-/* A refusal's reason in @m (or @fallback) into @why. */
-static void reason(const struct us_msg *m, const char *fallback, char *why, size_t why_len)
-{
-    size_t n = m->hdr.len < why_len ? m->hdr.len : why_len - 1u;
-
-    memcpy(why, m->w, n);
-    why[n] = '\0';
-    if (why[0] == '\0') {
-        us_snprintf(why, why_len, "%s", fallback);
-    }
 }
 
 static us_err_t net_service_flags(uint32_t op, uint32_t a, uint32_t b, uint32_t flags)
@@ -216,7 +193,7 @@ static us_err_t begin_leg(struct migrate_state *st, const struct us_maint_req *r
     c->flags = US_VM_CREATE_TWIN | US_VM_CREATE_APPEND;
     e = vmm_call(&call, US_VMM_VM_CREATE, sizeof(*c));
     if (e != US_OK) {
-        reason(&call, "the understudy was not created", why, why_len);
+        migrate_reason(&call, "the understudy was not created", why, why_len);
         x->status.phase = US_MAINT_ABORTED;
         x->status.result = (uint32_t)e;
         step(st, "refused: %s", why);
@@ -228,67 +205,6 @@ static us_err_t begin_leg(struct migrate_state *st, const struct us_maint_req *r
     x->expect = MAINT_EXPECT_HEALTH;
     step(st, "understudy %s boots", x->status.understudy);
     return US_OK;
-}
-
-/* remove-device: the VM holding @req->device, whose name goes into @req->vm. A device no VM
- * holds is released at once (*@released). Refused, with @why, when the holder's understudy
- * could not serve without it: its only way to the network is the device. */
-static us_err_t device_holder(struct us_maint_req *req, bool *released, char *why, size_t why_len)
-{
-    const struct us_vm_info *info;
-    struct us_msg call;
-    uint64_t slot;
-    us_err_t e;
-
-    *released = false;
-    memset(&call, 0, sizeof(call));
-    e = devmgr_call(&call, US_DEVMGR_PT_HOLDER, req->device);
-    if (e == US_ERANGE) {
-        memset(&call, 0, sizeof(call));
-        e = devmgr_call(&call, US_DEVMGR_REMOVE, req->device);
-        *released = e == US_OK;
-    }
-    if (e != US_OK || *released) {
-        reason(&call, "devmgr refused", why, why_len);
-        return e;
-    }
-    slot = call.w[0]; /* the VM slot devmgr answered */
-    memset(&call, 0, sizeof(call));
-    call.w[0] = slot;
-    e = vmm_call(&call, US_VMM_VM_INFO, 8);
-    info = (const struct us_vm_info *)(const void *)call.w;
-    if (e != US_OK || call.hdr.len < sizeof(*info)) {
-        us_snprintf(why, why_len, "the VM holding %s is not the vmm's", req->device);
-        return e != US_OK ? e : US_ETRUNC;
-    }
-    if (!(info->devices & US_GUEST_DEV_VIRTIO_NET)) {
-        us_snprintf(why, why_len,
-                    "%.15s reaches the network only through it: no understudy "
-                    "could serve",
-                    info->name);
-        return US_EBUSY;
-    }
-    memcpy(req->vm, info->name, sizeof(req->vm));
-    return US_OK;
-}
-
-/* add-device: @req->device must be in the inventory, a PCI function, and no one's. */
-static us_err_t device_free(const struct us_maint_req *req, char *why, size_t why_len)
-{
-    struct us_msg call;
-    us_err_t e;
-
-    memset(&call, 0, sizeof(call));
-    e = devmgr_call(&call, US_DEVMGR_PT_HOLDER, req->device);
-    if (e == US_ERANGE) {
-        return US_OK; /* no VM holds it */
-    }
-    if (e == US_OK) {
-        us_snprintf(why, why_len, "a VM holds it already (slot %u)", (uint32_t)call.w[0]);
-        return US_EBUSY;
-    }
-    reason(&call, "devmgr refused", why, why_len);
-    return e;
 }
 
 /* The agent channel of VM @name, its agent up; or -1. */
@@ -349,7 +265,7 @@ static void start(struct migrate_state *st, struct us_msg *m)
     if (req.flow == US_MAINT_REMOVE_DEVICE) {
         bool released;
 
-        e = device_holder(&req, &released, why, sizeof(why));
+        e = migrate_device_holder(&req, &released, why, sizeof(why));
         if (e != US_OK) {
             us_msg_reply_why(m, e, why);
             return;
@@ -376,7 +292,7 @@ static void start(struct migrate_state *st, struct us_msg *m)
         req.mem_size = 0; /* the understudy's memory is the VM's */
     }
     if (req.flow == US_MAINT_ADD_DEVICE) {
-        e = device_free(&req, why, sizeof(why));
+        e = migrate_device_free(&req, why, sizeof(why));
         if (e != US_OK) {
             us_msg_reply_why(m, e, why);
             return;
@@ -509,14 +425,11 @@ static void finish(struct migrate_state *st)
     if (s->flow == US_MAINT_REMOVE_DEVICE && e == US_OK) {
         /* The first instance, and with it the vmm's hold (stage 2, interrupt) on the device,
          * is gone: devmgr releases it (SMMU, its own record) and powers its slot off. */
-        struct us_msg call;
         char why[80];
 
-        memset(&call, 0, sizeof(call));
-        if (devmgr_call(&call, US_DEVMGR_REMOVE, x->device) == US_OK) {
+        if (migrate_device_remove(x->device, why, sizeof(why)) == US_OK) {
             step(st, "%s released, its slot powered off: it may be pulled", x->device);
         } else {
-            reason(&call, "devmgr refused", why, sizeof(why));
             step(st, "%s not released: see devmgr's log", x->device);
             US_LOG_WARN("maint: %s: not released: %s", x->device, why);
         }

@@ -13,8 +13,7 @@
 
 #define PAGE 4096u
 
-/* The VM in slot @slot, if there is one. */
-static bool vm_info(uint32_t slot, struct us_vm_info *out)
+bool migrate_vm_info(uint32_t slot, struct us_vm_info *out)
 {
     struct us_msg m;
 
@@ -43,7 +42,8 @@ bool migrate_memory_next(uint64_t base, uint64_t size, char name[16], uint64_t *
 
     *guest_frames = 0;
     for (uint32_t slot = 0; slot < US_VM_MAX; slot++) {
-        uint64_t n = vm_info(slot, &info) ? overlap(info.ram_pa, info.mem_size, base, size) : 0;
+        uint64_t n =
+            migrate_vm_info(slot, &info) ? overlap(info.ram_pa, info.mem_size, base, size) : 0;
 
         if (n != 0) {
             *guest_frames += n / PAGE;

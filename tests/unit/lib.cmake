@@ -94,7 +94,8 @@ us_unit_test(migrate_agents
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_migrate_agents.c
             ${CMAKE_SOURCE_DIR}/servers/migrate/migrate.c
             ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_maint.c
-            ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_memory.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
+            ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_memory.c
+            ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_device.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/migrate
     LIBS us_lib_host
     CASES agent_session bad_calls_refused full_channel_refused)
@@ -104,7 +105,8 @@ us_unit_test(migrate_maint
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_migrate_maint.c
             ${CMAKE_SOURCE_DIR}/servers/migrate/migrate.c
             ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_maint.c
-            ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_memory.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
+            ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_memory.c
+            ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_device.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/migrate
     LIBS us_lib_host
     CASES restart_flow_happy_path refusals remove_device_flow remove_device_aborted
