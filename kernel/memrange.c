@@ -11,7 +11,9 @@
 #include <us/memobj.h>
 #include <us/memrange.h>
 #include <us/process.h>
+#include <us/sched.h>
 #include <us/vm.h>
+#include <us/arch/mmu.h>
 
 #define MEMRANGE_MAX_FRAMES 65536u /* 256 MiB withheld at most */
 
@@ -90,4 +92,153 @@ uint32_t memrange_audit(uint64_t base, uint64_t size, uint64_t *used, struct us_
         n++;
     }
     return n;
+}
+
+/* One memrange_move(): the range, the memory objects that move (from -> to) and whose pages
+ * stay this time, and the server whose space is being walked. Under the kernel lock. */
+static struct {
+    struct relocation r;
+    uint64_t from[KMEM_MEMOBJS], to[KMEM_MEMOBJS]; /* physical bases; to 0: it stays */
+    bool stays[KMEM_MEMOBJS];
+    struct process *owner;
+    uint64_t moved;
+} mv;
+
+/* The memory object over RAM that holds @pa, or held it before it moved; or -1. */
+static int32_t object_at(uint64_t pa)
+{
+    for (uint32_t i = 0; i < KMEM_MEMOBJS; i++) {
+        const struct memobj *m = kmem_memobj_at(i);
+
+        if (m != NULL && !m->device &&
+            (pa - pa_of(m->base) < m->size || (mv.to[i] != 0 && pa - mv.from[i] < m->size))) {
+            return (int32_t)i;
+        }
+    }
+    return -1;
+}
+
+/* A leaf of a server running elsewhere: nothing of it moves now. */
+static paddr_t leaf_busy(struct relocation *r, uint64_t va, paddr_t pa, uint64_t span)
+{
+    int32_t i = object_at(pa_of(pa));
+
+    (void)va;
+    if (i >= 0) {
+        mv.stays[i] = true;
+    } else {
+        r->left += span / PAGE_SIZE;
+    }
+    return pa;
+}
+
+/* A leaf of a VM: its objects are guests' memory, accounted by the flow that moves guests. */
+static paddr_t leaf_stays(struct relocation *r, uint64_t va, paddr_t pa, uint64_t span)
+{
+    (void)r, (void)va, (void)span;
+    return pa;
+}
+
+/* A leaf of a server that cannot run now: an object that moved, or a frame of its own. */
+static paddr_t leaf_move(struct relocation *r, uint64_t va, paddr_t pa, uint64_t span)
+{
+    int32_t i = object_at(pa_of(pa));
+    paddr_t to;
+
+    if (i >= 0) {
+        return mv.to[i] != 0 ? pa_init(mv.to[i] + (pa_of(pa) - mv.from[i])) : pa;
+    }
+    if (va == ARCH_TRAMPOLINE_VA) {
+        return pa; /* the kernel's image, mapped in every space */
+    }
+    if (kmem_frames_aligned(span / PAGE_SIZE, span, &to) != US_OK) {
+        r->left += span / PAGE_SIZE;
+        return pa;
+    }
+    memcpy(pa_ptr(to), pa_ptr(pa), span);
+    kmem_free_frames(pa, span / PAGE_SIZE);
+    if (va == US_VA_IPC_BUF) {
+        mv.owner->thread.msg = pa_ptr(to);
+    }
+    mv.moved += span / PAGE_SIZE;
+    return to;
+}
+
+/* Whether memory object @m may move at all: RAM no stage 2 maps, its address never given out
+ * (a fast-MMIO page may move: the kernel reads it under its lock). */
+static bool movable(const struct memobj *m)
+{
+    return !m->device && !m->slice && !m->pinned && !vm_maps_memobj(m);
+}
+
+/* Copy each movable object reaching into the range that no busy server maps. */
+static void move_objects(uint64_t lo, uint64_t hi)
+{
+    for (uint32_t i = 0; i < KMEM_MEMOBJS; i++) {
+        struct memobj *m = kmem_memobj_at(i);
+        uint64_t pages, align;
+        paddr_t to;
+
+        if (m == NULL || !movable(m) || pa_of(m->base) >= hi || pa_of(m->base) + m->size <= lo) {
+            continue;
+        }
+        pages = m->size / PAGE_SIZE;
+        align = pa_of(m->base) & (~pa_of(m->base) + 1u); /* its alignment, for its blocks */
+        align = align == 0 || align > (2ull << 20) ? (2ull << 20) : align;
+        if (mv.stays[i] || kmem_frames_aligned(pages, align, &to) != US_OK) {
+            mv.r.left += pages;
+            continue;
+        }
+        memcpy(pa_ptr(to), pa_ptr(m->base), m->size);
+        mv.from[i] = pa_of(m->base);
+        mv.to[i] = pa_of(to);
+        m->base = to;
+        process_boot_moved(m);
+        vm_memobj_moved(m, pa_init(mv.from[i]));
+        mv.moved += pages;
+    }
+}
+
+uint64_t memrange_move(uint64_t *left)
+{
+    uint64_t lo = kmem_pool.base + kmem_pool.off_first * PAGE_SIZE;
+
+    memset(&mv, 0, sizeof(mv));
+    *left = 0;
+    if (kmem_pool.off_count == 0) {
+        return 0;
+    }
+    mv.r.lo = lo;
+    mv.r.hi = lo + kmem_pool.off_count * PAGE_SIZE;
+    /* Servers running elsewhere: their tables may move, what they map stays. */
+    for (uint32_t i = 0; i < process_count; i++) {
+        if (sched_is_live_elsewhere(&processes[i].thread)) {
+            mv.r.leaf = leaf_busy;
+            mv.r.root = false;
+            arch_aspace_relocate(&processes[i].as, &mv.r);
+        }
+    }
+    move_objects(mv.r.lo, mv.r.hi);
+    for (uint32_t i = 0; i < process_count; i++) {
+        if (!sched_is_live_elsewhere(&processes[i].thread)) {
+            mv.owner = &processes[i];
+            mv.r.leaf = leaf_move;
+            mv.r.root = true;
+            arch_aspace_relocate(&processes[i].as, &mv.r);
+        }
+    }
+    /* The old frames of the objects that moved stay withheld; nothing maps them now. */
+    for (uint32_t i = 0; i < KMEM_MEMOBJS; i++) {
+        if (mv.to[i] != 0) {
+            kmem_free_frames(pa_init(mv.from[i]), kmem_memobj_at(i)->size / PAGE_SIZE);
+        }
+    }
+    mv.r.leaf = leaf_stays;
+    vm_relocate_tables(&mv.r);
+    mv.moved += mv.r.moved;
+    *left = mv.r.left;
+    US_LOG_INFO("memory 0x%llx+0x%llx: %llu of the hypervisor's pages moved out, %llu wait",
+                (unsigned long long)mv.r.lo, (unsigned long long)(mv.r.hi - mv.r.lo),
+                (unsigned long long)mv.moved, (unsigned long long)*left);
+    return mv.moved;
 }

@@ -226,6 +226,13 @@ uint64_t process_boot_bundle_size(void)
     return boot.bundle_size;
 }
 
+void process_boot_moved(const struct memobj *m)
+{
+    if (m == boot.bundle_mem) {
+        boot.bundle = pa_ptr(m->base);
+    }
+}
+
 /* Kernel-side copies of the boot data servers may map: page-aligned, frames of their own. */
 static us_err_t make_boot_windows(const void *bundle, uint64_t bundle_size, paddr_t dtb,
                                   uint64_t dtb_size)

@@ -305,14 +305,19 @@ static void sys_mem_slice(struct thread *t)
 static void sys_mem_info(struct thread *t)
 {
     struct cap *c;
+    struct memobj *m;
     us_err_t e = lookup(t, 0, US_CAPK_MEMORY, 0, &c);
 
     if (e != US_OK) {
         ret(t, e, 0);
         return;
     }
-    ret(t, US_OK, ((struct memobj *)c->obj)->size);
-    arch_regs_set(&t->regs, 2, pa_of(((struct memobj *)c->obj)->base));
+    m = c->obj;
+    if (arg(t, 1) & US_MEM_INFO_PA) {
+        m->pinned = true; /* whoever knows where it is may give it to a device */
+        arch_regs_set(&t->regs, 2, pa_of(m->base));
+    }
+    ret(t, US_OK, m->size);
 }
 
 static void sys_vm_create(struct thread *t)
@@ -489,8 +494,8 @@ static void sys_server_ctl(struct thread *t)
         return;
     }
     if (op == US_SERVER_CTL_MEM_ONLINE) {
+        ret(t, kmem_pool.off_count != 0 ? US_OK : US_ENOENT, 0);
         memrange_online();
-        ret(t, US_OK, 0);
         return;
     }
     if (op == US_SERVER_CTL_MEM_AUDIT) {
@@ -501,6 +506,13 @@ static void sys_server_ctl(struct thread *t)
         us_msg_init(t->msg, 0, (uint16_t)(n * sizeof(struct us_mem_holder)));
         ret(t, US_OK, used);
         arch_regs_set(&t->regs, 2, n);
+        return;
+    }
+    if (op == US_SERVER_CTL_MEM_MOVE) {
+        uint64_t left, moved = memrange_move(&left);
+
+        ret(t, kmem_pool.off_count != 0 ? US_OK : US_ENOENT, moved);
+        arch_regs_set(&t->regs, 2, left);
         return;
     }
     if (op == US_SERVER_CTL_CPU) {

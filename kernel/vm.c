@@ -61,6 +61,19 @@ bool vm_maps_memobj(const struct memobj *m)
     return false;
 }
 
+void vm_memobj_moved(const struct memobj *m, paddr_t from)
+{
+    for (uint32_t i = 0; i < VM_MAX; i++) {
+        for (uint32_t j = 0; vms[i].in_use && j < VM_FASTMMIO_MAX; j++) {
+            struct vm_fastmmio *f = &vms[i].fast[j];
+
+            if (f->kind != US_FASTMMIO_NONE && f->mem == m) {
+                f->page = pa_ptr(pa_add(m->base, pa_of(pa_from_ptr(f->page)) - pa_of(from)));
+            }
+        }
+    }
+}
+
 us_err_t vm_map(struct vm *vm, struct memobj *m, ipa_t ipa, uint32_t rights)
 {
     uint32_t i;
@@ -123,6 +136,18 @@ static void vm_release(struct vm *vm)
     }
     vm->dying = false;
     vm->in_use = false;
+}
+
+void vm_relocate_tables(struct relocation *r)
+{
+    for (uint32_t i = 0; i < VM_MAX; i++) {
+        if (vms[i].in_use && !vms[i].dying) {
+            /* A vCPU running elsewhere has the root in VTTBR_EL2: the root waits for a pass
+             * when none runs. The tables below it may move under a running guest. */
+            r->root = !vm_is_live(&vms[i]);
+            arch_stage2_relocate(&vms[i].s2, r);
+        }
+    }
 }
 
 void vm_destroy(struct vm *vm)

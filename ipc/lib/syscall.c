@@ -128,7 +128,7 @@ us_err_t us_mem_slice(us_cap_t mem, uint64_t offset, uint64_t size, us_cap_t *sl
 us_err_t us_mem_info(us_cap_t mem, uint64_t *size, uint64_t *pa)
 {
     uint64_t r[3];
-    us_err_t e = sys(US_SYS_MEM_INFO, mem, 0, 0, 0, r);
+    us_err_t e = sys(US_SYS_MEM_INFO, mem, pa != NULL ? US_MEM_INFO_PA : 0u, 0, 0, r);
     if (size != NULL) {
         *size = r[0];
     }

@@ -129,6 +129,13 @@ static us_err_t be_maint_start(void *ctx, const struct us_maint_req *req, char *
     return e;
 }
 
+static us_err_t be_mem_online(void *ctx)
+{
+    (void)ctx;
+    return us_server_ctl_mem(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_MEM_ONLINE, 0, 0, NULL,
+                             NULL);
+}
+
 static us_err_t be_mem_audit(void *ctx, uint64_t base, uint64_t size, uint64_t *used,
                              struct us_mem_holder *out, uint32_t *n)
 {
@@ -457,6 +464,7 @@ us_err_t console_init(struct console_state *st, struct console_kept *kept, bool 
         .guest_hide = be_guest_hide,
         .hw_remove = be_hw_remove,
         .mem_audit = be_mem_audit,
+        .mem_online = be_mem_online,
         .guest_input = be_guest_input,
 #ifdef US_DEBUG
         .debug_badipc = console_badipc,

@@ -107,6 +107,8 @@ static const struct shell_cmd shell_cmds[] = {
      shell_cmd_ext, NULL, console_shell_hw_remove},
     {"hw", "audit", "BASE SIZE [--json]", "what still uses or maps a physical memory range", 2,
      SHELL_CMD_JSON, shell_cmd_ext, NULL, console_shell_hw_audit},
+    {"hw", "online", "", "give the memory range maint remove-memory withheld back", 0, 0,
+     shell_cmd_ext, NULL, console_shell_hw_online},
     {"stats", "mem", "[--json]", "memory: guests, boot image, hypervisor, free", 0, SHELL_CMD_JSON,
      shell_cmd_print, console_shell_fmt_mem_stats, NULL},
     {"stats", "cpu", "[--json]", "host CPUs and how often guests entered each", 0, SHELL_CMD_JSON,

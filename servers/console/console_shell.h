@@ -66,6 +66,8 @@ struct console_shell_backend {
     /* the kernel's audit of a physical range: pages in use, and memory objects reaching in */
     us_err_t (*mem_audit)(void *ctx, uint64_t base, uint64_t size, uint64_t *used,
                           struct us_mem_holder *out, uint32_t *n);
+    /* Give the withheld range back to the allocator; US_ENOENT when none is withheld. */
+    us_err_t (*mem_online)(void *ctx);
     /* Guest entries on host CPU @cpu; US_ERANGE past the last CPU. */
     us_err_t (*cpu_stats)(void *ctx, uint32_t cpu, uint64_t *guest_entries);
     /* Bytes typed while attached to vmid; any n, the backend splits it into messages. */
@@ -214,6 +216,8 @@ bool console_shell_maint_remove_device(struct console_shell *sh, size_t argc,
 bool console_shell_parse_range(const char *const *argv, uint64_t *base, uint64_t *size);
 bool console_shell_hw_audit(struct console_shell *sh, size_t argc, const char *const *argv,
                             bool json);
+bool console_shell_hw_online(struct console_shell *sh, size_t argc, const char *const *argv,
+                             bool json);
 bool console_shell_maint_remove_memory(struct console_shell *sh, size_t argc,
                                        const char *const *argv, bool json);
 bool console_shell_maint_add_device(struct console_shell *sh, size_t argc, const char *const *argv,

@@ -62,6 +62,12 @@ static us_err_t shell_nosup_mem_audit(void *ctx, uint64_t base, uint64_t size, u
     return US_ENOTSUP;
 }
 
+static us_err_t shell_nosup_mem_online(void *ctx)
+{
+    (void)ctx;
+    return US_ENOTSUP;
+}
+
 static us_err_t shell_nosup_hw_remove(void *ctx, const char *name, uint32_t *n, char *why,
                                       size_t why_len)
 {
@@ -177,6 +183,7 @@ void console_shell_backend_defaults(struct console_shell_backend *b)
     b->guest_hide = b->guest_hide ? b->guest_hide : shell_nosup_guest_hide;
     b->hw_remove = b->hw_remove ? b->hw_remove : shell_nosup_hw_remove;
     b->mem_audit = b->mem_audit ? b->mem_audit : shell_nosup_mem_audit;
+    b->mem_online = b->mem_online ? b->mem_online : shell_nosup_mem_online;
     b->guest_input = b->guest_input ? b->guest_input : shell_nosup_guest_input;
     b->debug_badipc = b->debug_badipc ? b->debug_badipc : shell_nosup_badipc;
     b->debug_ipcbench = b->debug_ipcbench ? b->debug_ipcbench : shell_nosup_ipcbench;

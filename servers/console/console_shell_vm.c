@@ -194,3 +194,31 @@ bool console_shell_hw_audit(struct console_shell *sh, size_t argc, const char *c
     }
     return true;
 }
+
+bool console_shell_hw_online(struct console_shell *sh, size_t argc, const char *const *argv,
+                             bool json)
+{
+    struct us_maint_status st;
+    us_err_t err;
+
+    (void)argv, (void)json;
+    if (argc != 0) {
+        return false;
+    }
+    /* A flow in progress owns its range: its abort gives it back, its end keeps it out. */
+    if (sh->be.maint_status(sh->be.ctx, &st) == US_OK && st.phase != US_MAINT_IDLE &&
+        st.phase != US_MAINT_DONE && st.phase != US_MAINT_ABORTED) {
+        console_shell_fmt_refusal(sh, "hw online", NULL, US_EBUSY,
+                                  "a maintenance flow is running: maint abort gives its range "
+                                  "back");
+        return true;
+    }
+    err = sh->be.mem_online(sh->be.ctx);
+    if (err != US_OK) {
+        console_shell_fmt_refusal(sh, "hw online", NULL, err,
+                                  err == US_ENOENT ? "no memory range is withheld" : "");
+        return true;
+    }
+    console_shell_fmt_puts(sh, "the withheld memory range is in use again" CONSOLE_SHELL_NL);
+    return true;
+}

@@ -112,6 +112,11 @@ us_err_t migrate_vmm_call(struct us_msg *m);
  * release). devmgr calls no server, so no two servers wait on each other. */
 us_err_t migrate_devmgr_call(struct us_msg *m);
 
+/** migrate_memory_move_own() - have the kernel move the hypervisor's own pages out of the
+ * withheld range (US_SERVER_CTL_MEM_MOVE), asking again while a busy server holds some back.
+ * *@moved: pages moved. Returns: pages still held back. */
+uint64_t migrate_memory_move_own(uint64_t *moved);
+
 /** migrate_mem_ctl() - the kernel's US_SERVER_CTL_MEM_* @op on [@base, @base + @size), its
  * results in @r1, @r2 (may be NULL) (main.c; host tests supply their own). */
 us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t *r1, uint64_t *r2);

@@ -398,6 +398,7 @@ static void memory_next(struct migrate_state *st)
         x->mem_size = size;
         return;
     }
+    (void)migrate_memory_move_own(&used); /* what a busy server held back at the start */
     (void)migrate_mem_ctl(US_SERVER_CTL_MEM_AUDIT, base, size, &used, &holders);
     if (used == 0 && holders == 0) {
         us_snprintf(text, sizeof(text),

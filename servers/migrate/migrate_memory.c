@@ -3,8 +3,9 @@
 /* remove-memory (docs/memory.md): the range is withheld from allocation by the kernel, every VM
  * whose RAM reaches into it moves its application to an understudy (made after the withholding,
  * so its RAM is elsewhere) and retires, one leg at a time (migrate_maint.c), and the kernel's
- * audit must find the range empty at the end. What is not a guest's RAM (the servers' memory,
- * page tables, the boot image) cannot move yet: a range holding any is refused. */
+ * audit must find the range empty at the end. Before that the kernel moves the hypervisor's own
+ * pages out (servers' memory, translation tables, the boot bundle); what it cannot move (its
+ * image, memory a device may reach by DMA) makes the range refused. */
 #include <understudy/syscalls.h>
 #include <understudy/vmm.h>
 #include <uslib/fmt.h>
@@ -56,9 +57,28 @@ bool migrate_memory_next(uint64_t base, uint64_t size, char name[16], uint64_t *
     return found;
 }
 
+uint64_t migrate_memory_move_own(uint64_t *moved)
+{
+    uint64_t n = 0, left = 0;
+
+    *moved = 0;
+    /* A page whose holder runs on another CPU this instant waits: ask again, a few times. */
+    for (uint32_t i = 0; i < 64; i++) {
+        if (migrate_mem_ctl(US_SERVER_CTL_MEM_MOVE, 0, 0, &n, &left) != US_OK) {
+            break;
+        }
+        *moved += n;
+        if (left == 0) {
+            break;
+        }
+        (void)us_yield();
+    }
+    return left;
+}
+
 us_err_t migrate_memory_start(struct us_maint_req *req, bool *done, char *why, size_t why_len)
 {
-    uint64_t used = 0, guest, holders = 0;
+    uint64_t used = 0, guest, holders = 0, moved, left;
     us_err_t e;
 
     *done = false;
@@ -75,17 +95,35 @@ us_err_t migrate_memory_start(struct us_maint_req *req, bool *done, char *why, s
                                     : "not the RAM the kernel manages, or more than 256 MiB");
         return e;
     }
+    left = migrate_memory_move_own(&moved);
+    if (moved != 0) {
+        US_LOG_INFO("maint: memory 0x%llx+0x%llx: %llu of the hypervisor's pages moved out",
+                    (unsigned long long)req->base, (unsigned long long)req->mem_size,
+                    (unsigned long long)moved);
+    }
     (void)migrate_mem_ctl(US_SERVER_CTL_MEM_AUDIT, req->base, req->mem_size, &used, &holders);
     if (!migrate_memory_next(req->base, req->mem_size, req->vm, &guest) && used == 0) {
-        us_snprintf(why, why_len, "nothing in use there: withheld; it may be removed");
+        us_snprintf(why, why_len,
+                    "%llu of the hypervisor's pages moved out, nothing else in use "
+                    "there: withheld; it may be removed",
+                    (unsigned long long)moved);
         *done = true;
         return US_OK;
     }
-    if (used > guest) {
+    /* What waits for a running server or vCPU is asked again once the VMs have moved out. */
+    if (used > guest + left || (guest == 0 && left != 0)) {
         (void)migrate_mem_ctl(US_SERVER_CTL_MEM_ONLINE, 0, 0, NULL, NULL);
-        us_snprintf(why, why_len,
-                    "%llu pages there are the hypervisor's own, which cannot move yet",
-                    (unsigned long long)(used - guest));
+        if (used > guest + left) {
+            us_snprintf(why, why_len,
+                        "%llu pages there cannot move: the kernel's image and tables, or "
+                        "memory a device may reach by DMA",
+                        (unsigned long long)(used - guest - left));
+        } else {
+            us_snprintf(why, why_len,
+                        "%llu pages there belong to a server or vCPU that kept running: try "
+                        "again",
+                        (unsigned long long)left);
+        }
         return US_EBUSY;
     }
     return US_OK;

@@ -79,6 +79,11 @@ us_err_t migrate_vmm_call(struct us_msg *m)
     return US_OK;
 }
 
+us_err_t us_yield(void)
+{
+    return US_OK;
+}
+
 /* ... and to the kernel: no range can be withheld. */
 us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t *r1, uint64_t *r2)
 {

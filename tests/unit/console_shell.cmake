@@ -69,6 +69,6 @@ us_unit_test(console_shell_maint
             ${us_console_shell_sources}
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/console
     LIBS us_lib_host
-    CASES upgrade_os_builds_request hw_audit_reports device_flows_build_requests upgrade_app_names_image status_reports abort_reports
+    CASES upgrade_os_builds_request hw_audit_reports hw_online_gives_range_back device_flows_build_requests upgrade_app_names_image status_reports abort_reports
           maint_usage_errors
           maint_without_backend)

@@ -149,7 +149,9 @@ us_kernel_test(mem CORE
           unmap_rejects_bad_handle map_rejects_full_table vm_map_rejects_full_table
           free_rejects_mapped_in_server free_rejects_mapped_in_vm free_after_fastmmio_removed
           free_waits_for_dying_vm free_returns_frames_and_quota free_revokes_every_handle
-          free_rejects_bad_handles slice_maps_part_of_window)
+          free_rejects_bad_handles slice_maps_part_of_window move_takes_server_object_out
+          move_takes_ipc_buffer_out move_waits_for_busy_server
+          move_leaves_pinned_and_guest_memory)
 
 us_kernel_test(vcpu CORE
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vcpu.c

@@ -282,7 +282,8 @@ static void command_usage_errors(void)
         {"server crash", "server crash NAME"},
         {"server crash vmm --json", "server crash NAME"},
         {"hw", "hw list [--json] | hw hide N DEVICE | hw show N DEVICE | hw remove DEV | "
-               "hw audit BASE SIZE [--json]"},
+               "hw audit BASE SIZE [--json] | hw online"},
+        {"hw online 0x1000", "hw online"},
         {"hw remove", "hw remove DEV"},
         {"hw hide 0", "hw hide N DEVICE"},
         {"hw list a b c d e f g h i j", "hw list [--json]"},

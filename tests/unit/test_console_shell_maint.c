@@ -36,6 +36,18 @@ static us_err_t fake_abort(void *ctx, char *why, size_t why_len)
 }
 
 /* The kernel's audit: one object, the vmm's, in the range at 0x1000; nothing elsewhere. */
+static bool withheld; /* the fake kernel withholds a range */
+
+static us_err_t fake_online(void *ctx)
+{
+    (void)ctx;
+    if (!withheld) {
+        return US_ENOENT;
+    }
+    withheld = false;
+    return US_OK;
+}
+
 static us_err_t fake_audit(void *ctx, uint64_t base, uint64_t size, uint64_t *used,
                            struct us_mem_holder *out, uint32_t *n)
 {
@@ -65,6 +77,7 @@ static void setup(void)
     sh.be.maint_status = fake_status;
     sh.be.maint_abort = fake_abort;
     sh.be.mem_audit = fake_audit;
+    sh.be.mem_online = fake_online;
 }
 
 static void upgrade_os_builds_request(void)
@@ -226,7 +239,25 @@ static void hw_audit_reports(void)
     UT_EXPECT(strncmp(fx_cmd("hw audit x 1"), "error: usage: hw audit BASE SIZE", 32) == 0);
 }
 
+/* hw online gives the withheld range back, but not from under a running flow. */
+static void hw_online_gives_range_back(void)
+{
+    setup();
+    withheld = true;
+    now.phase = US_MAINT_TRANSFER;
+    UT_EXPECT(strcmp(fx_cmd("hw online"),
+                     "error: hw online: a maintenance flow is running: maint abort gives its "
+                     "range back (US_EBUSY)" NL) == 0);
+    UT_EXPECT(withheld);
+    now.phase = US_MAINT_DONE;
+    UT_EXPECT(strcmp(fx_cmd("hw online"), "the withheld memory range is in use again" NL) == 0);
+    UT_EXPECT(!withheld);
+    UT_EXPECT(strcmp(fx_cmd("hw online"),
+                     "error: hw online: no memory range is withheld (US_ENOENT)" NL) == 0);
+}
+
 UT_MAIN({"upgrade_os_builds_request", upgrade_os_builds_request},
+        {"hw_online_gives_range_back", hw_online_gives_range_back},
         {"hw_audit_reports", hw_audit_reports},
         {"device_flows_build_requests", device_flows_build_requests},
         {"upgrade_app_names_image", upgrade_app_names_image}, {"status_reports", status_reports},

@@ -9,6 +9,7 @@
 #include <us/lock.h>
 #include <us/syscall.h>
 #include <us/memobj.h>
+#include <us/memrange.h>
 #include <us/sched.h>
 #include <us/vcpu.h>
 #include <us/vm.h>
@@ -389,7 +390,7 @@ static void slice_maps_part_of_window(void)
     UT_EXPECT_EQ(sys(a, US_SYS_MEM_SLICE, hram, 0, PAGE_SIZE, 0), US_ENOTSUP);
     UT_EXPECT_EQ(sys(a, US_SYS_MEM_SLICE, 7, PAGE_SIZE, 2 * PAGE_SIZE, 0), US_OK);
     h = kfx_r(&a->thread, 1);
-    UT_EXPECT_EQ(sys(a, US_SYS_MEM_INFO, h, 0, 0, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_INFO, h, US_MEM_INFO_PA, 0, 0), US_OK);
     UT_EXPECT_EQ(kfx_r(&a->thread, 1), 2 * PAGE_SIZE);
     UT_EXPECT_EQ(kfx_r(&a->thread, 2), 0x10000000 + PAGE_SIZE);
     UT_EXPECT(mem_of(h)->device);
@@ -401,6 +402,128 @@ static void slice_maps_part_of_window(void)
     UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, h, 0, 0, 0), US_OK);
     UT_EXPECT_EQ(sys(a, US_SYS_MEM_INFO, h, 0, 0, 0), US_ECAP);
     UT_EXPECT(win->in_use);
+}
+
+/* Withhold @m's frames, as maint remove-memory does. */
+static void withhold(const struct memobj *m)
+{
+    UT_EXPECT_EQ(memrange_offline(pa_of(m->base), m->size), US_OK);
+}
+
+static uint64_t in_use(const struct memobj *range_of)
+{
+    struct us_mem_holder h[4];
+    uint64_t used;
+
+    (void)memrange_audit(pa_of(range_of->base), range_of->size, &used, h, 4);
+    return used;
+}
+
+/* A server's memory object moves out of the withheld range: its contents with it, the
+ * server's mapping follows, the old frames stay withheld and the audit finds them unused. */
+static void move_takes_server_object_out(void)
+{
+    struct memobj m0, *m;
+    uint64_t left, h;
+    paddr_t pa;
+
+    setup();
+    h = new_mem(2 * PAGE_SIZE);
+    m = mem_of(h);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, h, VA, RW, 0), US_OK);
+    memset(pa_ptr(m->base), 0x5a, 2 * PAGE_SIZE);
+    m0 = *m;
+    withhold(m);
+    UT_EXPECT_EQ(in_use(&m0), 2);
+    UT_EXPECT_EQ(memrange_move(&left), 2);
+    UT_EXPECT_EQ(left, 0);
+    UT_EXPECT(pa_of(m->base) != pa_of(m0.base));
+    UT_EXPECT_EQ(((uint8_t *)pa_ptr(m->base))[2 * PAGE_SIZE - 1], 0x5a);
+    UT_EXPECT_EQ(arch_aspace_translate(&a->as, va_init(VA + PAGE_SIZE), true, &pa), US_OK);
+    UT_EXPECT_EQ(pa_of(pa), pa_of(m->base) + PAGE_SIZE);
+    UT_EXPECT_EQ(in_use(&m0), 0);
+    UT_EXPECT_EQ(memrange_move(&left), 0); /* nothing left to move */
+    memrange_online();
+}
+
+/* A server's own frame (its IPC buffer): copied, remapped, and the kernel's view follows. */
+static void move_takes_ipc_buffer_out(void)
+{
+    struct memobj range = {0};
+    uint64_t left;
+    paddr_t pa;
+
+    setup();
+    UT_EXPECT_EQ(arch_aspace_translate(&a->as, va_init(US_VA_IPC_BUF), true, &pa), US_OK);
+    range.base = pa;
+    range.size = PAGE_SIZE;
+    kfx_msg(&a->thread, 77, 8, 0x1234);
+    withhold(&range);
+    UT_EXPECT_EQ(memrange_move(&left), 1);
+    UT_EXPECT_EQ(left, 0);
+    UT_EXPECT_EQ(arch_aspace_translate(&a->as, va_init(US_VA_IPC_BUF), true, &pa), US_OK);
+    UT_EXPECT(pa_of(pa) != pa_of(range.base));
+    UT_EXPECT(a->thread.msg == pa_ptr(pa));
+    UT_EXPECT_EQ(a->thread.msg->hdr.label, 77);
+    UT_EXPECT_EQ(a->thread.msg->w[0], 0x1234);
+    UT_EXPECT_EQ(in_use(&range), 0);
+    memrange_online();
+}
+
+/* What a server running on another CPU maps waits; it moves once that server stops. */
+static void move_waits_for_busy_server(void)
+{
+    struct memobj m0, *m;
+    uint64_t left, h;
+
+    setup_cpus(2);
+    h = new_mem(PAGE_SIZE);
+    m = mem_of(h);
+    kfx_grant(b, 20, US_CAPK_MEMORY, RW, m, 0);
+    UT_EXPECT_EQ(sys(b, US_SYS_MEM_MAP, 20, VA, RW, 0), US_OK);
+    m0 = *m;
+    withhold(m);
+    b->thread.cpu = 1;
+    cpus[1].current = &b->thread; /* b runs on CPU 1 this instant */
+    UT_EXPECT_EQ(memrange_move(&left), 0);
+    UT_EXPECT_EQ(left, 1);
+    UT_EXPECT_EQ(pa_of(m->base), pa_of(m0.base));
+    cpus[1].current = NULL;
+    UT_EXPECT_EQ(memrange_move(&left), 1);
+    UT_EXPECT_EQ(left, 0);
+    UT_EXPECT_EQ(in_use(&m0), 0);
+    memrange_online();
+}
+
+/* Withhold @m's frames, move, and expect all of them still there and in use. */
+static void expect_stays(const struct memobj *m)
+{
+    struct memobj m0 = *m;
+    uint64_t left;
+
+    withhold(m);
+    UT_EXPECT_EQ(memrange_move(&left), 0);
+    UT_EXPECT_EQ(left, 0);
+    UT_EXPECT_EQ(pa_of(m->base), pa_of(m0.base));
+    UT_EXPECT_EQ(in_use(&m0), m0.size / PAGE_SIZE);
+    memrange_online();
+}
+
+/* Never moved: memory whose address a server asked for (a device may use it) and a guest's
+ * RAM. They stay in the range and the audit keeps counting them. */
+static void move_leaves_pinned_and_guest_memory(void)
+{
+    uint64_t hp, hg, hvm;
+
+    setup();
+    hp = new_mem(PAGE_SIZE);
+    hg = new_mem(PAGE_SIZE);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, hp, VA, RW, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_INFO, hp, US_MEM_INFO_PA, 0, 0), US_OK);
+    expect_stays(mem_of(hp));
+    hvm = new_vm();
+    UT_EXPECT_EQ(sys(a, US_SYS_VM_MAP, hvm, hg, 0x40000000, RW), US_OK);
+    expect_stays(mem_of(hg));
 }
 
 UT_MAIN({"unmap_removes_mapping", unmap_removes_mapping},
@@ -416,4 +539,8 @@ UT_MAIN({"unmap_removes_mapping", unmap_removes_mapping},
         {"free_returns_frames_and_quota", free_returns_frames_and_quota},
         {"free_revokes_every_handle", free_revokes_every_handle},
         {"free_rejects_bad_handles", free_rejects_bad_handles},
-        {"slice_maps_part_of_window", slice_maps_part_of_window})
+        {"slice_maps_part_of_window", slice_maps_part_of_window},
+        {"move_takes_server_object_out", move_takes_server_object_out},
+        {"move_takes_ipc_buffer_out", move_takes_ipc_buffer_out},
+        {"move_waits_for_busy_server", move_waits_for_busy_server},
+        {"move_leaves_pinned_and_guest_memory", move_leaves_pinned_and_guest_memory})

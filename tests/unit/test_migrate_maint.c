@@ -29,6 +29,8 @@ static char created_pt[32];             /* the passed-through function the last 
 static uint64_t range_base, range_size; /* remove-memory: what request() names */
 static us_err_t offline_answer;         /* the fake kernel's answer to withholding */
 static uint64_t audit_used;             /* and its audit's pages in use */
+static uint64_t move_left;              /* pages its moves leave: one fewer each time asked */
+static uint32_t moves;                  /* times it was asked to move the hypervisor's pages */
 static bool vm0_retired;
 
 us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
@@ -59,6 +61,11 @@ static void note(const char *fmt, ...)
 }
 
 /* A fake kernel for remove-memory. */
+us_err_t us_yield(void)
+{
+    return US_OK;
+}
+
 us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t *r1, uint64_t *r2)
 {
     (void)base, (void)size;
@@ -68,6 +75,11 @@ us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t *r1
         return offline_answer;
     case US_SERVER_CTL_MEM_ONLINE:
         note("online ");
+        return US_OK;
+    case US_SERVER_CTL_MEM_MOVE:
+        moves++;
+        *r1 = 2;
+        *r2 = move_left > 0 ? move_left-- : 0;
         return US_OK;
     default:
         *r1 = audit_used;
@@ -345,13 +357,26 @@ static void remove_memory_flow(void)
     offline_answer = US_OK;
     audit_used = 4096 + 3; /* kvd0's 4096 pages, and 3 of the hypervisor's */
     calls[0] = '\0';
+    moves = 0;
     UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "", US_MAINT_VIA_RESTART, &m), US_EBUSY);
-    UT_EXPECT(strstr((const char *)m.w, "3 pages there are the hypervisor's own") != NULL);
+    UT_EXPECT(strstr((const char *)m.w, "3 pages there cannot move: the kernel's image") != NULL);
     UT_EXPECT(strcmp(calls, "offline online ") == 0); /* given back */
-    range_base = 0x90000000;                          /* no VM there, nothing in use */
-    audit_used = 0;
+    UT_EXPECT_EQ(moves, 1);                           /* what could move was moved first */
+    /* A server running elsewhere each time it is asked: its pages wait, then it is refused. */
+    range_base = 0x90000000; /* no VM there */
+    audit_used = 900; /* all of it waiting */
+    move_left = 1000;
+    moves = 0;
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "", US_MAINT_VIA_RESTART, &m), US_EBUSY);
+    UT_EXPECT(strstr((const char *)m.w, "belong to a server or vCPU that kept running") != NULL);
+    UT_EXPECT_EQ(moves, 64);
+    move_left = 3; /* ... or it stops in time */
+    moves = 0;
+    audit_used = 0; /* nothing in use once moved */
     UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "", US_MAINT_VIA_RESTART, &m), US_OK);
-    UT_EXPECT(strstr((const char *)m.w, "nothing in use there") != NULL);
+    UT_EXPECT_EQ(moves, 4);
+    UT_EXPECT(strstr((const char *)m.w, "8 of the hypervisor's pages moved out, nothing else in "
+                                        "use there") != NULL);
     range_base = 0x50000000;
     audit_used = 4096;
     calls[0] = '\0';

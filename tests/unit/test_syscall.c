@@ -296,9 +296,13 @@ static void mem_alloc_returns_memory_cap(void)
     m = a->caps.slot[h].obj;
     UT_EXPECT_EQ(m->size, 3 * PAGE_SIZE);
     UT_EXPECT_EQ(ctl.used, 3 * PAGE_SIZE);
-    UT_EXPECT_EQ(sys(a, US_SYS_MEM_INFO, h, 0, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_INFO, h, 0, 0), US_OK); /* the size only */
     UT_EXPECT_EQ(kfx_r(&a->thread, 1), 3 * PAGE_SIZE);
+    UT_EXPECT_EQ(kfx_r(&a->thread, 2), 0);
+    UT_EXPECT(!m->pinned);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_INFO, h, US_MEM_INFO_PA, 0), US_OK); /* where it is, too */
     UT_EXPECT_EQ(kfx_r(&a->thread, 2), pa_of(m->base));
+    UT_EXPECT(m->pinned); /* it may be given to a device now: it never moves */
 }
 
 static void mem_alloc_aligns_large_blocks(void)

@@ -35,6 +35,11 @@ void arch_stage2_free(struct stage2 *s2)
     (void)s2;
 }
 
+void arch_stage2_relocate(struct stage2 *s2, struct relocation *r)
+{
+    (void)s2, (void)r;
+}
+
 void vcpu_stop(struct vcpu *v)
 {
     (void)v;

@@ -32,11 +32,21 @@ enum us_syscall_nr {
 #define US_MEM_BOOT_IMAGE 2u     /* bytes of the boot bundle, kept in place in RAM */
 #define US_SERVER_CTL_CPU 5u     /* x1 = guest entries on host CPU x2 (US_ERANGE past the last) */
 /* remove-memory (docs/memory.md): x2 = physical base, x3 = size. OFFLINE withholds the range
- * from allocation; ONLINE gives it back; AUDIT: x1 = its frames still in use, x2 = memory
- * objects reaching into it, IPC data = up to US_MEM_HOLDERS struct us_mem_holder. */
+ * from allocation; ONLINE gives it back (US_ENOENT: none is withheld); AUDIT: x1 = its frames still
+ * in use, x2 = memory objects reaching into it, IPC data = up to US_MEM_HOLDERS struct
+ * us_mem_holder. */
 #define US_SERVER_CTL_MEM_OFFLINE 6u
 #define US_SERVER_CTL_MEM_ONLINE 7u
 #define US_SERVER_CTL_MEM_AUDIT 8u
+/* MOVE: what the hypervisor keeps in the withheld range (servers' memory objects and frames,
+ * translation tables, the boot bundle) is copied out and every mapping follows; x1 = pages
+ * moved, x2 = pages left because a server or vCPU holding them ran on another CPU (ask
+ * again). Never moved: guests' RAM, memory whose physical address a server asked for (a device
+ * may reach it by DMA), the kernel's image and its own tables. */
+#define US_SERVER_CTL_MEM_MOVE 9u
+/* x1 of US_SYS_MEM_INFO: return the physical address in x2 too. The object is pinned from then
+ * on: what knows its address may hand it to a device, so it never moves. */
+#define US_MEM_INFO_PA 1u
 
 struct us_mem_holder {
     uint64_t base, size; /* a memory object over RAM */

@@ -2,6 +2,7 @@
 /* Copyright (c) 2026 The Understudy authors */
 /* aarch64 translation tables, 4 KiB granule, 3 levels (39-bit spaces) for every regime. */
 #include <understudy/abi.h>
+#include <uslib/string.h>
 #include <us/frame.h>
 #include <us/kmem.h>
 #include <us/log.h>
@@ -412,6 +413,125 @@ us_err_t arch_stage2_translate(const struct stage2 *s2, ipa_t ipa, paddr_t *out)
     }
     *out = pa_init((*pte & PTE_ADDR_MASK & ~(span - 1)) | (ipa_of(ipa) & (span - 1)));
     return US_OK;
+}
+
+/* A leaf broken by relocate() and to be made again: invalid, so bits 2-63 are ignored by the
+ * walkers and carry its new value meanwhile (58 is one of the software bits). */
+#define PTE_MOVING (1ull << 58)
+
+static bool in_range(const struct relocation *r, uint64_t pa, uint64_t span)
+{
+    return pa < r->hi && pa + span > r->lo;
+}
+
+/* First pass: move the tables below @t in the range, break the leaves that move. */
+static void relocate_break(uint64_t *t, int level, uint64_t va, struct relocation *r)
+{
+    for (uint64_t i = 0; i < 512; i++) {
+        uint64_t e = t[i], pa = e & PTE_ADDR_MASK, span = 1ull << (39 - 9 * level);
+        paddr_t to;
+
+        if (!(e & PTE_VALID)) {
+            continue;
+        }
+        if (level < 3 && (e & PTE_TABLE)) {
+            relocate_break(pa_ptr(pa_init(pa)), level + 1, va + i * span, r);
+            if (in_range(r, pa, PAGE_SIZE) && kmem_frames(1, &to) == US_OK) {
+                /* The copy translates as the original: walkers may use either until the
+                 * flush. The original stays withheld, so it cannot be reused before. */
+                memcpy(pa_ptr(to), pa_ptr(pa_init(pa)), PAGE_SIZE);
+                t[i] = pa_of(to) | (e & ~PTE_ADDR_MASK);
+                kmem_free_frames(pa_init(pa), 1);
+                r->moved++;
+            } else if (in_range(r, pa, PAGE_SIZE)) {
+                r->left++;
+            }
+            continue;
+        }
+        if (in_range(r, pa, span)) {
+            to = r->leaf(r, va + i * span, pa_init(pa), span);
+            if (pa_of(to) != pa) {
+                t[i] = (pa_of(to) | (e & ~PTE_ADDR_MASK) | PTE_MOVING) & ~PTE_VALID;
+            }
+        }
+    }
+}
+
+/* Second pass, after the flush: make the broken leaves again at their new address. */
+static void relocate_make(uint64_t *t, int level)
+{
+    for (uint64_t i = 0; i < 512; i++) {
+        if ((t[i] & (PTE_VALID | PTE_MOVING)) == PTE_MOVING) {
+            t[i] = (t[i] & ~PTE_MOVING) | PTE_VALID;
+        } else if (level < 3 && (t[i] & (PTE_VALID | PTE_TABLE)) == (PTE_VALID | PTE_TABLE)) {
+            relocate_make(pa_ptr(pa_init(t[i] & PTE_ADDR_MASK)), level + 1);
+        }
+    }
+}
+
+/* Relocate the tables under *@root; @flush drops the space's TLB entries and walk caches. */
+static void relocate(paddr_t *root, struct relocation *r, void (*flush)(const void *),
+                     const void *space)
+{
+    paddr_t to;
+
+    relocate_break(pa_ptr(*root), 1, 0, r);
+    if (in_range(r, pa_of(*root), PAGE_SIZE)) {
+        if (r->root && kmem_frames(1, &to) == US_OK) {
+            memcpy(pa_ptr(to), pa_ptr(*root), PAGE_SIZE);
+            kmem_free_frames(*root, 1);
+            *root = to;
+            r->moved++;
+        } else {
+            r->left++;
+        }
+    }
+    dsb_ish();
+    flush(space);
+    relocate_make(pa_ptr(*root), 1);
+    dsb_ish();
+}
+
+static void flush_aspace(const void *space)
+{
+    const struct aspace *as = space;
+    uint64_t saved = read_sysreg(vttbr_el2);
+
+    write_sysreg(vttbr_el2, 0);
+    isb();
+    tlbi_aside1is(as->asid);
+    write_sysreg(vttbr_el2, saved);
+    isb();
+}
+
+void arch_aspace_relocate(struct aspace *as, struct relocation *r)
+{
+    paddr_t old = as->root;
+    uint64_t ttbr = pa_of(old) | ((uint64_t)as->asid << 48);
+
+    relocate(&as->root, r, flush_aspace, as);
+    /* The caller's own space is live on this CPU: it returns to EL0 through the new root. */
+    if (pa_of(as->root) != pa_of(old) && read_sysreg(ttbr0_el1) == ttbr) {
+        write_sysreg(ttbr0_el1, pa_of(as->root) | ((uint64_t)as->asid << 48));
+        isb();
+    }
+}
+
+static void flush_stage2(const void *space)
+{
+    const struct stage2 *s2 = space;
+    uint64_t saved = read_sysreg(vttbr_el2);
+
+    write_sysreg(vttbr_el2, ((uint64_t)s2->vmid << 48) | pa_of(s2->root));
+    isb();
+    tlbi_vmalls12e1is();
+    write_sysreg(vttbr_el2, saved);
+    isb();
+}
+
+void arch_stage2_relocate(struct stage2 *s2, struct relocation *r)
+{
+    relocate(&s2->root, r, flush_stage2, s2);
 }
 
 static void free_tables(uint64_t *t, int level)

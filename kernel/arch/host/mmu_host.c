@@ -2,6 +2,7 @@
 /* Copyright (c) 2026 The Understudy authors */
 /* The host fake architecture's translation tables: each space is a list of mappings in one
  * kernel frame, checked like kernel/arch/aarch64/mmu.c checks its arguments. */
+#include <uslib/string.h>
 #include <us/kmem.h>
 #include <us/log.h>
 #include <us/sched.h>
@@ -180,4 +181,37 @@ void arch_stage2_free(struct stage2 *s2)
     host_s2_frees++;
     kmem_free_frames(s2->root, 1);
     s2->root = pa_init(0);
+}
+
+/* One list frame per space: each mapping is one leaf, of its whole size. */
+static void relocate(paddr_t *root, struct relocation *r)
+{
+    struct host_mapping *m = table(*root);
+    paddr_t to;
+
+    for (uint32_t i = 0; i < HOST_MAP_MAX; i++) {
+        if (m[i].flags != 0 && m[i].pa < r->hi && m[i].pa + m[i].size > r->lo) {
+            m[i].pa = pa_of(r->leaf(r, m[i].va, pa_init(m[i].pa), m[i].size));
+        }
+    }
+    if (pa_of(*root) < r->hi && pa_of(*root) + PAGE_SIZE > r->lo) {
+        if (r->root && kmem_frames(1, &to) == US_OK) {
+            memcpy(pa_ptr(to), m, PAGE_SIZE);
+            kmem_free_frames(*root, 1);
+            *root = to;
+            r->moved++;
+        } else {
+            r->left++;
+        }
+    }
+}
+
+void arch_aspace_relocate(struct aspace *as, struct relocation *r)
+{
+    relocate(&as->root, r);
+}
+
+void arch_stage2_relocate(struct stage2 *s2, struct relocation *r)
+{
+    relocate(&s2->root, r);
 }

@@ -14,7 +14,8 @@ struct memobj {
     bool device; /* MMIO: mapped Device-nGnRE */
     bool owned;  /* frames came from the allocator and are freed with the object */
     bool in_use;
-    bool slice; /* a part of a device window (mem_slice): freed with its last mapping gone */
+    bool slice;  /* a part of a device window (mem_slice): freed with its last mapping gone */
+    bool pinned; /* its physical address was given out: a device may reach it, it never moves */
     uint32_t refs;
     uint32_t maps;          /* in server spaces and stage 2s, fast-MMIO pages included */
     struct vm_control *ctl; /* the quota US_SYS_MEM_ALLOC charged; NULL: never freed */

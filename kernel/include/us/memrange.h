@@ -21,3 +21,12 @@ void memrange_online(void);
  * to @max memory objects over RAM that reach into it, into @out. Returns: how many. */
 uint32_t memrange_audit(uint64_t base, uint64_t size, uint64_t *used, struct us_mem_holder *out,
                         uint32_t max);
+
+/** memrange_move() - move what the hypervisor keeps in the withheld range out of it: the
+ * memory objects of servers (a state region, a heap, the boot bundle), every frame of a
+ * server's image, stack, heap and IPC buffer, and the translation tables of servers' spaces and
+ * VMs' stage 2s; every mapping follows. What a server or vCPU running on another CPU this
+ * instant holds waits (*@left pages: ask again). Never moved: guests' memory (a VM maps it),
+ * memory whose physical address was given out (a device may reach it), the kernel's image and
+ * tables. Returns: pages moved. */
+uint64_t memrange_move(uint64_t *left);

@@ -76,6 +76,10 @@ void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc);
  * CPU this instant (ask again); US_ECORRUPT if its image no longer checks (it stays stopped). */
 us_err_t process_restart(struct process *p);
 
+/** process_boot_moved() - memory object @m moved (memrange_move()): if it is the boot bundle,
+ * the kernel reads servers' images from its new place. */
+void process_boot_moved(const struct memobj *m);
+
 /** process_revoke() - remove every @kind capability to @obj from every process, so no
  * handle can reach an object that is going away. */
 void process_revoke(uint32_t kind, const void *obj);

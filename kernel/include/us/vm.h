@@ -58,6 +58,15 @@ us_err_t vm_map(struct vm *vm, struct memobj *m, ipa_t ipa, uint32_t rights);
 /** vm_maps_memobj() - whether a live VM's stage 2 maps @m. */
 bool vm_maps_memobj(const struct memobj *m);
 
+/** vm_memobj_moved() - @m was at @from (memrange_move()): fast-MMIO pages in it follow. The
+ * kernel reads them only under its lock, which the mover holds. */
+void vm_memobj_moved(const struct memobj *m, paddr_t from);
+
+struct relocation;
+/** vm_relocate_tables() - move every live VM's stage-2 tables out of @r's range (a VM's leaves
+ * are its memory objects, which stay: @r->leaf must return them unchanged). */
+void vm_relocate_tables(struct relocation *r);
+
 /** vm_fastmmio_set() - accesses of @vm at @ipa of @kind go through the page at @offset of @m
  * (RING: @n gets @bit when the ring stops being empty); US_FASTMMIO_NONE removes the entry.
  * Returns: US_OK; US_EINVAL for a bad kind, a device or too small memory object or an

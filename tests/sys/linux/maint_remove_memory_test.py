@@ -1,13 +1,19 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 The Understudy authors
-"""`maint remove-memory` (docs/memory.md): kvd0's RAM, one physical run, is the range to take
-out. `hw audit` shows it in use and mapped (by the vmm, and kvd0's stage 2). While clients
-hammer kvd: refusals (a range holding the hypervisor's own memory, one that is not RAM), an
-abort with kvd frozen (the range given back: the next flow can withhold it again), then the
-flow: the range is withheld, kvd moves to an understudy whose RAM is elsewhere, kvd0 retires,
-and the audit finds no page in use and nothing mapping the range. Zero failed requests, every
-acknowledged SET reads back, every server runs."""
+"""`maint remove-memory` (docs/memory.md). While clients hammer kvd:
+
+- refusals: the kernel's image, a range that is not RAM, one too large;
+- the servers' own pages below the kernel's image (their images, stacks, heaps, state regions,
+  page tables, devmgr's and the console's memory objects) move out at once; the audit finds
+  the range empty, every server runs on, and `hw online` gives the range back;
+- an abort with kvd frozen (the range given back: the next flow can withhold it again);
+- the flow on kvd0's RAM and the 16 MiB after it, which hold the vmm's own objects: those move
+  first, kvd moves to an understudy whose RAM is elsewhere, kvd0 retires, and the audit finds
+  no page in use and nothing mapping the range.
+
+Zero failed requests, every acknowledged SET reads back, every server runs."""
 import json
+import re
 
 import loadgen
 import maintcheck
@@ -16,6 +22,11 @@ import usqemu
 
 def audit(m, base, size):
     return json.loads(usqemu.console_cmd(m, "hw audit 0x%x 0x%x --json" % (base, size)))
+
+
+RAM = 0x40000000  # QEMU virt's RAM
+KERNEL = 0x40200000  # where the kernel's image is linked (kernel/arch/aarch64/kernel.ld)
+EXTRA = 16 << 20
 
 
 def test(t):
@@ -27,20 +38,43 @@ def test(t):
     assert [(h["base"], h["size"], h["holder"]) for h in a["holders"]] == [
         (base, size, "vmm")], a  # kvd0's RAM, mapped by the vmm and kvd0's stage 2
     assert a["holders"][0]["maps"] == 2, a
+    tail = audit(m, base + size, EXTRA)  # what the vmm made for kvd0 after its RAM
+    assert tail["pages_in_use"] > 0 and "vmm" in [h["holder"] for h in tail["holders"]], tail
+    low = audit(m, RAM, KERNEL - RAM)  # below the kernel's image: servers' memory
+    lo = min(h["base"] for h in low["holders"])
     g = loadgen.LoadGen(port, keys=t.args.keys, persistent=0, per_request=2)
     g.seed()
     g.start(requests=10 ** 9, seconds=900)
 
-    maintcheck.refused(m, "maint remove-memory 0x40000000 0x200000",
-                       "pages there are the hypervisor's own, which cannot move yet")  # its image
+    maintcheck.refused(m, "maint remove-memory 0x%x 0x200000" % KERNEL,
+                       "pages there cannot move: the kernel's image and tables")
     maintcheck.refused(m, "maint remove-memory 0x1000 0x1000", "not the RAM the kernel manages")
     maintcheck.refused(m, "maint remove-memory 0x%x 0x%x" % (base, 1 << 30), "more than 256 MiB")
+
+    # The servers' own pages move out under them, at once.
+    before = audit(m, lo, KERNEL - lo)
+    assert before["pages_in_use"] > 100, before
+    assert {"devmgr", "console"} <= {h["holder"] for h in before["holders"]}, before
+    out = usqemu.console_cmd(m, "maint remove-memory 0x%x 0x%x" % (lo, KERNEL - lo))
+    moved = re.match(r"remove-memory of 0x%x: (\d+) of the hypervisor's pages moved out, "
+                     r"nothing else in use there: withheld; it may be removed$" % lo, out)
+    assert moved and int(moved.group(1)) >= before["pages_in_use"], (out, before)
+    after = audit(m, lo, KERNEL - lo)
+    assert after["pages_in_use"] == 0 and after["holders"] == [], after
+    assert all(s["state"] == "running" and s["faults"] == 0 for s in maintcheck.servers(m))
+    maintcheck.refused(m, "maint remove-memory 0x%x 0x%x" % (base, size),
+                       "another range is being removed")
+    assert usqemu.console_cmd(m, "hw online") == "the withheld memory range is in use again"
+    maintcheck.refused(m, "hw online", "no memory range is withheld")
+    size += EXTRA
 
     # Aborted with kvd frozen: kvd0 keeps its RAM and the range is in use again.
     since = len(m.output)
     usqemu.console_cmd(m, "maint remove-memory 0x%x 0x%x fault=stall" % (base, size))
     m.expect_seen(r"migrate\| maint: kvd0: kvd frozen on kvd0; stalled here", timeout=300,
                   since=since)
+    assert re.search(r"memory 0x%x\+0x%x: [1-9]\d* of the hypervisor's pages moved out" %
+                     (base, size), m.output[since:])  # the vmm's, before kvd moves
     assert usqemu.console_cmd(m, "maint abort") == "aborted: the first instance serves"
     m.expect_seen(r"migrate\| maint: kvd0: aborted by the operator", timeout=300, since=since)
     assert "the withheld memory is in use again" in m.output[since:]
@@ -56,7 +90,7 @@ def test(t):
     vms = maintcheck.vms(m)
     assert list(vms) == ["kvd0-b"], vms
     new = vms["kvd0-b"]["ram_pa"]
-    assert new + size <= base or new >= base + size, (hex(new), hex(base))
+    assert new + vms["kvd0-b"]["mem"] <= base or new >= base + size, (hex(new), hex(base))
     assert all(s["state"] == "running" and s["faults"] == 0 for s in maintcheck.servers(m))
 
 

@@ -50,3 +50,23 @@ void arch_stage2_free(struct stage2 *s2);
 
 /** arch_stage2_translate() - PA behind @ipa if mapped. Returns: US_OK; US_ERANGE. */
 us_err_t arch_stage2_translate(const struct stage2 *s2, ipa_t ipa, paddr_t *out);
+
+/* Emptying a physical range (memrange_move()): every translation-table page of a space that
+ * lies in [lo, hi) is copied out and its parent pointed at the copy (the root too when @root:
+ * nothing runs on the space), and each leaf onto [lo, hi) is handed to @leaf, which returns
+ * where it points from now on (its own address: it stays). A moved leaf is broken before it is
+ * made again, with the space's TLB entries dropped in between, so the caller copies a page's
+ * contents before and nothing may use the space meanwhile. @moved and @left count table pages
+ * moved and left in the range; @leaf may count too. */
+struct relocation {
+    uint64_t lo, hi;
+    bool root;
+    paddr_t (*leaf)(struct relocation *r, uint64_t va, paddr_t pa, uint64_t span);
+    uint64_t moved, left;
+};
+
+/** arch_aspace_relocate() - relocate @as's tables and leaves (a server's space, see above). */
+void arch_aspace_relocate(struct aspace *as, struct relocation *r);
+
+/** arch_stage2_relocate() - the same for a VM's stage 2. */
+void arch_stage2_relocate(struct stage2 *s2, struct relocation *r);
