@@ -70,13 +70,37 @@ static void holder_of(const struct memobj *m, char *out, size_t len)
     copy_name(out, len, vm_maps_memobj(m) ? "a VM" : "held");
 }
 
-uint32_t memrange_audit(uint64_t base, uint64_t size, uint64_t *used, struct us_mem_holder *out,
-                        uint32_t max)
+/* An audit's leaf: count the pages of it in the range. */
+static paddr_t leaf_count(struct relocation *r, uint64_t va, paddr_t pa, uint64_t span)
+{
+    uint64_t lo = pa_of(pa) > r->lo ? pa_of(pa) : r->lo;
+    uint64_t hi = pa_of(pa) + span < r->hi ? pa_of(pa) + span : r->hi;
+
+    (void)va;
+    r->left += (hi - lo) / PAGE_SIZE;
+    return pa;
+}
+
+/* Pages of [base, base + size) any server's space or VM's stage 2 maps, however. */
+static uint64_t mapped_pages(uint64_t base, uint64_t size)
+{
+    struct relocation r = {.lo = base, .hi = base + size, .probe = true, .leaf = leaf_count};
+
+    for (uint32_t i = 0; i < process_count; i++) {
+        arch_aspace_relocate(&processes[i].as, &r);
+    }
+    vm_relocate_tables(&r);
+    return r.left;
+}
+
+uint32_t memrange_audit(uint64_t base, uint64_t size, uint64_t *used, uint64_t *mapped,
+                        struct us_mem_holder *out, uint32_t max)
 {
     uint64_t free;
     uint32_t n = 0;
 
     frame_pool_count(&kmem_pool, pa_init(base), size, used, &free);
+    *mapped = mapped_pages(base, size);
     for (uint32_t i = 0; (i < KMEM_MEMOBJS) && n < max; i++) {
         const struct memobj *m = kmem_memobj_at(i);
         uint64_t lo = m != NULL ? pa_of(m->base) : 0;

@@ -499,13 +499,14 @@ static void sys_server_ctl(struct thread *t)
         return;
     }
     if (op == US_SERVER_CTL_MEM_AUDIT) {
-        uint64_t used;
-        uint32_t n = memrange_audit(idx, arg(t, 3), &used,
+        uint64_t used, mapped;
+        uint32_t n = memrange_audit(idx, arg(t, 3), &used, &mapped,
                                     (struct us_mem_holder *)(void *)t->msg->w, US_MEM_HOLDERS);
 
         us_msg_init(t->msg, 0, (uint16_t)(n * sizeof(struct us_mem_holder)));
         ret(t, US_OK, used);
         arch_regs_set(&t->regs, 2, n);
+        arch_regs_set(&t->regs, 3, mapped);
         return;
     }
     if (op == US_SERVER_CTL_MEM_MOVE) {

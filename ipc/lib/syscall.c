@@ -184,17 +184,15 @@ us_err_t us_vcpu_stop(us_cap_t vcpu)
     return sys(US_SYS_VCPU_STOP, vcpu, 0, 0, 0, NULL);
 }
 
-us_err_t us_server_ctl_mem(us_cap_t ctl, uint32_t op, uint64_t base, uint64_t size, uint64_t *r1,
-                           uint64_t *r2)
+us_err_t us_server_ctl_mem(us_cap_t ctl, uint32_t op, uint64_t base, uint64_t size, uint64_t r[3])
 {
-    uint64_t r[3];
-    us_err_t e = sys(US_SYS_SERVER_CTL, ctl, op, base, size, r);
+    uint64_t out[3];
+    us_err_t e = sys(US_SYS_SERVER_CTL, ctl, op, base, size, out);
 
-    if (r1 != NULL) {
-        *r1 = r[0];
-    }
-    if (r2 != NULL) {
-        *r2 = r[1];
+    if (r != NULL) {
+        r[0] = out[0];
+        r[1] = out[1];
+        r[2] = out[2];
     }
     return e;
 }

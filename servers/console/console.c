@@ -132,19 +132,20 @@ static us_err_t be_maint_start(void *ctx, const struct us_maint_req *req, char *
 static us_err_t be_mem_online(void *ctx)
 {
     (void)ctx;
-    return us_server_ctl_mem(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_MEM_ONLINE, 0, 0, NULL,
-                             NULL);
+    return us_server_ctl_mem(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_MEM_ONLINE, 0, 0, NULL);
 }
 
 static us_err_t be_mem_audit(void *ctx, uint64_t base, uint64_t size, uint64_t *used,
-                             struct us_mem_holder *out, uint32_t *n)
+                             uint64_t *mapped, struct us_mem_holder *out, uint32_t *n)
 {
-    uint64_t holders = 0;
-    us_err_t e = us_server_ctl_mem(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_MEM_AUDIT, base, size,
-                                   used, &holders);
+    uint64_t r[3] = {0, 0, 0};
+    us_err_t e =
+        us_server_ctl_mem(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_MEM_AUDIT, base, size, r);
 
     (void)ctx;
-    *n = holders < US_MEM_HOLDERS ? (uint32_t)holders : US_MEM_HOLDERS;
+    *used = r[0];
+    *mapped = r[2];
+    *n = r[1] < US_MEM_HOLDERS ? (uint32_t)r[1] : US_MEM_HOLDERS;
     if (e == US_OK) {
         memcpy(out, us_msgbuf()->w, *n * sizeof(*out));
     }

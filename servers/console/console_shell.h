@@ -63,8 +63,9 @@ struct console_shell_backend {
     /* Release PCIe card @name and power its slot off (US_DEVMGR_REMOVE): *@n functions; @why
      * as for vm_create. */
     us_err_t (*hw_remove)(void *ctx, const char *name, uint32_t *n, char *why, size_t why_len);
-    /* the kernel's audit of a physical range: pages in use, and memory objects reaching in */
-    us_err_t (*mem_audit)(void *ctx, uint64_t base, uint64_t size, uint64_t *used,
+    /* the kernel's audit of a physical range: pages in use, pages mapped, and memory objects
+     * reaching in */
+    us_err_t (*mem_audit)(void *ctx, uint64_t base, uint64_t size, uint64_t *used, uint64_t *mapped,
                           struct us_mem_holder *out, uint32_t *n);
     /* Give the withheld range back to the allocator; US_ENOENT when none is withheld. */
     us_err_t (*mem_online)(void *ctx);

@@ -56,9 +56,9 @@ static us_err_t shell_nosup_mem_stats(void *ctx, struct console_mem_stats *out)
 }
 
 static us_err_t shell_nosup_mem_audit(void *ctx, uint64_t base, uint64_t size, uint64_t *used,
-                                      struct us_mem_holder *out, uint32_t *n)
+                                      uint64_t *mapped, struct us_mem_holder *out, uint32_t *n)
 {
-    (void)ctx, (void)base, (void)size, (void)used, (void)out, (void)n;
+    (void)ctx, (void)base, (void)size, (void)used, (void)mapped, (void)out, (void)n;
     return US_ENOTSUP;
 }
 

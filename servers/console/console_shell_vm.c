@@ -148,26 +148,29 @@ bool console_shell_hw_audit(struct console_shell *sh, size_t argc, const char *c
                             bool json)
 {
     struct us_mem_holder h[US_MEM_HOLDERS];
-    uint64_t base, size, used = 0;
+    uint64_t base, size, used = 0, mapped = 0;
     uint32_t n = 0;
     us_err_t err;
 
     if (argc != 2 || !console_shell_parse_range(argv, &base, &size)) {
         return false;
     }
-    err = sh->be.mem_audit(sh->be.ctx, base, size, &used, h, &n);
+    err = sh->be.mem_audit(sh->be.ctx, base, size, &used, &mapped, h, &n);
     if (err != US_OK) {
         console_shell_fmt_error(sh, "hw audit", NULL, err);
         return true;
     }
     us_snprintf(sh->fmt, sizeof(sh->fmt),
-                json ? "{\"base\":%llu,\"size\":%llu,\"pages_in_use\":%llu,\"holders\":["
-                     : "memory 0x%llx+0x%llx: %llu page(s) in use, ",
-                (unsigned long long)base, (unsigned long long)size, (unsigned long long)used);
+                json ? "{\"base\":%llu,\"size\":%llu,\"pages_in_use\":%llu,\"pages_mapped\":%llu,"
+                       "\"holders\":["
+                     : "memory 0x%llx+0x%llx: %llu page(s) in use, %llu mapped, ",
+                (unsigned long long)base, (unsigned long long)size, (unsigned long long)used,
+                (unsigned long long)mapped);
     console_shell_fmt_puts(sh, sh->fmt);
     if (!json) {
         us_snprintf(sh->fmt, sizeof(sh->fmt), "%u memory object(s) reach into it%s", n,
-                    n == 0 && used == 0 ? ": nothing maps it" CONSOLE_SHELL_NL : CONSOLE_SHELL_NL);
+                    n == 0 && used == 0 && mapped == 0 ? ": nothing maps it" CONSOLE_SHELL_NL
+                                                       : CONSOLE_SHELL_NL);
         console_shell_fmt_puts(sh, sh->fmt);
     }
     for (uint32_t i = 0; i < n && i < US_MEM_HOLDERS; i++) {

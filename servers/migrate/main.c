@@ -35,9 +35,9 @@ us_err_t migrate_devmgr_call(struct us_msg *m)
     return call_server(US_SLOT_DEVMGR_EP, "devmgr", m);
 }
 
-us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t *r1, uint64_t *r2)
+us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t r[3])
 {
-    return us_server_ctl_mem(US_SLOT_MIGRATE_SERVER_CTL, op, base, size, r1, r2);
+    return us_server_ctl_mem(US_SLOT_MIGRATE_SERVER_CTL, op, base, size, r);
 }
 
 static void serve(void *ctx, us_badge_t badge, struct us_msg *m)

@@ -118,8 +118,8 @@ us_err_t migrate_devmgr_call(struct us_msg *m);
 uint64_t migrate_memory_move_own(uint64_t *moved);
 
 /** migrate_mem_ctl() - the kernel's US_SERVER_CTL_MEM_* @op on [@base, @base + @size), its
- * results in @r1, @r2 (may be NULL) (main.c; host tests supply their own). */
-us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t *r1, uint64_t *r2);
+ * results (x1 to x3) in @r (may be NULL) (main.c; host tests supply their own). */
+us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t r[3]);
 
 /** migrate_vm_info() - the vmm's us_vm_info of the VM in @slot. Returns: whether there is one
  * (migrate_memory.c). */

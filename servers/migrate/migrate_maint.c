@@ -133,7 +133,7 @@ void migrate_maint_fail(struct migrate_state *st, us_err_t why, const char *reas
     }
     drop_carried();
     if (s->flow == US_MAINT_REMOVE_MEMORY) {
-        (void)migrate_mem_ctl(US_SERVER_CTL_MEM_ONLINE, 0, 0, NULL, NULL); /* in use again */
+        (void)migrate_mem_ctl(US_SERVER_CTL_MEM_ONLINE, 0, 0, NULL); /* in use again */
     }
     s->phase = US_MAINT_ABORTED;
     s->result = (uint32_t)why;
@@ -316,7 +316,7 @@ static void start(struct migrate_state *st, struct us_msg *m)
     e = begin_leg(st, &leg, (uint32_t)a, why, sizeof(why));
     if (e != US_OK) {
         if (req.flow == US_MAINT_REMOVE_MEMORY) {
-            (void)migrate_mem_ctl(US_SERVER_CTL_MEM_ONLINE, 0, 0, NULL, NULL);
+            (void)migrate_mem_ctl(US_SERVER_CTL_MEM_ONLINE, 0, 0, NULL);
         }
         us_msg_reply_why(m, e, why);
         return;
@@ -376,7 +376,7 @@ void migrate_maint_call(struct migrate_state *st, struct us_msg *m)
 static void memory_next(struct migrate_state *st)
 {
     struct migrate_maint *x = &st->maint;
-    uint64_t base = x->mem_base, size = x->mem_size, guest, used = 0, holders = 0;
+    uint64_t base = x->mem_base, size = x->mem_size, guest, r[3] = {0, 0, 0};
     struct us_maint_req next;
     char name[16], text[120];
     int32_t a;
@@ -398,15 +398,17 @@ static void memory_next(struct migrate_state *st)
         x->mem_size = size;
         return;
     }
-    (void)migrate_memory_move_own(&used); /* what a busy server held back at the start */
-    (void)migrate_mem_ctl(US_SERVER_CTL_MEM_AUDIT, base, size, &used, &holders);
-    if (used == 0 && holders == 0) {
+    (void)migrate_memory_move_own(&guest); /* what a busy server held back at the start */
+    (void)migrate_mem_ctl(US_SERVER_CTL_MEM_AUDIT, base, size, r);
+    if (r[0] == 0 && r[1] == 0 && r[2] == 0) {
         us_snprintf(text, sizeof(text),
                     "memory 0x%llx+0x%llx: no page in use, no mapping into it: it may be removed",
                     (unsigned long long)base, (unsigned long long)size);
     } else {
-        us_snprintf(text, sizeof(text), "memory 0x%llx+0x%llx: %llu pages still in use",
-                    (unsigned long long)base, (unsigned long long)size, (unsigned long long)used);
+        us_snprintf(text, sizeof(text),
+                    "memory 0x%llx+0x%llx: %llu pages still in use, %llu mapped",
+                    (unsigned long long)base, (unsigned long long)size, (unsigned long long)r[0],
+                    (unsigned long long)r[2]);
     }
     step(st, "%s", text);
 }

@@ -59,26 +59,28 @@ bool migrate_memory_next(uint64_t base, uint64_t size, char name[16], uint64_t *
 
 uint64_t migrate_memory_move_own(uint64_t *moved)
 {
-    uint64_t n = 0, left = 0;
+    uint64_t r[3] = {0, 0, 0};
 
     *moved = 0;
     /* A page whose holder runs on another CPU this instant waits: ask again, a few times. */
     for (uint32_t i = 0; i < 64; i++) {
-        if (migrate_mem_ctl(US_SERVER_CTL_MEM_MOVE, 0, 0, &n, &left) != US_OK) {
+        if (migrate_mem_ctl(US_SERVER_CTL_MEM_MOVE, 0, 0, r) != US_OK) {
+            r[1] = 0;
             break;
         }
-        *moved += n;
-        if (left == 0) {
+        *moved += r[0];
+        if (r[1] == 0) {
             break;
         }
         (void)us_yield();
     }
-    return left;
+    return r[1];
 }
 
 us_err_t migrate_memory_start(struct us_maint_req *req, bool *done, char *why, size_t why_len)
 {
-    uint64_t used = 0, guest, holders = 0, moved, left;
+    uint64_t used, guest, moved, left, r[3] = {0, 0, 0};
+    bool vm;
     us_err_t e;
 
     *done = false;
@@ -86,7 +88,7 @@ us_err_t migrate_memory_start(struct us_maint_req *req, bool *done, char *why, s
         us_snprintf(why, why_len, "a range of whole 4 KiB pages is expected");
         return US_EINVAL;
     }
-    e = migrate_mem_ctl(US_SERVER_CTL_MEM_OFFLINE, req->base, req->mem_size, NULL, NULL);
+    e = migrate_mem_ctl(US_SERVER_CTL_MEM_OFFLINE, req->base, req->mem_size, NULL);
     if (e != US_OK) {
         us_snprintf(why, why_len, "%s",
                     e == US_ENOMEM  ? "no room to evacuate into: what is in use there does not "
@@ -101,8 +103,10 @@ us_err_t migrate_memory_start(struct us_maint_req *req, bool *done, char *why, s
                     (unsigned long long)req->base, (unsigned long long)req->mem_size,
                     (unsigned long long)moved);
     }
-    (void)migrate_mem_ctl(US_SERVER_CTL_MEM_AUDIT, req->base, req->mem_size, &used, &holders);
-    if (!migrate_memory_next(req->base, req->mem_size, req->vm, &guest) && used == 0) {
+    (void)migrate_mem_ctl(US_SERVER_CTL_MEM_AUDIT, req->base, req->mem_size, r);
+    used = r[0];
+    vm = migrate_memory_next(req->base, req->mem_size, req->vm, &guest);
+    if (!vm && used == 0 && r[2] == 0) {
         us_snprintf(why, why_len,
                     "%llu of the hypervisor's pages moved out, nothing else in use "
                     "there: withheld; it may be removed",
@@ -111,13 +115,16 @@ us_err_t migrate_memory_start(struct us_maint_req *req, bool *done, char *why, s
         return US_OK;
     }
     /* What waits for a running server or vCPU is asked again once the VMs have moved out. */
-    if (used > guest + left || (guest == 0 && left != 0)) {
-        (void)migrate_mem_ctl(US_SERVER_CTL_MEM_ONLINE, 0, 0, NULL, NULL);
+    if (!vm || used > guest + left) {
+        (void)migrate_mem_ctl(US_SERVER_CTL_MEM_ONLINE, 0, 0, NULL);
         if (used > guest + left) {
             us_snprintf(why, why_len,
                         "%llu pages there cannot move: the kernel's image and tables, or "
                         "memory a device may reach by DMA",
                         (unsigned long long)(used - guest - left));
+        } else if (left == 0) {
+            us_snprintf(why, why_len, "%llu pages there are mapped, though none is in use",
+                        (unsigned long long)r[2]);
         } else {
             us_snprintf(why, why_len,
                         "%llu pages there belong to a server or vCPU that kept running: try "

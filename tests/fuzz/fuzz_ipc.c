@@ -85,9 +85,9 @@ us_err_t us_yield(void)
 }
 
 /* ... and to the kernel: no range can be withheld. */
-us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t *r1, uint64_t *r2)
+us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t r[3])
 {
-    (void)op, (void)base, (void)size, (void)r1, (void)r2;
+    (void)op, (void)base, (void)size, (void)r;
     return US_ERANGE;
 }
 

@@ -35,7 +35,6 @@ static us_err_t fake_abort(void *ctx, char *why, size_t why_len)
     return answer;
 }
 
-/* The kernel's audit: one object, the vmm's, in the range at 0x1000; nothing elsewhere. */
 static bool withheld; /* the fake kernel withholds a range */
 
 static us_err_t fake_online(void *ctx)
@@ -48,11 +47,13 @@ static us_err_t fake_online(void *ctx)
     return US_OK;
 }
 
+/* The kernel's audit: one object, the vmm's, in the range at 0x1000; nothing elsewhere. */
 static us_err_t fake_audit(void *ctx, uint64_t base, uint64_t size, uint64_t *used,
-                           struct us_mem_holder *out, uint32_t *n)
+                           uint64_t *mapped, struct us_mem_holder *out, uint32_t *n)
 {
     (void)ctx, (void)size;
     *used = base == 0x1000 ? 3 : 0;
+    *mapped = base == 0x1000 ? 2 : 0;
     *n = 0;
     if (base == 0x1000) {
         memset(out, 0, sizeof(*out));
@@ -228,13 +229,14 @@ static void hw_audit_reports(void)
 {
     setup();
     UT_EXPECT(strcmp(fx_cmd("hw audit 0x1000 0x2000"),
-                     "memory 0x1000+0x2000: 3 page(s) in use, 1 memory object(s) reach into it" NL
-                     "  0x1000+0x2000  mapped 2 time(s), by vmm" NL) == 0);
+                     "memory 0x1000+0x2000: 3 page(s) in use, 2 mapped, 1 memory object(s) "
+                     "reach into it" NL "  0x1000+0x2000  mapped 2 time(s), by vmm" NL) == 0);
     UT_EXPECT(strcmp(fx_cmd("hw audit 36864 4096 --json"),
-                     "{\"base\":36864,\"size\":4096,\"pages_in_use\":0,\"holders\":[]}" NL) == 0);
+                     "{\"base\":36864,\"size\":4096,\"pages_in_use\":0,\"pages_mapped\":0,"
+                     "\"holders\":[]}" NL) == 0);
     UT_EXPECT(strcmp(fx_cmd("hw audit 0x9000 0x1000"),
-                     "memory 0x9000+0x1000: 0 page(s) in use, 0 memory object(s) reach into it: "
-                     "nothing maps it" NL) == 0);
+                     "memory 0x9000+0x1000: 0 page(s) in use, 0 mapped, 0 memory object(s) reach "
+                     "into it: nothing maps it" NL) == 0);
     UT_EXPECT(strncmp(fx_cmd("hw audit 0x9000"), "error: usage: hw audit BASE SIZE", 32) == 0);
     UT_EXPECT(strncmp(fx_cmd("hw audit x 1"), "error: usage: hw audit BASE SIZE", 32) == 0);
 }

@@ -410,13 +410,29 @@ static void withhold(const struct memobj *m)
     UT_EXPECT_EQ(memrange_offline(pa_of(m->base), m->size), US_OK);
 }
 
-static uint64_t in_use(const struct memobj *range_of)
+/* The audit of @range_of's frames: those in use, and (*@mapped) those any space maps. */
+static uint64_t audit(const struct memobj *range_of, uint64_t *mapped)
 {
     struct us_mem_holder h[4];
     uint64_t used;
 
-    (void)memrange_audit(pa_of(range_of->base), range_of->size, &used, h, 4);
+    (void)memrange_audit(pa_of(range_of->base), range_of->size, &used, mapped, h, 4);
     return used;
+}
+
+static uint64_t in_use(const struct memobj *range_of)
+{
+    uint64_t mapped;
+
+    return audit(range_of, &mapped);
+}
+
+static uint64_t mapped_in(const struct memobj *range_of)
+{
+    uint64_t mapped;
+
+    (void)audit(range_of, &mapped);
+    return mapped;
 }
 
 /* A server's memory object moves out of the withheld range: its contents with it, the
@@ -435,6 +451,7 @@ static void move_takes_server_object_out(void)
     m0 = *m;
     withhold(m);
     UT_EXPECT_EQ(in_use(&m0), 2);
+    UT_EXPECT_EQ(mapped_in(&m0), 2);
     UT_EXPECT_EQ(memrange_move(&left), 2);
     UT_EXPECT_EQ(left, 0);
     UT_EXPECT(pa_of(m->base) != pa_of(m0.base));
@@ -442,6 +459,7 @@ static void move_takes_server_object_out(void)
     UT_EXPECT_EQ(arch_aspace_translate(&a->as, va_init(VA + PAGE_SIZE), true, &pa), US_OK);
     UT_EXPECT_EQ(pa_of(pa), pa_of(m->base) + PAGE_SIZE);
     UT_EXPECT_EQ(in_use(&m0), 0);
+    UT_EXPECT_EQ(mapped_in(&m0), 0);       /* no mapping of any kind into it */
     UT_EXPECT_EQ(memrange_move(&left), 0); /* nothing left to move */
     memrange_online();
 }
@@ -467,6 +485,7 @@ static void move_takes_ipc_buffer_out(void)
     UT_EXPECT_EQ(a->thread.msg->hdr.label, 77);
     UT_EXPECT_EQ(a->thread.msg->w[0], 0x1234);
     UT_EXPECT_EQ(in_use(&range), 0);
+    UT_EXPECT_EQ(mapped_in(&range), 0);
     memrange_online();
 }
 
@@ -506,6 +525,7 @@ static void expect_stays(const struct memobj *m)
     UT_EXPECT_EQ(left, 0);
     UT_EXPECT_EQ(pa_of(m->base), pa_of(m0.base));
     UT_EXPECT_EQ(in_use(&m0), m0.size / PAGE_SIZE);
+    UT_EXPECT_EQ(mapped_in(&m0), m0.size / PAGE_SIZE); /* by a, or by the VM */
     memrange_online();
 }
 

@@ -29,6 +29,7 @@ static char created_pt[32];             /* the passed-through function the last 
 static uint64_t range_base, range_size; /* remove-memory: what request() names */
 static us_err_t offline_answer;         /* the fake kernel's answer to withholding */
 static uint64_t audit_used;             /* and its audit's pages in use */
+static uint64_t audit_mapped;           /* and the pages anything maps there */
 static uint64_t move_left;              /* pages its moves leave: one fewer each time asked */
 static uint32_t moves;                  /* times it was asked to move the hypervisor's pages */
 static bool vm0_retired;
@@ -66,7 +67,7 @@ us_err_t us_yield(void)
     return US_OK;
 }
 
-us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t *r1, uint64_t *r2)
+us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t r[3])
 {
     (void)base, (void)size;
     switch (op) {
@@ -78,12 +79,13 @@ us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t *r1
         return US_OK;
     case US_SERVER_CTL_MEM_MOVE:
         moves++;
-        *r1 = 2;
-        *r2 = move_left > 0 ? move_left-- : 0;
+        r[0] = 2;
+        r[1] = move_left > 0 ? move_left-- : 0;
         return US_OK;
     default:
-        *r1 = audit_used;
-        *r2 = 0;
+        r[0] = audit_used;
+        r[1] = 0;
+        r[2] = audit_mapped;
         return US_OK;
     }
 }
@@ -364,15 +366,20 @@ static void remove_memory_flow(void)
     UT_EXPECT_EQ(moves, 1);                           /* what could move was moved first */
     /* A server running elsewhere each time it is asked: its pages wait, then it is refused. */
     range_base = 0x90000000; /* no VM there */
-    audit_used = 900; /* all of it waiting */
+    audit_used = 900;        /* all of it waiting */
     move_left = 1000;
     moves = 0;
     UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "", US_MAINT_VIA_RESTART, &m), US_EBUSY);
     UT_EXPECT(strstr((const char *)m.w, "belong to a server or vCPU that kept running") != NULL);
     UT_EXPECT_EQ(moves, 64);
+    audit_used = 0;
+    move_left = 0;
+    audit_mapped = 1; /* a mapping into free frames: refused, whatever made it */
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "", US_MAINT_VIA_RESTART, &m), US_EBUSY);
+    UT_EXPECT(strstr((const char *)m.w, "1 pages there are mapped, though none is in use") != NULL);
+    audit_mapped = 0;
     move_left = 3; /* ... or it stops in time */
     moves = 0;
-    audit_used = 0; /* nothing in use once moved */
     UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "", US_MAINT_VIA_RESTART, &m), US_OK);
     UT_EXPECT_EQ(moves, 4);
     UT_EXPECT(strstr((const char *)m.w, "8 of the hypervisor's pages moved out, nothing else in "

@@ -33,8 +33,8 @@ enum us_syscall_nr {
 #define US_SERVER_CTL_CPU 5u     /* x1 = guest entries on host CPU x2 (US_ERANGE past the last) */
 /* remove-memory (docs/memory.md): x2 = physical base, x3 = size. OFFLINE withholds the range
  * from allocation; ONLINE gives it back (US_ENOENT: none is withheld); AUDIT: x1 = its frames still
- * in use, x2 = memory objects reaching into it, IPC data = up to US_MEM_HOLDERS struct
- * us_mem_holder. */
+ * in use, x2 = memory objects reaching into it, x3 = its pages any server's space or VM's
+ * stage 2 maps, IPC data = up to US_MEM_HOLDERS struct us_mem_holder. */
 #define US_SERVER_CTL_MEM_OFFLINE 6u
 #define US_SERVER_CTL_MEM_ONLINE 7u
 #define US_SERVER_CTL_MEM_AUDIT 8u

@@ -70,10 +70,9 @@ us_err_t us_vcpu_inject(us_cap_t vcpu, uint32_t intid);
 us_err_t us_vm_fastmmio(us_cap_t vm, uint64_t ipa, uint32_t kind, us_cap_t mem, uint64_t offset,
                         us_cap_t ntfn);
 us_err_t us_server_ctl(us_cap_t ctl, uint32_t op, uint32_t index, uint64_t *r1);
-/** us_server_ctl_mem() - US_SERVER_CTL_MEM_* on [@base, @base + @size); results in @r1, @r2
- * (may be NULL). */
-us_err_t us_server_ctl_mem(us_cap_t ctl, uint32_t op, uint64_t base, uint64_t size, uint64_t *r1,
-                           uint64_t *r2);
+/** us_server_ctl_mem() - US_SERVER_CTL_MEM_* on [@base, @base + @size); its results (x1 to x3)
+ * in @r (may be NULL). */
+us_err_t us_server_ctl_mem(us_cap_t ctl, uint32_t op, uint64_t base, uint64_t size, uint64_t r[3]);
 us_err_t us_klog_read(us_cap_t klog, uint64_t cursor, uint64_t max, uint64_t *next,
                       uint64_t *count);
 

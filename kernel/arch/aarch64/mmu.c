@@ -436,6 +436,9 @@ static void relocate_break(uint64_t *t, int level, uint64_t va, struct relocatio
         }
         if (level < 3 && (e & PTE_TABLE)) {
             relocate_break(pa_ptr(pa_init(pa)), level + 1, va + i * span, r);
+            if (r->probe) {
+                continue;
+            }
             if (in_range(r, pa, PAGE_SIZE) && kmem_frames(1, &to) == US_OK) {
                 /* The copy translates as the original: walkers may use either until the
                  * flush. The original stays withheld, so it cannot be reused before. */
@@ -476,6 +479,9 @@ static void relocate(paddr_t *root, struct relocation *r, void (*flush)(const vo
     paddr_t to;
 
     relocate_break(pa_ptr(*root), 1, 0, r);
+    if (r->probe) {
+        return;
+    }
     if (in_range(r, pa_of(*root), PAGE_SIZE)) {
         if (r->root && kmem_frames(1, &to) == US_OK) {
             memcpy(pa_ptr(to), pa_ptr(*root), PAGE_SIZE);

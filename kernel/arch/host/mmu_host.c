@@ -194,7 +194,7 @@ static void relocate(paddr_t *root, struct relocation *r)
             m[i].pa = pa_of(r->leaf(r, m[i].va, pa_init(m[i].pa), m[i].size));
         }
     }
-    if (pa_of(*root) < r->hi && pa_of(*root) + PAGE_SIZE > r->lo) {
+    if (!r->probe && pa_of(*root) < r->hi && pa_of(*root) + PAGE_SIZE > r->lo) {
         if (r->root && kmem_frames(1, &to) == US_OK) {
             memcpy(pa_ptr(to), m, PAGE_SIZE);
             kmem_free_frames(*root, 1);

@@ -17,10 +17,12 @@ us_err_t memrange_offline(uint64_t base, uint64_t size);
 /** memrange_online() - the withheld range's frames are free for use again (an abort). */
 void memrange_online(void);
 
-/** memrange_audit() - frames of [base, base + size) in use and not withheld (*@used), and up
- * to @max memory objects over RAM that reach into it, into @out. Returns: how many. */
-uint32_t memrange_audit(uint64_t base, uint64_t size, uint64_t *used, struct us_mem_holder *out,
-                        uint32_t max);
+/** memrange_audit() - frames of [base, base + size) in use and not withheld (*@used), its
+ * pages any server's space or VM's stage 2 maps (*@mapped: whatever the mapping, an object's
+ * or not), and up to @max memory objects over RAM that reach into it, into @out.
+ * Returns: how many objects. */
+uint32_t memrange_audit(uint64_t base, uint64_t size, uint64_t *used, uint64_t *mapped,
+                        struct us_mem_holder *out, uint32_t max);
 
 /** memrange_move() - move what the hypervisor keeps in the withheld range out of it: the
  * memory objects of servers (a state region, a heap, the boot bundle), every frame of a

@@ -64,7 +64,8 @@ void vm_memobj_moved(const struct memobj *m, paddr_t from);
 
 struct relocation;
 /** vm_relocate_tables() - move every live VM's stage-2 tables out of @r's range (a VM's leaves
- * are its memory objects, which stay: @r->leaf must return them unchanged). */
+ * are its memory objects, which stay: @r->leaf must return them unchanged), or with @r->probe
+ * only show @r->leaf each leaf onto the range. */
 void vm_relocate_tables(struct relocation *r);
 
 /** vm_fastmmio_set() - accesses of @vm at @ipa of @kind go through the page at @offset of @m

@@ -37,7 +37,7 @@ def test(t):
     assert a["pages_in_use"] == size // 4096, a
     assert [(h["base"], h["size"], h["holder"]) for h in a["holders"]] == [
         (base, size, "vmm")], a  # kvd0's RAM, mapped by the vmm and kvd0's stage 2
-    assert a["holders"][0]["maps"] == 2, a
+    assert a["holders"][0]["maps"] == 2 and a["pages_mapped"] == 2 * size // 4096, a
     tail = audit(m, base + size, EXTRA)  # what the vmm made for kvd0 after its RAM
     assert tail["pages_in_use"] > 0 and "vmm" in [h["holder"] for h in tail["holders"]], tail
     low = audit(m, RAM, KERNEL - RAM)  # below the kernel's image: servers' memory
@@ -60,7 +60,7 @@ def test(t):
                      r"nothing else in use there: withheld; it may be removed$" % lo, out)
     assert moved and int(moved.group(1)) >= before["pages_in_use"], (out, before)
     after = audit(m, lo, KERNEL - lo)
-    assert after["pages_in_use"] == 0 and after["holders"] == [], after
+    assert after["pages_in_use"] == after["pages_mapped"] == 0 and after["holders"] == [], after
     assert all(s["state"] == "running" and s["faults"] == 0 for s in maintcheck.servers(m))
     maintcheck.refused(m, "maint remove-memory 0x%x 0x%x" % (base, size),
                        "another range is being removed")
@@ -86,7 +86,7 @@ def test(t):
                   r"it: it may be removed" % (base, size), timeout=600, since=since)
     maintcheck.load_clean(g, "maint remove-memory")
     a = audit(m, base, size)
-    assert a["pages_in_use"] == 0 and a["holders"] == [], a
+    assert a["pages_in_use"] == a["pages_mapped"] == 0 and a["holders"] == [], a
     vms = maintcheck.vms(m)
     assert list(vms) == ["kvd0-b"], vms
     new = vms["kvd0-b"]["ram_pa"]

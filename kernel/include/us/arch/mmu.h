@@ -60,6 +60,7 @@ us_err_t arch_stage2_translate(const struct stage2 *s2, ipa_t ipa, paddr_t *out)
  * moved and left in the range; @leaf may count too. */
 struct relocation {
     uint64_t lo, hi;
+    bool probe; /* only hand each leaf to @leaf: nothing moves (an audit) */
     bool root;
     paddr_t (*leaf)(struct relocation *r, uint64_t va, paddr_t pa, uint64_t span);
     uint64_t moved, left;
