@@ -464,6 +464,12 @@ us_err_t process_restart(struct process *p)
         if (sched_is_live_elsewhere(&p->thread)) {
             return US_EBUSY;
         }
+        /* Preempted in the middle of a message, its state region's seal may be half written:
+         * it restarts when it next waits for one (process_waits()). */
+        if (p->thread.state == TS_RUNNING && &p->thread != this_cpu()->current) {
+            p->restart_due = true;
+            return US_OK;
+        }
         detach(p);
     }
     return reload(p);
@@ -488,8 +494,14 @@ void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc)
     }
 }
 
-void process_waits(struct process *p)
+bool process_waits(struct process *p)
 {
+    if (p->restart_due) {
+        p->restart_due = false;
+        detach(p);
+        (void)reload(p); /* it starts again at its entry point */
+        return true;
+    }
     p->recv_epoch++;
     if (p->restart_at != 0) {
         uint64_t ns = (arch_counter() - p->restart_at) * 1000000000ull / arch_counter_freq();
@@ -499,6 +511,7 @@ void process_waits(struct process *p)
                     (unsigned long long)ns);
         p->restart_at = 0;
     }
+    return false;
 }
 
 void process_watch(struct thread *cur)

@@ -100,7 +100,9 @@ static void sys_reply_recv(struct thread *t)
     }
     e = endpoint_reply(t);
     t->proc->served = true; /* past its start: a fault from now on restarts it */
-    process_waits(t->proc);
+    if (process_waits(t->proc)) {
+        return;
+    }
     if (e != US_OK && e != US_ENOENT) {
         ret(t, e, 0);
         return;
@@ -117,8 +119,9 @@ static void sys_recv(struct thread *t)
         ret(t, e, 0);
         return;
     }
-    process_waits(t->proc);
-    endpoint_recv(c->obj, t);
+    if (!process_waits(t->proc)) {
+        endpoint_recv(c->obj, t);
+    }
 }
 
 static void sys_signal(struct thread *t)

@@ -25,6 +25,11 @@ us_err_t devmgr_init(struct devmgr_state **st, bool recovered)
         US_LOG_INFO("up: %u devices, the guests' views recovered", s->dev_count);
         devmgr_pcie_attach(s, false);
         (void)devmgr_smmu_attach(&s->smmu, false); /* it logs what went wrong */
+        /* The last instance may have died holding an interrupt it had not acknowledged, or
+         * with a function masked for the vmm before telling it: look at everything once. */
+        if (s->pci_buses != 0) {
+            devmgr_pcie_interrupt(s, (1ull << DEVMGR_PCIE_IRQS) - 1u);
+        }
         return US_OK;
     }
     if (e == US_OK) {

@@ -346,8 +346,8 @@ void devmgr_pt_interrupt(struct devmgr_state *s)
             p->masked = 1; /* the line drops: the other functions on it can be heard */
             p->pending = 1;
             command_out(p);
-            any = true;
         }
+        any |= p->used && p->pending; /* new, or not yet asked for */
     }
     if (any) {
         (void)us_signal(US_SLOT_DEVMGR_VMM_NTFN, US_NTFN_PCI);

@@ -423,6 +423,10 @@ bool vmm_pt_config(struct vmm_state *st, uint32_t slot, uint32_t bdf, uint32_t o
  * into its VM, asking for the guest's end. */
 void vmm_pt_interrupts(struct vmm_state *st);
 
+/** vmm_pt_recover() - after a restart: no function is left masked for an interrupt this
+ * instance never heard of. */
+void vmm_pt_recover(struct vmm_state *st);
+
 /** vmm_pt_eoi() - a US_EXIT_EOI exit of VM @slot in @m: the guest ended its function's
  * interrupt, devmgr unmasks it; the reply resumes the vCPU. */
 void vmm_pt_eoi(struct vmm_state *st, uint32_t slot, struct us_msg *m);

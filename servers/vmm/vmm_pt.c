@@ -182,3 +182,21 @@ void vmm_pt_eoi(struct vmm_state *st, uint32_t slot, struct us_msg *m)
     }
     vmm_resume(m, 0);
 }
+
+void vmm_pt_recover(struct vmm_state *st)
+{
+    struct us_msg *m = us_msgbuf();
+
+    /* The last instance may have died between devmgr's notification and its question, or
+     * between its question and the injection: each function is unmasked (one still asserting
+     * interrupts again at once), and what devmgr holds pending is injected. */
+    for (uint32_t slot = 0; slot < VMM_CONFIG_MAX_VMS; slot++) {
+        if (st->vms[slot].pt.on) {
+            us_msg_init(m, US_DEVMGR_PT_UNMASK, 16);
+            m->w[0] = slot;
+            m->w[1] = st->vms[slot].pt.handle;
+            (void)ask(true);
+        }
+    }
+    vmm_pt_interrupts(st);
+}

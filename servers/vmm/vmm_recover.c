@@ -294,6 +294,7 @@ void vmm_took_over(struct vmm_state *st)
     if (st->nic.regs != NULL) {
         vmm_nic_poll(st);
     }
+    vmm_pt_recover(st);
 }
 
 void vmm_state_flip(struct vmm_state *st, struct us_msg *m)

@@ -196,7 +196,11 @@ static void restart_reloads_from_image(void)
     p->thread.regs.pc = 0x400abc;
     p->recovers = true;
 
+    /* Runnable, maybe in the middle of a message: it restarts when it next waits for one. */
     UT_EXPECT_EQ(process_restart(p), US_OK);
+    UT_EXPECT(p->restart_due && p->restarts == 0);
+    UT_EXPECT(process_waits(p));
+    UT_EXPECT(!p->restart_due);
     UT_EXPECT(data[0] == 0x5a && data[0x7f] == 0x5a && data[0x80] == 0 && data[0xfff] == 0);
     UT_EXPECT(stack[0] == 0 && heap[0] == 0 && ipc[0] == 0);
     UT_EXPECT(state[0] == 0x55 && state[PAGE_SIZE - 1] == 0x55); /* kept */

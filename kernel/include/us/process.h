@@ -33,8 +33,9 @@ struct process {
     uint32_t state; /* US_SERVER_* */
     uint32_t restarts;
     uint32_t faults;
-    bool recovers; /* it rebuilds from its state region (US_SYS_RECOVERS): a fault restarts it */
-    bool served;   /* it replied to a request since it last started */
+    bool recovers;    /* it rebuilds from its state region (US_SYS_RECOVERS): a fault restarts it */
+    bool served;      /* it replied to a request since it last started */
+    bool restart_due; /* the operator asked for a restart while it was mid-message */
     uint32_t recv_epoch;  /* times it came back to wait for a message */
     uint32_t watch_epoch; /* recv_epoch when the watchdog last saw it come back */
     uint32_t watch_ticks; /* ticks it was seen running since then */
@@ -88,8 +89,10 @@ void process_revoke(uint32_t kind, const void *obj);
  * Returns: US_OK; US_ENOMEM when @p's table of mappings is full (nothing mapped); else as
  * arch_aspace_map(). */
 /** process_waits() - @p comes back to wait for a message (its sign of life for the
- * watchdog); the first time after a restart, the time the restart took is logged. */
-void process_waits(struct process *p);
+ * watchdog); the first time after a restart, the time the restart took is logged. A restart
+ * asked while it was preempted mid-message happens here, at the message boundary.
+ * Returns: true if @p was restarted (its thread starts again at its entry: do not block it). */
+bool process_waits(struct process *p);
 
 /** process_watch() - the tick's watchdog, for the thread this CPU was running (or NULL):
  * a server that recovers and has spent PROCESS_WATCHDOG_TICKS ticks of CPU time on one
