@@ -7,6 +7,7 @@
 #include <us/kmem.h>
 #include <us/lock.h>
 #include <us/log.h>
+#include <us/memrange.h>
 #include <us/platform.h>
 #include <us/process.h>
 #include <us/sched.h>
@@ -34,6 +35,7 @@ static void handle_tick(bool tick)
         process_watch(this_cpu()->current);
         sched_tick();
         vcpu_tick(arch_counter());
+        memrange_tick();
         arch_timer_arm(TICK_US);
     }
 }

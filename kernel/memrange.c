@@ -18,6 +18,16 @@
 #define MEMRANGE_MAX_FRAMES 65536u /* 256 MiB withheld at most */
 
 static uint64_t held[MEMRANGE_MAX_FRAMES / 64];
+static uint32_t parked_ticks; /* ticks since guests were parked for a move */
+
+/* Guests parked for a move wait for the mover to ask again; if it does not within 5 ticks
+ * (say it died), they run on where they are. */
+void memrange_tick(void)
+{
+    if (++parked_ticks == 5) {
+        vm_unpark_all();
+    }
+}
 
 us_err_t memrange_offline(uint64_t base, uint64_t size)
 {
@@ -42,6 +52,7 @@ us_err_t memrange_offline(uint64_t base, uint64_t size)
 
 void memrange_online(void)
 {
+    vm_unpark_all();
     if (kmem_pool.off_count != 0) {
         US_LOG_INFO("the withheld memory is in use again");
         frame_pool_online(&kmem_pool);
@@ -142,6 +153,13 @@ static int32_t object_at(uint64_t pa)
     return -1;
 }
 
+/* @count frames aligned to @align bytes, not zeroed: a copy fills them at once (a guest's RAM
+ * is 192 MiB; zeroing it first would double the time its guest stays parked). */
+static us_err_t frames_for_copy(uint64_t count, uint64_t align, paddr_t *out)
+{
+    return frame_alloc(&kmem_pool, count, align / PAGE_SIZE, out);
+}
+
 /* A leaf of a server running elsewhere: nothing of it moves now. */
 static paddr_t leaf_busy(struct relocation *r, uint64_t va, paddr_t pa, uint64_t span)
 {
@@ -156,11 +174,13 @@ static paddr_t leaf_busy(struct relocation *r, uint64_t va, paddr_t pa, uint64_t
     return pa;
 }
 
-/* A leaf of a VM: its objects are guests' memory, accounted by the flow that moves guests. */
-static paddr_t leaf_stays(struct relocation *r, uint64_t va, paddr_t pa, uint64_t span)
+/* A leaf of a VM: an object that moved (its RAM, its vCPUs parked) follows; the rest stays. */
+static paddr_t leaf_vm(struct relocation *r, uint64_t va, paddr_t pa, uint64_t span)
 {
+    int32_t i = object_at(pa_of(pa));
+
     (void)r, (void)va, (void)span;
-    return pa;
+    return i >= 0 && mv.to[i] != 0 ? pa_init(mv.to[i] + (pa_of(pa) - mv.from[i])) : pa;
 }
 
 /* A leaf of a server that cannot run now: an object that moved, or a frame of its own. */
@@ -175,7 +195,7 @@ static paddr_t leaf_move(struct relocation *r, uint64_t va, paddr_t pa, uint64_t
     if (va == ARCH_TRAMPOLINE_VA) {
         return pa; /* the kernel's image, mapped in every space */
     }
-    if (kmem_frames_aligned(span / PAGE_SIZE, span, &to) != US_OK) {
+    if (frames_for_copy(span / PAGE_SIZE, span, &to) != US_OK) {
         r->left += span / PAGE_SIZE;
         return pa;
     }
@@ -188,11 +208,55 @@ static paddr_t leaf_move(struct relocation *r, uint64_t va, paddr_t pa, uint64_t
     return to;
 }
 
-/* Whether memory object @m may move at all: RAM no stage 2 maps, its address never given out
- * (a fast-MMIO page may move: the kernel reads it under its lock). */
+/* What the VMs mapping memory object @m allow: it is no VM's; every VM mapping it is parked
+ * and not running (it may move); one is parked but still running (it waits); or it is a
+ * guest's memory that stays. */
+enum guests { NO_GUEST, GUESTS_QUIET, GUEST_RUNS, GUEST_STAYS };
+
+static enum guests guests_of(const struct memobj *m)
+{
+    enum guests g = NO_GUEST;
+
+    for (uint32_t i = 0; i < VM_MAX; i++) {
+        const struct vm *vm = vm_at(i);
+
+        for (uint32_t j = 0; vm != NULL && j < VM_MEMS_MAX; j++) {
+            if (vm->mems[j] != m) {
+                continue;
+            }
+            if (!vm->parked) {
+                return GUEST_STAYS;
+            }
+            g = vm_running(vm) ? GUEST_RUNS : g == NO_GUEST ? GUESTS_QUIET : g;
+        }
+    }
+    return g;
+}
+
+/* Whether memory object @m may move at all: RAM whose address was never given out (a
+ * fast-MMIO page may move: the kernel reads it under its lock). */
 static bool movable(const struct memobj *m)
 {
-    return !m->device && !m->slice && !m->pinned && !vm_maps_memobj(m);
+    return !m->device && !m->slice && !m->pinned;
+}
+
+/* Park every VM whose stage 2 maps movable memory reaching into the range. */
+static void park_guests(void)
+{
+    for (uint32_t i = 0; i < VM_MAX; i++) {
+        struct vm *vm = vm_at(i);
+
+        for (uint32_t j = 0; vm != NULL && j < VM_MEMS_MAX; j++) {
+            const struct memobj *m = vm->mems[j];
+
+            if (m != NULL && movable(m) && pa_of(m->base) < mv.r.hi &&
+                pa_of(m->base) + m->size > mv.r.lo) {
+                vm_park(vm);
+                parked_ticks = 0;
+                break;
+            }
+        }
+    }
 }
 
 /* Copy each movable object reaching into the range that no busy server maps. */
@@ -203,13 +267,15 @@ static void move_objects(uint64_t lo, uint64_t hi)
         uint64_t pages, align;
         paddr_t to;
 
-        if (m == NULL || !movable(m) || pa_of(m->base) >= hi || pa_of(m->base) + m->size <= lo) {
+        if (m == NULL || !movable(m) || pa_of(m->base) >= hi || pa_of(m->base) + m->size <= lo ||
+            guests_of(m) == GUEST_STAYS) {
             continue;
         }
         pages = m->size / PAGE_SIZE;
         align = pa_of(m->base) & (~pa_of(m->base) + 1u); /* its alignment, for its blocks */
         align = align == 0 || align > (2ull << 20) ? (2ull << 20) : align;
-        if (mv.stays[i] || kmem_frames_aligned(pages, align, &to) != US_OK) {
+        if (mv.stays[i] || guests_of(m) == GUEST_RUNS ||
+            frames_for_copy(pages, align, &to) != US_OK) {
             mv.r.left += pages;
             continue;
         }
@@ -223,7 +289,7 @@ static void move_objects(uint64_t lo, uint64_t hi)
     }
 }
 
-uint64_t memrange_move(uint64_t *left)
+uint64_t memrange_move(bool guests, uint64_t *left)
 {
     uint64_t lo = kmem_pool.base + kmem_pool.off_first * PAGE_SIZE;
 
@@ -242,6 +308,9 @@ uint64_t memrange_move(uint64_t *left)
             arch_aspace_relocate(&processes[i].as, &mv.r);
         }
     }
+    if (guests) {
+        park_guests();
+    }
     move_objects(mv.r.lo, mv.r.hi);
     for (uint32_t i = 0; i < process_count; i++) {
         if (!sched_is_live_elsewhere(&processes[i].thread)) {
@@ -257,11 +326,14 @@ uint64_t memrange_move(uint64_t *left)
             kmem_free_frames(pa_init(mv.from[i]), kmem_memobj_at(i)->size / PAGE_SIZE);
         }
     }
-    mv.r.leaf = leaf_stays;
+    mv.r.leaf = leaf_vm;
     vm_relocate_tables(&mv.r);
     mv.moved += mv.r.moved;
     *left = mv.r.left;
-    US_LOG_INFO("memory 0x%llx+0x%llx: %llu of the hypervisor's pages moved out, %llu wait",
+    if (*left == 0) {
+        vm_unpark_all(); /* what waited moved: the guests run on, on their new pages */
+    }
+    US_LOG_INFO("memory 0x%llx+0x%llx: %llu pages moved out, %llu wait",
                 (unsigned long long)mv.r.lo, (unsigned long long)(mv.r.hi - mv.r.lo),
                 (unsigned long long)mv.moved, (unsigned long long)*left);
     return mv.moved;

@@ -316,8 +316,9 @@ static void sys_mem_info(struct thread *t)
         return;
     }
     m = c->obj;
-    if (arg(t, 1) & US_MEM_INFO_PA) {
-        m->pinned = true; /* whoever knows where it is may give it to a device */
+    if (arg(t, 1) & (US_MEM_INFO_PA | US_MEM_INFO_PEEK)) {
+        /* Whoever knows where it is may give it to a device, unless it only reports it. */
+        m->pinned = m->pinned || (arg(t, 1) & US_MEM_INFO_PA) != 0;
         arch_regs_set(&t->regs, 2, pa_of(m->base));
     }
     ret(t, US_OK, m->size);
@@ -513,7 +514,7 @@ static void sys_server_ctl(struct thread *t)
         return;
     }
     if (op == US_SERVER_CTL_MEM_MOVE) {
-        uint64_t left, moved = memrange_move(&left);
+        uint64_t left, moved = memrange_move((idx & US_MEM_MOVE_GUESTS) != 0, &left);
 
         ret(t, kmem_pool.off_count != 0 ? US_OK : US_ENOENT, moved);
         arch_regs_set(&t->regs, 2, left);

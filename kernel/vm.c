@@ -45,6 +45,7 @@ us_err_t vm_create(struct vm_control *ctl, struct vm **out)
     }
     memset(vms[i].fast, 0, sizeof(vms[i].fast));
     memset(vms[i].mems, 0, sizeof(vms[i].mems));
+    vms[i].parked = false;
     *out = &vms[i];
     return US_OK;
 }
@@ -136,6 +137,38 @@ static void vm_release(struct vm *vm)
     }
     vm->dying = false;
     vm->in_use = false;
+}
+
+struct vm *vm_at(uint32_t i)
+{
+    return i < VM_MAX && vms[i].in_use && !vms[i].dying ? &vms[i] : NULL;
+}
+
+bool vm_running(const struct vm *vm)
+{
+    return vm_is_live(vm);
+}
+
+void vm_park(struct vm *vm)
+{
+    for (uint32_t j = 0; j < VM_MAX_VCPUS; j++) {
+        if (vm->vcpus[j] != NULL && vm->vcpus[j]->thread.state == TS_RUNNING) {
+            sched_block(&vm->vcpus[j]->thread, TS_PARKED); /* kicks the CPU running it */
+        }
+    }
+    vm->parked = true;
+}
+
+void vm_unpark_all(void)
+{
+    for (uint32_t i = 0; i < VM_MAX; i++) {
+        for (uint32_t j = 0; vms[i].parked && j < VM_MAX_VCPUS; j++) {
+            if (vms[i].vcpus[j] != NULL && vms[i].vcpus[j]->thread.state == TS_PARKED) {
+                sched_wake(&vms[i].vcpus[j]->thread);
+            }
+        }
+        vms[i].parked = false;
+    }
 }
 
 void vm_relocate_tables(struct relocation *r)

@@ -138,6 +138,15 @@ us_err_t us_mem_info(us_cap_t mem, uint64_t *size, uint64_t *pa)
     return e;
 }
 
+us_err_t us_mem_where(us_cap_t mem, uint64_t *pa)
+{
+    uint64_t r[3];
+    us_err_t e = sys(US_SYS_MEM_INFO, mem, US_MEM_INFO_PEEK, 0, 0, r);
+
+    *pa = r[1];
+    return e;
+}
+
 us_err_t us_vm_create(us_cap_t vm_control, us_cap_t *vm, uint32_t *vmid)
 {
     uint64_t r[3];

@@ -34,7 +34,7 @@ static bool names_app(const char *s)
 /* One "key=value" word of `maint upgrade-os`. */
 static bool option(struct us_maint_req *r, const char *w)
 {
-    static const char *const via[] = {"restart", "redirect", "criu"};
+    static const char *const via[] = {"restart", "redirect", "criu", "copy"};
     const char *v = strchr(w, '=');
     size_t k;
     uint32_t n;
@@ -50,7 +50,7 @@ static bool option(struct us_maint_req *r, const char *w)
         return console_shell_put_field(r->initrd, sizeof(r->initrd), v);
     }
     if (k == 3 && strncmp(w, "via", 3) == 0) {
-        for (uint32_t i = 0; i < 3; i++) {
+        for (uint32_t i = 0; i < 4; i++) {
             if (strcmp(v, via[i]) == 0) {
                 r->via = US_MAINT_VIA_RESTART + i;
                 return true;
@@ -112,7 +112,7 @@ static bool maint_start(struct console_shell *sh, uint32_t flow, size_t argc,
 
     memset(&r, 0, sizeof(r));
     r.flow = flow;
-    r.via = US_MAINT_VIA_RESTART;
+    r.via = flow == US_MAINT_REMOVE_MEMORY ? US_MAINT_VIA_COPY : US_MAINT_VIA_RESTART;
 
     if (flow != US_MAINT_REMOVE_MEMORY &&
         !console_shell_put_field(device ? r.device : r.vm, device ? sizeof(r.device) : sizeof(r.vm),
@@ -215,7 +215,7 @@ static const char *phase_name(uint32_t p)
 
 static const char *via_name(uint32_t v)
 {
-    static const char *const names[] = {"-", "restart", "redirect", "criu"};
+    static const char *const names[] = {"-", "restart", "redirect", "criu", "copy"};
 
     return v < sizeof(names) / sizeof(names[0]) ? names[v] : "?";
 }

@@ -113,9 +113,9 @@ us_err_t migrate_vmm_call(struct us_msg *m);
 us_err_t migrate_devmgr_call(struct us_msg *m);
 
 /** migrate_memory_move_own() - have the kernel move the hypervisor's own pages out of the
- * withheld range (US_SERVER_CTL_MEM_MOVE), asking again while a busy server holds some back.
- * *@moved: pages moved. Returns: pages still held back. */
-uint64_t migrate_memory_move_own(uint64_t *moved);
+ * withheld range (US_SERVER_CTL_MEM_MOVE), and with @guests the guests' RAM, asking again while
+ * a busy server or vCPU holds some back. *@moved: pages moved. Returns: pages still held. */
+uint64_t migrate_memory_move_own(bool guests, uint64_t *moved);
 
 /** migrate_mem_ctl() - the kernel's US_SERVER_CTL_MEM_* @op on [@base, @base + @size), its
  * results (x1 to x3) in @r (may be NULL) (main.c; host tests supply their own). */

@@ -252,9 +252,12 @@ static void start(struct migrate_state *st, struct us_msg *m)
         us_msg_reply_why(m, US_EINVAL, "unknown fault, or fault injection in a release build");
         return;
     }
-    if (req.via != US_MAINT_VIA_RESTART && req.via != US_MAINT_VIA_CRIU &&
-        req.via != US_MAINT_VIA_REDIRECT) {
-        us_msg_reply_why(m, US_EINVAL, "unknown mechanism (via=restart, via=redirect, via=criu)");
+    if ((req.via != US_MAINT_VIA_RESTART && req.via != US_MAINT_VIA_CRIU &&
+         req.via != US_MAINT_VIA_REDIRECT && req.via != US_MAINT_VIA_COPY) ||
+        (req.via == US_MAINT_VIA_COPY && req.flow != US_MAINT_REMOVE_MEMORY)) {
+        us_msg_reply_why(m, US_EINVAL,
+                         "unknown mechanism (via=restart, via=redirect, via=criu; via=copy for "
+                         "remove-memory)");
         return;
     }
     if (req.via == US_MAINT_VIA_REDIRECT && req.fault == US_MAINT_FAULT_CORRUPT) {
@@ -398,7 +401,7 @@ static void memory_next(struct migrate_state *st)
         x->mem_size = size;
         return;
     }
-    (void)migrate_memory_move_own(&guest); /* what a busy server held back at the start */
+    (void)migrate_memory_move_own(false, &guest); /* what a busy server held back at first */
     (void)migrate_mem_ctl(US_SERVER_CTL_MEM_AUDIT, base, size, r);
     if (r[0] == 0 && r[1] == 0 && r[2] == 0) {
         us_snprintf(text, sizeof(text),

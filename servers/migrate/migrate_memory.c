@@ -57,14 +57,15 @@ bool migrate_memory_next(uint64_t base, uint64_t size, char name[16], uint64_t *
     return found;
 }
 
-uint64_t migrate_memory_move_own(uint64_t *moved)
+uint64_t migrate_memory_move_own(bool guests, uint64_t *moved)
 {
     uint64_t r[3] = {0, 0, 0};
 
     *moved = 0;
     /* A page whose holder runs on another CPU this instant waits: ask again, a few times. */
     for (uint32_t i = 0; i < 64; i++) {
-        if (migrate_mem_ctl(US_SERVER_CTL_MEM_MOVE, 0, 0, r) != US_OK) {
+        if (migrate_mem_ctl(US_SERVER_CTL_MEM_MOVE, guests ? US_MEM_MOVE_GUESTS : 0u, 0, r) !=
+            US_OK) {
             r[1] = 0;
             break;
         }
@@ -97,9 +98,12 @@ us_err_t migrate_memory_start(struct us_maint_req *req, bool *done, char *why, s
                                     : "not the RAM the kernel manages, or more than 256 MiB");
         return e;
     }
-    left = migrate_memory_move_own(&moved);
+    left = migrate_memory_move_own(req->via == US_MAINT_VIA_COPY, &moved);
+    if (req->via == US_MAINT_VIA_COPY) {
+        req->via = US_MAINT_VIA_RESTART; /* for a guest whose RAM a device may reach */
+    }
     if (moved != 0) {
-        US_LOG_INFO("maint: memory 0x%llx+0x%llx: %llu of the hypervisor's pages moved out",
+        US_LOG_INFO("maint: memory 0x%llx+0x%llx: %llu pages moved out",
                     (unsigned long long)req->base, (unsigned long long)req->mem_size,
                     (unsigned long long)moved);
     }
@@ -108,8 +112,8 @@ us_err_t migrate_memory_start(struct us_maint_req *req, bool *done, char *why, s
     vm = migrate_memory_next(req->base, req->mem_size, req->vm, &guest);
     if (!vm && used == 0 && r[2] == 0) {
         us_snprintf(why, why_len,
-                    "%llu of the hypervisor's pages moved out, nothing else in use "
-                    "there: withheld; it may be removed",
+                    "%llu pages moved out, nothing else in use there: withheld; it may be "
+                    "removed",
                     (unsigned long long)moved);
         *done = true;
         return US_OK;

@@ -188,7 +188,7 @@ static void vm_info(struct vmm_state *st, struct us_msg *m)
     info->exits = st->vms[slot].exits;
     info->last_fault_ipa = st->vms[slot].last_fault_ipa;
     if (st->vms[slot].mem_cap != 0) {
-        (void)us_mem_info(st->vms[slot].mem_cap, NULL, &info->ram_pa);
+        (void)us_mem_where(st->vms[slot].mem_cap, &info->ram_pa); /* a report: it may move */
     }
     us_msg_init(m, US_VMM_VM_INFO, sizeof(*info));
 }

@@ -46,6 +46,13 @@ us_err_t us_mem_info(us_cap_t mem, uint64_t *size, uint64_t *pa)
     return US_ENOTSUP;
 }
 
+us_err_t us_mem_where(us_cap_t mem, uint64_t *pa)
+{
+    (void)mem;
+    *pa = 0;
+    return US_ENOTSUP;
+}
+
 us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
 {
     (void)mem, (void)va, (void)rights;

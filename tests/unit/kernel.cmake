@@ -151,7 +151,8 @@ us_kernel_test(mem CORE
           free_waits_for_dying_vm free_returns_frames_and_quota free_revokes_every_handle
           free_rejects_bad_handles slice_maps_part_of_window move_takes_server_object_out
           move_takes_ipc_buffer_out move_waits_for_busy_server
-          move_leaves_pinned_and_guest_memory)
+          move_leaves_pinned_and_guest_memory move_takes_guest_ram_under_parked_guest
+          parked_guest_released_by_tick)
 
 us_kernel_test(vcpu CORE
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vcpu.c

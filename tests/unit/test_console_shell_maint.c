@@ -212,6 +212,10 @@ static void device_flows_build_requests(void)
     UT_EXPECT_EQ(got.flow, US_MAINT_REMOVE_MEMORY);
     UT_EXPECT(got.base == 0x4b200000u && got.mem_size == 0xc000000u && got.vm[0] == '\0');
     UT_EXPECT_EQ(got.via, US_MAINT_VIA_CRIU);
+    (void)fx_cmd("maint remove-memory 0x4b200000 0x1000");
+    UT_EXPECT_EQ(got.via, US_MAINT_VIA_COPY); /* by default the guests' RAM is copied */
+    (void)fx_cmd("maint remove-memory 0x4b200000 0x1000 via=restart");
+    UT_EXPECT_EQ(got.via, US_MAINT_VIA_RESTART);
     starts = 0;
     UT_EXPECT(strncmp(fx_cmd("maint remove-memory 0x1000"), "error: usage", 12) == 0);
     UT_EXPECT(strncmp(fx_cmd("maint remove-memory 0x1000 0"), "error: usage", 12) == 0);

@@ -452,15 +452,15 @@ static void move_takes_server_object_out(void)
     withhold(m);
     UT_EXPECT_EQ(in_use(&m0), 2);
     UT_EXPECT_EQ(mapped_in(&m0), 2);
-    UT_EXPECT_EQ(memrange_move(&left), 2);
+    UT_EXPECT_EQ(memrange_move(false, &left), 2);
     UT_EXPECT_EQ(left, 0);
     UT_EXPECT(pa_of(m->base) != pa_of(m0.base));
     UT_EXPECT_EQ(((uint8_t *)pa_ptr(m->base))[2 * PAGE_SIZE - 1], 0x5a);
     UT_EXPECT_EQ(arch_aspace_translate(&a->as, va_init(VA + PAGE_SIZE), true, &pa), US_OK);
     UT_EXPECT_EQ(pa_of(pa), pa_of(m->base) + PAGE_SIZE);
     UT_EXPECT_EQ(in_use(&m0), 0);
-    UT_EXPECT_EQ(mapped_in(&m0), 0);       /* no mapping of any kind into it */
-    UT_EXPECT_EQ(memrange_move(&left), 0); /* nothing left to move */
+    UT_EXPECT_EQ(mapped_in(&m0), 0);              /* no mapping of any kind into it */
+    UT_EXPECT_EQ(memrange_move(false, &left), 0); /* nothing left to move */
     memrange_online();
 }
 
@@ -477,7 +477,7 @@ static void move_takes_ipc_buffer_out(void)
     range.size = PAGE_SIZE;
     kfx_msg(&a->thread, 77, 8, 0x1234);
     withhold(&range);
-    UT_EXPECT_EQ(memrange_move(&left), 1);
+    UT_EXPECT_EQ(memrange_move(false, &left), 1);
     UT_EXPECT_EQ(left, 0);
     UT_EXPECT_EQ(arch_aspace_translate(&a->as, va_init(US_VA_IPC_BUF), true, &pa), US_OK);
     UT_EXPECT(pa_of(pa) != pa_of(range.base));
@@ -504,11 +504,11 @@ static void move_waits_for_busy_server(void)
     withhold(m);
     b->thread.cpu = 1;
     cpus[1].current = &b->thread; /* b runs on CPU 1 this instant */
-    UT_EXPECT_EQ(memrange_move(&left), 0);
+    UT_EXPECT_EQ(memrange_move(false, &left), 0);
     UT_EXPECT_EQ(left, 1);
     UT_EXPECT_EQ(pa_of(m->base), pa_of(m0.base));
     cpus[1].current = NULL;
-    UT_EXPECT_EQ(memrange_move(&left), 1);
+    UT_EXPECT_EQ(memrange_move(false, &left), 1);
     UT_EXPECT_EQ(left, 0);
     UT_EXPECT_EQ(in_use(&m0), 0);
     memrange_online();
@@ -521,7 +521,7 @@ static void expect_stays(const struct memobj *m)
     uint64_t left;
 
     withhold(m);
-    UT_EXPECT_EQ(memrange_move(&left), 0);
+    UT_EXPECT_EQ(memrange_move(false, &left), 0);
     UT_EXPECT_EQ(left, 0);
     UT_EXPECT_EQ(pa_of(m->base), pa_of(m0.base));
     UT_EXPECT_EQ(in_use(&m0), m0.size / PAGE_SIZE);
@@ -546,6 +546,85 @@ static void move_leaves_pinned_and_guest_memory(void)
     expect_stays(mem_of(hg));
 }
 
+/* With the guests: a guest's RAM is copied while its vCPUs are parked, its stage 2 and the
+ * vmm's mapping follow, and it runs on. A vCPU in the guest on another CPU is taken off first:
+ * its RAM waits for the next call. */
+static void move_takes_guest_ram_under_parked_guest(void)
+{
+    struct memobj m0, *m;
+    uint64_t hvm, hv, h, left;
+    struct vcpu *v;
+    paddr_t pa;
+
+    setup_cpus(2);
+    hvm = new_vm();
+    h = new_mem(4 * PAGE_SIZE);
+    m = mem_of(h);
+    UT_EXPECT_EQ(sys(a, US_SYS_VM_MAP, hvm, h, 0x40000000, RW), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, h, VA, RW, 0), US_OK);
+    UT_EXPECT_EQ(kfx_sys(&a->thread, US_SYS_VCPU_CREATE, hvm, 0, A_EP, 0, 1, 0), US_OK);
+    hv = kfx_r(&a->thread, 1);
+    v = a->caps.slot[hv].obj;
+    UT_EXPECT_EQ(sys(a, US_SYS_VCPU_START, hv, 0x40000000, 0, 0), US_OK);
+    host_run_on(1);
+    kernel_lock();
+    (void)kernel_exit();
+    kernel_unlock();
+    host_run_on(0);
+    UT_EXPECT(cpus[1].current == &v->thread); /* CPU 1 is in the guest */
+    memset(pa_ptr(m->base), 0xa5, m->size);
+    m0 = *m;
+    withhold(m);
+    UT_EXPECT_EQ(memrange_move(false, &left), 0); /* without the guests: it stays */
+    UT_EXPECT_EQ(memrange_move(true, &left), 0);
+    UT_EXPECT_EQ(left, 4);
+    UT_EXPECT_EQ(v->thread.state, TS_PARKED); /* taken off CPU 1 */
+    cpus[1].current = NULL;                   /* CPU 1 noticed */
+    UT_EXPECT_EQ(memrange_move(true, &left), 4);
+    UT_EXPECT_EQ(left, 0);
+    UT_EXPECT_EQ(v->thread.state, TS_RUNNING); /* it runs on */
+    UT_EXPECT(pa_of(m->base) != pa_of(m0.base));
+    UT_EXPECT_EQ(((uint8_t *)pa_ptr(m->base))[m->size - 1], 0xa5);
+    UT_EXPECT_EQ(arch_stage2_translate(&((struct vm *)a->caps.slot[hvm].obj)->s2,
+                                       ipa_init(0x40000000 + PAGE_SIZE), &pa),
+                 US_OK);
+    UT_EXPECT_EQ(pa_of(pa), pa_of(m->base) + PAGE_SIZE);
+    UT_EXPECT_EQ(arch_aspace_translate(&a->as, va_init(VA), false, &pa), US_OK);
+    UT_EXPECT_EQ(pa_of(pa), pa_of(m->base));
+    UT_EXPECT_EQ(in_use(&m0), 0);
+    UT_EXPECT_EQ(mapped_in(&m0), 0);
+    memrange_online();
+}
+
+/* A guest parked for a move the mover does not come back for runs on after 5 ticks. */
+static void parked_guest_released_by_tick(void)
+{
+    uint64_t hvm, hv, h, left;
+    struct vcpu *v;
+
+    setup_cpus(2);
+    hvm = new_vm();
+    h = new_mem(PAGE_SIZE);
+    UT_EXPECT_EQ(sys(a, US_SYS_VM_MAP, hvm, h, 0x40000000, RW), US_OK);
+    UT_EXPECT_EQ(kfx_sys(&a->thread, US_SYS_VCPU_CREATE, hvm, 0, A_EP, 0, 1, 0), US_OK);
+    hv = kfx_r(&a->thread, 1);
+    v = a->caps.slot[hv].obj;
+    UT_EXPECT_EQ(sys(a, US_SYS_VCPU_START, hv, 0x40000000, 0, 0), US_OK);
+    cpus[1].current = &v->thread;
+    v->thread.cpu = 1;
+    withhold(mem_of(h));
+    UT_EXPECT_EQ(memrange_move(true, &left), 0);
+    UT_EXPECT_EQ(v->thread.state, TS_PARKED);
+    cpus[1].current = NULL;
+    for (uint32_t i = 0; i < 4; i++) {
+        memrange_tick();
+    }
+    UT_EXPECT_EQ(v->thread.state, TS_PARKED);
+    memrange_tick();
+    UT_EXPECT_EQ(v->thread.state, TS_RUNNING);
+    memrange_online();
+}
+
 UT_MAIN({"unmap_removes_mapping", unmap_removes_mapping},
         {"unmap_removes_every_mapping", unmap_removes_every_mapping},
         {"unmap_rejects_unmapped", unmap_rejects_unmapped},
@@ -563,4 +642,6 @@ UT_MAIN({"unmap_removes_mapping", unmap_removes_mapping},
         {"move_takes_server_object_out", move_takes_server_object_out},
         {"move_takes_ipc_buffer_out", move_takes_ipc_buffer_out},
         {"move_waits_for_busy_server", move_waits_for_busy_server},
-        {"move_leaves_pinned_and_guest_memory", move_leaves_pinned_and_guest_memory})
+        {"move_leaves_pinned_and_guest_memory", move_leaves_pinned_and_guest_memory},
+        {"move_takes_guest_ram_under_parked_guest", move_takes_guest_ram_under_parked_guest},
+        {"parked_guest_released_by_tick", parked_guest_released_by_tick})

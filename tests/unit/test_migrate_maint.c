@@ -32,6 +32,7 @@ static uint64_t audit_used;             /* and its audit's pages in use */
 static uint64_t audit_mapped;           /* and the pages anything maps there */
 static uint64_t move_left;              /* pages its moves leave: one fewer each time asked */
 static uint32_t moves;                  /* times it was asked to move the hypervisor's pages */
+static uint64_t move_flags;             /* with which US_MEM_MOVE_* the last time */
 static bool vm0_retired;
 
 us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
@@ -79,6 +80,7 @@ us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t r[3
         return US_OK;
     case US_SERVER_CTL_MEM_MOVE:
         moves++;
+        move_flags = base;
         r[0] = 2;
         r[1] = move_left > 0 ? move_left-- : 0;
         return US_OK;
@@ -382,13 +384,21 @@ static void remove_memory_flow(void)
     moves = 0;
     UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "", US_MAINT_VIA_RESTART, &m), US_OK);
     UT_EXPECT_EQ(moves, 4);
-    UT_EXPECT(strstr((const char *)m.w, "8 of the hypervisor's pages moved out, nothing else in "
-                                        "use there") != NULL);
+    UT_EXPECT(strstr((const char *)m.w, "8 pages moved out, nothing else in use there") != NULL);
+    UT_EXPECT_EQ(move_flags, 0); /* via=restart: the guests' RAM stays */
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "", US_MAINT_VIA_COPY, &m), US_OK);
+    UT_EXPECT_EQ(move_flags, US_MEM_MOVE_GUESTS); /* via=copy: copied under them */
+    flow = US_MAINT_UPGRADE_OS;
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_COPY, &m), US_EINVAL);
+    UT_EXPECT(strstr((const char *)m.w, "via=copy for remove-memory") != NULL);
+    flow = US_MAINT_REMOVE_MEMORY;
     range_base = 0x50000000;
     audit_used = 4096;
     calls[0] = '\0';
-    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "", US_MAINT_VIA_RESTART, &m), US_OK);
+    /* via=copy, but kvd0's RAM did not move (say a device may reach it): it moves as restart */
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "", US_MAINT_VIA_COPY, &m), US_OK);
     UT_EXPECT(strncmp(calls, "offline create kvd0-b<-kvd0/", 28) == 0);
+    UT_EXPECT_EQ(status()->via, US_MAINT_VIA_RESTART);
     up(1, US_AGENT_OPEN "kvd0-b\nHELLO host=a boot=c apps=kvd\n");
     up(1, "HEALTH kvd=up keys=0\n");
     up(0, "OK frozen\n");

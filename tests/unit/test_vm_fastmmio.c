@@ -45,6 +45,16 @@ void vcpu_stop(struct vcpu *v)
     (void)v;
 }
 
+void sched_block(struct thread *t, uint32_t state)
+{
+    t->state = state;
+}
+
+void sched_wake(struct thread *t)
+{
+    t->state = TS_RUNNING;
+}
+
 struct cpu cpus[SCHED_MAX_CPUS];
 uint32_t cpu_count = 1;
 

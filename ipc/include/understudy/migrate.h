@@ -61,13 +61,16 @@ _Static_assert(sizeof(struct us_agent_chan) == 8192u, "us_agent_chan is ABI");
  * understudy of @vm, which takes over its application. */
 #define US_MAINT_ADD_DEVICE 5u
 /* remove-memory (docs/memory.md): the physical range [@base, @base + @mem_size) is withheld
- * from allocation; each VM whose RAM reaches into it moves its application to an understudy
- * (whose RAM is then elsewhere) and retires; the range is audited empty at the end. */
+ * from allocation and the hypervisor's own pages move out; via=copy (the default) the guests'
+ * RAM is copied under them too; a VM whose RAM stays (via another mechanism, or reachable by a
+ * device) moves its application to an understudy (whose RAM is then elsewhere) and retires;
+ * the range is audited empty at the end. */
 #define US_MAINT_REMOVE_MEMORY 6u
 
 #define US_MAINT_VIA_RESTART 1u  /* quiesce, carry the state, restart in the understudy */
 #define US_MAINT_VIA_REDIRECT 2u /* new connections to the understudy, old ones finish */
 #define US_MAINT_VIA_CRIU 3u     /* the process itself moves, with its TCP connections */
+#define US_MAINT_VIA_COPY 4u     /* remove-memory: the guest's RAM is copied, the guest runs on */
 
 struct us_maint_req {
     uint32_t flow; /* US_MAINT_UPGRADE_OS */

@@ -39,14 +39,19 @@ enum us_syscall_nr {
 #define US_SERVER_CTL_MEM_ONLINE 7u
 #define US_SERVER_CTL_MEM_AUDIT 8u
 /* MOVE: what the hypervisor keeps in the withheld range (servers' memory objects and frames,
- * translation tables, the boot bundle) is copied out and every mapping follows; x1 = pages
- * moved, x2 = pages left because a server or vCPU holding them ran on another CPU (ask
- * again). Never moved: guests' RAM, memory whose physical address a server asked for (a device
- * may reach it by DMA), the kernel's image and its own tables. */
+ * translation tables, the boot bundle; with US_MEM_MOVE_GUESTS in x2 the guests' RAM, under
+ * the guests parked for it) is copied out and every mapping follows; x1 = pages moved, x2 =
+ * pages left because a server or vCPU holding them ran on another CPU (ask again). Never
+ * moved: memory whose physical address a server asked for (a device may reach it by DMA), the
+ * kernel's image and its own tables. */
 #define US_SERVER_CTL_MEM_MOVE 9u
+#define US_MEM_MOVE_GUESTS 1u /* x2 of MOVE: guests' RAM too, copied under the parked guests */
 /* x1 of US_SYS_MEM_INFO: return the physical address in x2 too. The object is pinned from then
  * on: what knows its address may hand it to a device, so it never moves. */
 #define US_MEM_INFO_PA 1u
+/* ... or US_MEM_INFO_PEEK: the address in x2 as it is now, not pinned (the object may move
+ * later): for reports, never for a device. */
+#define US_MEM_INFO_PEEK 2u
 
 struct us_mem_holder {
     uint64_t base, size; /* a memory object over RAM */

@@ -58,7 +58,11 @@ us_err_t us_mem_free(us_cap_t mem);
  * function passed through. US_ENOTSUP for RAM; US_EINVAL for a range outside it or not page
  * aligned. us_mem_free() drops a slice mapped nowhere. */
 us_err_t us_mem_slice(us_cap_t mem, uint64_t offset, uint64_t size, us_cap_t *slice);
+/** us_mem_info() - @mem's size, and its physical address when @pa is not NULL: that pins it
+ * where it is (US_MEM_INFO_PA). */
 us_err_t us_mem_info(us_cap_t mem, uint64_t *size, uint64_t *pa);
+/** us_mem_where() - @mem's physical address now, for a report: it may move later. */
+us_err_t us_mem_where(us_cap_t mem, uint64_t *pa);
 us_err_t us_vm_create(us_cap_t vm_control, us_cap_t *vm, uint32_t *vmid);
 us_err_t us_vm_map(us_cap_t vm, us_cap_t mem, uint64_t ipa, uint32_t rights);
 us_err_t us_vm_destroy(us_cap_t vm);

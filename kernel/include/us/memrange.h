@@ -27,8 +27,13 @@ uint32_t memrange_audit(uint64_t base, uint64_t size, uint64_t *used, uint64_t *
 /** memrange_move() - move what the hypervisor keeps in the withheld range out of it: the
  * memory objects of servers (a state region, a heap, the boot bundle), every frame of a
  * server's image, stack, heap and IPC buffer, and the translation tables of servers' spaces and
- * VMs' stage 2s; every mapping follows. What a server or vCPU running on another CPU this
- * instant holds waits (*@left pages: ask again). Never moved: guests' memory (a VM maps it),
- * memory whose physical address was given out (a device may reach it), the kernel's image and
- * tables. Returns: pages moved. */
-uint64_t memrange_move(uint64_t *left);
+ * VMs' stage 2s; every mapping follows. With @guests, the guests' RAM too: their VMs are
+ * parked (vm_park()) and their RAM copied once none of their vCPUs runs, then they run on.
+ * What a server or vCPU running on another CPU this instant holds waits (*@left pages: ask
+ * again). Never moved: memory whose physical address was given out (a device may reach it),
+ * guests' RAM without @guests, the kernel's image and tables. Returns: pages moved. */
+uint64_t memrange_move(bool guests, uint64_t *left);
+
+/** memrange_tick() - the tick: guests parked for a move the mover did not come back for are
+ * released. */
+void memrange_tick(void);

@@ -21,6 +21,7 @@ struct notification;
 #define TS_STOPPED 6u
 #define TS_FAULTED 7u
 #define TS_BLOCKED_WFI 8u /* a vCPU idle in WFI until an interrupt is pending for it */
+#define TS_PARKED 9u      /* a vCPU kept off its CPU while its VM's memory moves (vm_park()) */
 
 struct thread {
     struct arch_regs regs; /* entry.S saves through this CPU's struct cpu.regs */

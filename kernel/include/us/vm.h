@@ -43,6 +43,7 @@ struct vm {
     struct vcpu *vcpus[VM_MAX_VCPUS];
     struct vm_fastmmio fast[VM_FASTMMIO_MAX];
     struct memobj *mems[VM_MEMS_MAX]; /* what vm_map() mapped; NULL: a free entry */
+    bool parked;                      /* its runnable vCPUs are parked (vm_park()) */
 };
 
 /** vm_create() - a VM with an empty stage-2 table.
@@ -61,6 +62,19 @@ bool vm_maps_memobj(const struct memobj *m);
 /** vm_memobj_moved() - @m was at @from (memrange_move()): fast-MMIO pages in it follow. The
  * kernel reads them only under its lock, which the mover holds. */
 void vm_memobj_moved(const struct memobj *m, paddr_t from);
+
+/** vm_at() - VM @i of the pool if it is in use and not dying, else NULL. */
+struct vm *vm_at(uint32_t i);
+
+/** vm_running() - whether a CPU is running one of @vm's vCPUs this instant. */
+bool vm_running(const struct vm *vm);
+
+/** vm_park() - take @vm's runnable vCPUs off their CPUs (a CPU running one is interrupted)
+ * until vm_unpark_all(): its memory can then be copied with nothing of it running. */
+void vm_park(struct vm *vm);
+
+/** vm_unpark_all() - every parked vCPU is runnable again. */
+void vm_unpark_all(void);
 
 struct relocation;
 /** vm_relocate_tables() - move every live VM's stage-2 tables out of @r's range (a VM's leaves

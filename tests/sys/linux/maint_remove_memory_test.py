@@ -6,10 +6,13 @@
 - the servers' own pages below the kernel's image (their images, stacks, heaps, state regions,
   page tables, devmgr's and the console's memory objects) move out at once; the audit finds
   the range empty, every server runs on, and `hw online` gives the range back;
-- an abort with kvd frozen (the range given back: the next flow can withhold it again);
-- the flow on kvd0's RAM and the 16 MiB after it, which hold the vmm's own objects: those move
-  first, kvd moves to an understudy whose RAM is elsewhere, kvd0 retires, and the audit finds
-  no page in use and nothing mapping the range.
+- kvd0's RAM and the 16 MiB after it, which hold the vmm's own objects for kvd0:
+  - via=restart, aborted with kvd frozen: the vmm's objects have moved out, the range is given
+    back (the next flow can withhold it again);
+  - by default (via=copy) kvd0's RAM is copied under it while its vCPU is parked: the same
+    kvd0 runs on, on pages outside the range, and the audit finds no page in use or mapped;
+- kvd0's new RAM via=restart: kvd moves to an understudy whose RAM is elsewhere, kvd0 retires,
+  and the audit finds the range empty again.
 
 Zero failed requests, every acknowledged SET reads back, every server runs."""
 import json
@@ -56,8 +59,8 @@ def test(t):
     assert before["pages_in_use"] > 100, before
     assert {"devmgr", "console"} <= {h["holder"] for h in before["holders"]}, before
     out = usqemu.console_cmd(m, "maint remove-memory 0x%x 0x%x" % (lo, KERNEL - lo))
-    moved = re.match(r"remove-memory of 0x%x: (\d+) of the hypervisor's pages moved out, "
-                     r"nothing else in use there: withheld; it may be removed$" % lo, out)
+    moved = re.match(r"remove-memory of 0x%x: (\d+) pages moved out, nothing else in use there: "
+                     r"withheld; it may be removed$" % lo, out)
     assert moved and int(moved.group(1)) >= before["pages_in_use"], (out, before)
     after = audit(m, lo, KERNEL - lo)
     assert after["pages_in_use"] == after["pages_mapped"] == 0 and after["holders"] == [], after
@@ -68,30 +71,53 @@ def test(t):
     maintcheck.refused(m, "hw online", "no memory range is withheld")
     size += EXTRA
 
-    # Aborted with kvd frozen: kvd0 keeps its RAM and the range is in use again.
+    # via=restart, aborted with kvd frozen: kvd0 keeps its RAM and the range is in use again.
     since = len(m.output)
-    usqemu.console_cmd(m, "maint remove-memory 0x%x 0x%x fault=stall" % (base, size))
+    usqemu.console_cmd(m, "maint remove-memory 0x%x 0x%x via=restart fault=stall" % (base, size))
     m.expect_seen(r"migrate\| maint: kvd0: kvd frozen on kvd0; stalled here", timeout=300,
                   since=since)
-    assert re.search(r"memory 0x%x\+0x%x: [1-9]\d* of the hypervisor's pages moved out" %
-                     (base, size), m.output[since:])  # the vmm's, before kvd moves
+    assert re.search(r"memory 0x%x\+0x%x: [1-9]\d* pages moved out" % (base, size),
+                     m.output[since:])  # the vmm's, before kvd moves
     assert usqemu.console_cmd(m, "maint abort") == "aborted: the first instance serves"
     m.expect_seen(r"migrate\| maint: kvd0: aborted by the operator", timeout=300, since=since)
     assert "the withheld memory is in use again" in m.output[since:]
 
+    # By default kvd0's RAM is copied under it: kvd0 runs on, on its new pages.
+    out = usqemu.console_cmd(m, "maint remove-memory 0x%x 0x%x" % (base, size))
+    moved = re.match(r"remove-memory of 0x%x: (\d+) pages moved out, nothing else in use there: "
+                     r"withheld; it may be removed$" % base, out)
+    assert moved and int(moved.group(1)) >= kvd0["mem"] // 4096, out
+    clean(m, base, size)
+    vms = maintcheck.vms(m)
+    assert list(vms) == ["kvd0"] and vms["kvd0"]["id"] == kvd0["id"], vms
+    outside(vms["kvd0"], base, size)
+    assert usqemu.console_cmd(m, "hw online") == "the withheld memory range is in use again"
+
+    # via=restart, kvd0's new RAM: kvd moves to an understudy made elsewhere, kvd0 retires.
+    base, size = vms["kvd0"]["ram_pa"], vms["kvd0"]["mem"]
     since = len(m.output)
-    out = usqemu.console_cmd(m, "maint remove-memory 0x%x 0x%x --json" % (base, size))
+    out = usqemu.console_cmd(m, "maint remove-memory 0x%x 0x%x via=restart --json" % (base, size))
     assert json.loads(out) == {"started": "remove-memory", "base": "0x%x" % base}, out
     m.expect_seen(r"migrate\| maint: kvd0: memory 0x%x\+0x%x: no page in use, no mapping into "
                   r"it: it may be removed" % (base, size), timeout=600, since=since)
     maintcheck.load_clean(g, "maint remove-memory")
-    a = audit(m, base, size)
-    assert a["pages_in_use"] == a["pages_mapped"] == 0 and a["holders"] == [], a
+    clean(m, base, size)
     vms = maintcheck.vms(m)
     assert list(vms) == ["kvd0-b"], vms
-    new = vms["kvd0-b"]["ram_pa"]
-    assert new + vms["kvd0-b"]["mem"] <= base or new >= base + size, (hex(new), hex(base))
+    outside(vms["kvd0-b"], base, size)
+
+
+def clean(m, base, size):
+    """The range is empty: no page in use, none mapped, no object; every server runs."""
+    a = audit(m, base, size)
+    assert a["pages_in_use"] == a["pages_mapped"] == 0 and a["holders"] == [], a
     assert all(s["state"] == "running" and s["faults"] == 0 for s in maintcheck.servers(m))
+
+
+def outside(vm, base, size):
+    """@vm's RAM is out of [base, base + size)."""
+    new = vm["ram_pa"]
+    assert new + vm["mem"] <= base or new >= base + size, (hex(new), hex(base))
 
 
 def args(p):
