@@ -13,6 +13,7 @@
 #include <us/process.h>
 #include <us/sched.h>
 #include <us/vm.h>
+#include <us/arch/irq.h>
 #include <us/arch/mmu.h>
 
 #define MEMRANGE_MAX_FRAMES 65536u /* 256 MiB withheld at most */
@@ -291,6 +292,7 @@ static void move_objects(uint64_t lo, uint64_t hi)
 
 uint64_t memrange_move(bool guests, uint64_t *left)
 {
+    uint64_t t0 = arch_counter();
     uint64_t lo = kmem_pool.base + kmem_pool.off_first * PAGE_SIZE;
 
     memset(&mv, 0, sizeof(mv));
@@ -333,8 +335,10 @@ uint64_t memrange_move(bool guests, uint64_t *left)
     if (*left == 0) {
         vm_unpark_all(); /* what waited moved: the guests run on, on their new pages */
     }
-    US_LOG_INFO("memory 0x%llx+0x%llx: %llu pages moved out, %llu wait",
+    US_LOG_INFO("memory 0x%llx+0x%llx: %llu pages moved out in %llu us, %llu wait",
                 (unsigned long long)mv.r.lo, (unsigned long long)(mv.r.hi - mv.r.lo),
-                (unsigned long long)mv.moved, (unsigned long long)*left);
+                (unsigned long long)mv.moved,
+                (unsigned long long)((arch_counter() - t0) * 1000000u / arch_counter_freq()),
+                (unsigned long long)*left);
     return mv.moved;
 }
