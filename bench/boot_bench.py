@@ -69,7 +69,7 @@ def boot_understudy(build, log_dir, image, smp=1):
         m.kill()
 
 
-DEVICES = 'devices = "uart", "virtio-blk", "virtio-console";'  # keep in sync with linux.dts
+DEVICES = 'devices = "uart", "virtio-blk", "virtio-console", "pcie";'  # as in linux.dts
 DISK = 'disk = "seed";'  # the disk's initial contents, a bundle entry (guests/linux/disk)
 
 

@@ -220,7 +220,7 @@ us_err_t vm_fastmmio_set(struct vm *vm, uint64_t ipa, uint32_t kind, struct memo
     struct vm_fastmmio *free = NULL;
     uint32_t i;
 
-    if (kind > US_FASTMMIO_WORD ||
+    if (kind > US_FASTMMIO_LATCH ||
         (kind != US_FASTMMIO_NONE &&
          (m == NULL || m->device || offset % PAGE_SIZE != 0 || offset > m->size ||
           m->size - offset < PAGE_SIZE || (kind == US_FASTMMIO_RING && (n == NULL || bit == 0))))) {
@@ -267,6 +267,14 @@ bool vm_fastmmio_access(struct vm *vm, uint64_t ipa, bool write, uint64_t *value
                 return false;
             }
             *value = __atomic_load_n(&p->word, __ATOMIC_ACQUIRE);
+            return true;
+        }
+        if (f->kind == US_FASTMMIO_LATCH) {
+            if (write) {
+                __atomic_store_n(&p->latch, (uint32_t)*value, __ATOMIC_RELEASE);
+            } else {
+                *value = __atomic_load_n(&p->latch, __ATOMIC_ACQUIRE);
+            }
             return true;
         }
         if (!write) {

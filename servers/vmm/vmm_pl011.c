@@ -120,6 +120,10 @@ void vmm_pl011_fast(struct vmm_state *st, uint32_t slot)
         e = us_vm_fastmmio(vm->vm_cap, VMM_UART_IPA + UARTFR,
                            on ? US_FASTMMIO_WORD : US_FASTMMIO_NONE, vm->fast_cap, 0, 0);
     }
+    if (e == US_OK || e == US_ENOENT) {
+        e = us_vm_fastmmio(vm->vm_cap, VMM_UART_IPA + UARTCR,
+                           on ? US_FASTMMIO_LATCH : US_FASTMMIO_NONE, vm->fast_cap, 0, 0);
+    }
     if (e != US_OK && e != US_ENOENT) {
         US_LOG_WARN("%s: UART fast path not set up (%s): every access exits",
                     st->config.vms[slot].name, us_err_name(e));
@@ -193,8 +197,11 @@ uint64_t vmm_pl011_access(struct vmm_state *st, uint32_t slot, uint64_t off, boo
         case UARTIMSC:
             u->imsc = (uint32_t)value & 0x7ffu;
             break;
-        case UARTCR:
-            u->cr = (uint32_t)value;
+        case UARTCR: /* in the shared page, where the kernel's fast path keeps it too */
+            if (st->vms[slot].uart_fast != NULL) {
+                __atomic_store_n(&st->vms[slot].uart_fast->latch, (uint32_t)value,
+                                 __ATOMIC_RELEASE);
+            }
             break;
         case UARTLCR_H:
             u->lcr_h = (uint32_t)value;
@@ -212,7 +219,9 @@ uint64_t vmm_pl011_access(struct vmm_state *st, uint32_t slot, uint64_t off, boo
     case UARTIMSC:
         return u->imsc;
     case UARTCR:
-        return u->cr;
+        return st->vms[slot].uart_fast != NULL
+                   ? __atomic_load_n(&st->vms[slot].uart_fast->latch, __ATOMIC_ACQUIRE)
+                   : 0;
     case UARTLCR_H:
         return u->lcr_h;
     case UARTRIS:

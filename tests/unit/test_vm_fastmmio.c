@@ -130,7 +130,7 @@ static void rejects_bad_entries(void)
     struct vm *vm;
 
     UT_EXPECT_EQ(vm_create(&ctl, &vm), US_OK);
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, 3, &m, 0, ntfn, 1), US_EINVAL);                  /* kind */
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, 4, &m, 0, ntfn, 1), US_EINVAL);                  /* kind */
     UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &dev, 0, NULL, 0), US_EINVAL); /* MMIO */
     UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &small, 0, NULL, 0), US_EINVAL);
     UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &m, 100, NULL, 0), US_EINVAL);
@@ -149,4 +149,29 @@ static void rejects_bad_entries(void)
     free(p);
 }
 
-UT_MAIN({"ring_and_word", ring_and_word}, {"rejects_bad_entries", rejects_bad_entries})
+/* A latch: the guest's writes stay in the page, its reads see the last one, and the vmm's
+ * value (say at reset) is what a read sees first. */
+static void latch_keeps_last_write(void)
+{
+    struct us_fastmmio_page *p = aligned_alloc(4096, 4096);
+    struct memobj m = page_obj(p, 4096, false);
+    struct vm *vm;
+    uint64_t v = 0;
+
+    memset(p, 0, 4096);
+    p->latch = 0x300;
+    UT_EXPECT_EQ(vm_create(&ctl, &vm), US_OK);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000030, US_FASTMMIO_LATCH, &m, 0, NULL, 0), US_OK);
+    UT_EXPECT(vm_fastmmio_access(vm, 0x9000030, false, &v) && v == 0x300);
+    v = 0x301;
+    UT_EXPECT(vm_fastmmio_access(vm, 0x9000030, true, &v));
+    UT_EXPECT_EQ(p->latch, 0x301);
+    v = 0;
+    UT_EXPECT(vm_fastmmio_access(vm, 0x9000030, false, &v) && v == 0x301);
+    UT_EXPECT(p->head == 0 && p->word == 0); /* nothing else in the page moved */
+    vm_destroy(vm);
+    free(p);
+}
+
+UT_MAIN({"ring_and_word", ring_and_word}, {"rejects_bad_entries", rejects_bad_entries},
+        {"latch_keeps_last_write", latch_keeps_last_write})

@@ -93,13 +93,17 @@ static inline us_err_t us_resume_check(const struct us_msg *reply)
 #define US_FASTMMIO_NONE 0u /* remove the entry at this IPA */
 #define US_FASTMMIO_RING 1u /* writes: the low byte joins the page's ring (full: a normal exit) */
 #define US_FASTMMIO_WORD 2u /* reads: the page's word, narrowed as the load asks */
+/* reads: the page's latch; writes: set it. A register whose writes need nothing done at once,
+ * the vmm reading it when it needs it (a UART's control register, which Linux reads, sets and
+ * restores around every console write). */
+#define US_FASTMMIO_LATCH 3u
 #define US_FASTMMIO_RING_BYTES 4080u
 
 struct us_fastmmio_page {
-    uint32_t head; /* bytes the kernel appended (it writes this) */
-    uint32_t tail; /* bytes the vmm took (it writes this) */
-    uint32_t word; /* what WORD reads return (the vmm writes this) */
-    uint32_t reserved;
+    uint32_t head;  /* bytes the kernel appended (it writes this) */
+    uint32_t tail;  /* bytes the vmm took (it writes this) */
+    uint32_t word;  /* what WORD reads return (the vmm writes this) */
+    uint32_t latch; /* what LATCH reads return and writes set (the guest and the vmm) */
     uint8_t ring[US_FASTMMIO_RING_BYTES];
 };
 _Static_assert(sizeof(struct us_fastmmio_page) == 4096, "one page");
