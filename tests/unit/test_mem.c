@@ -271,26 +271,35 @@ static void free_after_fastmmio_removed(void)
     UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, h2, 0, 0, 0), US_OK);
 }
 
-/* The VM's tables, and so its mappings, outlive vm_destroy while another CPU runs it. */
-static void free_waits_for_dying_vm(void)
+/* VM @hvm's vCPU 0, created on CPU 1 and started at @pc, which CPU 1 now runs in the guest. */
+static struct vcpu *in_guest_on_cpu1(uint64_t hvm, uint64_t pc)
 {
-    uint64_t hvm, hv, h;
     struct vcpu *v;
+    uint64_t hv;
 
-    setup_cpus(2);
-    hvm = new_vm();
-    h = new_mem(PAGE_SIZE);
-    UT_EXPECT_EQ(sys(a, US_SYS_VM_MAP, hvm, h, 0, RW), US_OK);
     UT_EXPECT_EQ(kfx_sys(&a->thread, US_SYS_VCPU_CREATE, hvm, 0, A_EP, 0, 1, 0), US_OK);
     hv = kfx_r(&a->thread, 1);
     v = a->caps.slot[hv].obj;
-    UT_EXPECT_EQ(sys(a, US_SYS_VCPU_START, hv, 0x80000, 0, 0), US_OK);
+    UT_EXPECT_EQ(sys(a, US_SYS_VCPU_START, hv, pc, 0, 0), US_OK);
     host_run_on(1);
     kernel_lock();
     (void)kernel_exit();
     kernel_unlock();
     host_run_on(0);
     UT_EXPECT(cpus[1].current == &v->thread); /* CPU 1 is in the guest */
+    return v;
+}
+
+/* The VM's tables, and so its mappings, outlive vm_destroy while another CPU runs it. */
+static void free_waits_for_dying_vm(void)
+{
+    uint64_t hvm, h;
+
+    setup_cpus(2);
+    hvm = new_vm();
+    h = new_mem(PAGE_SIZE);
+    UT_EXPECT_EQ(sys(a, US_SYS_VM_MAP, hvm, h, 0, RW), US_OK);
+    (void)in_guest_on_cpu1(hvm, 0x80000);
     UT_EXPECT_EQ(sys(a, US_SYS_VM_DESTROY, hvm, 0, 0, 0), US_OK);
     UT_EXPECT(vm_reap_pending);
     UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, h, 0, 0, 0), US_EBUSY);
@@ -552,7 +561,7 @@ static void move_leaves_pinned_and_guest_memory(void)
 static void move_takes_guest_ram_under_parked_guest(void)
 {
     struct memobj m0, *m;
-    uint64_t hvm, hv, h, left;
+    uint64_t hvm, h, left;
     struct vcpu *v;
     paddr_t pa;
 
@@ -562,16 +571,7 @@ static void move_takes_guest_ram_under_parked_guest(void)
     m = mem_of(h);
     UT_EXPECT_EQ(sys(a, US_SYS_VM_MAP, hvm, h, 0x40000000, RW), US_OK);
     UT_EXPECT_EQ(sys(a, US_SYS_MEM_MAP, h, VA, RW, 0), US_OK);
-    UT_EXPECT_EQ(kfx_sys(&a->thread, US_SYS_VCPU_CREATE, hvm, 0, A_EP, 0, 1, 0), US_OK);
-    hv = kfx_r(&a->thread, 1);
-    v = a->caps.slot[hv].obj;
-    UT_EXPECT_EQ(sys(a, US_SYS_VCPU_START, hv, 0x40000000, 0, 0), US_OK);
-    host_run_on(1);
-    kernel_lock();
-    (void)kernel_exit();
-    kernel_unlock();
-    host_run_on(0);
-    UT_EXPECT(cpus[1].current == &v->thread); /* CPU 1 is in the guest */
+    v = in_guest_on_cpu1(hvm, 0x40000000);
     memset(pa_ptr(m->base), 0xa5, m->size);
     m0 = *m;
     withhold(m);
@@ -599,19 +599,14 @@ static void move_takes_guest_ram_under_parked_guest(void)
 /* A guest parked for a move the mover does not come back for runs on after 5 ticks. */
 static void parked_guest_released_by_tick(void)
 {
-    uint64_t hvm, hv, h, left;
+    uint64_t hvm, h, left;
     struct vcpu *v;
 
     setup_cpus(2);
     hvm = new_vm();
     h = new_mem(PAGE_SIZE);
     UT_EXPECT_EQ(sys(a, US_SYS_VM_MAP, hvm, h, 0x40000000, RW), US_OK);
-    UT_EXPECT_EQ(kfx_sys(&a->thread, US_SYS_VCPU_CREATE, hvm, 0, A_EP, 0, 1, 0), US_OK);
-    hv = kfx_r(&a->thread, 1);
-    v = a->caps.slot[hv].obj;
-    UT_EXPECT_EQ(sys(a, US_SYS_VCPU_START, hv, 0x40000000, 0, 0), US_OK);
-    cpus[1].current = &v->thread;
-    v->thread.cpu = 1;
+    v = in_guest_on_cpu1(hvm, 0x40000000);
     withhold(mem_of(h));
     UT_EXPECT_EQ(memrange_move(true, &left), 0);
     UT_EXPECT_EQ(v->thread.state, TS_PARKED);

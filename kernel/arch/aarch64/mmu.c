@@ -326,23 +326,31 @@ us_err_t arch_aspace_map(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t siz
                      &as->table_frames);
 }
 
+/* Drop a server space's TLB entries on every CPU. Servers' entries carry VMID 0
+ * (switch_to_server()), and TLBI by ASID acts on the VMID in VTTBR_EL2. */
+static void flush_aspace(const void *space)
+{
+    const struct aspace *as = space;
+    uint64_t saved = read_sysreg(vttbr_el2);
+
+    write_sysreg(vttbr_el2, 0);
+    isb();
+    tlbi_aside1is(as->asid);
+    write_sysreg(vttbr_el2, saved);
+    isb();
+}
+
 void arch_aspace_unmap(struct aspace *as, vaddr_t va, uint64_t size)
 {
-    uint64_t saved = read_sysreg(vttbr_el2), off, span = 0, *pte;
+    uint64_t off, span = 0, *pte;
 
     for (off = 0; off < size; off += span) {
         pte = leaf(pa_ptr(as->root), va_of(va) + off, &span);
         US_ASSERT(pte != NULL && is_aligned(va_of(va) + off, span) && span <= size - off);
         *pte = 0;
     }
-    /* Walkers see the entries gone before any TLB forgets them. Servers' entries carry VMID 0
-     * (switch_to_server()), and TLBI by ASID acts on the VMID in VTTBR_EL2. */
-    dsb_ish();
-    write_sysreg(vttbr_el2, 0);
-    isb();
-    tlbi_aside1is(as->asid);
-    write_sysreg(vttbr_el2, saved);
-    isb();
+    dsb_ish(); /* walkers see the entries gone before any TLB forgets them */
+    flush_aspace(as);
 }
 
 us_err_t arch_aspace_translate(const struct aspace *as, vaddr_t va, bool write, paddr_t *out)
@@ -498,18 +506,6 @@ static void relocate(paddr_t *root, struct relocation *r, void (*flush)(const vo
     dsb_ish();
 }
 
-static void flush_aspace(const void *space)
-{
-    const struct aspace *as = space;
-    uint64_t saved = read_sysreg(vttbr_el2);
-
-    write_sysreg(vttbr_el2, 0);
-    isb();
-    tlbi_aside1is(as->asid);
-    write_sysreg(vttbr_el2, saved);
-    isb();
-}
-
 void arch_aspace_relocate(struct aspace *as, struct relocation *r)
 {
     paddr_t old = as->root;
@@ -523,6 +519,7 @@ void arch_aspace_relocate(struct aspace *as, struct relocation *r)
     }
 }
 
+/* Drop a VM's TLB entries on every CPU: TLBI by VMID needs that VMID current in VTTBR_EL2. */
 static void flush_stage2(const void *space)
 {
     const struct stage2 *s2 = space;
@@ -555,14 +552,7 @@ static void free_tables(uint64_t *t, int level)
 
 void arch_stage2_free(struct stage2 *s2)
 {
-    uint64_t saved = read_sysreg(vttbr_el2);
-
-    /* TLBI by VMID needs that VMID current in VTTBR_EL2. */
-    write_sysreg(vttbr_el2, ((uint64_t)s2->vmid << 48) | pa_of(s2->root));
-    isb();
-    tlbi_vmalls12e1is();
-    write_sysreg(vttbr_el2, saved);
-    isb();
+    flush_stage2(s2);
     free_tables(pa_ptr(s2->root), 1);
     s2->table_frames = 0;
 }
