@@ -148,23 +148,30 @@ static bool maint_start(struct console_shell *sh, uint32_t flow, size_t argc,
         console_shell_fmt_refusal(sh, what, NULL, err, why);
         return true;
     }
-    if (why[0] != '\0' && !json) { /* done at once: what migrate did */
+    if (json) { /* started, or done at once: then why says what migrate did */
+        us_snprintf(sh->fmt, sizeof(sh->fmt), "{\"%s\":\"%s\",\"%s\":\"%s\"",
+                    why[0] != '\0' ? "done" : "started", name,
+                    flow == US_MAINT_REMOVE_MEMORY ? "base"
+                    : device                       ? "device"
+                                                   : "vm",
+                    argv[0]);
+        console_shell_fmt_puts(sh, sh->fmt);
+        if (why[0] != '\0') {
+            console_shell_fmt_puts(sh, ",\"why\":");
+            console_shell_fmt_json_str(sh, why, sizeof(why));
+        }
+        console_shell_fmt_puts(sh, "}" CONSOLE_SHELL_NL);
+        return true;
+    }
+    if (why[0] != '\0') { /* done at once: what migrate did */
         us_snprintf(sh->fmt, sizeof(sh->fmt), "%s of %s: ", name, argv[0]);
         console_shell_fmt_puts(sh, sh->fmt);
         console_shell_fmt_text(sh, why, sizeof(why));
         console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
         return true;
     }
-    if (json) {
-        us_snprintf(sh->fmt, sizeof(sh->fmt), "{\"started\":\"%s\",\"%s\":\"%s\"}", name,
-                    flow == US_MAINT_REMOVE_MEMORY ? "base"
-                    : device                       ? "device"
-                                                   : "vm",
-                    argv[0]);
-    } else {
-        us_snprintf(sh->fmt, sizeof(sh->fmt),
-                    "%s of %s started; its steps follow in the log (maint status)", name, argv[0]);
-    }
+    us_snprintf(sh->fmt, sizeof(sh->fmt),
+                "%s of %s started; its steps follow in the log (maint status)", name, argv[0]);
     console_shell_fmt_puts(sh, sh->fmt);
     console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
     return true;

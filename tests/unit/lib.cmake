@@ -78,7 +78,9 @@ us_unit_test(ring
 us_unit_test(serve
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_serve.c ${CMAKE_SOURCE_DIR}/ipc/lib/serve.c
     INCLUDES ${CMAKE_SOURCE_DIR}/ipc/include
-    CASES accepted_reply_takes_next_message refused_reply_waits_afresh)
+    CASES accepted_reply_takes_next_message refused_reply_waits_afresh
+          garble_waits_for_a_reply_to_someone)
+target_compile_definitions(unit_serve PRIVATE US_DEBUG=1) # the fault injector is built
 
 # The Linux guests' key-value service protocol (guests/linux/kvd), compiled for the host.
 us_unit_test(kv_proto

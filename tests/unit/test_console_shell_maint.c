@@ -206,6 +206,9 @@ static void device_flows_build_requests(void)
     UT_EXPECT(strcmp(fx_cmd("maint remove-device pci-03:00.0"),
                      "remove-device of pci-03:00.0: no VM held it: released at once; it may be "
                      "pulled" NL) == 0);
+    UT_EXPECT(strcmp(fx_cmd("maint remove-device pci-03:00.0 --json"),
+                     "{\"done\":\"remove-device\",\"device\":\"pci-03:00.0\",\"why\":\"no VM "
+                     "held it: released at once; it may be pulled\"}" NL) == 0);
     reason = "";
     UT_EXPECT(strcmp(fx_cmd("maint remove-memory 0x4b200000 201326592 via=criu --json"),
                      "{\"started\":\"remove-memory\",\"base\":\"0x4b200000\"}" NL) == 0);

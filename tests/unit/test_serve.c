@@ -10,11 +10,13 @@ static struct us_msg buf;
 static us_err_t reply_recv_answer;
 static unsigned reply_recvs, recvs, handled, errors;
 static us_badge_t next_badge, last_badge;
+static uint32_t replied; /* the label of the last reply */
 
 us_err_t us_reply_recv(us_cap_t ep, us_badge_t *badge)
 {
     (void)ep;
     reply_recvs++;
+    replied = buf.hdr.label;
     if (reply_recv_answer == US_OK) {
         *badge = next_badge;
         buf.hdr.label = (uint16_t)next_badge; /* a new message arrived */
@@ -89,5 +91,27 @@ static void refused_reply_waits_afresh(void)
     UT_EXPECT_EQ(badge, 4);
 }
 
+/* US_FAULT_GARBLE scrambles the next reply that reaches someone: a notification, which nobody
+ * waits on, does not take it. */
+static void garble_waits_for_a_reply_to_someone(void)
+{
+    us_badge_t badge = 1;
+
+    us_msg_init(&buf, US_LABEL_FAULT, 8);
+    buf.w[0] = US_FAULT_GARBLE;
+    next_badge = US_LABEL_NOTIFY;
+    us_serve_step(7, handler, &buf, &buf, &badge);
+    UT_EXPECT_EQ(replied, US_LABEL_FAULT); /* the injector's own answer */
+    next_badge = 9;
+    us_serve_step(7, handler, &buf, &buf, &badge); /* the notification */
+    UT_EXPECT_EQ(replied, 0);
+    next_badge = 10;
+    us_serve_step(7, handler, &buf, &buf, &badge); /* a call: garbled */
+    UT_EXPECT_EQ(replied, 0x5a5a);
+    us_serve_step(7, handler, &buf, &buf, &badge); /* once */
+    UT_EXPECT_EQ(replied, 0);
+}
+
 UT_MAIN({"accepted_reply_takes_next_message", accepted_reply_takes_next_message},
-        {"refused_reply_waits_afresh", refused_reply_waits_afresh})
+        {"refused_reply_waits_afresh", refused_reply_waits_afresh},
+        {"garble_waits_for_a_reply_to_someone", garble_waits_for_a_reply_to_someone})
