@@ -82,6 +82,12 @@ static void holder_of(const struct memobj *m, char *out, size_t len)
     copy_name(out, len, vm_maps_memobj(m) ? "a VM" : "held");
 }
 
+/* Whether memory object @m reaches into [@lo, @hi). */
+static bool reaches(const struct memobj *m, uint64_t lo, uint64_t hi)
+{
+    return pa_of(m->base) < hi && pa_of(m->base) + m->size > lo;
+}
+
 /* An audit's leaf: count the pages of it in the range. */
 static paddr_t leaf_count(struct relocation *r, uint64_t va, paddr_t pa, uint64_t span)
 {
@@ -115,13 +121,12 @@ uint32_t memrange_audit(uint64_t base, uint64_t size, uint64_t *used, uint64_t *
     *mapped = mapped_pages(base, size);
     for (uint32_t i = 0; (i < KMEM_MEMOBJS) && n < max; i++) {
         const struct memobj *m = kmem_memobj_at(i);
-        uint64_t lo = m != NULL ? pa_of(m->base) : 0;
 
-        if (m == NULL || m->device || lo >= base + size || lo + m->size <= base) {
+        if (m == NULL || m->device || !reaches(m, base, base + size)) {
             continue;
         }
         memset(&out[n], 0, sizeof(out[n]));
-        out[n].base = lo;
+        out[n].base = pa_of(m->base);
         out[n].size = m->size;
         out[n].maps = m->maps;
         holder_of(m, out[n].holder, sizeof(out[n].holder));
@@ -154,6 +159,12 @@ static int32_t object_at(uint64_t pa)
     return -1;
 }
 
+/* Where memory object @i's page at @pa is now: it follows the object if it moved. */
+static paddr_t followed(int32_t i, paddr_t pa)
+{
+    return i >= 0 && mv.to[i] != 0 ? pa_init(mv.to[i] + (pa_of(pa) - mv.from[i])) : pa;
+}
+
 /* @count frames aligned to @align bytes, not zeroed: a copy fills them at once (a guest's RAM
  * is 192 MiB; zeroing it first would double the time its guest stays parked). */
 static us_err_t frames_for_copy(uint64_t count, uint64_t align, paddr_t *out)
@@ -178,10 +189,8 @@ static paddr_t leaf_busy(struct relocation *r, uint64_t va, paddr_t pa, uint64_t
 /* A leaf of a VM: an object that moved (its RAM, its vCPUs parked) follows; the rest stays. */
 static paddr_t leaf_vm(struct relocation *r, uint64_t va, paddr_t pa, uint64_t span)
 {
-    int32_t i = object_at(pa_of(pa));
-
     (void)r, (void)va, (void)span;
-    return i >= 0 && mv.to[i] != 0 ? pa_init(mv.to[i] + (pa_of(pa) - mv.from[i])) : pa;
+    return followed(object_at(pa_of(pa)), pa);
 }
 
 /* A leaf of a server that cannot run now: an object that moved, or a frame of its own. */
@@ -191,7 +200,7 @@ static paddr_t leaf_move(struct relocation *r, uint64_t va, paddr_t pa, uint64_t
     paddr_t to;
 
     if (i >= 0) {
-        return mv.to[i] != 0 ? pa_init(mv.to[i] + (pa_of(pa) - mv.from[i])) : pa;
+        return followed(i, pa);
     }
     if (va == ARCH_TRAMPOLINE_VA) {
         return pa; /* the kernel's image, mapped in every space */
@@ -250,8 +259,7 @@ static void park_guests(void)
         for (uint32_t j = 0; vm != NULL && j < VM_MEMS_MAX; j++) {
             const struct memobj *m = vm->mems[j];
 
-            if (m != NULL && movable(m) && pa_of(m->base) < mv.r.hi &&
-                pa_of(m->base) + m->size > mv.r.lo) {
+            if (m != NULL && movable(m) && reaches(m, mv.r.lo, mv.r.hi)) {
                 vm_park(vm);
                 parked_ticks = 0;
                 break;
@@ -265,18 +273,17 @@ static void move_objects(uint64_t lo, uint64_t hi)
 {
     for (uint32_t i = 0; i < KMEM_MEMOBJS; i++) {
         struct memobj *m = kmem_memobj_at(i);
+        enum guests g = m != NULL ? guests_of(m) : NO_GUEST;
         uint64_t pages, align;
         paddr_t to;
 
-        if (m == NULL || !movable(m) || pa_of(m->base) >= hi || pa_of(m->base) + m->size <= lo ||
-            guests_of(m) == GUEST_STAYS) {
+        if (m == NULL || !movable(m) || !reaches(m, lo, hi) || g == GUEST_STAYS) {
             continue;
         }
         pages = m->size / PAGE_SIZE;
         align = pa_of(m->base) & (~pa_of(m->base) + 1u); /* its alignment, for its blocks */
         align = align == 0 || align > (2ull << 20) ? (2ull << 20) : align;
-        if (mv.stays[i] || guests_of(m) == GUEST_RUNS ||
-            frames_for_copy(pages, align, &to) != US_OK) {
+        if (mv.stays[i] || g == GUEST_RUNS || frames_for_copy(pages, align, &to) != US_OK) {
             mv.r.left += pages;
             continue;
         }

@@ -105,7 +105,7 @@ static void fast_clear(struct vm_fastmmio *f)
 
 /* Whether any CPU is still running one of @vm's vCPUs (it may be in the guest right now,
  * with VTTBR_EL2 pointing at the VM's tables). */
-static bool vm_is_live(const struct vm *vm)
+bool vm_running(const struct vm *vm)
 {
     for (uint32_t c = 0; c < cpu_count; c++) {
         const struct thread *t = cpus[c].current;
@@ -144,11 +144,6 @@ struct vm *vm_at(uint32_t i)
     return i < VM_MAX && vms[i].in_use && !vms[i].dying ? &vms[i] : NULL;
 }
 
-bool vm_running(const struct vm *vm)
-{
-    return vm_is_live(vm);
-}
-
 void vm_park(struct vm *vm)
 {
     for (uint32_t j = 0; j < VM_MAX_VCPUS; j++) {
@@ -174,11 +169,13 @@ void vm_unpark_all(void)
 void vm_relocate_tables(struct relocation *r)
 {
     for (uint32_t i = 0; i < VM_MAX; i++) {
-        if (vms[i].in_use && !vms[i].dying) {
+        struct vm *vm = vm_at(i);
+
+        if (vm != NULL) {
             /* A vCPU running elsewhere has the root in VTTBR_EL2: the root waits for a pass
              * when none runs. The tables below it may move under a running guest. */
-            r->root = !vm_is_live(&vms[i]);
-            arch_stage2_relocate(&vms[i].s2, r);
+            r->root = !vm_running(vm);
+            arch_stage2_relocate(&vm->s2, r);
         }
     }
 }
@@ -205,7 +202,7 @@ void vm_reap(void)
         if (!vms[i].dying) {
             continue;
         }
-        if (vm_is_live(&vms[i])) {
+        if (vm_running(&vms[i])) {
             waiting = true;
         } else {
             vm_release(&vms[i]);

@@ -379,7 +379,7 @@ void migrate_maint_call(struct migrate_state *st, struct us_msg *m)
 static void memory_next(struct migrate_state *st)
 {
     struct migrate_maint *x = &st->maint;
-    uint64_t base = x->mem_base, size = x->mem_size, guest, r[3] = {0, 0, 0};
+    uint64_t base = x->mem_base, size = x->mem_size, guest, moved, r[3] = {0, 0, 0};
     struct us_maint_req next;
     char name[16], text[120];
     int32_t a;
@@ -401,7 +401,7 @@ static void memory_next(struct migrate_state *st)
         x->mem_size = size;
         return;
     }
-    (void)migrate_memory_move_own(false, &guest); /* what a busy server held back at first */
+    (void)migrate_memory_move_own(false, &moved); /* what a busy server held back at first */
     (void)migrate_mem_ctl(US_SERVER_CTL_MEM_AUDIT, base, size, r);
     if (r[0] == 0 && r[1] == 0 && r[2] == 0) {
         us_snprintf(text, sizeof(text),

@@ -167,6 +167,15 @@ void vmm_pt_interrupts(struct vmm_state *st)
     }
 }
 
+/* devmgr unmasks VM @slot's function (in @m, which holds devmgr's answer after). */
+static void unmask(const struct vmm_vm *vm, uint32_t slot, struct us_msg *m)
+{
+    us_msg_init(m, US_DEVMGR_PT_UNMASK, 16);
+    m->w[0] = slot;
+    m->w[1] = vm->pt.handle;
+    (void)ask(true);
+}
+
 void vmm_pt_eoi(struct vmm_state *st, uint32_t slot, struct us_msg *m)
 {
     struct vmm_vm *vm = &st->vms[slot];
@@ -175,10 +184,7 @@ void vmm_pt_eoi(struct vmm_state *st, uint32_t slot, struct us_msg *m)
         vm->pt.on && ((vm->pt.intid < 64u ? lo >> vm->pt.intid : hi >> (vm->pt.intid - 64u)) & 1u);
 
     if (ours) {
-        us_msg_init(m, US_DEVMGR_PT_UNMASK, 16);
-        m->w[0] = slot;
-        m->w[1] = vm->pt.handle;
-        (void)ask(true);
+        unmask(vm, slot, m);
     }
     vmm_resume(m, 0);
 }
@@ -192,10 +198,7 @@ void vmm_pt_recover(struct vmm_state *st)
      * interrupts again at once), and what devmgr holds pending is injected. */
     for (uint32_t slot = 0; slot < VMM_CONFIG_MAX_VMS; slot++) {
         if (st->vms[slot].pt.on) {
-            us_msg_init(m, US_DEVMGR_PT_UNMASK, 16);
-            m->w[0] = slot;
-            m->w[1] = st->vms[slot].pt.handle;
-            (void)ask(true);
+            unmask(&st->vms[slot], slot, m);
         }
     }
     vmm_pt_interrupts(st);
