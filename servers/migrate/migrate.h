@@ -26,6 +26,7 @@ enum migrate_expect {
     MAINT_EXPECT_FROZEN,       /* the first: "OK frozen" (DRAIN kvd) */
     MAINT_EXPECT_SENT,         /* the first: "SENT kvd SIZE SHA256" */
     MAINT_EXPECT_FETCHED,      /* the understudy: "FETCHED kvd ..." */
+    MAINT_EXPECT_SETTLED,      /* via criu, the first: "SETTLED kvd" */
     MAINT_EXPECT_CHECKPOINTED, /* via criu, the first: "CHECKPOINTED kvd SIZE SHA256" */
     MAINT_EXPECT_REVIVED,      /* via criu, the understudy: "REVIVED kvd pid=N" */
     MAINT_EXPECT_FOLLOWING,    /* via redirect, the understudy: "FOLLOWING kvd" */
@@ -56,7 +57,7 @@ struct migrate_maint {
 };
 
 #define MIGRATE_MAGIC 0x6d696772u
-#define MIGRATE_VERSION 5u
+#define MIGRATE_VERSION 6u
 
 /* Everything the server keeps; lives in the restart-surviving state region. */
 struct migrate_state {

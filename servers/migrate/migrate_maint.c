@@ -586,16 +586,14 @@ void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *lin
                 ask(st, s->understudy_slot, "FOLLOW kvd", MAINT_EXPECT_FOLLOWING);
                 return;
             }
-            /* A process moving with its connections: their frames wait too. */
-            if (net_service(US_NET_SVC_HOLD, s->first_slot, criu ? US_NET_SVC_HOLD_ALL : 0) !=
-                US_OK) {
+            if (net_service(US_NET_SVC_HOLD, s->first_slot, 0) != US_OK) {
                 migrate_maint_fail(st, US_EABORT, "the switch cannot hold the address");
                 return;
             }
             x->held = true;
             if (criu) {
-                step(st, "every frame for the address held; checkpointing %s's kvd", s->first);
-                ask(st, s->first_slot, "CHECKPOINT kvd", MAINT_EXPECT_CHECKPOINTED);
+                step(st, "new connections held; %s's open ones settle", s->first);
+                ask(st, s->first_slot, "SETTLE kvd", MAINT_EXPECT_SETTLED);
                 return;
             }
             step(st, "new connections held; draining %s's kvd", s->first);
@@ -631,6 +629,17 @@ void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *lin
     case MAINT_EXPECT_FETCHED:
         if (slot == s->understudy_slot && strncmp(line, "FETCHED kvd ", 12) == 0) {
             commit(st);
+        }
+        return;
+    case MAINT_EXPECT_SETTLED:
+        /* A process moving with its connections: their frames wait too. */
+        if (slot == s->first_slot && strcmp(line, "SETTLED kvd") == 0) {
+            if (net_service(US_NET_SVC_HOLD, s->first_slot, US_NET_SVC_HOLD_ALL) != US_OK) {
+                migrate_maint_fail(st, US_EABORT, "the switch cannot hold the address");
+                return;
+            }
+            step(st, "every frame for the address held; checkpointing %s's kvd", s->first);
+            ask(st, s->first_slot, "CHECKPOINT kvd", MAINT_EXPECT_CHECKPOINTED);
         }
         return;
     case MAINT_EXPECT_CHECKPOINTED:

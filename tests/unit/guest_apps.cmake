@@ -15,7 +15,8 @@ target_include_directories(host_agent PRIVATE ${CMAKE_SOURCE_DIR}/guests/linux/k
     ${CMAKE_SOURCE_DIR}/lib/include)
 target_compile_options(host_agent PRIVATE ${US_HOST_CFLAGS} ${US_SAN_FLAGS})
 target_link_options(host_agent PRIVATE ${US_SAN_FLAGS})
-foreach(c requests_drive_kvd bad_requests_get_errors stop_and_start drain_waits_for_clients)
+foreach(c requests_drive_kvd bad_requests_get_errors stop_and_start drain_waits_for_clients
+          settle_waits_for_accepts)
     add_test(NAME unit.agent.${c}
         COMMAND Python3::Interpreter ${CMAKE_CURRENT_LIST_DIR}/test_agent.py ${c}
                 $<TARGET_FILE:host_agent> $<TARGET_FILE:host_kvd>)

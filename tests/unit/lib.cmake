@@ -11,7 +11,7 @@ us_unit_test(state
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_state.c
     LIBS us_lib_host
     CASES state_cold_start_zeroes state_restart_gets_last_commit state_corrupt_refused
-          state_region_sizes)
+          state_region_sizes state_crash_mid_commit_keeps_live)
 
 us_unit_test(fmt
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_fmt.c

@@ -136,6 +136,21 @@ def drain_waits_for_clients(r):
     assert r.ask("RESUME kvd") == "OK"
 
 
+def settle_waits_for_accepts(r):
+    """SETTLE answers only when no connection to kvd's port waits to be accepted: criu would
+    not carry one. A frozen kvd accepts none, so the bound is reached and it says so."""
+    assert r.ask("SETTLE kvd") == "SETTLED kvd"
+    assert r.ask("QUIESCE kvd") == "OK frozen"
+    c = socket.create_connection(("127.0.0.1", r.port), timeout=DEADLINE)
+    c.sendall(b"GET a\n")
+    reply = r.ask("SETTLE kvd")
+    assert reply == "ERR 1 connection(s) to kvd still opening after 2000 ms", reply
+    assert r.ask("RESUME kvd") == "OK"
+    assert c.makefile("rb").readline() == b"NOTFOUND\n"
+    assert r.ask("SETTLE kvd") == "SETTLED kvd"
+    c.close()
+
+
 def kvd_cmd(r, line):
     """One command on kvd's local socket, as the agent sends it."""
     with socket.socket(socket.AF_UNIX) as s:

@@ -506,7 +506,11 @@ static void criu_flow(void)
     UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_CRIU, &m), US_OK);
     up(1, US_AGENT_OPEN "kvd0-b\nHELLO x\nHEALTH kvd=up keys=0\n");
     (void)down(1);
+    /* New connections wait while the open ones settle, then every frame. */
     UT_EXPECT(strstr(calls, "hold 0 ") != NULL);
+    UT_EXPECT_EQ(hold_flags, 0);
+    UT_EXPECT(strcmp(down(0), "SETTLE kvd") == 0);
+    up(0, "SETTLED kvd\n");
     UT_EXPECT_EQ(hold_flags, US_NET_SVC_HOLD_ALL);
     UT_EXPECT(strcmp(down(0), "CHECKPOINT kvd") == 0);
     up(0, "CHECKPOINTED kvd 4096 " HEX "\n");
@@ -522,6 +526,8 @@ static void criu_flow(void)
     up(1, US_AGENT_OPEN "kvd0-b\nHELLO x\nHEALTH kvd=up keys=0\n");
     (void)down(1);
     (void)down(0);
+    up(0, "SETTLED kvd\n");
+    (void)down(0);
     up(0, "CHECKPOINTED kvd 4096 " HEX "\n");
     (void)down(1);
     calls[0] = '\0';
@@ -529,6 +535,17 @@ static void criu_flow(void)
     UT_EXPECT(strcmp(calls, "release 0 retire 1 drop ") == 0);
     UT_EXPECT(strcmp(down(0), "CONTINUE kvd") == 0);
     UT_EXPECT(strstr(status()->step, "criu restore failed") != NULL);
+
+    setup(); /* connections that never settle: nothing was checkpointed, the first serves */
+    UT_EXPECT_EQ(request(US_MIGRATE_MAINT_START, "kvd0", US_MAINT_VIA_CRIU, &m), US_OK);
+    up(1, US_AGENT_OPEN "kvd0-b\nHELLO x\nHEALTH kvd=up keys=0\n");
+    (void)down(1);
+    UT_EXPECT(strcmp(down(0), "SETTLE kvd") == 0);
+    calls[0] = '\0';
+    up(0, "ERR 1 connection(s) to kvd still opening after 2000 ms\n");
+    UT_EXPECT(strcmp(calls, "release 0 retire 1 drop ") == 0);
+    UT_EXPECT_EQ(hold_flags, 0);
+    UT_EXPECT_EQ(status()->phase, US_MAINT_ABORTED);
 }
 
 /* via redirect: nothing held or frozen; the understudy follows, the first hands over, the

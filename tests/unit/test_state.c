@@ -57,6 +57,31 @@ static void state_restart_gets_last_commit(void)
     UT_EXPECT_EQ(live()->count, 7);
 }
 
+/* Stopped while its commit copied the shadow: the shadow is half old, half new, and the live
+ * copy, sealed first, is what comes back. */
+static void state_crash_mid_commit_keeps_live(void)
+{
+    const char *why = "untouched";
+
+    state_recover(region, REGION, sizeof(struct thing), MAGIC, 1, false, NULL);
+    live()->count = 1;
+    strcpy(live()->name, "old");
+    state_commit(region, REGION, sizeof(struct thing), MAGIC, 1);
+    live()->count = 2;
+    strcpy(live()->name, "new");
+    state_commit_pending(region, REGION, sizeof(struct thing), MAGIC, 1);
+    memcpy(region + REGION / 2u, region, sizeof(struct thing) / 2u); /* half copied */
+    UT_EXPECT_EQ(state_recover(region, REGION, sizeof(struct thing), MAGIC, 1, true, &why),
+                 STATE_RECOVERED);
+    UT_EXPECT(live()->count == 2 && strcmp(live()->name, "new") == 0);
+    UT_EXPECT(strcmp(why, "untouched") == 0);
+    /* The commit was finished by the recovery: a request that dies now goes back to "new". */
+    live()->count = 3;
+    UT_EXPECT_EQ(state_recover(region, REGION, sizeof(struct thing), MAGIC, 1, true, NULL),
+                 STATE_RECOVERED);
+    UT_EXPECT_EQ(live()->count, 2);
+}
+
 static void state_corrupt_refused(void)
 {
     const char *why = NULL;
@@ -100,5 +125,6 @@ static void state_region_sizes(void)
 
 UT_MAIN({"state_cold_start_zeroes", state_cold_start_zeroes},
         {"state_restart_gets_last_commit", state_restart_gets_last_commit},
+        {"state_crash_mid_commit_keeps_live", state_crash_mid_commit_keeps_live},
         {"state_corrupt_refused", state_corrupt_refused},
         {"state_region_sizes", state_region_sizes})

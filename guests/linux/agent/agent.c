@@ -16,6 +16,9 @@
  *   SEND kvd            kvd saves its state, which goes up to the vmm's carry service
  *                       ("SENT kvd SIZE SHA256"); the caller has quiesced kvd first
  *   FETCH kvd SHA256    that state comes down and kvd loads it ("FETCHED kvd count=N")
+ *   SETTLE kvd          wait until no TCP handshake to kvd's port is half done and none
+ *                       waits to be accepted, which criu would lose ("SETTLED kvd"); the
+ *                       switch holds new connections meanwhile
  *   CHECKPOINT kvd      criu checkpoints the kvd process with its TCP connections (it runs
  *                       on); the images go up ("CHECKPOINTED kvd SIZE SHA256")
  *   CONTINUE kvd        a checkpointed kvd runs on: SIGCONT, should it have been stopped
@@ -56,6 +59,7 @@
 #define KVD_PID 5000
 #define DRAIN_POLL_US 5000
 #define DRAIN_TRIES 2000 /* 10 s */
+#define SETTLE_TRIES 400 /* 2 s */
 #define SYNC_POLL_US 20000
 #define SYNC_TRIES 6000 /* 120 s: a 64 MiB store through the relay */
 
@@ -246,6 +250,29 @@ static void kvd_verb(const char *cmd, const char *ok, char *out, size_t cap)
     }
 }
 
+/* SETTLE kvd: criu dumps established connections and the listener, not a handshake half
+ * done nor a connection kvd has not accepted yet: their client would be reset by the
+ * understudy. The switch holds new connections, so these only finish. */
+static void settle(char *out, size_t cap)
+{
+    int left = 0;
+
+    for (int tries = 0; tries < SETTLE_TRIES; tries++) {
+        left = ckpt_unsettled((unsigned)strtoul(kvd_port, NULL, 10));
+        if (left < 0) {
+            snprintf(out, cap, "ERR cannot read /proc/net/tcp");
+            return;
+        }
+        if (left == 0) {
+            snprintf(out, cap, "SETTLED kvd");
+            return;
+        }
+        usleep(DRAIN_POLL_US);
+    }
+    snprintf(out, cap, "ERR %d connection(s) to kvd still opening after %d ms", left,
+             SETTLE_TRIES * DRAIN_POLL_US / 1000);
+}
+
 /* CHECKPOINT kvd: the process itself, with its connections, up to the vmm. */
 static void checkpoint(char *out, size_t cap)
 {
@@ -344,6 +371,8 @@ static void handle(const char *cmd, char *out, size_t cap)
         send_state(out, cap);
     } else if (strncmp(cmd, "FETCH", 5) == 0 && (arg = for_kvd(cmd, 5)) && strlen(arg) == 64) {
         fetch_state(arg, out, cap);
+    } else if (strncmp(cmd, "SETTLE", 6) == 0 && (arg = for_kvd(cmd, 6)) && *arg == '\0') {
+        settle(out, cap);
     } else if (strncmp(cmd, "CHECKPOINT", 10) == 0 && (arg = for_kvd(cmd, 10)) && *arg == '\0') {
         checkpoint(out, cap);
     } else if (strncmp(cmd, "CONTINUE", 8) == 0 && (arg = for_kvd(cmd, 8)) && *arg == '\0') {
@@ -384,7 +413,7 @@ static void handle(const char *cmd, char *out, size_t cap)
         snprintf(out, cap,
                  "ERR unknown request (HEALTH, INVENTORY, QUIESCE|DRAIN|RESUME|STOP|START kvd, "
                  "SNAPSHOT|RESTORE kvd /PATH, SEND kvd, FETCH|REVIVE kvd SHA256, "
-                 "CHECKPOINT|CONTINUE kvd, FOLLOW|REPLICATE|HANDOVER|ALONE kvd, "
+                 "SETTLE|CHECKPOINT|CONTINUE kvd, FOLLOW|REPLICATE|HANDOVER|ALONE kvd, "
                  "LINGER kvd SECONDS)");
     }
 }

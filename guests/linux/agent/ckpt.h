@@ -21,3 +21,11 @@ int ckpt_dump(pid_t pid, char *out, size_t cap);
  * Returns: 0; -1 with the reason in @out.
  */
 int ckpt_restore(const char *hex, pid_t *pid, char *out, size_t cap);
+
+/**
+ * ckpt_unsettled() - TCP connections to local @port that criu would lose: handshakes half
+ * done (SYN_RECV) and connections waiting to be accepted (a listener's queue), from
+ * /proc/net/tcp and tcp6.
+ * Returns: their number; -1 when neither table can be read.
+ */
+int ckpt_unsettled(unsigned port);

@@ -4,7 +4,9 @@
  *
  * The server works on its state in place (the live copy). After each request it has handled,
  * state_commit() copies the live copy to a shadow in the second half of the region and seals
- * it with a sequence number and a SHA-256. A restarted server calls state_recover(): the live
+ * it with a sequence number and a SHA-256 (the live copy is sealed first, so a server stopped
+ * while it copies recovers the live copy, whole by then). A restarted server calls
+ * state_recover(): the live
  * copy is whatever the last instance left, perhaps half-way through a request, so it is
  * replaced by the shadow, the state as of the last request that completed (the one in flight
  * failed with US_EABORT to its caller, who may ask again). A shadow that fails its checks
@@ -47,6 +49,11 @@ enum state_start state_recover(void *base, size_t region, size_t size, uint32_t 
 
 /** state_commit() - seal the live copy as the state to recover to. */
 void state_commit(void *base, size_t region, size_t size, uint32_t magic, uint32_t version);
+
+/** state_commit_pending() - the first half of state_commit(): the live copy sealed where a
+ * restart looks first, before the shadow is overwritten. For the tests of a crash between the
+ * halves; servers call state_commit(). */
+void state_commit_pending(void *base, size_t region, size_t size, uint32_t magic, uint32_t version);
 
 /** state_flip() - for the fault tests: flip one byte of the committed shadow, so the next
  * state_recover() must refuse it. */
