@@ -10,6 +10,7 @@
 #include "guest.h"
 #include "hvc.h"
 #include "mini_fdt.h"
+#include "mmio.h"
 #include "sysreg.h"
 #include "uart.h"
 
@@ -156,34 +157,67 @@ static void hello_set_tpidr(void)
     hello_say("tpidr set\n");
 }
 
-/* Echo console input forever, so tests can check input reaches the right VM. */
+/* The UART's receive interrupt through the GICv3 of QEMU virt's layout (which the vmm gives
+ * its guests too): distributor and redistributor enabled, the CPU interface's group 1 on. */
+#define GICD_BASE 0x08000000u
+#define GICD_CTLR_ARE_GRP1 ((1u << 4) | (1u << 1)) /* ARE_NS, EnableGrp1A */
+#define GICD_ISENABLER(n) (0x100u + 4u * (n))
+#define GICR_WAKER (0x080a0000u + 0x14u)
+#define GICR_WAKER_SLEEP (1u << 1)
+#define UART_INTID 33u /* SPI 1 */
+#define UART_IMSC (0x09000000u + 0x38u)
+#define UART_IM_RX_RT ((1u << 4) | (1u << 6))
+#define ICC_SPURIOUS 1023u
+
+static void hello_irq_setup(void)
+{
+    mmio_write32(GICR_WAKER, mmio_read32(GICR_WAKER) & ~GICR_WAKER_SLEEP);
+    mmio_write32(GICD_BASE, GICD_CTLR_ARE_GRP1);
+    mmio_write32(GICD_BASE + GICD_ISENABLER(UART_INTID / 32u), 1u << (UART_INTID % 32u));
+    __asm__ __volatile__("msr S3_0_C12_C12_5, %0\n\t" /* ICC_SRE_EL1.SRE */
+                         "isb\n\t"
+                         "msr S3_0_C4_C6_0, %1\n\t"   /* ICC_PMR_EL1: every priority */
+                         "msr S3_0_C12_C12_7, %2\n\t" /* ICC_IGRPEN1_EL1 */
+                         "isb"
+                         :
+                         : "r"(1ull), "r"(0xffull), "r"(1ull));
+    mmio_write32(UART_IMSC, UART_IM_RX_RT);
+}
+
+static void hello_echo_pending(void)
+{
+    while (uart_has_rx()) {
+        uint8_t c = uart_getc();
+
+        hello_say("got ");
+        if (c >= 0x20u && c < 0x7fu) {
+            uart_putc((char)c);
+        } else {
+            uart_puts("0x");
+            uart_put_hex(c);
+        }
+        uart_putc('\n');
+    }
+}
+
+/* Echo console input forever, so tests can check input reaches the right VM. Idle, it waits
+ * in WFI for the UART's receive interrupt (masked in PSTATE: it only wakes the CPU), so the
+ * hypervisor runs nothing for it until a byte comes. */
 static void hello_echo_forever(void) __attribute__((noreturn));
 
 static void hello_echo_forever(void)
 {
-    /* Poll about every 100 us: each UARTFR read is a trapped access under a hypervisor. */
-    uint64_t idle_ticks = sysreg_cntfrq() / 10000u;
-
+    hello_irq_setup();
     hello_say("echo on\n");
     for (;;) {
-        if (uart_has_rx()) {
-            uint8_t c = uart_getc();
+        uint64_t intid;
 
-            hello_say("got ");
-            if (c >= 0x20u && c < 0x7fu) {
-                uart_putc((char)c);
-            } else {
-                uart_puts("0x");
-                uart_put_hex(c);
-            }
-            uart_putc('\n');
-        } else if (idle_ticks != 0) {
-            uint64_t t0 = sysreg_cntvct();
-
-            while (sysreg_cntvct() - t0 < idle_ticks) {
-            }
-        } else {
-            hello_spin(HELLO_SPIN_LOOPS);
+        hello_echo_pending();
+        __asm__ __volatile__("wfi");
+        __asm__ __volatile__("mrs %0, S3_0_C12_C12_0" : "=r"(intid)); /* ICC_IAR1_EL1 */
+        hello_echo_pending();
+        if ((intid & 0xffffffu) != ICC_SPURIOUS) {
+            __asm__ __volatile__("msr S3_0_C12_C12_1, %0" : : "r"(intid)); /* ICC_EOIR1_EL1 */
         }
     }
 }

@@ -2,6 +2,7 @@
 # Copyright (c) 2026 The Understudy authors
 """The hello guest under trap-and-emulate (tests/sys/guest/README.md)."""
 import json
+import time
 
 import usqemu
 
@@ -33,6 +34,24 @@ def test(t):
     # Every printed byte was a trapped UARTFR read and UARTDR write, but the kernel finished
     # those itself (vm_fastmmio): the vmm saw only the few other exits (PSCI, the abort, input).
     assert 0 < vms[0]["exits"] < 100, vms
+    # Idle, the guest waits in WFI for its UART's interrupt: the kernel does not enter it at
+    # all over a second (it entered it every 100 us when the guest polled UARTFR).
+    before = guest_entries(m)
+    time.sleep(1.0)  # the window observed, not a wait for anything
+    idle = guest_entries(m) - before
+    assert idle < 20, "an idle guest was entered %d times in a second" % idle
+    # Input still wakes it.
+    m.sendline("vm console 0")
+    m.expect(r"attached to vm 0 \(vm0\)")
+    m.send("z")
+    m.expect(r"hello: got z")
+    m.send(DETACH)
+    m.expect(r"detached")
+
+
+def guest_entries(m):
+    cpus = json.loads(usqemu.console_cmd(m, "stats cpu --json"))["cpus"]
+    return sum(c["guest_entries"] for c in cpus)
 
 
 usqemu.run_test(test)
