@@ -6,7 +6,8 @@
 Boots build/images/bench under QEMU with -icount shift=0,sleep=off, where the virtual counter
 advances one nanosecond per instruction, so "ns" read by the guest and the servers are
 instruction counts. The bench guest times trapped MMIO reads and writes and PSCI_VERSION HVCs;
-the console's `debug ipcbench N` times ping calls from console to migrate. Each figure is the
+the console's `debug ipcbench N` times calls from console to migrate: echoes, answered by its
+runtime (the IPC alone), and pings (its handler and state seal too). Each figure is the
 median of several batches. Prints one table; nothing here passes or fails on a timing.
 """
 import argparse
@@ -24,10 +25,11 @@ ROWS = (
     ("guest_gicd_read", "guest GIC distributor read (GICD_TYPER, vmm)", "~600"),
     ("guest_mmio_write", "guest MMIO write (PL011 IMSC, emulated in vmm)", "-"),
     ("guest_hvc", "guest HVC PSCI_VERSION (answered by vmm)", "~475"),
-    ("ipc_call", "IPC call+reply, console -> migrate", "-"),
+    ("ipc_call", "IPC call+reply, console -> migrate (echo: the runtime answers)", "-"),
+    ("ipc_ping", "the same with migrate's handler and state seal (ping)", "-"),
 )
 GUEST_LINE = re.compile(r"bench (\w+) insns_per_op=(\d+)")
-IPC_LINE = re.compile(r"ipcbench: calls=(\d+) batches=(\d+) ns_per_call=(\d+)")
+IPC_LINE = re.compile(r"ipcbench: calls=(\d+) batches=(\d+) ns_per_call=(\d+) ns_per_ping=(\d+)")
 
 
 def print_table(head, rows):
@@ -64,7 +66,7 @@ def measure(image, cpu, ipc_calls, log_dir):
         ipc = IPC_LINE.search(reply)
         if not ipc:
             raise usqemu.UsQemuError("debug ipcbench gave %r" % reply)
-        got["ipc_call"] = int(ipc.group(3))
+        got["ipc_call"], got["ipc_ping"] = int(ipc.group(3)), int(ipc.group(4))
         missing = [r[0] for r in ROWS if r[0] not in got]
         if missing:
             raise usqemu.UsQemuError("no figure for %s in:\n%s" % (", ".join(missing), text))

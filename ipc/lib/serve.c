@@ -69,7 +69,9 @@ void us_serve_step(us_cap_t ep, us_serve_fn *fn, void *ctx, struct us_msg *m, us
      * someone, or the fault would vanish unseen. */
     bool to_someone = m->hdr.label != US_LABEL_NOTIFY;
 
-    if (!fault_request(m, *badge)) {
+    if (m->hdr.label == US_LABEL_ECHO && !(*badge & US_BADGE_VCPU)) {
+        us_msg_init(m, US_LABEL_ECHO, 0);
+    } else if (!fault_request(m, *badge)) {
         fn(ctx, *badge, m);
         if (garble_next && to_someone) {
             garble_next = false;

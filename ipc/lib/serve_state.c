@@ -4,7 +4,28 @@
  * (uslib/state.h has the layout). */
 #include <understudy/abi.h>
 #include <understudy/usys.h>
+#include <uslib/sha256.h>
 #include <uslib/state.h>
+#include <uslib/string.h>
+
+void us_sha256_fast(void)
+{
+    uint8_t buf[200], want[SHA256_DIGEST_LEN], got[SHA256_DIGEST_LEN];
+
+    if (!(us_bootinfo()->cpu_features & US_CPU_SHA2)) {
+        return;
+    }
+    for (uint32_t i = 0; i < sizeof(buf); i++) {
+        buf[i] = (uint8_t)(i * 7u + 3u);
+    }
+    sha256(buf, sizeof(buf), want);
+    sha256_use_blocks(sha256_ce_blocks);
+    sha256(buf, sizeof(buf), got);
+    if (memcmp(want, got, sizeof(want)) != 0) {
+        sha256_use_blocks(NULL);
+        US_LOG_ERR("SHA-256 instructions disagree with the C code: not used");
+    }
+}
 
 int us_state_start(const struct us_state_desc *sd)
 {
@@ -13,6 +34,7 @@ int us_state_start(const struct us_state_desc *sd)
     const char *why = "";
     enum state_start r;
 
+    us_sha256_fast();
     if (!state_region_fits(bi->state_size, sd->size)) {
         us_fatal("state region too small for the state and its sealed copy");
     }

@@ -36,7 +36,8 @@ void console_dispatch(struct console_state *st, us_badge_t badge, struct us_msg 
 /** console_badipc() - run the malformed-IPC battery from this server; report lines in @out. */
 us_err_t console_badipc(void *ctx, char *out, size_t len);
 
-/** console_ipcbench() - time @n ping calls to migrate per batch; the median in @out.
+/** console_ipcbench() - time @n calls to migrate per batch, echoes (answered by its runtime:
+ * the IPC alone) and pings (its handler, and its state sealed after); the medians in @out.
  * Returns: US_OK; US_EINVAL if @n is 0; or the first failing call's error. */
 us_err_t console_ipcbench(void *ctx, uint32_t n, struct console_ipcbench_result *out);
 

@@ -584,8 +584,9 @@ static void shell_cmd_debug_ipcbench(struct console_shell *sh, const struct shel
         console_shell_fmt_error(sh, "debug ipcbench", NULL, err);
         return;
     }
-    us_snprintf(sh->fmt, sizeof(sh->fmt), "ipcbench: calls=%u batches=%u ns_per_call=%llu", r.calls,
-                r.batches, (unsigned long long)r.ns_per_call);
+    us_snprintf(sh->fmt, sizeof(sh->fmt),
+                "ipcbench: calls=%u batches=%u ns_per_call=%llu ns_per_ping=%llu", r.calls,
+                r.batches, (unsigned long long)r.ns_per_call, (unsigned long long)r.ns_per_ping);
     console_shell_fmt_puts(sh, sh->fmt);
     console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
 }

@@ -33,6 +33,7 @@
 struct console_ipcbench_result {
     uint32_t calls, batches;
     uint64_t ns_per_call; /* virtual ns; one instruction each under QEMU -icount shift=0 */
+    uint64_t ns_per_ping; /* the same for a ping, which migrate handles and seals after */
 };
 
 #define CONSOLE_MAX_CPUS 8u /* host CPUs `stats cpu` lists */

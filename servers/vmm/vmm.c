@@ -38,27 +38,6 @@ us_err_t vmm_load_config(struct vmm_state *st)
     return e;
 }
 
-/* Guest images are hashed before they are loaded (tens of MiB for a Linux kernel): use the
- * CPU's SHA-256 instructions when it has them, after checking them against the C code. */
-static void use_sha256_instructions(void)
-{
-    uint8_t buf[200], want[SHA256_DIGEST_LEN], got[SHA256_DIGEST_LEN];
-
-    if (!(us_bootinfo()->cpu_features & US_CPU_SHA2)) {
-        return;
-    }
-    for (uint32_t i = 0; i < sizeof(buf); i++) {
-        buf[i] = (uint8_t)(i * 7u + 3u);
-    }
-    sha256(buf, sizeof(buf), want);
-    sha256_use_blocks(sha256_ce_blocks);
-    sha256(buf, sizeof(buf), got);
-    if (memcmp(want, got, sizeof(want)) != 0) {
-        sha256_use_blocks(NULL);
-        US_LOG_ERR("SHA-256 instructions disagree with the C code: not used");
-    }
-}
-
 /* Every guest image in the bundle (kernels, initramfs, disks, application blobs), checked
  * once now, before any guest runs. Hashing tens of MiB takes the single-threaded vmm a
  * noticeable time under emulation: done later, on the first VM created from an image, it
@@ -141,7 +120,7 @@ us_err_t vmm_init(struct vmm_state **out)
     struct vmm_state *st = (struct vmm_state *)(uintptr_t)US_VA_STATE;
 
     US_CHECK(us_bootinfo()->state_size >= sizeof(*st));
-    use_sha256_instructions();
+    us_sha256_fast(); /* guest images are hashed before they are loaded: tens of MiB */
     *out = st;
     if (us_bootinfo()->restart_count == 0) {
         cold_start(st);

@@ -169,6 +169,7 @@ static us_err_t fx_debug_ipcbench(void *ctx, uint32_t n, struct console_ipcbench
     out->calls = n;
     out->batches = 7;
     out->ns_per_call = 321;
+    out->ns_per_ping = 4321;
     return f->err_ipcbench;
 }
 

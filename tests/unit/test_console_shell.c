@@ -458,7 +458,7 @@ static void debug_ipcbench_checks_n(void)
 {
     fx_setup(true);
     UT_EXPECT(strcmp(fx_cmd("debug ipcbench 500"),
-                     "ipcbench: calls=500 batches=7 ns_per_call=321" NL) == 0);
+                     "ipcbench: calls=500 batches=7 ns_per_call=321 ns_per_ping=4321" NL) == 0);
     UT_EXPECT_EQ(fx.ipcbench_n, 500);
     fx.ipcbench_n = 0;
     UT_EXPECT(has(fx_cmd("debug ipcbench 0"), "error: usage: debug ipcbench N"));

@@ -123,6 +123,11 @@ struct us_state_desc {
     uint32_t version;
 };
 
+/** us_sha256_fast() - hash with the CPU's SHA-256 instructions from now on, when it has them
+ * and they agree with the C code on a test buffer (else an ERR line, and the C code stays).
+ * us_state_start() calls it: every message's seal is a SHA-256 of the whole state. */
+void us_sha256_fast(void);
+
 /** us_state_start() - take up the state region: the state as of the last message the previous
  * instance handled, after a restart; zeroed on a cold start, or when that copy fails its
  * checks (logged at ERR: the server rebuilds what it can). Then tell the kernel that this
