@@ -217,10 +217,11 @@ us_err_t vm_fastmmio_set(struct vm *vm, uint64_t ipa, uint32_t kind, struct memo
     struct vm_fastmmio *free = NULL;
     uint32_t i;
 
-    if (kind > US_FASTMMIO_LATCH ||
+    if (kind > US_FASTMMIO_W1C ||
         (kind != US_FASTMMIO_NONE &&
          (m == NULL || m->device || offset % PAGE_SIZE != 0 || offset > m->size ||
-          m->size - offset < PAGE_SIZE || (kind == US_FASTMMIO_RING && (n == NULL || bit == 0))))) {
+          m->size - offset < PAGE_SIZE || (kind == US_FASTMMIO_RING && (n == NULL || bit == 0)) ||
+          (kind == US_FASTMMIO_W1C && (bit == 0 || bit >= 1ull << US_FASTMMIO_ISRS))))) {
         return US_TRACE(US_EINVAL);
     }
     for (i = 0; i < VM_FASTMMIO_MAX; i++) {
@@ -244,8 +245,12 @@ us_err_t vm_fastmmio_set(struct vm *vm, uint64_t ipa, uint32_t kind, struct memo
     }
     fast_clear(free);
     m->maps++;
-    *free = (struct vm_fastmmio){
-        ipa, kind, bit, (struct us_fastmmio_page *)pa_ptr(pa_add(m->base, offset)), n, m};
+    *free = (struct vm_fastmmio){ipa,
+                                 kind,
+                                 kind == US_FASTMMIO_W1C ? (uint64_t)__builtin_ctzll(bit) : bit,
+                                 (struct us_fastmmio_page *)pa_ptr(pa_add(m->base, offset)),
+                                 n,
+                                 m};
     return US_OK;
 }
 
@@ -256,6 +261,14 @@ bool vm_fastmmio_access(struct vm *vm, uint64_t ipa, bool write, uint64_t *value
         struct us_fastmmio_page *p = f->page;
         uint32_t head, tail;
 
+        if (f->kind == US_FASTMMIO_W1C && ipa - f->ipa <= 4u && ipa % 4u == 0) {
+            if (write) {
+                (void)__atomic_fetch_and(&p->isr[f->bit], ~(uint32_t)*value, __ATOMIC_ACQ_REL);
+            } else {
+                *value = __atomic_load_n(&p->isr[f->bit], __ATOMIC_ACQUIRE);
+            }
+            return true;
+        }
         if (f->kind == US_FASTMMIO_NONE || f->ipa != ipa) {
             continue;
         }

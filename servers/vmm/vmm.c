@@ -9,7 +9,7 @@
 
 #define VMM_MAGIC 0x766d6d31u
 /* 2: carry, relay, the sealed configuration; 3: pass-through; 4: the UART's CR is a latch */
-#define VMM_VERSION 4u
+#define VMM_VERSION 5u
 
 us_err_t vmm_load_config(struct vmm_state *st)
 {

@@ -616,6 +616,21 @@ us_err_t vmm_nic_send(struct vmm_state *st, const uint8_t *frame, uint32_t len);
  * finished transmissions, refill, and re-enable the interrupt. */
 void vmm_nic_poll(struct vmm_state *st);
 
+/** vmm_virtio_fast() - hand the interrupt status and acknowledgement of VM @slot's virtio
+ * transports to the kernel (US_FASTMMIO_W1C), their words in its fast-MMIO page, cleared. */
+void vmm_virtio_fast(struct vmm_state *st, uint32_t slot);
+
+/** vmm_virtio_device() - VM @slot's transport behind @ipa, if this boot of it may see one: the
+ * offset in its window in *@off, its interrupt in *@intid. NULL otherwise. */
+struct vmm_virtio *vmm_virtio_device(struct vmm_state *st, uint32_t slot, uint64_t ipa,
+                                     uint64_t *off, uint32_t *intid);
+
+/** vmm_virtio_isr_index() - transport @d of @vm: its word in the fast-MMIO page's isr[]. */
+uint32_t vmm_virtio_isr_index(const struct vmm_vm *vm, const struct vmm_virtio *d);
+
+/** vmm_virtio_name() - "virtio-blk", "virtio-net" and so on, for the log. */
+const char *vmm_virtio_name(const struct vmm_virtio *d);
+
 /** vmm_virtio_reset() - a transport for device @dev_id after a reset (a disk keeps its data). */
 void vmm_virtio_reset(struct vmm_virtio *d, uint32_t dev_id);
 

@@ -4,6 +4,7 @@
 #include <understudy/slots.h>
 #include <uslib/bundle_parse.h>
 #include <uslib/string.h>
+#include "virtio_mmio.h"
 #include "vmm.h"
 
 #define IMAGE_MAGIC 0x644d5241u /* "ARM\x64" at offset 56 (Linux arm64 booting.rst) */
@@ -189,6 +190,34 @@ static uint32_t guest_view(struct vmm_state *st, uint32_t slot)
     return (uint32_t)m->w[0] & configured; /* never more than it was given */
 }
 
+void vmm_virtio_fast(struct vmm_state *st, uint32_t slot)
+{
+    static const uint64_t bases[] = {VMM_VIRTIO_BLK_IPA, VMM_VIRTIO_CON_IPA, VMM_VIRTIO_NET_IPA,
+                                     VMM_VIRTIO_VSOCK_IPA};
+    struct vmm_vm *vm = &st->vms[slot];
+
+    if (vm->uart_fast == NULL) {
+        return;
+    }
+    memset(vm->uart_fast->isr, 0, sizeof(vm->uart_fast->isr));
+    for (uint32_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+        uint64_t off;
+        uint32_t intid;
+        struct vmm_virtio *d = vmm_virtio_device(st, slot, bases[i], &off, &intid);
+        us_err_t e;
+
+        /* A transport this boot may not see exits, as any address outside the guest's view. */
+        e = us_vm_fastmmio(vm->vm_cap, bases[i] + VIO_INTERRUPT_STATUS,
+                           d != NULL ? US_FASTMMIO_W1C | (vmm_virtio_isr_index(vm, d) << 8)
+                                     : US_FASTMMIO_NONE,
+                           vm->fast_cap, 0, 0);
+        if (d != NULL && e != US_OK) {
+            US_LOG_WARN("%s: %s interrupt status not in the fast path (%s): each read exits",
+                        st->config.vms[slot].name, vmm_virtio_name(d), us_err_name(e));
+        }
+    }
+}
+
 /* Copy VM @slot's kernel, initrd and a fresh device tree into its RAM; the boot vCPU's entry
  * in *@entry and its x0 (the device tree's IPA) in *@dtb. Used at boot and at SYSTEM_RESET. */
 static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, uint64_t *entry,
@@ -236,6 +265,7 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
     }
     vm->visible = guest_view(st, slot);
     vmm_pl011_fast(st, slot);
+    vmm_virtio_fast(st, slot);
     e = vmm_pt_attach(st, slot);
     if (e != US_OK) {
         return e;

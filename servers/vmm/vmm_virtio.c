@@ -39,7 +39,7 @@ uint8_t *vmm_virtio_guest_ptr(struct vmm_state *st, uint32_t slot, uint64_t gpa,
     return st->vms[slot].ram + (gpa - VMM_RAM_IPA);
 }
 
-static const char *dev_name(const struct vmm_virtio *d)
+const char *vmm_virtio_name(const struct vmm_virtio *d)
 {
     switch (d->dev_id) {
     case VIO_ID_BLOCK:
@@ -53,6 +53,26 @@ static const char *dev_name(const struct vmm_virtio *d)
     }
 }
 
+uint32_t vmm_virtio_isr_index(const struct vmm_vm *vm, const struct vmm_virtio *d)
+{
+    /* By which transport it is, not by its device ID: that is set only at its first reset. */
+    return d == &vm->blk ? 0u : d == &vm->con ? 1u : d == &vm->net ? 2u : 3u;
+}
+
+/* Where @d's interrupt status lives: in the VM's fast-MMIO page, where the kernel answers the
+ * guest's reads and acknowledgements itself (US_FASTMMIO_W1C); in @d without that page. */
+static uint32_t *isr_word(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d)
+{
+    struct us_fastmmio_page *p = st->vms[slot].uart_fast;
+
+    return p != NULL ? &p->isr[vmm_virtio_isr_index(&st->vms[slot], d)] : &d->isr;
+}
+
+static void isr_set(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t bits)
+{
+    (void)__atomic_fetch_or(isr_word(st, slot, d), bits, __ATOMIC_ACQ_REL);
+}
+
 /* Queues of device @d: block 1; console and net 2 (receive, transmit); vsock 3 (and event). */
 static uint32_t queue_count(const struct vmm_virtio *d)
 {
@@ -63,7 +83,8 @@ void vmm_virtio_needs_reset(struct vmm_state *st, uint32_t slot, struct vmm_virt
                             const char *why)
 {
     if (!(d->status & VIO_STATUS_NEEDS_RESET)) {
-        US_LOG_WARN("%s: %s: %s; device needs reset", st->config.vms[slot].name, dev_name(d), why);
+        US_LOG_WARN("%s: %s: %s; device needs reset", st->config.vms[slot].name, vmm_virtio_name(d),
+                    why);
     }
     d->status |= VIO_STATUS_NEEDS_RESET;
     for (uint32_t i = 0; i < VMM_VIRTIO_QUEUES; i++) {
@@ -286,14 +307,14 @@ bool vmm_virtio_console_rx(struct vmm_state *st, uint32_t slot)
         any = true;
     }
     if (any) {
-        d->isr |= VIO_INT_USED;
+        isr_set(st, slot, d, VIO_INT_USED);
     }
     return any;
 }
 
 void vmm_virtio_raise(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t intid)
 {
-    d->isr |= VIO_INT_USED;
+    isr_set(st, slot, d, VIO_INT_USED);
     if (vmm_gic_deliverable(&st->vms[slot].gic, intid)) {
         (void)us_vcpu_inject(st->vms[slot].vcpu_cap[0], intid);
     }
@@ -329,9 +350,8 @@ void vmm_virtio_reset(struct vmm_virtio *d, uint32_t dev_id)
     d->guest_cid = cid;
 }
 
-/* The device behind @ipa, if the VM has it. */
-static struct vmm_virtio *device_at(struct vmm_state *st, uint32_t slot, uint64_t ipa,
-                                    uint64_t *off, uint32_t *intid)
+struct vmm_virtio *vmm_virtio_device(struct vmm_state *st, uint32_t slot, uint64_t ipa,
+                                     uint64_t *off, uint32_t *intid)
 {
     uint32_t devs = st->vms[slot].visible; /* what this boot may see, not all it was given */
 
@@ -384,7 +404,7 @@ static uint32_t config_read(const struct vmm_virtio *d, uint64_t off, uint32_t s
     return v;
 }
 
-static uint32_t reg_read(const struct vmm_virtio *d, uint64_t off)
+static uint32_t reg_read(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint64_t off)
 {
     uint32_t nq = queue_count(d);
     const struct vmm_virtq *q = d->queue_sel < nq ? &d->q[d->queue_sel] : NULL;
@@ -408,7 +428,7 @@ static uint32_t reg_read(const struct vmm_virtio *d, uint64_t off)
     case VIO_QUEUE_READY:
         return q != NULL ? q->ready : 0;
     case VIO_INTERRUPT_STATUS:
-        return d->isr;
+        return __atomic_load_n(isr_word(st, slot, d), __ATOMIC_ACQUIRE);
     case VIO_STATUS:
         return d->status;
     default:
@@ -462,11 +482,12 @@ static bool reg_write(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d,
         }
         break;
     case VIO_INTERRUPT_ACK:
-        d->isr &= ~val;
+        (void)__atomic_fetch_and(isr_word(st, slot, d), ~val, __ATOMIC_ACQ_REL);
         break;
     case VIO_STATUS:
         if (val == 0) {
             vmm_virtio_reset(d, d->dev_id);
+            __atomic_store_n(isr_word(st, slot, d), 0u, __ATOMIC_RELEASE);
             if (d->dev_id == VIO_ID_VSOCK) {
                 vmm_vsock_reset(st, slot); /* the driver starts over: so do its connections */
             }
@@ -496,7 +517,7 @@ static bool reg_write(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d,
         break; /* driver features (VERSION_1 is all there is), unknown registers */
     }
     if (done) {
-        d->isr |= VIO_INT_USED;
+        isr_set(st, slot, d, VIO_INT_USED);
     }
     return done;
 }
@@ -506,7 +527,7 @@ bool vmm_virtio_access(struct vmm_state *st, uint32_t slot, uint64_t ipa, uint32
 {
     uint64_t off;
     uint32_t intid;
-    struct vmm_virtio *d = device_at(st, slot, ipa, &off, &intid);
+    struct vmm_virtio *d = vmm_virtio_device(st, slot, ipa, &off, &intid);
 
     *irq = 0;
     *result = 0;
@@ -530,7 +551,7 @@ bool vmm_virtio_access(struct vmm_state *st, uint32_t slot, uint64_t ipa, uint32
             *irq = intid;
         }
     } else {
-        *result = reg_read(d, off);
+        *result = reg_read(st, slot, d, off);
     }
     return true;
 }

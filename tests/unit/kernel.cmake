@@ -77,7 +77,7 @@ us_kernel_test(sched
 
 us_kernel_test(vm_fastmmio
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vm_fastmmio.c ${US_KERNEL_DIR}/vm.c
-    CASES ring_and_word rejects_bad_entries latch_keeps_last_write)
+    CASES ring_and_word rejects_bad_entries latch_keeps_last_write w1c_reads_and_clears)
 
 us_kernel_test(endpoint CORE
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_endpoint.c

@@ -130,7 +130,10 @@ static void rejects_bad_entries(void)
     struct vm *vm;
 
     UT_EXPECT_EQ(vm_create(&ctl, &vm), US_OK);
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, 4, &m, 0, ntfn, 1), US_EINVAL);                  /* kind */
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, 5, &m, 0, ntfn, 1), US_EINVAL);               /* kind */
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_W1C, &m, 0, NULL, 0), US_EINVAL); /* index */
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_W1C, &m, 0, NULL, 1u << US_FASTMMIO_ISRS),
+                 US_EINVAL);
     UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &dev, 0, NULL, 0), US_EINVAL); /* MMIO */
     UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &small, 0, NULL, 0), US_EINVAL);
     UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &m, 100, NULL, 0), US_EINVAL);
@@ -173,5 +176,33 @@ static void latch_keeps_last_write(void)
     free(p);
 }
 
+/* A virtio transport's interrupt status and acknowledgement: reads at the entry's IPA see the
+ * page's isr word the vmm set, writes at it or the next word clear the bits written; the other
+ * words of the transport still exit. */
+static void w1c_reads_and_clears(void)
+{
+    struct us_fastmmio_page *p = aligned_alloc(4096, 4096);
+    struct memobj m = page_obj(p, 4096, false);
+    struct vm *vm;
+    uint64_t v = 0;
+
+    memset(p, 0, 4096);
+    UT_EXPECT_EQ(vm_create(&ctl, &vm), US_OK);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0xa002060, US_FASTMMIO_W1C, &m, 0, NULL, 1u << 2), US_OK);
+    p->isr[2] = 3; /* the vmm raised "used buffer" and "configuration changed" */
+    UT_EXPECT(vm_fastmmio_access(vm, 0xa002060, false, &v) && v == 3);
+    v = 1;
+    UT_EXPECT(vm_fastmmio_access(vm, 0xa002064, true, &v)); /* InterruptACK */
+    UT_EXPECT_EQ(p->isr[2], 2);
+    UT_EXPECT(vm_fastmmio_access(vm, 0xa002060, false, &v) && v == 2);
+    UT_EXPECT(!vm_fastmmio_access(vm, 0xa002050, true, &v)); /* QueueNotify exits */
+    UT_EXPECT(!vm_fastmmio_access(vm, 0xa002068, false, &v));
+    UT_EXPECT(!vm_fastmmio_access(vm, 0xa002062, false, &v)); /* unaligned: the vmm decides */
+    UT_EXPECT(p->isr[0] == 0 && p->isr[1] == 0 && p->isr[3] == 0 && p->head == 0);
+    vm_destroy(vm);
+    free(p);
+}
+
 UT_MAIN({"ring_and_word", ring_and_word}, {"rejects_bad_entries", rejects_bad_entries},
-        {"latch_keeps_last_write", latch_keeps_last_write})
+        {"latch_keeps_last_write", latch_keeps_last_write},
+        {"w1c_reads_and_clears", w1c_reads_and_clears})

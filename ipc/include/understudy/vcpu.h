@@ -97,13 +97,21 @@ static inline us_err_t us_resume_check(const struct us_msg *reply)
  * the vmm reading it when it needs it (a UART's control register, which Linux reads, sets and
  * restores around every console write). */
 #define US_FASTMMIO_LATCH 3u
-#define US_FASTMMIO_RING_BYTES 4080u
+/* A virtio-mmio transport's interrupt status (at the entry's IPA) and acknowledgement (the
+ * next word): reads return the page's isr[bit], writes clear the bits written in it. The
+ * vmm sets bits as it raises the device's interrupt; the guest's driver reads and acknowledges
+ * each one, which without this were two exits per interrupt. The index is the kind's bit
+ * (vm_fastmmio: kind | index << 8). */
+#define US_FASTMMIO_W1C 4u
+#define US_FASTMMIO_ISRS 4u
+#define US_FASTMMIO_RING_BYTES 4064u
 
 struct us_fastmmio_page {
     uint32_t head;  /* bytes the kernel appended (it writes this) */
     uint32_t tail;  /* bytes the vmm took (it writes this) */
     uint32_t word;  /* what WORD reads return (the vmm writes this) */
     uint32_t latch; /* what LATCH reads return and writes set (the guest and the vmm) */
+    uint32_t isr[US_FASTMMIO_ISRS]; /* W1C: the vmm sets bits, the guest clears them */
     uint8_t ring[US_FASTMMIO_RING_BYTES];
 };
 _Static_assert(sizeof(struct us_fastmmio_page) == 4096, "one page");

@@ -15,14 +15,15 @@ struct us_fastmmio_page;
 
 #define VM_MAX US_VM_MAX
 #define VM_MAX_VCPUS US_VM_VCPUS_MAX
-#define VM_FASTMMIO_MAX 4u
-#define VM_MEMS_MAX 16u /* memory objects vm_map() may map into one VM */
+#define VM_FASTMMIO_MAX 8u /* a UART's three registers, four virtio transports */
+#define VM_MEMS_MAX 16u    /* memory objects vm_map() may map into one VM */
 
 /* One fast-MMIO entry (ipc/include/understudy/vcpu.h). */
 struct vm_fastmmio {
     uint64_t ipa;
     uint32_t kind; /* US_FASTMMIO_*; NONE: a free entry */
-    uint64_t bit;  /* RING: what the notification gets when the ring stops being empty */
+    uint64_t bit;  /* RING: what the notification gets when the ring stops being empty; W1C:
+                    * the index in isr[] (given as that bit) */
     struct us_fastmmio_page *page;
     struct notification *ntfn;
     struct memobj *mem; /* behind page: it counts as a mapping of it */
