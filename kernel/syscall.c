@@ -571,22 +571,23 @@ static void sys_klog_read(struct thread *t)
 
 static void sys_vm_fastmmio(struct thread *t)
 {
-    uint64_t kind = arg(t, 2) & 0xffu, bit = arg(t, 2) >> 8;
+    uint64_t kind = arg(t, 2) & 0xffu, bit = (arg(t, 2) >> 8) & 0x3fu, index = arg(t, 2) >> 14;
     struct cap *cv, *cm = NULL, *cn = NULL;
     us_err_t e = lookup(t, 0, US_CAPK_VM, 0, &cv);
 
-    if (e == US_OK && (bit >= 64 || (arg(t, 2) >> 14) != 0)) {
+    if (e == US_OK && (index >= US_FASTMMIO_ISRS ||
+                       (index != 0 && kind != US_FASTMMIO_W1C && kind != US_FASTMMIO_BELL))) {
         e = US_TRACE(US_EINVAL);
     }
     if (e == US_OK && kind != US_FASTMMIO_NONE) {
         e = lookup(t, 3, US_CAPK_MEMORY, US_RIGHT_READ | US_RIGHT_WRITE, &cm);
     }
-    if (e == US_OK && kind == US_FASTMMIO_RING) {
+    if (e == US_OK && (kind == US_FASTMMIO_RING || kind == US_FASTMMIO_BELL)) {
         e = lookup(t, 5, US_CAPK_NOTIFICATION, US_RIGHT_SEND, &cn);
     }
     if (e == US_OK) {
         e = vm_fastmmio_set(cv->obj, arg(t, 1), (uint32_t)kind, cm != NULL ? cm->obj : NULL,
-                            arg(t, 4), cn != NULL ? cn->obj : NULL, 1ull << bit);
+                            arg(t, 4), cn != NULL ? cn->obj : NULL, 1ull << bit, (uint32_t)index);
     }
     ret(t, e, 0);
 }

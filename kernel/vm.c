@@ -212,16 +212,17 @@ void vm_reap(void)
 }
 
 us_err_t vm_fastmmio_set(struct vm *vm, uint64_t ipa, uint32_t kind, struct memobj *m,
-                         uint64_t offset, struct notification *n, uint64_t bit)
+                         uint64_t offset, struct notification *n, uint64_t bit, uint32_t index)
 {
     struct vm_fastmmio *free = NULL;
+    bool signals = kind == US_FASTMMIO_RING || kind == US_FASTMMIO_BELL;
     uint32_t i;
 
-    if (kind > US_FASTMMIO_W1C ||
+    if (kind > US_FASTMMIO_BELL ||
         (kind != US_FASTMMIO_NONE &&
          (m == NULL || m->device || offset % PAGE_SIZE != 0 || offset > m->size ||
-          m->size - offset < PAGE_SIZE || (kind == US_FASTMMIO_RING && (n == NULL || bit == 0)) ||
-          (kind == US_FASTMMIO_W1C && (bit == 0 || bit >= 1ull << US_FASTMMIO_ISRS))))) {
+          m->size - offset < PAGE_SIZE || (signals && (n == NULL || bit == 0)) ||
+          index >= US_FASTMMIO_ISRS))) {
         return US_TRACE(US_EINVAL);
     }
     for (i = 0; i < VM_FASTMMIO_MAX; i++) {
@@ -245,12 +246,8 @@ us_err_t vm_fastmmio_set(struct vm *vm, uint64_t ipa, uint32_t kind, struct memo
     }
     fast_clear(free);
     m->maps++;
-    *free = (struct vm_fastmmio){ipa,
-                                 kind,
-                                 kind == US_FASTMMIO_W1C ? (uint64_t)__builtin_ctzll(bit) : bit,
-                                 (struct us_fastmmio_page *)pa_ptr(pa_add(m->base, offset)),
-                                 n,
-                                 m};
+    *free = (struct vm_fastmmio){
+        ipa, kind, bit, index, (struct us_fastmmio_page *)pa_ptr(pa_add(m->base, offset)), n, m};
     return US_OK;
 }
 
@@ -263,9 +260,9 @@ bool vm_fastmmio_access(struct vm *vm, uint64_t ipa, bool write, uint64_t *value
 
         if (f->kind == US_FASTMMIO_W1C && ipa - f->ipa <= 4u && ipa % 4u == 0) {
             if (write) {
-                (void)__atomic_fetch_and(&p->isr[f->bit], ~(uint32_t)*value, __ATOMIC_ACQ_REL);
+                (void)__atomic_fetch_and(&p->isr[f->index], ~(uint32_t)*value, __ATOMIC_ACQ_REL);
             } else {
-                *value = __atomic_load_n(&p->isr[f->bit], __ATOMIC_ACQUIRE);
+                *value = __atomic_load_n(&p->isr[f->index], __ATOMIC_ACQUIRE);
             }
             return true;
         }
@@ -277,6 +274,15 @@ bool vm_fastmmio_access(struct vm *vm, uint64_t ipa, bool write, uint64_t *value
                 return false;
             }
             *value = __atomic_load_n(&p->word, __ATOMIC_ACQUIRE);
+            return true;
+        }
+        if (f->kind == US_FASTMMIO_BELL) {
+            if (!write || *value >= 32u) {
+                return false; /* the vmm answers what is not a queue's doorbell */
+            }
+            if (__atomic_fetch_or(&p->bell[f->index], 1u << *value, __ATOMIC_ACQ_REL) == 0) {
+                notification_signal(f->ntfn, f->bit);
+            }
             return true;
         }
         if (f->kind == US_FASTMMIO_LATCH) {

@@ -219,6 +219,11 @@ static void request(struct vmm_state *st, us_badge_t badge, struct us_msg *m)
                 vmm_pl011_drain(st, slot);
             }
         }
+        if (badge & (1ull << US_NTFN_BELL)) {
+            for (uint32_t slot = 0; slot < st->config.vm_count; slot++) {
+                vmm_virtio_bells(st, slot);
+            }
+        }
         if (badge & US_NTFN_AGENT_DOWN) {
             vmm_agent_pump(st);
         }

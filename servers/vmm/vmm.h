@@ -625,6 +625,10 @@ void vmm_virtio_fast(struct vmm_state *st, uint32_t slot);
 struct vmm_virtio *vmm_virtio_device(struct vmm_state *st, uint32_t slot, uint64_t ipa,
                                      uint64_t *off, uint32_t *intid);
 
+/** vmm_virtio_bells() - serve the queues VM @slot's driver rang the doorbells of
+ * (US_FASTMMIO_BELL), as if it had written each QueueNotify, and raise the interrupts due. */
+void vmm_virtio_bells(struct vmm_state *st, uint32_t slot);
+
 /** vmm_virtio_isr_index() - transport @d of @vm: its word in the fast-MMIO page's isr[]. */
 uint32_t vmm_virtio_isr_index(const struct vmm_vm *vm, const struct vmm_virtio *d);
 

@@ -200,6 +200,7 @@ void vmm_virtio_fast(struct vmm_state *st, uint32_t slot)
         return;
     }
     memset(vm->uart_fast->isr, 0, sizeof(vm->uart_fast->isr));
+    memset(vm->uart_fast->bell, 0, sizeof(vm->uart_fast->bell));
     for (uint32_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
         uint64_t off;
         uint32_t intid;
@@ -208,11 +209,18 @@ void vmm_virtio_fast(struct vmm_state *st, uint32_t slot)
 
         /* A transport this boot may not see exits, as any address outside the guest's view. */
         e = us_vm_fastmmio(vm->vm_cap, bases[i] + VIO_INTERRUPT_STATUS,
-                           d != NULL ? US_FASTMMIO_W1C | (vmm_virtio_isr_index(vm, d) << 8)
+                           d != NULL ? US_FASTMMIO_W1C | (vmm_virtio_isr_index(vm, d) << 14)
                                      : US_FASTMMIO_NONE,
                            vm->fast_cap, 0, 0);
+        if (e == US_OK || e == US_ENOENT) {
+            e = us_vm_fastmmio(vm->vm_cap, bases[i] + VIO_QUEUE_NOTIFY,
+                               d != NULL ? US_FASTMMIO_BELL | (US_NTFN_BELL << 8) |
+                                               (vmm_virtio_isr_index(vm, d) << 14)
+                                         : US_FASTMMIO_NONE,
+                               vm->fast_cap, 0, US_SLOT_SELF_NTFN);
+        }
         if (d != NULL && e != US_OK) {
-            US_LOG_WARN("%s: %s interrupt status not in the fast path (%s): each read exits",
+            US_LOG_WARN("%s: %s interrupt status and doorbells not in the fast path (%s)",
                         st->config.vms[slot].name, vmm_virtio_name(d), us_err_name(e));
         }
     }

@@ -185,5 +185,6 @@ void vmm_exit(struct vmm_state *st, uint32_t slot, struct us_msg *m)
     if (p != NULL && __atomic_load_n(&p->head, __ATOMIC_ACQUIRE) != p->tail) {
         vmm_pl011_drain(st, slot);
     }
+    vmm_virtio_bells(st, slot); /* and the queues it rang for, before what it does next */
     handle(st, slot, m);
 }

@@ -288,6 +288,12 @@ void vmm_took_over(struct vmm_state *st)
     for (uint32_t slot = 0; slot < st->config.vm_count; slot++) {
         if (st->vms[slot].state == US_VM_STATE_RUNNING && st->vms[slot].uart_fast != NULL) {
             vmm_pl011_drain(st, slot); /* what the guest wrote while no vmm ran */
+            /* A doorbell the last instance took but had not served yet is lost: every queue
+             * is served once (a notification more is harmless to a virtio driver). */
+            for (uint32_t i = 0; i < US_FASTMMIO_ISRS; i++) {
+                (void)__atomic_fetch_or(&st->vms[slot].uart_fast->bell[i], 7u, __ATOMIC_ACQ_REL);
+            }
+            vmm_virtio_bells(st, slot);
         }
     }
     vmm_agent_pump(st);

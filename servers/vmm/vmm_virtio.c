@@ -404,6 +404,57 @@ static uint32_t config_read(const struct vmm_virtio *d, uint64_t off, uint32_t s
     return v;
 }
 
+/* The driver made queue @val of @d available (QueueNotify, or its doorbell): serve it.
+ * Returns: whether the device used buffers, so its interrupt is due. */
+static bool queue_notify(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t val)
+{
+    if (d->dev_id == VIO_ID_BLOCK) {
+        return val == 0 && vmm_virtio_vq_drain(st, slot, d, 0, blk_request);
+    }
+    if (d->dev_id == VIO_ID_NET) {
+        /* Receive buffers (queue 0) wait for frames; nothing is held back for them. */
+        return val == 1 && vmm_virtio_vq_drain(st, slot, d, 1, vmm_net_tx);
+    }
+    if (d->dev_id == VIO_ID_VSOCK) {
+        return vmm_vsock_notify(st, slot, val);
+    }
+    if (val == 1) {
+        return vmm_virtio_vq_drain(st, slot, d, 1, con_tx);
+    }
+    return val == 0 && vmm_virtio_console_rx(st, slot);
+}
+
+void vmm_virtio_bells(struct vmm_state *st, uint32_t slot)
+{
+    static const uint64_t bases[] = {VMM_VIRTIO_BLK_IPA, VMM_VIRTIO_CON_IPA, VMM_VIRTIO_NET_IPA,
+                                     VMM_VIRTIO_VSOCK_IPA};
+    struct us_fastmmio_page *p = st->vms[slot].uart_fast;
+
+    if (p == NULL || (__atomic_load_n(&p->bell[0], __ATOMIC_RELAXED) |
+                      __atomic_load_n(&p->bell[1], __ATOMIC_RELAXED) |
+                      __atomic_load_n(&p->bell[2], __ATOMIC_RELAXED) |
+                      __atomic_load_n(&p->bell[3], __ATOMIC_RELAXED)) == 0) {
+        return; /* the common case, looked at on every exit */
+    }
+    for (uint32_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+        uint64_t off;
+        uint32_t intid;
+        struct vmm_virtio *d = vmm_virtio_device(st, slot, bases[i], &off, &intid);
+        uint32_t rang;
+
+        if (d == NULL ||
+            (rang = __atomic_exchange_n(&p->bell[vmm_virtio_isr_index(&st->vms[slot], d)], 0u,
+                                        __ATOMIC_ACQ_REL)) == 0) {
+            continue;
+        }
+        for (uint32_t q = 0; q < 32u; q++) {
+            if ((rang & (1u << q)) && queue_notify(st, slot, d, q)) {
+                vmm_virtio_raise(st, slot, d, intid);
+            }
+        }
+    }
+}
+
 static uint32_t reg_read(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint64_t off)
 {
     uint32_t nq = queue_count(d);
@@ -468,18 +519,7 @@ static bool reg_write(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d,
         }
         break;
     case VIO_QUEUE_NOTIFY:
-        if (d->dev_id == VIO_ID_BLOCK) {
-            done = val == 0 && vmm_virtio_vq_drain(st, slot, d, 0, blk_request);
-        } else if (d->dev_id == VIO_ID_NET) {
-            /* Receive buffers (queue 0) wait for frames; nothing is held back for them. */
-            done = val == 1 && vmm_virtio_vq_drain(st, slot, d, 1, vmm_net_tx);
-        } else if (d->dev_id == VIO_ID_VSOCK) {
-            done = vmm_vsock_notify(st, slot, val);
-        } else if (val == 1) {
-            done = vmm_virtio_vq_drain(st, slot, d, 1, con_tx);
-        } else if (val == 0) {
-            done = vmm_virtio_console_rx(st, slot);
-        }
+        done = queue_notify(st, slot, d, val);
         break;
     case VIO_INTERRUPT_ACK:
         (void)__atomic_fetch_and(isr_word(st, slot, d), ~val, __ATOMIC_ACQ_REL);

@@ -93,8 +93,8 @@ static void ring_and_word(void)
     memset(p, 0, 4096);
     signals = 0;
     UT_EXPECT_EQ(vm_create(&ctl, &vm), US_OK);
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000000, US_FASTMMIO_RING, &m, 0, ntfn, 1u << 5), US_OK);
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000018, US_FASTMMIO_WORD, &m, 0, NULL, 0), US_OK);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000000, US_FASTMMIO_RING, &m, 0, ntfn, 1u << 5, 0), US_OK);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000018, US_FASTMMIO_WORD, &m, 0, NULL, 0, 0), US_OK);
     /* Writes to the ring: one signal when it stops being empty, not per byte. */
     v = 0x141;
     UT_EXPECT(vm_fastmmio_access(vm, 0x9000000, true, &v));
@@ -115,9 +115,9 @@ static void ring_and_word(void)
     UT_EXPECT(!vm_fastmmio_access(vm, 0x9000000, true, &v));
     UT_EXPECT(p->head == 2 + US_FASTMMIO_RING_BYTES);
     /* Removed: every access exits. */
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000018, US_FASTMMIO_NONE, NULL, 0, NULL, 0), US_OK);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000018, US_FASTMMIO_NONE, NULL, 0, NULL, 0, 0), US_OK);
     UT_EXPECT(!vm_fastmmio_access(vm, 0x9000018, false, &v));
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000018, US_FASTMMIO_NONE, NULL, 0, NULL, 0), US_ENOENT);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000018, US_FASTMMIO_NONE, NULL, 0, NULL, 0, 0), US_ENOENT);
     vm_destroy(vm);
     free(p);
 }
@@ -130,24 +130,25 @@ static void rejects_bad_entries(void)
     struct vm *vm;
 
     UT_EXPECT_EQ(vm_create(&ctl, &vm), US_OK);
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, 5, &m, 0, ntfn, 1), US_EINVAL);               /* kind */
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_W1C, &m, 0, NULL, 0), US_EINVAL); /* index */
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_W1C, &m, 0, NULL, 1u << US_FASTMMIO_ISRS),
-                 US_EINVAL);
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &dev, 0, NULL, 0), US_EINVAL); /* MMIO */
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &small, 0, NULL, 0), US_EINVAL);
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &m, 100, NULL, 0), US_EINVAL);
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &m, 8192, NULL, 0), US_EINVAL);
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_RING, &m, 0, NULL, 1), US_EINVAL);
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_RING, &m, 0, ntfn, 0), US_EINVAL);
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, NULL, 0, NULL, 0), US_EINVAL);
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &m, 4096, NULL, 0), US_OK);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, 6, &m, 0, ntfn, 1, 0), US_EINVAL); /* kind */
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_W1C, &m, 0, NULL, 0, US_FASTMMIO_ISRS),
+                 US_EINVAL); /* index */
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_BELL, &m, 0, NULL, 0, 0), US_EINVAL);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &dev, 0, NULL, 0, 0),
+                 US_EINVAL); /* MMIO */
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &small, 0, NULL, 0, 0), US_EINVAL);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &m, 100, NULL, 0, 0), US_EINVAL);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &m, 8192, NULL, 0, 0), US_EINVAL);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_RING, &m, 0, NULL, 1, 0), US_EINVAL);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_RING, &m, 0, ntfn, 0, 0), US_EINVAL);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, NULL, 0, NULL, 0, 0), US_EINVAL);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_WORD, &m, 4096, NULL, 0, 0), US_OK);
     /* A full table, then the same IPA again replaces its entry. */
     for (uint64_t i = 1; i < VM_FASTMMIO_MAX; i++) {
-        UT_EXPECT_EQ(vm_fastmmio_set(vm, i * 4, US_FASTMMIO_WORD, &m, 0, NULL, 0), US_OK);
+        UT_EXPECT_EQ(vm_fastmmio_set(vm, i * 4, US_FASTMMIO_WORD, &m, 0, NULL, 0, 0), US_OK);
     }
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x100, US_FASTMMIO_WORD, &m, 0, NULL, 0), US_ENOMEM);
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_RING, &m, 0, ntfn, 2), US_OK);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x100, US_FASTMMIO_WORD, &m, 0, NULL, 0, 0), US_ENOMEM);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0, US_FASTMMIO_RING, &m, 0, ntfn, 2, 0), US_OK);
     vm_destroy(vm);
     free(p);
 }
@@ -164,7 +165,7 @@ static void latch_keeps_last_write(void)
     memset(p, 0, 4096);
     p->latch = 0x300;
     UT_EXPECT_EQ(vm_create(&ctl, &vm), US_OK);
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000030, US_FASTMMIO_LATCH, &m, 0, NULL, 0), US_OK);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000030, US_FASTMMIO_LATCH, &m, 0, NULL, 0, 0), US_OK);
     UT_EXPECT(vm_fastmmio_access(vm, 0x9000030, false, &v) && v == 0x300);
     v = 0x301;
     UT_EXPECT(vm_fastmmio_access(vm, 0x9000030, true, &v));
@@ -188,7 +189,7 @@ static void w1c_reads_and_clears(void)
 
     memset(p, 0, 4096);
     UT_EXPECT_EQ(vm_create(&ctl, &vm), US_OK);
-    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0xa002060, US_FASTMMIO_W1C, &m, 0, NULL, 1u << 2), US_OK);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0xa002060, US_FASTMMIO_W1C, &m, 0, NULL, 0, 2), US_OK);
     p->isr[2] = 3; /* the vmm raised "used buffer" and "configuration changed" */
     UT_EXPECT(vm_fastmmio_access(vm, 0xa002060, false, &v) && v == 3);
     v = 1;
@@ -203,6 +204,39 @@ static void w1c_reads_and_clears(void)
     free(p);
 }
 
-UT_MAIN({"ring_and_word", ring_and_word}, {"rejects_bad_entries", rejects_bad_entries},
+/* A virtio QueueNotify as a doorbell: the queue's bit is set in the page's bell word and the
+ * vmm is signalled when the word was clear; reads and values past 31 still exit. */
+static void bell_sets_queue_bits(void)
+{
+    struct us_fastmmio_page *p = aligned_alloc(4096, 4096);
+    struct memobj m = page_obj(p, 4096, false);
+    struct vm *vm;
+    uint64_t v;
+
+    memset(p, 0, 4096);
+    signals = 0;
+    UT_EXPECT_EQ(vm_create(&ctl, &vm), US_OK);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0xa002050, US_FASTMMIO_BELL, &m, 0, NULL, 0, 2), US_EINVAL);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0xa002050, US_FASTMMIO_BELL, &m, 0, ntfn, 1u << 6, 2), US_OK);
+    v = 1;
+    UT_EXPECT(vm_fastmmio_access(vm, 0xa002050, true, &v));
+    UT_EXPECT(p->bell[2] == 2 && signals == 1 && signalled_bits == 1u << 6);
+    v = 0;
+    UT_EXPECT(vm_fastmmio_access(vm, 0xa002050, true, &v)); /* the vmm has not taken it yet */
+    UT_EXPECT(p->bell[2] == 3 && signals == 1);
+    v = 32;
+    UT_EXPECT(!vm_fastmmio_access(vm, 0xa002050, true, &v)); /* the vmm says what that is */
+    UT_EXPECT(!vm_fastmmio_access(vm, 0xa002050, false, &v));
+    UT_EXPECT(!vm_fastmmio_access(vm, 0xa002054, true, &v));
+    p->bell[2] = 0; /* taken: the next ring signals again */
+    v = 1;
+    UT_EXPECT(vm_fastmmio_access(vm, 0xa002050, true, &v) && signals == 2);
+    UT_EXPECT(p->bell[0] == 0 && p->bell[1] == 0 && p->bell[3] == 0 && p->isr[2] == 0);
+    vm_destroy(vm);
+    free(p);
+}
+
+UT_MAIN({"ring_and_word", ring_and_word}, {"bell_sets_queue_bits", bell_sets_queue_bits},
+        {"rejects_bad_entries", rejects_bad_entries},
         {"latch_keeps_last_write", latch_keeps_last_write},
         {"w1c_reads_and_clears", w1c_reads_and_clears})

@@ -15,6 +15,7 @@
  * GPL-2.0 because it links against the kernel; it is the project's own code.
  */
 #include <linux/arm-smccc.h>
+#include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -183,6 +184,10 @@ static void probe_virtio(void)
     set_desc(r, 1, 0x7f0000000000ull, 512, 1 | 2, 2);
     set_desc(r, 2, pa + 0x500, 1, 2, 0);
     submit(b, r, 0, 1);
+    /* The doorbell does not wait for the device (virtio promises nothing more): the used
+     * ring says when it is done. */
+    for (int i = 0; i < 1000 && le16_to_cpu(READ_ONCE(r->used[1])) == 0; i++)
+        msleep(1);
     rmb();
     pr_info("ushostile: virtio out-of-ram -> request status %u, used %u\n", r->status,
             le16_to_cpu(READ_ONCE(r->used[1])));

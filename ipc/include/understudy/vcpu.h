@@ -100,18 +100,23 @@ static inline us_err_t us_resume_check(const struct us_msg *reply)
 /* A virtio-mmio transport's interrupt status (at the entry's IPA) and acknowledgement (the
  * next word): reads return the page's isr[bit], writes clear the bits written in it. The
  * vmm sets bits as it raises the device's interrupt; the guest's driver reads and acknowledges
- * each one, which without this were two exits per interrupt. The index is the kind's bit
- * (vm_fastmmio: kind | index << 8). */
+ * each one, which without this were two exits per interrupt. */
 #define US_FASTMMIO_W1C 4u
-#define US_FASTMMIO_ISRS 4u
-#define US_FASTMMIO_RING_BYTES 4064u
+/* A virtio-mmio transport's QueueNotify, as a doorbell (KVM's ioeventfd): a write of queue
+ * number q < 32 sets bit q of the page's bell[index] and the guest goes on at once; the
+ * notification bit is signalled when the word was clear, and the vmm serves the queues it
+ * finds there. Other values exit. */
+#define US_FASTMMIO_BELL 5u
+#define US_FASTMMIO_ISRS 4u /* W1C and BELL: the index of isr[] or bell[], below this */
+#define US_FASTMMIO_RING_BYTES 4048u
 
 struct us_fastmmio_page {
     uint32_t head;  /* bytes the kernel appended (it writes this) */
     uint32_t tail;  /* bytes the vmm took (it writes this) */
     uint32_t word;  /* what WORD reads return (the vmm writes this) */
     uint32_t latch; /* what LATCH reads return and writes set (the guest and the vmm) */
-    uint32_t isr[US_FASTMMIO_ISRS]; /* W1C: the vmm sets bits, the guest clears them */
+    uint32_t isr[US_FASTMMIO_ISRS];  /* W1C: the vmm sets bits, the guest clears them */
+    uint32_t bell[US_FASTMMIO_ISRS]; /* BELL: the guest sets bits, the vmm takes them */
     uint8_t ring[US_FASTMMIO_RING_BYTES];
 };
 _Static_assert(sizeof(struct us_fastmmio_page) == 4096, "one page");

@@ -21,9 +21,9 @@ struct us_fastmmio_page;
 /* One fast-MMIO entry (ipc/include/understudy/vcpu.h). */
 struct vm_fastmmio {
     uint64_t ipa;
-    uint32_t kind; /* US_FASTMMIO_*; NONE: a free entry */
-    uint64_t bit;  /* RING: what the notification gets when the ring stops being empty; W1C:
-                    * the index in isr[] (given as that bit) */
+    uint32_t kind;  /* US_FASTMMIO_*; NONE: a free entry */
+    uint64_t bit;   /* RING, BELL: what the notification gets when the ring or word fills */
+    uint32_t index; /* W1C, BELL: the word of isr[] or bell[] */
     struct us_fastmmio_page *page;
     struct notification *ntfn;
     struct memobj *mem; /* behind page: it counts as a mapping of it */
@@ -84,11 +84,13 @@ struct relocation;
 void vm_relocate_tables(struct relocation *r);
 
 /** vm_fastmmio_set() - accesses of @vm at @ipa of @kind go through the page at @offset of @m
- * (RING: @n gets @bit when the ring stops being empty); US_FASTMMIO_NONE removes the entry.
- * Returns: US_OK; US_EINVAL for a bad kind, a device or too small memory object or an
- * unaligned offset; US_ENOENT to remove what is not there; US_ENOMEM when the table is full. */
+ * (RING and BELL: @n gets @bit when the ring or the bell word stops being empty; W1C and BELL:
+ * @index of the page's isr[] or bell[]); US_FASTMMIO_NONE removes the entry.
+ * Returns: US_OK; US_EINVAL for a bad kind or index, a device or too small memory object or
+ * an unaligned offset; US_ENOENT to remove what is not there; US_ENOMEM when the table is
+ * full. */
 us_err_t vm_fastmmio_set(struct vm *vm, uint64_t ipa, uint32_t kind, struct memobj *m,
-                         uint64_t offset, struct notification *n, uint64_t bit);
+                         uint64_t offset, struct notification *n, uint64_t bit, uint32_t index);
 
 /** vm_fastmmio_access() - finish a guest access at @ipa here if an entry covers it: a write
  * puts @value's low byte in the ring, a read sets *@value to the word.
