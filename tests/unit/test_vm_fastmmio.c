@@ -83,16 +83,31 @@ static struct memobj page_obj(struct us_fastmmio_page *p, uint64_t size, bool de
     return m;
 }
 
-static void ring_and_word(void)
+/* A zeroed fast-MMIO page, and a VM with no entries yet. */
+static struct us_fastmmio_page *fresh_page(void)
 {
     struct us_fastmmio_page *p = aligned_alloc(4096, 4096);
-    struct memobj m = page_obj(p, 4096, false);
-    struct vm *vm;
-    uint64_t v;
 
     memset(p, 0, 4096);
-    signals = 0;
+    return p;
+}
+
+static struct vm *fresh_vm(void)
+{
+    struct vm *vm = NULL;
+
     UT_EXPECT_EQ(vm_create(&ctl, &vm), US_OK);
+    return vm;
+}
+
+static void ring_and_word(void)
+{
+    struct us_fastmmio_page *p = fresh_page();
+    struct memobj m = page_obj(p, 4096, false);
+    struct vm *vm = fresh_vm();
+    uint64_t v;
+
+    signals = 0;
     UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000000, US_FASTMMIO_RING, &m, 0, ntfn, 1u << 5, 0), US_OK);
     UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000018, US_FASTMMIO_WORD, &m, 0, NULL, 0, 0), US_OK);
     /* Writes to the ring: one signal when it stops being empty, not per byte. */
@@ -157,14 +172,12 @@ static void rejects_bad_entries(void)
  * value (say at reset) is what a read sees first. */
 static void latch_keeps_last_write(void)
 {
-    struct us_fastmmio_page *p = aligned_alloc(4096, 4096);
+    struct us_fastmmio_page *p = fresh_page();
     struct memobj m = page_obj(p, 4096, false);
-    struct vm *vm;
+    struct vm *vm = fresh_vm();
     uint64_t v = 0;
 
-    memset(p, 0, 4096);
     p->latch = 0x300;
-    UT_EXPECT_EQ(vm_create(&ctl, &vm), US_OK);
     UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000030, US_FASTMMIO_LATCH, &m, 0, NULL, 0, 0), US_OK);
     UT_EXPECT(vm_fastmmio_access(vm, 0x9000030, false, &v) && v == 0x300);
     v = 0x301;
@@ -182,13 +195,11 @@ static void latch_keeps_last_write(void)
  * words of the transport still exit. */
 static void w1c_reads_and_clears(void)
 {
-    struct us_fastmmio_page *p = aligned_alloc(4096, 4096);
+    struct us_fastmmio_page *p = fresh_page();
     struct memobj m = page_obj(p, 4096, false);
-    struct vm *vm;
+    struct vm *vm = fresh_vm();
     uint64_t v = 0;
 
-    memset(p, 0, 4096);
-    UT_EXPECT_EQ(vm_create(&ctl, &vm), US_OK);
     UT_EXPECT_EQ(vm_fastmmio_set(vm, 0xa002060, US_FASTMMIO_W1C, &m, 0, NULL, 0, 2), US_OK);
     p->isr[2] = 3; /* the vmm raised "used buffer" and "configuration changed" */
     UT_EXPECT(vm_fastmmio_access(vm, 0xa002060, false, &v) && v == 3);
@@ -208,14 +219,12 @@ static void w1c_reads_and_clears(void)
  * vmm is signalled when the word was clear; reads and values past 31 still exit. */
 static void bell_sets_queue_bits(void)
 {
-    struct us_fastmmio_page *p = aligned_alloc(4096, 4096);
+    struct us_fastmmio_page *p = fresh_page();
     struct memobj m = page_obj(p, 4096, false);
-    struct vm *vm;
+    struct vm *vm = fresh_vm();
     uint64_t v;
 
-    memset(p, 0, 4096);
     signals = 0;
-    UT_EXPECT_EQ(vm_create(&ctl, &vm), US_OK);
     UT_EXPECT_EQ(vm_fastmmio_set(vm, 0xa002050, US_FASTMMIO_BELL, &m, 0, NULL, 0, 2), US_EINVAL);
     UT_EXPECT_EQ(vm_fastmmio_set(vm, 0xa002050, US_FASTMMIO_BELL, &m, 0, ntfn, 1u << 6, 2), US_OK);
     v = 1;
