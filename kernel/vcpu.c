@@ -47,6 +47,14 @@ us_err_t vcpu_create(struct vm *vm, uint32_t index, struct endpoint *handler, us
     v->thread.msg = &v->msg;
     v->wfi_deadline = UINT64_MAX;
     vm->vcpus[index] = v;
+    /* A broadcast the guest asks for reaches every CPU that may hold its translations: with
+     * threads that never move, only those its vCPUs live on. */
+    vm->local_tlbi = cpu_count > 1;
+    for (i = 0; i < VM_MAX_VCPUS; i++) {
+        if (vm->vcpus[i] != NULL && vm->vcpus[i]->thread.cpu != cpu) {
+            vm->local_tlbi = false;
+        }
+    }
     *out = v;
     return US_OK;
 }

@@ -455,15 +455,16 @@ void console_shell_fmt_mem_stats(struct console_shell *sh, bool json)
     console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
 }
 
-/* One line (or JSON object) per host CPU: how often the kernel entered a guest on it. */
+/* One line (or JSON object) per host CPU: how often the kernel entered a guest on it, and how
+ * many of the guests' TLB maintenance operations it did there alone. */
 void console_shell_fmt_cpu_stats(struct console_shell *sh, bool json)
 {
-    uint64_t entries[CONSOLE_MAX_CPUS];
+    uint64_t entries[CONSOLE_MAX_CPUS][2];
     uint32_t cpu, count = 0;
     us_err_t err;
 
     while (count < CONSOLE_MAX_CPUS &&
-           (err = sh->be.cpu_stats(sh->be.ctx, count, &entries[count])) == US_OK) {
+           (err = sh->be.cpu_stats(sh->be.ctx, count, entries[count])) == US_OK) {
         count++;
     }
     if (count == 0) {
@@ -475,11 +476,14 @@ void console_shell_fmt_cpu_stats(struct console_shell *sh, bool json)
     }
     for (cpu = 0; cpu < count; cpu++) {
         if (json) {
-            us_snprintf(sh->fmt, sizeof(sh->fmt), "%s{\"cpu\":%u,\"guest_entries\":%llu}",
-                        cpu > 0 ? "," : "", cpu, (unsigned long long)entries[cpu]);
+            us_snprintf(sh->fmt, sizeof(sh->fmt),
+                        "%s{\"cpu\":%u,\"guest_entries\":%llu,\"tlbi_local\":%llu}",
+                        cpu > 0 ? "," : "", cpu, (unsigned long long)entries[cpu][0],
+                        (unsigned long long)entries[cpu][1]);
         } else {
-            us_snprintf(sh->fmt, sizeof(sh->fmt), "cpu %u  guest entries %llu" CONSOLE_SHELL_NL,
-                        cpu, (unsigned long long)entries[cpu]);
+            us_snprintf(sh->fmt, sizeof(sh->fmt),
+                        "cpu %u  guest entries %llu  local TLBI %llu" CONSOLE_SHELL_NL, cpu,
+                        (unsigned long long)entries[cpu][0], (unsigned long long)entries[cpu][1]);
         }
         console_shell_fmt_puts(sh, sh->fmt);
     }

@@ -150,14 +150,15 @@ static us_err_t fx_guest_hide(void *ctx, uint32_t slot, uint32_t mask, bool hide
     return US_OK;
 }
 
-static us_err_t fx_cpu_stats(void *ctx, uint32_t cpu, uint64_t *guest_entries)
+static us_err_t fx_cpu_stats(void *ctx, uint32_t cpu, uint64_t r[2])
 {
     struct fx *f = ctx;
 
     if (cpu >= f->cpus) {
         return f->err_cpu != US_OK ? f->err_cpu : US_ERANGE;
     }
-    *guest_entries = f->cpu_entries[cpu];
+    r[0] = f->cpu_entries[cpu];
+    r[1] = f->cpu_entries[cpu] / 2u;
     return US_OK;
 }
 

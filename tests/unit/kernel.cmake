@@ -160,7 +160,8 @@ us_kernel_test(vcpu CORE
     CASES start_resets_on_first_run start_rejects_started wfi_sleeps_until_kick
           kick_leaves_running_vcpu tick_wakes_at_deadline inject_kicks_cpu_running_it
           inject_rejects_bad_intid ended_interrupt_is_reported_once exit_publishes_for_other_cpus reply_resets_vcpu reply_stops_vcpu
-          reply_sets_register stop_keeps_remote_registers_until_settled)
+          reply_sets_register stop_keeps_remote_registers_until_settled
+          local_tlbi_while_vcpus_share_a_cpu)
 
 us_kernel_test(elf CORE
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_elf.c

@@ -244,7 +244,25 @@ static void stop_keeps_remote_registers_until_settled(void)
     UT_EXPECT(!cpus[1].settle);
 }
 
+/* A VM whose vCPUs all live on one of several CPUs keeps its TLB maintenance on that CPU
+ * (its broadcasts could reach no other); one more vCPU elsewhere ends that; with one CPU
+ * there is nothing to save. */
+static void local_tlbi_while_vcpus_share_a_cpu(void)
+{
+    struct vcpu *v2, *v3;
+
+    (void)setup(2, 1);
+    UT_EXPECT(vm->local_tlbi);
+    UT_EXPECT_EQ(vcpu_create(vm, 1, vmm->ep, 1, 1, &v2), US_OK);
+    UT_EXPECT(vm->local_tlbi);
+    UT_EXPECT_EQ(vcpu_create(vm, 2, vmm->ep, 1, 0, &v3), US_OK);
+    UT_EXPECT(!vm->local_tlbi);
+    (void)setup(1, 0);
+    UT_EXPECT(!vm->local_tlbi);
+}
+
 UT_MAIN({"start_resets_on_first_run", start_resets_on_first_run},
+        {"local_tlbi_while_vcpus_share_a_cpu", local_tlbi_while_vcpus_share_a_cpu},
         {"start_rejects_started", start_rejects_started},
         {"wfi_sleeps_until_kick", wfi_sleeps_until_kick},
         {"kick_leaves_running_vcpu", kick_leaves_running_vcpu},

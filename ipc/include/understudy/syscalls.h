@@ -30,7 +30,9 @@ enum us_syscall_nr {
 #define US_MEM_FREE_FRAMES 0u    /* 4 KiB frames the kernel has free */
 #define US_MEM_TOTAL_FRAMES 1u   /* frames of RAM it manages */
 #define US_MEM_BOOT_IMAGE 2u     /* bytes of the boot bundle, kept in place in RAM */
-#define US_SERVER_CTL_CPU 5u     /* x1 = guest entries on host CPU x2 (US_ERANGE past the last) */
+/* x1 = guest entries on host CPU x2 (US_ERANGE past the last), x2 = guests' TLB maintenance
+ * done there alone */
+#define US_SERVER_CTL_CPU 5u
 /* remove-memory (docs/memory.md): x2 = physical base, x3 = size. OFFLINE withholds the range
  * from allocation; ONLINE gives it back (US_ENOENT: none is withheld); AUDIT: x1 = its frames still
  * in use, x2 = memory objects reaching into it, x3 = its pages any server's space or VM's

@@ -227,7 +227,7 @@ static void switch_to_vcpu(struct vcpu *v)
     l->guest_hot = true;
 out_stage2:
     write_sysreg(vttbr_el2, ((uint64_t)v->vm->s2.vmid << 48) | pa_of(v->vm->s2.root));
-    write_sysreg(hcr_el2, HCR_GUEST);
+    write_sysreg(hcr_el2, HCR_GUEST | (v->vm->local_tlbi ? HCR_TTLB : 0));
     arch_vgic_enter(v);
 }
 

@@ -85,6 +85,42 @@ static bool decode_abort(struct vcpu *v)
     return true;
 }
 
+/* A TLBI the guest executed at EL1 (trapped by HCR_EL2.TTLB, only for a VM whose vCPUs all
+ * live on this CPU): the same operation on this CPU alone, for the guest's VMID (VTTBR_EL2)
+ * and the ASID or address in its register. Anything other than the EL1 operations Linux uses
+ * (range operations, say) flushes the VMID's stage 1 here, which covers it. */
+static void local_tlbi(struct vcpu *v, uint32_t rt)
+{
+    uint64_t iss = v->exit_esr, x = rt == 31u ? 0 : arch_regs_get(&v->thread.regs, rt);
+    uint32_t op1 = (iss >> 14) & 7u, crm = (iss >> 1) & 0xfu, op2 = (iss >> 17) & 7u;
+
+    if (op1 != 0 || (crm != 3u && crm != 7u)) {
+        op2 = 0; /* TLBI VMALLE1 */
+    }
+    switch (op2) {
+    case 1:
+        __asm__ volatile("tlbi vae1, %0" : : "r"(x));
+        break;
+    case 2:
+        __asm__ volatile("tlbi aside1, %0" : : "r"(x));
+        break;
+    case 3:
+        __asm__ volatile("tlbi vaae1, %0" : : "r"(x));
+        break;
+    case 5:
+        __asm__ volatile("tlbi vale1, %0" : : "r"(x));
+        break;
+    case 7:
+        __asm__ volatile("tlbi vaale1, %0" : : "r"(x));
+        break;
+    default:
+        __asm__ volatile("tlbi vmalle1");
+        break;
+    }
+    __asm__ volatile("dsb nsh" : : : "memory");
+    this_cpu()->tlbi_local++;
+}
+
 bool arch_vcpu_decode_exit(struct vcpu *v)
 {
     switch (esr_ec(v->exit_esr)) {
@@ -110,6 +146,13 @@ bool arch_vcpu_decode_exit(struct vcpu *v)
     case EC_SYSREG: {
         /* Arm ARM ISS for EC 0x18: Rt in bits 9:5, bit 0 set for a read (MRS). */
         uint32_t rt = (uint32_t)((v->exit_esr >> 5) & 0x1fu);
+
+        /* Op0 1, CRn 8: a TLB maintenance instruction, trapped only for local_tlbi. */
+        if (((v->exit_esr >> 20) & 3u) == 1u && ((v->exit_esr >> 10) & 0xfu) == 8u) {
+            local_tlbi(v, rt);
+            v->thread.regs.pc += 4;
+            return false;
+        }
 
         fill_common(v, US_EXIT_SYSREG);
         v->msg.w[US_EXIT_WRITE] = (v->exit_esr & 1u) ? 0u : 1u;

@@ -45,6 +45,9 @@ struct vm {
     struct vm_fastmmio fast[VM_FASTMMIO_MAX];
     struct memobj *mems[VM_MEMS_MAX]; /* what vm_map() mapped; NULL: a free entry */
     bool parked;                      /* its runnable vCPUs are parked (vm_park()) */
+    /* Every vCPU on one host CPU, and more than one CPU up: its TLB maintenance is trapped and
+     * done on that CPU alone, where QEMU would stop every CPU for a broadcast one. */
+    bool local_tlbi;
 };
 
 /** vm_create() - a VM with an empty stage-2 table.

@@ -67,6 +67,7 @@ static inline void tlbi_aside1is(uint16_t asid)
 #define HCR_TWE (1ull << 14)
 #define HCR_TSC (1ull << 19)
 #define HCR_TACR (1ull << 21)
+#define HCR_TTLB (1ull << 25)
 #define HCR_RW (1ull << 31)
 #define HCR_SERVER (HCR_RW | HCR_AMO | HCR_IMO | HCR_FMO | HCR_TSC)
 #define HCR_GUEST                                                                                  \
