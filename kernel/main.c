@@ -36,6 +36,7 @@ static void handle_tick(bool tick)
         sched_tick();
         vcpu_tick(arch_counter());
         memrange_tick();
+        vm_fastmmio_tick();
         arch_timer_arm(TICK_US);
     }
 }
@@ -64,6 +65,7 @@ struct arch_regs *kernel_exit(void)
     if (n != c->current) {
         arch_switch_to(n);
         c->current = n;
+        c->to_server += n->vcpu == NULL;
     } else if (n->vcpu != NULL) {
         arch_vcpu_continue(n->vcpu);
     }

@@ -523,6 +523,7 @@ static void sys_server_ctl(struct thread *t)
     if (op == US_SERVER_CTL_CPU) {
         ret(t, idx < cpu_count ? US_OK : US_ERANGE, idx < cpu_count ? cpus[idx].guest_entries : 0);
         arch_regs_set(&t->regs, 2, idx < cpu_count ? cpus[idx].tlbi_local : 0);
+        arch_regs_set(&t->regs, 3, idx < cpu_count ? cpus[idx].to_server : 0);
         return;
     }
     if (idx >= process_count) {

@@ -251,6 +251,21 @@ us_err_t vm_fastmmio_set(struct vm *vm, uint64_t ipa, uint32_t kind, struct memo
     return US_OK;
 }
 
+void vm_fastmmio_tick(void)
+{
+    for (uint32_t i = 0; i < VM_MAX; i++) {
+        for (uint32_t j = 0; vms[i].in_use && j < VM_FASTMMIO_MAX; j++) {
+            const struct vm_fastmmio *f = &vms[i].fast[j];
+
+            if (f->kind == US_FASTMMIO_RING &&
+                __atomic_load_n(&f->page->head, __ATOMIC_ACQUIRE) !=
+                    __atomic_load_n(&f->page->tail, __ATOMIC_ACQUIRE)) {
+                notification_signal(f->ntfn, f->bit);
+            }
+        }
+    }
+}
+
 bool vm_fastmmio_access(struct vm *vm, uint64_t ipa, bool write, uint64_t *value)
 {
     for (uint32_t i = 0; i < VM_FASTMMIO_MAX; i++) {
@@ -303,8 +318,11 @@ bool vm_fastmmio_access(struct vm *vm, uint64_t ipa, bool write, uint64_t *value
         }
         p->ring[head % US_FASTMMIO_RING_BYTES] = (uint8_t)*value;
         __atomic_store_n(&p->head, head + 1u, __ATOMIC_RELEASE);
-        if (head == tail) {
-            notification_signal(f->ntfn, f->bit); /* it may have seen the ring empty */
+        /* Batched: the tick signals a ring that holds bytes (vm_fastmmio_tick()), and only a
+         * ring filling up signals at once. Signalling the first byte made the vmm preempt the
+         * guest for it, and the console the vmm: two servers a byte of a kernel's log. */
+        if (head + 1u - tail == US_FASTMMIO_RING_BYTES / 2u) {
+            notification_signal(f->ntfn, f->bit);
         }
         return true;
     }

@@ -194,7 +194,7 @@ static us_err_t be_server_info(void *ctx, uint32_t idx, struct us_server_info *o
     return e;
 }
 
-static us_err_t be_cpu_stats(void *ctx, uint32_t cpu, uint64_t r[2])
+static us_err_t be_cpu_stats(void *ctx, uint32_t cpu, uint64_t r[3])
 {
     uint64_t out[3];
     us_err_t e = us_server_ctl_mem(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_CPU, cpu, 0, out);
@@ -202,6 +202,7 @@ static us_err_t be_cpu_stats(void *ctx, uint32_t cpu, uint64_t r[2])
     (void)ctx;
     r[0] = out[0];
     r[1] = out[1];
+    r[2] = out[2];
     return e;
 }
 

@@ -459,7 +459,7 @@ void console_shell_fmt_mem_stats(struct console_shell *sh, bool json)
  * many of the guests' TLB maintenance operations it did there alone. */
 void console_shell_fmt_cpu_stats(struct console_shell *sh, bool json)
 {
-    uint64_t entries[CONSOLE_MAX_CPUS][2];
+    uint64_t entries[CONSOLE_MAX_CPUS][3];
     uint32_t cpu, count = 0;
     us_err_t err;
 
@@ -477,13 +477,16 @@ void console_shell_fmt_cpu_stats(struct console_shell *sh, bool json)
     for (cpu = 0; cpu < count; cpu++) {
         if (json) {
             us_snprintf(sh->fmt, sizeof(sh->fmt),
-                        "%s{\"cpu\":%u,\"guest_entries\":%llu,\"tlbi_local\":%llu}",
+                        "%s{\"cpu\":%u,\"guest_entries\":%llu,\"tlbi_local\":%llu,"
+                        "\"to_server\":%llu}",
                         cpu > 0 ? "," : "", cpu, (unsigned long long)entries[cpu][0],
-                        (unsigned long long)entries[cpu][1]);
+                        (unsigned long long)entries[cpu][1], (unsigned long long)entries[cpu][2]);
         } else {
-            us_snprintf(sh->fmt, sizeof(sh->fmt),
-                        "cpu %u  guest entries %llu  local TLBI %llu" CONSOLE_SHELL_NL, cpu,
-                        (unsigned long long)entries[cpu][0], (unsigned long long)entries[cpu][1]);
+            us_snprintf(
+                sh->fmt, sizeof(sh->fmt),
+                "cpu %u  guest entries %llu  local TLBI %llu  to servers %llu" CONSOLE_SHELL_NL,
+                cpu, (unsigned long long)entries[cpu][0], (unsigned long long)entries[cpu][1],
+                (unsigned long long)entries[cpu][2]);
         }
         console_shell_fmt_puts(sh, sh->fmt);
     }

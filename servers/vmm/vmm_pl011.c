@@ -139,8 +139,8 @@ void vmm_pl011_drain(struct vmm_state *st, uint32_t slot)
     if (p == NULL) {
         return;
     }
-    /* Publish the tail, then look at the head again: the kernel signals only when it saw the
-     * ring empty, so a byte it added meanwhile is ours to take now. */
+    /* Publish the tail, then look at the head again: a byte the kernel added meanwhile is
+     * ours to take now (it signals only from its tick or when the ring is half full). */
     tail = p->tail;
     while ((head = __atomic_load_n(&p->head, __ATOMIC_ACQUIRE)) != tail) {
         if (head - tail > US_FASTMMIO_RING_BYTES) {

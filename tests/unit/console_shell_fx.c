@@ -150,7 +150,7 @@ static us_err_t fx_guest_hide(void *ctx, uint32_t slot, uint32_t mask, bool hide
     return US_OK;
 }
 
-static us_err_t fx_cpu_stats(void *ctx, uint32_t cpu, uint64_t r[2])
+static us_err_t fx_cpu_stats(void *ctx, uint32_t cpu, uint64_t r[3])
 {
     struct fx *f = ctx;
 
@@ -159,6 +159,7 @@ static us_err_t fx_cpu_stats(void *ctx, uint32_t cpu, uint64_t r[2])
     }
     r[0] = f->cpu_entries[cpu];
     r[1] = f->cpu_entries[cpu] / 2u;
+    r[2] = f->cpu_entries[cpu] / 4u;
     return US_OK;
 }
 

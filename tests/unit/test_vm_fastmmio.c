@@ -110,13 +110,27 @@ static void ring_and_word(void)
     signals = 0;
     UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000000, US_FASTMMIO_RING, &m, 0, ntfn, 1u << 5, 0), US_OK);
     UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000018, US_FASTMMIO_WORD, &m, 0, NULL, 0, 0), US_OK);
-    /* Writes to the ring: one signal when it stops being empty, not per byte. */
+    /* Writes to the ring: no signal per byte; the tick signals a ring that holds bytes. */
     v = 0x141;
     UT_EXPECT(vm_fastmmio_access(vm, 0x9000000, true, &v));
     v = 'B';
     UT_EXPECT(vm_fastmmio_access(vm, 0x9000000, true, &v));
     UT_EXPECT(p->head == 2 && p->ring[0] == 0x41 && p->ring[1] == 'B');
+    UT_EXPECT(signals == 0);
+    vm_fastmmio_tick();
     UT_EXPECT(signals == 1 && signalled_bits == 1u << 5);
+    p->tail = 2; /* drained: the tick has nothing to say */
+    vm_fastmmio_tick();
+    UT_EXPECT(signals == 1);
+    /* Half full: signalled at once, and only on the byte that makes it half. */
+    p->head = p->tail = 100;
+    for (uint32_t i = 0; i < US_FASTMMIO_RING_BYTES / 2u; i++) {
+        UT_EXPECT(vm_fastmmio_access(vm, 0x9000000, true, &v));
+        UT_EXPECT(signals == (i + 1u == US_FASTMMIO_RING_BYTES / 2u ? 2 : 1));
+    }
+    v = 'C';
+    UT_EXPECT(vm_fastmmio_access(vm, 0x9000000, true, &v));
+    UT_EXPECT(signals == 2);
     /* The word, and the directions an entry does not take. */
     p->word = 0x90;
     UT_EXPECT(vm_fastmmio_access(vm, 0x9000018, false, &v) && v == 0x90);

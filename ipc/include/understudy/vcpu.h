@@ -91,7 +91,9 @@ static inline us_err_t us_resume_check(const struct us_msg *reply)
  * in batches.
  */
 #define US_FASTMMIO_NONE 0u /* remove the entry at this IPA */
-#define US_FASTMMIO_RING 1u /* writes: the low byte joins the page's ring (full: a normal exit) */
+/* writes: the low byte joins the page's ring (full: a normal exit); the notification comes
+ * from the kernel's tick while the ring holds bytes, and at once when it is half full */
+#define US_FASTMMIO_RING 1u
 #define US_FASTMMIO_WORD 2u /* reads: the page's word, narrowed as the load asks */
 /* reads: the page's latch; writes: set it. A register whose writes need nothing done at once,
  * the vmm reading it when it needs it (a UART's control register, which Linux reads, sets and

@@ -23,6 +23,7 @@ struct cpu {
     uint32_t index;
     uint64_t guest_entries; /* returns into a vCPU: where the guests ran */
     uint64_t tlbi_local;    /* guests' TLB maintenance done on this CPU alone (vm.local_tlbi) */
+    uint64_t to_server;     /* switches into a server thread: what batching saves */
     bool settle;            /* another CPU asked it to drop registers (arch_cpu_settle()) */
     struct thread_queue runq[SCHED_PRIOS];
     uint64_t runq_bits[SCHED_PRIOS / 64];

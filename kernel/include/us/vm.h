@@ -99,6 +99,9 @@ us_err_t vm_fastmmio_set(struct vm *vm, uint64_t ipa, uint32_t kind, struct memo
  * puts @value's low byte in the ring, a read sets *@value to the word.
  * Returns: whether it was finished (false: no entry, or the ring is full: exit as usual). */
 bool vm_fastmmio_access(struct vm *vm, uint64_t ipa, bool write, uint64_t *value);
+/** vm_fastmmio_tick() - signal every RING entry whose ring holds bytes (each tick: a ring is
+ * otherwise signalled only once it is half full, so a kernel's log is taken in batches). */
+void vm_fastmmio_tick(void);
 
 /** vm_destroy() - stop every vCPU of @vm and revoke every capability to it and to them, so
  * no handle reaches the VM again. Its stage-2 tables and vCPU objects are released once no
