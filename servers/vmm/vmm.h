@@ -31,6 +31,11 @@
 #define VMM_VIRTIO_VSOCK_IPA 0x0a003000ull
 #define VMM_VIRTIO_VSOCK_SPI 19u
 #define VMM_VIRTIO_VSOCK_INTID (32u + VMM_VIRTIO_VSOCK_SPI)
+/* Every transport's window, whether a given boot sees it or not (vmm_virtio_device() says). */
+#define VMM_VIRTIO_WINDOWS                                                                         \
+    {                                                                                              \
+        VMM_VIRTIO_BLK_IPA, VMM_VIRTIO_CON_IPA, VMM_VIRTIO_NET_IPA, VMM_VIRTIO_VSOCK_IPA           \
+    }
 #define VMM_VIRTIO_QUEUES 3u /* vsock: receive, transmit, event; console and net use two */
 #define VMM_VIRTQ_SIZE 128u
 #define VMM_DISK_SIZE (8ull << 20) /* RAM disk behind virtio-blk: survives guest reboots */

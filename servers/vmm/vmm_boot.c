@@ -192,8 +192,7 @@ static uint32_t guest_view(struct vmm_state *st, uint32_t slot)
 
 void vmm_virtio_fast(struct vmm_state *st, uint32_t slot)
 {
-    static const uint64_t bases[] = {VMM_VIRTIO_BLK_IPA, VMM_VIRTIO_CON_IPA, VMM_VIRTIO_NET_IPA,
-                                     VMM_VIRTIO_VSOCK_IPA};
+    static const uint64_t bases[] = VMM_VIRTIO_WINDOWS;
     struct vmm_vm *vm = &st->vms[slot];
 
     if (vm->uart_fast == NULL) {

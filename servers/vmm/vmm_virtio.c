@@ -426,8 +426,7 @@ static bool queue_notify(struct vmm_state *st, uint32_t slot, struct vmm_virtio 
 
 void vmm_virtio_bells(struct vmm_state *st, uint32_t slot)
 {
-    static const uint64_t bases[] = {VMM_VIRTIO_BLK_IPA, VMM_VIRTIO_CON_IPA, VMM_VIRTIO_NET_IPA,
-                                     VMM_VIRTIO_VSOCK_IPA};
+    static const uint64_t bases[] = VMM_VIRTIO_WINDOWS;
     struct us_fastmmio_page *p = st->vms[slot].uart_fast;
 
     if (p == NULL || (__atomic_load_n(&p->bell[0], __ATOMIC_RELAXED) |
