@@ -6,9 +6,10 @@
 Wall seconds from starting QEMU to the guest's first userspace line ("understudy-guest:
 userspace up", printed by guests/linux/init) for the same Debian kernel and initramfs, (a)
 directly on QEMU virt and (b) as the guest of build/images/linux, with identical QEMU settings
-(-cpu cortex-a72 -smp 1 -m 1G, no -icount: this is wall time), and once more under Understudy
-with -smp 2 (the guest's vCPU then runs on CPU 1, the servers on CPU 0). Median of --runs runs
-each.
+(-cpu cortex-a72 -smp 1 -m 1G, no -icount: this is wall time), and both once more with -smp 2
+(under Understudy the guest's vCPU then runs on CPU 1, the servers on CPU 0; directly, the guest
+boots one CPU, maxcpus=1: QEMU's multi-threaded mode has a cost of its own). Median of --runs
+runs each, the four ways alternating.
 
 Memory, from the console's `stats mem --json` once the guests are up: image linux with only a
 PL011 (one VM) and image linux2 (two such VMs) differ by one VM, which gives the per-VM
@@ -34,11 +35,13 @@ CMDLINE = "console=ttyAMA0 panic=-1"  # keep in sync with boot/configs/linux.dts
 MKFIRMWARE = os.path.join(HERE, "..", "tools", "mkfirmware.py")
 
 
-def boot_direct(build, log_dir, cmdline):
+def boot_direct(build, log_dir, cmdline, smp=1):
+    """Bare QEMU; with @smp 2 the guest still runs on one CPU (maxcpus=1), as under
+    Understudy, so the row shows what QEMU's multi-threaded mode costs by itself."""
     m = usqemu.Machine(kernel=os.path.join(build, "deps", "linux-arm64", "Image"),
                        initrd=os.path.join(build, "guests", "linux", "initramfs.cpio.gz"),
-                       cpu=CPU, log_dir=log_dir, name="boot-direct", timeout=600,
-                       extra_args=["-append", cmdline])
+                       cpu=CPU, smp=smp, log_dir=log_dir, name="boot-direct", timeout=600,
+                       extra_args=["-append", cmdline + (" maxcpus=1" if smp > 1 else "")])
     t0 = time.monotonic()
     try:
         m.start()
@@ -134,15 +137,20 @@ def main():
         rows = []
         for label, cmdline, image in (("", CMDLINE, "linux"),
                                       (", quiet", CMDLINE + " quiet", quiet)):
-            direct = [boot_direct(build, log_dir, cmdline) for _ in range(args.runs)]
-            d = statistics.median(direct)
-            rows.append(["direct on QEMU" + label, " ".join("%.2f" % x for x in direct),
-                         "%.2f" % d, "1.00x"])
-            for smp in (1, 2):
-                under = [boot_understudy(build, log_dir, image, smp) for _ in range(args.runs)]
-                u = statistics.median(under)
-                rows.append(["under Understudy" + label + (", 2 host CPUs" if smp > 1 else ""),
-                             " ".join("%.2f" % x for x in under), "%.2f" % u, "%.2fx" % (u / d)])
+            # Runs alternate between the four ways, so the host's drift weighs on all alike.
+            ways = [(False, 1), (False, 2), (True, 1), (True, 2)]
+            runs = {w: [] for w in ways}
+            for _ in range(args.runs):
+                for us, smp in ways:
+                    runs[us, smp].append(boot_understudy(build, log_dir, image, smp) if us else
+                                         boot_direct(build, log_dir, cmdline, smp))
+            med = {w: statistics.median(runs[w]) for w in ways}
+            for us, smp in ways:
+                rows.append([("under Understudy" if us else "direct on QEMU") + label +
+                             (", 2 host CPUs" if smp > 1 else ""),
+                             " ".join("%.2f" % x for x in runs[us, smp]), "%.2f" % med[us, smp],
+                             "%.2fx" % (med[us, smp] / med[False, 1]),
+                             "%.2fx" % (med[us, smp] / med[False, smp])])
         one = memory(build, variant_image(build, log_dir, "uart", CMDLINE, True), 1, log_dir)
         two = memory(build, "linux2", 2, log_dir)
     except usqemu.UsQemuError as e:
@@ -154,11 +162,12 @@ def main():
           "wall seconds to the first userspace line, median of %d"
           % (kernels[0] if kernels else "arm64 kernel", CPU, args.runs))
     print("guest command line: %r, then with \" quiet\"" % CMDLINE)
-    print("'2 host CPUs': QEMU -smp 2, the guest's one vCPU on CPU 1 and the servers on CPU 0")
+    print("'2 host CPUs': QEMU -smp 2; under Understudy the guest's one vCPU on CPU 1 and the "
+          "servers on CPU 0, directly the guest with maxcpus=1")
     print("command: python3 bench/boot_bench.py --runs %d" % args.runs)
     print()
-    table(["boot", "runs (s)", "median (s)", "vs direct"],
-          rows + [["Xen 4.17 dom0 (reference)", "-", "-", "1.4-1.5x"]])
+    table(["boot", "runs (s)", "median (s)", "vs direct", "vs direct, same host CPUs"],
+          rows + [["Xen 4.17 dom0 (reference)", "-", "-", "1.4-1.5x", "-"]])
     print()
     per_vm = two["hypervisor"] - one["hypervisor"]
     mib = lambda b: "%.1f MiB" % (b / 1048576.0) if b >= 1 << 20 else "%d KiB" % (b >> 10)
