@@ -41,6 +41,19 @@ static void handle_tick(bool tick)
     }
 }
 
+/* Charge the time since the last change on @c to what ran, and start charging @kind. Only at
+ * switches and idling, so a trap the kernel finishes counts for the guest it finished it for. */
+static void cpu_charge(struct cpu *c, uint32_t kind)
+{
+    uint64_t now = arch_counter_relaxed();
+
+    if (c->ran_since != 0) {
+        c->ran[c->ran_kind] += now - c->ran_since;
+    }
+    c->ran_since = now;
+    c->ran_kind = kind;
+}
+
 struct arch_regs *kernel_exit(void)
 {
     struct cpu *c = this_cpu();
@@ -51,6 +64,7 @@ struct arch_regs *kernel_exit(void)
     }
     while ((n = sched_next()) == NULL) {
         c->current = NULL;
+        cpu_charge(c, CPU_RAN_IDLE);
         kernel_unlock(); /* a kick or a device wakes the WFI even while it waits */
         arch_wait_for_interrupt();
         kernel_lock();
@@ -66,6 +80,7 @@ struct arch_regs *kernel_exit(void)
         arch_switch_to(n);
         c->current = n;
         c->to_server += n->vcpu == NULL;
+        cpu_charge(c, n->vcpu != NULL ? CPU_RAN_GUEST : CPU_RAN_SERVER);
     } else if (n->vcpu != NULL) {
         arch_vcpu_continue(n->vcpu);
     }

@@ -521,9 +521,21 @@ static void sys_server_ctl(struct thread *t)
         return;
     }
     if (op == US_SERVER_CTL_CPU) {
-        ret(t, idx < cpu_count ? US_OK : US_ERANGE, idx < cpu_count ? cpus[idx].guest_entries : 0);
-        arch_regs_set(&t->regs, 2, idx < cpu_count ? cpus[idx].tlbi_local : 0);
-        arch_regs_set(&t->regs, 3, idx < cpu_count ? cpus[idx].to_server : 0);
+        const struct cpu *pc = idx < cpu_count ? &cpus[idx] : NULL;
+        bool times = arg(t, 3) == US_CPU_TIMES;
+
+        ret(t,
+            pc == NULL                 ? US_ERANGE
+            : arg(t, 3) > US_CPU_TIMES ? US_EINVAL
+                                       : US_OK,
+            pc == NULL ? 0
+            : times    ? pc->ran[CPU_RAN_GUEST]
+                       : pc->guest_entries);
+        arch_regs_set(&t->regs, 2,
+                      pc == NULL ? 0
+                      : times    ? pc->ran[CPU_RAN_SERVER]
+                                 : pc->tlbi_local);
+        arch_regs_set(&t->regs, 3, pc == NULL ? 0 : times ? pc->ran[CPU_RAN_IDLE] : pc->to_server);
         return;
     }
     if (idx >= process_count) {

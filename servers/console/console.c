@@ -194,16 +194,15 @@ static us_err_t be_server_info(void *ctx, uint32_t idx, struct us_server_info *o
     return e;
 }
 
-static us_err_t be_cpu_stats(void *ctx, uint32_t cpu, uint64_t r[3])
+static us_err_t be_cpu_stats(void *ctx, uint32_t cpu, uint64_t r[6])
 {
-    uint64_t out[3];
-    us_err_t e = us_server_ctl_mem(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_CPU, cpu, 0, out);
+    us_err_t e =
+        us_server_ctl_mem(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_CPU, cpu, US_CPU_COUNTS, r);
 
     (void)ctx;
-    r[0] = out[0];
-    r[1] = out[1];
-    r[2] = out[2];
-    return e;
+    return e == US_OK ? us_server_ctl_mem(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_CPU, cpu,
+                                          US_CPU_TIMES, r + 3)
+                      : e;
 }
 
 static us_err_t be_mem_stats(void *ctx, struct console_mem_stats *out)

@@ -455,11 +455,19 @@ void console_shell_fmt_mem_stats(struct console_shell *sh, bool json)
     console_shell_fmt_puts(sh, CONSOLE_SHELL_NL);
 }
 
-/* One line (or JSON object) per host CPU: how often the kernel entered a guest on it, and how
- * many of the guests' TLB maintenance operations it did there alone. */
+/* @part of @whole in whole percent, rounded down; 0 of nothing. */
+static unsigned fmt_percent(uint64_t part, uint64_t whole)
+{
+    return whole == 0 ? 0u : (unsigned)(part / (whole / 100u + (whole < 100u)));
+}
+
+/* One line (or JSON object) per host CPU: how often the kernel entered a guest on it, how many
+ * of the guests' TLB maintenance operations it did there alone, how often it switched into a
+ * server, and where its time went (guests with the traps the kernel finished for them, servers,
+ * idle). */
 void console_shell_fmt_cpu_stats(struct console_shell *sh, bool json)
 {
-    uint64_t entries[CONSOLE_MAX_CPUS][3];
+    uint64_t entries[CONSOLE_MAX_CPUS][6];
     uint32_t cpu, count = 0;
     us_err_t err;
 
@@ -478,15 +486,22 @@ void console_shell_fmt_cpu_stats(struct console_shell *sh, bool json)
         if (json) {
             us_snprintf(sh->fmt, sizeof(sh->fmt),
                         "%s{\"cpu\":%u,\"guest_entries\":%llu,\"tlbi_local\":%llu,"
-                        "\"to_server\":%llu}",
+                        "\"to_server\":%llu,\"guest_ticks\":%llu,\"server_ticks\":%llu,"
+                        "\"idle_ticks\":%llu}",
                         cpu > 0 ? "," : "", cpu, (unsigned long long)entries[cpu][0],
-                        (unsigned long long)entries[cpu][1], (unsigned long long)entries[cpu][2]);
+                        (unsigned long long)entries[cpu][1], (unsigned long long)entries[cpu][2],
+                        (unsigned long long)entries[cpu][3], (unsigned long long)entries[cpu][4],
+                        (unsigned long long)entries[cpu][5]);
         } else {
-            us_snprintf(
-                sh->fmt, sizeof(sh->fmt),
-                "cpu %u  guest entries %llu  local TLBI %llu  to servers %llu" CONSOLE_SHELL_NL,
-                cpu, (unsigned long long)entries[cpu][0], (unsigned long long)entries[cpu][1],
-                (unsigned long long)entries[cpu][2]);
+            uint64_t all = entries[cpu][3] + entries[cpu][4] + entries[cpu][5];
+
+            us_snprintf(sh->fmt, sizeof(sh->fmt),
+                        "cpu %u  guest entries %llu  local TLBI %llu  to servers %llu  "
+                        "time: guests %u%%  servers %u%%  idle %u%%" CONSOLE_SHELL_NL,
+                        cpu, (unsigned long long)entries[cpu][0],
+                        (unsigned long long)entries[cpu][1], (unsigned long long)entries[cpu][2],
+                        fmt_percent(entries[cpu][3], all), fmt_percent(entries[cpu][4], all),
+                        fmt_percent(entries[cpu][5], all));
         }
         console_shell_fmt_puts(sh, sh->fmt);
     }

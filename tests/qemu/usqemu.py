@@ -237,6 +237,9 @@ def check_vcpu_placement(m, host_cpus, vcpus_of_vm):
     boot = {(s + 1) % host_cpus for s in vcpus_of_vm} if host_cpus > 1 else set()
     for c in cpus:
         assert (c["guest_entries"] > 0) == (c["cpu"] in used), (used, cpus)
+        # Time is charged where it went: guests where they ran, servers on CPU 0.
+        assert (c["guest_ticks"] > 0) == (c["cpu"] in used), (used, cpus)
+        assert c["server_ticks"] > 0 or c["cpu"] != 0, cpus
         assert c["tlbi_local"] > 0 or c["cpu"] not in boot, (boot, cpus)
         assert c["tlbi_local"] == 0 or host_cpus > 1, cpus
 

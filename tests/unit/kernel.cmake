@@ -190,6 +190,7 @@ us_kernel_test(main CORE
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_main.c
     CASES kmain_starts_servers_and_cpus kmain_skips_cpu_that_fails_to_start
           kmain_idles_when_image_refused kmain_panics_without_device_tree exit_idles_until_interrupt
+          exit_charges_server_and_idle_time
           exit_keeps_current_without_switch)
 
 # The aarch64 translation tables themselves, built for the host: the shim replaces only the

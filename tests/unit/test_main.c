@@ -173,6 +173,35 @@ static void exit_idles_until_interrupt(void)
     UT_EXPECT_EQ(cpus[0].guest_entries, 0);
 }
 
+static void idle_then_route(void)
+{
+    host_counter += 50; /* the CPU sleeps 50 ticks, then the device interrupts */
+    host_irq_raise(40);
+}
+
+/* Time is charged at switches and idling: to the server that ran, and to idle. */
+static void exit_charges_server_and_idle_time(void)
+{
+    struct irq_route *r;
+
+    kfx_init(1);
+    srv = kfx_process("srv", 20);
+    UT_EXPECT_EQ(irq_route_create(40, srv->ntfn, 1, &r), US_OK);
+    srv->ntfn->bound = NULL;
+    host_counter = 1000;
+    host_wfi_hook = idle_then_route;
+    for (int i = 0; i < 2; i++) {
+        notification_wait(srv->ntfn, &srv->thread);
+        kernel_lock();
+        UT_EXPECT(kernel_exit() == &srv->thread.regs);
+        kernel_unlock();
+        host_counter += 30; /* the server runs 30 ticks before it waits again */
+    }
+    UT_EXPECT_EQ(cpus[0].ran[CPU_RAN_IDLE], 100);
+    UT_EXPECT_EQ(cpus[0].ran[CPU_RAN_SERVER], 30); /* the second 30 is not charged yet */
+    UT_EXPECT_EQ(cpus[0].ran[CPU_RAN_GUEST], 0);
+}
+
 static void exit_keeps_current_without_switch(void)
 {
     kfx_init(1);
@@ -188,4 +217,5 @@ UT_MAIN({"kmain_starts_servers_and_cpus", kmain_starts_servers_and_cpus},
         {"kmain_idles_when_image_refused", kmain_idles_when_image_refused},
         {"kmain_panics_without_device_tree", kmain_panics_without_device_tree},
         {"exit_idles_until_interrupt", exit_idles_until_interrupt},
+        {"exit_charges_server_and_idle_time", exit_charges_server_and_idle_time},
         {"exit_keeps_current_without_switch", exit_keeps_current_without_switch})

@@ -442,6 +442,16 @@ static void server_ctl_reports_memory_and_cpus(void)
     cpus[0].guest_entries = 17;
     UT_EXPECT_EQ(sys(a, US_SYS_SERVER_CTL, A_SCTL, US_SERVER_CTL_CPU, 0), US_OK);
     UT_EXPECT_EQ(kfx_r(&a->thread, 1), 17);
+    cpus[0].ran[CPU_RAN_GUEST] = 5;
+    cpus[0].ran[CPU_RAN_SERVER] = 6;
+    cpus[0].ran[CPU_RAN_IDLE] = 7;
+    UT_EXPECT_EQ(
+        kfx_sys(&a->thread, US_SYS_SERVER_CTL, A_SCTL, US_SERVER_CTL_CPU, 0, US_CPU_TIMES, 0, 0),
+        US_OK);
+    UT_EXPECT(kfx_r(&a->thread, 1) == 5 && kfx_r(&a->thread, 2) == 6 && kfx_r(&a->thread, 3) == 7);
+    UT_EXPECT_EQ(kfx_sys(&a->thread, US_SYS_SERVER_CTL, A_SCTL, US_SERVER_CTL_CPU, 0,
+                         US_CPU_TIMES + 1, 0, 0),
+                 US_EINVAL);
 }
 
 static void server_ctl_rejects_bad_index(void)

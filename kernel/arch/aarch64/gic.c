@@ -216,6 +216,11 @@ uint64_t arch_counter(void)
     return read_sysreg(cntpct_el0);
 }
 
+uint64_t arch_counter_relaxed(void)
+{
+    return read_sysreg(cntpct_el0);
+}
+
 uint64_t arch_counter_freq(void)
 {
     return read_sysreg(cntfrq_el0);

@@ -24,11 +24,18 @@ struct cpu {
     uint64_t guest_entries; /* returns into a vCPU: where the guests ran */
     uint64_t tlbi_local;    /* guests' TLB maintenance done on this CPU alone (vm.local_tlbi) */
     uint64_t to_server;     /* switches into a server thread: what batching saves */
-    bool settle;            /* another CPU asked it to drop registers (arch_cpu_settle()) */
+    uint64_t ran[3];        /* counter ticks in guests, servers, idle (CPU_RAN_*, cpu_charge()) */
+    uint64_t ran_since;     /* when ran[ran_kind] was last charged; 0: not yet */
+    uint32_t ran_kind;
+    bool settle; /* another CPU asked it to drop registers (arch_cpu_settle()) */
     struct thread_queue runq[SCHED_PRIOS];
     uint64_t runq_bits[SCHED_PRIOS / 64];
     uint64_t runq_words; /* bit w: runq_bits[w] != 0 */
 };
+
+#define CPU_RAN_GUEST 0u
+#define CPU_RAN_SERVER 1u
+#define CPU_RAN_IDLE 2u
 
 extern struct cpu cpus[SCHED_MAX_CPUS];
 extern uint32_t cpu_count; /* CPUs brought up */

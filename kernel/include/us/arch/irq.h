@@ -43,6 +43,8 @@ uint32_t arch_timer_intid(void);
 void arch_timer_arm(uint64_t us);
 void arch_timer_disarm(void);
 uint64_t arch_counter(void);
+/* The same without ordering against earlier instructions (no ISB): for accounting. */
+uint64_t arch_counter_relaxed(void);
 uint64_t arch_counter_freq(void);
 /** arch_wait_for_interrupt() - idle until an interrupt is pending (interrupts stay masked). */
 void arch_wait_for_interrupt(void);
