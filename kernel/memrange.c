@@ -244,7 +244,7 @@ static enum guests guests_of(const struct memobj *m)
 }
 
 /* Whether memory object @m may move at all: RAM whose address was never given out (a
- * fast-MMIO page may move: the kernel reads it under its lock). */
+ * fast-MMIO page may move: its VMs' lock-free accesses are frozen meanwhile). */
 static bool movable(const struct memobj *m)
 {
     return !m->device && !m->slice && !m->pinned;
@@ -320,7 +320,18 @@ uint64_t memrange_move(bool guests, uint64_t *left)
     if (guests) {
         park_guests();
     }
+    /* A fast-MMIO page may move: no vCPU touches one meanwhile (vm_fastmmio_nolock()). */
+    for (uint32_t i = 0; i < VM_MAX; i++) {
+        if (vm_at(i) != NULL) {
+            vm_fastmmio_freeze(vm_at(i));
+        }
+    }
     move_objects(mv.r.lo, mv.r.hi);
+    for (uint32_t i = 0; i < VM_MAX; i++) {
+        if (vm_at(i) != NULL) {
+            vm_fastmmio_thaw(vm_at(i));
+        }
+    }
     for (uint32_t i = 0; i < process_count; i++) {
         if (!sched_is_live_elsewhere(&processes[i].thread)) {
             mv.owner = &processes[i];

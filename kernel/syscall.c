@@ -522,20 +522,18 @@ static void sys_server_ctl(struct thread *t)
     }
     if (op == US_SERVER_CTL_CPU) {
         const struct cpu *pc = idx < cpu_count ? &cpus[idx] : NULL;
-        bool times = arg(t, 3) == US_CPU_TIMES;
+        uint64_t sel = arg(t, 3), out[3] = {0, 0, 0};
 
-        ret(t,
-            pc == NULL                 ? US_ERANGE
-            : arg(t, 3) > US_CPU_TIMES ? US_EINVAL
-                                       : US_OK,
-            pc == NULL ? 0
-            : times    ? pc->ran[CPU_RAN_GUEST]
-                       : pc->guest_entries);
-        arch_regs_set(&t->regs, 2,
-                      pc == NULL ? 0
-                      : times    ? pc->ran[CPU_RAN_SERVER]
-                                 : pc->tlbi_local);
-        arch_regs_set(&t->regs, 3, pc == NULL ? 0 : times ? pc->ran[CPU_RAN_IDLE] : pc->to_server);
+        if (pc != NULL && sel == US_CPU_COUNTS) {
+            out[0] = pc->guest_entries, out[1] = pc->tlbi_local, out[2] = pc->to_server;
+        } else if (pc != NULL && sel == US_CPU_TIMES) {
+            memcpy(out, pc->ran, sizeof(out));
+        } else if (pc != NULL && sel == US_CPU_NOLOCK) {
+            out[0] = pc->nolock;
+        }
+        ret(t, pc == NULL ? US_ERANGE : sel > US_CPU_NOLOCK ? US_EINVAL : US_OK, out[0]);
+        arch_regs_set(&t->regs, 2, out[1]);
+        arch_regs_set(&t->regs, 3, out[2]);
         return;
     }
     if (idx >= process_count) {

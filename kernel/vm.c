@@ -11,6 +11,7 @@
 #include <us/sched.h>
 #include <us/vcpu.h>
 #include <us/vm.h>
+#include <us/arch/cpu.h>
 #include <us/arch/mmu.h>
 
 static struct vm vms[VM_MAX];
@@ -238,17 +239,81 @@ us_err_t vm_fastmmio_set(struct vm *vm, uint64_t ipa, uint32_t kind, struct memo
         if (free == NULL || free->kind == US_FASTMMIO_NONE) {
             return US_ENOENT;
         }
+        vm_fastmmio_freeze(vm);
         fast_clear(free);
+        vm_fastmmio_thaw(vm);
         return US_OK;
     }
     if (free == NULL) {
         return US_ENOMEM;
     }
+    vm_fastmmio_freeze(vm);
     fast_clear(free);
     m->maps++;
     *free = (struct vm_fastmmio){
         ipa, kind, bit, index, (struct us_fastmmio_page *)pa_ptr(pa_add(m->base, offset)), n, m};
+    vm_fastmmio_thaw(vm);
     return US_OK;
+}
+
+void vm_fastmmio_freeze(struct vm *vm)
+{
+    __atomic_store_n(&vm->fast_frozen, true, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&vm->fast_users, __ATOMIC_SEQ_CST) != 0) {
+        arch_cpu_relax(); /* a few instructions on another CPU, which takes no lock */
+    }
+}
+
+void vm_fastmmio_thaw(struct vm *vm)
+{
+    __atomic_store_n(&vm->fast_frozen, false, __ATOMIC_SEQ_CST);
+}
+
+/* The lock-free kinds of one entry: W1C, WORD and LATCH touch only their page's words. */
+static bool fast_nolock_one(const struct vm_fastmmio *f, uint64_t ipa, bool write, uint64_t *value)
+{
+    struct us_fastmmio_page *p = f->page;
+
+    if (f->kind == US_FASTMMIO_W1C && ipa - f->ipa <= 4u && ipa % 4u == 0) {
+        if (write) {
+            (void)__atomic_fetch_and(&p->isr[f->index], ~(uint32_t)*value, __ATOMIC_ACQ_REL);
+        } else {
+            *value = __atomic_load_n(&p->isr[f->index], __ATOMIC_ACQUIRE);
+        }
+        return true;
+    }
+    if (f->ipa != ipa) {
+        return false;
+    }
+    if (f->kind == US_FASTMMIO_WORD && !write) {
+        *value = __atomic_load_n(&p->word, __ATOMIC_ACQUIRE);
+        return true;
+    }
+    if (f->kind == US_FASTMMIO_LATCH) {
+        if (write) {
+            __atomic_store_n(&p->latch, (uint32_t)*value, __ATOMIC_RELEASE);
+        } else {
+            *value = __atomic_load_n(&p->latch, __ATOMIC_ACQUIRE);
+        }
+        return true;
+    }
+    return false;
+}
+
+bool vm_fastmmio_nolock(struct vm *vm, uint64_t ipa, bool write, uint64_t *value)
+{
+    bool done = false;
+
+    /* Announce, then look for a writer (which announces, then looks for us): one of the two
+     * sees the other, so no access runs while fast[] or a page changes. */
+    __atomic_fetch_add(&vm->fast_users, 1u, __ATOMIC_SEQ_CST);
+    if (!__atomic_load_n(&vm->fast_frozen, __ATOMIC_SEQ_CST)) {
+        for (uint32_t i = 0; i < VM_FASTMMIO_MAX && !done; i++) {
+            done = fast_nolock_one(&vm->fast[i], ipa, write, value);
+        }
+    }
+    __atomic_fetch_sub(&vm->fast_users, 1u, __ATOMIC_SEQ_CST);
+    return done;
 }
 
 void vm_fastmmio_tick(void)

@@ -78,7 +78,7 @@ us_kernel_test(sched
 us_kernel_test(vm_fastmmio
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vm_fastmmio.c ${US_KERNEL_DIR}/vm.c
     CASES ring_and_word rejects_bad_entries latch_keeps_last_write w1c_reads_and_clears
-          bell_sets_queue_bits)
+          bell_sets_queue_bits nolock_takes_only_silent_kinds)
 
 us_kernel_test(endpoint CORE
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_endpoint.c

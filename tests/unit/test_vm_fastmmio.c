@@ -259,7 +259,48 @@ static void bell_sets_queue_bits(void)
     free(p);
 }
 
-UT_MAIN({"ring_and_word", ring_and_word}, {"bell_sets_queue_bits", bell_sets_queue_bits},
+/* The kinds that never signal are finished without the kernel lock; the others, and any access
+ * while a writer has the VM's entries frozen, are left to the locked path. */
+static void nolock_takes_only_silent_kinds(void)
+{
+    struct us_fastmmio_page *p = fresh_page();
+    struct memobj m = page_obj(p, 4096, false);
+    struct vm *vm = fresh_vm();
+    uint64_t v;
+
+    signals = 0;
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0xa000060, US_FASTMMIO_W1C, &m, 0, NULL, 0, 1), US_OK);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000018, US_FASTMMIO_WORD, &m, 0, NULL, 0, 0), US_OK);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000030, US_FASTMMIO_LATCH, &m, 0, NULL, 0, 0), US_OK);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0xa000050, US_FASTMMIO_BELL, &m, 0, ntfn, 1u << 6, 1), US_OK);
+    UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000000, US_FASTMMIO_RING, &m, 0, ntfn, 1u << 5, 0), US_OK);
+    UT_EXPECT(!vm->fast_frozen && vm->fast_users == 0); /* set froze and thawed */
+    p->isr[1] = 5;
+    UT_EXPECT(vm_fastmmio_nolock(vm, 0xa000060, false, &v) && v == 5);
+    v = 1;
+    UT_EXPECT(vm_fastmmio_nolock(vm, 0xa000064, true, &v) && p->isr[1] == 4);
+    p->word = 0x90;
+    UT_EXPECT(vm_fastmmio_nolock(vm, 0x9000018, false, &v) && v == 0x90);
+    UT_EXPECT(!vm_fastmmio_nolock(vm, 0x9000018, true, &v));
+    v = 0x301;
+    UT_EXPECT(vm_fastmmio_nolock(vm, 0x9000030, true, &v) && p->latch == 0x301);
+    UT_EXPECT(vm_fastmmio_nolock(vm, 0x9000030, false, &v) && v == 0x301);
+    v = 0; /* a doorbell may have to signal, a ring byte may fill the ring: under the lock */
+    UT_EXPECT(!vm_fastmmio_nolock(vm, 0xa000050, true, &v) && p->bell[1] == 0);
+    UT_EXPECT(!vm_fastmmio_nolock(vm, 0x9000000, true, &v) && p->head == 0);
+    UT_EXPECT(!vm_fastmmio_nolock(vm, 0x9000100, false, &v)); /* no entry */
+    vm_fastmmio_freeze(vm); /* a writer: nothing goes without the lock until it thaws */
+    UT_EXPECT(!vm_fastmmio_nolock(vm, 0xa000060, false, &v) && vm->fast_users == 0);
+    vm_fastmmio_thaw(vm);
+    UT_EXPECT(vm_fastmmio_nolock(vm, 0xa000060, false, &v) && v == 4);
+    UT_EXPECT(signals == 0);
+    vm_destroy(vm);
+    free(p);
+}
+
+UT_MAIN({"ring_and_word", ring_and_word},
+        {"nolock_takes_only_silent_kinds", nolock_takes_only_silent_kinds},
+        {"bell_sets_queue_bits", bell_sets_queue_bits},
         {"rejects_bad_entries", rejects_bad_entries},
         {"latch_keeps_last_write", latch_keeps_last_write},
         {"w1c_reads_and_clears", w1c_reads_and_clears})

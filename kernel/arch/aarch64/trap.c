@@ -127,7 +127,8 @@ static void server_sync(struct thread *t, struct arch_regs *r, uint64_t esr)
     process_fault(t->proc, esr1, read_sysreg(far_el1), pc);
 }
 
-/* Every entry holds the kernel lock from here until it returns to entry.S. */
+/* Every entry holds the kernel lock from here until it returns to entry.S (but for the guest
+ * accesses kentry_sync() finishes before it takes the lock). */
 static struct arch_regs *leave(struct arch_regs *r)
 {
     kernel_unlock();
@@ -136,9 +137,16 @@ static struct arch_regs *leave(struct arch_regs *r)
 
 struct arch_regs *kentry_sync(struct arch_regs *r)
 {
-    struct thread *t;
+    struct thread *t = this_cpu()->current;
     uint64_t esr = read_sysreg(esr_el2);
 
+    /* The guest's hottest device registers need no lock: the CPU goes straight back to it.
+     * What another CPU wants of it meanwhile (a stop, a park) comes as an interrupt, taken
+     * as soon as it is back in the guest. */
+    if (t->vcpu != NULL && arch_vcpu_exit_nolock(t->vcpu, esr)) {
+        this_cpu()->nolock++;
+        return r;
+    }
     kernel_lock();
     t = current();
     if (t->vcpu != NULL) {

@@ -85,6 +85,29 @@ static bool decode_abort(struct vcpu *v)
     return true;
 }
 
+bool arch_vcpu_exit_nolock(struct vcpu *v, uint64_t esr)
+{
+    uint64_t far, ipa, value;
+    uint32_t srt;
+
+    if (esr_ec(esr) != EC_DABT_LOW || !(esr & ESR_ISV) || (esr & 0x3cu) != 0x04u ||
+        (esr & ESR_S1PTW)) {
+        return false; /* not an emulated register access: decode_abort() under the lock */
+    }
+    far = read_sysreg(far_el2);
+    ipa = ((read_sysreg(hpfar_el2) >> 4) << 12) | (far & 0xfffu);
+    srt = (uint32_t)((esr >> 16) & 0x1f);
+    value = arch_regs_get(&v->thread.regs, srt);
+    if (!vm_fastmmio_nolock(v->vm, ipa, (esr & ESR_WNR) != 0, &value)) {
+        return false;
+    }
+    if (!(esr & ESR_WNR)) {
+        arch_regs_set(&v->thread.regs, srt, load_result(esr, value));
+    }
+    v->thread.regs.pc += 4;
+    return true;
+}
+
 /* A TLBI the guest executed at EL1 (trapped by HCR_EL2.TTLB, only for a VM whose vCPUs all
  * live on this CPU): the same operation on this CPU alone, for the guest's VMID (VTTBR_EL2)
  * and the ASID or address in its register. Anything other than the EL1 operations Linux uses

@@ -25,6 +25,7 @@ struct cpu {
     uint64_t tlbi_local;    /* guests' TLB maintenance done on this CPU alone (vm.local_tlbi) */
     uint64_t to_server;     /* switches into a server thread: what batching saves */
     uint64_t ran[3];        /* counter ticks in guests, servers, idle (CPU_RAN_*, cpu_charge()) */
+    uint64_t nolock;        /* guest traps finished without the kernel lock (this CPU only) */
     uint64_t ran_since;     /* when ran[ran_kind] was last charged; 0: not yet */
     uint32_t ran_kind;
     bool settle; /* another CPU asked it to drop registers (arch_cpu_settle()) */

@@ -48,6 +48,10 @@ struct vm {
     /* Every vCPU on one host CPU, and more than one CPU up: its TLB maintenance is trapped and
      * done on that CPU alone, where QEMU would stop every CPU for a broadcast one. */
     bool local_tlbi;
+    /* The fast-MMIO kinds a vCPU finishes without the kernel lock (vm_fastmmio_nolock()):
+     * accesses in flight, and a writer of fast[] or of its pages keeping new ones out. */
+    uint32_t fast_users;
+    bool fast_frozen;
 };
 
 /** vm_create() - a VM with an empty stage-2 table.
@@ -102,6 +106,13 @@ bool vm_fastmmio_access(struct vm *vm, uint64_t ipa, bool write, uint64_t *value
 /** vm_fastmmio_tick() - signal every RING entry whose ring holds bytes (each tick: a ring is
  * otherwise signalled only once it is half full, so a kernel's log is taken in batches). */
 void vm_fastmmio_tick(void);
+/** vm_fastmmio_nolock() - vm_fastmmio_access() without the kernel lock, for the kinds that
+ * never signal (W1C, WORD, LATCH). Returns: false when it must be done under the lock. */
+bool vm_fastmmio_nolock(struct vm *vm, uint64_t ipa, bool write, uint64_t *value);
+/** vm_fastmmio_freeze() - (kernel lock held) wait out @vm's accesses without the lock and
+ * keep new ones out until vm_fastmmio_thaw(): before changing its entries or their pages. */
+void vm_fastmmio_freeze(struct vm *vm);
+void vm_fastmmio_thaw(struct vm *vm);
 
 /** vm_destroy() - stop every vCPU of @vm and revoke every capability to it and to them, so
  * no handle reaches the VM again. Its stage-2 tables and vCPU objects are released once no
