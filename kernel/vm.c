@@ -269,7 +269,8 @@ void vm_fastmmio_thaw(struct vm *vm)
     __atomic_store_n(&vm->fast_frozen, false, __ATOMIC_SEQ_CST);
 }
 
-/* The lock-free kinds of one entry: W1C, WORD and LATCH touch only their page's words. */
+/* The kinds of entry @f that never signal (W1C, a WORD read, LATCH): they touch only words of
+ * its page, so they are finished with or without the kernel lock. */
 static bool fast_nolock_one(const struct vm_fastmmio *f, uint64_t ipa, bool write, uint64_t *value)
 {
     struct us_fastmmio_page *p = f->page;
@@ -338,23 +339,11 @@ bool vm_fastmmio_access(struct vm *vm, uint64_t ipa, bool write, uint64_t *value
         struct us_fastmmio_page *p = f->page;
         uint32_t head, tail;
 
-        if (f->kind == US_FASTMMIO_W1C && ipa - f->ipa <= 4u && ipa % 4u == 0) {
-            if (write) {
-                (void)__atomic_fetch_and(&p->isr[f->index], ~(uint32_t)*value, __ATOMIC_ACQ_REL);
-            } else {
-                *value = __atomic_load_n(&p->isr[f->index], __ATOMIC_ACQUIRE);
-            }
-            return true;
+        if (fast_nolock_one(f, ipa, write, value)) {
+            return true; /* W1C, a WORD read, LATCH */
         }
         if (f->kind == US_FASTMMIO_NONE || f->ipa != ipa) {
             continue;
-        }
-        if (f->kind == US_FASTMMIO_WORD) {
-            if (write) {
-                return false;
-            }
-            *value = __atomic_load_n(&p->word, __ATOMIC_ACQUIRE);
-            return true;
         }
         if (f->kind == US_FASTMMIO_BELL) {
             if (!write || *value >= 32u) {
@@ -365,16 +354,8 @@ bool vm_fastmmio_access(struct vm *vm, uint64_t ipa, bool write, uint64_t *value
             }
             return true;
         }
-        if (f->kind == US_FASTMMIO_LATCH) {
-            if (write) {
-                __atomic_store_n(&p->latch, (uint32_t)*value, __ATOMIC_RELEASE);
-            } else {
-                *value = __atomic_load_n(&p->latch, __ATOMIC_ACQUIRE);
-            }
-            return true;
-        }
-        if (!write) {
-            return false;
+        if (f->kind != US_FASTMMIO_RING || !write) {
+            return false; /* a WORD write, a RING read */
         }
         head = p->head;
         tail = __atomic_load_n(&p->tail, __ATOMIC_ACQUIRE);
