@@ -271,7 +271,8 @@ void vm_fastmmio_thaw(struct vm *vm)
 
 /* The kinds of entry @f that never signal (W1C, a WORD read, LATCH): they touch only words of
  * its page, so they are finished with or without the kernel lock. */
-static bool fast_nolock_one(const struct vm_fastmmio *f, uint64_t ipa, bool write, uint64_t *value)
+static inline __attribute__((always_inline)) bool
+fast_nolock_one(const struct vm_fastmmio *f, uint64_t ipa, bool write, uint64_t *value)
 {
     struct us_fastmmio_page *p = f->page;
 
@@ -301,20 +302,37 @@ static bool fast_nolock_one(const struct vm_fastmmio *f, uint64_t ipa, bool writ
     return false;
 }
 
-bool vm_fastmmio_nolock(struct vm *vm, uint64_t ipa, bool write, uint64_t *value)
+/* Whether entry @f covers an access at @ipa (W1C: its two words). */
+static bool fast_covers(const struct vm_fastmmio *f, uint64_t ipa)
 {
+    uint32_t kind = __atomic_load_n(&f->kind, __ATOMIC_RELAXED);
+    uint64_t at = __atomic_load_n(&f->ipa, __ATOMIC_RELAXED);
+
+    return kind != US_FASTMMIO_NONE &&
+           (kind == US_FASTMMIO_W1C ? ipa - at <= 4u && ipa % 4u == 0 : ipa == at);
+}
+
+enum vm_fast vm_fastmmio_nolock(struct vm *vm, uint64_t ipa, bool write, uint64_t *value)
+{
+    uint32_t i = 0;
     bool done = false;
 
+    /* A first look without the gate, at two words an entry's writer may be changing: only
+     * to tell an address no entry covers (most exits) from one that may have an entry. */
+    while (i < VM_FASTMMIO_MAX && !fast_covers(&vm->fast[i], ipa)) {
+        i++;
+    }
+    if (i == VM_FASTMMIO_MAX) {
+        return VM_FAST_NONE;
+    }
     /* Announce, then look for a writer (which announces, then looks for us): one of the two
      * sees the other, so no access runs while fast[] or a page changes. */
     __atomic_fetch_add(&vm->fast_users, 1u, __ATOMIC_SEQ_CST);
     if (!__atomic_load_n(&vm->fast_frozen, __ATOMIC_SEQ_CST)) {
-        for (uint32_t i = 0; i < VM_FASTMMIO_MAX && !done; i++) {
-            done = fast_nolock_one(&vm->fast[i], ipa, write, value);
-        }
+        done = fast_nolock_one(&vm->fast[i], ipa, write, value);
     }
     __atomic_fetch_sub(&vm->fast_users, 1u, __ATOMIC_SEQ_CST);
-    return done;
+    return done ? VM_FAST_DONE : VM_FAST_LOCKED;
 }
 
 void vm_fastmmio_tick(void)

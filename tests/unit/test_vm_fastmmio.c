@@ -276,23 +276,24 @@ static void nolock_takes_only_silent_kinds(void)
     UT_EXPECT_EQ(vm_fastmmio_set(vm, 0x9000000, US_FASTMMIO_RING, &m, 0, ntfn, 1u << 5, 0), US_OK);
     UT_EXPECT(!vm->fast_frozen && vm->fast_users == 0); /* set froze and thawed */
     p->isr[1] = 5;
-    UT_EXPECT(vm_fastmmio_nolock(vm, 0xa000060, false, &v) && v == 5);
+    UT_EXPECT(vm_fastmmio_nolock(vm, 0xa000060, false, &v) == VM_FAST_DONE && v == 5);
     v = 1;
-    UT_EXPECT(vm_fastmmio_nolock(vm, 0xa000064, true, &v) && p->isr[1] == 4);
+    UT_EXPECT(vm_fastmmio_nolock(vm, 0xa000064, true, &v) == VM_FAST_DONE && p->isr[1] == 4);
     p->word = 0x90;
-    UT_EXPECT(vm_fastmmio_nolock(vm, 0x9000018, false, &v) && v == 0x90);
-    UT_EXPECT(!vm_fastmmio_nolock(vm, 0x9000018, true, &v));
+    UT_EXPECT(vm_fastmmio_nolock(vm, 0x9000018, false, &v) == VM_FAST_DONE && v == 0x90);
+    UT_EXPECT(vm_fastmmio_nolock(vm, 0x9000018, true, &v) == VM_FAST_LOCKED);
     v = 0x301;
-    UT_EXPECT(vm_fastmmio_nolock(vm, 0x9000030, true, &v) && p->latch == 0x301);
-    UT_EXPECT(vm_fastmmio_nolock(vm, 0x9000030, false, &v) && v == 0x301);
+    UT_EXPECT(vm_fastmmio_nolock(vm, 0x9000030, true, &v) == VM_FAST_DONE && p->latch == 0x301);
+    UT_EXPECT(vm_fastmmio_nolock(vm, 0x9000030, false, &v) == VM_FAST_DONE && v == 0x301);
     v = 0; /* a doorbell may have to signal, a ring byte may fill the ring: under the lock */
-    UT_EXPECT(!vm_fastmmio_nolock(vm, 0xa000050, true, &v) && p->bell[1] == 0);
-    UT_EXPECT(!vm_fastmmio_nolock(vm, 0x9000000, true, &v) && p->head == 0);
-    UT_EXPECT(!vm_fastmmio_nolock(vm, 0x9000100, false, &v)); /* no entry */
+    UT_EXPECT(vm_fastmmio_nolock(vm, 0xa000050, true, &v) == VM_FAST_LOCKED && p->bell[1] == 0);
+    UT_EXPECT(vm_fastmmio_nolock(vm, 0x9000000, true, &v) == VM_FAST_LOCKED && p->head == 0);
+    UT_EXPECT(vm_fastmmio_nolock(vm, 0x9000100, false, &v) == VM_FAST_NONE); /* no entry */
     vm_fastmmio_freeze(vm); /* a writer: nothing goes without the lock until it thaws */
-    UT_EXPECT(!vm_fastmmio_nolock(vm, 0xa000060, false, &v) && vm->fast_users == 0);
+    UT_EXPECT(vm_fastmmio_nolock(vm, 0xa000060, false, &v) == VM_FAST_LOCKED &&
+              vm->fast_users == 0);
     vm_fastmmio_thaw(vm);
-    UT_EXPECT(vm_fastmmio_nolock(vm, 0xa000060, false, &v) && v == 4);
+    UT_EXPECT(vm_fastmmio_nolock(vm, 0xa000060, false, &v) == VM_FAST_DONE && v == 4);
     UT_EXPECT(signals == 0);
     vm_destroy(vm);
     free(p);

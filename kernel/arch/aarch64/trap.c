@@ -143,7 +143,7 @@ struct arch_regs *kentry_sync(struct arch_regs *r)
     /* The guest's hottest device registers need no lock: the CPU goes straight back to it.
      * What another CPU wants of it meanwhile (a stop, a park) comes as an interrupt, taken
      * as soon as it is back in the guest. */
-    if (t->vcpu != NULL && arch_vcpu_exit_nolock(t->vcpu, esr)) {
+    if (esr_ec(esr) == EC_DABT_LOW && t->vcpu != NULL && arch_vcpu_exit_nolock(t->vcpu, esr)) {
         this_cpu()->nolock++;
         return r;
     }

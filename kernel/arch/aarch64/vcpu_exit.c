@@ -64,8 +64,9 @@ static bool decode_abort(struct vcpu *v)
         uint32_t srt = (uint32_t)((esr >> 16) & 0x1f);
         uint64_t value = arch_regs_get(&v->thread.regs, srt);
 
-        /* A register the vmm handed to the kernel (vm_fastmmio): finished here. */
-        if (vm_fastmmio_access(v->vm, ipa, (esr & ESR_WNR) != 0, &value)) {
+        /* A register the vmm handed to the kernel (vm_fastmmio): finished here. Had a look
+         * without the lock found no entry, the vmm emulates the register anyway. */
+        if (!v->fast_none && vm_fastmmio_access(v->vm, ipa, (esr & ESR_WNR) != 0, &value)) {
             if (!(esr & ESR_WNR)) {
                 arch_regs_set(&v->thread.regs, srt, load_result(esr, value));
             }
@@ -89,7 +90,9 @@ bool arch_vcpu_exit_nolock(struct vcpu *v, uint64_t esr)
 {
     uint64_t far, ipa, value;
     uint32_t srt;
+    enum vm_fast fast;
 
+    v->fast_none = false;
     if (esr_ec(esr) != EC_DABT_LOW || !(esr & ESR_ISV) || (esr & 0x3cu) != 0x04u ||
         (esr & ESR_S1PTW)) {
         return false; /* not an emulated register access: decode_abort() under the lock */
@@ -98,7 +101,9 @@ bool arch_vcpu_exit_nolock(struct vcpu *v, uint64_t esr)
     ipa = ((read_sysreg(hpfar_el2) >> 4) << 12) | (far & 0xfffu);
     srt = (uint32_t)((esr >> 16) & 0x1f);
     value = arch_regs_get(&v->thread.regs, srt);
-    if (!vm_fastmmio_nolock(v->vm, ipa, (esr & ESR_WNR) != 0, &value)) {
+    fast = vm_fastmmio_nolock(v->vm, ipa, (esr & ESR_WNR) != 0, &value);
+    if (fast != VM_FAST_DONE) {
+        v->fast_none = fast == VM_FAST_NONE; /* decode_abort() need not look again */
         return false;
     }
     if (!(esr & ESR_WNR)) {

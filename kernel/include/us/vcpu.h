@@ -19,6 +19,7 @@ struct vcpu {
     us_badge_t badge;
     struct us_msg msg; /* the exit message and then the reply */
     uint64_t exit_esr; /* syndrome of the pending exit */
+    bool fast_none;    /* arch_vcpu_exit_nolock() found no fast-MMIO entry for this exit */
     uint64_t exits;
     uint64_t wfi_deadline; /* while its EL1 context is not live: when its timer fires */
     bool reset_pending;    /* restart at reset_pc with x0 = reset_x0 before it next runs */

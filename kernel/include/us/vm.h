@@ -106,9 +106,16 @@ bool vm_fastmmio_access(struct vm *vm, uint64_t ipa, bool write, uint64_t *value
 /** vm_fastmmio_tick() - signal every RING entry whose ring holds bytes (each tick: a ring is
  * otherwise signalled only once it is half full, so a kernel's log is taken in batches). */
 void vm_fastmmio_tick(void);
+/* What vm_fastmmio_nolock() did. */
+enum vm_fast {
+    VM_FAST_DONE,   /* finished */
+    VM_FAST_LOCKED, /* an entry covers it, but it needs the kernel lock: vm_fastmmio_access() */
+    VM_FAST_NONE,   /* no entry covered it when it looked: an exit (the vmm emulates it) */
+};
+
 /** vm_fastmmio_nolock() - vm_fastmmio_access() without the kernel lock, for the kinds that
- * never signal (W1C, WORD, LATCH). Returns: false when it must be done under the lock. */
-bool vm_fastmmio_nolock(struct vm *vm, uint64_t ipa, bool write, uint64_t *value);
+ * never signal (W1C, a WORD read, LATCH). */
+enum vm_fast vm_fastmmio_nolock(struct vm *vm, uint64_t ipa, bool write, uint64_t *value);
 /** vm_fastmmio_freeze() - (kernel lock held) wait out @vm's accesses without the lock and
  * keep new ones out until vm_fastmmio_thaw(): before changing its entries or their pages. */
 void vm_fastmmio_freeze(struct vm *vm);
