@@ -578,8 +578,6 @@ void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *lin
             return;
         }
         if (slot == s->understudy_slot && strncmp(line, "HEALTH kvd=up", 13) == 0) {
-            bool criu = s->via == US_MAINT_VIA_CRIU;
-
             s->phase = US_MAINT_TRANSFER;
             if (s->via == US_MAINT_VIA_REDIRECT) {
                 step(st, "%s's kvd follows", s->understudy);
@@ -591,13 +589,11 @@ void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *lin
                 return;
             }
             x->held = true;
-            if (criu) {
-                step(st, "new connections held; %s's open ones settle", s->first);
-                ask(st, s->first_slot, "SETTLE kvd", MAINT_EXPECT_SETTLED);
-                return;
-            }
-            step(st, "new connections held; draining %s's kvd", s->first);
-            ask(st, s->first_slot, "DRAIN kvd", MAINT_EXPECT_FROZEN);
+            /* Handshakes already under way finish first. Neither kvd's FREEZE IDLE nor criu
+             * sees a connection in SYN_RECV; once its last ACK came, it would wait in a frozen
+             * kvd's queue, and its client for an answer nobody gives. */
+            step(st, "new connections held; %s's open ones settle", s->first);
+            ask(st, s->first_slot, "SETTLE kvd", MAINT_EXPECT_SETTLED);
         }
         return;
     case MAINT_EXPECT_FROZEN:
@@ -634,6 +630,11 @@ void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *lin
     case MAINT_EXPECT_SETTLED:
         /* A process moving with its connections: their frames wait too. */
         if (slot == s->first_slot && strcmp(line, "SETTLED kvd") == 0) {
+            if (s->via != US_MAINT_VIA_CRIU) {
+                step(st, "draining %s's kvd", s->first);
+                ask(st, s->first_slot, "DRAIN kvd", MAINT_EXPECT_FROZEN);
+                return;
+            }
             if (net_service(US_NET_SVC_HOLD, s->first_slot, US_NET_SVC_HOLD_ALL) != US_OK) {
                 migrate_maint_fail(st, US_EABORT, "the switch cannot hold the address");
                 return;

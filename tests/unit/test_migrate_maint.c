@@ -264,6 +264,9 @@ static void to_transfer(void)
     UT_EXPECT_EQ(status()->phase, US_MAINT_TRANSFER);
     UT_EXPECT(strstr(calls, "hold 0 ") != NULL);
     UT_EXPECT_EQ(hold_flags, 0); /* new connections only: established ones finish */
+    UT_EXPECT(strcmp(down(0), "SETTLE kvd") == 0); /* handshakes under way finish first */
+    up(0, "SETTLED kvd\n");
+    UT_EXPECT_EQ(hold_flags, 0); /* still new connections only: no second hold */
     UT_EXPECT(strcmp(down(0), "DRAIN kvd") == 0);
 }
 
@@ -401,6 +404,7 @@ static void remove_memory_flow(void)
     UT_EXPECT_EQ(status()->via, US_MAINT_VIA_RESTART);
     up(1, US_AGENT_OPEN "kvd0-b\nHELLO host=a boot=c apps=kvd\n");
     up(1, "HEALTH kvd=up keys=0\n");
+    up(0, "SETTLED kvd\n");
     up(0, "OK frozen\n");
     up(0, "SENT kvd 12345 " HEX "\n");
     audit_used = 0; /* kvd0's RAM, freed, stays withheld */
@@ -717,6 +721,8 @@ static void reconfigure_two_legs(void)
     UT_EXPECT(strcmp(calls, "create kvd0-b<-kvd0///3 ") == 0); /* no change on the way out */
     up(1, US_AGENT_OPEN "kvd0-b\nHELLO x\nHEALTH kvd=up keys=0\n");
     (void)down(1);
+    UT_EXPECT(strcmp(down(0), "SETTLE kvd") == 0);
+    up(0, "SETTLED kvd\n");
     UT_EXPECT(strcmp(down(0), "DRAIN kvd") == 0);
     up(0, "OK frozen\nSENT kvd 5 " HEX "\n");
     UT_EXPECT(strcmp(down(0), "SEND kvd") == 0);
@@ -730,6 +736,8 @@ static void reconfigure_two_legs(void)
     UT_EXPECT(strcmp(status()->first, "kvd0-b") == 0 && status()->flow == US_MAINT_RECONFIGURE);
     up(0, US_AGENT_CLOSE "\n" US_AGENT_OPEN "kvd0\nHELLO y\nHEALTH kvd=up keys=0\n");
     (void)down(0);
+    UT_EXPECT(strcmp(down(1), "SETTLE kvd") == 0);
+    up(1, "SETTLED kvd\n");
     UT_EXPECT(strcmp(down(1), "DRAIN kvd") == 0);
     up(1, "OK frozen\nSENT kvd 5 " HEX "\n");
     UT_EXPECT(strcmp(down(0), "FETCH kvd " HEX) == 0);
