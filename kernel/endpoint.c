@@ -28,8 +28,17 @@ static void deliver(struct thread *s, struct thread *r, us_badge_t badge)
     r->wait_ep = NULL;
     s->callee = r;
     s->wait_ep = NULL;
-    sched_block(s, TS_BLOCKED_REPLY);
-    sched_wake(r);
+    if (!sched_direct(s, TS_BLOCKED_REPLY, r)) {
+        sched_block(s, TS_BLOCKED_REPLY);
+        sched_wake(r);
+    }
+}
+
+static void wake(struct thread *t)
+{
+    if (t != NULL) {
+        sched_wake(t);
+    }
 }
 
 us_err_t endpoint_call(struct endpoint *ep, struct thread *t, us_badge_t badge)
@@ -68,7 +77,7 @@ static void drop_caller(struct thread *t)
     sched_wake(c);
 }
 
-void endpoint_recv(struct endpoint *ep, struct thread *t)
+void endpoint_recv_after_reply(struct endpoint *ep, struct thread *t, struct thread *replied)
 {
     struct thread *s;
 
@@ -76,25 +85,46 @@ void endpoint_recv(struct endpoint *ep, struct thread *t)
         drop_caller(t);
     }
     if (ep->bound != NULL && ep->bound->bits != 0) {
+        wake(replied);
         us_msg_init(t->msg, US_LABEL_NOTIFY, 0);
         thread_set_result(t, US_OK, notification_poll(ep->bound));
         return;
     }
     s = thread_queue_pop(&ep->senders);
     if (s != NULL) {
+        wake(replied);
         deliver(s, t, s->send_badge);
         return;
     }
     t->wait_ep = ep;
     thread_queue_push(&ep->receivers, t);
-    sched_block(t, TS_BLOCKED_RECV);
+    /* Nothing for @t: the CPU can go straight back to the thread it answered. */
+    if (replied == NULL || !sched_direct(t, TS_BLOCKED_RECV, replied)) {
+        sched_block(t, TS_BLOCKED_RECV);
+        wake(replied);
+    }
+}
+
+void endpoint_recv(struct endpoint *ep, struct thread *t)
+{
+    endpoint_recv_after_reply(ep, t, NULL);
 }
 
 us_err_t endpoint_reply(struct thread *t)
 {
+    struct thread *c;
+    us_err_t e = endpoint_reply_held(t, &c);
+
+    wake(c);
+    return e;
+}
+
+us_err_t endpoint_reply_held(struct thread *t, struct thread **held)
+{
     struct thread *c = t->caller;
     us_err_t e;
 
+    *held = NULL;
     if (c == NULL) {
         return US_TRACE(US_ENOENT);
     }
@@ -118,7 +148,7 @@ us_err_t endpoint_reply(struct thread *t)
         thread_set_result(c, US_EABORT, 0); /* nobody waits for a reply that will not come */
     }
     if (c->state == TS_BLOCKED_REPLY) {
-        sched_wake(c);
+        *held = c;
     }
     return e;
 }

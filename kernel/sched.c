@@ -8,6 +8,11 @@
  * still-running current thread outranks it. That saves a queue push and pop per IPC leg, the hot
  * path of every guest exit.
  *
+ * Direct switch (seL4's IPC fast path does the same): when the thread that wakes the other one
+ * is the current thread and blocks at once (a call to a waiting server, a reply-and-receive
+ * with nothing to receive), sched_direct() records the woken thread as cpu->direct in one step,
+ * with no wake, block or queue work, and sched_next() returns it.
+ *
  * Everything here runs under the kernel lock; a CPU only ever runs threads of its own queue. */
 #include <us/log.h>
 #include <us/sched.h>
@@ -89,7 +94,7 @@ void sched_wake(struct thread *t)
         wake_remote(home(t), t);
         return;
     }
-    if (t == c->current || t == c->handoff) {
+    if (t == c->current || t == c->handoff || t == c->direct) {
         return;
     }
     /* Strictly above everything queued: an equal peer waits its turn in the FIFO, or two
@@ -109,10 +114,28 @@ void sched_block(struct thread *t, uint32_t state)
     if (h->handoff == t) {
         h->handoff = NULL;
     }
+    if (h->direct == t) {
+        h->direct = NULL;
+    }
     dequeue(h, t);
     if (sched_is_live_elsewhere(t)) {
         arch_cpu_kick(h->index); /* it is running there: make that CPU notice */
     }
+}
+
+bool sched_direct(struct thread *from, uint32_t state, struct thread *to)
+{
+    struct cpu *c = this_cpu();
+
+    if (from != c->current || from->queued || home(to) != c || c->handoff != NULL ||
+        c->direct != NULL || to->queued || (int)to->prio <= highest_ready(c)) {
+        return false;
+    }
+    from->state = state;
+    to->state = TS_RUNNING;
+    c->direct = to;
+    c->ipc_direct++;
+    return true;
 }
 
 void sched_tick(void)
@@ -133,12 +156,32 @@ static struct thread *take_handoff(struct cpu *c)
     return h;
 }
 
+/* The direct switch's thread, unless something woken since outranks it (then it queues). */
+static struct thread *take_direct(struct cpu *c)
+{
+    struct thread *d = c->direct;
+
+    c->direct = NULL;
+    if (d != NULL && (c->handoff != NULL || (int)d->prio <= highest_ready(c))) {
+        enqueue(c, d);
+        return NULL;
+    }
+    return d;
+}
+
 struct thread *sched_next(void)
 {
     struct cpu *c = this_cpu();
     struct thread *cur = c->current;
-    struct thread *h = take_handoff(c);
-    int best = h != NULL ? (int)h->prio : highest_ready(c);
+    struct thread *h = take_direct(c);
+    int best;
+
+    if (h != NULL) {
+        c->resched = false;
+        return h;
+    }
+    h = take_handoff(c);
+    best = h != NULL ? (int)h->prio : highest_ready(c);
 
     if (cur != NULL && cur->state == TS_RUNNING) {
         bool keep =

@@ -92,22 +92,27 @@ static void sys_call(struct thread *t)
 static void sys_reply_recv(struct thread *t)
 {
     struct cap *c;
+    struct thread *replied;
+    bool restarted;
     us_err_t e = lookup(t, 0, US_CAPK_ENDPOINT, US_RIGHT_RECV, &c);
 
     if (e != US_OK) {
         ret(t, e, 0);
         return;
     }
-    e = endpoint_reply(t);
+    e = endpoint_reply_held(t, &replied);
     t->proc->served = true; /* past its start: a fault from now on restarts it */
-    if (process_waits(t->proc)) {
+    restarted = process_waits(t->proc);
+    if (restarted || (e != US_OK && e != US_ENOENT)) {
+        if (replied != NULL) {
+            sched_wake(replied);
+        }
+        if (!restarted) {
+            ret(t, e, 0);
+        }
         return;
     }
-    if (e != US_OK && e != US_ENOENT) {
-        ret(t, e, 0);
-        return;
-    }
-    endpoint_recv(c->obj, t);
+    endpoint_recv_after_reply(c->obj, t, replied);
 }
 
 static void sys_recv(struct thread *t)
@@ -528,10 +533,10 @@ static void sys_server_ctl(struct thread *t)
             out[0] = pc->guest_entries, out[1] = pc->tlbi_local, out[2] = pc->to_server;
         } else if (pc != NULL && sel == US_CPU_TIMES) {
             memcpy(out, pc->ran, sizeof(out));
-        } else if (pc != NULL && sel == US_CPU_NOLOCK) {
-            out[0] = pc->nolock;
+        } else if (pc != NULL && sel == US_CPU_FAST) {
+            out[0] = pc->nolock, out[1] = pc->ipc_direct;
         }
-        ret(t, pc == NULL ? US_ERANGE : sel > US_CPU_NOLOCK ? US_EINVAL : US_OK, out[0]);
+        ret(t, pc == NULL ? US_ERANGE : sel > US_CPU_FAST ? US_EINVAL : US_OK, out[0]);
         arch_regs_set(&t->regs, 2, out[1]);
         arch_regs_set(&t->regs, 3, out[2]);
         return;

@@ -194,22 +194,23 @@ static us_err_t be_server_info(void *ctx, uint32_t idx, struct us_server_info *o
     return e;
 }
 
-static us_err_t be_cpu_stats(void *ctx, uint32_t cpu, uint64_t r[7])
+static us_err_t be_cpu_stats(void *ctx, uint32_t cpu, uint64_t r[8])
 {
     us_err_t e =
         us_server_ctl_mem(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_CPU, cpu, US_CPU_COUNTS, r);
 
     (void)ctx;
-    uint64_t nolock[3];
+    uint64_t fast[3];
 
     if (e == US_OK) {
         e = us_server_ctl_mem(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_CPU, cpu, US_CPU_TIMES,
                               r + 3);
     }
     if (e == US_OK) {
-        e = us_server_ctl_mem(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_CPU, cpu, US_CPU_NOLOCK,
-                              nolock);
-        r[6] = nolock[0];
+        e = us_server_ctl_mem(US_SLOT_CONSOLE_SERVER_CTL, US_SERVER_CTL_CPU, cpu, US_CPU_FAST,
+                              fast);
+        r[6] = fast[0];
+        r[7] = fast[1];
     }
     return e;
 }

@@ -73,7 +73,7 @@ struct console_shell_backend {
     /* Host CPU @cpu: guest entries, the guests' TLB maintenance done there alone, switches
      * into servers (r[0..2]); counter ticks in guests, servers and idle (r[3..5]); guest traps
      * finished without the kernel lock (r[6]). US_ERANGE past the last CPU. */
-    us_err_t (*cpu_stats)(void *ctx, uint32_t cpu, uint64_t r[7]);
+    us_err_t (*cpu_stats)(void *ctx, uint32_t cpu, uint64_t r[8]);
     /* Bytes typed while attached to vmid; any n, the backend splits it into messages. */
     us_err_t (*guest_input)(void *ctx, uint32_t vmid, const char *bytes, size_t n);
     /* Runs the malformed-IPC battery and writes a NUL-terminated, '\n'-separated report. */

@@ -88,7 +88,7 @@ static us_err_t shell_nosup_guest_hide(void *ctx, uint32_t slot, uint32_t mask, 
     return US_ENOTSUP;
 }
 
-static us_err_t shell_nosup_cpu_stats(void *ctx, uint32_t cpu, uint64_t r[7])
+static us_err_t shell_nosup_cpu_stats(void *ctx, uint32_t cpu, uint64_t r[8])
 {
     (void)ctx;
     (void)cpu;

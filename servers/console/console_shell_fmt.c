@@ -467,7 +467,7 @@ static unsigned fmt_percent(uint64_t part, uint64_t whole)
  * idle). */
 void console_shell_fmt_cpu_stats(struct console_shell *sh, bool json)
 {
-    uint64_t entries[CONSOLE_MAX_CPUS][7];
+    uint64_t entries[CONSOLE_MAX_CPUS][8];
     uint32_t cpu, count = 0;
     us_err_t err;
 
@@ -487,22 +487,24 @@ void console_shell_fmt_cpu_stats(struct console_shell *sh, bool json)
             us_snprintf(sh->fmt, sizeof(sh->fmt),
                         "%s{\"cpu\":%u,\"guest_entries\":%llu,\"tlbi_local\":%llu,"
                         "\"to_server\":%llu,\"guest_ticks\":%llu,\"server_ticks\":%llu,"
-                        "\"idle_ticks\":%llu,\"traps_nolock\":%llu}",
+                        "\"idle_ticks\":%llu,\"traps_nolock\":%llu,\"ipc_direct\":%llu}",
                         cpu > 0 ? "," : "", cpu, (unsigned long long)entries[cpu][0],
                         (unsigned long long)entries[cpu][1], (unsigned long long)entries[cpu][2],
                         (unsigned long long)entries[cpu][3], (unsigned long long)entries[cpu][4],
-                        (unsigned long long)entries[cpu][5], (unsigned long long)entries[cpu][6]);
+                        (unsigned long long)entries[cpu][5], (unsigned long long)entries[cpu][6],
+                        (unsigned long long)entries[cpu][7]);
         } else {
             uint64_t all = entries[cpu][3] + entries[cpu][4] + entries[cpu][5];
 
             us_snprintf(sh->fmt, sizeof(sh->fmt),
                         "cpu %u  guest entries %llu  local TLBI %llu  to servers %llu  "
-                        "traps without the lock %llu  "
+                        "traps without the lock %llu  direct IPC %llu  "
                         "time: guests %u%%  servers %u%%  idle %u%%" CONSOLE_SHELL_NL,
                         cpu, (unsigned long long)entries[cpu][0],
                         (unsigned long long)entries[cpu][1], (unsigned long long)entries[cpu][2],
-                        (unsigned long long)entries[cpu][6], fmt_percent(entries[cpu][3], all),
-                        fmt_percent(entries[cpu][4], all), fmt_percent(entries[cpu][5], all));
+                        (unsigned long long)entries[cpu][6], (unsigned long long)entries[cpu][7],
+                        fmt_percent(entries[cpu][3], all), fmt_percent(entries[cpu][4], all),
+                        fmt_percent(entries[cpu][5], all));
         }
         console_shell_fmt_puts(sh, sh->fmt);
     }

@@ -150,7 +150,7 @@ static us_err_t fx_guest_hide(void *ctx, uint32_t slot, uint32_t mask, bool hide
     return US_OK;
 }
 
-static us_err_t fx_cpu_stats(void *ctx, uint32_t cpu, uint64_t r[7])
+static us_err_t fx_cpu_stats(void *ctx, uint32_t cpu, uint64_t r[8])
 {
     struct fx *f = ctx;
 
@@ -164,6 +164,7 @@ static us_err_t fx_cpu_stats(void *ctx, uint32_t cpu, uint64_t r[7])
     r[4] = 250;
     r[5] = 150;
     r[6] = 40;
+    r[7] = 70;
     return US_OK;
 }
 

@@ -73,7 +73,8 @@ us_kernel_test(sched
           handoff_yields_to_queued_higher handoff_waits_for_running_higher
           handoff_dropped_when_blocked handoff_second_wake_is_queued
           handoff_equal_priority_round_robin queue_remove_unlinks_any_position
-          wake_remote_queues_and_kicks)
+          wake_remote_queues_and_kicks direct_switch_skips_the_queues
+          direct_switch_refused_unless_next_by_the_rules direct_switch_yields_to_later_wake)
 
 us_kernel_test(vm_fastmmio
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vm_fastmmio.c ${US_KERNEL_DIR}/vm.c
@@ -87,7 +88,8 @@ us_kernel_test(endpoint CORE
           reply_rejects_no_caller reply_rejects_long_message recv_again_aborts_dropped_caller
           recv_takes_bound_notification vcpu_exit_reaches_handler vcpu_exit_finished_in_kernel
           reply_rejects_bad_resume recv_again_stops_dropped_vcpu
-          abort_owner_fails_senders_keeps_vcpus vcpu_exit_to_dead_handler_queues)
+          abort_owner_fails_senders_keeps_vcpus vcpu_exit_to_dead_handler_queues
+          call_and_reply_recv_switch_directly reply_recv_with_queued_sender_wakes_caller)
 
 us_kernel_test(notification CORE
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_notification.c

@@ -446,18 +446,19 @@ static void stats_cpu_lists_each_cpu(void)
     fx.cpu_entries[1] = 3400;
     UT_EXPECT(strcmp(fx_cmd("stats cpu"),
                      "cpu 0  guest entries 12  local TLBI 6  to servers 3  "
-                     "traps without the lock 40  "
+                     "traps without the lock 40  direct IPC 70  "
                      "time: guests 60%  servers 25%  idle 15%" NL
                      "cpu 1  guest entries 3400  local TLBI 1700  to servers 850  "
-                     "traps without the lock 40  "
+                     "traps without the lock 40  direct IPC 70  "
                      "time: guests 60%  servers 25%  idle 15%" NL) == 0);
-    UT_EXPECT(
-        strcmp(fx_cmd("stats cpu --json"),
-               "{\"cpus\":[{\"cpu\":0,\"guest_entries\":12,\"tlbi_local\":6,\"to_server\":3,"
-               "\"guest_ticks\":600,\"server_ticks\":250,\"idle_ticks\":150,\"traps_nolock\":40},"
-               "{\"cpu\":1,\"guest_entries\":3400,\"tlbi_local\":1700,\"to_server\":850,"
-               "\"guest_ticks\":600,\"server_ticks\":250,\"idle_ticks\":150,\"traps_nolock\":40}]"
-               "}" NL) == 0);
+    UT_EXPECT(strcmp(fx_cmd("stats cpu --json"),
+                     "{\"cpus\":[{\"cpu\":0,\"guest_entries\":12,\"tlbi_local\":6,\"to_server\":3,"
+                     "\"guest_ticks\":600,\"server_ticks\":250,\"idle_ticks\":150,\"traps_nolock\":"
+                     "40,\"ipc_direct\":70},"
+                     "{\"cpu\":1,\"guest_entries\":3400,\"tlbi_local\":1700,\"to_server\":850,"
+                     "\"guest_ticks\":600,\"server_ticks\":250,\"idle_ticks\":150,\"traps_nolock\":"
+                     "40,\"ipc_direct\":70}]"
+                     "}" NL) == 0);
     fx.cpus = 0;
     fx.err_cpu = US_ECAP;
     UT_EXPECT(strcmp(fx_cmd("stats cpu"), "error: stats cpu: US_ECAP" NL) == 0);

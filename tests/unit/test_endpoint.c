@@ -127,6 +127,58 @@ static void reply_wakes_caller_with_message(void)
     UT_EXPECT(cli->thread.callee == NULL);
 }
 
+/* The running client calls the waiting server, which answers and waits again: both legs
+ * switch directly (sched_direct()), and each thread ends where the slow path leaves it. */
+static void call_and_reply_recv_switch_directly(void)
+{
+    struct thread *held;
+
+    setup();
+    endpoint_recv(srv->ep, &srv->thread);
+    sched_block(&cli2->thread, TS_BLOCKED_RECV); /* nothing else ready */
+    UT_EXPECT(sched_next() == &cli->thread);
+    this_cpu()->current = &cli->thread;
+    kfx_msg(&cli->thread, 0x100, 8, 5);
+    UT_EXPECT_EQ(endpoint_call(srv->ep, &cli->thread, 4), US_OK);
+    UT_EXPECT(this_cpu()->direct == &srv->thread && !srv->thread.queued);
+    UT_EXPECT(sched_next() == &srv->thread);
+    UT_EXPECT_EQ(srv->thread.msg->w[0], 5);
+    UT_EXPECT_EQ(cli->thread.state, TS_BLOCKED_REPLY);
+    this_cpu()->current = &srv->thread;
+    kfx_msg(&srv->thread, 0x101, 8, 55);
+    UT_EXPECT_EQ(endpoint_reply_held(&srv->thread, &held), US_OK);
+    UT_EXPECT(held == &cli->thread && cli->thread.state == TS_BLOCKED_REPLY);
+    endpoint_recv_after_reply(srv->ep, &srv->thread, held);
+    UT_EXPECT_EQ(srv->thread.state, TS_BLOCKED_RECV);
+    UT_EXPECT(srv->ep->receivers.head == &srv->thread);
+    UT_EXPECT(sched_next() == &cli->thread);
+    UT_EXPECT_EQ(cli->thread.state, TS_RUNNING);
+    UT_EXPECT_EQ(cli->thread.msg->w[0], 55);
+    UT_EXPECT_EQ(this_cpu()->ipc_direct, 2);
+}
+
+/* A server with another call queued takes it at once: the client it answered is woken the
+ * ordinary way, no direct switch. */
+static void reply_recv_with_queued_sender_wakes_caller(void)
+{
+    struct thread *held;
+
+    setup();
+    endpoint_recv(srv->ep, &srv->thread);
+    kfx_msg(&cli->thread, 0x100, 8, 1);
+    UT_EXPECT_EQ(endpoint_call(srv->ep, &cli->thread, 1), US_OK);
+    kfx_msg(&cli2->thread, 0x100, 8, 2);
+    UT_EXPECT_EQ(endpoint_call(srv->ep, &cli2->thread, 2), US_OK);
+    this_cpu()->current = &srv->thread;
+    UT_EXPECT_EQ(endpoint_reply_held(&srv->thread, &held), US_OK);
+    endpoint_recv_after_reply(srv->ep, &srv->thread, held);
+    UT_EXPECT_EQ(srv->thread.state, TS_RUNNING);
+    UT_EXPECT_EQ(kfx_r(&srv->thread, 1), 2);
+    UT_EXPECT_EQ(cli->thread.state, TS_RUNNING);
+    UT_EXPECT(this_cpu()->direct == NULL);
+    UT_EXPECT_EQ(this_cpu()->ipc_direct, 0);
+}
+
 static void reply_rejects_no_caller(void)
 {
     setup();
@@ -292,6 +344,8 @@ static void vcpu_exit_to_dead_handler_queues(void)
 }
 
 UT_MAIN({"call_waits_for_receiver", call_waits_for_receiver},
+        {"call_and_reply_recv_switch_directly", call_and_reply_recv_switch_directly},
+        {"reply_recv_with_queued_sender_wakes_caller", reply_recv_with_queued_sender_wakes_caller},
         {"recv_waits_for_caller", recv_waits_for_caller},
         {"senders_served_in_order", senders_served_in_order},
         {"call_rejects_long_message", call_rejects_long_message},

@@ -15,6 +15,8 @@ static void setup(struct thread *cur)
     memset(th, 0, sizeof(th));
     this_cpu()->current = NULL;
     this_cpu()->handoff = NULL;
+    this_cpu()->direct = NULL;
+    this_cpu()->ipc_direct = 0;
     this_cpu()->resched = false;
     th[0].prio = 10;
     th[1].prio = 20;
@@ -134,6 +136,62 @@ static void handoff_equal_priority_round_robin(void)
     UT_EXPECT(sched_next() == &th[2]); /* B's turn */
 }
 
+/* A call from the running thread to a waiting server above everything queued: one step, no
+ * queue touched, and sched_next() gives the server. */
+static void direct_switch_skips_the_queues(void)
+{
+    setup(&th[0]);
+    th[3].state = TS_BLOCKED_RECV;
+    UT_EXPECT(sched_direct(&th[0], TS_BLOCKED_REPLY, &th[3]));
+    UT_EXPECT(th[0].state == TS_BLOCKED_REPLY && th[3].state == TS_RUNNING);
+    UT_EXPECT(!th[0].queued && !th[3].queued && this_cpu()->handoff == NULL);
+    UT_EXPECT_EQ(this_cpu()->ipc_direct, 1);
+    sched_wake(&th[3]); /* already on its way: no second place */
+    UT_EXPECT(!th[3].queued);
+    UT_EXPECT(sched_next() == &th[3]);
+    UT_EXPECT(this_cpu()->direct == NULL);
+}
+
+/* Not taken, and nothing changed, when the woken thread would not run next by the ordinary
+ * rules: an equal or higher priority queued, a hand-off pending, a remote home, or a caller
+ * that is not the running thread. */
+static void direct_switch_refused_unless_next_by_the_rules(void)
+{
+    setup(&th[1]);
+    sched_wake(&th[2]); /* prio 20 queued: the same as th[2]'s peer th[1] */
+    th[1].state = TS_RUNNING;
+    UT_EXPECT(!sched_direct(&th[3], TS_BLOCKED_REPLY, &th[0])); /* th[3] is not running */
+    UT_EXPECT(!sched_direct(&th[1], TS_BLOCKED_RECV, &th[0]));  /* prio 10 below the queue */
+    UT_EXPECT(th[1].state == TS_RUNNING && th[0].state == 0);
+    setup(&th[0]);
+    sched_wake(&th[1]); /* the hand-off */
+    UT_EXPECT(!sched_direct(&th[0], TS_BLOCKED_REPLY, &th[3]));
+    setup(&th[0]);
+    cpus[1].index = 1;
+    th[3].cpu = 1;
+    UT_EXPECT(!sched_direct(&th[0], TS_BLOCKED_REPLY, &th[3]));
+    UT_EXPECT_EQ(this_cpu()->ipc_direct, 0);
+}
+
+/* Something woken between the direct switch and the scheduler's pass that outranks it runs
+ * first; the direct thread is queued, not lost. Blocked meanwhile, it is dropped. */
+static void direct_switch_yields_to_later_wake(void)
+{
+    setup(&th[0]);
+    UT_EXPECT(sched_direct(&th[0], TS_BLOCKED_REPLY, &th[1]));
+    sched_wake(&th[3]);
+    UT_EXPECT(sched_next() == &th[3]);
+    UT_EXPECT(th[1].queued);
+    this_cpu()->current = &th[3];
+    sched_block(&th[3], TS_BLOCKED_RECV);
+    UT_EXPECT(sched_next() == &th[1]);
+    setup(&th[0]);
+    UT_EXPECT(sched_direct(&th[0], TS_BLOCKED_REPLY, &th[3]));
+    sched_block(&th[3], TS_STOPPED);
+    UT_EXPECT(this_cpu()->direct == NULL);
+    UT_EXPECT(sched_next() == NULL);
+}
+
 static void queue_remove_unlinks_any_position(void)
 {
     struct thread_queue q = {NULL, NULL};
@@ -183,4 +241,8 @@ UT_MAIN({"picks_highest_priority", picks_highest_priority},
         {"handoff_yields_to_queued_higher", handoff_yields_to_queued_higher},
         {"handoff_waits_for_running_higher", handoff_waits_for_running_higher},
         {"handoff_dropped_when_blocked", handoff_dropped_when_blocked},
-        {"handoff_second_wake_is_queued", handoff_second_wake_is_queued})
+        {"handoff_second_wake_is_queued", handoff_second_wake_is_queued},
+        {"direct_switch_skips_the_queues", direct_switch_skips_the_queues},
+        {"direct_switch_refused_unless_next_by_the_rules",
+         direct_switch_refused_unless_next_by_the_rules},
+        {"direct_switch_yields_to_later_wake", direct_switch_yields_to_later_wake})

@@ -449,14 +449,15 @@ static void server_ctl_reports_memory_and_cpus(void)
         kfx_sys(&a->thread, US_SYS_SERVER_CTL, A_SCTL, US_SERVER_CTL_CPU, 0, US_CPU_TIMES, 0, 0),
         US_OK);
     UT_EXPECT(kfx_r(&a->thread, 1) == 5 && kfx_r(&a->thread, 2) == 6 && kfx_r(&a->thread, 3) == 7);
-    UT_EXPECT_EQ(kfx_sys(&a->thread, US_SYS_SERVER_CTL, A_SCTL, US_SERVER_CTL_CPU, 0,
-                         US_CPU_NOLOCK + 1, 0, 0),
-                 US_EINVAL);
-    cpus[0].nolock = 9;
     UT_EXPECT_EQ(
-        kfx_sys(&a->thread, US_SYS_SERVER_CTL, A_SCTL, US_SERVER_CTL_CPU, 0, US_CPU_NOLOCK, 0, 0),
+        kfx_sys(&a->thread, US_SYS_SERVER_CTL, A_SCTL, US_SERVER_CTL_CPU, 0, US_CPU_FAST + 1, 0, 0),
+        US_EINVAL);
+    cpus[0].nolock = 9;
+    cpus[0].ipc_direct = 4;
+    UT_EXPECT_EQ(
+        kfx_sys(&a->thread, US_SYS_SERVER_CTL, A_SCTL, US_SERVER_CTL_CPU, 0, US_CPU_FAST, 0, 0),
         US_OK);
-    UT_EXPECT_EQ(kfx_r(&a->thread, 1), 9);
+    UT_EXPECT(kfx_r(&a->thread, 1) == 9 && kfx_r(&a->thread, 2) == 4);
 }
 
 static void server_ctl_rejects_bad_index(void)

@@ -22,7 +22,7 @@ struct us_msg_hdr {
 _Static_assert(sizeof(struct us_msg_hdr) == 16, "us_msg_hdr is ABI");
 
 struct us_msg {
-    struct us_msg_hdr hdr;
+    _Alignas(16) struct us_msg_hdr hdr; /* 16: copied a pair of words at a time (lib/string.c) */
     uint64_t w[US_MSG_WORDS];
 };
 _Static_assert(sizeof(struct us_msg) == 256, "us_msg is ABI");

@@ -33,12 +33,13 @@ enum us_syscall_nr {
 /* Host CPU x2 (US_ERANGE past the last). x3 = US_CPU_COUNTS: x1 = guest entries, x2 = guests'
  * TLB maintenance done there alone, x3 = switches into servers. x3 = US_CPU_TIMES: counter
  * ticks (CNTFRQ) it spent x1 in guests, with the traps the kernel finished for them, x2 in
- * servers, with their system calls, x3 idle. x3 = US_CPU_NOLOCK: x1 = guest traps finished
- * there without the kernel lock (fast-MMIO registers that never signal). */
+ * servers, with their system calls, x3 idle. x3 = US_CPU_FAST, what took the fast paths
+ * there: x1 = guest traps finished without the kernel lock (fast-MMIO registers that never
+ * signal), x2 = IPC legs that switched straight to the thread they woke (no scheduler pass). */
 #define US_SERVER_CTL_CPU 5u
 #define US_CPU_COUNTS 0u
 #define US_CPU_TIMES 1u
-#define US_CPU_NOLOCK 2u
+#define US_CPU_FAST 2u
 /* remove-memory (docs/memory.md): x2 = physical base, x3 = size. OFFLINE withholds the range
  * from allocation; ONLINE gives it back (US_ENOENT: none is withheld); AUDIT: x1 = its frames still
  * in use, x2 = memory objects reaching into it, x3 = its pages any server's space or VM's

@@ -18,6 +18,7 @@ struct cpu {
     struct thread *current;   /* NULL while idle */
     struct thread *idle_prev; /* last thread before the CPU went idle */
     struct thread *handoff;   /* woken by IPC, runs next without queueing (see sched.c) */
+    struct thread *direct;    /* sched_direct(): runs next, the current thread blocked */
     bool resched;             /* slice expired or a higher priority became ready */
     bool online;
     uint32_t index;
@@ -26,6 +27,7 @@ struct cpu {
     uint64_t to_server;     /* switches into a server thread: what batching saves */
     uint64_t ran[3];        /* counter ticks in guests, servers, idle (CPU_RAN_*, cpu_charge()) */
     uint64_t nolock;        /* guest traps finished without the kernel lock (this CPU only) */
+    uint64_t ipc_direct;    /* IPC legs that switched directly (sched_direct()) */
     uint64_t ran_since;     /* when ran[ran_kind] was last charged; 0: not yet */
     uint32_t ran_kind;
     bool settle; /* another CPU asked it to drop registers (arch_cpu_settle()) */
@@ -65,6 +67,12 @@ bool sched_is_live_elsewhere(const struct thread *t);
 /** sched_next() - choose what runs when the kernel returns: the current thread while it is
  * runnable and no higher priority waits, otherwise the best queued thread; NULL when idle. */
 struct thread *sched_next(void);
+
+/** sched_direct() - IPC's direct switch: the current thread @from blocks in @state and @to,
+ * which waited for it and lives on this CPU, is what sched_next() returns, with no pass
+ * through the run queues, if nothing queued or handed off outranks or equals it.
+ * Returns: true if so; false if nothing changed (the caller blocks and wakes as usual). */
+bool sched_direct(struct thread *from, uint32_t state, struct thread *to);
 
 /** sched_tick() - time slice of the current thread ended. */
 void sched_tick(void);

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import kvcheck
+import cpucheck
 import usqemu
 
 
@@ -56,7 +57,7 @@ def test(t):
     assert [v["state"] for v in vms] == ["running"], vms
     servers = json.loads(usqemu.console_cmd(m, "server list --json"))
     assert all(s["state"] == "running" for s in servers["servers"]), servers
-    usqemu.check_vcpu_placement(m, t.args.smp, {0: 1})
+    cpucheck.check_vcpu_placement(m, t.args.smp, {0: 1})
     # Neither the virtio interrupt status and acknowledgement nor the queue doorbells reach
     # the vmm: the kernel answers the first from the fast-MMIO page (US_FASTMMIO_W1C) and
     # rings the vmm for the second (US_FASTMMIO_BELL). A connection per request then costs

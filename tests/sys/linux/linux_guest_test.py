@@ -3,6 +3,7 @@
 """Debian's kernel as a guest of Understudy, to its init and shell (tests/sys/linux/README.md)."""
 import json
 
+import cpucheck
 import usqemu
 
 DETACH = "\x1d"
@@ -112,7 +113,7 @@ def test(t):
     assert vms[0]["state"] == "running", vms
     servers = json.loads(usqemu.console_cmd(m, "server list --json"))["servers"]
     assert all(s["state"] == "running" for s in servers), servers
-    usqemu.check_vcpu_placement(m, t.args.smp, {0: t.args.vcpus})
+    cpucheck.check_vcpu_placement(m, t.args.smp, {0: t.args.vcpus})
 
 
 def args(p):

@@ -3,6 +3,7 @@
 """Two Linux guests at once; one powers off, the other runs on (tests/sys/linux/README.md)."""
 import json
 
+import cpucheck
 import usqemu
 
 DETACH = "\x1d"
@@ -73,7 +74,7 @@ def test(t):
     detach(m)
     assert states(m) == ["running", "running"]  # a console round trip: the log is out by now
     assert "vmm| linux1: read of unmapped address at IPA 0xa000000" in m.output
-    usqemu.check_vcpu_placement(m, t.args.smp, {0: 1, 1: 1})
+    cpucheck.check_vcpu_placement(m, t.args.smp, {0: 1, 1: 1})
 
     # linux1's kernel crashes (panic=-1: it reboots at once through PSCI SYSTEM_RESET) and comes
     # back; linux0 runs on and its kvd keeps its data.
