@@ -156,29 +156,16 @@ static struct thread *take_handoff(struct cpu *c)
     return h;
 }
 
-/* The direct switch's thread, unless something woken since outranks it (then it queues). */
-static struct thread *take_direct(struct cpu *c)
+/* sched_next() but for a direct switch's thread still ahead of everything. */
+static __attribute__((noinline)) struct thread *next_slow(struct cpu *c)
 {
-    struct thread *d = c->direct;
-
-    c->direct = NULL;
-    if (d != NULL && (c->handoff != NULL || (int)d->prio <= highest_ready(c))) {
-        enqueue(c, d);
-        return NULL;
-    }
-    return d;
-}
-
-struct thread *sched_next(void)
-{
-    struct cpu *c = this_cpu();
     struct thread *cur = c->current;
-    struct thread *h = take_direct(c);
+    struct thread *h = c->direct;
     int best;
 
-    if (h != NULL) {
-        c->resched = false;
-        return h;
+    if (h != NULL) { /* something woken since outranks it: it queues */
+        c->direct = NULL;
+        enqueue(c, h);
     }
     h = take_handoff(c);
     best = h != NULL ? (int)h->prio : highest_ready(c);
@@ -208,4 +195,18 @@ struct thread *sched_next(void)
     cur = c->runq[best].head;
     dequeue(c, cur);
     return cur;
+}
+
+/* The direct switch's thread is taken here without a frame: it is the hot path of every IPC. */
+struct thread *sched_next(void)
+{
+    struct cpu *c = this_cpu();
+    struct thread *d = c->direct;
+
+    if (d != NULL && c->handoff == NULL && (int)d->prio > highest_ready(c)) {
+        c->direct = NULL;
+        c->resched = false;
+        return d;
+    }
+    return next_slow(c);
 }
