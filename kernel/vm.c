@@ -45,6 +45,7 @@ us_err_t vm_create(struct vm_control *ctl, struct vm **out)
         vms[i].vcpus[j] = NULL;
     }
     memset(vms[i].fast, 0, sizeof(vms[i].fast));
+    vms[i].fast_end = 0;
     memset(vms[i].mems, 0, sizeof(vms[i].mems));
     vms[i].parked = false;
     *out = &vms[i];
@@ -96,11 +97,12 @@ us_err_t vm_map(struct vm *vm, struct memobj *m, ipa_t ipa, uint32_t rights)
 }
 
 /* Empty fast-MMIO entry @f, dropping its mapping of a memory object. */
+/* kind and ipa are read without the gate (fast_covers()): stored whole. */
 static void fast_clear(struct vm_fastmmio *f)
 {
     if (f->kind != US_FASTMMIO_NONE) {
         f->mem->maps--;
-        f->kind = US_FASTMMIO_NONE;
+        __atomic_store_n(&f->kind, US_FASTMMIO_NONE, __ATOMIC_RELAXED);
     }
 }
 
@@ -212,6 +214,23 @@ void vm_reap(void)
     vm_reap_pending = waiting;
 }
 
+/* Past the last entry in use: where the scan without the gate stops. */
+static void fast_bound(struct vm *vm)
+{
+    uint32_t end = VM_FASTMMIO_MAX;
+
+    while (end > 0 && vm->fast[end - 1].kind == US_FASTMMIO_NONE) {
+        end--;
+    }
+    __atomic_store_n(&vm->fast_end, end, __ATOMIC_RELAXED);
+}
+
+/* W1C entries cover two words: the status and its acknowledge. */
+static inline bool w1c_covers(uint64_t at, uint64_t ipa)
+{
+    return ipa - at <= 4u && ipa % 4u == 0;
+}
+
 us_err_t vm_fastmmio_set(struct vm *vm, uint64_t ipa, uint32_t kind, struct memobj *m,
                          uint64_t offset, struct notification *n, uint64_t bit, uint32_t index)
 {
@@ -241,6 +260,7 @@ us_err_t vm_fastmmio_set(struct vm *vm, uint64_t ipa, uint32_t kind, struct memo
         }
         vm_fastmmio_freeze(vm);
         fast_clear(free);
+        fast_bound(vm);
         vm_fastmmio_thaw(vm);
         return US_OK;
     }
@@ -250,8 +270,14 @@ us_err_t vm_fastmmio_set(struct vm *vm, uint64_t ipa, uint32_t kind, struct memo
     vm_fastmmio_freeze(vm);
     fast_clear(free);
     m->maps++;
-    *free = (struct vm_fastmmio){
-        ipa, kind, bit, index, (struct us_fastmmio_page *)pa_ptr(pa_add(m->base, offset)), n, m};
+    free->bit = bit;
+    free->index = index;
+    free->page = (struct us_fastmmio_page *)pa_ptr(pa_add(m->base, offset));
+    free->ntfn = n;
+    free->mem = m;
+    __atomic_store_n(&free->ipa, ipa, __ATOMIC_RELAXED);
+    __atomic_store_n(&free->kind, kind, __ATOMIC_RELAXED);
+    fast_bound(vm);
     vm_fastmmio_thaw(vm);
     return US_OK;
 }
@@ -276,7 +302,7 @@ fast_nolock_one(const struct vm_fastmmio *f, uint64_t ipa, bool write, uint64_t 
 {
     struct us_fastmmio_page *p = f->page;
 
-    if (f->kind == US_FASTMMIO_W1C && ipa - f->ipa <= 4u && ipa % 4u == 0) {
+    if (f->kind == US_FASTMMIO_W1C && w1c_covers(f->ipa, ipa)) {
         if (write) {
             (void)__atomic_fetch_and(&p->isr[f->index], ~(uint32_t)*value, __ATOMIC_ACQ_REL);
         } else {
@@ -308,21 +334,21 @@ static bool fast_covers(const struct vm_fastmmio *f, uint64_t ipa)
     uint32_t kind = __atomic_load_n(&f->kind, __ATOMIC_RELAXED);
     uint64_t at = __atomic_load_n(&f->ipa, __ATOMIC_RELAXED);
 
-    return kind != US_FASTMMIO_NONE &&
-           (kind == US_FASTMMIO_W1C ? ipa - at <= 4u && ipa % 4u == 0 : ipa == at);
+    return kind != US_FASTMMIO_NONE && (kind == US_FASTMMIO_W1C ? w1c_covers(at, ipa) : ipa == at);
 }
 
 enum vm_fast vm_fastmmio_nolock(struct vm *vm, uint64_t ipa, bool write, uint64_t *value)
 {
-    uint32_t i = 0;
+    uint32_t i = 0, end = __atomic_load_n(&vm->fast_end, __ATOMIC_RELAXED);
     bool done = false;
 
-    /* A first look without the gate, at two words an entry's writer may be changing: only
-     * to tell an address no entry covers (most exits) from one that may have an entry. */
-    while (i < VM_FASTMMIO_MAX && !fast_covers(&vm->fast[i], ipa)) {
+    /* A first look without the gate, at words an entry's writer may be changing: only to
+     * tell an address no entry covers (most exits) from one that may have an entry. A stale
+     * look sends the access to the vmm, which emulates every register it hands out. */
+    while (i < end && !fast_covers(&vm->fast[i], ipa)) {
         i++;
     }
-    if (i == VM_FASTMMIO_MAX) {
+    if (i == end) {
         return VM_FAST_NONE;
     }
     /* Announce, then look for a writer (which announces, then looks for us): one of the two

@@ -79,7 +79,7 @@ us_kernel_test(sched
 us_kernel_test(vm_fastmmio
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vm_fastmmio.c ${US_KERNEL_DIR}/vm.c
     CASES ring_and_word rejects_bad_entries latch_keeps_last_write w1c_reads_and_clears
-          bell_sets_queue_bits nolock_takes_only_silent_kinds)
+          bell_sets_queue_bits nolock_takes_only_silent_kinds table_holds_uart_and_four_transports)
 
 us_kernel_test(endpoint CORE
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_endpoint.c

@@ -15,8 +15,8 @@ struct us_fastmmio_page;
 
 #define VM_MAX US_VM_MAX
 #define VM_MAX_VCPUS US_VM_VCPUS_MAX
-#define VM_FASTMMIO_MAX 8u /* a UART's three registers, four virtio transports */
-#define VM_MEMS_MAX 16u    /* memory objects vm_map() may map into one VM */
+#define VM_FASTMMIO_MAX 12u /* a UART's three registers, four virtio transports' two each */
+#define VM_MEMS_MAX 16u     /* memory objects vm_map() may map into one VM */
 
 /* One fast-MMIO entry (ipc/include/understudy/vcpu.h). */
 struct vm_fastmmio {
@@ -52,6 +52,7 @@ struct vm {
      * accesses in flight, and a writer of fast[] or of its pages keeping new ones out. */
     uint32_t fast_users;
     bool fast_frozen;
+    uint32_t fast_end; /* past the last entry in use */
 };
 
 /** vm_create() - a VM with an empty stage-2 table.
