@@ -53,6 +53,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
     ap.add_argument("--loop", choices=LOOPS, default="bench_loop_hvc")
     ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--symbol", help="also print executions per instruction of this symbol "
+                    "(e.g. kernel:sched_direct)")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     tgt = os.path.join(build, "aarch64")
@@ -98,10 +100,12 @@ def main():
                     pending.append(int(line.split(":", 1)[0], 16))
     # Counting ends with the run: the chosen loop and everything after it. Only the last loop
     # (HVC) is exact; for the others later loops add to the totals.
-    per_symbol = collections.Counter()
+    per_symbol, per_pc = collections.Counter(), collections.Counter()
     for tb, n in runs.items():
         for pc in blocks.get(tb, ()):
             per_symbol[symbol(pc)] += n
+            if args.symbol and symbol(pc) == args.symbol:
+                per_pc[pc] += n
     total = sum(per_symbol.values())
     ops = OPS_PER_LOOP * (len(LOOPS) - LOOPS.index(args.loop))
     print("instructions per operation from %s on: %.1f (%d operations)" % (args.loop,
@@ -109,6 +113,10 @@ def main():
     print("command: python3 bench/profile_exits.py --loop %s" % args.loop)
     for name, n in per_symbol.most_common(args.top):
         print("%8.1f  %s" % (n / ops, name))
+    if per_pc:
+        print("per instruction of %s (executions per operation):" % args.symbol)
+        for pc in sorted(per_pc):
+            print("  0x%x  %6.2f" % (pc, per_pc[pc] / ops))
     return 0
 
 
