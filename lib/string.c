@@ -11,19 +11,40 @@
  */
 #define STRING_NO_IDIOM __attribute__((optimize("no-tree-loop-distribute-patterns")))
 
-/* Word accesses that may alias anything, for the aligned fast paths; pairs of words (LDP/STP
- * on aarch64) where both ends are 16-byte aligned, as IPC messages are. */
+/* Accesses that may alias anything, for the aligned paths: pairs of words (LDP/STP on aarch64)
+ * where both ends are 16-byte aligned, as IPC messages are; words; 32-bit half-words. */
 typedef uint64_t __attribute__((may_alias)) string_word_t;
 typedef unsigned __int128 __attribute__((may_alias)) string_pair_t;
+typedef uint32_t __attribute__((may_alias)) string_half_t;
 
 #define STRING_WORD_MASK ((uintptr_t)sizeof(string_word_t) - 1u)
 
+/* Bytes up to @d's next multiple of @align (a power of two), no further than @n. */
+static inline size_t string_lead(const unsigned char *d, size_t align, size_t n)
+{
+    size_t lead = (align - ((uintptr_t)d & (align - 1u))) & (align - 1u);
+
+    return lead < n ? lead : n;
+}
+
+/* Both ends equally aligned modulo 16, 8 or 4 take whole pairs of words, words or half-words
+ * after a few bytes; other copies go byte by byte. Frames copied behind a virtio-net header
+ * are the common 4-byte case. */
 STRING_NO_IDIOM void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
+    size_t align = 16u;
 
-    if ((((uintptr_t)d | (uintptr_t)s) & (sizeof(string_pair_t) - 1u)) == 0) {
+    if ((((uintptr_t)d | (uintptr_t)s) & 15u) != 0) {
+        uintptr_t skew = (uintptr_t)d ^ (uintptr_t)s;
+
+        align = (skew & 15u) == 0 ? 16u : (skew & 7u) == 0 ? 8u : (skew & 3u) == 0 ? 4u : 1u;
+        for (size_t lead = string_lead(d, align, n); lead > 0; lead--, n--) {
+            *d++ = *s++;
+        }
+    }
+    if (align == 16u) {
         /* Two pairs of words a turn: IPC messages (up to 256 bytes) are the hot callers. */
         while (n >= 2 * sizeof(string_pair_t)) {
             string_pair_t *dp = (string_pair_t *)(void *)d;
@@ -37,12 +58,20 @@ STRING_NO_IDIOM void *memcpy(void *restrict dst, const void *restrict src, size_
             n -= 2 * sizeof(string_pair_t);
         }
     }
-    if ((((uintptr_t)d | (uintptr_t)s) & STRING_WORD_MASK) == 0) {
+    if (align >= 8u) {
         while (n >= sizeof(string_word_t)) {
             *(string_word_t *)(void *)d = *(const string_word_t *)(const void *)s;
             d += sizeof(string_word_t);
             s += sizeof(string_word_t);
             n -= sizeof(string_word_t);
+        }
+    }
+    if (align >= 4u) {
+        while (n >= sizeof(string_half_t)) {
+            *(string_half_t *)(void *)d = *(const string_half_t *)(const void *)s;
+            d += sizeof(string_half_t);
+            s += sizeof(string_half_t);
+            n -= sizeof(string_half_t);
         }
     }
     while (n > 0) {

@@ -239,6 +239,7 @@ struct vmm_switch_held {
 
 struct vmm_switch {
     struct vmm_switch_conn conn[VMM_SWITCH_CONNS];
+    uint32_t top;   /* conn[top..] have never been used (vmm_switch.c) */
     uint32_t clock; /* counts frames of tracked connections: the oldest entry is evicted */
     uint32_t queued;
     struct vmm_switch_hold hold[VMM_SWITCH_HOLDS];

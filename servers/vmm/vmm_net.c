@@ -197,9 +197,14 @@ static bool net_rx(struct vmm_state *st, uint32_t slot, const uint8_t *frame, ui
             vmm_virtio_needs_reset(st, slot, &vm->net, "receive buffer outside RAM or read-only");
             return false;
         }
-        for (uint32_t b = 0; b < take; b++, done++) {
-            buf[b] = done < VIO_NET_HDR_LEN ? hdr[done] : frame[done - VIO_NET_HDR_LEN];
+        uint32_t h = done < VIO_NET_HDR_LEN ? VIO_NET_HDR_LEN - done : 0;
+
+        h = h < take ? h : take;
+        memcpy(buf, hdr + done, h); /* the header's bytes this buffer holds, then the frame's */
+        if (take > h) {
+            memcpy(buf + h, frame + (done + h - VIO_NET_HDR_LEN), take - h);
         }
+        done += take;
     }
     if (done < total) {
         vmm_virtio_vq_push(&v, head, 0); /* too small for the frame: returned empty */

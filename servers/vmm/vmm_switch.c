@@ -70,22 +70,32 @@ bool vmm_switch_parse_tcp(const uint8_t *frame, uint32_t len, struct vmm_switch_
     if (doff < TCP_HDR_MIN || doff > total - ihl) {
         return false;
     }
-    memcpy(t->src_ip, ip + 12, 4);
-    memcpy(t->dst_ip, ip + 16, 4);
-    memcpy(&t->src_port, tcp, 2);
-    memcpy(&t->dst_port, tcp + 2, 2);
+    /* The compiler's own copies: a call each would cost more than the parse (every frame is
+     * parsed up to three times). */
+    __builtin_memcpy(t->src_ip, ip + 12, 4);
+    __builtin_memcpy(t->dst_ip, ip + 16, 4);
+    __builtin_memcpy(&t->src_port, tcp, 2);
+    __builtin_memcpy(&t->dst_port, tcp + 2, 2);
     t->flags = tcp[13];
     return true;
+}
+
+/* Entries are taken lowest free first (free_or_oldest()), so those in use lie below the
+ * switch's high-water mark: every frame is looked up two to four times, and without twins
+ * the table stays empty and nothing is scanned. */
+static uint32_t conns_top(const struct vmm_switch *sw)
+{
+    return sw->top < VMM_SWITCH_CONNS ? sw->top : VMM_SWITCH_CONNS;
 }
 
 static int32_t find_index(const struct vmm_switch *sw, const uint8_t *mac, const uint8_t *rip,
                           uint16_t rport, uint16_t lport)
 {
-    for (uint32_t i = 0; i < VMM_SWITCH_CONNS; i++) {
+    for (uint32_t i = 0; i < conns_top(sw); i++) {
         const struct vmm_switch_conn *c = &sw->conn[i];
 
         if (c->port != 0 && c->remote_port == rport && c->local_port == lport &&
-            memcmp(c->remote_ip, rip, 4) == 0 && memcmp(c->mac, mac, 6) == 0) {
+            __builtin_memcmp(c->remote_ip, rip, 4) == 0 && __builtin_memcmp(c->mac, mac, 6) == 0) {
             return (int32_t)i;
         }
     }
@@ -122,7 +132,7 @@ static uint32_t free_or_oldest(const struct vmm_switch *sw)
     for (uint32_t i = 0; i < VMM_SWITCH_CONNS; i++) {
         uint32_t age = sw->clock - sw->conn[i].used;
 
-        if (sw->conn[i].port == 0) {
+        if (sw->conn[i].port == 0 || i >= conns_top(sw)) {
             return i;
         }
         if (age > best_age) {
@@ -159,7 +169,11 @@ void vmm_switch_learn(struct vmm_switch *sw, const struct vmm_net_ports *p, uint
          * those it is still found serving. */
         return;
     }
-    c = &sw->conn[i != NO_ENTRY ? (uint32_t)i : free_or_oldest(sw)];
+    if (i == NO_ENTRY) {
+        i = (int32_t)free_or_oldest(sw);
+        sw->top = (uint32_t)i >= sw->top ? (uint32_t)i + 1u : sw->top;
+    }
+    c = &sw->conn[i];
     memcpy(c->mac, p->mac[in], 6);
     memcpy(c->remote_ip, t.dst_ip, 4);
     c->remote_port = t.dst_port;
@@ -343,7 +357,7 @@ uint32_t vmm_switch_forget(struct vmm_switch *sw, uint32_t slot)
 {
     uint32_t n = 0;
 
-    for (uint32_t i = 0; i < VMM_SWITCH_CONNS; i++) {
+    for (uint32_t i = 0; i < conns_top(sw); i++) {
         if (sw->conn[i].port != 0 && sw->conn[i].port == slot + 1u) {
             sw->conn[i].port = 0;
             n++;
@@ -360,7 +374,7 @@ void vmm_switch_status(const struct vmm_switch *sw, const uint8_t *mac, uint32_t
     *held = h == NO_ENTRY ? 0u : held_count(sw, (uint32_t)h);
     *dropped = h == NO_ENTRY ? 0u : sw->hold[h].dropped;
     *conns = 0;
-    for (uint32_t i = 0; i < VMM_SWITCH_CONNS; i++) {
+    for (uint32_t i = 0; i < conns_top(sw); i++) {
         *conns += sw->conn[i].port != 0 && sw->conn[i].port == slot + 1u ? 1u : 0u;
     }
 }

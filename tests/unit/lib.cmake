@@ -117,3 +117,8 @@ us_unit_test(migrate_maint
           understudy_lost_in_transfer bad_state_refused injected_faults reconfigure_two_legs
           understudy_app_down criu_flow redirect_flow)
 target_compile_definitions(unit_migrate_maint PRIVATE US_DEBUG=1) # fault injection is built
+
+# lib/string.c's memcpy (the host's libc serves everything else), under another name.
+us_unit_test(string
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_string.c
+    CASES memcpy_every_alignment)

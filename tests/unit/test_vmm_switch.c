@@ -191,6 +191,24 @@ static void switch_fin_both_ways_ends(void)
     UT_EXPECT(tracked(40002) == B + 1u);
 }
 
+/* Entries are taken lowest free first, and lookups stop at the highest ever taken: an address
+ * without a twin leaves the table empty, and a freed entry is taken again before a new one. */
+static void switch_tracks_below_high_water(void)
+{
+    setup();
+    to_client(C, 40000, F_SYN | F_ACK); /* C has no twin: nothing to remember */
+    UT_EXPECT(st.sw.top == 0);
+    connect(40000, A);
+    connect(40001, A);
+    connect(40002, A);
+    UT_EXPECT(st.sw.top == 3);
+    from_client(40000, F_RST, 0);
+    UT_EXPECT(tracked(40000) == 0);
+    connect(40003, A);
+    UT_EXPECT(st.sw.top == 3 && st.sw.conn[0].port == A + 1u);
+    UT_EXPECT(tracked(40003) == A + 1u && tracked(40001) == A + 1u && tracked(40002) == A + 1u);
+}
+
 static void switch_evicts_oldest(void)
 {
     uint64_t held, conns, dropped;
@@ -252,4 +270,5 @@ UT_MAIN({"switch_twin_routing", switch_twin_routing},
         {"switch_rst_ends", switch_rst_ends},
         {"switch_fin_both_ways_ends", switch_fin_both_ways_ends},
         {"switch_evicts_oldest", switch_evicts_oldest},
+        {"switch_tracks_below_high_water", switch_tracks_below_high_water},
         {"switch_cutover_keeps_old", switch_cutover_keeps_old})

@@ -105,7 +105,8 @@ us_unit_test(vmm_switch
     LIBS us_lib_host
     CASES switch_twin_routing switch_standby_sends_nothing switch_learns_syn_ack
           switch_cutover_keeps_connections switch_learns_old_connections switch_rst_ends
-          switch_fin_both_ways_ends switch_evicts_oldest switch_cutover_keeps_old)
+          switch_fin_both_ways_ends switch_evicts_oldest switch_cutover_keeps_old
+          switch_tracks_below_high_water)
 us_unit_test(vmm_switch_hold
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_switch_hold.c
             ${CMAKE_CURRENT_LIST_DIR}/vmm_switch_fx.c ${us_vmm_net_test_sources}
