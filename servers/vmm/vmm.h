@@ -209,6 +209,13 @@ struct vmm_net_ports {
 #define VMM_SWITCH_FIN_OUT 1u               /* the serving port sent a FIN */
 #define VMM_SWITCH_FIN_IN 2u                /* the remote end sent a FIN */
 
+/* Whether two MAC addresses are the same: the compiler's inline compare, as the switch does it
+ * several times a frame. */
+static inline bool vmm_mac_eq(const uint8_t *a, const uint8_t *b)
+{
+    return __builtin_memcmp(a, b, 6) == 0;
+}
+
 /* A tracked TCP connection. Addresses and ports are as in the frame (network byte order). */
 struct vmm_switch_conn {
     uint8_t mac[6];       /* the service's address */

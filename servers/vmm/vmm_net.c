@@ -54,7 +54,7 @@ uint32_t vmm_net_route(const struct vmm_net_ports *p, const struct vmm_switch *s
      * and replies carry the address it shares, so they tell the others nothing new. */
     arp = frame[12] == 0x08u && frame[13] == 0x06u;
     if (in != VMM_NET_UPLINK) {
-        if (memcmp(src, p->mac[in], 6) != 0 || memcmp(dst, p->mac[in], 6) == 0) {
+        if (!vmm_mac_eq(src, p->mac[in]) || vmm_mac_eq(dst, p->mac[in])) {
             return 0; /* spoofed source, or addressed to itself (or its twins) */
         }
         if ((p->standby & (1u << in)) && !arp && !(tcp && standby_serves(p, sw, in, &t))) {
@@ -63,14 +63,14 @@ uint32_t vmm_net_route(const struct vmm_net_ports *p, const struct vmm_switch *s
     }
     if (is_multicast(dst)) {
         for (uint32_t q = 0; in != VMM_NET_UPLINK && q < VMM_NET_UPLINK; q++) {
-            if (memcmp(src, p->mac[q], 6) == 0) {
+            if (vmm_mac_eq(src, p->mac[q])) {
                 others &= ~(1u << q); /* not to its own twins: they share its address */
             }
         }
         return others & ~p->standby;
     }
     for (uint32_t q = 0; q < VMM_NET_UPLINK; q++) {
-        if ((others & (1u << q)) && memcmp(dst, p->mac[q], 6) == 0) {
+        if ((others & (1u << q)) && vmm_mac_eq(dst, p->mac[q])) {
             sharers |= 1u << q;
         }
     }
@@ -224,14 +224,14 @@ void vmm_net_switch(struct vmm_state *st, uint32_t in, const uint8_t *frame, uin
 
     net_ports(st, &p);
     from_vm = in != VMM_NET_UPLINK && (p.present & (1u << in)) && len >= VIO_NET_FRAME_MIN;
-    accepted = in == VMM_NET_UPLINK ? len >= VIO_NET_FRAME_MIN
-                                    : from_vm && memcmp(frame + 6, p.mac[in], 6) == 0 &&
-                                          memcmp(frame, p.mac[in], 6) != 0;
+    accepted = in == VMM_NET_UPLINK
+                   ? len >= VIO_NET_FRAME_MIN
+                   : from_vm && vmm_mac_eq(frame + 6, p.mac[in]) && !vmm_mac_eq(frame, p.mac[in]);
     if (accepted) {
         vmm_switch_learn(&st->sw, &p, in, frame, len); /* before routing: a SYN+ACK goes out */
     }
     out = vmm_net_route(&p, &st->sw, in, frame, len);
-    if (out == 0 && from_vm && memcmp(frame + 6, p.mac[in], 6) != 0) {
+    if (out == 0 && from_vm && !vmm_mac_eq(frame + 6, p.mac[in])) {
         in_stats->tx_drops++;
         net_warn(in_stats, st->config.vms[in].name, "source address is not the VM's own");
         return;
@@ -275,7 +275,7 @@ static bool is_port(const struct vmm_state *st, uint64_t slot)
 bool vmm_net_twins(const struct vmm_state *st, uint64_t a, uint64_t b)
 {
     return a != b && is_port(st, a) && is_port(st, b) &&
-           memcmp(st->vms[a].net.mac, st->vms[b].net.mac, 6) == 0;
+           vmm_mac_eq(st->vms[a].net.mac, st->vms[b].net.mac);
 }
 
 /* US_NET_SVC_CUTOVER of @a to @b, checked. */

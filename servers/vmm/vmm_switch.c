@@ -95,7 +95,7 @@ static int32_t find_index(const struct vmm_switch *sw, const uint8_t *mac, const
         const struct vmm_switch_conn *c = &sw->conn[i];
 
         if (c->port != 0 && c->remote_port == rport && c->local_port == lport &&
-            __builtin_memcmp(c->remote_ip, rip, 4) == 0 && __builtin_memcmp(c->mac, mac, 6) == 0) {
+            __builtin_memcmp(c->remote_ip, rip, 4) == 0 && vmm_mac_eq(c->mac, mac)) {
             return (int32_t)i;
         }
     }
@@ -116,7 +116,7 @@ static uint32_t sharers(const struct vmm_net_ports *p, const uint8_t *mac)
     uint32_t mask = 0;
 
     for (uint32_t q = 0; q < VMM_NET_UPLINK; q++) {
-        if ((p->present & (1u << q)) && memcmp(p->mac[q], mac, 6) == 0) {
+        if ((p->present & (1u << q)) && vmm_mac_eq(p->mac[q], mac)) {
             mask |= 1u << q;
         }
     }
@@ -226,7 +226,7 @@ void vmm_switch_seen(struct vmm_switch *sw, const struct vmm_net_ports *p, uint3
 static int32_t hold_index(const struct vmm_switch *sw, const uint8_t *mac)
 {
     for (uint32_t h = 0; h < VMM_SWITCH_HOLDS; h++) {
-        if (sw->hold[h].used && memcmp(sw->hold[h].mac, mac, 6) == 0) {
+        if (sw->hold[h].used && vmm_mac_eq(sw->hold[h].mac, mac)) {
             return (int32_t)h;
         }
     }
@@ -280,7 +280,7 @@ bool vmm_switch_hold_frame(struct vmm_state *st, const struct vmm_net_ports *p, 
     while (!(out & (1u << port))) {
         port++;
     }
-    if ((p->standby & out) || memcmp(frame, p->mac[port], 6) != 0) {
+    if ((p->standby & out) || !vmm_mac_eq(frame, p->mac[port])) {
         return false; /* a connection tracked to a standby twin goes on */
     }
     h = hold_index(sw, frame);
