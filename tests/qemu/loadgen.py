@@ -84,6 +84,7 @@ class LoadGen:
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.threads = []
+        self.t0 = None  # when start() started the clients (monotonic)
 
     def key(self, i):
         return "lg%d" % i
@@ -153,7 +154,8 @@ class LoadGen:
 
     def start(self, requests=20000, seconds=600.0):
         """Start the clients: at most @requests in all and @seconds from now."""
-        deadline = time.monotonic() + seconds
+        self.t0 = time.monotonic()
+        deadline = self.t0 + seconds
         for n in range(self.clients):
             t = threading.Thread(target=self._client,
                                  args=(n, n < self.persistent, deadline,
@@ -169,7 +171,11 @@ class LoadGen:
         assert not any(t.is_alive() for t in self.threads), "a client is stuck"
 
     def failures(self):
-        return [e for (_, _, _, e) in self.log if e is not None]
+        """Each failed request: when it started and ended, in seconds since start(), so that
+        a failure can be set beside the flow's steps and the serial log."""
+        t0 = self.t0 if self.t0 is not None else 0.0
+        return ["%s (started at +%.3f s, ended at +%.3f s)" % (e, s - t0, end - t0)
+                for (s, end, _, e) in self.log if e is not None]
 
     def verify(self, batch=2000):
         """Read back every acknowledged key; returns the mismatches."""
