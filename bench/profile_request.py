@@ -14,7 +14,6 @@ are the guest's. Prints instructions per request, per symbol.
   python3 bench/profile_request.py [--requests 40] [--top 40] [--build DIR]
 """
 import argparse
-import bisect
 import collections
 import os
 import re
@@ -25,6 +24,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "qemu"))
 import usqemu  # noqa: E402
+from profile_exits import Symbols  # noqa: E402
 from rate_bench import CPU, one_request  # noqa: E402
 
 SERVERS = ("vmm", "console", "devmgr", "migrate")
@@ -34,17 +34,11 @@ INSN = re.compile(rb"0x([0-9a-f]+):\s+([0-9a-f]{8})\s")
 FILTER = "0x400000..0x4fffff,0x40200000..0x403fffff"
 
 
-class Elf:
+class Elf(Symbols):
     """An ELF's function symbols and the words of its executable segments."""
 
     def __init__(self, path, tag):
-        nm = subprocess.run(["aarch64-linux-gnu-nm", "-n", path], capture_output=True,
-                            text=True, check=True).stdout
-        self.syms = [(int(a, 16), n) for a, k, n in
-                     (line.split() for line in nm.splitlines() if len(line.split()) == 3)
-                     if k in "tTwW"]
-        self.addrs = [a for a, _ in self.syms]
-        self.tag = tag
+        super().__init__(path, tag)
         self.text = {}
         hdr = subprocess.run(["aarch64-linux-gnu-readelf", "-lW", path], capture_output=True,
                              text=True, check=True).stdout
@@ -64,10 +58,6 @@ class Elf:
 
     def holds(self, insns):
         return all(self.word(pc) == w for pc, w in insns)
-
-    def name(self, pc):
-        i = bisect.bisect_right(self.addrs, pc) - 1
-        return "%s:%s" % (self.tag, self.syms[i][1] if i >= 0 else "?")
 
 
 def attribute(insns, elves):
