@@ -59,6 +59,19 @@ STRING_NO_IDIOM void *memcpy(void *restrict dst, const void *restrict src, size_
         }
     }
     if (align >= 8u) {
+        while (n >= 4 * sizeof(string_word_t)) { /* four words a turn, as large copies go */
+            string_word_t *dw = (string_word_t *)(void *)d;
+            const string_word_t *sw = (const string_word_t *)(const void *)s;
+            string_word_t a = sw[0], b = sw[1], c = sw[2], e = sw[3];
+
+            dw[0] = a;
+            dw[1] = b;
+            dw[2] = c;
+            dw[3] = e;
+            d += 4 * sizeof(string_word_t);
+            s += 4 * sizeof(string_word_t);
+            n -= 4 * sizeof(string_word_t);
+        }
         while (n >= sizeof(string_word_t)) {
             *(string_word_t *)(void *)d = *(const string_word_t *)(const void *)s;
             d += sizeof(string_word_t);
