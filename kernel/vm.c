@@ -364,7 +364,7 @@ enum vm_fast vm_fastmmio_nolock(struct vm *vm, uint64_t ipa, bool write, uint64_
 void vm_fastmmio_tick(void)
 {
     for (uint32_t i = 0; i < VM_MAX; i++) {
-        for (uint32_t j = 0; vms[i].in_use && j < VM_FASTMMIO_MAX; j++) {
+        for (uint32_t j = 0; vms[i].in_use && j < vms[i].fast_end; j++) {
             const struct vm_fastmmio *f = &vms[i].fast[j];
 
             if (f->kind == US_FASTMMIO_RING &&
@@ -378,7 +378,7 @@ void vm_fastmmio_tick(void)
 
 bool vm_fastmmio_access(struct vm *vm, uint64_t ipa, bool write, uint64_t *value)
 {
-    for (uint32_t i = 0; i < VM_FASTMMIO_MAX; i++) {
+    for (uint32_t i = 0; i < vm->fast_end; i++) { /* the writers hold the lock too */
         struct vm_fastmmio *f = &vm->fast[i];
         struct us_fastmmio_page *p = f->page;
         uint32_t head, tail;
