@@ -120,10 +120,14 @@ def memory(build, image, vms, log_dir):
 
 
 def main():
+    global CPU
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--cpu", default=CPU,
+                    help="QEMU -cpu: cortex-a72 (no VHE) or max,pauth=off (VHE)")
     args = ap.parse_args()
+    CPU = args.cpu
     build = os.path.abspath(args.build)
     log_dir = os.path.join(build, "bench")
     os.makedirs(log_dir, exist_ok=True)
@@ -164,7 +168,7 @@ def main():
     print("guest command line: %r, then with \" quiet\"" % CMDLINE)
     print("'2 host CPUs': QEMU -smp 2; under Understudy the guest's one vCPU on CPU 1 and the "
           "servers on CPU 0, directly the guest with maxcpus=1")
-    print("command: python3 bench/boot_bench.py --runs %d" % args.runs)
+    print("command: python3 bench/boot_bench.py --runs %d --cpu %s" % (args.runs, CPU))
     print()
     table(["boot", "runs (s)", "median (s)", "vs direct", "vs direct, same host CPUs"],
           rows + [["Xen 4.17 dom0 (reference)", "-", "-", "1.4-1.5x", "-"]])

@@ -52,6 +52,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
     ap.add_argument("--loop", choices=LOOPS, default="bench_loop_hvc")
+    ap.add_argument("--cpu", default="cortex-a72",
+                    help="QEMU -cpu (max,pauth=off runs the servers with VHE)")
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--symbol", help="also print executions per instruction of this symbol "
                     "(e.g. kernel:sched_direct)")
@@ -75,6 +77,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="usprof-") as tmp:
         log = os.path.join(tmp, "trace.log")
         m = usqemu.Machine(image_dir=os.path.join(build, "images", "bench"), icount=True,
+                           cpu=args.cpu,
                            log_dir=tmp, name="profile", timeout=900,
                            extra_args=["-d", "exec,nochain,in_asm", "-D", log])
         try:
@@ -110,7 +113,7 @@ def main():
     ops = OPS_PER_LOOP * (len(LOOPS) - LOOPS.index(args.loop))
     print("instructions per operation from %s on: %.1f (%d operations)" % (args.loop,
                                                                           total / ops, ops))
-    print("command: python3 bench/profile_exits.py --loop %s" % args.loop)
+    print("command: python3 bench/profile_exits.py --loop %s --cpu %s" % (args.loop, args.cpu))
     for name, n in per_symbol.most_common(args.top):
         print("%8.1f  %s" % (n / ops, name))
     if per_pc:

@@ -91,12 +91,16 @@ def boot_understudy(build, smp, log_dir):
 
 
 def main():
+    global CPU
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--requests", type=int, default=300)
     ap.add_argument("--smp", type=int, default=1)
+    ap.add_argument("--cpu", default=CPU,
+                    help="QEMU -cpu: cortex-a72 (no VHE) or max,pauth=off (VHE)")
     args = ap.parse_args()
+    CPU = args.cpu
     build = os.path.abspath(args.build)
     log_dir = os.path.join(build, "bench")
     os.makedirs(log_dir, exist_ok=True)
@@ -124,8 +128,8 @@ def main():
     print("kvd, one TCP connection per request (SET then GET), %d requests a round, rounds "
           "alternating; QEMU virt -cpu %s -smp %d -m 1G, user networking"
           % (args.requests, CPU, args.smp))
-    print("command: python3 bench/rate_bench.py --rounds %d --requests %d --smp %d"
-          % (args.rounds, args.requests, args.smp))
+    print("command: python3 bench/rate_bench.py --rounds %d --requests %d --smp %d --cpu %s"
+          % (args.rounds, args.requests, args.smp, CPU))
     print()
     table(["kvd", "rounds (requests/s)", "median", "vs bare",
            "QEMU TLB flushes a request (elided)"],

@@ -166,8 +166,8 @@ void kmain(uint64_t dtb)
     arch_early_init(&cpus[0]);
     kernel_lock();
     __stack_chk_guard ^= arch_counter() * 0x9e3779b97f4a7c15ull;
-    US_LOG_INFO("Understudy hypervisor (ABI %u) on %s, entered at EL2", US_ABI_REVISION,
-                plat_name());
+    US_LOG_INFO("Understudy hypervisor (ABI %u) on %s, entered at EL2, %s", US_ABI_REVISION,
+                plat_name(), arch_cpu_mode());
     e = plat_fdt_parse(pa_init(dtb), &bi);
     if (e != US_OK) {
         klog_panic("boot device tree at 0x%llx unusable: %s", (unsigned long long)dtb,
@@ -177,6 +177,11 @@ void kmain(uint64_t dtb)
                 (unsigned long long)pa_of(bi.ram_base), (unsigned long long)bi.ram_size,
                 bi.cpu_count, (unsigned long long)pa_of(bi.initrd),
                 (unsigned long long)bi.initrd_size);
+    if (pa_of(bi.ram_base) + bi.ram_size > arch_ram_end()) {
+        US_LOG_WARN("RAM above 0x%llx left unused: the kernel cannot map it",
+                    (unsigned long long)arch_ram_end());
+        bi.ram_size = arch_ram_end() - pa_of(bi.ram_base);
+    }
     take_memory(&bi);
     e = arch_mmu_kernel_map_final(bi.ram_base, bi.ram_size);
     if (e != US_OK) {

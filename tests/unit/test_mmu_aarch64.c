@@ -10,8 +10,14 @@
 #include "ut.h"
 
 uint64_t shim_sysreg_writes, shim_tlbi_count, shim_tlbi_asid;
+bool arch_vhe;
 char _image_start[1], _text_end[1], _rodata_end[1], _image_end[1];
 char el1_trampoline[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+void arch_space_root_moved(uint64_t old, uint64_t now)
+{
+    (void)old, (void)now;
+}
 
 static long frame_budget; /* frames kmem_frames() may still hand out */
 static long frames_live;  /* handed out and not yet freed */
@@ -50,6 +56,7 @@ static struct stage2 s2;
 
 static void setup(long budget)
 {
+    arch_vhe = false;
     frame_budget = budget;
     frames_live = 0;
     UT_EXPECT_EQ(arch_aspace_init(&as, 5), US_OK);
@@ -245,26 +252,78 @@ static void aspace_unmap_pages(void)
 /* A 2 MiB block goes whole, and pages next to it in the same range too. */
 static void aspace_unmap_block(void)
 {
-    uint64_t va = GIB - 2 * PAGE_SIZE, pa = 0x80000000 - 2 * PAGE_SIZE, before;
+    uint64_t g = US_VA_DYNAMIC + GIB; /* a GiB boundary where servers map */
+    uint64_t va = g - 2 * PAGE_SIZE, pa = 0x80000000 - 2 * PAGE_SIZE, before;
 
     setup(100);
     UT_EXPECT_EQ(arch_aspace_map(&as, va_init(va), pa_init(pa), 2 * PAGE_SIZE + 2 * BLOCK, RW),
                  US_OK);
-    UT_EXPECT(as_maps(GIB + BLOCK + 0x1234, 0x80000000 + BLOCK + 0x1234));
+    UT_EXPECT(as_maps(g + BLOCK + 0x1234, 0x80000000 + BLOCK + 0x1234));
     before = shim_tlbi_count;
     arch_aspace_unmap(&as, va_init(va), 2 * PAGE_SIZE + 2 * BLOCK);
     UT_EXPECT_EQ(shim_tlbi_count, before + 1);
     UT_EXPECT_EQ(shim_tlbi_asid, 5);
     UT_EXPECT(!as_maps(va, pa));
-    UT_EXPECT(!as_maps(GIB - PAGE_SIZE, 0x80000000 - PAGE_SIZE));
-    UT_EXPECT(!as_maps(GIB, 0x80000000));
-    UT_EXPECT(!as_maps(GIB + BLOCK - PAGE_SIZE, 0x80000000 + BLOCK - PAGE_SIZE));
-    UT_EXPECT(!as_maps(GIB + 2 * BLOCK - PAGE_SIZE, 0x80000000 + 2 * BLOCK - PAGE_SIZE));
+    UT_EXPECT(!as_maps(g - PAGE_SIZE, 0x80000000 - PAGE_SIZE));
+    UT_EXPECT(!as_maps(g, 0x80000000));
+    UT_EXPECT(!as_maps(g + BLOCK - PAGE_SIZE, 0x80000000 + BLOCK - PAGE_SIZE));
+    UT_EXPECT(!as_maps(g + 2 * BLOCK - PAGE_SIZE, 0x80000000 + 2 * BLOCK - PAGE_SIZE));
     /* The block's place takes pages now, in a new level-3 table. */
-    UT_EXPECT_EQ(arch_aspace_map(&as, va_init(GIB + PAGE_SIZE), pa_init(0x5000), PAGE_SIZE, RW),
+    UT_EXPECT_EQ(arch_aspace_map(&as, va_init(g + PAGE_SIZE), pa_init(0x5000), PAGE_SIZE, RW),
                  US_OK);
-    UT_EXPECT(as_maps(GIB + PAGE_SIZE, 0x5000));
-    UT_EXPECT(!as_maps(GIB, 0x80000000));
+    UT_EXPECT(as_maps(g + PAGE_SIZE, 0x5000));
+    UT_EXPECT(!as_maps(g, 0x80000000));
+}
+
+/* The kernel's part of every server space, [128 MiB, 64 GiB), takes no server mapping, in
+ * either mode: with VHE the kernel runs through those entries. */
+static void aspace_refuses_kernel_part(void)
+{
+    setup(100);
+    UT_EXPECT_EQ(arch_aspace_map(&as, va_init(ARCH_KERNEL_VA_LO - PAGE_SIZE), pa_init(0x80000000),
+                                 2 * PAGE_SIZE, RW),
+                 US_ERANGE);
+    UT_EXPECT_EQ(arch_aspace_map(&as, va_init(GIB), pa_init(0x80000000), BLOCK, RW), US_ERANGE);
+    UT_EXPECT_EQ(arch_aspace_map(&as, va_init(ARCH_KERNEL_VA_HI - PAGE_SIZE), pa_init(0x80000000),
+                                 PAGE_SIZE, RW),
+                 US_ERANGE);
+    UT_EXPECT_EQ(arch_aspace_map(&as, va_init(ARCH_KERNEL_VA_LO - PAGE_SIZE), pa_init(0x80000000),
+                                 PAGE_SIZE, RW),
+                 US_OK);
+    UT_EXPECT_EQ(
+        arch_aspace_map(&as, va_init(ARCH_KERNEL_VA_HI), pa_init(0x80000000), PAGE_SIZE, RW),
+        US_OK);
+}
+
+static paddr_t leaf_keep(struct relocation *r, uint64_t va, paddr_t pa, uint64_t span)
+{
+    (void)va;
+    r->left += span / PAGE_SIZE;
+    return pa;
+}
+
+/* With VHE a server space carries the kernel's devices and RAM: neither reachable from EL0
+ * (translate refuses them), nor seen by relocation (only the server's own page counts). */
+static void vhe_space_shares_kernel(void)
+{
+    struct aspace v;
+    struct relocation r = {.lo = GIB, .hi = 3 * GIB, .probe = true, .leaf = leaf_keep};
+    paddr_t got;
+
+    setup(100);
+    arch_vhe = true;
+    UT_EXPECT_EQ(arch_mmu_kernel_map_final(pa_init(GIB), 2 * GIB), US_OK);
+    UT_EXPECT_EQ(arch_aspace_init(&v, 7), US_OK);
+    UT_EXPECT_EQ(v.table_frames, 2); /* the root and its own first-GiB table */
+    UT_EXPECT_EQ(arch_aspace_translate(&v, va_init(GIB + 0x1000), false, &got), US_ERANGE);
+    UT_EXPECT_EQ(arch_aspace_translate(&v, va_init(0x09000000), false, &got), US_ERANGE);
+    UT_EXPECT_EQ(arch_aspace_map(&v, va_init(0x400000), pa_init(GIB + 0x5000), PAGE_SIZE, RW),
+                 US_OK);
+    UT_EXPECT_EQ(arch_aspace_translate(&v, va_init(0x400000), false, &got), US_OK);
+    UT_EXPECT_EQ(pa_of(got), GIB + 0x5000);
+    arch_aspace_relocate(&v, &r);
+    UT_EXPECT_EQ(r.left, 1);
+    arch_vhe = false;
 }
 
 UT_MAIN({"aspace_map_translates", aspace_map_translates},
@@ -276,4 +335,6 @@ UT_MAIN({"aspace_map_translates", aspace_map_translates},
         {"block_over_empty_table", block_over_empty_table},
         {"aligned_ram_uses_blocks", aligned_ram_uses_blocks},
         {"stage2_free_drops_tlb", stage2_free_drops_tlb},
-        {"aspace_unmap_pages", aspace_unmap_pages}, {"aspace_unmap_block", aspace_unmap_block})
+        {"aspace_unmap_pages", aspace_unmap_pages}, {"aspace_unmap_block", aspace_unmap_block},
+        {"aspace_refuses_kernel_part", aspace_refuses_kernel_part},
+        {"vhe_space_shares_kernel", vhe_space_shares_kernel})

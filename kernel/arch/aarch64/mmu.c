@@ -21,7 +21,10 @@
 #define PTE_AF (1ull << 10)
 #define PTE_NG (1ull << 11)
 #define PTE_PXN (1ull << 53)
-#define PTE_UXN (1ull << 54) /* XN at EL2 and at stage 2 */
+#define PTE_UXN (1ull << 54) /* XN at EL2 without VHE and at stage 2 */
+/* A software bit (ignored by walkers in table and block descriptors alike): the entry is the
+ * kernel's, shared into a server's space with VHE; relocation leaves it alone. */
+#define PTE_KERNEL (1ull << 57)
 #define PTE_ADDR_MASK 0x0000fffffffff000ull
 #define S2_MEMATTR_NORMAL (0xfull << 2)
 #define S2_MEMATTR_DEVICE (0x1ull << 2)
@@ -36,6 +39,29 @@
 static uint64_t early_l1[512] __attribute__((aligned(4096)));
 static paddr_t kernel_root; /* the final EL2 map, shared by every CPU */
 
+/* The kernel's part of the address space: [ARCH_KERNEL_VA_LO, ARCH_KERNEL_VA_HI), the GIC and
+ * UART blocks of the first GiB and the RAM above it. With VHE, the kernel runs through the
+ * server's TTBR0_EL2 and every server's space carries these entries (not EL0-accessible). */
+#define KERNEL_L2_FIRST (ARCH_KERNEL_VA_LO / BLOCK_SIZE)
+#define KERNEL_L1_END (ARCH_KERNEL_VA_HI >> 30)
+
+/* TCR for the EL2&0 regime (VHE) and servers' EL1&0: T0SZ=25, WBWA, inner shareable, 4K,
+ * EPD1 (no TTBR1 walks), IPS 40 bits. */
+#define TCR_EL20 (25ull | (1ull << 8) | (1ull << 10) | (3ull << 12) | (1ull << 23) | (2ull << 32))
+
+/* The kernel's own descriptors. Without VHE (the EL2 regime) AP[1] is RES1 and bit 54 is XN;
+ * with VHE (the EL2&0 regime) AP[1] would open the page to EL0, bit 53 is PXN and 54 UXN. */
+static uint64_t kernel_attr(bool device, bool ro, bool exec)
+{
+    uint64_t a = PTE_VALID | PTE_AF | (ro ? PTE_AP_RO : 0) |
+                 (device ? PTE_ATTR(ATTR_DEVICE) : PTE_ATTR(ATTR_NORMAL) | PTE_SH_INNER);
+
+    if (!arch_vhe) {
+        return a | PTE_AP_EL0 | (exec ? 0 : PTE_UXN);
+    }
+    return a | PTE_UXN | (exec ? 0 : PTE_PXN);
+}
+
 extern char _image_start[], _text_end[], _rodata_end[], _image_end[];
 
 static uint64_t tcr_common(void)
@@ -47,15 +73,18 @@ static uint64_t tcr_common(void)
 static void el2_mmu_on(paddr_t root, bool wxn)
 {
     write_sysreg(mair_el2, MAIR_VALUE);
-    /* RES1 bits 31 and 23; PS = 40 bits. */
-    write_sysreg(tcr_el2, tcr_common() | (2ull << 16) | (1ull << 31) | (1ull << 23));
+    /* Without VHE: RES1 bits 31 and 23; PS = 40 bits. With it, TCR_EL1's layout. */
+    write_sysreg(tcr_el2,
+                 arch_vhe ? TCR_EL20 : tcr_common() | (2ull << 16) | (1ull << 31) | (1ull << 23));
     write_sysreg(ttbr0_el2, pa_of(root));
     isb();
     tlbi_alle2();
-    /* M, C, SA, I, WXN plus RES1 bits 4,5,11,16,18,22,23,28,29. The early map is RWX, so
-     * WXN (writable implies execute-never) comes on only with the final map. */
-    write_sysreg(sctlr_el2, (1ull << 0) | (1ull << 2) | (1ull << 3) | (1ull << 12) |
-                                (wxn ? (1ull << 19) : 0) | 0x30c50830ull);
+    /* The early map is RWX, so WXN (writable implies execute-never) comes on only with the
+     * final map. Without VHE: M, C, SA, I plus RES1 bits 4,5,11,16,18,22,23,28,29. With it,
+     * SCTLR_EL1's layout, the servers' EL0 controls included. */
+    write_sysreg(sctlr_el2, arch_vhe ? SCTLR_SERVER & ~(wxn ? 0 : SCTLR_WXN)
+                                     : (1ull << 0) | (1ull << 2) | (1ull << 3) | (1ull << 12) |
+                                           (wxn ? SCTLR_WXN : 0) | 0x30c50830ull);
     isb();
 }
 
@@ -63,10 +92,9 @@ void mmu_early_enable(void)
 {
     uint64_t i;
 
-    early_l1[0] = 0 | PTE_VALID | PTE_ATTR(ATTR_DEVICE) | PTE_AF | PTE_UXN | PTE_AP_EL0;
+    early_l1[0] = kernel_attr(true, false, false);
     for (i = 1; i < 16; i++) {
-        early_l1[i] =
-            (i << 30) | PTE_VALID | PTE_ATTR(ATTR_NORMAL) | PTE_SH_INNER | PTE_AF | PTE_AP_EL0;
+        early_l1[i] = (i << 30) | kernel_attr(false, false, true);
     }
     el2_mmu_on(pa_from_ptr(early_l1), false);
 }
@@ -155,7 +183,7 @@ static bool block_fits(uint64_t va, uint64_t pa, uint64_t left)
 
 us_err_t arch_mmu_kernel_map_final(paddr_t ram_base, uint64_t ram_size)
 {
-    uint64_t *l1 = table_alloc(NULL);
+    uint64_t *l1 = table_alloc(NULL), *l2;
     uint64_t a, lo, hi;
     uint64_t img_lo = (uint64_t)(uintptr_t)_image_start;
     uint64_t img_hi = align_up((uint64_t)(uintptr_t)_image_end, 2ull << 20);
@@ -163,32 +191,30 @@ us_err_t arch_mmu_kernel_map_final(paddr_t ram_base, uint64_t ram_size)
     if (l1 == NULL) {
         return US_ENOMEM;
     }
-    /* Devices (GIC, UART) in the first GiB: Device-nGnRE, never executable. */
-    l1[0] = PTE_VALID | PTE_ATTR(ATTR_DEVICE) | PTE_AF | PTE_UXN | PTE_AP_EL0;
+    /* Devices (GIC, UART) in the first GiB from 128 MiB: Device-nGnRE, never executable. */
+    l2 = table_alloc(NULL);
+    if (l2 == NULL) {
+        return US_ENOMEM;
+    }
+    for (a = ARCH_KERNEL_VA_LO; a < (1ull << 30); a += BLOCK_SIZE) {
+        l2[a / BLOCK_SIZE] = a | kernel_attr(true, false, false);
+    }
+    l1[0] = pa_of(pa_from_ptr(l2)) | PTE_VALID | PTE_TABLE;
     lo = align_down(pa_of(ram_base), 2ull << 20);
     hi = align_up(pa_of(ram_base) + ram_size, 2ull << 20);
     for (a = lo; a < hi;) {
         if (a >= img_lo && a < img_hi) {
             /* The kernel image, page by page: text RX, rodata R, the rest RW+XN. */
             uint64_t *pte = walk(l1, a, true, NULL);
-            uint64_t attr =
-                PTE_VALID | PTE_TABLE | PTE_ATTR(ATTR_NORMAL) | PTE_SH_INNER | PTE_AF | PTE_AP_EL0;
+            bool text = a < (uint64_t)(uintptr_t)_text_end;
             if (pte == NULL) {
                 return US_ENOMEM;
             }
-            if (a < (uint64_t)(uintptr_t)_text_end && a >= img_lo) {
-                attr |= PTE_AP_RO;
-            } else if (a < (uint64_t)(uintptr_t)_rodata_end && a >= img_lo) {
-                attr |= PTE_AP_RO | PTE_UXN;
-            } else {
-                attr |= PTE_UXN;
-            }
-            *pte = a | attr;
+            *pte = a | PTE_TABLE | kernel_attr(false, a < (uint64_t)(uintptr_t)_rodata_end, text);
             a += PAGE_SIZE;
         } else {
             /* 2 MiB blocks of RAM, read-write, never executable. */
             uint64_t idx1 = (a >> 30) & 511u;
-            uint64_t *l2;
             if (!(l1[idx1] & PTE_VALID)) {
                 l2 = table_alloc(NULL);
                 if (l2 == NULL) {
@@ -198,8 +224,7 @@ us_err_t arch_mmu_kernel_map_final(paddr_t ram_base, uint64_t ram_size)
             }
             l2 = pa_ptr(pa_init(l1[idx1] & PTE_ADDR_MASK));
             if (!(l2[(a >> 21) & 511u] & PTE_VALID)) {
-                l2[(a >> 21) & 511u] = a | PTE_VALID | PTE_ATTR(ATTR_NORMAL) | PTE_SH_INNER |
-                                       PTE_AF | PTE_AP_EL0 | PTE_UXN;
+                l2[(a >> 21) & 511u] = a | kernel_attr(false, false, false);
             }
             a += 2ull << 20;
         }
@@ -235,6 +260,12 @@ static uint64_t s1_attrs(uint32_t flags)
         attr &= ~PTE_UXN;
     }
     return attr;
+}
+
+/* Whether [va, va + size) meets the kernel's part of servers' spaces. */
+static bool in_kernel_part(uint64_t va, uint64_t size)
+{
+    return va < ARCH_KERNEL_VA_HI && va + size > ARCH_KERNEL_VA_LO;
 }
 
 static us_err_t check_map_args(uint64_t va, uint64_t pa, uint64_t size, uint32_t flags,
@@ -296,6 +327,28 @@ static us_err_t map_range(uint64_t *root, uint64_t va, uint64_t pa, uint64_t siz
     return US_OK;
 }
 
+/* With VHE, the kernel's entries in a server's root: its own table for the first GiB holding
+ * the kernel's device blocks, and the kernel's RAM tables (shared, never changed after boot). */
+static us_err_t share_kernel(uint64_t *root, uint64_t *counter)
+{
+    const uint64_t *k1 = pa_ptr(kernel_root), *k2;
+    uint64_t *l2 = table_alloc(counter);
+
+    if (l2 == NULL) {
+        return US_ENOMEM;
+    }
+    k2 = pa_ptr(pa_init(k1[0] & PTE_ADDR_MASK));
+    for (uint64_t i = KERNEL_L2_FIRST; i < 512; i++) {
+        l2[i] = k2[i] | PTE_KERNEL;
+    }
+    root[0] = pa_of(pa_from_ptr(l2)) | PTE_VALID | PTE_TABLE;
+    for (uint64_t i = 1; i < KERNEL_L1_END; i++) {
+        root[i] = k1[i] != 0 ? k1[i] | PTE_KERNEL : 0;
+    }
+    dsb_ish();
+    return US_OK;
+}
+
 us_err_t arch_aspace_init(struct aspace *as, uint16_t asid)
 {
     extern char el1_trampoline[];
@@ -308,6 +361,9 @@ us_err_t arch_aspace_init(struct aspace *as, uint16_t asid)
     }
     as->root = pa_from_ptr(root);
     as->asid = asid;
+    if (arch_vhe) {
+        return share_kernel(root, &as->table_frames);
+    }
     return arch_aspace_map(as, va_init(ARCH_TRAMPOLINE_VA), pa_from_ptr(el1_trampoline), PAGE_SIZE,
                            MAP_EL1_EXEC);
 }
@@ -319,6 +375,9 @@ us_err_t arch_aspace_map(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t siz
     if (e != US_OK) {
         return e;
     }
+    if (in_kernel_part(va_of(va), size)) {
+        return US_TRACE(US_ERANGE);
+    }
     if ((flags & US_RIGHT_WRITE) && (flags & (US_RIGHT_EXEC | MAP_EL1_EXEC))) {
         return US_TRACE(US_EINVAL); /* W^X */
     }
@@ -326,13 +385,23 @@ us_err_t arch_aspace_map(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t siz
                      &as->table_frames);
 }
 
-/* Drop a server space's TLB entries on every CPU. Servers' entries carry VMID 0
- * (switch_to_server()), and TLBI by ASID acts on the VMID in VTTBR_EL2. */
+/* Drop a server space's TLB entries on every CPU. Without VHE, servers' entries carry VMID 0
+ * (switch_to_server()), and TLBI by ASID acts on the VMID in VTTBR_EL2. With VHE, a TLBI of
+ * the EL1 kind acts on the EL2&0 regime while HCR_EL2.TGE is set. */
 static void flush_aspace(const void *space)
 {
     const struct aspace *as = space;
     uint64_t saved = read_sysreg(vttbr_el2);
 
+    if (arch_vhe) {
+        saved = read_sysreg(hcr_el2);
+        write_sysreg(hcr_el2, saved | HCR_TGE);
+        isb();
+        tlbi_aside1is(as->asid);
+        write_sysreg(hcr_el2, saved);
+        isb();
+        return;
+    }
     write_sysreg(vttbr_el2, 0);
     isb();
     tlbi_aside1is(as->asid);
@@ -439,7 +508,7 @@ static void relocate_break(uint64_t *t, int level, uint64_t va, struct relocatio
         uint64_t e = t[i], pa = e & PTE_ADDR_MASK, span = 1ull << (39 - 9 * level);
         paddr_t to;
 
-        if (!(e & PTE_VALID)) {
+        if (!(e & PTE_VALID) || (e & PTE_KERNEL)) {
             continue;
         }
         if (level < 3 && (e & PTE_TABLE)) {
@@ -474,7 +543,8 @@ static void relocate_make(uint64_t *t, int level)
     for (uint64_t i = 0; i < 512; i++) {
         if ((t[i] & (PTE_VALID | PTE_MOVING)) == PTE_MOVING) {
             t[i] = (t[i] & ~PTE_MOVING) | PTE_VALID;
-        } else if (level < 3 && (t[i] & (PTE_VALID | PTE_TABLE)) == (PTE_VALID | PTE_TABLE)) {
+        } else if (level < 3 &&
+                   (t[i] & (PTE_VALID | PTE_TABLE | PTE_KERNEL)) == (PTE_VALID | PTE_TABLE)) {
             relocate_make(pa_ptr(pa_init(t[i] & PTE_ADDR_MASK)), level + 1);
         }
     }
@@ -512,10 +582,8 @@ void arch_aspace_relocate(struct aspace *as, struct relocation *r)
     uint64_t ttbr = pa_of(old) | ((uint64_t)as->asid << 48);
 
     relocate(&as->root, r, flush_aspace, as);
-    /* The caller's own space is live on this CPU: it returns to EL0 through the new root. */
-    if (pa_of(as->root) != pa_of(old) && read_sysreg(ttbr0_el1) == ttbr) {
-        write_sysreg(ttbr0_el1, pa_of(as->root) | ((uint64_t)as->asid << 48));
-        isb();
+    if (pa_of(as->root) != pa_of(old)) {
+        arch_space_root_moved(ttbr, pa_of(as->root) | ((uint64_t)as->asid << 48));
     }
 }
 

@@ -36,16 +36,27 @@ paddr_t arch_image_end(void)
     return pa_from_ptr(_image_end);
 }
 
-/* The EL2 controls every CPU sets the same way. */
+bool arch_vhe;
+
+/* VHE: ID_AA64MMFR1_EL1.VH. */
+static bool vhe_usable(void)
+{
+    return ((read_sysreg(id_aa64mmfr1_el1) >> 8) & 0xfu) != 0;
+}
+
+/* The EL2 controls every CPU sets the same way. E2H comes first: it decides how the EL2
+ * registers written after it (CPTR_EL2, CNTHCTL_EL2, TCR_EL2, SCTLR_EL2) are laid out. */
 static void el2_controls(void)
 {
+    write_sysreg(hcr_el2, arch_vhe ? HCR_SERVER_VHE : HCR_SERVER);
+    isb();
     /* No FP traps while booting: libfdt uses SIMD registers. */
-    write_sysreg(cptr_el2, CPTR_EL2_RES1);
+    write_sysreg(cptr_el2, arch_vhe ? CPTR_VHE_FPEN : CPTR_EL2_RES1);
     arch_fp_init();
-    write_sysreg(hcr_el2, HCR_SERVER);
     /* EL1 may read the physical counter; its physical timer traps (guests use the virtual
-     * timer). */
-    write_sysreg(cnthctl_el2, 1u);
+     * timer). Servers may read the virtual counter (without VHE, CNTKCTL_EL1 says so). */
+    write_sysreg(cnthctl_el2,
+                 arch_vhe ? CNTHCTL_VHE_EL1PCTEN | CNTHCTL_VHE_EL0VCTEN : CNTHCTL_EL1PCTEN);
     write_sysreg(cntvoff_el2, 0);
     write_sysreg(vttbr_el2, 0);
     /* VTCR_EL2: T0SZ=25, SL0=1 (start at level 1), WBWA, inner shareable, 4K, PS=40 bits. */
@@ -63,6 +74,7 @@ static void el2_controls(void)
 void arch_early_init(struct cpu *c)
 {
     write_sysreg(tpidr_el2, (uint64_t)(uintptr_t)c);
+    arch_vhe = vhe_usable();
     el2_controls();
     mmu_early_enable();
 }
@@ -72,6 +84,16 @@ void arch_secondary_init(struct cpu *c)
     write_sysreg(tpidr_el2, (uint64_t)(uintptr_t)c);
     el2_controls();
     mmu_secondary_enable();
+}
+
+const char *arch_cpu_mode(void)
+{
+    return arch_vhe ? "VHE: servers at EL0 of EL2&0" : "no VHE: servers at EL0 of EL1&0";
+}
+
+uint64_t arch_ram_end(void)
+{
+    return arch_vhe ? ARCH_KERNEL_VA_HI : UINT64_MAX;
 }
 
 uint64_t arch_cpu_affinity(void)
@@ -111,7 +133,11 @@ static void server_sync(struct thread *t, struct arch_regs *r, uint64_t esr)
         arch_fp_trap(t);
         return;
     }
-    if (esr_ec(esr) != EC_HVC64) {
+    if (arch_vhe && esr_ec(esr) == EC_SVC64) {
+        syscall_dispatch(t); /* straight from EL0 of the EL2&0 regime */
+        return;
+    }
+    if (arch_vhe || esr_ec(esr) != EC_HVC64) {
         process_fault(t->proc, esr, read_sysreg(far_el2), r->pc);
         return;
     }

@@ -233,7 +233,7 @@ struct vcpu *arch_vtimer_fire(void)
 
     /* The timer's owner is the vCPU whose cold set (CNTV_* included) is loaded. Mask it so
      * the level-triggered line drops; the guest unmasks when it programs the next event. */
-    write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CNTV_CTL_IMASK);
+    arch_guest_set_cntv_ctl(arch_guest_cntv_ctl() | CNTV_CTL_IMASK);
     if (v != NULL) {
         (void)arch_vgic_inject(v, VTIMER_INTID);
     }

@@ -21,6 +21,16 @@ void arch_secondary_init(struct cpu *c)
     host_this_cpu = c;
 }
 
+const char *arch_cpu_mode(void)
+{
+    return "host model";
+}
+
+uint64_t arch_ram_end(void)
+{
+    return UINT64_MAX;
+}
+
 uint64_t arch_cpu_affinity(void)
 {
     return this_cpu()->index;

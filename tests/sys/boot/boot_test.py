@@ -9,6 +9,10 @@ import usqemu
 def test(t):
     m = t.machine()
     m.expect(r"kernel\| Understudy hypervisor \(ABI \d+\) on qemu-virt-aarch64, entered at EL2")
+    # -cpu max has VHE (FEAT_VHE): servers then run in the EL2&0 regime; an ARMv8.0 core has not.
+    vhe = not t.args.cpu.startswith("cortex-a72")
+    mode = m.expect(r"servers at EL0 of (EL2|EL1)&0").group(1)
+    assert mode == ("EL2" if vhe else "EL1"), (t.args.cpu, mode)
     m.expect(r"kernel\| 4 servers up")
     m.expect(r"us> ")
     m.expect(r"migrate\| up \(cold start\)")

@@ -20,6 +20,13 @@ void arch_secondary_init(struct cpu *c);
 /** arch_cpu_affinity() - this CPU's MPIDR affinity fields. */
 uint64_t arch_cpu_affinity(void);
 
+/** arch_cpu_mode() - how servers and guests share the CPU, for the boot log. */
+const char *arch_cpu_mode(void);
+
+/** arch_ram_end() - the highest RAM address the kernel can map (with aarch64's VHE, servers'
+ * spaces begin at 64 GiB); RAM above it is left unused. */
+uint64_t arch_ram_end(void);
+
 /** arch_secondary_entry() - physical address where a started CPU begins (x0 = its index). */
 paddr_t arch_secondary_entry(void);
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <arch/sysbits.h>
 
 extern uint64_t shim_sysreg_writes, shim_tlbi_count, shim_tlbi_asid;
 

@@ -3,6 +3,8 @@
 /* The list-register context of vgic.c, driven by the context switch in switch.c. */
 #pragma once
 
+#include <stdint.h>
+
 struct vcpu;
 
 /** arch_vgic_save() / arch_vgic_load() - move @v's list registers, VMCR and active
@@ -18,3 +20,8 @@ void arch_vgic_leave(void);
 
 /** arch_vgic_forget() - @v is going away: if its context is live, clear it. */
 void arch_vgic_forget(struct vcpu *v);
+
+/** arch_guest_cntv_ctl(), arch_guest_set_cntv_ctl() - the loaded guest's CNTV_CTL_EL0, by the
+ * name EL2 reaches it with (CNTV_CTL_EL02 with VHE). */
+uint64_t arch_guest_cntv_ctl(void);
+void arch_guest_set_cntv_ctl(uint64_t v);
