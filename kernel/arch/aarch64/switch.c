@@ -88,7 +88,7 @@ struct lazy_state {
     uint64_t cptr_open;           /* CPTR_EL2 with FP (and SVE, when present) untrapped */
     uint64_t cptr_trap;           /* CPTR_EL2 with FP trapped */
     bool sve;
-};
+} __attribute__((aligned(128))); /* a power of two: one CPU's is found with a shift */
 
 static struct lazy_state lazy[SCHED_MAX_CPUS];
 
@@ -238,9 +238,8 @@ static void load_cold(const struct arch_el1_cold *h)
     arch_guest_set_cntv_ctl(h->cntv_ctl);
 }
 
-static void load_server_hot(void)
+static void load_server_hot(struct lazy_state *l)
 {
-    struct lazy_state *l = hw();
     extern char el1_trampoline[];
 
     write_sysreg(sctlr_el1, SCTLR_SERVER);
@@ -285,9 +284,8 @@ static void set_hcr(struct lazy_state *l, uint64_t hcr)
     }
 }
 
-static void switch_to_vcpu(struct vcpu *v)
+static void switch_to_vcpu(struct lazy_state *l, struct vcpu *v)
 {
-    struct lazy_state *l = hw();
     uint64_t vttbr, hcr;
 
     if (l->guest_hot && l->cold_owner == v) {
@@ -352,9 +350,8 @@ static void switch_to_server_vhe(struct lazy_state *l, uint64_t ttbr0)
     set_hcr(l, HCR_SERVER_VHE);
 }
 
-static void switch_to_server(struct process *p)
+static void switch_to_server(struct lazy_state *l, struct process *p)
 {
-    struct lazy_state *l = hw();
     uint64_t ttbr0 = pa_of(p->as.root) | ((uint64_t)p->as.asid << 48);
 
     if (arch_vhe) {
@@ -364,7 +361,7 @@ static void switch_to_server(struct process *p)
     if (l->guest_hot) {
         save_owner_hot(l);
         l->guest_hot = false;
-        load_server_hot();
+        load_server_hot(l);
         arch_vgic_leave(); /* from a guest: stop signalling virtual interrupts */
     }
     if (l->server_ttbr0 != ttbr0) {
@@ -380,13 +377,13 @@ void arch_switch_to(struct thread *next)
     struct lazy_state *l = hw();
 
     if (!l->server_hot_loaded && !arch_vhe) {
-        load_server_hot();
+        load_server_hot(l);
         l->server_hot_loaded = true;
     }
     if (next->vcpu != NULL) {
-        switch_to_vcpu(next->vcpu);
+        switch_to_vcpu(l, next->vcpu);
     } else {
-        switch_to_server(next->proc);
+        switch_to_server(l, next->proc);
     }
     if (l->fp_loaded_for != next) {
         write_sysreg(cptr_el2, l->fp_owner == next ? l->cptr_open : l->cptr_trap);
@@ -460,7 +457,7 @@ static void vcpu_forget_here(struct lazy_state *l, struct vcpu *v)
 {
     if (l->cold_owner == v) {
         if (l->guest_hot && !arch_vhe) {
-            load_server_hot();
+            load_server_hot(l);
         } else if (l->guest_tp) {
             clear_guest_tp();
             l->guest_tp = false;

@@ -284,7 +284,10 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
         v->thread.regs.pc += 4;
     }
     if (flags & US_RESUME_INJECT_DABT) {
-        inject_dabt(v); /* its hot set, published at the exit, changes */
+        /* Its hot set changes. With several CPUs it was published at the exit; on one, and
+         * with VHE, the registers still hold it (a no-op when this CPU does not). */
+        arch_vcpu_publish(v);
+        inject_dabt(v);
         v->hot_reload = true;
     }
     if (flags & US_RESUME_INJECT_IRQ) {
