@@ -45,10 +45,6 @@ static paddr_t kernel_root; /* the final EL2 map, shared by every CPU */
 #define KERNEL_L2_FIRST (ARCH_KERNEL_VA_LO / BLOCK_SIZE)
 #define KERNEL_L1_END (ARCH_KERNEL_VA_HI >> 30)
 
-/* TCR for the EL2&0 regime (VHE) and servers' EL1&0: T0SZ=25, WBWA, inner shareable, 4K,
- * EPD1 (no TTBR1 walks), IPS 40 bits. */
-#define TCR_EL20 (25ull | (1ull << 8) | (1ull << 10) | (3ull << 12) | (1ull << 23) | (2ull << 32))
-
 /* The kernel's own descriptors. Without VHE (the EL2 regime) AP[1] is RES1 and bit 54 is XN;
  * with VHE (the EL2&0 regime) AP[1] would open the page to EL0, bit 53 is PXN and 54 UXN. */
 static uint64_t kernel_attr(bool device, bool ro, bool exec)
@@ -64,18 +60,14 @@ static uint64_t kernel_attr(bool device, bool ro, bool exec)
 
 extern char _image_start[], _text_end[], _rodata_end[], _image_end[];
 
-static uint64_t tcr_common(void)
-{
-    /* T0SZ=25 (39 bits), inner/outer WBWA, inner shareable, 4K granule. */
-    return 25u | (1u << 8) | (1u << 10) | (3u << 12);
-}
-
 static void el2_mmu_on(paddr_t root, bool wxn)
 {
     write_sysreg(mair_el2, MAIR_VALUE);
-    /* Without VHE: RES1 bits 31 and 23; PS = 40 bits. With it, TCR_EL1's layout. */
+    /* With VHE, the servers' TCR. Without, its T0SZ, cacheability and granule (the low 16
+     * bits), RES1 bits 31 and 23, PS = 40 bits. */
     write_sysreg(tcr_el2,
-                 arch_vhe ? TCR_EL20 : tcr_common() | (2ull << 16) | (1ull << 31) | (1ull << 23));
+                 arch_vhe ? TCR_SERVER
+                          : (TCR_SERVER & 0xffffu) | (2ull << 16) | (1ull << 31) | (1ull << 23));
     write_sysreg(ttbr0_el2, pa_of(root));
     isb();
     tlbi_alle2();

@@ -68,6 +68,16 @@ void sve_pregs_load(const uint8_t *p);
 #define CNTV_CTL_EL02 "S3_5_C14_C3_1"
 #define CNTV_CVAL_EL02 "S3_5_C14_C3_2"
 
+/* One of them by the name this CPU's mode gives it. */
+#define MRS_GUEST(plain, vhe) (arch_vhe ? MRS(vhe) : MRS(plain))
+#define MSR_GUEST(plain, vhe, v)                                                                   \
+    do {                                                                                           \
+        if (arch_vhe) {                                                                            \
+            MSR(vhe, v);                                                                           \
+        } else {                                                                                   \
+            MSR(plain, v);                                                                         \
+        }                                                                                          \
+    } while (0)
 #define SAVE_EL1(f, plain, vhe) h->f = MRS(plain);
 #define SAVE_EL12(f, plain, vhe) h->f = MRS(vhe);
 #define LOAD_EL1(f, plain, vhe) MSR(plain, h->f);
@@ -97,33 +107,15 @@ static struct lazy_state *hw(void)
     return &lazy[this_cpu()->index];
 }
 
-static uint64_t read_zcr_el1(void)
-{
-    return arch_vhe ? MRS(ZCR_EL12) : MRS(ZCR_EL1);
-}
-
-static void write_zcr_el1(uint64_t v)
-{
-    if (arch_vhe) {
-        MSR(ZCR_EL12, v);
-    } else {
-        MSR(ZCR_EL1, v);
-    }
-}
-
 /* A guest's virtual timer control, whichever CPU mode. */
 uint64_t arch_guest_cntv_ctl(void)
 {
-    return arch_vhe ? MRS(CNTV_CTL_EL02) : read_sysreg(cntv_ctl_el0);
+    return MRS_GUEST("cntv_ctl_el0", CNTV_CTL_EL02);
 }
 
 void arch_guest_set_cntv_ctl(uint64_t v)
 {
-    if (arch_vhe) {
-        MSR(CNTV_CTL_EL02, v);
-    } else {
-        write_sysreg(cntv_ctl_el0, v);
-    }
+    MSR_GUEST("cntv_ctl_el0", CNTV_CTL_EL02, v);
 }
 
 /* With SVE (-cpu max), guests may use it at a vector length of 128 bits, so its Z registers
@@ -148,10 +140,6 @@ void arch_fp_init(void)
     isb();
     __asm__ volatile("msr " ZCR_EL2 ", xzr\n\tisb"); /* LEN = 0: 128-bit vectors */
 }
-
-/* TCR_EL1 for servers without VHE: T0SZ=25, WBWA, inner shareable, 4K, EPD1 (no TTBR1
- * walks), IPS 40 bits. */
-#define SERVER_TCR (25ull | (1ull << 8) | (1ull << 10) | (3ull << 12) | (1ull << 23) | (2ull << 32))
 
 /* The guest's EL0 thread ID registers, which servers share with VHE too: a guest's go to its
  * memory and zeros in before a server runs. */
@@ -211,7 +199,7 @@ static void save_cold(struct arch_el1_cold *h)
     h->par = read_sysreg(par_el1);
     h->csselr = read_sysreg(csselr_el1);
     h->cntv_ctl = arch_guest_cntv_ctl();
-    h->cntv_cval = arch_vhe ? MRS(CNTV_CVAL_EL02) : read_sysreg(cntv_cval_el0);
+    h->cntv_cval = MRS_GUEST("cntv_cval_el0", CNTV_CVAL_EL02);
     arch_guest_set_cntv_ctl(0); /* its timer must not fire while it is not loaded */
 }
 
@@ -226,11 +214,10 @@ static void load_cold(const struct arch_el1_cold *h)
 {
     if (arch_vhe) {
         GUEST_COLD_RENAMED(LOAD_EL12)
-        MSR(CNTV_CVAL_EL02, h->cntv_cval);
     } else {
         GUEST_COLD_RENAMED(LOAD_EL1)
-        write_sysreg(cntv_cval_el0, h->cntv_cval);
     }
+    MSR_GUEST("cntv_cval_el0", CNTV_CVAL_EL02, h->cntv_cval);
     write_sysreg(tpidr_el1, h->tpidr_el1);
     write_sysreg(sp_el1, h->sp_el1);
     write_sysreg(par_el1, h->par);
@@ -240,10 +227,9 @@ static void load_cold(const struct arch_el1_cold *h)
 
 static void load_server_hot(struct lazy_state *l)
 {
-    extern char el1_trampoline[];
 
     write_sysreg(sctlr_el1, SCTLR_SERVER);
-    write_sysreg(tcr_el1, SERVER_TCR);
+    write_sysreg(tcr_el1, TCR_SERVER);
     write_sysreg(mair_el1, 0x04ffull);
     write_sysreg(vbar_el1, ARCH_TRAMPOLINE_VA);
     write_sysreg(cpacr_el1, 3ull << 20);  /* FP at EL0; CPTR_EL2.TFP still decides */
@@ -251,7 +237,6 @@ static void load_server_hot(struct lazy_state *l)
     clear_guest_tp();                     /* no guest's thread pointer reaches a server */
     l->guest_tp = false;
     l->server_ttbr0 = 0;
-    (void)el1_trampoline;
 }
 
 void arch_vcpu_publish(struct vcpu *v)
@@ -431,13 +416,13 @@ void arch_fp_trap(struct thread *t)
         fpsimd_save(&l->fp_owner->fp);
         if (l->sve) {
             sve_pregs_save(l->fp_owner->fp.sve_p);
-            l->fp_owner->fp.zcr = read_zcr_el1();
+            l->fp_owner->fp.zcr = MRS_GUEST(ZCR_EL1, ZCR_EL12);
         }
     }
     fpsimd_load(&t->fp);
     if (l->sve) {
         sve_pregs_load(t->fp.sve_p);
-        write_zcr_el1(t->fp.zcr);
+        MSR_GUEST(ZCR_EL1, ZCR_EL12, t->fp.zcr);
     }
     l->fp_owner = t;
     l->fp_loaded_for = t;

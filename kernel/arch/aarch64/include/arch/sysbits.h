@@ -27,7 +27,6 @@
 #define HCR_TWI (1ull << 13)
 #define HCR_TWE (1ull << 14)
 #define HCR_TSC (1ull << 19)
-#define HCR_TACR (1ull << 21)
 #define HCR_TTLB (1ull << 25)
 #define HCR_TGE (1ull << 27)
 #define HCR_RW (1ull << 31)
@@ -55,8 +54,11 @@
     ((1ull << 0) | (1ull << 2) | (1ull << 3) | (1ull << 4) | (1ull << 12) | (1ull << 14) |         \
      (1ull << 15) | (1ull << 16) | (1ull << 18) | SCTLR_WXN | (1ull << 26) | 0x30d00800ull)
 
+/* TCR of the servers' regime (TCR_EL1 without VHE, TCR_EL2 with): T0SZ=25 (39 bits), WBWA,
+ * inner shareable, 4K, EPD1 (no TTBR1 walks), IPS 40 bits. */
+#define TCR_SERVER (25ull | (1ull << 8) | (1ull << 10) | (3ull << 12) | (1ull << 23) | (2ull << 32))
+
 /* ESR exception classes (Arm ARM D17.2.37). */
-#define EC_UNKNOWN 0x00u
 #define EC_WFX 0x01u
 #define EC_FP 0x07u
 #define EC_SVC64 0x15u
@@ -64,12 +66,8 @@
 #define EC_SMC64 0x17u
 #define EC_SYSREG 0x18u
 #define EC_IABT_LOW 0x20u
-#define EC_IABT_CUR 0x21u
-#define EC_PC_ALIGN 0x22u
 #define EC_DABT_LOW 0x24u
 #define EC_DABT_CUR 0x25u
-#define EC_SP_ALIGN 0x26u
-#define EC_BRK 0x3cu
 
 static inline uint32_t esr_ec(uint64_t esr)
 {
