@@ -73,6 +73,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
     ap.add_argument("--requests", type=int, default=40)
     ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--cpu", default=CPU,
+                    help="QEMU -cpu: cortex-a72 (no VHE) or max,pauth=off (VHE)")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     tgt = os.path.join(build, "aarch64")
@@ -81,7 +83,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="usprofreq-") as tmp:
         log = os.path.join(tmp, "trace.log")
         port = usqemu.free_port()
-        m = usqemu.Machine(image_dir=os.path.join(build, "images", "default"), cpu=CPU,
+        m = usqemu.Machine(image_dir=os.path.join(build, "images", "default"), cpu=args.cpu,
                            nic=[(port, "10.0.2.15", 7000)], log_dir=tmp, name="profile-request",
                            timeout=3600, extra_args=["-d", "exec,nochain,in_asm", "-dfilter",
                                                      FILTER, "-D", log])
@@ -124,8 +126,9 @@ def main():
         per_part[name.split(":")[0]] += n
     reqs = args.requests // 2 * 2
     print("instructions per kvd request (a new connection each), traced kernel and server "
-          "text, image default, -cpu %s, one host CPU, %d requests" % (CPU, reqs))
-    print("command: python3 bench/profile_request.py --requests %d" % args.requests)
+          "text, image default, -cpu %s, one host CPU, %d requests" % (args.cpu, reqs))
+    print("command: python3 bench/profile_request.py --requests %d --cpu %s"
+          % (args.requests, args.cpu))
     print("  " + ", ".join("%s %.0f" % (k, v / reqs) for k, v in per_part.most_common()))
     for name, n in per_symbol.most_common(args.top):
         print("%9.1f  %s" % (n / reqs, name))

@@ -13,6 +13,7 @@
 
 /* Every VM may have all its vCPUs at once (US_VM_VCPUS_MAX): the vmm accepts such configs. */
 static struct vcpu vcpus[VM_MAX * VM_MAX_VCPUS];
+static uint32_t vcpus_top; /* no slot from here on was ever used: the tick looks below it */
 
 us_err_t vcpu_create(struct vm *vm, uint32_t index, struct endpoint *handler, us_badge_t badge,
                      uint32_t cpu, struct vcpu **out)
@@ -36,6 +37,9 @@ us_err_t vcpu_create(struct vm *vm, uint32_t index, struct endpoint *handler, us
     }
     memset(v, 0, sizeof(*v));
     v->in_use = true;
+    if (i >= vcpus_top) {
+        vcpus_top = i + 1;
+    }
     v->vm = vm;
     v->index = index;
     v->handler = handler;
@@ -170,7 +174,7 @@ void vcpu_tick(uint64_t now)
 {
     uint32_t i;
 
-    for (i = 0; i < ARRAY_SIZE(vcpus); i++) {
+    for (i = 0; i < vcpus_top; i++) {
         if (vcpus[i].in_use && vcpus[i].thread.state == TS_BLOCKED_WFI &&
             vcpus[i].wfi_deadline <= now) {
             sched_wake(&vcpus[i].thread);

@@ -160,7 +160,8 @@ us_kernel_test(mem CORE
 us_kernel_test(vcpu CORE
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vcpu.c
     CASES start_resets_on_first_run start_rejects_started wfi_sleeps_until_kick
-          kick_leaves_running_vcpu tick_wakes_at_deadline inject_kicks_cpu_running_it
+          kick_leaves_running_vcpu tick_wakes_at_deadline tick_wakes_vcpu_in_a_later_slot
+          inject_kicks_cpu_running_it
           inject_rejects_bad_intid ended_interrupt_is_reported_once exit_publishes_for_other_cpus reply_resets_vcpu reply_stops_vcpu
           reply_sets_register stop_keeps_remote_registers_until_settled
           local_tlbi_while_vcpus_share_a_cpu)
@@ -205,7 +206,7 @@ us_unit_test(mmu_aarch64
     CASES aspace_map_translates aspace_refuses_bad_arguments aspace_translate_refuses_device
           overlap_maps_nothing overlap_with_block_refused enomem_maps_nothing
           block_over_empty_table aligned_ram_uses_blocks stage2_free_drops_tlb aspace_unmap_pages
-          aspace_unmap_block)
+          aspace_unmap_block aspace_refuses_kernel_part vhe_space_shares_kernel)
 set_property(GLOBAL APPEND PROPERTY US_KERNEL_UNIT_TARGETS unit_mmu_aarch64)
 
 get_property(us_kernel_unit_targets GLOBAL PROPERTY US_KERNEL_UNIT_TARGETS)

@@ -306,7 +306,7 @@ static paddr_t leaf_keep(struct relocation *r, uint64_t va, paddr_t pa, uint64_t
  * (translate refuses them), nor seen by relocation (only the server's own page counts). */
 static void vhe_space_shares_kernel(void)
 {
-    struct aspace v;
+    static struct aspace v; /* static, as the others: its tables stay reachable */
     struct relocation r = {.lo = GIB, .hi = 3 * GIB, .probe = true, .leaf = leaf_keep};
     paddr_t got;
 

@@ -123,6 +123,24 @@ static void tick_wakes_at_deadline(void)
     UT_EXPECT_EQ(v->thread.state, TS_RUNNING);
 }
 
+/* The tick looks at every slot ever used, so a vCPU after others (here, in a second VM)
+ * wakes at its deadline too. */
+static void tick_wakes_vcpu_in_a_later_slot(void)
+{
+    static struct vm_control ctl = {.quota = 1u << 20};
+    struct vcpu *first = setup(1, 0), *later;
+    struct vm *second;
+
+    UT_EXPECT_EQ(vm_create(&ctl, &second), US_OK);
+    UT_EXPECT_EQ(vcpu_create(second, 0, vmm->ep, 2, 0, &later), US_OK);
+    UT_EXPECT(later > first);
+    UT_EXPECT_EQ(vcpu_start(later, 0, 0), US_OK);
+    vcpu_wfi(later);
+    later->wfi_deadline = 1000;
+    vcpu_tick(1000);
+    UT_EXPECT_EQ(later->thread.state, TS_RUNNING);
+}
+
 static void inject_kicks_cpu_running_it(void)
 {
     struct vcpu *v = setup(2, 1);
@@ -267,6 +285,7 @@ UT_MAIN({"start_resets_on_first_run", start_resets_on_first_run},
         {"wfi_sleeps_until_kick", wfi_sleeps_until_kick},
         {"kick_leaves_running_vcpu", kick_leaves_running_vcpu},
         {"tick_wakes_at_deadline", tick_wakes_at_deadline},
+        {"tick_wakes_vcpu_in_a_later_slot", tick_wakes_vcpu_in_a_later_slot},
         {"inject_kicks_cpu_running_it", inject_kicks_cpu_running_it},
         {"inject_rejects_bad_intid", inject_rejects_bad_intid},
         {"ended_interrupt_is_reported_once", ended_interrupt_is_reported_once},

@@ -114,10 +114,11 @@ static void vcpu_lr_set(struct vcpu *v, uint32_t n, uint64_t val)
 /* Put @intid in a list register of @v; false if all are busy. */
 static bool lr_add(struct vcpu *v, uint32_t intid)
 {
+    bool hw = *live() == v; /* asked once: this_cpu() reads a system register */
     int free = -1;
 
     for (uint32_t i = 0; i < lr_count; i++) {
-        uint64_t lr = vcpu_lr(v, i);
+        uint64_t lr = hw ? lr_read(i) : v->cold.vgic.lr[i];
 
         if ((lr & LR_STATE_MASK) != 0 && (uint32_t)lr == intid) {
             vcpu_lr_set(v, i, lr | LR_STATE_PENDING); /* active or pending: now pending too */
