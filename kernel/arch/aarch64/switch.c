@@ -227,7 +227,6 @@ static void load_cold(const struct arch_el1_cold *h)
 
 static void load_server_hot(struct lazy_state *l)
 {
-
     write_sysreg(sctlr_el1, SCTLR_SERVER);
     write_sysreg(tcr_el1, TCR_SERVER);
     write_sysreg(mair_el1, 0x04ffull);
