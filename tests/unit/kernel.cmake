@@ -105,6 +105,7 @@ us_kernel_test(process CORE
           boot_rejects_irq_routed_twice boot_rejects_irq_not_spi boot_reports_enomem
           restart_reloads_from_image fault_records_and_stops fault_fails_client_waiting_for_reply fault_fails_queued_callers
           fault_fails_later_calls fault_while_receiving fault_while_calling
+          watchdog_restarts_hung_server
           fault_while_queued_as_caller fault_while_waiting_notification fault_requeues_waiting_vcpu
           fault_spares_other_servers)
 

@@ -32,6 +32,35 @@ extern int ut_failures;
         }                                                                                          \
     } while (0)
 
+/* "--cases NAME...": whether NAME... (the CTest registrations) are exactly the table's cases,
+ * so a case added to one list but not the other cannot go unrun. */
+static inline int ut_check_cases(const struct ut_case *cases, size_t n, int argc, char **argv)
+{
+    int bad = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        int found = 0;
+        for (int a = 0; a < argc; a++) {
+            found |= strcmp(argv[a], cases[i].name) == 0;
+        }
+        if (!found) {
+            fprintf(stderr, "case %s is not registered with CTest (CASES)\n", cases[i].name);
+            bad = 1;
+        }
+    }
+    for (int a = 0; a < argc; a++) {
+        int found = 0;
+        for (size_t i = 0; i < n; i++) {
+            found |= strcmp(argv[a], cases[i].name) == 0;
+        }
+        if (!found) {
+            fprintf(stderr, "CTest case %s is not in UT_MAIN\n", argv[a]);
+            bad = 1;
+        }
+    }
+    return bad;
+}
+
 /* Define the case table and main(): UT_MAIN({"name", fn}, ...) */
 #define UT_MAIN(...)                                                                               \
     int ut_failures;                                                                               \
@@ -39,6 +68,10 @@ extern int ut_failures;
     int main(int argc, char **argv)                                                                \
     {                                                                                              \
         size_t i, ran = 0;                                                                         \
+        if (argc > 1 && strcmp(argv[1], "--cases") == 0) {                                         \
+            return ut_check_cases(ut_cases, sizeof(ut_cases) / sizeof(ut_cases[0]), argc - 2,      \
+                                  argv + 2);                                                       \
+        }                                                                                          \
         for (i = 0; i < sizeof(ut_cases) / sizeof(ut_cases[0]); i++) {                             \
             if (argc < 2 || strcmp(argv[1], ut_cases[i].name) == 0) {                              \
                 ut_cases[i].fn();                                                                  \
