@@ -383,7 +383,7 @@ us_err_t arch_aspace_map(struct aspace *as, vaddr_t va, paddr_t pa, uint64_t siz
 static void flush_aspace(const void *space)
 {
     const struct aspace *as = space;
-    uint64_t saved = read_sysreg(vttbr_el2);
+    uint64_t saved;
 
     if (arch_vhe) {
         saved = read_sysreg(hcr_el2);
@@ -394,6 +394,7 @@ static void flush_aspace(const void *space)
         isb();
         return;
     }
+    saved = read_sysreg(vttbr_el2);
     write_sysreg(vttbr_el2, 0);
     isb();
     tlbi_aside1is(as->asid);
