@@ -117,28 +117,14 @@ entry_restore:
  * at once to EL2 with an HVC whose immediate is the entry's index; no register is touched, so
  * EL2 sees the server's x0..x30 and finds the real cause in ESR_EL1/ELR_EL1/FAR_EL1.
  */
-.macro TRAMP idx
-    .balign 0x80
-    hvc #\idx
-.endm
     .section .tramp_vec, "ax"
     .balign 4096
     .global el1_trampoline
 el1_trampoline:
-    TRAMP 0
-    TRAMP 1
-    TRAMP 2
-    TRAMP 3
-    TRAMP 4
-    TRAMP 5
-    TRAMP 6
-    TRAMP 7
-    TRAMP 8
-    TRAMP 9
-    TRAMP 10
-    TRAMP 11
-    TRAMP 12
-    TRAMP 13
-    TRAMP 14
-    TRAMP 15
+    .set idx, 0
+    .rept 16
+    .balign 0x80
+    hvc #idx
+    .set idx, idx + 1
+    .endr
     .balign 4096
