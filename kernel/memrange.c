@@ -353,9 +353,10 @@ uint64_t memrange_move(bool guests, uint64_t *left)
     if (*left == 0) {
         vm_unpark_all(); /* what waited moved: the guests run on, on their new pages */
     }
-    US_LOG_INFO("memory 0x%llx+0x%llx: %llu pages moved out in %llu us, %llu wait",
+    US_LOG_INFO("memory 0x%llx+0x%llx: %llu pages moved out (%llu tables' roots) in %llu us, %llu "
+                "wait",
                 (unsigned long long)mv.r.lo, (unsigned long long)(mv.r.hi - mv.r.lo),
-                (unsigned long long)mv.moved,
+                (unsigned long long)mv.moved, (unsigned long long)mv.r.roots,
                 (unsigned long long)((arch_counter() - t0) * 1000000u / arch_counter_freq()),
                 (unsigned long long)*left);
     return mv.moved;

@@ -207,7 +207,8 @@ us_unit_test(mmu_aarch64
     CASES aspace_map_translates aspace_refuses_bad_arguments aspace_translate_refuses_device
           overlap_maps_nothing overlap_with_block_refused enomem_maps_nothing
           block_over_empty_table aligned_ram_uses_blocks stage2_free_drops_tlb aspace_unmap_pages
-          aspace_unmap_block aspace_refuses_kernel_part vhe_space_shares_kernel)
+          aspace_unmap_block aspace_refuses_kernel_part vhe_space_shares_kernel
+          relocation_moves_root)
 set_property(GLOBAL APPEND PROPERTY US_KERNEL_UNIT_TARGETS unit_mmu_aarch64)
 
 get_property(us_kernel_unit_targets GLOBAL PROPERTY US_KERNEL_UNIT_TARGETS)

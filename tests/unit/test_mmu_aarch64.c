@@ -14,9 +14,12 @@ bool arch_vhe;
 char _image_start[1], _text_end[1], _rodata_end[1], _image_end[1];
 char el1_trampoline[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
+static uint64_t root_moved_from, root_moved_to; /* the last arch_space_root_moved() */
+
 void arch_space_root_moved(uint64_t old, uint64_t now)
 {
-    (void)old, (void)now;
+    root_moved_from = old;
+    root_moved_to = now;
 }
 
 static long frame_budget; /* frames kmem_frames() may still hand out */
@@ -326,6 +329,31 @@ static void vhe_space_shares_kernel(void)
     arch_vhe = false;
 }
 
+/* A server's root in the range moves like any table: the copy translates as before, the count
+ * says a root moved, and whoever has the old one loaded is told (its ASID kept). */
+static void relocation_moves_root(void)
+{
+    static struct aspace v;
+    struct relocation r = {.root = true, .leaf = leaf_keep};
+    paddr_t old, got;
+
+    setup(100);
+    UT_EXPECT_EQ(arch_aspace_init(&v, 5), US_OK);
+    UT_EXPECT_EQ(arch_aspace_map(&v, va_init(0x400000), pa_init(GIB + 0x5000), PAGE_SIZE, RW),
+                 US_OK);
+    old = v.root;
+    r.lo = pa_of(old);
+    r.hi = pa_of(old) + PAGE_SIZE;
+    arch_aspace_relocate(&v, &r);
+    UT_EXPECT(pa_of(v.root) != pa_of(old));
+    UT_EXPECT_EQ(r.roots, 1);
+    UT_EXPECT_EQ(r.left, 0);
+    UT_EXPECT_EQ(root_moved_from, pa_of(old) | (5ull << 48));
+    UT_EXPECT_EQ(root_moved_to, pa_of(v.root) | (5ull << 48));
+    UT_EXPECT_EQ(arch_aspace_translate(&v, va_init(0x400000), false, &got), US_OK);
+    UT_EXPECT_EQ(pa_of(got), GIB + 0x5000);
+}
+
 UT_MAIN({"aspace_map_translates", aspace_map_translates},
         {"aspace_refuses_bad_arguments", aspace_refuses_bad_arguments},
         {"aspace_translate_refuses_device", aspace_translate_refuses_device},
@@ -337,4 +365,5 @@ UT_MAIN({"aspace_map_translates", aspace_map_translates},
         {"stage2_free_drops_tlb", stage2_free_drops_tlb},
         {"aspace_unmap_pages", aspace_unmap_pages}, {"aspace_unmap_block", aspace_unmap_block},
         {"aspace_refuses_kernel_part", aspace_refuses_kernel_part},
-        {"vhe_space_shares_kernel", vhe_space_shares_kernel})
+        {"vhe_space_shares_kernel", vhe_space_shares_kernel},
+        {"relocation_moves_root", relocation_moves_root})

@@ -559,6 +559,7 @@ static void relocate(paddr_t *root, struct relocation *r, void (*flush)(const vo
             kmem_free_frames(*root, 1);
             *root = to;
             r->moved++;
+            r->roots++;
         } else {
             r->left++;
         }

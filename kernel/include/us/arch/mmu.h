@@ -63,7 +63,7 @@ struct relocation {
     bool probe; /* only hand each leaf to @leaf: nothing moves (an audit) */
     bool root;
     paddr_t (*leaf)(struct relocation *r, uint64_t va, paddr_t pa, uint64_t span);
-    uint64_t moved, left;
+    uint64_t moved, left, roots; /* pages moved and left; roots: tables' roots among the moved */
 };
 
 /** arch_aspace_relocate() - relocate @as's tables and leaves (a server's space, see above). */
