@@ -54,6 +54,7 @@
 
 #define VRING_DESC_F_NEXT 1u
 #define VRING_DESC_F_WRITE 2u
+#define VRING_AVAIL_F_NO_INTERRUPT 1u /* the available ring's flags: no used-buffer interrupt */
 
 struct vring_desc {
     uint64_t addr;

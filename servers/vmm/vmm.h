@@ -512,8 +512,13 @@ int vmm_virtio_vq_pop(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d,
 /** vmm_virtio_vq_push() - give chain @head back to the driver with @len bytes written. */
 void vmm_virtio_vq_push(const struct vmm_vq_view *v, uint16_t head, uint32_t len);
 
+/** vmm_virtio_vq_wants_irq() - after pushing used buffers to @v: whether the driver wants an
+ * interrupt for them. Without VIRTIO_F_EVENT_IDX its only say is VRING_AVAIL_F_NO_INTERRUPT
+ * in the available ring's flags (virtio 1.x, 2.7.7), read after the used index is out. */
+bool vmm_virtio_vq_wants_irq(const struct vmm_vq_view *v);
+
 /** vmm_virtio_vq_drain() - complete every chain available on queue @qi with @fn.
- * Returns whether any completed. */
+ * Returns whether any completed and the driver wants an interrupt for them. */
 bool vmm_virtio_vq_drain(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t qi,
                          vmm_vq_handler *fn);
 

@@ -211,7 +211,9 @@ static bool net_rx(struct vmm_state *st, uint32_t slot, const uint8_t *frame, ui
         return false;
     }
     vmm_virtio_vq_push(&v, head, total);
-    vmm_virtio_raise(st, slot, &vm->net, VMM_VIRTIO_NET_INTID);
+    if (vmm_virtio_vq_wants_irq(&v)) {
+        vmm_virtio_raise(st, slot, &vm->net, VMM_VIRTIO_NET_INTID);
+    }
     return true;
 }
 

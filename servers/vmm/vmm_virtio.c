@@ -160,6 +160,15 @@ void vmm_virtio_vq_push(const struct vmm_vq_view *v, uint16_t head, uint32_t len
     __atomic_store_n(&v->used[1], (uint16_t)(u + 1), __ATOMIC_RELEASE);
 }
 
+/* The full barrier orders our used index before the flag's read; the driver clears the flag
+ * before it looks at the used index again. So either it sees our buffers, or we see the flag
+ * clear and interrupt: none is left unannounced. Linux sets the flag while it polls (NAPI). */
+bool vmm_virtio_vq_wants_irq(const struct vmm_vq_view *v)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return !(__atomic_load_n(&v->avail[0], __ATOMIC_RELAXED) & VRING_AVAIL_F_NO_INTERRUPT);
+}
+
 /* One block request. Returns the bytes written into the guest's buffers (status included),
  * or -1 if the chain does not have a block request's shape. */
 static int64_t blk_request(struct vmm_state *st, uint32_t slot, const struct vring_desc *chain,
@@ -246,7 +255,7 @@ bool vmm_virtio_vq_drain(struct vmm_state *st, uint32_t slot, struct vmm_virtio 
         vmm_virtio_vq_push(&v, head, (uint32_t)len);
         any = true;
     }
-    return any;
+    return any && vmm_virtio_vq_wants_irq(&v);
 }
 
 /* Console transmit queue (1): the guest's bytes join its console ring, whole transfers only,

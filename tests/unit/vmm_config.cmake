@@ -78,7 +78,8 @@ us_unit_test(vmm_virtio
             ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
-    CASES identifies_block_device writes_then_reads_sectors rejects_bad_requests_with_status
+    CASES identifies_block_device driver_suppresses_used_interrupts
+          writes_then_reads_sectors rejects_bad_requests_with_status
           hostile_chain_loop_needs_reset hostile_indices_and_rings
           reset_clears_transport_keeps_disk console_transmits_and_receives
           console_bad_tx_queue_needs_reset console_waits_for_ring_room
