@@ -57,6 +57,9 @@ def main():
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--symbol", help="also print executions per instruction of this symbol "
                     "(e.g. kernel:sched_direct)")
+    ap.add_argument("--check", action="store_true",
+                    help="exit 1 unless the kernel, the vmm and the loop itself all show "
+                         "instructions (the smoke test)")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     tgt = os.path.join(build, "aarch64")
@@ -120,6 +123,11 @@ def main():
         print("per instruction of %s (executions per operation):" % args.symbol)
         for pc in sorted(per_pc):
             print("  0x%x  %6.2f" % (pc, per_pc[pc] / ops))
+    parts = {name.split(":")[0] for name in per_symbol}
+    if args.check and (not {"kernel", "vmm"} <= parts or per_symbol["guest:" + args.loop] == 0):
+        print("profile_exits: no instructions attributed to the kernel, the vmm or %s"
+              % args.loop)
+        return 1
     return 0
 
 
