@@ -96,15 +96,16 @@ uint32_t arch_vgic_maint_intid(void)
     return MAINT_INTID;
 }
 
-/* List register @n of @v: in the hardware while @v is live, else in its saved context. */
-static uint64_t vcpu_lr(const struct vcpu *v, uint32_t n)
+/* List register @n of @v: in the hardware while @v is live (@hw: *live() == v, which the
+ * caller asks once, as this_cpu() reads a system register), else in its saved context. */
+static uint64_t vcpu_lr(const struct vcpu *v, bool hw, uint32_t n)
 {
-    return *live() == v ? lr_read(n) : v->cold.vgic.lr[n];
+    return hw ? lr_read(n) : v->cold.vgic.lr[n];
 }
 
-static void vcpu_lr_set(struct vcpu *v, uint32_t n, uint64_t val)
+static void vcpu_lr_set(struct vcpu *v, bool hw, uint32_t n, uint64_t val)
 {
-    if (*live() == v) {
+    if (hw) {
         lr_write(n, val);
     } else {
         v->cold.vgic.lr[n] = val;
@@ -114,14 +115,14 @@ static void vcpu_lr_set(struct vcpu *v, uint32_t n, uint64_t val)
 /* Put @intid in a list register of @v; false if all are busy. */
 static bool lr_add(struct vcpu *v, uint32_t intid)
 {
-    bool hw = *live() == v; /* asked once: this_cpu() reads a system register */
+    bool hw = *live() == v;
     int free = -1;
 
     for (uint32_t i = 0; i < lr_count; i++) {
-        uint64_t lr = hw ? lr_read(i) : v->cold.vgic.lr[i];
+        uint64_t lr = vcpu_lr(v, hw, i);
 
         if ((lr & LR_STATE_MASK) != 0 && (uint32_t)lr == intid) {
-            vcpu_lr_set(v, i, lr | LR_STATE_PENDING); /* active or pending: now pending too */
+            vcpu_lr_set(v, hw, i, lr | LR_STATE_PENDING); /* active or pending: now pending too */
             return true;
         }
         /* An ended interrupt whose end is still to be reported keeps its register. */
@@ -132,7 +133,7 @@ static bool lr_add(struct vcpu *v, uint32_t intid)
     if (free < 0) {
         return false;
     }
-    vcpu_lr_set(v, (uint32_t)free,
+    vcpu_lr_set(v, hw, (uint32_t)free,
                 LR_STATE_PENDING | LR_GROUP1 | (GUEST_IRQ_PRIO << LR_PRIO_SHIFT) | intid |
                     ((v->cold.vgic.eoi_want[intid / 64] >> (intid % 64) & 1u) ? LR_EOI : 0));
     return true;
@@ -277,6 +278,7 @@ bool arch_vgic_take_eoi(struct vcpu *v, uint64_t *lo, uint64_t *hi)
 bool arch_vgic_pending(struct vcpu *v)
 {
     const struct arch_vgic *g = &v->cold.vgic;
+    bool hw = *live() == v;
 
     for (uint32_t w = 0; w < ARCH_VGIC_MAX_INTID / 64; w++) {
         if (g->overflow[w] != 0) {
@@ -284,7 +286,7 @@ bool arch_vgic_pending(struct vcpu *v)
         }
     }
     for (uint32_t i = 0; i < lr_count; i++) {
-        if (vcpu_lr(v, i) & LR_STATE_PENDING) {
+        if (vcpu_lr(v, hw, i) & LR_STATE_PENDING) {
             return true;
         }
     }
