@@ -626,6 +626,9 @@ void vmm_switch_drop_orphans(struct vmm_switch *sw, const struct vmm_net_ports *
  * Returns: US_OK, also when there is no NIC; US_ENOTSUP for a legacy transport; US_ENOMEM. */
 us_err_t vmm_nic_init(struct vmm_state *st);
 
+/** vmm_nic_rings_init() - @n's rings as they start: receive buffers posted, none in flight. */
+void vmm_nic_rings_init(struct vmm_nic *n);
+
 /** vmm_nic_send() - queue one frame on the NIC. Returns: US_OK; US_EBUSY if its transmit
  * queue is full (the frame is dropped, like a real NIC's would be); US_ENOENT without NIC. */
 us_err_t vmm_nic_send(struct vmm_state *st, const uint8_t *frame, uint32_t len);

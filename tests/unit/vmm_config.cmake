@@ -97,6 +97,16 @@ us_unit_test(vmm_net
     CASES route_rules identifies_device_and_mac frame_between_guests uplink_and_broadcast
           hostile_frames_and_queues)
 
+# The vmm's driver of the node's NIC (vmm_nic.c), the device played by the test.
+us_unit_test(vmm_nic
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_nic.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_nic.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
+    LIBS us_lib_host
+    CASES rings_start send_reclaims_without_interrupt poll_switches_and_refills hostile_device
+          no_nic)
+target_compile_definitions(unit_vmm_nic PRIVATE
+    "VMM_NIC_DMA_WMB=__atomic_thread_fence(__ATOMIC_SEQ_CST)")
+
 # The switch's service addresses (vmm_switch.c): twins, connection tracking, hold and release,
 # cut-over, and US_VMM_NET_SERVICE with hostile frames and requests.
 us_unit_test(vmm_switch
