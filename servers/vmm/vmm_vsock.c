@@ -565,7 +565,7 @@ static void top_up(struct vmm_state *st, uint32_t slot)
 }
 
 /* Receive queue (0): fill the buffers the guest posted with what waits for it, one pass.
- * Returns whether any buffer was used. */
+ * Returns whether any buffer was used and the driver wants an interrupt for it. */
 static bool vsock_fill(struct vmm_state *st, uint32_t slot)
 {
     static uint8_t payload[RX_MAX]; /* the vmm is single-threaded */
@@ -606,7 +606,7 @@ static bool vsock_fill(struct vmm_state *st, uint32_t slot)
         vmm_virtio_vq_push(&v, head, VIO_VSOCK_HDR_LEN + h.len);
         top_up(st, slot);
     }
-    return any;
+    return any && vmm_virtio_vq_wants_irq(&v);
 }
 
 void vmm_vsock_flush(struct vmm_state *st, uint32_t slot)

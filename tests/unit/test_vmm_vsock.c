@@ -344,6 +344,41 @@ static void vsock_reset_drops_connections(void)
     UT_EXPECT(open_conns() == 0 && closes == 2);
 }
 
+/* While the driver says VRING_AVAIL_F_NO_INTERRUPT on its receive ring (Linux polling), the
+ * packets still arrive but raise no interrupt, on a notify and on the vmm's own flush. */
+static void vsock_driver_suppresses_rx_interrupts(void)
+{
+    uint16_t *rx_flags;
+    struct pkt p;
+
+    setup();
+    connect_ok(5000, TEST_PORT);
+    rx_flags = (uint16_t *)(void *)(ram + RX_AVAIL);
+    *rx_flags = VRING_AVAIL_F_NO_INTERRUPT;
+    UT_EXPECT(tx(OP_REQUEST, 5001, 4444, NULL)); /* an RST waits for a buffer */
+    UT_EXPECT(!post_rx(1));
+    UT_EXPECT(next_rx(&p) && p.op == OP_RST && p.dst_port == 5001);
+
+    post_rx_quiet(1);
+    injects = 0;
+    UT_EXPECT_EQ(vmm_vsock_send(&st, 0, (uint32_t)last_conn, (const uint8_t *)"hi", 2), US_OK);
+    vmm_vsock_flush(&st, 0);
+    UT_EXPECT_EQ(injects, 0);
+    UT_EXPECT(next_rx(&p) && p.op == OP_RW && p.len == 2 && memcmp(p.data, "hi", 2) == 0);
+
+    /* Polling over: the next packet interrupts again, both ways. */
+    *rx_flags = 0;
+    UT_EXPECT_EQ(vmm_vsock_send(&st, 0, (uint32_t)last_conn, (const uint8_t *)"yo", 2), US_OK);
+    UT_EXPECT(post_rx(1));
+    UT_EXPECT(next_rx(&p) && p.op == OP_RW && memcmp(p.data, "yo", 2) == 0);
+    post_rx_quiet(1);
+    UT_EXPECT_EQ(vmm_vsock_send(&st, 0, (uint32_t)last_conn, (const uint8_t *)"ok", 2), US_OK);
+    vmm_vsock_flush(&st, 0);
+    UT_EXPECT_EQ(injects, 1);
+    UT_EXPECT(next_rx(&p) && memcmp(p.data, "ok", 2) == 0);
+    UT_EXPECT_EQ(warnings, 0);
+}
+
 static void vsock_hidden_or_absent(void)
 {
     uint64_t v;
@@ -381,4 +416,5 @@ UT_MAIN({"vsock_identifies_device_and_cid", vsock_identifies_device_and_cid},
         {"vsock_guest_past_credit_reset", vsock_guest_past_credit_reset},
         {"vsock_credit_request_answered", vsock_credit_request_answered},
         {"vsock_reset_drops_connections", vsock_reset_drops_connections},
+        {"vsock_driver_suppresses_rx_interrupts", vsock_driver_suppresses_rx_interrupts},
         {"vsock_hidden_or_absent", vsock_hidden_or_absent})

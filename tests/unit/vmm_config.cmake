@@ -141,7 +141,8 @@ us_unit_test(vmm_vsock
           vsock_unlisted_port_gets_rst vsock_spoofed_cid_dropped vsock_respects_guest_credit
           vsock_queued_until_rx_buffers vsock_shutdown_and_rst_free_slot vsock_table_full_rst
           vsock_malformed_packets vsock_guest_past_credit_reset vsock_credit_request_answered
-          vsock_reset_drops_connections vsock_hidden_or_absent)
+          vsock_reset_drops_connections vsock_driver_suppresses_rx_interrupts
+          vsock_hidden_or_absent)
 us_unit_test(vmm_vsock_agent
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_vsock_agent.c ${us_vsock_test_sources}
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm

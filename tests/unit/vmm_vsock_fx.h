@@ -60,6 +60,7 @@ extern uint32_t rx_size;
 extern uint32_t guest_buf_alloc, guest_fwd;
 extern struct us_agent_chan chans[US_AGENT_CHANS];
 extern unsigned migrate_signals;
+extern unsigned injects; /* the device's interrupts the vmm raised */
 
 uint32_t rd_at(uint64_t ipa, uint32_t size);
 uint32_t rd(uint32_t off);
