@@ -36,6 +36,23 @@ ExternalProject_Add(us_target
     BUILD_ALWAYS ON
     USES_TERMINAL_BUILD ON)
 
+# The x86_64 port (docs/x86_64.md): so far its kernel's first stage, built with the host's
+# x86_64 gcc and copied to images/x86_64 for the tests and `./run --arch x86_64`.
+set(US_TARGET_X86_DIR ${CMAKE_BINARY_DIR}/x86_64)
+ExternalProject_Add(us_target_x86_64
+    SOURCE_DIR ${CMAKE_SOURCE_DIR}
+    BINARY_DIR ${US_TARGET_X86_DIR}
+    CMAKE_ARGS -DUS_TARGET_BUILD=ON -DUS_ARCH=x86_64
+               -DCMAKE_TOOLCHAIN_FILE=${CMAKE_SOURCE_DIR}/cmake/x86_64-elf.cmake
+               -DUS_DEBUG=${US_DEBUG}
+               -DCMAKE_BUILD_TYPE=Release
+    INSTALL_COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/images/x86_64
+            COMMAND ${CMAKE_COMMAND} -E copy_if_different
+                ${US_TARGET_X86_DIR}/kernel/arch/x86_64/understudy.elf
+                ${CMAKE_BINARY_DIR}/images/x86_64/understudy.elf
+    BUILD_ALWAYS ON
+    USES_TERMINAL_BUILD ON)
+
 include(cmake/image.cmake)
 add_subdirectory(lib)
 add_subdirectory(tools)

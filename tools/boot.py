@@ -4,7 +4,8 @@
 """Boot an Understudy image in QEMU with its console on this terminal (Ctrl-a x quits).
 
     python3 tools/boot.py --image build/images/default [--uboot] [--cpu C] [--smp N]
-                          [--mem M] [--icount] [--port P] [--no-nic] [--] [extra QEMU arguments]
+                          [--mem M] [--icount] [--port P] [--no-nic] [--arch A]
+                          [--] [extra QEMU arguments]
 
 The default is the fast path (-kernel/-initrd) with -serial mon:stdio. --uboot boots the FIT
 through U-Boot like a vendor would: tests/qemu/usqemu.py types the bootm command on the serial
@@ -13,6 +14,9 @@ socket, then this terminal is relayed to the serial port until QEMU exits.
 The machine has a NIC on QEMU user networking (the uplink of Understudy's switch), and the
 host's 127.0.0.1:P (--port, default 7000) is forwarded to 10.0.2.15:7000, where the default
 image's guest serves kvd: `nc 127.0.0.1 7000` from another terminal talks to it.
+
+--arch x86_64 boots the x86_64 port's kernel (images/x86_64 beside --image; docs/x86_64.md) on
+qemu-system-x86_64 -M q35 -cpu max, without NIC: so far its first stage only.
 """
 
 import argparse
@@ -36,8 +40,23 @@ def main(argv):
     parser.add_argument("--port", type=int, default=7000,
                         help="host port forwarded to the guest's kvd at 10.0.2.15:7000")
     parser.add_argument("--no-nic", action="store_true", help="no NIC (and no forward)")
+    parser.add_argument("--arch", choices=("aarch64", "x86_64"), default="aarch64",
+                        help="aarch64 (default), or the x86_64 port's first stage")
     args, extra = parser.parse_known_args(argv)
     extra = [a for a in extra if a != "--"]
+    if args.arch == "x86_64":
+        if args.uboot:
+            parser.error("--uboot is for aarch64 only")
+        image = os.path.join(os.path.dirname(os.path.abspath(args.image)), "x86_64")
+        cpu = "max" if args.cpu == parser.get_default("cpu") else args.cpu
+        machine = usqemu.Machine(image_dir=image, arch="x86_64", cpu=cpu, smp=1, mem="256M",
+                                 extra_args=extra, name="boot", timeout=None, log_dir=None)
+        try:
+            argv_qemu = machine.command(serial="mon:stdio")
+        except usqemu.UsQemuError as e:
+            print("boot.py: %s" % e, file=sys.stderr)
+            return 1
+        os.execvp(argv_qemu[0], argv_qemu)
 
     machine = usqemu.Machine(image_dir=args.image, boot="uboot" if args.uboot else "fast",
                              cpu=args.cpu, smp=args.smp, mem=args.mem, icount=args.icount,

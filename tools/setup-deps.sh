@@ -11,11 +11,11 @@ if [ "$(id -u)" != 0 ]; then
     sudo_cmd=sudo
 fi
 
-# Host packages: compilers, emulator, device-tree and FIT tooling, U-Boot for QEMU, and clang
-# with libFuzzer's runtime (libclang-rt-dev) for the fuzz targets (tests/fuzz), gcovr for the
-# kernel's coverage report (tools/coverage.sh).
-pkgs="cmake make gcc python3 qemu-system-arm gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu \
-libfdt-dev device-tree-compiler u-boot-tools u-boot-qemu dpkg-dev clang-format clang \
+# Host packages: compilers, emulators (aarch64, and x86_64 for the port), device-tree and FIT
+# tooling, U-Boot for QEMU, and clang with libFuzzer's runtime (libclang-rt-dev) for the fuzz
+# targets (tests/fuzz), gcovr for the kernel's coverage report (tools/coverage.sh).
+pkgs="cmake make gcc python3 qemu-system-arm qemu-system-x86 gcc-aarch64-linux-gnu \
+binutils-aarch64-linux-gnu libfdt-dev device-tree-compiler u-boot-tools u-boot-qemu dpkg-dev clang-format clang \
 libclang-rt-dev gcovr"
 missing=""
 for p in $pkgs; do

@@ -39,6 +39,7 @@ import time
 import traceback
 
 QEMU = "qemu-system-aarch64"
+QEMU_X86_64 = "qemu-system-x86_64"
 UBOOT_BIN = "/usr/lib/u-boot/qemu_arm64/u-boot.bin"
 FIT_LOAD_ADDR = 0x50000000  # keep in sync with the FIT's load expectations in the image build
 UBOOT_BOOTM = "bootm 0x50000000#conf-1 0x50000000#conf-1 ${fdtcontroladdr}"
@@ -270,14 +271,19 @@ class Machine:
     gets a virtio-net-device on QEMU user networking, the NIC Understudy's switch uses as its
     uplink, and each forward connects 127.0.0.1:host_port to guest_ip:guest_port.
     iommu: True gives the machine QEMU's SMMUv3 (-M virt,iommu=smmuv3) in front of its PCIe.
+    arch='x86_64' runs qemu-system-x86_64 -M q35 instead, booting image_dir's understudy.elf
+    (the x86_64 port's kernel, docs/x86_64.md) with -kernel through QEMU's PVH loader.
     """
 
     def __init__(self, image_dir=None, boot="fast", cpu="cortex-a72", smp=1, mem="1G",
                  icount=False, extra_args=(), name=None, timeout=DEFAULT_TIMEOUT,
                  log_dir=".", echo=False, kernel=None, initrd=None, fit=None, bios=UBOOT_BIN,
-                 uboot_bootm=True, qemu=QEMU, nic=None, iommu=False):
+                 uboot_bootm=True, qemu=None, nic=None, iommu=False, arch="aarch64"):
         if boot not in ("fast", "uboot"):
             raise ValueError("boot must be 'fast' or 'uboot', not %r" % boot)
+        if arch not in ("aarch64", "x86_64") or (arch == "x86_64" and boot != "fast"):
+            raise ValueError("arch must be aarch64, or x86_64 with boot='fast', not %r" % arch)
+        self.arch = arch
         self.image_dir = image_dir
         self.boot = boot
         self.cpu = cpu
@@ -288,12 +294,13 @@ class Machine:
         self.name = name or os.path.splitext(os.path.basename(sys.argv[0] or "usqemu"))[0]
         self.timeout = timeout
         self.echo = echo
-        self.kernel = kernel or (image_dir and os.path.join(image_dir, "understudy.bin"))
+        self.kernel = kernel or (image_dir and os.path.join(
+            image_dir, "understudy.elf" if arch == "x86_64" else "understudy.bin"))
         self.initrd = initrd or (image_dir and os.path.join(image_dir, "bundle.bin"))
         self.fit = fit or (image_dir and os.path.join(image_dir, "understudy.fit"))
         self.bios = bios
         self.uboot_bootm = uboot_bootm
-        self.qemu = qemu
+        self.qemu = qemu or (QEMU_X86_64 if arch == "x86_64" else QEMU)
         self.nic = nic
         self.iommu = iommu
         self.serial_log = os.path.join(log_dir, self.name + ".serial.log") if log_dir else None
@@ -318,6 +325,8 @@ class Machine:
     def command(self, serial="socket"):
         """The QEMU argv. serial='socket' (tests) or 'mon:stdio' (a terminal, Ctrl-a x quits)."""
         machine = "virt,virtualization=on,gic-version=3" + (",iommu=smmuv3" if self.iommu else "")
+        if self.arch == "x86_64":
+            machine = "q35"
         argv = [self.qemu, "-M", machine, "-cpu", self.cpu,
                 "-smp", str(self.smp), "-m", str(self.mem), "-nographic", "-nodefaults"]
         if serial == "socket":
@@ -328,7 +337,9 @@ class Machine:
                      "-serial", "chardev:ser0"]
         else:
             argv += ["-serial", serial]
-        if self.boot == "fast":
+        if self.arch == "x86_64":
+            argv += ["-kernel", self._need(self.kernel, "kernel"), "-no-reboot"]
+        elif self.boot == "fast":
             argv += ["-kernel", self._need(self.kernel, "kernel"),
                      "-initrd", self._need(self.initrd, "initrd")]
         else:

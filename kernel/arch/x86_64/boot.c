@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* The x86_64 port's first stage (docs/x86_64.md): entered from head.S in long mode, it reads
+ * the PVH start_info's memory map, checks that the CPU offers AMD SVM with nested paging,
+ * enables SVM, and runs a test guest three times under VMRUN with nested page tables: to a
+ * VMMCALL; to a load outside the guest's memory, which must come back as a nested page fault;
+ * and writing a line to COM1 by port I/O, which the kernel emulates exit by exit. The generic
+ * kernel (IPC, scheduler, servers) is not linked for x86_64 yet. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <understudy/abi.h>
+#include <us/platform.h>
+#include <uslib/fmt.h>
+#include <arch/io.h>
+#include "board.h"
+
+#define PVH_MAGIC 0x336ec578u
+#define E820_RAM 1u
+
+#define MSR_EFER 0xc0000080u
+#define EFER_SVME (1ull << 12)
+#define MSR_VM_CR 0xc0010114u
+#define VM_CR_SVMDIS (1ull << 4)
+#define MSR_VM_HSAVE_PA 0xc0010117u
+
+#define CPUID_EXT_SVM (1u << 2) /* 0x80000001 ECX */
+#define SVM_NP (1u << 0)        /* 0x8000000a EDX */
+#define SVM_NRIPS (1u << 3)
+
+/* VMCB offsets (AMD64 APM volume 2, appendix B): control area, then the state save area. */
+#define VMCB_INTERCEPT_MISC1 0x00cu
+#define VMCB_INTERCEPT_MISC2 0x010u
+#define VMCB_IOPM 0x040u
+#define VMCB_ASID 0x058u
+#define VMCB_TLB_CTL 0x05cu
+#define VMCB_EXITCODE 0x070u
+#define VMCB_EXITINFO1 0x078u
+#define VMCB_EXITINFO2 0x080u
+#define VMCB_NP_ENABLE 0x090u
+#define VMCB_N_CR3 0x0b0u
+#define VMCB_SEG(n) (0x400u + 0x10u * (n)) /* ES CS SS DS FS GS GDTR LDTR IDTR TR */
+#define VMCB_CPL 0x4cbu
+#define VMCB_EFER 0x4d0u
+#define VMCB_CR4 0x548u
+#define VMCB_CR3 0x550u
+#define VMCB_CR0 0x558u
+#define VMCB_DR7 0x560u
+#define VMCB_DR6 0x568u
+#define VMCB_RFLAGS 0x570u
+#define VMCB_RIP 0x578u
+#define VMCB_RSP 0x5d8u
+#define VMCB_RAX 0x5f8u
+#define VMCB_PAT 0x668u
+
+#define MISC1_HLT (1u << 24)
+#define MISC1_IOIO (1u << 27)
+#define MISC1_SHUTDOWN (1u << 31)
+#define MISC2_VMRUN (1u << 0) /* required: a VMCB without it is refused */
+#define MISC2_VMMCALL (1u << 1)
+
+#define EXIT_HLT 0x78u
+#define EXIT_IOIO 0x7bu
+#define EXIT_VMMCALL 0x81u
+#define EXIT_SHUTDOWN 0x7fu
+#define EXIT_NPF 0x400u
+#define EXIT_INVALID 0xffffffffffffffffull
+
+#define NPT_FLAGS 0x7u /* present, writable, user: nested walks are user accesses */
+#define NPT_LARGE 0x80u
+#define GUEST_LIMIT (1ull << 30) /* the nested tables map guest-physical [0, 1 GiB) */
+
+struct hvm_start_info {
+    uint32_t magic, version, flags, nr_modules;
+    uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
+    uint32_t memmap_entries, reserved;
+};
+
+struct hvm_memmap_entry {
+    uint64_t addr, size;
+    uint32_t type, reserved;
+};
+
+void x86_boot_main(uint64_t start_info);
+/* A guest's general registers but RAX and RSP, which its VMCB holds; head.S's layout. */
+struct svm_gprs {
+    uint64_t rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
+};
+_Static_assert(sizeof(struct svm_gprs) == 0x70, "svm_run() in head.S knows this layout");
+
+void svm_run(uint64_t vmcb_pa, struct svm_gprs *gprs);
+extern const uint8_t guest_vmmcall[], guest_oob_load[], guest_uart[];
+
+static uint8_t vmcb[4096] __attribute__((aligned(4096)));
+static uint8_t host_save[4096] __attribute__((aligned(4096)));
+static uint8_t iopm[3 * 4096] __attribute__((aligned(4096))); /* a bit per port: all set */
+static uint64_t npt_pml4[512] __attribute__((aligned(4096)));
+static uint64_t npt_pdpt[512] __attribute__((aligned(4096)));
+static uint64_t npt_pd[512] __attribute__((aligned(4096)));
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    char line[160];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = us_vsnprintf(line, sizeof(line) - 1, fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof(line) - 2) {
+        n = (int)sizeof(line) - 2;
+    }
+    line[n] = '\n';
+    plat_uart_write("kernel| ", 8);
+    plat_uart_write(line, (uint64_t)n + 1);
+}
+
+_Noreturn static void stop(void)
+{
+    for (;;) {
+        __asm__ volatile("cli; hlt");
+    }
+}
+
+/* Identity is fine while the kernel runs on the boot tables (the first GiB, identity). */
+static uint64_t pa(const void *p)
+{
+    return (uint64_t)(uintptr_t)p;
+}
+
+static void put64(uint32_t off, uint64_t v)
+{
+    __builtin_memcpy(&vmcb[off], &v, sizeof(v));
+}
+
+static void put32(uint32_t off, uint32_t v)
+{
+    __builtin_memcpy(&vmcb[off], &v, sizeof(v));
+}
+
+static uint64_t get64(uint32_t off)
+{
+    uint64_t v;
+
+    __builtin_memcpy(&v, &vmcb[off], sizeof(v));
+    return v;
+}
+
+static void put_seg(uint32_t n, uint16_t attrib, uint32_t limit)
+{
+    __builtin_memcpy(&vmcb[VMCB_SEG(n) + 2], &attrib, sizeof(attrib));
+    put32(VMCB_SEG(n) + 4, limit);
+}
+
+static uint64_t ram_bytes(const struct hvm_start_info *si)
+{
+    const struct hvm_memmap_entry *e = (const struct hvm_memmap_entry *)(uintptr_t)si->memmap_paddr;
+    uint64_t total = 0;
+
+    for (uint32_t i = 0; si->version >= 1 && i < si->memmap_entries; i++) {
+        if (e[i].type == E820_RAM) {
+            total += e[i].size;
+        }
+    }
+    return total;
+}
+
+/* SVM with nested paging, or the reason there is none. */
+static const char *svm_missing(uint32_t *asids, bool *nrips)
+{
+    struct cpuid ext = cpuid(0x80000000u);
+
+    if (ext.a < 0x8000000au || !(cpuid(0x80000001u).c & CPUID_EXT_SVM)) {
+        return "the CPU has no SVM (use -cpu max on q35)";
+    }
+    if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
+        return "SVM is disabled by the firmware (VM_CR.SVMDIS)";
+    }
+    ext = cpuid(0x8000000au);
+    if (!(ext.d & SVM_NP)) {
+        return "SVM has no nested paging";
+    }
+    *asids = ext.b;
+    *nrips = (ext.d & SVM_NRIPS) != 0;
+    return NULL;
+}
+
+/* A flat 32-bit protected-mode guest without paging, entered at @rip, in guest-physical
+ * memory mapped 1:1 by the nested tables. */
+static void vmcb_setup(const void *rip)
+{
+    __builtin_memset(vmcb, 0, sizeof(vmcb));
+    put32(VMCB_INTERCEPT_MISC1, MISC1_HLT | MISC1_SHUTDOWN | MISC1_IOIO);
+    put32(VMCB_INTERCEPT_MISC2, MISC2_VMRUN | MISC2_VMMCALL);
+    put64(VMCB_IOPM, pa(iopm));
+    put32(VMCB_ASID, 1);
+    vmcb[VMCB_TLB_CTL] = 1; /* flush this ASID's translations on entry */
+    put64(VMCB_NP_ENABLE, 1);
+    put64(VMCB_N_CR3, pa(npt_pml4));
+    for (uint32_t s = 0; s < 4; s++) {
+        put_seg(s, s == 1 ? 0xc9b : 0xc93, 0xffffffffu); /* CS: code, others: data; 4 GiB */
+    }
+    put_seg(6, 0, 0xffff); /* GDTR */
+    put_seg(8, 0, 0xffff); /* IDTR */
+    put_seg(9, 0x8b, 0xffff);
+    vmcb[VMCB_CPL] = 0;
+    put64(VMCB_EFER, EFER_SVME);
+    put64(VMCB_CR0, 0x11); /* PE, ET */
+    put64(VMCB_DR7, 0x400);
+    put64(VMCB_DR6, 0xffff0ff0u);
+    put64(VMCB_RFLAGS, 0x2);
+    put64(VMCB_RIP, pa(rip));
+    put64(VMCB_PAT, 0x0007040600070406ull);
+}
+
+static void npt_setup(void)
+{
+    __builtin_memset(iopm, 0xff, sizeof(iopm));
+    npt_pml4[0] = pa(npt_pdpt) | NPT_FLAGS;
+    npt_pdpt[0] = pa(npt_pd) | NPT_FLAGS;
+    for (uint64_t i = 0; i < 512; i++) {
+        npt_pd[i] = (i << 21) | NPT_FLAGS | NPT_LARGE;
+    }
+}
+
+static void guest_run(const char *what, const void *rip, uint64_t want)
+{
+    struct svm_gprs g = {0};
+    uint64_t code;
+
+    vmcb_setup(rip);
+    svm_run(pa(vmcb), &g);
+    code = get64(VMCB_EXITCODE);
+    if (code != want) {
+        say("SVM: %s: unexpected exit 0x%llx (info 0x%llx 0x%llx), wanted 0x%llx", what,
+            (unsigned long long)code, (unsigned long long)get64(VMCB_EXITINFO1),
+            (unsigned long long)get64(VMCB_EXITINFO2), (unsigned long long)want);
+        return;
+    }
+    if (code == EXIT_NPF) {
+        say("SVM: %s: nested page fault at guest-physical 0x%llx, contained (guest rip 0x%llx)",
+            what, (unsigned long long)get64(VMCB_EXITINFO2), (unsigned long long)get64(VMCB_RIP));
+    } else {
+        say("SVM: %s: exit 0x%llx at guest rip 0x%llx", what, (unsigned long long)code,
+            (unsigned long long)get64(VMCB_RIP));
+    }
+}
+
+/* EXITINFO1 of an IOIO exit (APM volume 2, 15.10.2): the port, and a byte written by OUT. */
+#define IOIO_IN (1u << 0)
+#define IOIO_SZ8 (1u << 4)
+#define IOIO_REP_STR (3u << 2)
+#define IOIO_PORT(info) ((uint32_t)((info) >> 16) & 0xffffu)
+#define COM1_DATA 0x3f8u
+
+/* The guest writes a line to COM1, one OUT per byte: each exits, and the kernel emulates it
+ * into a line of its own log, then resumes the guest after the instruction (EXITINFO2 holds
+ * the next RIP for IOIO exits, next-RIP saving or not). Anything but a byte OUT to COM1's
+ * data register, or more exits than the line can take, ends the run as unexpected. */
+static void guest_uart_run(void)
+{
+    struct svm_gprs g = {0};
+    char line[96];
+    uint32_t n = 0;
+
+    vmcb_setup(guest_uart);
+    for (uint32_t exits = 0; exits < sizeof(line); exits++) {
+        uint64_t code, info;
+
+        svm_run(pa(vmcb), &g);
+        code = get64(VMCB_EXITCODE);
+        info = get64(VMCB_EXITINFO1);
+        if (code == EXIT_VMMCALL) {
+            say("SVM: port output: %u exits emulated, then VMMCALL", exits);
+            return;
+        }
+        if (code != EXIT_IOIO || IOIO_PORT(info) != COM1_DATA || (info & IOIO_IN) ||
+            (info & IOIO_REP_STR) || !(info & IOIO_SZ8)) {
+            say("SVM: port output: unexpected exit 0x%llx (info 0x%llx 0x%llx, rip 0x%llx)",
+                (unsigned long long)code, (unsigned long long)info,
+                (unsigned long long)get64(VMCB_EXITINFO2), (unsigned long long)get64(VMCB_RIP));
+            return;
+        }
+        line[n++] = (char)get64(VMCB_RAX);
+        if (line[n - 1] == '\n' || n == sizeof(line) - 1) {
+            plat_uart_write("guest| ", 7);
+            plat_uart_write(line, n);
+            if (line[n - 1] != '\n') {
+                plat_uart_write("\n", 1);
+            }
+            n = 0;
+        }
+        put64(VMCB_RIP, get64(VMCB_EXITINFO2));
+    }
+    say("SVM: port output: unexpected: more than %u exits", (unsigned)sizeof(line));
+}
+
+void x86_boot_main(uint64_t start_info)
+{
+    const struct hvm_start_info *si = (const struct hvm_start_info *)(uintptr_t)start_info;
+    const char *why;
+    uint32_t asids = 0;
+    bool nrips = false;
+
+    plat_uart_init();
+    say("Understudy hypervisor (ABI %u) on %s, first stage: long mode", US_ABI_REVISION,
+        plat_name());
+    if (start_info == 0 || start_info >= GUEST_LIMIT || si->magic != PVH_MAGIC) {
+        say("error: no PVH start_info at 0x%llx (boot with QEMU -kernel): stopping",
+            (unsigned long long)start_info);
+        stop();
+    }
+    say("RAM %llu MiB in %u map entries (PVH start_info v%u)",
+        (unsigned long long)(ram_bytes(si) >> 20), si->version >= 1 ? si->memmap_entries : 0,
+        si->version);
+    why = svm_missing(&asids, &nrips);
+    if (why != NULL) {
+        say("error: %s: stopping", why);
+        stop();
+    }
+    say("SVM with nested paging, %u ASIDs, next-RIP %s", asids, nrips ? "saved" : "not saved");
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+    wrmsr(MSR_VM_HSAVE_PA, pa(host_save));
+    npt_setup();
+    guest_run("VMMCALL", guest_vmmcall, EXIT_VMMCALL);
+    guest_run("load past the guest's memory", guest_oob_load, EXIT_NPF);
+    guest_uart_run();
+    say("first stage done: the generic kernel is not ported yet; halting");
+    stop();
+}

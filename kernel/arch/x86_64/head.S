@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* x86_64 entry through the PVH boot ABI (QEMU's -kernel on q35 with an ELF kernel): the
+ * loader starts us in 32-bit protected mode, paging off, with %ebx pointing to the
+ * hvm_start_info structure. We load our own GDT, identity-map the first GiB with 2 MiB pages,
+ * enable PAE, long mode and NX, and call x86_boot_main(start_info) in 64-bit mode. */
+
+#define CR0_PE 0x1
+#define CR0_PG 0x80000000
+#define CR4_PAE 0x20
+#define MSR_EFER 0xc0000080
+#define EFER_LME 0x100
+#define EFER_NXE 0x800
+#define PTE_P 0x1
+#define PTE_W 0x2
+#define PTE_PS 0x80
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
+
+/* The note QEMU's ELF loader looks for (load_elfboot): where to enter in 32-bit mode. */
+    .section .note.Xen, "a", @note
+    .p2align 2
+    .long 4, 4, XEN_ELFNOTE_PHYS32_ENTRY
+    .asciz "Xen"
+    .p2align 2
+    .long pvh_entry
+
+    .section .text.boot, "ax"
+    .code32
+    .globl pvh_entry
+pvh_entry:
+    cli
+    cld
+    mov %ebx, %esi
+    lgdt gdt_desc
+    mov $0x10, %eax
+    mov %eax, %ds
+    mov %eax, %es
+    mov %eax, %ss
+    mov %eax, %fs
+    mov %eax, %gs
+    mov $boot_stack_top, %esp
+
+    /* Zero the three table pages, then PML4[0] -> PDPT, PDPT[0] -> PD, PD: 512 x 2 MiB. */
+    mov $boot_pml4, %edi
+    xor %eax, %eax
+    mov $(3 * 4096 / 4), %ecx
+    rep stosl
+    movl $(boot_pdpt + PTE_P + PTE_W), boot_pml4
+    movl $(boot_pd + PTE_P + PTE_W), boot_pdpt
+    xor %ecx, %ecx
+1:  mov %ecx, %eax
+    shl $21, %eax
+    or $(PTE_P + PTE_W + PTE_PS), %eax
+    mov %eax, boot_pd(, %ecx, 8)
+    inc %ecx
+    cmp $512, %ecx
+    jb 1b
+
+    mov %cr4, %eax
+    or $CR4_PAE, %eax
+    mov %eax, %cr4
+    mov $boot_pml4, %eax
+    mov %eax, %cr3
+    mov $MSR_EFER, %ecx
+    rdmsr
+    or $(EFER_LME + EFER_NXE), %eax
+    wrmsr
+    mov %cr0, %eax
+    or $(CR0_PE + CR0_PG), %eax
+    mov %eax, %cr0
+    ljmp $0x08, $long_entry
+
+    .code64
+long_entry:
+    xor %eax, %eax
+    mov %eax, %fs
+    mov %eax, %gs
+    lea boot_stack_top(%rip), %rsp
+    mov %esi, %edi /* zero-extends: the start_info's physical address */
+    call x86_boot_main
+2:  cli
+    hlt
+    jmp 2b
+
+/* svm_run(vmcb_pa, gprs): VMRUN the guest described by the VMCB at @vmcb_pa until its
+ * #VMEXIT, with its general registers other than RAX and RSP (which the VMCB holds) loaded
+ * from, and saved back to, struct svm_gprs at @gprs. The processor restores our RSP, RIP and
+ * RAX from its host save area and nothing else, so the C caller's callee-saved registers are
+ * kept here. #VMEXIT clears the global interrupt flag; STGI sets it again (RFLAGS.IF stays
+ * clear). */
+    .globl svm_run
+svm_run:
+    push %rbx
+    push %rbp
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    push %rsi
+    mov %rdi, %rax
+    mov 0x00(%rsi), %rbx
+    mov 0x08(%rsi), %rcx
+    mov 0x10(%rsi), %rdx
+    mov 0x20(%rsi), %rdi
+    mov 0x28(%rsi), %rbp
+    mov 0x30(%rsi), %r8
+    mov 0x38(%rsi), %r9
+    mov 0x40(%rsi), %r10
+    mov 0x48(%rsi), %r11
+    mov 0x50(%rsi), %r12
+    mov 0x58(%rsi), %r13
+    mov 0x60(%rsi), %r14
+    mov 0x68(%rsi), %r15
+    mov 0x18(%rsi), %rsi
+    vmrun %rax
+    xchg %rsi, (%rsp) /* the guest's RSI to the stack, the pointer back */
+    mov %rbx, 0x00(%rsi)
+    mov %rcx, 0x08(%rsi)
+    mov %rdx, 0x10(%rsi)
+    popq 0x18(%rsi)
+    mov %rdi, 0x20(%rsi)
+    mov %rbp, 0x28(%rsi)
+    mov %r8, 0x30(%rsi)
+    mov %r9, 0x38(%rsi)
+    mov %r10, 0x40(%rsi)
+    mov %r11, 0x48(%rsi)
+    mov %r12, 0x50(%rsi)
+    mov %r13, 0x58(%rsi)
+    mov %r14, 0x60(%rsi)
+    mov %r15, 0x68(%rsi)
+    stgi
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %rbp
+    pop %rbx
+    ret
+
+/* The test guest's code (32-bit protected mode, flat, paging off): each entry point runs
+ * one instruction that must exit, then halts. */
+    .section .rodata.guest, "a"
+    .p2align 12
+    .globl guest_code, guest_vmmcall, guest_oob_load, guest_uart
+    .code32
+guest_code:
+guest_vmmcall:
+    vmmcall
+    hlt
+guest_oob_load:
+    mov 0x40000000, %eax /* past the 1 GiB the nested tables map */
+    hlt
+guest_uart:
+    mov $0x3f8, %dx /* COM1's data register: every port access exits */
+    mov $guest_msg, %esi
+1:  lodsb
+    test %al, %al
+    jz 2f
+    out %al, %dx
+    jmp 1b
+2:  vmmcall
+    hlt
+guest_msg:
+    .asciz "hello from a guest under SVM, through trapped port writes\n"
+    .code64
+
+    .section .rodata
+    .p2align 3
+gdt:
+    .quad 0
+    .quad 0x00af9a000000ffff /* 0x08: 64-bit code, ring 0 */
+    .quad 0x00cf92000000ffff /* 0x10: data, ring 0 */
+gdt_end:
+gdt_desc:
+    .word gdt_end - gdt - 1
+    .quad gdt
+
+    .section .bss
+    .p2align 12
+boot_pml4:
+    .skip 4096
+boot_pdpt:
+    .skip 4096
+boot_pd:
+    .skip 4096
+    .p2align 4
+boot_stack:
+    .skip 16384
+boot_stack_top:

@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The Understudy authors
+"""The x86_64 kernel's first stage on q35 (docs/x86_64.md): PVH entry to long mode, the memory
+map, SVM with nested paging, and a test guest under VMRUN whose VMMCALL and whose load past its
+memory both come back to the kernel as exits, and whose port writes to COM1 the kernel emulates
+into a line of its log. On a CPU without SVM it must say so and stop."""
+import re
+
+import usqemu
+
+BANNER = r"kernel\| Understudy hypervisor \(ABI \d+\) on QEMU q35 \(x86_64\), first stage"
+DONE = r"kernel\| first stage done|kernel\| error: [^\n]*\n"
+GUEST_LINE = "hello from a guest under SVM, through trapped port writes"  # head.S's guest_msg
+
+
+def test(t):
+    m = t.machine(arch="x86_64")
+    m.expect(BANNER)
+    ram = int(m.expect(r"kernel\| RAM (\d+) MiB in \d+ map entries").group(1))
+    want = int(t.args.mem.rstrip("M"))
+    assert want - 8 <= ram <= want, (ram, want)  # less what the firmware keeps for itself
+    end = m.expect(DONE).group(0)
+    out = m.output
+    if "-svm" in t.args.cpu:
+        assert "error: the CPU has no SVM" in end, end
+        assert "SVM:" not in out, out
+        return
+    assert end.startswith("kernel| first stage done"), end
+    svm = re.search(r"kernel\| SVM with nested paging, (\d+) ASIDs", out)
+    assert svm and int(svm.group(1)) >= 2, out
+    call = re.search(r"kernel\| SVM: VMMCALL: exit 0x81 at guest rip (0x[0-9a-f]+)", out)
+    assert call, out
+    npf = re.search(r"kernel\| SVM: load past the guest's memory: nested page fault at "
+                    r"guest-physical 0x40000000, contained \(guest rip (0x[0-9a-f]+)\)", out)
+    assert npf, out
+    # The two entry points are consecutive in the guest's page: VMMCALL (3 bytes) and HLT.
+    assert int(npf.group(1), 16) == int(call.group(1), 16) + 4, (call.group(1), npf.group(1))
+    # The third run writes a line to COM1 one OUT at a time; each exits and is emulated.
+    line = re.search(r"(?m)^guest\| (.*)$", out)
+    assert line and line.group(1) == GUEST_LINE, out
+    exits = re.search(r"kernel\| SVM: port output: (\d+) exits emulated, then VMMCALL", out)
+    assert exits and int(exits.group(1)) == len(GUEST_LINE) + 1, out  # its newline too
+    assert "unexpected" not in out, out
+
+
+usqemu.run_test(test)
