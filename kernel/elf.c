@@ -27,7 +27,6 @@ struct elf64_phdr {
 #define PF_X 1u
 #define PF_W 2u
 #define PF_R 4u
-#define EM_AARCH64 183u
 #define ET_EXEC 2u
 #define ELF_MAX_PHDRS 16u
 
@@ -36,7 +35,7 @@ static us_err_t check_header(const struct elf64_ehdr *eh, uint64_t size)
     static const uint8_t magic[4] = {0x7f, 'E', 'L', 'F'};
 
     if (size < sizeof(*eh) || memcmp(eh->ident, magic, 4) != 0 || eh->ident[4] != 2 ||
-        eh->ident[5] != 1 || eh->type != ET_EXEC || eh->machine != EM_AARCH64 ||
+        eh->ident[5] != 1 || eh->type != ET_EXEC || eh->machine != ARCH_ELF_MACHINE ||
         eh->phentsize != sizeof(struct elf64_phdr) || eh->phnum == 0 || eh->phnum > ELF_MAX_PHDRS ||
         eh->phoff > size || (uint64_t)eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff ||
         (eh->phoff & 7u) != 0) {

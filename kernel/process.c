@@ -20,7 +20,7 @@
 #include <us/arch/irq.h>
 #include <us/arch/mmu.h>
 #include <us/arch/vcpu.h>
-#include "board.h"
+#include <us/platform.h>
 
 struct process processes[PROCESS_MAX];
 uint32_t process_count;
@@ -61,24 +61,11 @@ static us_err_t map_fresh(struct process *p, uint64_t va, uint64_t pages, uint32
     return US_OK;
 }
 
-/* A window must not reach RAM or the interrupt controller the kernel owns. */
-static bool mmio_allowed(uint64_t base, uint64_t size)
-{
-    uint64_t end = base + size;
-    if (end < base) {
-        return false;
-    }
-    if (base >= PLAT_HIGH_MMIO_BASE) {
-        return end <= PLAT_PA_LIMIT; /* the high I/O region: ECAM, 64-bit PCI memory */
-    }
-    return end <= PLAT_RAM_BASE && !(base < PLAT_GIC_END && end > PLAT_GICD_BASE);
-}
-
 static us_err_t make_memcap_object(const struct us_manifest_cap *c, struct memobj **m)
 {
     switch (c->kind) {
     case US_MCAP_MMIO:
-        if (!mmio_allowed(c->arg0, c->arg1)) {
+        if (!plat_mmio_allowed(c->arg0, c->arg1)) {
             return US_TRACE(US_ERANGE);
         }
         return memobj_create_window(pa_init(c->arg0), c->arg1, true, m);

@@ -3,5 +3,11 @@
 /* QEMU q35: what the x86_64 kernel needs of the board beyond us/platform.h. */
 #pragma once
 
+#define PLAT_ECAM_BASE 0xb0000000ull /* q35's PCIe configuration window */
+#define PLAT_IOAPIC_BASE 0xfec00000ull
+#define PLAT_LAPIC_BASE 0xfee00000ull
+#define PLAT_HIGH_MMIO_BASE 0x1000000000ull /* 64 GiB: above any RAM this port supports */
+#define PLAT_PA_LIMIT (1ull << 40)
+
 /** plat_uart_init() - program COM1 for polled output (115200 8N1, no interrupts). */
 void plat_uart_init(void);

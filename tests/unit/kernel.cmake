@@ -16,7 +16,8 @@ add_library(us_kernel_host_arch STATIC
     ${US_KERNEL_DIR}/arch/host/boot_host.c ${US_KERNEL_DIR}/arch/host/cpu_host.c
     ${US_KERNEL_DIR}/arch/host/irq_host.c ${US_KERNEL_DIR}/arch/host/klog_host.c
     ${US_KERNEL_DIR}/arch/host/mem_host.c ${US_KERNEL_DIR}/arch/host/mmu_host.c
-    ${US_KERNEL_DIR}/arch/host/plat_host.c ${US_KERNEL_DIR}/arch/host/vcpu_host.c)
+    ${US_KERNEL_DIR}/arch/host/plat_host.c ${US_KERNEL_DIR}/arch/host/vcpu_host.c
+    ${CMAKE_SOURCE_DIR}/platform/qemu-virt-aarch64/mmio.c)
 target_compile_options(us_kernel_host_arch PRIVATE ${US_HOST_CFLAGS} ${US_SAN_FLAGS})
 target_compile_definitions(us_kernel_host_arch PRIVATE US_DEBUG=1)
 target_include_directories(us_kernel_host_arch PRIVATE ${US_KERNEL_HOST_INC}

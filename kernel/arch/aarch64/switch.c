@@ -143,13 +143,13 @@ void arch_fp_init(void)
 
 /* The guest's EL0 thread ID registers, which servers share with VHE too: a guest's go to its
  * memory and zeros in before a server runs. */
-static void save_guest_tp(struct arch_el1_hot *h)
+static void save_guest_tp(struct arch_vcpu_hot *h)
 {
     h->tpidr_el0 = read_sysreg(tpidr_el0);
     h->tpidrro_el0 = read_sysreg(tpidrro_el0);
 }
 
-static void load_guest_tp(const struct arch_el1_hot *h)
+static void load_guest_tp(const struct arch_vcpu_hot *h)
 {
     write_sysreg(tpidr_el0, h->tpidr_el0);
     write_sysreg(tpidrro_el0, h->tpidrro_el0);
@@ -163,7 +163,7 @@ static void clear_guest_tp(void)
 
 /* The hot set to @h. With VHE the thread ID registers are the guest's only while it runs
  * (guest_tp); otherwise they were saved when a server took the CPU. */
-static void save_hot(struct lazy_state *l, struct arch_el1_hot *h)
+static void save_hot(struct lazy_state *l, struct arch_vcpu_hot *h)
 {
     if (arch_vhe) {
         GUEST_HOT_RENAMED(SAVE_EL12)
@@ -176,7 +176,7 @@ static void save_hot(struct lazy_state *l, struct arch_el1_hot *h)
     save_guest_tp(h);
 }
 
-static void load_hot(struct lazy_state *l, const struct arch_el1_hot *h)
+static void load_hot(struct lazy_state *l, const struct arch_vcpu_hot *h)
 {
     if (arch_vhe) {
         GUEST_HOT_RENAMED(LOAD_EL12)
@@ -187,7 +187,7 @@ static void load_hot(struct lazy_state *l, const struct arch_el1_hot *h)
     l->guest_tp = true;
 }
 
-static void save_cold(struct arch_el1_cold *h)
+static void save_cold(struct arch_vcpu_cold *h)
 {
     if (arch_vhe) {
         GUEST_COLD_RENAMED(SAVE_EL12)
@@ -205,12 +205,12 @@ static void save_cold(struct arch_el1_cold *h)
 
 /* When a switched-out vCPU's virtual timer would fire (CNTVOFF_EL2 is 0: virtual time is
  * physical time); UINT64_MAX if it is disabled or masked. */
-static uint64_t timer_deadline(const struct arch_el1_cold *c)
+static uint64_t timer_deadline(const struct arch_vcpu_cold *c)
 {
     return (c->cntv_ctl & 3u) == 1u ? c->cntv_cval : UINT64_MAX;
 }
 
-static void load_cold(const struct arch_el1_cold *h)
+static void load_cold(const struct arch_vcpu_cold *h)
 {
     if (arch_vhe) {
         GUEST_COLD_RENAMED(LOAD_EL12)

@@ -92,7 +92,7 @@ void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0)
     v->thread.regs.pc = pc;
     v->thread.regs.x[0] = x0;
     v->thread.regs.pstate = 0x3c5; /* EL1h, DAIF masked */
-    v->hot = (struct arch_el1_hot){0};
+    v->hot = (struct arch_vcpu_hot){0};
     memset(v->cold.vgic_pending, 0, sizeof(v->cold.vgic_pending));
     memset(v->cold.eoi_want, 0, sizeof(v->cold.eoi_want));
     memset(v->cold.eoi_done, 0, sizeof(v->cold.eoi_done));

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* Loading static ELF64 aarch64 executables (the servers) into an EL0 address space. */
+/* Loading static ELF64 executables of this architecture (the servers) into a server space. */
 #pragma once
 
 #include <understudy/errors.h>

@@ -25,8 +25,8 @@ struct vcpu {
     bool reset_pending;    /* restart at reset_pc with x0 = reset_x0 before it next runs */
     bool hot_reload;       /* its hot EL1 set in memory is newer than its home CPU's copy */
     uint64_t reset_pc, reset_x0;
-    struct arch_el1_hot hot;
-    struct arch_el1_cold cold;
+    struct arch_vcpu_hot hot;
+    struct arch_vcpu_cold cold;
 };
 
 #define VCPU_PRIO 8u

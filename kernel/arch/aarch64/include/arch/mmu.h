@@ -17,6 +17,7 @@
 #define ARCH_TRAMPOLINE_VA ((1ull << ARCH_USER_VA_BITS) - PAGE_SIZE)
 /* VMs' intermediate physical space is [0, 2^39). */
 #define ARCH_IPA_BITS 39u
+#define ARCH_ELF_MACHINE 183u /* EM_AARCH64: what elf_load() accepts */
 
 struct aspace {
     paddr_t root;

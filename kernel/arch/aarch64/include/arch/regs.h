@@ -24,7 +24,7 @@ struct arch_fpregs {
 
 /* The EL1 registers a server's run clobbers, and the EL0 thread registers a server must not
  * see: switched on every guest <-> server change. */
-struct arch_el1_hot {
+struct arch_vcpu_hot {
     uint64_t sctlr, tcr, ttbr0, mair, vbar, cpacr;
     uint64_t elr, spsr, esr, far;
     uint64_t cntkctl;
@@ -44,7 +44,7 @@ struct arch_vgic {
 
 /* The rest of a guest's EL1 state: switched only when another guest takes the CPU. Servers
  * cannot reach these at EL0. MDSCR_EL1 is not here: guests see the vmm's emulated one. */
-struct arch_el1_cold {
+struct arch_vcpu_cold {
     uint64_t ttbr1, tpidr_el1, sp_el1, contextidr, amair, afsr0, afsr1, par, csselr;
     uint64_t cntv_ctl, cntv_cval;
     struct arch_vgic vgic;

@@ -10,6 +10,7 @@
 #define ARCH_USER_VA_BITS 39u
 #define ARCH_TRAMPOLINE_VA ((1ull << ARCH_USER_VA_BITS) - PAGE_SIZE)
 #define ARCH_IPA_BITS 39u
+#define ARCH_ELF_MACHINE 183u /* EM_AARCH64, as the tests' images are */
 
 /* root: one frame of struct host_mapping (kernel/arch/host/mmu_host.c). */
 struct aspace {

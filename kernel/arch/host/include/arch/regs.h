@@ -17,12 +17,12 @@ struct arch_fpregs {
 };
 
 /* A vCPU's EL1 state, as far as the fake needs one: where it was reset to. */
-struct arch_el1_hot {
+struct arch_vcpu_hot {
     uint64_t elr, spsr;
 };
 
 #define ARCH_VGIC_MAX_INTID 128u
-struct arch_el1_cold {
+struct arch_vcpu_cold {
     uint64_t vgic_pending[ARCH_VGIC_MAX_INTID / 64]; /* virtual INTIDs made pending */
     uint64_t eoi_want[ARCH_VGIC_MAX_INTID / 64];     /* injected with US_VIRQ_EOI */
     uint64_t eoi_done[ARCH_VGIC_MAX_INTID / 64];     /* ended by the guest, not yet reported */

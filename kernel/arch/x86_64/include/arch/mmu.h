@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* x86_64 address spaces for the generic kernel: 4-level tables for servers (ring 3) and
+ * nested tables for guests, in the same 4-level format (docs/x86_64.md). */
+#pragma once
+
+#include <understudy/errors.h>
+#include <us/types.h>
+
+#define ARCH_USER_VA_BITS 47u
+/* The last page below the canonical hole stays unmapped in every server: SYSRET to an address
+ * there faults in ring 0 on some CPUs, which is why Linux reserves it too. Nothing the kernel
+ * relocates is ever mapped there. */
+#define ARCH_TRAMPOLINE_VA ((1ull << ARCH_USER_VA_BITS) - PAGE_SIZE)
+#define ARCH_IPA_BITS 39u    /* guest-physical addresses the nested tables cover: 512 GiB */
+#define ARCH_ELF_MACHINE 62u /* EM_X86_64: what elf_load() accepts */
+
+struct aspace {
+    paddr_t root;  /* PML4, for CR3 */
+    uint16_t asid; /* PCID */
+    uint64_t table_frames;
+};
+
+struct stage2 {
+    paddr_t root;  /* nested PML4, for the VMCB's N_CR3 */
+    uint16_t vmid; /* the guest's ASID */
+    uint64_t table_frames;
+};
+
+/** arch_space_root_moved() - memory removal moved the table at @old to @now: reload CR3
+ * where it was loaded. */
+void arch_space_root_moved(uint64_t old, uint64_t now);
