@@ -141,7 +141,7 @@ svm_run:
  * one instruction that must exit, then halts. */
     .section .rodata.guest, "a"
     .p2align 12
-    .globl guest_code, guest_vmmcall, guest_oob_load, guest_uart
+    .globl guest_code, guest_vmmcall, guest_oob_load, guest_loop, guest_uart
     .code32
 guest_code:
 guest_vmmcall:
@@ -150,6 +150,9 @@ guest_vmmcall:
 guest_oob_load:
     mov 0x40000000, %eax /* past the 1 GiB the nested tables map */
     hlt
+guest_loop: /* VMMCALL after VMMCALL: the exit path's round trip, timed by the kernel */
+    vmmcall
+    jmp guest_loop
 guest_uart:
     mov $0x3f8, %dx /* COM1's data register: every port access exits */
     mov $guest_msg, %esi

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The Understudy authors
+"""The x86_64 port's exit floor in instructions (bench/README.md, docs/x86_64.md).
+
+Boots build/images/x86_64 (the port's first stage) on qemu-system-x86_64 -M q35 -cpu max with
+-icount shift=0,sleep=off, where the TSC advances one tick per instruction. The kernel runs a
+guest that does VMMCALL after VMMCALL and times 1000 round trips: VMRUN, the VMMCALL, #VMEXIT
+and the kernel's loop around them, with no IPC and no vmm yet. Prints one table; nothing here
+passes or fails on a timing (--check only requires a figure).
+"""
+import argparse
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "qemu"))
+import usqemu  # noqa: E402
+from run_bench import print_table  # noqa: E402
+
+TRIPS = re.compile(r"kernel\| SVM: (\d+) VMMCALL round trips in (\d+) TSC ticks")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build", default=os.path.join(HERE, "..", "build"),
+                    help="build directory (default: ./build)")
+    ap.add_argument("--check", action="store_true",
+                    help="exit 1 unless the round trips were timed (the smoke test)")
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    image = os.path.join(build, "images", "x86_64")
+    if not os.path.exists(os.path.join(image, "understudy.elf")):
+        sys.exit("x86_bench: no %s; build first (./check or cmake --build build)" % image)
+    log_dir = os.path.join(build, "bench")
+    os.makedirs(log_dir, exist_ok=True)
+    m = usqemu.Machine(image_dir=image, arch="x86_64", cpu="max", mem="256M", icount=True,
+                       log_dir=log_dir, name="bench-x86_64", timeout=120)
+    try:
+        m.start()
+        got = m.expect(TRIPS.pattern + r"|kernel\| error: [^\n]*|unexpected[^\n]*", timeout=60)
+    except usqemu.UsQemuError as e:
+        sys.exit("x86_bench: %s (logs in %s)" % (e, log_dir))
+    finally:
+        m.kill()
+    trips = TRIPS.match(got.group(0))
+    if not trips:
+        sys.exit("x86_bench: %s (logs in %s)" % (got.group(0), log_dir))
+    per_trip = int(trips.group(2)) / int(trips.group(1))
+    print("Instructions per round trip, QEMU q35, -cpu max, -icount shift=0,sleep=off, "
+          "%s trips" % trips.group(1))
+    print("command: python3 bench/x86_bench.py")
+    print()
+    print_table(["path", "instructions"],
+                [["VMMCALL answered in the kernel's loop (VMRUN to VMRUN, no IPC)",
+                  "%.1f" % per_trip]])
+    if args.check:
+        if per_trip <= 0:
+            print("FAIL: no positive figure")
+            return 1
+        print("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
