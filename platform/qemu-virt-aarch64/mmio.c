@@ -9,9 +9,6 @@ bool plat_mmio_allowed(uint64_t base, uint64_t size)
 {
     uint64_t end = base + size;
 
-    if (end < base) {
-        return false;
-    }
     if (base >= PLAT_HIGH_MMIO_BASE) {
         return end <= PLAT_PA_LIMIT;
     }

@@ -103,6 +103,7 @@ us_kernel_test(process CORE
           boot_rejects_bad_bundle boot_rejects_missing_manifest boot_rejects_manifest_hash
           boot_rejects_bad_manifest boot_rejects_missing_image boot_rejects_image_hash
           boot_rejects_bad_elf boot_rejects_mmio_over_ram boot_rejects_mmio_over_gic
+          boot_rejects_mmio_that_wraps
           boot_rejects_irq_routed_twice boot_rejects_irq_not_spi boot_reports_enomem
           restart_reloads_from_image fault_records_and_stops fault_fails_client_waiting_for_reply fault_fails_queued_callers
           fault_fails_later_calls fault_while_receiving fault_while_calling

@@ -37,7 +37,7 @@ us_err_t plat_fdt_parse(paddr_t dtb, struct plat_boot_info *out);
 us_err_t plat_cpu_on(uint64_t mpidr, paddr_t entry, uint64_t arg);
 
 /** plat_mmio_allowed() - whether a boot manifest may grant a server the physical window
- * [@base, @base + @size): device memory only, never RAM or what the kernel owns. */
+ * [@base, @base + @size) (the manifest's check refuses one that wraps): device memory only. */
 bool plat_mmio_allowed(uint64_t base, uint64_t size);
 
 /** plat_name() - the board's name for the boot banner. */
