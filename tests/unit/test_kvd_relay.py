@@ -113,18 +113,24 @@ class Relay:
 
 class Kvd:
     def __init__(self, exe, tmp, name, relay_path):
-        self.port = free_port()
         self.sock = os.path.join(tmp, name + ".sock")
         self.errpath = os.path.join(tmp, name + ".err")
         self.name = name
-        with open(self.errpath, "wb") as err:
-            self.p = subprocess.Popen(
-                [exe, "-a", self.sock, "-r", "unix:" + relay_path, str(self.port)],
-                stdout=subprocess.PIPE, stderr=err)
-        r, _, _ = select.select([self.p.stdout], [], [], DEADLINE)
-        assert r, "%s did not start" % name
-        line = self.p.stdout.readline()
-        assert line == b"kvd: listening on port %d\n" % self.port, line
+        # free_port()'s port is free only until another process on the machine takes it (a
+        # second suite's tests do): a kvd that finds it in use exits, and gets another.
+        for _ in range(5):
+            self.port = free_port()
+            with open(self.errpath, "wb") as err:
+                self.p = subprocess.Popen(
+                    [exe, "-a", self.sock, "-r", "unix:" + relay_path, str(self.port)],
+                    stdout=subprocess.PIPE, stderr=err)
+            r, _, _ = select.select([self.p.stdout], [], [], DEADLINE)
+            assert r, "%s did not start" % name
+            line = self.p.stdout.readline()
+            if line or self.p.wait(DEADLINE) != 1 or "in use" not in self.log():
+                break
+            self.p.stdout.close()
+        assert line == b"kvd: listening on port %d\n" % self.port, (line, self.log())
 
     def ask(self, cmd):
         """One admin command on kvd's Unix socket; its reply line."""

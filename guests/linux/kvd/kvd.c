@@ -390,9 +390,13 @@ int main(int argc, char **argv)
     /* A client or the relay gone mid-write must cost an error, not the process. */
     signal(SIGPIPE, SIG_IGN);
     lfd = listen_fd = listen_tcp(port);
+    if (lfd < 0) {
+        fprintf(stderr, "kvd: port %d: %s\n", port, strerror(errno)); /* in use, most often */
+        return 1;
+    }
     afd = listen_unix(admin_path);
-    if (lfd < 0 || afd < 0) {
-        perror("kvd: listen");
+    if (afd < 0) {
+        fprintf(stderr, "kvd: %s: %s\n", admin_path, strerror(errno));
         return 1;
     }
     printf("kvd: listening on port %d\n", port);
