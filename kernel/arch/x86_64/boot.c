@@ -13,6 +13,7 @@
 #include <uslib/fmt.h>
 #include <arch/io.h>
 #include "board.h"
+#include "x86.h"
 
 #define PVH_MAGIC 0x336ec578u
 #define E820_RAM 1u
@@ -58,16 +59,14 @@
 #define MISC2_VMRUN (1u << 0) /* required: a VMCB without it is refused */
 #define MISC2_VMMCALL (1u << 1)
 
-#define EXIT_HLT 0x78u
 #define EXIT_IOIO 0x7bu
 #define EXIT_VMMCALL 0x81u
-#define EXIT_SHUTDOWN 0x7fu
 #define EXIT_NPF 0x400u
-#define EXIT_INVALID 0xffffffffffffffffull
 
 #define NPT_FLAGS 0x7u /* present, writable, user: nested walks are user accesses */
 #define NPT_LARGE 0x80u
-#define GUEST_LIMIT (1ull << 30) /* the nested tables map guest-physical [0, 1 GiB) */
+#define BOOT_MAPPED (1ull << 30) /* head.S identity-maps the first GiB */
+#define MEMMAP_MAX 128u
 
 struct hvm_start_info {
     uint32_t magic, version, flags, nr_modules;
@@ -81,6 +80,7 @@ struct hvm_memmap_entry {
 };
 
 void x86_boot_main(uint64_t start_info);
+
 /* A guest's general registers but RAX and RSP, which its VMCB holds; head.S's layout. */
 struct svm_gprs {
     uint64_t rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
@@ -97,8 +97,7 @@ static uint64_t npt_pml4[512] __attribute__((aligned(4096)));
 static uint64_t npt_pdpt[512] __attribute__((aligned(4096)));
 static uint64_t npt_pd[512] __attribute__((aligned(4096)));
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+void x86_say(const char *fmt, ...)
 {
     char line[160];
     va_list ap;
@@ -157,7 +156,11 @@ static uint64_t ram_bytes(const struct hvm_start_info *si)
     const struct hvm_memmap_entry *e = (const struct hvm_memmap_entry *)(uintptr_t)si->memmap_paddr;
     uint64_t total = 0;
 
-    for (uint32_t i = 0; si->version >= 1 && i < si->memmap_entries; i++) {
+    if (si->version < 1 || si->memmap_entries > MEMMAP_MAX ||
+        si->memmap_paddr >= BOOT_MAPPED - MEMMAP_MAX * sizeof(*e)) {
+        return 0; /* no map, or one we cannot read: the caller reports 0 MiB */
+    }
+    for (uint32_t i = 0; i < si->memmap_entries; i++) {
         if (e[i].type == E820_RAM) {
             total += e[i].size;
         }
@@ -213,6 +216,7 @@ static void vmcb_setup(const void *rip)
     put64(VMCB_PAT, 0x0007040600070406ull);
 }
 
+/* Every port intercepted; guest-physical [0, 1 GiB) mapped 1:1 with 2 MiB pages. */
 static void npt_setup(void)
 {
     __builtin_memset(iopm, 0xff, sizeof(iopm));
@@ -232,17 +236,18 @@ static void guest_run(const char *what, const void *rip, uint64_t want)
     svm_run(pa(vmcb), &g);
     code = get64(VMCB_EXITCODE);
     if (code != want) {
-        say("SVM: %s: unexpected exit 0x%llx (info 0x%llx 0x%llx), wanted 0x%llx", what,
-            (unsigned long long)code, (unsigned long long)get64(VMCB_EXITINFO1),
-            (unsigned long long)get64(VMCB_EXITINFO2), (unsigned long long)want);
+        x86_say("SVM: %s: unexpected exit 0x%llx (info 0x%llx 0x%llx), wanted 0x%llx", what,
+                (unsigned long long)code, (unsigned long long)get64(VMCB_EXITINFO1),
+                (unsigned long long)get64(VMCB_EXITINFO2), (unsigned long long)want);
         return;
     }
     if (code == EXIT_NPF) {
-        say("SVM: %s: nested page fault at guest-physical 0x%llx, contained (guest rip 0x%llx)",
-            what, (unsigned long long)get64(VMCB_EXITINFO2), (unsigned long long)get64(VMCB_RIP));
+        x86_say("SVM: %s: nested page fault at guest-physical 0x%llx, contained (guest rip 0x%llx)",
+                what, (unsigned long long)get64(VMCB_EXITINFO2),
+                (unsigned long long)get64(VMCB_RIP));
     } else {
-        say("SVM: %s: exit 0x%llx at guest rip 0x%llx", what, (unsigned long long)code,
-            (unsigned long long)get64(VMCB_RIP));
+        x86_say("SVM: %s: exit 0x%llx at guest rip 0x%llx", what, (unsigned long long)code,
+                (unsigned long long)get64(VMCB_RIP));
     }
 }
 
@@ -271,14 +276,14 @@ static void guest_uart_run(void)
         code = get64(VMCB_EXITCODE);
         info = get64(VMCB_EXITINFO1);
         if (code == EXIT_VMMCALL) {
-            say("SVM: port output: %u exits emulated, then VMMCALL", exits);
+            x86_say("SVM: port output: %u exits emulated, then VMMCALL", exits);
             return;
         }
         if (code != EXIT_IOIO || IOIO_PORT(info) != COM1_DATA || (info & IOIO_IN) ||
             (info & IOIO_REP_STR) || !(info & IOIO_SZ8)) {
-            say("SVM: port output: unexpected exit 0x%llx (info 0x%llx 0x%llx, rip 0x%llx)",
-                (unsigned long long)code, (unsigned long long)info,
-                (unsigned long long)get64(VMCB_EXITINFO2), (unsigned long long)get64(VMCB_RIP));
+            x86_say("SVM: port output: unexpected exit 0x%llx (info 0x%llx 0x%llx, rip 0x%llx)",
+                    (unsigned long long)code, (unsigned long long)info,
+                    (unsigned long long)get64(VMCB_EXITINFO2), (unsigned long long)get64(VMCB_RIP));
             return;
         }
         line[n++] = (char)get64(VMCB_RAX);
@@ -292,7 +297,7 @@ static void guest_uart_run(void)
         }
         put64(VMCB_RIP, get64(VMCB_EXITINFO2));
     }
-    say("SVM: port output: unexpected: more than %u exits", (unsigned)sizeof(line));
+    x86_say("SVM: port output: unexpected: more than %u exits", (unsigned)sizeof(line));
 }
 
 #define LOOP_TRIPS 1000u
@@ -319,11 +324,34 @@ static void guest_loop_run(void)
     }
     t1 = rdtsc();
     if (i < LOOP_TRIPS) {
-        say("SVM: round trips: unexpected exit 0x%llx after %u",
-            (unsigned long long)get64(VMCB_EXITCODE), i);
+        x86_say("SVM: round trips: unexpected exit 0x%llx after %u",
+                (unsigned long long)get64(VMCB_EXITCODE), i);
         return;
     }
-    say("SVM: %u VMMCALL round trips in %llu TSC ticks", LOOP_TRIPS, (unsigned long long)(t1 - t0));
+    x86_say("SVM: %u VMMCALL round trips in %llu TSC ticks", LOOP_TRIPS,
+            (unsigned long long)(t1 - t0));
+}
+
+/* Debug builds take a fault on request from the command line (QEMU's -append), so that the
+ * tests see the kernel's own faults reported: "fault=ud2" runs an undefined instruction,
+ * "fault=pf" reads past the first GiB, which the boot tables leave unmapped. */
+static void debug_faults(const struct hvm_start_info *si)
+{
+#ifdef US_DEBUG
+    const char *cl = (const char *)(uintptr_t)si->cmdline_paddr;
+
+    if (si->cmdline_paddr == 0 || si->cmdline_paddr >= BOOT_MAPPED - 4096) {
+        return;
+    }
+    if (x86_cmdline_has(cl, "fault=ud2")) {
+        __asm__ volatile("ud2");
+    }
+    if (x86_cmdline_has(cl, "fault=pf")) {
+        (void)*(volatile uint64_t *)(uintptr_t)BOOT_MAPPED;
+    }
+#else
+    (void)si;
+#endif
 }
 
 void x86_boot_main(uint64_t start_info)
@@ -334,22 +362,24 @@ void x86_boot_main(uint64_t start_info)
     bool nrips = false;
 
     plat_uart_init();
-    say("Understudy hypervisor (ABI %u) on %s, first stage: long mode", US_ABI_REVISION,
-        plat_name());
-    if (start_info == 0 || start_info >= GUEST_LIMIT || si->magic != PVH_MAGIC) {
-        say("error: no PVH start_info at 0x%llx (boot with QEMU -kernel): stopping",
-            (unsigned long long)start_info);
+    x86_trap_init();
+    x86_say("Understudy hypervisor (ABI %u) on %s, first stage: long mode", US_ABI_REVISION,
+            plat_name());
+    if (start_info == 0 || start_info >= BOOT_MAPPED - sizeof(*si) || si->magic != PVH_MAGIC) {
+        x86_say("error: no PVH start_info at 0x%llx (boot with QEMU -kernel): stopping",
+                (unsigned long long)start_info);
         stop();
     }
-    say("RAM %llu MiB in %u map entries (PVH start_info v%u)",
-        (unsigned long long)(ram_bytes(si) >> 20), si->version >= 1 ? si->memmap_entries : 0,
-        si->version);
+    debug_faults(si);
+    x86_say("RAM %llu MiB in %u map entries (PVH start_info v%u)",
+            (unsigned long long)(ram_bytes(si) >> 20), si->version >= 1 ? si->memmap_entries : 0,
+            si->version);
     why = svm_missing(&asids, &nrips);
     if (why != NULL) {
-        say("error: %s: stopping", why);
+        x86_say("error: %s: stopping", why);
         stop();
     }
-    say("SVM with nested paging, %u ASIDs, next-RIP %s", asids, nrips ? "saved" : "not saved");
+    x86_say("SVM with nested paging, %u ASIDs, next-RIP %s", asids, nrips ? "saved" : "not saved");
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
     wrmsr(MSR_VM_HSAVE_PA, pa(host_save));
     npt_setup();
@@ -357,6 +387,6 @@ void x86_boot_main(uint64_t start_info)
     guest_run("load past the guest's memory", guest_oob_load, EXIT_NPF);
     guest_uart_run();
     guest_loop_run();
-    say("first stage done: the generic kernel is not ported yet; halting");
+    x86_say("first stage done: the generic kernel is not ported yet; halting");
     stop();
 }

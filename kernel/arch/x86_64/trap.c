@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* The x86_64 kernel's exceptions (docs/x86_64.md): an IDT for vectors 0-31 whose entries
+ * (head.S's trap_stubs) save the registers and call x86_trap(). In the first stage every
+ * exception is the kernel's own fault: it is reported with what the CPU says of it, and the
+ * CPU stops. Interrupts and the guests' and servers' traps come with the generic kernel. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <uslib/string.h>
+#include "x86.h"
+
+#define TRAP_VECTORS 32u
+#define TRAP_STUB_SIZE 16u
+#define GATE_INTERRUPT 0x8eu /* present, ring 0, 64-bit interrupt gate */
+#define KERNEL_CS 0x08u
+#define VEC_PF 14u
+
+struct x86_trap_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+
+struct idt_gate {
+    uint16_t off_lo, selector;
+    uint8_t ist, type;
+    uint16_t off_mid;
+    uint32_t off_hi, zero;
+};
+_Static_assert(sizeof(struct idt_gate) == 16, "an IDT gate is 16 bytes in long mode");
+
+struct __attribute__((packed)) idt_desc {
+    uint16_t limit;
+    uint64_t base;
+};
+
+extern const uint8_t trap_stubs[];
+void x86_trap(struct x86_trap_frame *f);
+
+static struct idt_gate idt[TRAP_VECTORS] __attribute__((aligned(16)));
+
+static const char *const names[TRAP_VECTORS] = {"#DE divide error",
+                                                "#DB debug",
+                                                "NMI",
+                                                "#BP breakpoint",
+                                                "#OF overflow",
+                                                "#BR bound range",
+                                                "#UD invalid opcode",
+                                                "#NM no FPU",
+                                                "#DF double fault",
+                                                "coprocessor overrun",
+                                                "#TS invalid TSS",
+                                                "#NP segment not present",
+                                                "#SS stack fault",
+                                                "#GP general protection",
+                                                "#PF page fault",
+                                                "reserved",
+                                                "#MF x87 error",
+                                                "#AC alignment check",
+                                                "#MC machine check",
+                                                "#XM SIMD error",
+                                                "#VE virtualisation",
+                                                "#CP control protection"};
+
+void x86_trap_init(void)
+{
+    struct idt_desc d = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
+
+    for (uint32_t v = 0; v < TRAP_VECTORS; v++) {
+        uint64_t a = (uint64_t)(uintptr_t)trap_stubs + TRAP_STUB_SIZE * v;
+
+        idt[v] = (struct idt_gate){(uint16_t)a,         KERNEL_CS,           0, GATE_INTERRUPT,
+                                   (uint16_t)(a >> 16), (uint32_t)(a >> 32), 0};
+    }
+    __asm__ volatile("lidt %0" : : "m"(d));
+}
+
+void x86_trap(struct x86_trap_frame *f)
+{
+    uint64_t cr2 = 0;
+
+    if (f->vector == VEC_PF) {
+        __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+    }
+    x86_say("trap: %s (vector %llu), error 0x%llx, at rip 0x%llx, cr2 0x%llx: stopping",
+            f->vector < TRAP_VECTORS && names[f->vector] != NULL ? names[f->vector] : "reserved",
+            (unsigned long long)f->vector, (unsigned long long)f->error, (unsigned long long)f->rip,
+            (unsigned long long)cr2);
+    for (;;) {
+        __asm__ volatile("cli; hlt");
+    }
+}
+
+bool x86_cmdline_has(const char *cmdline, const char *word)
+{
+    size_t n = strlen(word);
+
+    for (const char *p = cmdline; p != NULL && *p != '\0'; p++) {
+        if ((p == cmdline || p[-1] == ' ') && strncmp(p, word, n) == 0 &&
+            (p[n] == '\0' || p[n] == ' ')) {
+            return true;
+        }
+    }
+    return false;
+}
