@@ -51,22 +51,16 @@ def main(argv):
         cpu = "max" if args.cpu == parser.get_default("cpu") else args.cpu
         machine = usqemu.Machine(image_dir=image, arch="x86_64", cpu=cpu, smp=1, mem="256M",
                                  extra_args=extra, name="boot", timeout=None, log_dir=None)
-        try:
-            argv_qemu = machine.command(serial="mon:stdio")
-        except usqemu.UsQemuError as e:
-            print("boot.py: %s" % e, file=sys.stderr)
-            return 1
-        os.execvp(argv_qemu[0], argv_qemu)
-
-    machine = usqemu.Machine(image_dir=args.image, boot="uboot" if args.uboot else "fast",
-                             cpu=args.cpu, smp=args.smp, mem=args.mem, icount=args.icount,
-                             extra_args=extra, name="boot", timeout=None, log_dir=None,
-                             echo=True,
-                             nic=None if args.no_nic else [(args.port, "10.0.2.15", 7000)])
-    if not args.no_nic:
-        print("boot.py: 127.0.0.1:%d reaches the guest's kvd at 10.0.2.15:7000 "
-              "(try: nc 127.0.0.1 %d, then PING); Ctrl-a x quits" % (args.port, args.port),
-              flush=True)
+    else:
+        machine = usqemu.Machine(image_dir=args.image, boot="uboot" if args.uboot else "fast",
+                                 cpu=args.cpu, smp=args.smp, mem=args.mem, icount=args.icount,
+                                 extra_args=extra, name="boot", timeout=None, log_dir=None,
+                                 echo=True,
+                                 nic=None if args.no_nic else [(args.port, "10.0.2.15", 7000)])
+        if not args.no_nic:
+            print("boot.py: 127.0.0.1:%d reaches the guest's kvd at 10.0.2.15:7000 "
+                  "(try: nc 127.0.0.1 %d, then PING); Ctrl-a x quits" % (args.port, args.port),
+                  flush=True)
     try:
         if not args.uboot:
             argv_qemu = machine.command(serial="mon:stdio")
