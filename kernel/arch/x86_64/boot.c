@@ -114,7 +114,7 @@ void x86_say(const char *fmt, ...)
     plat_uart_write(line, (uint64_t)n + 1);
 }
 
-_Noreturn static void stop(void)
+void x86_stop(void)
 {
     for (;;) {
         __asm__ volatile("cli; hlt");
@@ -368,7 +368,7 @@ void x86_boot_main(uint64_t start_info)
     if (start_info == 0 || start_info >= BOOT_MAPPED - sizeof(*si) || si->magic != PVH_MAGIC) {
         x86_say("error: no PVH start_info at 0x%llx (boot with QEMU -kernel): stopping",
                 (unsigned long long)start_info);
-        stop();
+        x86_stop();
     }
     debug_faults(si);
     x86_say("RAM %llu MiB in %u map entries (PVH start_info v%u)",
@@ -377,7 +377,7 @@ void x86_boot_main(uint64_t start_info)
     why = svm_missing(&asids, &nrips);
     if (why != NULL) {
         x86_say("error: %s: stopping", why);
-        stop();
+        x86_stop();
     }
     x86_say("SVM with nested paging, %u ASIDs, next-RIP %s", asids, nrips ? "saved" : "not saved");
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
@@ -388,5 +388,5 @@ void x86_boot_main(uint64_t start_info)
     guest_uart_run();
     guest_loop_run();
     x86_say("first stage done: the generic kernel is not ported yet; halting");
-    stop();
+    x86_stop();
 }

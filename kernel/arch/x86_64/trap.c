@@ -86,9 +86,7 @@ void x86_trap(struct x86_trap_frame *f)
             f->vector < TRAP_VECTORS && names[f->vector] != NULL ? names[f->vector] : "reserved",
             (unsigned long long)f->vector, (unsigned long long)f->error, (unsigned long long)f->rip,
             (unsigned long long)cr2);
-    for (;;) {
-        __asm__ volatile("cli; hlt");
-    }
+    x86_stop();
 }
 
 bool x86_cmdline_has(const char *cmdline, const char *word)

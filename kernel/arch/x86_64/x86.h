@@ -9,6 +9,9 @@
 /** x86_say() - one line of the kernel's log on COM1, "kernel| " and a newline added. */
 void x86_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/** x86_stop() - stop this CPU for good: interrupts off, halted. */
+_Noreturn void x86_stop(void);
+
 /** x86_trap_init() - load an IDT whose 32 exception vectors report and stop. */
 void x86_trap_init(void);
 
