@@ -213,6 +213,24 @@ us_unit_test(mmu_aarch64
           relocation_moves_root)
 set_property(GLOBAL APPEND PROPERTY US_KERNEL_UNIT_TARGETS unit_mmu_aarch64)
 
+# The x86_64 page tables, on the host with tests/unit/x86_64_shim for CR3 and the TLB. The
+# kernel's image bounds are absolute symbols, as the x86_64 kernel's linker script places them
+# (text from 1 MiB, a page each), so this binary is not position-independent.
+us_unit_test(mmu_x86_64
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_mmu_x86_64.c ${US_KERNEL_DIR}/arch/x86_64/mmu.c
+    INCLUDES ${CMAKE_CURRENT_LIST_DIR}/x86_64_shim ${US_KERNEL_DIR}/arch/x86_64/include
+             ${US_KERNEL_DIR}/include
+    LABELS kernel
+    CASES kernel_map_is_wx kernel_map_refuses_bad_layout server_space_shares_kernel
+          aspace_map_translates aspace_refuses_bad_arguments stage2_leaf_rights
+          overlap_maps_nothing enomem_maps_nothing aligned_ram_uses_large_pages
+          aspace_unmap_flushes_pcid relocation_moves_root relocation_moves_guest_page)
+target_compile_options(unit_mmu_x86_64 PRIVATE -fno-pie)
+target_link_options(unit_mmu_x86_64 PRIVATE -no-pie -Wl,--defsym,_image_start=0x100000
+    -Wl,--defsym,_text_end=0x101000 -Wl,--defsym,_rodata_end=0x102000
+    -Wl,--defsym,_image_end=0x103000)
+set_property(GLOBAL APPEND PROPERTY US_KERNEL_UNIT_TARGETS unit_mmu_x86_64)
+
 get_property(us_kernel_unit_targets GLOBAL PROPERTY US_KERNEL_UNIT_TARGETS)
 
 # Build only the kernel's unit tests: cmake --build BUILD --target unit_kernel

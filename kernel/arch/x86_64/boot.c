@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
 /* The x86_64 port's first stage (docs/x86_64.md): entered from head.S in long mode, it reads
- * the PVH start_info's memory map, checks that the CPU offers AMD SVM with nested paging,
- * enables SVM, and runs a test guest three times under VMRUN with nested page tables: to a
- * VMMCALL; to a load outside the guest's memory, which must come back as a nested page fault;
- * and writing a line to COM1 by port I/O, which the kernel emulates exit by exit. The generic
- * kernel (IPC, scheduler, servers) is not linked for x86_64 yet. */
+ * the PVH start_info's memory map, hands the largest RAM region to the kernel's frame
+ * allocator, moves onto the kernel's final map (W^X, NX, page 0 unmapped), checks that the CPU
+ * offers AMD SVM with nested paging, enables SVM, and runs a test guest under VMRUN whose
+ * nested tables map only its code: to a VMMCALL; to a load outside its memory, which must come
+ * back as a nested page fault; writing a line to COM1 by port I/O, which the kernel emulates
+ * exit by exit; and VMMCALL after VMMCALL, timed. The rest of the generic kernel (IPC,
+ * scheduler, servers) is not linked for x86_64 yet. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <understudy/abi.h>
 #include <us/platform.h>
 #include <uslib/fmt.h>
+#include <us/frame.h>
+#include <us/kmem.h>
+#include <us/log.h>
+#include <us/arch/mmu.h>
 #include <arch/io.h>
 #include "board.h"
 #include "x86.h"
@@ -63,8 +69,7 @@
 #define EXIT_VMMCALL 0x81u
 #define EXIT_NPF 0x400u
 
-#define NPT_FLAGS 0x7u /* present, writable, user: nested walks are user accesses */
-#define NPT_LARGE 0x80u
+#define GUEST_ASID 1u
 #define BOOT_MAPPED (1ull << 30) /* head.S identity-maps the first GiB */
 #define MEMMAP_MAX 128u
 
@@ -88,30 +93,58 @@ struct svm_gprs {
 _Static_assert(sizeof(struct svm_gprs) == 0x70, "svm_run() in head.S knows this layout");
 
 void svm_run(uint64_t vmcb_pa, struct svm_gprs *gprs);
-extern const uint8_t guest_vmmcall[], guest_oob_load[], guest_loop[], guest_uart[];
+extern const uint8_t guest_code[], guest_vmmcall[], guest_oob_load[], guest_kernel_load[],
+    guest_loop[], guest_uart[];
+extern char _image_start[], _image_end[];
 
 static uint8_t vmcb[4096] __attribute__((aligned(4096)));
 static uint8_t host_save[4096] __attribute__((aligned(4096)));
 static uint8_t iopm[3 * 4096] __attribute__((aligned(4096))); /* a bit per port: all set */
-static uint64_t npt_pml4[512] __attribute__((aligned(4096)));
-static uint64_t npt_pdpt[512] __attribute__((aligned(4096)));
-static uint64_t npt_pd[512] __attribute__((aligned(4096)));
+static struct stage2 guest_s2;
 
-void x86_say(const char *fmt, ...)
+/* One line on COM1, @prefix and a newline added. */
+static void say(const char *prefix, const char *fmt, va_list ap)
 {
     char line[160];
-    va_list ap;
-    int n;
+    int n = us_vsnprintf(line, sizeof(line) - 1, fmt, ap);
 
-    va_start(ap, fmt);
-    n = us_vsnprintf(line, sizeof(line) - 1, fmt, ap);
-    va_end(ap);
     if (n > (int)sizeof(line) - 2) {
         n = (int)sizeof(line) - 2;
     }
     line[n] = '\n';
-    plat_uart_write("kernel| ", 8);
+    plat_uart_write(prefix, __builtin_strlen(prefix));
     plat_uart_write(line, (uint64_t)n + 1);
+}
+
+void x86_say(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    say("kernel| ", fmt, ap);
+    va_end(ap);
+}
+
+/* The kernel log's calls, for the generic files the first stage links (the frame allocator):
+ * straight to COM1, as the kernel log does before servers run. US_LOG_* add "kernel| ". */
+void klog_printf(uint32_t level, const char *fmt, ...)
+{
+    va_list ap;
+
+    (void)level;
+    va_start(ap, fmt);
+    say("", fmt, ap);
+    va_end(ap);
+}
+
+void klog_panic(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    say("kernel| panic: ", fmt, ap);
+    va_end(ap);
+    x86_stop();
 }
 
 void x86_stop(void)
@@ -121,10 +154,9 @@ void x86_stop(void)
     }
 }
 
-/* Identity is fine while the kernel runs on the boot tables (the first GiB, identity). */
 static uint64_t pa(const void *p)
 {
-    return (uint64_t)(uintptr_t)p;
+    return pa_of(pa_from_ptr(p));
 }
 
 static void put64(uint32_t off, uint64_t v)
@@ -151,11 +183,13 @@ static void put_seg(uint32_t n, uint16_t attrib, uint32_t limit)
     put32(VMCB_SEG(n) + 4, limit);
 }
 
-static uint64_t ram_bytes(const struct hvm_start_info *si)
+/* The RAM the memory map lists, in all, and its largest region in *@base and *@size. */
+static uint64_t ram_bytes(const struct hvm_start_info *si, uint64_t *base, uint64_t *size)
 {
     const struct hvm_memmap_entry *e = (const struct hvm_memmap_entry *)(uintptr_t)si->memmap_paddr;
     uint64_t total = 0;
 
+    *base = *size = 0;
     if (si->version < 1 || si->memmap_entries > MEMMAP_MAX ||
         si->memmap_paddr >= BOOT_MAPPED - MEMMAP_MAX * sizeof(*e)) {
         return 0; /* no map, or one we cannot read: the caller reports 0 MiB */
@@ -163,9 +197,43 @@ static uint64_t ram_bytes(const struct hvm_start_info *si)
     for (uint32_t i = 0; i < si->memmap_entries; i++) {
         if (e[i].type == E820_RAM) {
             total += e[i].size;
+            if (e[i].size > *size) {
+                *base = e[i].addr;
+                *size = e[i].size;
+            }
         }
     }
     return total;
+}
+
+/* The frame allocator over RAM region [base, base + size), whole pages inside the first GiB
+ * (what the boot tables reach), the kernel's image and the allocator's bitmap kept out; then
+ * the kernel's final map over it. Stops if the image is not in the region. */
+static void take_memory(uint64_t base, uint64_t size)
+{
+    uint64_t lo = align_up(base, PAGE_SIZE), hi = align_down(base + size, PAGE_SIZE);
+    uint64_t img_lo = pa(_image_start), img_hi = pa(_image_end), words;
+    us_err_t e;
+
+    hi = hi < BOOT_MAPPED ? hi : BOOT_MAPPED;
+    if (img_lo < lo || img_hi >= hi) {
+        x86_say("error: the kernel at 0x%llx is not in the largest RAM region 0x%llx-0x%llx: "
+                "stopping",
+                (unsigned long long)img_lo, (unsigned long long)lo, (unsigned long long)hi);
+        x86_stop();
+    }
+    words = frame_pool_bitmap_words((hi - lo) / PAGE_SIZE);
+    frame_pool_init(&kmem_pool, pa_init(lo), (hi - lo) / PAGE_SIZE, pa_ptr(pa_init(img_hi)));
+    frame_pool_reserve(&kmem_pool, pa_init(img_lo), img_hi - img_lo + words * 8u);
+    e = arch_mmu_kernel_map_final(pa_init(lo), hi - lo);
+    if (e != US_OK) {
+        x86_say("error: cannot build the kernel map: %s: stopping", us_err_name(e));
+        x86_stop();
+    }
+    x86_say("kernel map: RAM 0x%llx-0x%llx, image W^X, the rest NX, page 0 unmapped; "
+            "%llu frames free",
+            (unsigned long long)lo, (unsigned long long)hi,
+            (unsigned long long)kmem_pool.free_count);
 }
 
 /* SVM with nested paging, or the reason there is none. */
@@ -196,10 +264,10 @@ static void vmcb_setup(const void *rip)
     put32(VMCB_INTERCEPT_MISC1, MISC1_HLT | MISC1_SHUTDOWN | MISC1_IOIO);
     put32(VMCB_INTERCEPT_MISC2, MISC2_VMRUN | MISC2_VMMCALL);
     put64(VMCB_IOPM, pa(iopm));
-    put32(VMCB_ASID, 1);
+    put32(VMCB_ASID, guest_s2.vmid);
     vmcb[VMCB_TLB_CTL] = 1; /* flush this ASID's translations on entry */
     put64(VMCB_NP_ENABLE, 1);
-    put64(VMCB_N_CR3, pa(npt_pml4));
+    put64(VMCB_N_CR3, pa_of(guest_s2.root));
     for (uint32_t s = 0; s < 4; s++) {
         put_seg(s, s == 1 ? 0xc9b : 0xc93, 0xffffffffu); /* CS: code, others: data; 4 GiB */
     }
@@ -216,14 +284,22 @@ static void vmcb_setup(const void *rip)
     put64(VMCB_PAT, 0x0007040600070406ull);
 }
 
-/* Every port intercepted; guest-physical [0, 1 GiB) mapped 1:1 with 2 MiB pages. */
+/* Every port intercepted; the nested tables map the guest's one page of code, read and
+ * execute, at the guest-physical address it has in the kernel's image (its code uses
+ * absolute addresses). Nothing else of the machine is the guest's. */
 static void npt_setup(void)
 {
+    us_err_t e;
+
     __builtin_memset(iopm, 0xff, sizeof(iopm));
-    npt_pml4[0] = pa(npt_pdpt) | NPT_FLAGS;
-    npt_pdpt[0] = pa(npt_pd) | NPT_FLAGS;
-    for (uint64_t i = 0; i < 512; i++) {
-        npt_pd[i] = (i << 21) | NPT_FLAGS | NPT_LARGE;
+    e = arch_stage2_init(&guest_s2, GUEST_ASID);
+    if (e == US_OK) {
+        e = arch_stage2_map(&guest_s2, ipa_init(pa(guest_code)), pa_from_ptr(guest_code), PAGE_SIZE,
+                            US_RIGHT_READ | US_RIGHT_EXEC);
+    }
+    if (e != US_OK) {
+        x86_say("error: cannot build the guest's nested tables: %s: stopping", us_err_name(e));
+        x86_stop();
     }
 }
 
@@ -332,32 +408,54 @@ static void guest_loop_run(void)
             (unsigned long long)(t1 - t0));
 }
 
-/* Debug builds take a fault on request from the command line (QEMU's -append), so that the
- * tests see the kernel's own faults reported: "fault=ud2" runs an undefined instruction,
- * "fault=pf" reads past the first GiB, which the boot tables leave unmapped. */
-static void debug_faults(const struct hvm_start_info *si)
+/* Debug builds take a fault on request from the command line (QEMU's -append), once on the
+ * final map, so that the tests see the kernel's own faults reported and its map enforced:
+ * "fault=ud2" runs an undefined instruction, "fault=pf" reads page 0, "fault=wx" writes to
+ * the kernel's text, "fault=nx" calls into its data. */
+static const char *debug_fault(const struct hvm_start_info *si)
 {
-#ifdef US_DEBUG
+    static const char *const kinds[] = {"fault=ud2", "fault=pf", "fault=wx", "fault=nx"};
     const char *cl = (const char *)(uintptr_t)si->cmdline_paddr;
 
     if (si->cmdline_paddr == 0 || si->cmdline_paddr >= BOOT_MAPPED - 4096) {
+        return NULL;
+    }
+    for (uint32_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        if (x86_cmdline_has(cl, kinds[i])) {
+            return kinds[i];
+        }
+    }
+    return NULL;
+}
+
+static void take_fault(const char *kind)
+{
+#ifdef US_DEBUG
+    static uint8_t ret_in_data[] = {0xc3}; /* RET, in a page the map makes NX */
+
+    if (kind == NULL) {
         return;
     }
-    if (x86_cmdline_has(cl, "fault=ud2")) {
+    x86_say("debug: taking %s", kind);
+    if (__builtin_strcmp(kind, "fault=ud2") == 0) {
         __asm__ volatile("ud2");
-    }
-    if (x86_cmdline_has(cl, "fault=pf")) {
-        (void)*(volatile uint64_t *)(uintptr_t)BOOT_MAPPED;
+    } else if (__builtin_strcmp(kind, "fault=pf") == 0) {
+        (void)*(volatile uint64_t *)pa_ptr(pa_init(0));
+    } else if (__builtin_strcmp(kind, "fault=wx") == 0) {
+        *(volatile uint8_t *)(uintptr_t)&x86_boot_main = 0xcc;
+    } else {
+        ((void (*)(void))(uintptr_t)ret_in_data)();
     }
 #else
-    (void)si;
+    (void)kind;
 #endif
 }
 
 void x86_boot_main(uint64_t start_info)
 {
     const struct hvm_start_info *si = (const struct hvm_start_info *)(uintptr_t)start_info;
-    const char *why;
+    const char *why, *fault;
+    uint64_t ram, base, size;
     uint32_t asids = 0;
     bool nrips = false;
 
@@ -370,10 +468,12 @@ void x86_boot_main(uint64_t start_info)
                 (unsigned long long)start_info);
         x86_stop();
     }
-    debug_faults(si);
-    x86_say("RAM %llu MiB in %u map entries (PVH start_info v%u)",
-            (unsigned long long)(ram_bytes(si) >> 20), si->version >= 1 ? si->memmap_entries : 0,
-            si->version);
+    fault = debug_fault(si); /* read now: the final map leaves the boot data out */
+    ram = ram_bytes(si, &base, &size);
+    x86_say("RAM %llu MiB in %u map entries (PVH start_info v%u)", (unsigned long long)(ram >> 20),
+            si->version >= 1 ? si->memmap_entries : 0, si->version);
+    take_memory(base, size);
+    take_fault(fault);
     why = svm_missing(&asids, &nrips);
     if (why != NULL) {
         x86_say("error: %s: stopping", why);
@@ -385,6 +485,7 @@ void x86_boot_main(uint64_t start_info)
     npt_setup();
     guest_run("VMMCALL", guest_vmmcall, EXIT_VMMCALL);
     guest_run("load past the guest's memory", guest_oob_load, EXIT_NPF);
+    guest_run("load from the kernel's image", guest_kernel_load, EXIT_NPF);
     guest_uart_run();
     guest_loop_run();
     x86_say("first stage done: the generic kernel is not ported yet; halting");

@@ -6,8 +6,10 @@
  * enable PAE, long mode and NX, and call x86_boot_main(start_info) in 64-bit mode. */
 
 #define CR0_PE 0x1
+#define CR0_WP 0x10000 /* ring 0 too respects read-only pages */
 #define CR0_PG 0x80000000
 #define CR4_PAE 0x20
+#define CR4_PGE 0x80
 #define MSR_EFER 0xc0000080
 #define EFER_LME 0x100
 #define EFER_NXE 0x800
@@ -57,7 +59,7 @@ pvh_entry:
     jb 1b
 
     mov %cr4, %eax
-    or $CR4_PAE, %eax
+    or $(CR4_PAE + CR4_PGE), %eax
     mov %eax, %cr4
     mov $boot_pml4, %eax
     mov %eax, %cr3
@@ -66,7 +68,7 @@ pvh_entry:
     or $(EFER_LME + EFER_NXE), %eax
     wrmsr
     mov %cr0, %eax
-    or $(CR0_PE + CR0_PG), %eax
+    or $(CR0_PE + CR0_WP + CR0_PG), %eax
     mov %eax, %cr0
     ljmp $0x08, $long_entry
 
@@ -196,14 +198,17 @@ svm_run:
  * one instruction that must exit, then halts. */
     .section .rodata.guest, "a"
     .p2align 12
-    .globl guest_code, guest_vmmcall, guest_oob_load, guest_loop, guest_uart
+    .globl guest_code, guest_vmmcall, guest_oob_load, guest_kernel_load, guest_loop, guest_uart
     .code32
 guest_code:
 guest_vmmcall:
     vmmcall
     hlt
 guest_oob_load:
-    mov 0x40000000, %eax /* past the 1 GiB the nested tables map */
+    mov 0x40000000, %eax /* far past its page */
+    hlt
+guest_kernel_load:
+    mov 0x100000, %eax /* the kernel's first page, in host-physical terms */
     hlt
 guest_loop: /* VMMCALL after VMMCALL: the exit path's round trip, timed by the kernel */
     vmmcall

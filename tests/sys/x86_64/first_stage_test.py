@@ -19,6 +19,13 @@ def test(t):
     ram = int(m.expect(r"kernel\| RAM (\d+) MiB in \d+ map entries").group(1))
     want = int(t.args.mem.rstrip("M"))
     assert want - 8 <= ram <= want, (ram, want)  # less what the firmware keeps for itself
+    # The largest RAM region goes to the frame allocator and the final map (from 1 MiB, where
+    # the image is); the tables it took leave fewer frames free than the region has.
+    kmap = m.expect(r"kernel\| kernel map: RAM (0x[0-9a-f]+)-(0x[0-9a-f]+), image W\^X, "
+                    r"the rest NX, page 0 unmapped; (\d+) frames free")
+    lo, hi, free = (int(kmap.group(i), 0) for i in (1, 2, 3))
+    assert lo == 0x100000 and (want - 8) << 20 <= hi <= want << 20, (hex(lo), hex(hi))
+    assert 0 < free < (hi - lo) // 4096, (free, hex(lo), hex(hi))
     end = m.expect(DONE).group(0)
     out = m.output
     if "-svm" in t.args.cpu:
@@ -30,11 +37,16 @@ def test(t):
     assert svm and int(svm.group(1)) >= 2, out
     call = re.search(r"kernel\| SVM: VMMCALL: exit 0x81 at guest rip (0x[0-9a-f]+)", out)
     assert call, out
+    # The nested tables map the guest's one page of code and nothing else.
     npf = re.search(r"kernel\| SVM: load past the guest's memory: nested page fault at "
                     r"guest-physical 0x40000000, contained \(guest rip (0x[0-9a-f]+)\)", out)
     assert npf, out
     # The two entry points are consecutive in the guest's page: VMMCALL (3 bytes) and HLT.
     assert int(npf.group(1), 16) == int(call.group(1), 16) + 4, (call.group(1), npf.group(1))
+    # Nor does the guest reach the kernel's image at its host-physical address (a 5-byte load).
+    kernel = re.search(r"kernel\| SVM: load from the kernel's image: nested page fault at "
+                       r"guest-physical 0x100000, contained \(guest rip (0x[0-9a-f]+)\)", out)
+    assert kernel and int(kernel.group(1), 16) == int(npf.group(1), 16) + 6, out
     # The third run writes a line to COM1 one OUT at a time; each exits and is emulated.
     line = re.search(r"(?m)^guest\| (.*)$", out)
     assert line and line.group(1) == GUEST_LINE, out
