@@ -4,10 +4,11 @@
 """The x86_64 port's exit floor in instructions (bench/README.md, docs/x86_64.md).
 
 Boots build/images/x86_64 (the port's first stage) on qemu-system-x86_64 -M q35 -cpu max with
--icount shift=0,sleep=off, where the TSC advances one tick per instruction. The kernel runs a
-guest that does VMMCALL after VMMCALL and times 1000 round trips: VMRUN, the VMMCALL, #VMEXIT
-and the kernel's loop around them, with no IPC and no vmm yet. Prints one table; nothing here
-passes or fails on a timing (--check only requires a figure).
+-icount shift=0,sleep=off, where the TSC advances one tick per instruction. The kernel times a
+ring-3 program's null system calls, SYSCALL to SYSCALL (the entry, its save into the thread's
+registers, C, and IRETQ back), and a guest's VMMCALL after VMMCALL: VMRUN, the VMMCALL, #VMEXIT
+and the kernel's loop around them; no IPC and no vmm yet. Prints one table; nothing here passes
+or fails on a timing (--check only requires the figures).
 """
 import argparse
 import os
@@ -20,6 +21,7 @@ import usqemu  # noqa: E402
 from run_bench import print_table  # noqa: E402
 
 TRIPS = re.compile(r"kernel\| SVM: (\d+) VMMCALL round trips in (\d+) TSC ticks")
+CALLS = re.compile(r"kernel\| ring 3: (\d+) null system calls in (\d+) TSC ticks")
 
 
 def main():
@@ -39,24 +41,28 @@ def main():
                        log_dir=log_dir, name="bench-x86_64", timeout=120)
     try:
         m.start()
+        calls = m.expect(CALLS.pattern + r"|kernel\| error: [^\n]*|unexpected[^\n]*", timeout=60)
         got = m.expect(TRIPS.pattern + r"|kernel\| error: [^\n]*|unexpected[^\n]*", timeout=60)
     except usqemu.UsQemuError as e:
         sys.exit("x86_bench: %s (logs in %s)" % (e, log_dir))
     finally:
         m.kill()
-    trips = TRIPS.match(got.group(0))
-    if not trips:
-        sys.exit("x86_bench: %s (logs in %s)" % (got.group(0), log_dir))
+    trips, call = TRIPS.match(got.group(0)), CALLS.match(calls.group(0))
+    if not trips or not call:
+        sys.exit("x86_bench: %s (logs in %s)" % ((calls if not call else got).group(0), log_dir))
     per_trip = int(trips.group(2)) / int(trips.group(1))
+    per_call = int(call.group(2)) / int(call.group(1))
     print("Instructions per round trip, QEMU q35, -cpu max, -icount shift=0,sleep=off, "
-          "%s trips" % trips.group(1))
+          "%s system calls, %s VMMCALLs" % (call.group(1), trips.group(1)))
     print("command: python3 bench/x86_bench.py")
     print()
     print_table(["path", "instructions"],
-                [["VMMCALL answered in the kernel's loop (VMRUN to VMRUN, no IPC)",
+                [["null system call from ring 3 (SYSCALL to SYSCALL, IRETQ back)",
+                  "%.1f" % per_call],
+                 ["VMMCALL answered in the kernel's loop (VMRUN to VMRUN, no IPC)",
                   "%.1f" % per_trip]])
     if args.check:
-        if per_trip <= 0:
+        if per_trip <= 0 or per_call <= 0:
             print("FAIL: no positive figure")
             return 1
         print("PASS")

@@ -16,6 +16,7 @@
 #include <us/frame.h>
 #include <us/kmem.h>
 #include <us/log.h>
+#include <us/sched.h>
 #include <us/arch/mmu.h>
 #include <arch/io.h>
 #include "board.h"
@@ -101,6 +102,7 @@ static uint8_t vmcb[4096] __attribute__((aligned(4096)));
 static uint8_t host_save[4096] __attribute__((aligned(4096)));
 static uint8_t iopm[3 * 4096] __attribute__((aligned(4096))); /* a bit per port: all set */
 static struct stage2 guest_s2;
+static struct cpu boot_cpu;
 
 /* One line on COM1, @prefix and a newline added. */
 static void say(const char *prefix, const char *fmt, va_list ap)
@@ -456,11 +458,12 @@ void x86_boot_main(uint64_t start_info)
     const struct hvm_start_info *si = (const struct hvm_start_info *)(uintptr_t)start_info;
     const char *why, *fault;
     uint64_t ram, base, size;
-    uint32_t asids = 0;
+    uint32_t asids = 0, have;
     bool nrips = false;
 
     plat_uart_init();
     x86_trap_init();
+    have = x86_cpu_init(&boot_cpu);
     x86_say("Understudy hypervisor (ABI %u) on %s, first stage: long mode", US_ABI_REVISION,
             plat_name());
     if (start_info == 0 || start_info >= BOOT_MAPPED - sizeof(*si) || si->magic != PVH_MAGIC) {
@@ -474,6 +477,7 @@ void x86_boot_main(uint64_t start_info)
             si->version >= 1 ? si->memmap_entries : 0, si->version);
     take_memory(base, size);
     take_fault(fault);
+    ring3_run(have);
     why = svm_missing(&asids, &nrips);
     if (why != NULL) {
         x86_say("error: %s: stopping", why);

@@ -84,61 +84,6 @@ long_entry:
     hlt
     jmp 2b
 
-/* Exception entry: 32 stubs of 16 bytes each (trap_stubs + 16 * vector, which the IDT
- * points at), each pushing a zero where the CPU pushes no error code, then its vector. */
-    .p2align 4
-    .globl trap_stubs
-trap_stubs:
-    .set vec, 0
-    .rept 32
-    .p2align 4
-    .if (vec == 8) || (vec == 10) || (vec == 11) || (vec == 12) || (vec == 13) || (vec == 14) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
-    .else
-    push $0
-    .endif
-    push $vec
-    jmp trap_common
-    .set vec, vec + 1
-    .endr
-
-/* The frame struct x86_trap_frame describes: general registers, vector, error code, then what
- * the CPU pushed (RIP, CS, RFLAGS, RSP, SS). x86_trap() returns only for a trap to resume. */
-trap_common:
-    push %rax
-    push %rbx
-    push %rcx
-    push %rdx
-    push %rsi
-    push %rdi
-    push %rbp
-    push %r8
-    push %r9
-    push %r10
-    push %r11
-    push %r12
-    push %r13
-    push %r14
-    push %r15
-    mov %rsp, %rdi
-    call x86_trap
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rbp
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    pop %rcx
-    pop %rbx
-    pop %rax
-    add $16, %rsp
-    iretq
-
 /* svm_run(vmcb_pa, gprs): VMRUN the guest described by the VMCB at @vmcb_pa until its
  * #VMEXIT, with its general registers other than RAX and RSP (which the VMCB holds) loaded
  * from, and saved back to, struct svm_gprs at @gprs. The processor restores our RSP, RIP and
@@ -193,39 +138,6 @@ svm_run:
     pop %rbp
     pop %rbx
     ret
-
-/* The test guest's code (32-bit protected mode, flat, paging off): each entry point runs
- * one instruction that must exit, then halts. */
-    .section .rodata.guest, "a"
-    .p2align 12
-    .globl guest_code, guest_vmmcall, guest_oob_load, guest_kernel_load, guest_loop, guest_uart
-    .code32
-guest_code:
-guest_vmmcall:
-    vmmcall
-    hlt
-guest_oob_load:
-    mov 0x40000000, %eax /* far past its page */
-    hlt
-guest_kernel_load:
-    mov 0x100000, %eax /* the kernel's first page, in host-physical terms */
-    hlt
-guest_loop: /* VMMCALL after VMMCALL: the exit path's round trip, timed by the kernel */
-    vmmcall
-    jmp guest_loop
-guest_uart:
-    mov $0x3f8, %dx /* COM1's data register: every port access exits */
-    mov $guest_msg, %esi
-1:  lodsb
-    test %al, %al
-    jz 2f
-    out %al, %dx
-    jmp 1b
-2:  vmmcall
-    hlt
-guest_msg:
-    .asciz "hello from a guest under SVM, through trapped port writes\n"
-    .code64
 
     .section .rodata
     .p2align 3

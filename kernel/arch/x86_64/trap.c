@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
 /* The x86_64 kernel's exceptions (docs/x86_64.md): an IDT for vectors 0-31 whose entries
- * (head.S's trap_stubs) save the registers and call x86_trap(). In the first stage every
- * exception is the kernel's own fault: it is reported with what the CPU says of it, and the
- * CPU stops. Interrupts and the guests' and servers' traps come with the generic kernel. */
+ * (entry.S's trap_stubs) save the registers. One from ring 3 goes to x86_user_trap(); one in
+ * ring 0 is the kernel's own fault, which x86_trap() reports with what the CPU says of it
+ * before it stops the CPU. A double fault runs on its own stack (the TSS's IST), so a kernel
+ * stack overflow is reported too. Interrupts come with the generic kernel. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <uslib/string.h>
@@ -13,6 +14,7 @@
 #define TRAP_STUB_SIZE 16u
 #define GATE_INTERRUPT 0x8eu /* present, ring 0, 64-bit interrupt gate */
 #define KERNEL_CS 0x08u
+#define VEC_DF 8u
 #define VEC_PF 14u
 
 struct x86_trap_frame {
@@ -62,6 +64,11 @@ static const char *const names[TRAP_VECTORS] = {"#DE divide error",
                                                 "#VE virtualisation",
                                                 "#CP control protection"};
 
+const char *x86_trap_name(uint64_t vector)
+{
+    return vector < TRAP_VECTORS && names[vector] != NULL ? names[vector] : "reserved";
+}
+
 void x86_trap_init(void)
 {
     struct idt_desc d = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
@@ -69,8 +76,13 @@ void x86_trap_init(void)
     for (uint32_t v = 0; v < TRAP_VECTORS; v++) {
         uint64_t a = (uint64_t)(uintptr_t)trap_stubs + TRAP_STUB_SIZE * v;
 
-        idt[v] = (struct idt_gate){(uint16_t)a,         KERNEL_CS,           0, GATE_INTERRUPT,
-                                   (uint16_t)(a >> 16), (uint32_t)(a >> 32), 0};
+        idt[v] = (struct idt_gate){(uint16_t)a,
+                                   KERNEL_CS,
+                                   v == VEC_DF ? X86_IST_DF : 0,
+                                   GATE_INTERRUPT,
+                                   (uint16_t)(a >> 16),
+                                   (uint32_t)(a >> 32),
+                                   0};
     }
     __asm__ volatile("lidt %0" : : "m"(d));
 }
@@ -83,9 +95,8 @@ void x86_trap(struct x86_trap_frame *f)
         __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
     }
     x86_say("trap: %s (vector %llu), error 0x%llx, at rip 0x%llx, cr2 0x%llx: stopping",
-            f->vector < TRAP_VECTORS && names[f->vector] != NULL ? names[f->vector] : "reserved",
-            (unsigned long long)f->vector, (unsigned long long)f->error, (unsigned long long)f->rip,
-            (unsigned long long)cr2);
+            x86_trap_name(f->vector), (unsigned long long)f->vector, (unsigned long long)f->error,
+            (unsigned long long)f->rip, (unsigned long long)cr2);
     x86_stop();
 }
 

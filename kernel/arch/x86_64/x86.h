@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* What the x86_64 first stage's files share (docs/x86_64.md). */
+/* What the x86_64 port's files share (docs/x86_64.md). */
 #pragma once
 
 #include <stdbool.h>
@@ -17,3 +17,44 @@ void x86_trap_init(void);
 
 /** x86_cmdline_has() - whether the boot command line @cmdline holds the word @word. */
 bool x86_cmdline_has(const char *cmdline, const char *word);
+
+struct cpu;
+struct arch_regs;
+
+/* The block GS's base points to in ring 0 (entry.S's PC_* offsets): this CPU's struct cpu
+ * (whose first word is the current thread's registers), a scratch word for the entry, the top
+ * of the entry stack, and the first stage's saved kernel stack (x86_user_run()). */
+struct x86_percpu {
+    struct cpu *cpu;
+    uint64_t scratch;
+    uint64_t stack;
+    uint64_t kctx;
+};
+
+#define X86_IST_DF 1u /* the TSS's stack for a double fault */
+#define X86_HAVE_PCID (1u << 0)
+#define X86_HAVE_SMEP (1u << 1)
+#define X86_HAVE_SMAP (1u << 2)
+
+/** x86_cpu_init() - this CPU's GDT and TSS, GS's block pointing to @c, SYSCALL, and the CR4
+ * features it has. Returns: the X86_HAVE_* turned on. */
+uint32_t x86_cpu_init(struct cpu *c);
+
+/** x86_user_run() - run ring 3 from @regs (made this CPU's current) until an entry's handler
+ * returns NULL. */
+void x86_user_run(struct arch_regs *regs);
+
+/** x86_syscall() - a SYSCALL from ring 3, its registers in @r. Returns: the registers to
+ * resume, or NULL to return from x86_user_run(). */
+struct arch_regs *x86_syscall(struct arch_regs *r);
+
+/** x86_user_trap() - exception @vector (with @error and, for a page fault, @cr2) in ring 3.
+ * Returns: as x86_syscall(). */
+struct arch_regs *x86_user_trap(struct arch_regs *r, uint64_t vector, uint64_t error, uint64_t cr2);
+
+/** x86_trap_name() - the exception's short name ("#PF page fault"). */
+const char *x86_trap_name(uint64_t vector);
+
+/** ring3_run() - the first stage's ring-3 test (ring3.c): a server space, the test program
+ * in it, its system calls and its faults. */
+void ring3_run(uint32_t have);

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 The Understudy authors
 """The x86_64 kernel's first stage on q35 (docs/x86_64.md): PVH entry to long mode, the memory
-map, SVM with nested paging, and a test guest under VMRUN whose VMMCALL and whose load past its
-memory both come back to the kernel as exits, and whose port writes to COM1 the kernel emulates
-into a line of its log. On a CPU without SVM it must say so and stop."""
+map and the kernel's final map, a program in ring 3 whose system calls work and whose faults
+stop only it, SVM with nested paging, and a test guest under VMRUN whose VMMCALL and whose
+loads outside its page come back to the kernel as exits, and whose port writes to COM1 the
+kernel emulates into a line of its log. On a CPU without SVM it must say so and stop (after
+the ring-3 program, which needs no SVM)."""
 import re
 
 import usqemu
@@ -11,6 +13,29 @@ import usqemu
 BANNER = r"kernel\| Understudy hypervisor \(ABI \d+\) on QEMU q35 \(x86_64\), first stage"
 DONE = r"kernel\| first stage done|kernel\| error: [^\n]*\n"
 GUEST_LINE = "hello from a guest under SVM, through trapped port writes"  # head.S's guest_msg
+
+
+R3_VA = 0x800000000  # first_stage.h: where servers begin, 32 GiB
+
+
+def check_ring3(m):
+    """The ring-3 program (test_code.S) in a server space: its log line is copied through its
+    tables, a buffer in the kernel's part is refused and it goes on (it checks the error
+    itself), the eight argument registers arrive, then null calls; its write to its own code
+    and, run again, its read of the kernel's first page are page faults that stop it alone.
+    Any check the program fails ends in UD2, reported as its #UD, which fails the test."""
+    m.expect(r"kernel\| ring 3: SYSCALL, PCID (on|off), SMEP (on|off), SMAP (on|off)")
+    m.expect(r"(?m)^ring 3\| hello from ring 3, through SYSCALL$")
+    m.expect(r"kernel\| ring 3: log: buffer 0x100000\+8 is not the caller's: refused")
+    m.expect(r"kernel\| ring 3: arguments 1 2 3 4 5 6 7 8")
+    m.expect(r"kernel\| ring 3: 999 null system calls in \d+ TSC ticks")
+    trap = r"kernel\| ring 3: trap: ([^\n]*) \(vector (\d+)\), error (0x[0-9a-f]+), at rip " \
+           r"(0x[0-9a-f]+), cr2 (0x[0-9a-f]+): program stopped"
+    for error, cr2 in (("0x7", R3_VA), ("0x5", 0x100000)):  # user|write|present, user|present
+        got = m.expect(trap)
+        assert got.group(1) == "#PF page fault" and got.group(3) == error, got.group(0)
+        assert int(got.group(5), 16) == cr2, got.group(0)
+        assert R3_VA <= int(got.group(4), 16) < R3_VA + 4096, got.group(0)
 
 
 def test(t):
@@ -26,6 +51,7 @@ def test(t):
     lo, hi, free = (int(kmap.group(i), 0) for i in (1, 2, 3))
     assert lo == 0x100000 and (want - 8) << 20 <= hi <= want << 20, (hex(lo), hex(hi))
     assert 0 < free < (hi - lo) // 4096, (free, hex(lo), hex(hi))
+    check_ring3(m)
     end = m.expect(DONE).group(0)
     out = m.output
     if "-svm" in t.args.cpu:

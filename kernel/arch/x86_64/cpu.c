@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* This CPU's descriptor tables and entry setup on x86_64 (docs/x86_64.md): a GDT with ring-0
+ * and ring-3 segments and a TSS (the entry stack for traps from ring 3, its own stack for a
+ * double fault), the per-CPU block GS points to in ring 0, SYSCALL's MSRs, and the CR4
+ * features ring 3 needs or the kernel's protection gains from. */
+#include <stdint.h>
+#include <arch/io.h>
+#include "x86.h"
+
+#define MSR_EFER 0xc0000080u
+#define EFER_SCE (1ull << 0)
+#define MSR_STAR 0xc0000081u
+#define MSR_LSTAR 0xc0000082u
+#define MSR_SFMASK 0xc0000084u
+#define MSR_GS_BASE 0xc0000101u
+#define MSR_KERNEL_GS_BASE 0xc0000102u
+
+#define CR0_MP (1ull << 1)
+#define CR0_EM (1ull << 2)
+#define CR4_OSFXSR (1ull << 9)
+#define CR4_OSXMMEXCPT (1ull << 10)
+#define CR4_PCIDE (1ull << 17)
+#define CR4_SMEP (1ull << 20)
+#define CR4_SMAP (1ull << 21)
+#define CPUID1_PCID (1u << 17) /* leaf 1, ECX */
+#define CPUID7_SMEP (1u << 7)  /* leaf 7, EBX */
+#define CPUID7_SMAP (1u << 20)
+
+/* SYSCALL clears these in RFLAGS: TF, IF, DF, NT, AC. */
+#define SFMASK_VALUE 0x44700ull
+
+#define PIC1_DATA 0x21u
+#define PIC2_DATA 0xa1u
+#define SEL_TSS 0x30u
+#define ENTRY_STACK 16384u
+#define DF_STACK 4096u
+
+struct __attribute__((packed)) tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3, iopb; /* no I/O bitmap: the offset is past the limit */
+};
+_Static_assert(sizeof(struct tss) == 104, "the 64-bit TSS is 104 bytes");
+
+struct __attribute__((packed)) table_desc {
+    uint16_t limit;
+    uint64_t base;
+};
+
+/* 0x08 kernel code, 0x10 kernel data; 0x18 a 32-bit user code slot, 0x20 user data and 0x28
+ * user code, in the order SYSRET's STAR layout wants; 0x30 the TSS (two entries). */
+static uint64_t gdt[8] __attribute__((aligned(16))) = {
+    0,
+    0x00af9a000000ffffull,
+    0x00cf92000000ffffull,
+    0x00cffa000000ffffull,
+    0x00cff2000000ffffull,
+    0x00affa000000ffffull,
+    0,
+    0,
+};
+static struct tss tss __attribute__((aligned(16)));
+static uint8_t entry_stack[ENTRY_STACK] __attribute__((aligned(16)));
+static uint8_t df_stack[DF_STACK] __attribute__((aligned(16)));
+static struct x86_percpu percpu;
+
+extern const uint8_t syscall_entry[];
+
+static uint64_t read_cr(int n)
+{
+    uint64_t v = 0;
+
+    if (n == 0) {
+        __asm__ volatile("mov %%cr0, %0" : "=r"(v));
+    } else {
+        __asm__ volatile("mov %%cr4, %0" : "=r"(v));
+    }
+    return v;
+}
+
+static void load_tables(void)
+{
+    uint64_t t = (uint64_t)(uintptr_t)&tss;
+    struct table_desc d = {sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt};
+
+    gdt[SEL_TSS / 8] =
+        (sizeof(tss) - 1) | (t & 0xffffffull) << 16 | 0x89ull << 40 | (t >> 24 & 0xffull) << 56;
+    gdt[SEL_TSS / 8 + 1] = t >> 32;
+    __asm__ volatile("lgdt %0\n\t"
+                     "pushq $0x08\n\t"
+                     "leaq 1f(%%rip), %%rax\n\t"
+                     "pushq %%rax\n\t"
+                     "lretq\n"
+                     "1:\tmov $0x10, %%eax\n\t"
+                     "mov %%eax, %%ds\n\t"
+                     "mov %%eax, %%es\n\t"
+                     "mov %%eax, %%ss\n\t"
+                     "xor %%eax, %%eax\n\t"
+                     "mov %%eax, %%fs\n\t"
+                     "mov %%eax, %%gs\n\t"
+                     "ltr %w1"
+                     :
+                     : "m"(d), "r"(SEL_TSS)
+                     : "rax", "memory");
+}
+
+uint32_t x86_cpu_init(struct cpu *c)
+{
+    struct cpuid l1 = cpuid(1), l7 = cpuid(7);
+    uint64_t cr4 = read_cr(4) | CR4_OSFXSR | CR4_OSXMMEXCPT, cr0 = (read_cr(0) | CR0_MP) & ~CR0_EM;
+    uint32_t have = 0;
+
+    tss.rsp[0] = (uint64_t)(uintptr_t)(entry_stack + sizeof(entry_stack));
+    tss.ist[X86_IST_DF - 1] = (uint64_t)(uintptr_t)(df_stack + sizeof(df_stack));
+    tss.iopb = sizeof(tss);
+    load_tables();
+    percpu.cpu = c;
+    percpu.stack = tss.rsp[0];
+    wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)&percpu);
+    wrmsr(MSR_KERNEL_GS_BASE, 0);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+    wrmsr(MSR_STAR, (0x18ull | 3) << 48 | 0x08ull << 32);
+    wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)syscall_entry);
+    wrmsr(MSR_SFMASK, SFMASK_VALUE);
+    /* PCIDE needs CR3's low bits clear: the kernel's map is loaded with PCID 0. */
+    if (l1.c & CPUID1_PCID) {
+        cr4 |= CR4_PCIDE;
+        have |= X86_HAVE_PCID;
+    }
+    if (l7.b & CPUID7_SMEP) {
+        cr4 |= CR4_SMEP;
+        have |= X86_HAVE_SMEP;
+    }
+    if (l7.b & CPUID7_SMAP) {
+        cr4 |= CR4_SMAP;
+        have |= X86_HAVE_SMAP;
+    }
+    __asm__ volatile("mov %0, %%cr0\n\tmov %1, %%cr4" : : "r"(cr0), "r"(cr4) : "memory");
+    /* The legacy PICs stay masked: the firmware routes their timer to vector 8, which ring 3,
+     * running with interrupts on, would take for a double fault. The IOAPIC is to come. */
+    outb(PIC1_DATA, 0xff);
+    outb(PIC2_DATA, 0xff);
+    return have;
+}
