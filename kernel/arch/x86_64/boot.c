@@ -17,6 +17,7 @@
 #include <us/kmem.h>
 #include <us/log.h>
 #include <us/sched.h>
+#include <us/arch/irq.h>
 #include <us/arch/mmu.h>
 #include <arch/io.h>
 #include "board.h"
@@ -453,6 +454,55 @@ static void take_fault(const char *kind)
 #endif
 }
 
+#define IDLE_TICK_US 1000u
+
+/* The interrupt controllers and the counter (apic.c), then one wait in the kernel's idle
+ * path: the tick must wake it. */
+static void interrupts_start(void)
+{
+    uint64_t t0;
+    uint32_t intid;
+
+    arch_irq_init();
+    arch_irq_init_cpu(0);
+    x86_say("interrupts: local APIC and IOAPIC; TSC at %llu kHz, APIC timer at %llu kHz (measured "
+            "against the HPET)",
+            (unsigned long long)(arch_counter_freq() / 1000u),
+            (unsigned long long)(x86_timer_hz() / 1000u));
+    arch_irq_enable(arch_timer_intid());
+    arch_timer_arm(IDLE_TICK_US);
+    t0 = arch_counter();
+    do {
+        arch_wait_for_interrupt();
+    } while ((intid = arch_irq_ack()) == ARCH_IRQ_NONE);
+    arch_irq_eoi(intid);
+    arch_irq_disable(arch_timer_intid());
+    x86_say("idle: woke on interrupt %u (the tick is %u) after %llu us", intid, arch_timer_intid(),
+            (unsigned long long)((arch_counter() - t0) * 1000000u / arch_counter_freq()));
+}
+
+/* A device's line through the IOAPIC: COM1 raises IOAPIC line 4 when a byte arrives; the
+ * kernel waits for it idle, takes the byte, and opens the line again. */
+static void com1_interrupt(void)
+{
+    uint32_t line = 32u + PLAT_COM1_GSI, intid;
+    int c;
+
+    arch_irq_set_edge(line);
+    arch_irq_enable(line);
+    plat_uart_rx_interrupt();
+    x86_say("first stage done: the generic kernel is not ported yet; type a key (COM1's "
+            "interrupt, through the IOAPIC)");
+    do {
+        arch_wait_for_interrupt();
+    } while ((intid = arch_irq_ack()) == ARCH_IRQ_NONE);
+    arch_irq_eoi(intid);
+    c = plat_uart_getc();
+    arch_irq_deactivate(intid);
+    x86_say("interrupt %u (IOAPIC line %u, COM1): received 0x%02x; halting", intid, PLAT_COM1_GSI,
+            (unsigned)c & 0xffu);
+}
+
 void x86_boot_main(uint64_t start_info)
 {
     const struct hvm_start_info *si = (const struct hvm_start_info *)(uintptr_t)start_info;
@@ -477,6 +527,7 @@ void x86_boot_main(uint64_t start_info)
             si->version >= 1 ? si->memmap_entries : 0, si->version);
     take_memory(base, size);
     take_fault(fault);
+    interrupts_start();
     ring3_run(have);
     why = svm_missing(&asids, &nrips);
     if (why != NULL) {
@@ -492,6 +543,6 @@ void x86_boot_main(uint64_t start_info)
     guest_run("load from the kernel's image", guest_kernel_load, EXIT_NPF);
     guest_uart_run();
     guest_loop_run();
-    x86_say("first stage done: the generic kernel is not ported yet; halting");
+    com1_interrupt();
     x86_stop();
 }

@@ -108,6 +108,11 @@ static void load_tables(void)
                      : "rax", "memory");
 }
 
+struct x86_percpu *x86_this_percpu(void)
+{
+    return &percpu; /* one CPU so far */
+}
+
 uint32_t x86_cpu_init(struct cpu *c)
 {
     struct cpuid l1 = cpuid(1), l7 = cpuid(7);

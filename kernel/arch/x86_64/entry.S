@@ -19,6 +19,7 @@
 #define PC_SCRATCH 8
 #define PC_STACK 16
 #define PC_KCTX 24
+#define PC_PENDING 32
 
 #define USER_DS 0x23 /* GDT entries 4 and 5 with RPL 3 (cpu.c) */
 #define USER_CS 0x2b
@@ -33,23 +34,51 @@
     .endr
 .endm
 
-/* Exception entry: 32 stubs of 16 bytes each (trap_stubs + 16 * vector, which the IDT
- * points at), each pushing a zero where the CPU pushes no error code, then its vector. */
-    .text
-    .p2align 4
-    .globl trap_stubs
-trap_stubs:
-    .set vec, 0
-    .rept 32
+/* From ring 3, the stack holding the vector, the error code and the CPU's frame: every
+ * register into the thread's struct arch_regs, left in RAX; RDI gets it too, RSI the vector,
+ * RDX the error code. */
+.macro USER_SAVE
+    swapgs
+    push %rax
+    mov %gs:PC_CPU, %rax
+    mov (%rax), %rax
+    SAVE_GPRS rax
+    popq R_rax(%rax)
+    mov 16(%rsp), %rcx
+    mov %rcx, R_rip(%rax)
+    mov 32(%rsp), %rcx
+    mov %rcx, R_rflags(%rax)
+    mov 40(%rsp), %rcx
+    mov %rcx, R_rsp(%rax)
+    mov %rax, %rdi
+    mov (%rsp), %rsi
+    mov 8(%rsp), %rdx
+.endm
+
+/* 16-byte stubs for vectors \first to \last: a zero where the CPU pushes no error code,
+ * then the vector, then \common. */
+.macro STUBS first, last, common
+    .set vec, \first
+    .rept \last - \first + 1
     .p2align 4
     .if (vec == 8) || (vec == 10) || (vec == 11) || (vec == 12) || (vec == 13) || (vec == 14) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
     .else
     push $0
     .endif
     push $vec
-    jmp trap_common
+    jmp \common
     .set vec, vec + 1
     .endr
+.endm
+
+/* The IDT points vector v at trap_stubs + 16 * v: exceptions (0-31) to trap_common,
+ * interrupts (32-255) to irq_common. */
+    .text
+    .p2align 4
+    .globl trap_stubs
+trap_stubs:
+    STUBS 0, 31, trap_common
+    STUBS 32, 255, irq_common
 
 /* The stack holds the vector, the error code and the CPU's frame (RIP, CS, RFLAGS, RSP, SS).
  * From ring 0: the frame struct x86_trap_frame describes, for x86_trap(), which reports and
@@ -78,24 +107,30 @@ trap_common:
     ud2 /* x86_trap() does not return */
 
 user_trap:
-    swapgs
-    push %rax
-    mov %gs:PC_CPU, %rax
-    mov (%rax), %rax
-    SAVE_GPRS rax
-    popq R_rax(%rax)
-    mov 16(%rsp), %rcx
-    mov %rcx, R_rip(%rax)
-    mov 32(%rsp), %rcx
-    mov %rcx, R_rflags(%rax)
-    mov 40(%rsp), %rcx
-    mov %rcx, R_rsp(%rax)
-    mov %rax, %rdi
-    mov (%rsp), %rsi
-    mov 8(%rsp), %rdx
+    USER_SAVE
     mov %cr2, %rcx
     mov %gs:PC_STACK, %rsp
     call x86_user_trap
+    jmp entry_return
+
+/* An interrupt: its vector becomes pending in this CPU's bitmap, which arch_irq_ack() reads,
+ * as a GIC's acknowledge register would give it. In ring 0 (the kernel waits for interrupts
+ * only in arch_wait_for_interrupt()) that is all; from ring 3 the thread's registers are
+ * saved and x86_user_irq() says what to resume. */
+irq_common:
+    testb $3, 24(%rsp)
+    jnz user_irq
+    push %rax
+    mov 8(%rsp), %rax
+    bts %rax, %gs:PC_PENDING
+    pop %rax
+    add $16, %rsp
+    iretq
+user_irq:
+    USER_SAVE
+    bts %rsi, %gs:PC_PENDING
+    mov %gs:PC_STACK, %rsp
+    call x86_user_irq
     jmp entry_return
 
 /* SYSCALL from ring 3: RCX holds its RIP, R11 its RFLAGS, RSP is still its own, and

@@ -10,3 +10,5 @@
 #define R3_SYS_ARGS 0x100 /* the first stage's own: returns the eight arguments' sum */
 #define R3_ERANGE 4       /* US_ERANGE */
 #define R3_NULL_CALLS 1000
+#define R3_TICKS 3u
+#define R3_TICK_US 1000u

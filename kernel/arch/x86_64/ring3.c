@@ -11,6 +11,7 @@
 #include <understudy/syscalls.h>
 #include <us/kmem.h>
 #include <us/platform.h>
+#include <us/arch/irq.h>
 #include <us/arch/mmu.h>
 #include <arch/io.h>
 #include <arch/regs.h>
@@ -25,11 +26,12 @@ _Static_assert(R3_VA == ARCH_KERNEL_VA_HI, "the program sits where servers begin
 #define LOG_MAX 96u
 #define RFLAGS_IF 0x202ull
 
-extern const uint8_t user_code[], user_code_end[], user_main[], user_read_kernel[];
+extern const uint8_t user_code[], user_code_end[], user_main[], user_read_kernel[], user_spin[];
 
 static struct aspace space;
 static struct arch_regs regs;
 static uint64_t null_calls, null_t0;
+static uint32_t ticks;
 
 /* Copy [va, va + n) of the space into @buf, page by page through its tables. */
 static us_err_t copy_in(char *buf, uint64_t va, uint64_t n)
@@ -106,6 +108,31 @@ struct arch_regs *x86_user_trap(struct arch_regs *r, uint64_t vector, uint64_t e
     return NULL;
 }
 
+/* The tick preempts the spinning program: a few ticks, each armed again, then it is stopped. */
+struct arch_regs *x86_user_irq(struct arch_regs *r)
+{
+    uint32_t intid;
+
+    while ((intid = arch_irq_ack()) != ARCH_IRQ_NONE) {
+        arch_irq_eoi(intid);
+        if (intid != arch_timer_intid()) {
+            x86_say("ring 3: unexpected interrupt %u", intid);
+            arch_irq_deactivate(intid);
+            continue;
+        }
+        if (++ticks < R3_TICKS) {
+            arch_timer_arm(R3_TICK_US);
+            continue;
+        }
+        x86_say(
+            "ring 3: a spinning program preempted by %u ticks of %u us, the last at rip 0x%llx: "
+            "program stopped",
+            ticks, R3_TICK_US, (unsigned long long)r->rip);
+        return NULL;
+    }
+    return r;
+}
+
 /* Run the program from @entry on a fresh stack until it stops. */
 static void run_from(const uint8_t *entry)
 {
@@ -146,5 +173,9 @@ void ring3_run(uint32_t have)
     x86_write_cr3(pa_of(space.root) | ((have & X86_HAVE_PCID) ? space.asid : 0));
     run_from(user_main);
     run_from(user_read_kernel);
+    arch_irq_enable(arch_timer_intid());
+    arch_timer_arm(R3_TICK_US);
+    run_from(user_spin);
+    arch_irq_disable(arch_timer_intid());
     x86_write_cr3(kernel_cr3);
 }

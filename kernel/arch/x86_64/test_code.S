@@ -44,7 +44,7 @@ guest_msg:
  * kernel reports as the program's #UD: the test then fails on it. */
     .section .rodata.user, "a"
     .p2align 12
-    .globl user_code, user_code_end, user_main, user_read_kernel
+    .globl user_code, user_code_end, user_main, user_read_kernel, user_spin
 user_code:
 user_main:
     /* A line for the kernel log, copied through the space's tables. */
@@ -104,6 +104,8 @@ user_main:
 user_read_kernel: /* a second run: a read of the kernel's first page */
     mov 0x100000, %rax
     ud2
+user_spin: /* a third: a loop only the tick can stop */
+    jmp user_spin
 user_msg:
     .ascii "hello from ring 3, through SYSCALL"
 user_msg_end:

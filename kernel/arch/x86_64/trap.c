@@ -10,7 +10,8 @@
 #include <uslib/string.h>
 #include "x86.h"
 
-#define TRAP_VECTORS 32u
+#define TRAP_VECTORS 32u /* exceptions; the IDT's other 224 are interrupts */
+#define IDT_VECTORS 256u
 #define TRAP_STUB_SIZE 16u
 #define GATE_INTERRUPT 0x8eu /* present, ring 0, 64-bit interrupt gate */
 #define KERNEL_CS 0x08u
@@ -39,7 +40,7 @@ struct __attribute__((packed)) idt_desc {
 extern const uint8_t trap_stubs[];
 void x86_trap(struct x86_trap_frame *f);
 
-static struct idt_gate idt[TRAP_VECTORS] __attribute__((aligned(16)));
+static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 
 static const char *const names[TRAP_VECTORS] = {"#DE divide error",
                                                 "#DB debug",
@@ -73,7 +74,7 @@ void x86_trap_init(void)
 {
     struct idt_desc d = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
 
-    for (uint32_t v = 0; v < TRAP_VECTORS; v++) {
+    for (uint32_t v = 0; v < IDT_VECTORS; v++) {
         uint64_t a = (uint64_t)(uintptr_t)trap_stubs + TRAP_STUB_SIZE * v;
 
         idt[v] = (struct idt_gate){(uint16_t)a,

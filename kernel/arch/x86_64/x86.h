@@ -23,13 +23,18 @@ struct arch_regs;
 
 /* The block GS's base points to in ring 0 (entry.S's PC_* offsets): this CPU's struct cpu
  * (whose first word is the current thread's registers), a scratch word for the entry, the top
- * of the entry stack, and the first stage's saved kernel stack (x86_user_run()). */
+ * of the entry stack, the first stage's saved kernel stack (x86_user_run()), and a bit per
+ * interrupt vector taken and not yet acknowledged (arch_irq_ack()). */
 struct x86_percpu {
     struct cpu *cpu;
     uint64_t scratch;
     uint64_t stack;
     uint64_t kctx;
+    uint64_t pending[4];
 };
+
+/** x86_this_percpu() - this CPU's block. */
+struct x86_percpu *x86_this_percpu(void);
 
 #define X86_IST_DF 1u /* the TSS's stack for a double fault */
 #define X86_HAVE_PCID (1u << 0)
@@ -51,6 +56,12 @@ struct arch_regs *x86_syscall(struct arch_regs *r);
 /** x86_user_trap() - exception @vector (with @error and, for a page fault, @cr2) in ring 3.
  * Returns: as x86_syscall(). */
 struct arch_regs *x86_user_trap(struct arch_regs *r, uint64_t vector, uint64_t error, uint64_t cr2);
+
+/** x86_user_irq() - an interrupt in ring 3, its vector pending. Returns: as x86_syscall(). */
+struct arch_regs *x86_user_irq(struct arch_regs *r);
+
+/** x86_timer_hz() - the local APIC timer's rate, as measured. */
+uint64_t x86_timer_hz(void);
 
 /** x86_trap_name() - the exception's short name ("#PF page fault"). */
 const char *x86_trap_name(uint64_t vector);

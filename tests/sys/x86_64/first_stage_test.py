@@ -11,7 +11,7 @@ import re
 import usqemu
 
 BANNER = r"kernel\| Understudy hypervisor \(ABI \d+\) on QEMU q35 \(x86_64\), first stage"
-DONE = r"kernel\| first stage done|kernel\| error: [^\n]*\n"
+DONE = r"kernel\| first stage done[^\n]*\n|kernel\| error: [^\n]*\n"
 GUEST_LINE = "hello from a guest under SVM, through trapped port writes"  # head.S's guest_msg
 
 
@@ -36,6 +36,10 @@ def check_ring3(m):
         assert got.group(1) == "#PF page fault" and got.group(3) == error, got.group(0)
         assert int(got.group(5), 16) == cr2, got.group(0)
         assert R3_VA <= int(got.group(4), 16) < R3_VA + 4096, got.group(0)
+    # A third run loops; only the tick gets the CPU back, three times.
+    spin = m.expect(r"kernel\| ring 3: a spinning program preempted by 3 ticks of 1000 us, the "
+                    r"last at rip (0x[0-9a-f]+): program stopped")
+    assert R3_VA <= int(spin.group(1), 16) < R3_VA + 4096, spin.group(0)
 
 
 def test(t):
@@ -51,6 +55,10 @@ def test(t):
     lo, hi, free = (int(kmap.group(i), 0) for i in (1, 2, 3))
     assert lo == 0x100000 and (want - 8) << 20 <= hi <= want << 20, (hex(lo), hex(hi))
     assert 0 < free < (hi - lo) // 4096, (free, hex(lo), hex(hi))
+    # The local APIC's tick wakes the kernel's idle wait (interrupt 1 is the tick).
+    m.expect(r"kernel\| interrupts: local APIC and IOAPIC; TSC at [1-9]\d* kHz, APIC timer at "
+             r"[1-9]\d* kHz \(measured against the HPET\)")
+    m.expect(r"kernel\| idle: woke on interrupt 1 \(the tick is 1\) after \d+ us")
     check_ring3(m)
     end = m.expect(DONE).group(0)
     out = m.output
@@ -82,6 +90,10 @@ def test(t):
     trips = re.search(r"kernel\| SVM: (\d+) VMMCALL round trips in \d+ TSC ticks", out)
     assert trips and trips.group(1) == "1000", out
     assert "unexpected" not in out, out
+    # Last, a device line through the IOAPIC: a key on COM1 raises line 4 (interrupt 36).
+    assert end.rstrip().endswith("type a key (COM1's interrupt, through the IOAPIC)"), end
+    m.send("u")
+    m.expect(r"kernel\| interrupt 36 \(IOAPIC line 4, COM1\): received 0x75; halting")
 
 
 usqemu.run_test(test)

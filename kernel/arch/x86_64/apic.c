@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* x86_64 interrupts and time behind <us/arch/irq.h> (docs/x86_64.md): the local APIC (xAPIC,
+ * at 0xfee00000) takes every interrupt and gives the tick with its timer in one-shot mode; the
+ * IOAPIC (0xfec00000) routes device lines to this CPU; the TSC is the counter. The TSC's and
+ * the APIC timer's rates are measured against the HPET (0xfed00000), whose period its
+ * capabilities state, so no rate is assumed.
+ *
+ * Interrupt IDs are the generic kernel's: a vector is ID + 0x20. ID 0 (ARCH_IRQ_KICK) is the
+ * kick between CPUs, ID 1 the tick, and IOAPIC line g is ID 32 + g, as a GIC's SPIs start at
+ * 32. The entry records each vector taken as pending (entry.S); arch_irq_ack() hands them out
+ * highest first, which is the local APIC's own priority order. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <us/types.h>
+#include <us/arch/irq.h>
+#include <arch/io.h>
+#include "board.h"
+#include "x86.h"
+
+#define VECTOR_BASE 0x20u
+#define SPURIOUS_VECTOR 0xffu
+#define TIMER_INTID 1u
+#define GSI_INTID 32u
+
+#define LAPIC PLAT_LAPIC_BASE
+#define LAPIC_ID 0x020u
+#define LAPIC_TPR 0x080u
+#define LAPIC_EOI 0x0b0u
+#define LAPIC_SVR 0x0f0u
+#define LAPIC_LVT_TIMER 0x320u
+#define LAPIC_LVT_LINT0 0x350u
+#define LAPIC_LVT_LINT1 0x360u
+#define LAPIC_LVT_ERROR 0x370u
+#define LAPIC_TIMER_INIT 0x380u
+#define LAPIC_TIMER_CUR 0x390u
+#define LAPIC_TIMER_DIV 0x3e0u
+#define SVR_ENABLE (1u << 8)
+#define LVT_MASKED (1u << 16)
+#define TIMER_DIV_1 0xbu
+
+#define IOAPIC PLAT_IOAPIC_BASE
+#define IOAPIC_VER 0x01u
+#define IOAPIC_REDIR(pin) (0x10u + 2u * (pin))
+#define REDIR_LEVEL (1u << 15)
+#define REDIR_MASKED (1u << 16)
+
+#define HPET PLAT_HPET_BASE
+#define HPET_CAP 0x000u
+#define HPET_CONFIG 0x010u
+#define HPET_COUNTER 0x0f0u
+#define HPET_ENABLE 1u
+#define FS_PER_S 1000000000000000ull
+#define CALIBRATE_US 2000u
+
+static uint32_t ioapic_pins;
+static uint32_t edge[1]; /* IOAPIC lines made edge-triggered (arch_irq_set_edge()), a bit each */
+static uint64_t tsc_hz, timer_hz;
+
+static volatile uint32_t *reg32(uint64_t base, uint32_t off)
+{
+    return (volatile uint32_t *)pa_ptr(pa_init(base + off));
+}
+
+static uint32_t lapic_read(uint32_t off)
+{
+    return *reg32(LAPIC, off);
+}
+
+static void lapic_write(uint32_t off, uint32_t v)
+{
+    *reg32(LAPIC, off) = v;
+}
+
+static uint32_t ioapic_read(uint32_t r)
+{
+    *reg32(IOAPIC, 0) = r;
+    return *reg32(IOAPIC, 0x10);
+}
+
+static void ioapic_write(uint32_t r, uint32_t v)
+{
+    *reg32(IOAPIC, 0) = r;
+    *reg32(IOAPIC, 0x10) = v;
+}
+
+static uint64_t hpet_read(uint32_t off)
+{
+    return *(volatile uint64_t *)pa_ptr(pa_init(HPET + off));
+}
+
+/* Line @pin's redirection: its vector, level-triggered unless made edge, to this CPU's APIC. */
+static void ioapic_route(uint32_t pin, bool masked)
+{
+    uint32_t lo = (VECTOR_BASE + GSI_INTID + pin) | (masked ? REDIR_MASKED : 0) |
+                  ((edge[0] >> pin & 1u) ? 0 : REDIR_LEVEL);
+
+    ioapic_write(IOAPIC_REDIR(pin) + 1, (lapic_read(LAPIC_ID) >> 24) << 24);
+    ioapic_write(IOAPIC_REDIR(pin), lo);
+}
+
+void arch_irq_init(void)
+{
+    ioapic_pins = ((ioapic_read(IOAPIC_VER) >> 16) & 0xffu) + 1;
+    ioapic_pins = ioapic_pins < 32 ? ioapic_pins : 32;
+    for (uint32_t pin = 0; pin < ioapic_pins; pin++) {
+        ioapic_route(pin, true);
+    }
+}
+
+/* The TSC's and the APIC timer's rates over CALIBRATE_US of the HPET. */
+static bool calibrate(void)
+{
+    uint64_t cap = hpet_read(HPET_CAP), period = cap >> 32, h0, t0, t1, want;
+    uint32_t left;
+
+    if (cap == ~0ull || period == 0 || period > 100000000ull) {
+        return false; /* no HPET, or one slower than 10 MHz: the rates would be guesses */
+    }
+    *(volatile uint64_t *)pa_ptr(pa_init(HPET + HPET_CONFIG)) =
+        hpet_read(HPET_CONFIG) | HPET_ENABLE;
+    want = CALIBRATE_US * (FS_PER_S / 1000000u) / period;
+    lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
+    lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | (VECTOR_BASE + TIMER_INTID));
+    h0 = hpet_read(HPET_COUNTER);
+    t0 = rdtsc();
+    lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
+    while (hpet_read(HPET_COUNTER) - h0 < want) {
+        __asm__ volatile("pause");
+    }
+    left = lapic_read(LAPIC_TIMER_CUR);
+    t1 = rdtsc();
+    lapic_write(LAPIC_TIMER_INIT, 0);
+    tsc_hz = (t1 - t0) * (1000000u / CALIBRATE_US);
+    timer_hz = (0xffffffffull - left) * (1000000u / CALIBRATE_US);
+    return tsc_hz != 0 && timer_hz != 0;
+}
+
+void arch_irq_init_cpu(uint64_t apic_id)
+{
+    (void)apic_id;
+    lapic_write(LAPIC_TPR, 0);
+    lapic_write(LAPIC_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
+    lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
+    lapic_write(LAPIC_LVT_LINT1, LVT_MASKED);
+    lapic_write(LAPIC_LVT_ERROR, LVT_MASKED);
+    if (tsc_hz == 0 && !calibrate()) {
+        x86_say("error: no HPET to measure the TSC and the APIC timer against: stopping");
+        x86_stop();
+    }
+}
+
+static void line_mask(uint32_t intid, bool masked)
+{
+    if (intid == TIMER_INTID) {
+        lapic_write(LAPIC_LVT_TIMER, (masked ? LVT_MASKED : 0) | (VECTOR_BASE + TIMER_INTID));
+    } else if (intid >= GSI_INTID && intid - GSI_INTID < ioapic_pins) {
+        ioapic_route(intid - GSI_INTID, masked);
+    }
+}
+
+void arch_irq_enable(uint32_t intid)
+{
+    line_mask(intid, false);
+}
+
+void arch_irq_disable(uint32_t intid)
+{
+    line_mask(intid, true);
+}
+
+void arch_irq_set_edge(uint32_t intid)
+{
+    if (intid >= GSI_INTID && intid - GSI_INTID < ioapic_pins) {
+        edge[0] |= 1u << (intid - GSI_INTID);
+    }
+}
+
+/* The highest vector taken and not yet handed out; the spurious vector is dropped (it needs
+ * no end of interrupt). A device line is masked until arch_irq_deactivate(): a level-triggered
+ * one would otherwise come again as soon as the end of interrupt is written. */
+uint32_t arch_irq_ack(void)
+{
+    struct x86_percpu *p = x86_this_percpu();
+
+    for (int w = 3; w >= 0; w--) {
+        while (p->pending[w] != 0) {
+            uint32_t v = (uint32_t)w * 64u + 63u - (uint32_t)__builtin_clzll(p->pending[w]);
+            uint32_t intid = v - VECTOR_BASE;
+
+            p->pending[w] &= ~(1ull << (v & 63u));
+            if (v == SPURIOUS_VECTOR || v < VECTOR_BASE) {
+                continue;
+            }
+            if (intid >= GSI_INTID) {
+                line_mask(intid, true);
+            }
+            return intid;
+        }
+    }
+    return ARCH_IRQ_NONE;
+}
+
+void arch_irq_eoi(uint32_t intid)
+{
+    (void)intid;
+    lapic_write(LAPIC_EOI, 0);
+}
+
+void arch_irq_deactivate(uint32_t intid)
+{
+    if (intid >= GSI_INTID) {
+        line_mask(intid, false);
+    }
+}
+
+uint32_t arch_timer_intid(void)
+{
+    return TIMER_INTID;
+}
+
+void arch_timer_arm(uint64_t us)
+{
+    uint64_t count = us * (timer_hz / 1000000u);
+
+    lapic_write(LAPIC_TIMER_INIT, count == 0            ? 1
+                                  : count > 0xffffffffu ? 0xffffffffu
+                                                        : (uint32_t)count);
+}
+
+void arch_timer_disarm(void)
+{
+    lapic_write(LAPIC_TIMER_INIT, 0);
+}
+
+uint64_t arch_counter(void)
+{
+    __asm__ volatile("lfence" ::: "memory"); /* not before the instructions above it */
+    return rdtsc();
+}
+
+uint64_t arch_counter_relaxed(void)
+{
+    return rdtsc();
+}
+
+uint64_t arch_counter_freq(void)
+{
+    return tsc_hz;
+}
+
+uint64_t x86_timer_hz(void)
+{
+    return timer_hz;
+}
+
+/* Interrupts on for exactly one instruction's window: STI holds them off until after HLT, so
+ * one arriving in between still wakes it; the entry records it and returns here. */
+void arch_wait_for_interrupt(void)
+{
+    __asm__ volatile("sti; hlt; cli" ::: "memory");
+}
