@@ -3,7 +3,7 @@
 # Copyright (c) 2026 The Understudy authors
 """The x86_64 port's exit floor in instructions (bench/README.md, docs/x86_64.md).
 
-Boots build/images/x86_64 (the port's first stage) on qemu-system-x86_64 -M q35 -cpu max with
+Boots build/images/x86_64/selftest.elf (the port's first stage) on qemu-system-x86_64 -M q35 -cpu max with
 -icount shift=0,sleep=off, where the TSC advances one tick per instruction. The kernel times a
 ring-3 program's null system calls, SYSCALL to SYSCALL (the entry, its save into the thread's
 registers, C, and IRETQ back), and a guest's VMMCALL after VMMCALL: VMRUN, the VMMCALL, #VMEXIT
@@ -33,11 +33,12 @@ def main():
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     image = os.path.join(build, "images", "x86_64")
-    if not os.path.exists(os.path.join(image, "understudy.elf")):
+    if not os.path.exists(os.path.join(image, "selftest.elf")):
         sys.exit("x86_bench: no %s; build first (./check or cmake --build build)" % image)
     log_dir = os.path.join(build, "bench")
     os.makedirs(log_dir, exist_ok=True)
     m = usqemu.Machine(image_dir=image, arch="x86_64", cpu="max", mem="256M", icount=True,
+                       kernel=os.path.join(image, "selftest.elf"),
                        log_dir=log_dir, name="bench-x86_64", timeout=120)
     try:
         m.start()

@@ -36,8 +36,8 @@ ExternalProject_Add(us_target
     BUILD_ALWAYS ON
     USES_TERMINAL_BUILD ON)
 
-# The x86_64 port (docs/x86_64.md): so far its kernel's first stage, built with the host's
-# x86_64 gcc and copied to images/x86_64 for the tests and `./run --arch x86_64`.
+# The x86_64 port (docs/x86_64.md): its kernel and its first stage (selftest.elf), built with
+# the host's x86_64 gcc and copied to images/x86_64 for the tests and `./run --arch x86_64`.
 set(US_TARGET_X86_DIR ${CMAKE_BINARY_DIR}/x86_64)
 ExternalProject_Add(us_target_x86_64
     SOURCE_DIR ${CMAKE_SOURCE_DIR}
@@ -49,7 +49,8 @@ ExternalProject_Add(us_target_x86_64
     INSTALL_COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/images/x86_64
             COMMAND ${CMAKE_COMMAND} -E copy_if_different
                 ${US_TARGET_X86_DIR}/kernel/arch/x86_64/understudy.elf
-                ${CMAKE_BINARY_DIR}/images/x86_64/understudy.elf
+                ${US_TARGET_X86_DIR}/kernel/arch/x86_64/selftest.elf
+                ${CMAKE_BINARY_DIR}/images/x86_64/
     BUILD_ALWAYS ON
     USES_TERMINAL_BUILD ON)
 

@@ -166,9 +166,9 @@ void kmain(uint64_t dtb)
     arch_early_init(&cpus[0]);
     kernel_lock();
     __stack_chk_guard ^= arch_counter() * 0x9e3779b97f4a7c15ull;
-    US_LOG_INFO("Understudy hypervisor (ABI %u) on %s, entered at EL2, %s", US_ABI_REVISION,
-                plat_name(), arch_cpu_mode());
-    e = plat_fdt_parse(pa_init(dtb), &bi);
+    US_LOG_INFO("Understudy hypervisor (ABI %u) on %s, entered %s", US_ABI_REVISION, plat_name(),
+                arch_cpu_mode());
+    e = plat_boot_parse(pa_init(dtb), &bi);
     if (e != US_OK) {
         klog_panic("boot device tree at 0x%llx unusable: %s", (unsigned long long)dtb,
                    us_err_name(e));

@@ -74,7 +74,7 @@ static us_err_t make_memcap_object(const struct us_manifest_cap *c, struct memob
         return US_OK;
     case US_MCAP_PLATFORM_DTB:
         *m = boot.dtb_mem;
-        return US_OK;
+        return *m != NULL ? US_OK : US_ENOENT; /* a board booted without a device tree */
     case US_MCAP_SHARED:
         if (c->arg0 >= SHARED_MAX) {
             return US_TRACE(US_ERANGE);
@@ -238,8 +238,8 @@ static us_err_t make_boot_windows(const void *bundle, uint64_t bundle_size, padd
             e = memobj_create_window(pa, align_up(bundle_size, PAGE_SIZE), false, &boot.bundle_mem);
         }
     }
-    if (e != US_OK) {
-        return e;
+    if (e != US_OK || dtb_size == 0) {
+        return e; /* no device tree (q35): no window for it */
     }
     e = kmem_frames(align_up(dtb_size, PAGE_SIZE) / PAGE_SIZE, &pa);
     if (e != US_OK) {

@@ -76,7 +76,7 @@ static uint64_t cpu_affinity(const void *fdt, int node)
                     : fdt32_to_cpu(reg[0]);
 }
 
-us_err_t plat_fdt_parse(paddr_t dtb, struct plat_boot_info *out)
+us_err_t plat_boot_parse(paddr_t dtb, struct plat_boot_info *out)
 {
     const void *fdt = pa_ptr(dtb);
     int cpus, node, i, n;

@@ -15,8 +15,9 @@ The machine has a NIC on QEMU user networking (the uplink of Understudy's switch
 host's 127.0.0.1:P (--port, default 7000) is forwarded to 10.0.2.15:7000, where the default
 image's guest serves kvd: `nc 127.0.0.1 7000` from another terminal talks to it.
 
---arch x86_64 boots the x86_64 port's kernel (images/x86_64 beside --image; docs/x86_64.md) on
-qemu-system-x86_64 -M q35 -cpu max, without NIC: so far its first stage only.
+--arch x86_64 boots the x86_64 port's first stage (images/x86_64/selftest.elf beside --image;
+docs/x86_64.md) on qemu-system-x86_64 -M q35 -cpu max, without NIC: its kernel has no servers
+for x86_64 to start yet.
 """
 
 import argparse
@@ -50,6 +51,7 @@ def main(argv):
         image = os.path.join(os.path.dirname(os.path.abspath(args.image)), "x86_64")
         cpu = "max" if args.cpu == parser.get_default("cpu") else args.cpu
         machine = usqemu.Machine(image_dir=image, arch="x86_64", cpu=cpu, smp=1, mem="256M",
+                                 kernel=os.path.join(image, "selftest.elf"),
                                  extra_args=extra, name="boot", timeout=None, log_dir=None)
     else:
         machine = usqemu.Machine(image_dir=args.image, boot="uboot" if args.uboot else "fast",

@@ -272,7 +272,8 @@ class Machine:
     uplink, and each forward connects 127.0.0.1:host_port to guest_ip:guest_port.
     iommu: True gives the machine QEMU's SMMUv3 (-M virt,iommu=smmuv3) in front of its PCIe.
     arch='x86_64' runs qemu-system-x86_64 -M q35 instead, booting image_dir's understudy.elf
-    (the x86_64 port's kernel, docs/x86_64.md) with -kernel through QEMU's PVH loader.
+    (the x86_64 port's kernel, docs/x86_64.md; kernel= names another, such as its selftest.elf)
+    with -kernel through QEMU's PVH loader, and -initrd only when initrd= is given.
     """
 
     def __init__(self, image_dir=None, boot="fast", cpu="cortex-a72", smp=1, mem="1G",
@@ -296,7 +297,8 @@ class Machine:
         self.echo = echo
         self.kernel = kernel or (image_dir and os.path.join(
             image_dir, "understudy.elf" if arch == "x86_64" else "understudy.bin"))
-        self.initrd = initrd or (image_dir and os.path.join(image_dir, "bundle.bin"))
+        self.initrd = initrd or (image_dir and arch != "x86_64" and
+                                 os.path.join(image_dir, "bundle.bin"))
         self.fit = fit or (image_dir and os.path.join(image_dir, "understudy.fit"))
         self.bios = bios
         self.uboot_bootm = uboot_bootm
@@ -339,6 +341,8 @@ class Machine:
             argv += ["-serial", serial]
         if self.arch == "x86_64":
             argv += ["-kernel", self._need(self.kernel, "kernel"), "-no-reboot"]
+            if self.initrd:
+                argv += ["-initrd", self._need(self.initrd, "initrd")]
         elif self.boot == "fast":
             argv += ["-kernel", self._need(self.kernel, "kernel"),
                      "-initrd", self._need(self.initrd, "initrd")]

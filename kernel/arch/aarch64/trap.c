@@ -88,7 +88,8 @@ void arch_secondary_init(struct cpu *c)
 
 const char *arch_cpu_mode(void)
 {
-    return arch_vhe ? "VHE: servers at EL0 of EL2&0" : "no VHE: servers at EL0 of EL1&0";
+    return arch_vhe ? "at EL2, VHE: servers at EL0 of EL2&0"
+                    : "at EL2, no VHE: servers at EL0 of EL1&0";
 }
 
 uint64_t arch_ram_end(void)

@@ -23,7 +23,7 @@ void plat_uart_write(const char *s, uint64_t n)
     }
 }
 
-us_err_t plat_fdt_parse(paddr_t dtb, struct plat_boot_info *out)
+us_err_t plat_boot_parse(paddr_t dtb, struct plat_boot_info *out)
 {
     (void)dtb;
     if (host_fdt_result == US_OK && host_boot != NULL) {

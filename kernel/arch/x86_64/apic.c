@@ -12,7 +12,9 @@
  * highest first, which is the local APIC's own priority order. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <us/log.h>
 #include <us/types.h>
+#include <us/arch/boot.h>
 #include <us/arch/irq.h>
 #include <arch/io.h>
 #include "board.h"
@@ -95,8 +97,14 @@ static void ioapic_route(uint32_t pin, bool masked)
     uint32_t lo = (VECTOR_BASE + GSI_INTID + pin) | (masked ? REDIR_MASKED : 0) |
                   ((edge[0] >> pin & 1u) ? 0 : REDIR_LEVEL);
 
-    ioapic_write(IOAPIC_REDIR(pin) + 1, (lapic_read(LAPIC_ID) >> 24) << 24);
+    ioapic_write(IOAPIC_REDIR(pin) + 1, (uint32_t)arch_cpu_affinity() << 24);
     ioapic_write(IOAPIC_REDIR(pin), lo);
+}
+
+/* This CPU's local APIC ID: what names it to the IOAPIC and to other CPUs. */
+uint64_t arch_cpu_affinity(void)
+{
+    return lapic_read(LAPIC_ID) >> 24;
 }
 
 void arch_irq_init(void)
@@ -136,6 +144,13 @@ static bool calibrate(void)
     return tsc_hz != 0 && timer_hz != 0;
 }
 
+void x86_time_init(void)
+{
+    if (!calibrate()) {
+        klog_panic("no HPET to measure the TSC and the APIC timer against");
+    }
+}
+
 void arch_irq_init_cpu(uint64_t apic_id)
 {
     (void)apic_id;
@@ -144,10 +159,6 @@ void arch_irq_init_cpu(uint64_t apic_id)
     lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
     lapic_write(LAPIC_LVT_LINT1, LVT_MASKED);
     lapic_write(LAPIC_LVT_ERROR, LVT_MASKED);
-    if (tsc_hz == 0 && !calibrate()) {
-        x86_say("error: no HPET to measure the TSC and the APIC timer against: stopping");
-        x86_stop();
-    }
 }
 
 static void line_mask(uint32_t intid, bool masked)

@@ -21,10 +21,8 @@
 #include <us/arch/mmu.h>
 #include <arch/io.h>
 #include "board.h"
+#include "pvh.h"
 #include "x86.h"
-
-#define PVH_MAGIC 0x336ec578u
-#define E820_RAM 1u
 
 #define MSR_EFER 0xc0000080u
 #define EFER_SVME (1ull << 12)
@@ -73,20 +71,6 @@
 
 #define GUEST_ASID 1u
 #define BOOT_MAPPED (1ull << 30) /* head.S identity-maps the first GiB */
-#define MEMMAP_MAX 128u
-
-struct hvm_start_info {
-    uint32_t magic, version, flags, nr_modules;
-    uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
-    uint32_t memmap_entries, reserved;
-};
-
-struct hvm_memmap_entry {
-    uint64_t addr, size;
-    uint32_t type, reserved;
-};
-
-void x86_boot_main(uint64_t start_info);
 
 /* A guest's general registers but RAX and RSP, which its VMCB holds; head.S's layout. */
 struct svm_gprs {
@@ -145,7 +129,7 @@ void klog_panic(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    say("kernel| panic: ", fmt, ap);
+    say("\nkernel| PANIC: ", fmt, ap);
     va_end(ap);
     x86_stop();
 }
@@ -184,29 +168,6 @@ static void put_seg(uint32_t n, uint16_t attrib, uint32_t limit)
 {
     __builtin_memcpy(&vmcb[VMCB_SEG(n) + 2], &attrib, sizeof(attrib));
     put32(VMCB_SEG(n) + 4, limit);
-}
-
-/* The RAM the memory map lists, in all, and its largest region in *@base and *@size. */
-static uint64_t ram_bytes(const struct hvm_start_info *si, uint64_t *base, uint64_t *size)
-{
-    const struct hvm_memmap_entry *e = (const struct hvm_memmap_entry *)(uintptr_t)si->memmap_paddr;
-    uint64_t total = 0;
-
-    *base = *size = 0;
-    if (si->version < 1 || si->memmap_entries > MEMMAP_MAX ||
-        si->memmap_paddr >= BOOT_MAPPED - MEMMAP_MAX * sizeof(*e)) {
-        return 0; /* no map, or one we cannot read: the caller reports 0 MiB */
-    }
-    for (uint32_t i = 0; i < si->memmap_entries; i++) {
-        if (e[i].type == E820_RAM) {
-            total += e[i].size;
-            if (e[i].size > *size) {
-                *base = e[i].addr;
-                *size = e[i].size;
-            }
-        }
-    }
-    return total;
 }
 
 /* The frame allocator over RAM region [base, base + size), whole pages inside the first GiB
@@ -505,27 +466,29 @@ static void com1_interrupt(void)
 
 void x86_boot_main(uint64_t start_info)
 {
-    const struct hvm_start_info *si = (const struct hvm_start_info *)(uintptr_t)start_info;
+    const struct hvm_start_info *si = pa_ptr(pa_init(start_info));
+    struct plat_boot_info bi;
     const char *why, *fault;
-    uint64_t ram, base, size;
     uint32_t asids = 0, have;
     bool nrips = false;
 
     plat_uart_init();
     x86_trap_init();
     have = x86_cpu_init(&boot_cpu);
+    x86_time_init();
     x86_say("Understudy hypervisor (ABI %u) on %s, first stage: long mode", US_ABI_REVISION,
             plat_name());
-    if (start_info == 0 || start_info >= BOOT_MAPPED - sizeof(*si) || si->magic != PVH_MAGIC) {
-        x86_say("error: no PVH start_info at 0x%llx (boot with QEMU -kernel): stopping",
+    if (plat_boot_parse(pa_init(start_info), &bi) != US_OK) {
+        x86_say("error: no PVH start_info with a memory map at 0x%llx (boot with QEMU -kernel): "
+                "stopping",
                 (unsigned long long)start_info);
         x86_stop();
     }
     fault = debug_fault(si); /* read now: the final map leaves the boot data out */
-    ram = ram_bytes(si, &base, &size);
-    x86_say("RAM %llu MiB in %u map entries (PVH start_info v%u)", (unsigned long long)(ram >> 20),
-            si->version >= 1 ? si->memmap_entries : 0, si->version);
-    take_memory(base, size);
+    x86_say("RAM %llu MiB at 0x%llx, the largest region of the PVH memory map (%u entries)",
+            (unsigned long long)(bi.ram_size >> 20), (unsigned long long)pa_of(bi.ram_base),
+            si->memmap_entries);
+    take_memory(pa_of(bi.ram_base), bi.ram_size);
     take_fault(fault);
     interrupts_start();
     ring3_run(have);

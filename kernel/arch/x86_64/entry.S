@@ -176,6 +176,12 @@ entry_return:
     swapgs
     iretq
 
+/* x86_enter(regs): the first entry into ring 3 (arch_enter_first()). */
+    .globl x86_enter
+x86_enter:
+    mov %rdi, %rax
+    jmp entry_return
+
 /* x86_user_run(regs): run ring 3 from @regs until an entry's handler returns NULL, then
  * return here. The first stage's way to run a ring-3 test between its other steps; the
  * kernel's callee-saved registers and stack are kept at PC_KCTX meanwhile. */

@@ -2,8 +2,10 @@
 /* Copyright (c) 2026 The Understudy authors */
 /* x86_64 entry through the PVH boot ABI (QEMU's -kernel on q35 with an ELF kernel): the
  * loader starts us in 32-bit protected mode, paging off, with %ebx pointing to the
- * hvm_start_info structure. We load our own GDT, identity-map the first GiB with 2 MiB pages,
- * enable PAE, long mode and NX, and call x86_boot_main(start_info) in 64-bit mode. */
+ * hvm_start_info structure. We load our own GDT, identity-map the first GiB with 2 MiB pages
+ * and the APIC window [0xfec00000, 0xff000000) uncacheable (the local APIC and the HPET are
+ * needed before the kernel's own map), enable PAE, long mode and NX, and call
+ * x86_boot_main(start_info) in 64-bit mode. */
 
 #define CR0_PE 0x1
 #define CR0_WP 0x10000 /* ring 0 too respects read-only pages */
@@ -16,6 +18,8 @@
 #define PTE_P 0x1
 #define PTE_W 0x2
 #define PTE_PS 0x80
+#define PTE_UC 0x18 /* PWT and PCD */
+#define APIC_WINDOW_PD 502 /* 0xfec00000's entry in the 4th GiB's directory */
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 
 /* The note QEMU's ELF loader looks for (load_elfboot): where to enter in 32-bit mode. */
@@ -42,13 +46,17 @@ pvh_entry:
     mov %eax, %gs
     mov $boot_stack_top, %esp
 
-    /* Zero the three table pages, then PML4[0] -> PDPT, PDPT[0] -> PD, PD: 512 x 2 MiB. */
+    /* Zero the four table pages, then PML4[0] -> PDPT, PDPT[0] -> PD: 512 x 2 MiB,
+     * PDPT[3] -> the APIC window's two 2 MiB pages. */
     mov $boot_pml4, %edi
     xor %eax, %eax
-    mov $(3 * 4096 / 4), %ecx
+    mov $(4 * 4096 / 4), %ecx
     rep stosl
     movl $(boot_pdpt + PTE_P + PTE_W), boot_pml4
     movl $(boot_pd + PTE_P + PTE_W), boot_pdpt
+    movl $(boot_pd_apic + PTE_P + PTE_W), boot_pdpt + 3 * 8
+    movl $(0xfec00000 + PTE_P + PTE_W + PTE_PS + PTE_UC), boot_pd_apic + APIC_WINDOW_PD * 8
+    movl $(0xfee00000 + PTE_P + PTE_W + PTE_PS + PTE_UC), boot_pd_apic + (APIC_WINDOW_PD + 1) * 8
     xor %ecx, %ecx
 1:  mov %ecx, %eax
     shl $21, %eax
@@ -157,6 +165,8 @@ boot_pml4:
 boot_pdpt:
     .skip 4096
 boot_pd:
+    .skip 4096
+boot_pd_apic:
     .skip 4096
     .p2align 4
 boot_stack:

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <uslib/string.h>
+#include <us/log.h>
 #include "x86.h"
 
 #define TRAP_VECTORS 32u /* exceptions; the IDT's other 224 are interrupts */
@@ -38,7 +39,7 @@ struct __attribute__((packed)) idt_desc {
 };
 
 extern const uint8_t trap_stubs[];
-void x86_trap(struct x86_trap_frame *f);
+_Noreturn void x86_trap(struct x86_trap_frame *f);
 
 static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 
@@ -88,17 +89,16 @@ void x86_trap_init(void)
     __asm__ volatile("lidt %0" : : "m"(d));
 }
 
-void x86_trap(struct x86_trap_frame *f)
+_Noreturn void x86_trap(struct x86_trap_frame *f)
 {
     uint64_t cr2 = 0;
 
     if (f->vector == VEC_PF) {
         __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
     }
-    x86_say("trap: %s (vector %llu), error 0x%llx, at rip 0x%llx, cr2 0x%llx: stopping",
-            x86_trap_name(f->vector), (unsigned long long)f->vector, (unsigned long long)f->error,
-            (unsigned long long)f->rip, (unsigned long long)cr2);
-    x86_stop();
+    klog_panic("trap: %s (vector %llu), error 0x%llx, at rip 0x%llx, cr2 0x%llx: stopping",
+               x86_trap_name(f->vector), (unsigned long long)f->vector,
+               (unsigned long long)f->error, (unsigned long long)f->rip, (unsigned long long)cr2);
 }
 
 bool x86_cmdline_has(const char *cmdline, const char *word)

@@ -6,6 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/** x86_boot_main() - head.S's call in long mode, with the PVH start_info's address. */
+void x86_boot_main(uint64_t start_info);
+
 /** x86_say() - one line of the kernel's log on COM1, "kernel| " and a newline added. */
 void x86_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -59,6 +62,13 @@ struct arch_regs *x86_user_trap(struct arch_regs *r, uint64_t vector, uint64_t e
 
 /** x86_user_irq() - an interrupt in ring 3, its vector pending. Returns: as x86_syscall(). */
 struct arch_regs *x86_user_irq(struct arch_regs *r);
+
+/** x86_enter() - resume @regs in ring 3 on this CPU, as an entry's return does. */
+_Noreturn void x86_enter(struct arch_regs *regs);
+
+/** x86_time_init() - measure the TSC's and the local APIC timer's rates against the HPET
+ * (the boot tables map it); no HPET is a panic. */
+void x86_time_init(void);
 
 /** x86_timer_hz() - the local APIC timer's rate, as measured. */
 uint64_t x86_timer_hz(void);

@@ -26,11 +26,11 @@ struct plat_boot_info {
     uint64_t rsv_size[8];
 };
 
-/** plat_fdt_parse() - read memory, initrd and CPUs from the DTB at @dtb. Uses libfdt, so it
- * may only run during boot (libfdt uses FP/SIMD registers).
- * Returns: US_OK; US_ECORRUPT for a broken DTB; US_ENOENT when memory or the initrd is
+/** plat_boot_parse() - memory, initrd and CPUs from the boot data at @info: a DTB on aarch64
+ * (platform/fdt.c; libfdt uses FP/SIMD registers, so only during boot), PVH's start_info on q35.
+ * Returns: US_OK; US_ECORRUPT for broken boot data; US_ENOENT when memory or the initrd is
  * missing. */
-us_err_t plat_fdt_parse(paddr_t dtb, struct plat_boot_info *out);
+us_err_t plat_boot_parse(paddr_t info, struct plat_boot_info *out);
 
 /** plat_cpu_on() - start CPU @mpidr at physical address @entry with x0 = @arg (PSCI CPU_ON
  * over SMC). Returns: US_OK; US_EINVAL if firmware refused (it says why in the log). */

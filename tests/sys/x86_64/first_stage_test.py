@@ -6,6 +6,7 @@ stop only it, SVM with nested paging, and a test guest under VMRUN whose VMMCALL
 loads outside its page come back to the kernel as exits, and whose port writes to COM1 the
 kernel emulates into a line of its log. On a CPU without SVM it must say so and stop (after
 the ring-3 program, which needs no SVM)."""
+import os
 import re
 
 import usqemu
@@ -43,9 +44,10 @@ def check_ring3(m):
 
 
 def test(t):
-    m = t.machine(arch="x86_64")
+    m = t.machine(arch="x86_64", kernel=os.path.join(t.args.image, "selftest.elf"))
     m.expect(BANNER)
-    ram = int(m.expect(r"kernel\| RAM (\d+) MiB in \d+ map entries").group(1))
+    ram = int(m.expect(r"kernel\| RAM (\d+) MiB at 0x100000, the largest region of the PVH "
+                       r"memory map \(\d+ entries\)").group(1))
     want = int(t.args.mem.rstrip("M"))
     assert want - 8 <= ram <= want, (ram, want)  # less what the firmware keeps for itself
     # The largest RAM region goes to the frame allocator and the final map (from 1 MiB, where

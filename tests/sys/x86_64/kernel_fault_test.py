@@ -6,11 +6,13 @@ is enforced (docs/x86_64.md): a debug build takes the fault named on its command
 for a page fault, the error code and the address. "pf" reads page 0, which the map leaves out;
 "wx" writes to the kernel's text (present, write: error 0x3); "nx" calls into its data
 (present, instruction fetch: error 0x11)."""
+import os
+
 import usqemu
 
-PF = r"kernel\| trap: #PF page fault \(vector 14\), error {}, at rip (0x[0-9a-f]+), cr2 ({}): stopping"
+PF = r"kernel\| PANIC: trap: #PF page fault \(vector 14\), error {}, at rip (0x[0-9a-f]+), cr2 ({}): stopping"
 WANT = {
-    "ud2": r"kernel\| trap: #UD invalid opcode \(vector 6\), error 0x0, at rip (0x[0-9a-f]+), "
+    "ud2": r"kernel\| PANIC: trap: #UD invalid opcode \(vector 6\), error 0x0, at rip (0x[0-9a-f]+), "
            r"cr2 (0x0): stopping",
     "pf": PF.format("0x0", "0x0"),
     "wx": PF.format("0x3", "0x[0-9a-f]+"),
@@ -23,7 +25,8 @@ def setup(parser):
 
 
 def test(t):
-    m = t.machine(arch="x86_64", extra_args=["-append", "fault=" + t.args.fault])
+    m = t.machine(arch="x86_64", kernel=os.path.join(t.args.image, "selftest.elf"),
+                  extra_args=["-append", "fault=" + t.args.fault])
     m.expect(r"kernel\| Understudy hypervisor \(ABI \d+\) on QEMU q35 \(x86_64\)")
     m.expect(r"kernel\| kernel map: RAM ")
     m.expect(r"kernel\| debug: taking fault=" + t.args.fault)

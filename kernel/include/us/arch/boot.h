@@ -20,7 +20,7 @@ void arch_secondary_init(struct cpu *c);
 /** arch_cpu_affinity() - this CPU's MPIDR affinity fields. */
 uint64_t arch_cpu_affinity(void);
 
-/** arch_cpu_mode() - how servers and guests share the CPU, for the boot log. */
+/** arch_cpu_mode() - where the kernel was entered and how servers share the CPU (boot log). */
 const char *arch_cpu_mode(void);
 
 /** arch_ram_end() - the highest RAM address the kernel can map (with aarch64's VHE, servers'

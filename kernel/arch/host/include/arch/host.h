@@ -72,7 +72,7 @@ extern uint32_t host_forgets;
 /* Platform (plat_host.c). */
 extern char host_uart[8192]; /* what the kernel wrote to the UART; wraps */
 extern uint64_t host_uart_len;
-extern us_err_t host_fdt_result;         /* plat_fdt_parse() result */
+extern us_err_t host_fdt_result;         /* plat_boot_parse() result */
 extern struct plat_boot_info *host_boot; /* what it reports */
 extern us_err_t host_cpu_on_result;
 extern uint32_t host_cpu_on_calls;

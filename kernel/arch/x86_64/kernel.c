@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* The generic kernel on x86_64 (docs/x86_64.md): its boot hooks, thread setup, the switch
+ * between servers, the FPU handed over lazily, and the C side of the entries (entry.S), each
+ * taking the kernel lock and ending in kernel_exit() as aarch64's trap.c does. vCPUs are the
+ * port's next step: their hooks stop the kernel with a clear message, and nothing reaches
+ * them until a vmm for x86_64 creates a vCPU. */
+#include <understudy/abi.h>
+#include <uslib/string.h>
+#include <us/lock.h>
+#include <us/log.h>
+#include <us/platform.h>
+#include <us/process.h>
+#include <us/sched.h>
+#include <us/syscall.h>
+#include <us/thread.h>
+#include <us/arch/boot.h>
+#include <us/arch/cpu.h>
+#include <us/arch/irq.h>
+#include <us/arch/vcpu.h>
+#include <arch/io.h>
+#include <arch/tlb.h>
+#include "board.h"
+#include "x86.h"
+
+#define VEC_NM 7u
+#define VEC_PF 14u
+#define CR0_TS (1ull << 3)
+#define RFLAGS_IF 0x202ull
+#define FCW_DEFAULT 0x37fu       /* x87: every exception masked, 64-bit precision */
+#define MXCSR_DEFAULT 0x1f80u    /* SSE: every exception masked */
+#define BOOT_MAPPED (1ull << 30) /* head.S's tables: all the kernel reaches before its map */
+
+void kmain(uint64_t boot_info);
+
+extern char _image_start[], _image_end[];
+
+static uint32_t cpu_have;       /* X86_HAVE_* */
+static struct thread *fp_owner; /* whose registers the FPU holds (one CPU so far) */
+
+void x86_boot_main(uint64_t start_info)
+{
+    kmain(start_info);
+}
+
+void arch_early_init(struct cpu *c)
+{
+    plat_uart_init();
+    x86_trap_init();
+    cpu_have = x86_cpu_init(c);
+    x86_time_init(); /* before the first log line: its time stamp */
+}
+
+void arch_secondary_init(struct cpu *c)
+{
+    (void)c;
+    klog_panic("x86_64: no second CPU is started yet");
+}
+
+const char *arch_cpu_mode(void)
+{
+    return "in long mode, servers in ring 3";
+}
+
+uint64_t arch_ram_end(void)
+{
+    return BOOT_MAPPED; /* the frame allocator's first tables are made before the final map */
+}
+
+paddr_t arch_secondary_entry(void)
+{
+    return pa_init(0);
+}
+
+paddr_t arch_image_start(void)
+{
+    return pa_from_ptr(_image_start);
+}
+
+paddr_t arch_image_end(void)
+{
+    return pa_from_ptr(_image_end);
+}
+
+void arch_cpu_relax(void)
+{
+    __asm__ volatile("pause" ::: "memory");
+}
+
+void arch_sync_icache(void)
+{
+    /* x86 keeps instruction fetches coherent with stores. */
+}
+
+uint64_t arch_cpu_features(void)
+{
+    return 0; /* US_CPU_SHA2 names the Arm instructions; SHA-NI would be another bit */
+}
+
+void arch_cpu_kick(uint32_t cpu)
+{
+    US_CHECK(cpu == 0); /* one CPU so far: it has nobody to kick */
+}
+
+void arch_thread_init_user(struct thread *t, uint64_t pc, uint64_t sp, uint64_t arg)
+{
+    uint16_t fcw = FCW_DEFAULT;
+    uint32_t mxcsr = MXCSR_DEFAULT;
+
+    memset(&t->regs, 0, sizeof(t->regs));
+    t->regs.rip = pc;
+    t->regs.rsp = sp;
+    t->regs.rflags = RFLAGS_IF;
+    arch_regs_set(&t->regs, 0, arg);
+    memset(&t->fp, 0, sizeof(t->fp));
+    memcpy(&t->fp.fxsave[0], &fcw, sizeof(fcw));
+    memcpy(&t->fp.fxsave[24], &mxcsr, sizeof(mxcsr));
+}
+
+void arch_thread_make_fault(struct thread *t)
+{
+    t->regs.rip = 0; /* never mapped: a page fault in ring 3 */
+}
+
+static void cr0_ts(bool set)
+{
+    uint64_t cr0;
+
+    __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+    cr0 = set ? cr0 | CR0_TS : cr0 & ~CR0_TS;
+    __asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
+}
+
+/* A server's space, with its PCID where the CPU has them. The kernel's part is the same in
+ * every space, so the kernel itself goes on running through it. */
+void arch_switch_to(struct thread *next)
+{
+    uint64_t cr3;
+
+    if (next->vcpu != NULL) {
+        klog_panic("x86_64: vCPUs are not ported yet");
+    }
+    cr3 = pa_of(next->proc->as.root) | ((cpu_have & X86_HAVE_PCID) ? next->proc->as.asid : 0);
+    if (x86_read_cr3() != cr3) {
+        x86_write_cr3(cr3);
+    }
+    cr0_ts(fp_owner != next); /* the first SSE instruction of another thread traps (#NM) */
+}
+
+/* #NM: @t wants the FPU; the last owner's registers go to its thread first. */
+static void fp_take(struct thread *t)
+{
+    cr0_ts(false);
+    if (fp_owner != NULL) {
+        __asm__ volatile("fxsave64 %0" : "=m"(fp_owner->fp));
+    }
+    __asm__ volatile("fxrstor64 %0" : : "m"(t->fp));
+    fp_owner = t;
+}
+
+void arch_cpu_settle(void)
+{
+    this_cpu()->settle = false;
+}
+
+void arch_thread_forget(struct thread *t)
+{
+    if (fp_owner == t) {
+        fp_owner = NULL; /* its registers are not wanted again */
+    }
+    t->forget_pending = false;
+}
+
+_Noreturn void arch_enter_first(struct arch_regs *regs)
+{
+    x86_enter(regs);
+}
+
+/* What an entry resumes: a server's registers, by IRETQ. */
+static struct arch_regs *leave(struct arch_regs *r)
+{
+    kernel_unlock();
+    return r;
+}
+
+struct arch_regs *x86_syscall(struct arch_regs *r)
+{
+    (void)r;
+    kernel_lock();
+    syscall_dispatch(this_cpu()->current);
+    return leave(kernel_exit());
+}
+
+/* An exception in ring 3: the FPU handed over, or the server's fault, which stops it alone.
+ * The fault is reported as aarch64's syndrome would be: here the vector and error code. */
+struct arch_regs *x86_user_trap(struct arch_regs *r, uint64_t vector, uint64_t error, uint64_t cr2)
+{
+    struct thread *t;
+
+    kernel_lock();
+    t = this_cpu()->current;
+    if (vector == VEC_NM) {
+        fp_take(t);
+        return leave(r);
+    }
+    process_fault(t->proc, vector << 32 | (error & 0xffffffffu), vector == VEC_PF ? cr2 : 0,
+                  r->rip);
+    return leave(kernel_exit());
+}
+
+struct arch_regs *x86_user_irq(struct arch_regs *r)
+{
+    (void)r;
+    kernel_lock();
+    kernel_irq();
+    return leave(kernel_exit());
+}
+
+/* The virtual interrupt controller and vCPUs: the port's next step (docs/x86_64.md). */
+#define ARCH_VINTID_NONE (ARCH_IRQ_MAX - 1u) /* an ID no controller line ever has */
+
+void arch_vgic_init(void)
+{
+}
+
+uint32_t arch_vtimer_intid(void)
+{
+    return ARCH_VINTID_NONE;
+}
+
+uint32_t arch_vgic_maint_intid(void)
+{
+    return ARCH_VINTID_NONE;
+}
+
+struct vcpu *arch_vtimer_fire(void)
+{
+    return NULL;
+}
+
+struct vcpu *arch_vgic_maintenance(void)
+{
+    return NULL;
+}
+
+static _Noreturn void unported(const char *what)
+{
+    klog_panic("x86_64: %s: vCPUs are not ported yet", what);
+}
+
+us_err_t arch_vgic_inject(struct vcpu *v, uint32_t intid)
+{
+    (void)v;
+    (void)intid;
+    unported(__func__);
+}
+
+bool arch_vcpu_eoi_exit(struct vcpu *v)
+{
+    (void)v;
+    unported(__func__);
+}
+
+void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0)
+{
+    (void)v;
+    (void)pc;
+    (void)x0;
+    unported(__func__);
+}
+
+bool arch_vcpu_decode_exit(struct vcpu *v)
+{
+    (void)v;
+    unported(__func__);
+}
+
+us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
+{
+    (void)v;
+    (void)reply;
+    unported(__func__);
+}
+
+void arch_vcpu_publish(struct vcpu *v)
+{
+    (void)v;
+    unported(__func__);
+}
+
+void arch_vcpu_continue(struct vcpu *v)
+{
+    (void)v;
+    unported(__func__);
+}
