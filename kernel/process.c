@@ -199,6 +199,7 @@ static us_err_t build_space(struct process *p, const struct us_manifest_server *
     bi->restart_count = p->restarts;
     bi->cpu_count = cpu_count;
     bi->cpu_features = arch_cpu_features();
+    bi->counter_freq = arch_counter_freq();
     bi->state_size = (uint64_t)ms->state_pages * PAGE_SIZE;
     bi->heap_base = ms->heap_pages != 0 ? HEAP_VA : 0;
     bi->heap_size = (uint64_t)ms->heap_pages * PAGE_SIZE;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
 /* Server start-up: stack protector, then main(); a server that returns or fails is stopped. */
+#include <understudy/cpu.h>
 #include <understudy/usys.h>
 
 int main(void);
@@ -12,9 +13,9 @@ uint64_t __stack_chk_guard = 0x2f8a61c3d07e94b5ull;
 _Noreturn void us_fatal(const char *what)
 {
     us_logf(US_LOG_LEVEL_ERR, "fatal: %s", what);
-    /* brk is undefined at EL0 for us: the kernel reports this server and stops it alone. */
+    /* An instruction the kernel reports as this server's fault: it stops this server alone. */
     for (;;) {
-        __asm__ volatile("brk #0x5553");
+        us_cpu_trap();
     }
 }
 

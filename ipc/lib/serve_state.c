@@ -3,6 +3,7 @@
 /* A server's state region across its restarts: taken up at start, sealed after each message
  * (uslib/state.h has the layout). */
 #include <understudy/abi.h>
+#include <understudy/cpu.h>
 #include <understudy/usys.h>
 #include <uslib/sha256.h>
 #include <uslib/state.h>
@@ -11,15 +12,16 @@
 void us_sha256_fast(void)
 {
     uint8_t buf[200], want[SHA256_DIGEST_LEN], got[SHA256_DIGEST_LEN];
+    sha256_blocks_fn *fast = us_cpu_sha256_blocks();
 
-    if (!(us_bootinfo()->cpu_features & US_CPU_SHA2)) {
+    if (fast == NULL || !(us_bootinfo()->cpu_features & US_CPU_SHA2)) {
         return;
     }
     for (uint32_t i = 0; i < sizeof(buf); i++) {
         buf[i] = (uint8_t)(i * 7u + 3u);
     }
     sha256(buf, sizeof(buf), want);
-    sha256_use_blocks(sha256_ce_blocks);
+    sha256_use_blocks(fast);
     sha256(buf, sizeof(buf), got);
     if (memcmp(want, got, sizeof(want)) != 0) {
         sha256_use_blocks(NULL);

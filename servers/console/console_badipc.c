@@ -3,6 +3,7 @@
 /* The malformed-IPC battery behind `debug badipc` (debug builds only): real syscalls with bad
  * handles, lengths, labels and capabilities, each checked against the error the kernel or
  * server documents; and what a server must never see of the guests that share its CPU. */
+#include <understudy/cpu.h>
 #include <understudy/slots.h>
 #include <understudy/vmm.h>
 #include <uslib/fmt.h>
@@ -51,13 +52,13 @@ static us_err_t call_vmm(uint32_t label, uint32_t len, us_err_t *server_err)
     return e;
 }
 
-/* US_OK if a server's EL0 thread ID registers are clear: the kernel must not leave the last
- * guest's TPIDR_EL0 or TPIDRRO_EL0 in them (servers keep no thread pointer of their own). */
+/* US_OK if a server's thread ID registers are clear: the kernel must not leave the last
+ * guest's in them (servers keep no thread pointer of their own). */
 static us_err_t thread_regs_clear(void)
 {
     uint64_t rw, ro;
 
-    __asm__ __volatile__("mrs %0, tpidr_el0\n\tmrs %1, tpidrro_el0" : "=r"(rw), "=r"(ro));
+    us_cpu_thread_ids(&rw, &ro);
     return rw == 0 && ro == 0 ? US_OK : US_EEXIST;
 }
 

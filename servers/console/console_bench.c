@@ -4,6 +4,7 @@
  * per batch and times each batch with the virtual counter (EL0 may read it). Echoes are
  * answered by migrate's runtime, so they cost what the IPC costs; pings add migrate's handler
  * and the seal of its state after it (docs/restart.md). */
+#include <understudy/cpu.h>
 #include <understudy/slots.h>
 #include <uslib/stats.h>
 #include <uslib/string.h>
@@ -11,23 +12,6 @@
 
 #define IPCBENCH_BATCHES 7u
 #define IPCBENCH_WARMUP 16u
-
-static inline uint64_t read_cntvct(void)
-{
-    uint64_t v;
-
-    /* The ISB keeps the read from being taken early, before the calls it brackets. */
-    __asm__ __volatile__("isb\n\tmrs %0, cntvct_el0" : "=r"(v) : : "memory");
-    return v;
-}
-
-static inline uint64_t read_cntfrq(void)
-{
-    uint64_t v;
-
-    __asm__ __volatile__("mrs %0, cntfrq_el0" : "=r"(v));
-    return v;
-}
 
 static us_err_t call_migrate(uint32_t label, uint32_t n)
 {
@@ -50,10 +34,10 @@ static us_err_t time_calls(uint32_t label, uint32_t n, uint64_t freq, uint64_t *
     us_err_t e = call_migrate(label, IPCBENCH_WARMUP);
 
     for (uint32_t b = 0; b < IPCBENCH_BATCHES && e == US_OK; b++) {
-        uint64_t t0 = read_cntvct();
+        uint64_t t0 = us_cpu_counter();
 
         e = call_migrate(label, n);
-        per_call[b] = (us_ticks_to_ns(read_cntvct() - t0, freq) + n / 2u) / n;
+        per_call[b] = (us_ticks_to_ns(us_cpu_counter() - t0, freq) + n / 2u) / n;
     }
     *ns_per_call = e == US_OK ? us_median_u64(per_call, IPCBENCH_BATCHES) : 0;
     return e;
@@ -61,7 +45,7 @@ static us_err_t time_calls(uint32_t label, uint32_t n, uint64_t freq, uint64_t *
 
 us_err_t console_ipcbench(void *ctx, uint32_t n, struct console_ipcbench_result *out)
 {
-    uint64_t freq = read_cntfrq();
+    uint64_t freq = us_cpu_counter_freq();
     us_err_t e;
 
     (void)ctx;

@@ -13,6 +13,7 @@
 #include "devmgr_smmu.h"
 
 #include <libfdt.h>
+#include <understudy/cpu.h>
 #include <understudy/slots.h>
 #include <uslib/string.h>
 #include "devmgr.h"
@@ -101,25 +102,16 @@ static void wr64(uint32_t off, uint64_t v)
     *(volatile uint64_t *)(uintptr_t)(DEVMGR_SMMU_VA + off) = v;
 }
 
-/* Our writes to the area before what follows (a register write that makes the SMMU read).
- * Host builds of this file (the fuzz harness) have no SMMU: a compiler barrier does there. */
+/* Our writes to the area before what follows (a register write that makes the SMMU read). */
 static void wmb(void)
 {
-#if defined(__aarch64__)
-    __asm__ volatile("dsb st" ::: "memory");
-#else
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-#endif
+    us_cpu_io_wmb();
 }
 
 /* A register read before our reads of the area (what the SMMU wrote before the index). */
 static void rmb(void)
 {
-#if defined(__aarch64__)
-    __asm__ volatile("dsb ld" ::: "memory");
-#else
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-#endif
+    us_cpu_io_rmb();
 }
 
 static void *area(uint64_t off)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
 /* Building a VM: RAM, the guest image in arm64 Image format, initrd, device tree, boot vCPU. */
+#include <understudy/cpu.h>
 #include <understudy/slots.h>
 #include <uslib/bundle_parse.h>
 #include <uslib/string.h>
@@ -76,12 +77,7 @@ static us_err_t place_kernel(const struct us_bundle_entry *k, const uint8_t *dat
  * must reach memory first (booting.rst: "the image must be cleaned to the PoC"). */
 static void clean_to_poc(const uint8_t *p, uint64_t size)
 {
-    uint64_t a;
-
-    for (a = (uint64_t)(uintptr_t)p & ~63ull; a < (uint64_t)(uintptr_t)p + size; a += 64) {
-        __asm__ volatile("dc cvac, %0" : : "r"(a) : "memory");
-    }
-    __asm__ volatile("dsb sy" ::: "memory");
+    us_cpu_clean_to_poc(p, size);
 }
 
 static us_err_t make_vm(struct vmm_vm *vm, const struct vmm_vm_config *c, uint32_t slot)

@@ -9,6 +9,7 @@
  * buffers in one DMA area of its own memory. QEMU's device receives every frame (no
  * filtering without CTRL_RX), which is what a switch uplink needs.
  */
+#include <understudy/cpu.h>
 #include <understudy/slots.h>
 #include <uslib/string.h>
 #include "vmm.h"
@@ -65,17 +66,11 @@ static uint32_t used_elem(struct vmm_nic *n, uint32_t q, uint16_t i, uint32_t *l
     return e[0];
 }
 
-/* Ring writes before the doorbell, for a device in the outer shareable domain. The unit test
- * (a build for the host) brings its own. */
-#ifndef VMM_NIC_DMA_WMB
-#define VMM_NIC_DMA_WMB __asm__ volatile("dmb oshst" ::: "memory")
-#endif
-
 /* Publish avail index @idx of queue @q and tell the device. */
 static void kick(struct vmm_nic *n, uint32_t q, uint16_t idx)
 {
     __atomic_store_n(&ring_avail(n, q)[1], idx, __ATOMIC_RELEASE);
-    VMM_NIC_DMA_WMB;
+    us_cpu_dma_wmb(); /* ring writes before the doorbell */
     reg_set(n, VIO_QUEUE_NOTIFY, q);
 }
 

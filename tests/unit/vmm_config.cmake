@@ -104,8 +104,6 @@ us_unit_test(vmm_nic
     LIBS us_lib_host
     CASES rings_start send_reclaims_without_interrupt poll_switches_and_refills hostile_device
           no_nic)
-target_compile_definitions(unit_vmm_nic PRIVATE
-    "VMM_NIC_DMA_WMB=__atomic_thread_fence(__ATOMIC_SEQ_CST)")
 
 # The switch's service addresses (vmm_switch.c): twins, connection tracking, hold and release,
 # cut-over, and US_VMM_NET_SERVICE with hostile frames and requests.

@@ -69,7 +69,10 @@ struct us_bootinfo {
     uint64_t heap_size;
     char name[16];
     uint64_t cpu_features; /* US_CPU_* */
+    /* Ticks a second of the counter servers read (CNTVCT, the TSC). Added after the rest: a
+     * server built before it never reads it, one built after gets 0 from an older kernel. */
+    uint64_t counter_freq;
 };
-_Static_assert(sizeof(struct us_bootinfo) == 64, "us_bootinfo is ABI");
+_Static_assert(sizeof(struct us_bootinfo) == 72, "us_bootinfo is ABI");
 
 #define US_CPU_SHA2 (1ull << 0) /* SHA-256 instructions usable at EL0 (FEAT_SHA256) */

@@ -20,11 +20,13 @@
 #define CR0_EM (1ull << 2)
 #define CR4_OSFXSR (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
+#define CR4_FSGSBASE (1ull << 16)
 #define CR4_PCIDE (1ull << 17)
 #define CR4_SMEP (1ull << 20)
 #define CR4_SMAP (1ull << 21)
-#define CPUID1_PCID (1u << 17) /* leaf 1, ECX */
-#define CPUID7_SMEP (1u << 7)  /* leaf 7, EBX */
+#define CPUID1_PCID (1u << 17)    /* leaf 1, ECX */
+#define CPUID7_FSGSBASE (1u << 0) /* leaf 7, EBX */
+#define CPUID7_SMEP (1u << 7)
 #define CPUID7_SMAP (1u << 20)
 
 /* SYSCALL clears these in RFLAGS: TF, IF, DF, NT, AC. */
@@ -135,6 +137,11 @@ uint32_t x86_cpu_init(struct cpu *c)
     if (l1.c & CPUID1_PCID) {
         cr4 |= CR4_PCIDE;
         have |= X86_HAVE_PCID;
+    }
+    /* Ring 3 may read its FS and GS bases (servers check that nobody left theirs there). */
+    if (l7.b & CPUID7_FSGSBASE) {
+        cr4 |= CR4_FSGSBASE;
+        have |= X86_HAVE_FSGSBASE;
     }
     if (l7.b & CPUID7_SMEP) {
         cr4 |= CR4_SMEP;

@@ -43,6 +43,7 @@ struct x86_percpu *x86_this_percpu(void);
 #define X86_HAVE_PCID (1u << 0)
 #define X86_HAVE_SMEP (1u << 1)
 #define X86_HAVE_SMAP (1u << 2)
+#define X86_HAVE_FSGSBASE (1u << 3)
 
 /** x86_cpu_init() - this CPU's GDT and TSS, GS's block pointing to @c, SYSCALL, and the CR4
  * features it has. Returns: the X86_HAVE_* turned on. */

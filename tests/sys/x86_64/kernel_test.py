@@ -13,8 +13,10 @@ import usqemu
 
 BANNER = (r"kernel\| Understudy hypervisor \(ABI \d+\) on QEMU q35 \(x86_64\), entered in long "
           r"mode, servers in ring 3")
-RAM = r"kernel\| RAM 0x100000\+0x([0-9a-f]+), 1 CPU\(s\), bundle 0x([0-9a-f]+)\+0x([0-9a-f]+)"
-REFUSED = r"kernel\| boot image refused \((US_[A-Z]+)\): no server started; fix the image and reboot"
+RAM = (r"kernel\| RAM 0x100000\+0x([0-9a-f]+), 1 CPU\(s\), bundle 0x([0-9a-f]+)\+0x([0-9a-f]+)"
+       r"\r?\n")  # to the line's end: a number cut where the serial output stops matches too
+REFUSED = (r"kernel\| boot image refused \((US_[A-Z]+)\): no server started; fix the image and "
+           r"reboot")
 
 
 def setup(parser):

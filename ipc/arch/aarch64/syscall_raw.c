@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* The system call on aarch64: svc #0, number in x8, arguments x0..x5, results x0..x3. */
+#include <understudy/usys.h>
+
+us_err_t us_syscall_raw(uint64_t nr, const uint64_t args[6], uint64_t out[3])
+{
+    register uint64_t x0 __asm__("x0") = args[0];
+    register uint64_t x1 __asm__("x1") = args[1];
+    register uint64_t x2 __asm__("x2") = args[2];
+    register uint64_t x3 __asm__("x3") = args[3];
+    register uint64_t x4 __asm__("x4") = args[4];
+    register uint64_t x5 __asm__("x5") = args[5];
+    register uint64_t x8 __asm__("x8") = nr;
+
+    __asm__ volatile("svc #0"
+                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+                     : "r"(x4), "r"(x5), "r"(x8)
+                     : "memory");
+    if (out != NULL) {
+        out[0] = x1;
+        out[1] = x2;
+        out[2] = x3;
+    }
+    return (us_err_t)x0;
+}

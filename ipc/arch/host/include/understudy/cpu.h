@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* What server code needs of the CPU, for its unit tests and fuzz harnesses on the build
+ * machine: full fences where the target orders memory, no device, no counter of its own. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uslib/sha256.h>
+#include <stdlib.h>
+
+static inline void us_cpu_dma_wmb(void)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void us_cpu_io_wmb(void)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void us_cpu_io_rmb(void)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void us_cpu_clean_to_poc(const void *p, uint64_t size)
+{
+    (void)p;
+    (void)size;
+}
+
+static inline void us_cpu_trap(void)
+{
+    abort();
+}
+
+static inline sha256_blocks_fn *us_cpu_sha256_blocks(void)
+{
+    return NULL;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* What servers need of the CPU itself, for x86_64 (the build picks this directory by
+ * architecture: ipc/arch/<arch>/include). x86 orders stores with stores and loads with loads,
+ * uncacheable device accesses included, and keeps DMA coherent with the caches: the barriers
+ * only keep the compiler from reordering. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uslib/sha256.h>
+
+/** us_cpu_counter() - the TSC, after earlier instructions (LFENCE). */
+static inline uint64_t us_cpu_counter(void)
+{
+    uint32_t lo, hi;
+
+    __asm__ __volatile__("lfence\n\trdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+    return (uint64_t)hi << 32 | lo;
+}
+
+/** us_cpu_counter_freq() - its ticks per second, as the kernel measured them (boot info). */
+uint64_t us_cpu_counter_freq(void);
+
+static inline void us_cpu_dma_wmb(void)
+{
+    __asm__ volatile("" ::: "memory");
+}
+
+static inline void us_cpu_io_wmb(void)
+{
+    __asm__ volatile("" ::: "memory");
+}
+
+static inline void us_cpu_io_rmb(void)
+{
+    __asm__ volatile("" ::: "memory");
+}
+
+/** us_cpu_clean_to_poc() - nothing to do: caches are coherent for every reader. */
+static inline void us_cpu_clean_to_poc(const void *p, uint64_t size)
+{
+    (void)p;
+    (void)size;
+}
+
+/** us_cpu_thread_ids() - the FS and GS bases (RDFSBASE and RDGSBASE, which the kernel lets
+ * ring 3 use): servers keep none, so anything there was left by someone else. */
+static inline void us_cpu_thread_ids(uint64_t *rw, uint64_t *ro)
+{
+    __asm__ __volatile__("rdfsbase %0\n\trdgsbase %1" : "=r"(*rw), "=r"(*ro));
+}
+
+/** us_cpu_trap() - an instruction the kernel reports as this server's fault. */
+static inline void us_cpu_trap(void)
+{
+    __asm__ volatile("ud2");
+}
+
+/** us_cpu_sha256_blocks() - none yet (SHA-NI would be one): the C compressor. */
+static inline sha256_blocks_fn *us_cpu_sha256_blocks(void)
+{
+    return NULL;
+}

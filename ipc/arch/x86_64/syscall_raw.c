@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* The system call on x86_64 (kernel/arch/x86_64/include/arch/regs.h): SYSCALL with the number
+ * in RAX, arguments in RDI, RSI, RDX, R10, R8, R9, results in RDI (the error), RSI, RDX, R10.
+ * SYSCALL itself takes RCX and R11. */
+#include <understudy/usys.h>
+
+us_err_t us_syscall_raw(uint64_t nr, const uint64_t args[6], uint64_t out[3])
+{
+    register uint64_t r10 __asm__("r10") = args[3];
+    register uint64_t r8 __asm__("r8") = args[4];
+    register uint64_t r9 __asm__("r9") = args[5];
+    uint64_t rdi = args[0], rsi = args[1], rdx = args[2], rax = nr;
+
+    __asm__ volatile("syscall"
+                     : "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+a"(rax), "+r"(r8), "+r"(r9)
+                     :
+                     : "rcx", "r11", "memory");
+    if (out != NULL) {
+        out[0] = rsi;
+        out[1] = rdx;
+        out[2] = r10;
+    }
+    return (us_err_t)rdi;
+}
