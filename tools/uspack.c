@@ -13,6 +13,7 @@
 #include <uslib/sha256.h>
 
 #define ELF_MACHINE_AARCH64 183u
+#define ELF_MACHINE_X86_64 62u
 #define FDT_MAGIC 0xd00dfeedu
 #define ARM64_IMAGE_MAGIC_OFFSET 0x38u
 
@@ -28,6 +29,7 @@ struct pack_item {
 struct pack_job {
     const char *out_path;
     const char *manifest_path;
+    uint32_t machine; /* the servers' ELF machine: --arch */
     uint32_t item_count;
     struct pack_item items[US_BUNDLE_MAX_ENTRIES];
 };
@@ -36,7 +38,7 @@ static void usage(void)
 {
     fputs("usage: uspack bundle -o OUT --manifest MANIFEST.txt [--server NAME=ELF]...\n"
           "                     [--config DTB] [--guest NAME=IMAGE]... [--initrd NAME=FILE]...\n"
-          "                     [--blob NAME=FILE]...\n"
+          "                     [--blob NAME=FILE]... [--arch aarch64|x86_64]\n"
           "       uspack check BUNDLE\n"
           "       uspack manifest MANIFEST.txt OUT.bin\n",
           stderr);
@@ -158,16 +160,16 @@ static uint32_t load_be32(const uint8_t *p)
 }
 
 /* Cheap sanity checks that catch a wrong file passed to an option. */
-static us_err_t check_item_format(const struct pack_item *it)
+static us_err_t check_item_format(const struct pack_job *job, const struct pack_item *it)
 {
     const uint8_t *d = it->data;
 
     if (it->type == US_BUNDLE_SERVER) {
         /* ELF header: ident, EI_CLASS = ELFCLASS64, EI_DATA = little endian, e_machine. */
         if (it->size < 64 || memcmp(d, "\177ELF", 4) != 0 || d[4] != 2 || d[5] != 1 ||
-            (uint32_t)(d[18] | (d[19] << 8)) != ELF_MACHINE_AARCH64) {
-            fprintf(stderr, "uspack: %s: server '%s' is not an ELF64 aarch64 file\n", it->path,
-                    it->name);
+            (uint32_t)(d[18] | (d[19] << 8)) != job->machine) {
+            fprintf(stderr, "uspack: %s: server '%s' is not an ELF64 %s file\n", it->path, it->name,
+                    job->machine == ELF_MACHINE_X86_64 ? "x86_64" : "aarch64");
             return US_EINVAL;
         }
     } else if (it->type == US_BUNDLE_CONFIG) {
@@ -322,6 +324,12 @@ static us_err_t parse_bundle_args(struct pack_job *job, int argc, char **argv)
             err = add_named_item(job, opt, arg, US_BUNDLE_GUEST_INITRD);
         } else if (strcmp(opt, "--blob") == 0) {
             err = add_named_item(job, opt, arg, US_BUNDLE_BLOB);
+        } else if (strcmp(opt, "--arch") == 0 &&
+                   (strcmp(arg, "aarch64") == 0 || strcmp(arg, "x86_64") == 0)) {
+            job->machine = strcmp(arg, "x86_64") == 0 ? ELF_MACHINE_X86_64 : ELF_MACHINE_AARCH64;
+        } else if (strcmp(opt, "--arch") == 0) {
+            fprintf(stderr, "uspack: --arch: '%s' is neither aarch64 nor x86_64\n", arg);
+            return US_EINVAL;
         } else {
             fprintf(stderr, "uspack: unknown option '%s'\n", opt);
             return US_EINVAL;
@@ -345,6 +353,7 @@ static int cmd_bundle(int argc, char **argv)
     if (job == NULL) {
         return 1;
     }
+    job->machine = ELF_MACHINE_AARCH64;
     /* The manifest is entry 0 so a reader finds it first. */
     err = add_item(job, "manifest", strlen("manifest"), US_BUNDLE_MANIFEST, NULL);
     if (err == US_OK) {
@@ -356,7 +365,7 @@ static int cmd_bundle(int argc, char **argv)
     for (i = 1; i < job->item_count && err == US_OK; i++) {
         err = uspack_read_file(job->items[i].path, &job->items[i].data, &job->items[i].size);
         if (err == US_OK) {
-            err = check_item_format(&job->items[i]);
+            err = check_item_format(job, &job->items[i]);
         }
     }
     if (err == US_OK) {

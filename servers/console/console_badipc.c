@@ -56,10 +56,7 @@ static us_err_t call_vmm(uint32_t label, uint32_t len, us_err_t *server_err)
  * guest's in them (servers keep no thread pointer of their own). */
 static us_err_t thread_regs_clear(void)
 {
-    uint64_t rw, ro;
-
-    us_cpu_thread_ids(&rw, &ro);
-    return rw == 0 && ro == 0 ? US_OK : US_EEXIST;
+    return us_cpu_thread_ids_foreign() ? US_EEXIST : US_OK;
 }
 
 us_err_t console_badipc(void *ctx, char *out, size_t len)

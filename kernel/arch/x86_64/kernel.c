@@ -23,6 +23,7 @@
 #include "board.h"
 #include "x86.h"
 
+#define MSR_FS_BASE 0xc0000100u
 #define VEC_NM 7u
 #define VEC_PF 14u
 #define CR0_TS (1ull << 3)
@@ -131,15 +132,20 @@ static void cr0_ts(bool set)
     __asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
 }
 
-/* A server's space, with its PCID where the CPU has them. The kernel's part is the same in
- * every space, so the kernel itself goes on running through it. */
+/* A server's space, with its PCID where the CPU has them (the kernel's part is the same in
+ * every space, so the kernel itself goes on running through it), and its FS base. */
 void arch_switch_to(struct thread *next)
 {
+    struct thread *prev = this_cpu()->current;
     uint64_t cr3;
 
     if (next->vcpu != NULL) {
         klog_panic("x86_64: vCPUs are not ported yet");
     }
+    if (prev != NULL && prev->vcpu == NULL) {
+        prev->regs.fs_base = rdmsr(MSR_FS_BASE);
+    }
+    wrmsr(MSR_FS_BASE, next->regs.fs_base);
     cr3 = pa_of(next->proc->as.root) | ((cpu_have & X86_HAVE_PCID) ? next->proc->as.asid : 0);
     if (x86_read_cr3() != cr3) {
         x86_write_cr3(cr3);

@@ -4,6 +4,7 @@
  * architecture: ipc/arch/<arch>/include). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uslib/sha256.h>
@@ -56,11 +57,14 @@ static inline void us_cpu_clean_to_poc(const void *p, uint64_t size)
     __asm__ volatile("dsb sy" ::: "memory");
 }
 
-/** us_cpu_thread_ids() - the thread ID registers a server can read (EL0's TPIDR_EL0 and
- * TPIDRRO_EL0): servers keep none, so anything there was left by someone else. */
-static inline void us_cpu_thread_ids(uint64_t *rw, uint64_t *ro)
+/** us_cpu_thread_ids_foreign() - whether the thread ID registers a server can read (EL0's
+ * TPIDR_EL0 and TPIDRRO_EL0) hold anything: servers keep none, so it was left by someone else. */
+static inline bool us_cpu_thread_ids_foreign(void)
 {
-    __asm__ __volatile__("mrs %0, tpidr_el0\n\tmrs %1, tpidrro_el0" : "=r"(*rw), "=r"(*ro));
+    uint64_t rw, ro;
+
+    __asm__ __volatile__("mrs %0, tpidr_el0\n\tmrs %1, tpidrro_el0" : "=r"(rw), "=r"(ro));
+    return rw != 0 || ro != 0;
 }
 
 /** us_cpu_trap() - an instruction the kernel reports as this server's fault. */

@@ -6,6 +6,7 @@
  * only keep the compiler from reordering. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uslib/sha256.h>
@@ -44,12 +45,10 @@ static inline void us_cpu_clean_to_poc(const void *p, uint64_t size)
     (void)size;
 }
 
-/** us_cpu_thread_ids() - the FS and GS bases (RDFSBASE and RDGSBASE, which the kernel lets
- * ring 3 use): servers keep none, so anything there was left by someone else. */
-static inline void us_cpu_thread_ids(uint64_t *rw, uint64_t *ro)
-{
-    __asm__ __volatile__("rdfsbase %0\n\trdgsbase %1" : "=r"(*rw), "=r"(*ro));
-}
+/** us_cpu_thread_ids_foreign() - whether the FS or GS base holds what this server did not
+ * put there: FS is its us_tls block, GS nothing (RDFSBASE and RDGSBASE, which the kernel lets
+ * ring 3 use). */
+bool us_cpu_thread_ids_foreign(void);
 
 /** us_cpu_trap() - an instruction the kernel reports as this server's fault. */
 static inline void us_cpu_trap(void)

@@ -25,10 +25,13 @@ enum arch_gpr {
     ARCH_GPRS
 };
 
-/* A thread's saved frame: general registers, then what an interrupt frame or SYSCALL gives. */
+/* A thread's saved frame: general registers, then what an interrupt frame or SYSCALL gives
+ * (entry.S's layout), then the FS base, which the switch keeps (servers' runtime points it
+ * at their own block: GCC's code in Debian's libfdt reads its stack guard at %fs:0x28). */
 struct arch_regs {
     uint64_t gpr[ARCH_GPRS];
     uint64_t rip, rflags, rsp;
+    uint64_t fs_base;
 };
 
 /* FXSAVE's area (legacy x87, MXCSR, XMM0-15); XSAVE's larger states come with AVX. */
