@@ -203,6 +203,7 @@ us_kernel_test(main CORE
 # system-register header.
 us_unit_test(mmu_aarch64
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_mmu_aarch64.c ${US_KERNEL_DIR}/arch/aarch64/mmu.c
+            ${CMAKE_CURRENT_LIST_DIR}/frames_fx.c
     INCLUDES ${CMAKE_CURRENT_LIST_DIR}/aarch64_shim ${US_KERNEL_DIR}/arch/aarch64/include
              ${US_KERNEL_DIR}/include ${CMAKE_SOURCE_DIR}/platform/qemu-virt-aarch64
     LABELS kernel
@@ -218,6 +219,7 @@ set_property(GLOBAL APPEND PROPERTY US_KERNEL_UNIT_TARGETS unit_mmu_aarch64)
 # (text from 1 MiB, a page each), so this binary is not position-independent.
 us_unit_test(mmu_x86_64
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_mmu_x86_64.c ${US_KERNEL_DIR}/arch/x86_64/mmu.c
+            ${CMAKE_CURRENT_LIST_DIR}/frames_fx.c
     INCLUDES ${CMAKE_CURRENT_LIST_DIR}/x86_64_shim ${US_KERNEL_DIR}/arch/x86_64/include
              ${US_KERNEL_DIR}/include
     LABELS kernel

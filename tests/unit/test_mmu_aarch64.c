@@ -7,6 +7,7 @@
 #include <understudy/abi.h>
 #include <us/kmem.h>
 #include <us/arch/mmu.h>
+#include "frames_fx.h"
 #include "ut.h"
 
 uint64_t shim_sysreg_writes, shim_tlbi_count, shim_tlbi_asid;
@@ -20,34 +21,6 @@ void arch_space_root_moved(uint64_t old, uint64_t now)
 {
     root_moved_from = old;
     root_moved_to = now;
-}
-
-static long frame_budget; /* frames kmem_frames() may still hand out */
-static long frames_live;  /* handed out and not yet freed */
-
-us_err_t kmem_frames(uint64_t count, paddr_t *out)
-{
-    void *p;
-
-    if (count != 1 || frame_budget <= 0) {
-        return US_ENOMEM;
-    }
-    p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
-    if (p == NULL) {
-        return US_ENOMEM;
-    }
-    memset(p, 0, PAGE_SIZE);
-    frame_budget--;
-    frames_live++;
-    *out = pa_from_ptr(p);
-    return US_OK;
-}
-
-void kmem_free_frames(paddr_t pa, uint64_t count)
-{
-    UT_EXPECT_EQ(count, 1);
-    free(pa_ptr(pa));
-    frames_live--;
 }
 
 #define RW (US_RIGHT_READ | US_RIGHT_WRITE)
