@@ -146,6 +146,14 @@ static uint64_t pa(const void *p)
     return pa_of(pa_from_ptr(p));
 }
 
+/* The stack protector's guard and its failure, as kernel/main.c has them for the kernel. */
+uint64_t __stack_chk_guard = 0x3d5be1a97c20f468ull;
+_Noreturn void __stack_chk_fail(void);
+_Noreturn void __stack_chk_fail(void)
+{
+    klog_panic("stack smashing detected");
+}
+
 static void put64(uint32_t off, uint64_t v)
 {
     __builtin_memcpy(&vmcb[off], &v, sizeof(v));
