@@ -6,6 +6,8 @@
  * stack, and resumes whatever struct arch_regs C returns. An exception in ring 0 is the
  * kernel's own fault: it is reported and the CPU stops (x86_trap()). */
 
+#include "callee_saved.inc"
+
 /* struct arch_regs (include/arch/regs.h): 15 general registers, then RIP, RFLAGS, RSP. As
  * assembler symbols, so that .irp can name them. */
     .set i, 0
@@ -187,21 +189,11 @@ x86_enter:
  * kernel's callee-saved registers and stack are kept at PC_KCTX meanwhile. */
     .globl x86_user_run
 x86_user_run:
-    push %rbx
-    push %rbp
-    push %r12
-    push %r13
-    push %r14
-    push %r15
+    PUSH_CALLEE_SAVED
     mov %rsp, %gs:PC_KCTX
     mov %rdi, %rax
     jmp entry_return
 user_leave:
     mov %gs:PC_KCTX, %rsp
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %rbp
-    pop %rbx
+    POP_CALLEE_SAVED
     ret

@@ -7,6 +7,8 @@
  * needed before the kernel's own map), enable PAE, long mode and NX, and call
  * x86_boot_main(start_info) in 64-bit mode. */
 
+#include "callee_saved.inc"
+
 #define CR0_PE 0x1
 #define CR0_WP 0x10000 /* ring 0 too respects read-only pages */
 #define CR0_PG 0x80000000
@@ -100,12 +102,7 @@ long_entry:
  * clear). */
     .globl svm_run
 svm_run:
-    push %rbx
-    push %rbp
-    push %r12
-    push %r13
-    push %r14
-    push %r15
+    PUSH_CALLEE_SAVED
     push %rsi
     mov %rdi, %rax
     mov 0x00(%rsi), %rbx
@@ -139,12 +136,7 @@ svm_run:
     mov %r14, 0x60(%rsi)
     mov %r15, 0x68(%rsi)
     stgi
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %rbp
-    pop %rbx
+    POP_CALLEE_SAVED
     ret
 
     .section .rodata
