@@ -170,8 +170,8 @@ void kmain(uint64_t dtb)
                 arch_cpu_mode());
     e = plat_boot_parse(pa_init(dtb), &bi);
     if (e != US_OK) {
-        klog_panic("boot device tree at 0x%llx unusable: %s", (unsigned long long)dtb,
-                   us_err_name(e));
+        klog_panic("boot data (device tree, start_info) at 0x%llx unusable: %s",
+                   (unsigned long long)dtb, us_err_name(e));
     }
     US_LOG_INFO("RAM 0x%llx+0x%llx, %u CPU(s), bundle 0x%llx+0x%llx",
                 (unsigned long long)pa_of(bi.ram_base), (unsigned long long)bi.ram_size,

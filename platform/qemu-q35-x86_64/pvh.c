@@ -3,7 +3,8 @@
 /* What the kernel learns at boot on q35 (docs/x86_64.md), from the PVH start_info rather than
  * a device tree: the largest RAM region of the memory map, the boot bundle as the first module
  * (QEMU's -initrd), one CPU. Everything read must lie in the first GiB, which the boot tables
- * map; anything else is refused. */
+ * map; anything else is refused. No module is not an error here: the bundle is then empty,
+ * and the kernel refuses it with its own message and goes on idling. */
 #include <us/platform.h>
 #include <us/arch/boot.h>
 #include "board.h"

@@ -142,7 +142,8 @@ static void kmain_panics_without_device_tree(void)
     if (setjmp(env) == 0) {
         kmain(0);
     }
-    UT_EXPECT(strstr(host_uart, "PANIC: boot device tree at 0x0 unusable") != NULL);
+    UT_EXPECT(strstr(host_uart, "PANIC: boot data (device tree, start_info) at 0x0 unusable") !=
+              NULL);
     UT_EXPECT(entered == NULL);
 }
 
