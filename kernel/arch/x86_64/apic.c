@@ -187,9 +187,17 @@ void arch_irq_set_edge(uint32_t intid)
     }
 }
 
+/* Whether @intid is a level-triggered IOAPIC line. */
+static bool level_line(uint32_t intid)
+{
+    return intid >= GSI_INTID && intid - GSI_INTID < ioapic_pins &&
+           !(edge[0] >> (intid - GSI_INTID) & 1u);
+}
+
 /* The highest vector taken and not yet handed out; the spurious vector is dropped (it needs
- * no end of interrupt). A device line is masked until arch_irq_deactivate(): a level-triggered
- * one would otherwise come again as soon as the end of interrupt is written. */
+ * no end of interrupt). A level-triggered line stays masked until arch_irq_deactivate(): it
+ * would otherwise come again as soon as the end of interrupt is written. An edge-triggered one
+ * stays open, as the IOAPIC would lose an edge that came while it was masked. */
 uint32_t arch_irq_ack(void)
 {
     struct x86_percpu *p = x86_this_percpu();
@@ -203,7 +211,7 @@ uint32_t arch_irq_ack(void)
             if (v == SPURIOUS_VECTOR || v < VECTOR_BASE) {
                 continue;
             }
-            if (intid >= GSI_INTID) {
+            if (level_line(intid)) {
                 line_mask(intid, true);
             }
             return intid;
@@ -220,7 +228,7 @@ void arch_irq_eoi(uint32_t intid)
 
 void arch_irq_deactivate(uint32_t intid)
 {
-    if (intid >= GSI_INTID) {
+    if (level_line(intid)) {
         line_mask(intid, false);
     }
 }
