@@ -43,9 +43,9 @@ def write(path, data):
     return path
 
 
-def fake_elf(path, fill):
-    # ELF64, little endian, EM_AARCH64 (183): enough for uspack's sanity check.
-    hdr = b"\x7fELF" + bytes([2, 1, 1]) + bytes(9) + struct.pack("<HH", 2, 183)
+def fake_elf(path, fill, machine=183):
+    # ELF64, little endian, EM_AARCH64 (183) or EM_X86_64 (62): enough for uspack's check.
+    hdr = b"\x7fELF" + bytes([2, 1, 1]) + bytes(9) + struct.pack("<HH", 2, machine)
     return write(path, hdr + bytes(44) + bytes([fill]) * 5000)
 
 
@@ -126,11 +126,12 @@ def fake_image():
     return bytes(img)
 
 
-def make_bundle(a, out, extra=()):
+def make_bundle(a, out, extra=(), machine=183):
     args = [a.uspack, "bundle", "-o", out, "--manifest", a.manifest,
             "--config", config_dtb(os.path.join(a.work, "config.dtb"))]
     for i, name in enumerate(SERVERS):
-        args += ["--server", "%s=%s" % (name, fake_elf(os.path.join(a.work, name + ".elf"), i))]
+        elf = fake_elf(os.path.join(a.work, name + ".elf"), i, machine)
+        args += ["--server", "%s=%s" % (name, elf)]
     args += ["--guest", "hello=" + write(os.path.join(a.work, "hello.bin"), fake_image())]
     args += ["--initrd", "hello-initrd=" + write(os.path.join(a.work, "i.cpio"), b"")]
     return args + list(extra)
@@ -185,6 +186,21 @@ def case_bundle_rejects_bad_inputs(a):
     p = run(args, False)
     expect("config: US_ECORRUPT" in p.stderr, "refuses a broken DTB")
     expect(not os.path.exists(out), "no output after failures")
+
+
+def case_bundle_arch(a):
+    """--arch names the servers' machine: aarch64 by default, x86_64 for the x86_64 image."""
+    out = os.path.join(a.work, "bundle.bin")
+    p = run(make_bundle(a, out, machine=62), False)
+    expect("is not an ELF64 aarch64 file" in p.stderr, "x86_64 servers refused by default")
+    run(make_bundle(a, out, ["--arch", "x86_64"], machine=62), True)
+    run([a.uspack, "check", out], True)
+    os.remove(out)
+    p = run(make_bundle(a, out, ["--arch", "x86_64"]), False)
+    expect("is not an ELF64 x86_64 file" in p.stderr, "aarch64 servers refused for x86_64")
+    p = run(make_bundle(a, out, ["--arch", "sparc"]), False)
+    expect("neither aarch64 nor x86_64" in p.stderr, "names the unknown architecture")
+    run(make_bundle(a, out, ["--arch", "aarch64"]), True)
 
 
 def main():

@@ -44,7 +44,7 @@ us_unit_test(manifest
 # The uspack command line, end to end (tools/test_uspack.py).
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 foreach(c manifest_rejects_unknown_word manifest_rejects_bad_references
-          manifest_compiles_default bundle_roundtrip bundle_rejects_bad_inputs)
+          manifest_compiles_default bundle_roundtrip bundle_rejects_bad_inputs bundle_arch)
     add_test(NAME unit.uspack.${c}
         COMMAND Python3::Interpreter ${CMAKE_SOURCE_DIR}/tools/test_uspack.py
                 --uspack $<TARGET_FILE:uspack> --manifest ${CMAKE_SOURCE_DIR}/boot/manifest.txt
