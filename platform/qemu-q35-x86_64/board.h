@@ -10,6 +10,8 @@
 #define PLAT_COM1_GSI 4u                    /* COM1's ISA line, IOAPIC pin 4 (edge, active high) */
 #define PLAT_HIGH_MMIO_BASE 0x1000000000ull /* 64 GiB: above any RAM this port supports */
 #define PLAT_PA_LIMIT (1ull << 40)
+/* What head.S's boot tables map of RAM: all the kernel reaches before its own map. */
+#define PLAT_BOOT_MAPPED (1ull << 30)
 
 /** plat_uart_init() - program COM1 for polled output (115200 8N1, no interrupts). */
 void plat_uart_init(void);

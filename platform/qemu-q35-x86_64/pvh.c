@@ -10,13 +10,12 @@
 #include "board.h"
 #include "pvh.h"
 
-#define BOOT_MAPPED (1ull << 30)
 #define MEMMAP_MAX 128u
 
 /* Whether [pa, pa + n) lies in what the boot tables map. */
 static bool readable(uint64_t pa, uint64_t n)
 {
-    return pa != 0 && pa < BOOT_MAPPED && n <= BOOT_MAPPED - pa;
+    return pa != 0 && pa < PLAT_BOOT_MAPPED && n <= PLAT_BOOT_MAPPED - pa;
 }
 
 us_err_t plat_boot_parse(paddr_t info, struct plat_boot_info *out)

@@ -70,7 +70,6 @@
 #define EXIT_NPF 0x400u
 
 #define GUEST_ASID 1u
-#define BOOT_MAPPED (1ull << 30) /* head.S identity-maps the first GiB */
 
 /* A guest's general registers but RAX and RSP, which its VMCB holds; head.S's layout. */
 struct svm_gprs {
@@ -187,7 +186,7 @@ static void take_memory(uint64_t base, uint64_t size)
     uint64_t img_lo = pa(_image_start), img_hi = pa(_image_end), words;
     us_err_t e;
 
-    hi = hi < BOOT_MAPPED ? hi : BOOT_MAPPED;
+    hi = hi < PLAT_BOOT_MAPPED ? hi : PLAT_BOOT_MAPPED;
     if (img_lo < lo || img_hi >= hi) {
         x86_say("error: the kernel at 0x%llx is not in the largest RAM region 0x%llx-0x%llx: "
                 "stopping",
@@ -389,7 +388,7 @@ static const char *debug_fault(const struct hvm_start_info *si)
     static const char *const kinds[] = {"fault=ud2", "fault=pf", "fault=wx", "fault=nx"};
     const char *cl = (const char *)(uintptr_t)si->cmdline_paddr;
 
-    if (si->cmdline_paddr == 0 || si->cmdline_paddr >= BOOT_MAPPED - 4096) {
+    if (si->cmdline_paddr == 0 || si->cmdline_paddr >= PLAT_BOOT_MAPPED - 4096) {
         return NULL;
     }
     for (uint32_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {

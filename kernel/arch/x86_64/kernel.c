@@ -28,9 +28,8 @@
 #define VEC_PF 14u
 #define CR0_TS (1ull << 3)
 #define RFLAGS_IF 0x202ull
-#define FCW_DEFAULT 0x37fu       /* x87: every exception masked, 64-bit precision */
-#define MXCSR_DEFAULT 0x1f80u    /* SSE: every exception masked */
-#define BOOT_MAPPED (1ull << 30) /* head.S's tables: all the kernel reaches before its map */
+#define FCW_DEFAULT 0x37fu    /* x87: every exception masked, 64-bit precision */
+#define MXCSR_DEFAULT 0x1f80u /* SSE: every exception masked */
 
 void kmain(uint64_t boot_info);
 
@@ -65,7 +64,7 @@ const char *arch_cpu_mode(void)
 
 uint64_t arch_ram_end(void)
 {
-    return BOOT_MAPPED; /* the frame allocator's first tables are made before the final map */
+    return PLAT_BOOT_MAPPED; /* the frame allocator's first tables are made before the final map */
 }
 
 paddr_t arch_secondary_entry(void)
