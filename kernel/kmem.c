@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
 /* Kernel memory: frames from the global pool, objects from static arrays. */
+#include <stddef.h>
 #include <uslib/string.h>
 #include <us/endpoint.h>
 #include <us/kmem.h>
@@ -42,43 +43,36 @@ void kmem_free_frames(paddr_t pa, uint64_t count)
     US_CHECK(frame_free(&kmem_pool, pa, count) == US_OK);
 }
 
-struct endpoint *kmem_endpoint_alloc(void)
+/* The first of @count objects of @size bytes at @pool whose in_use flag (at offset @flag) is
+ * clear, zeroed and marked in use; NULL if all are in use. */
+static void *take(void *pool, size_t count, size_t size, size_t flag)
 {
-    uint32_t i;
-    for (i = 0; i < ARRAY_SIZE(endpoints); i++) {
-        if (!endpoints[i].in_use) {
-            memset(&endpoints[i], 0, sizeof(endpoints[i]));
-            endpoints[i].in_use = true;
-            return &endpoints[i];
+    for (size_t i = 0; i < count; i++) {
+        uint8_t *o = (uint8_t *)pool + i * size;
+
+        if (!*(bool *)(o + flag)) {
+            memset(o, 0, size);
+            *(bool *)(o + flag) = true;
+            return o;
         }
     }
     return NULL;
+}
+#define TAKE(pool, type) take(pool, ARRAY_SIZE(pool), sizeof(type), offsetof(type, in_use))
+
+struct endpoint *kmem_endpoint_alloc(void)
+{
+    return TAKE(endpoints, struct endpoint);
 }
 
 struct notification *kmem_notification_alloc(void)
 {
-    uint32_t i;
-    for (i = 0; i < ARRAY_SIZE(notifications); i++) {
-        if (!notifications[i].in_use) {
-            memset(&notifications[i], 0, sizeof(notifications[i]));
-            notifications[i].in_use = true;
-            return &notifications[i];
-        }
-    }
-    return NULL;
+    return TAKE(notifications, struct notification);
 }
 
 struct memobj *kmem_memobj_alloc(void)
 {
-    uint32_t i;
-    for (i = 0; i < ARRAY_SIZE(memobjs); i++) {
-        if (!memobjs[i].in_use) {
-            memset(&memobjs[i], 0, sizeof(memobjs[i]));
-            memobjs[i].in_use = true;
-            return &memobjs[i];
-        }
-    }
-    return NULL;
+    return TAKE(memobjs, struct memobj);
 }
 
 struct memobj *kmem_memobj_at(uint32_t i)

@@ -9,28 +9,20 @@
 
 us_err_t memobj_create_ram(uint64_t size, uint64_t align, struct memobj **out)
 {
-    struct memobj *m;
     paddr_t pa;
     us_err_t e;
 
     if (size == 0 || !is_aligned(size, PAGE_SIZE)) {
         return US_TRACE(US_EINVAL);
     }
-    m = kmem_memobj_alloc();
-    if (m == NULL) {
-        return US_ENOMEM;
-    }
     e = kmem_frames_aligned(size / PAGE_SIZE, align, &pa);
-    if (e != US_OK) {
-        m->in_use = false;
-        return e;
+    if (e == US_OK && (e = memobj_create_window(pa, size, false, out)) != US_OK) {
+        kmem_free_frames(pa, size / PAGE_SIZE);
     }
-    m->base = pa;
-    m->size = size;
-    m->owned = true;
-    m->refs = 1;
-    *out = m;
-    return US_OK;
+    if (e == US_OK) {
+        (*out)->owned = true;
+    }
+    return e;
 }
 
 us_err_t memobj_create_window(paddr_t base, uint64_t size, bool device, struct memobj **out)
