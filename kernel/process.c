@@ -134,6 +134,8 @@ static us_err_t grant(struct process *p, const struct us_manifest_cap *c)
         return cap_install(&p->caps, c->slot, US_CAPK_KLOG, c->rights, &klog_token, 0);
     case US_MCAP_SERVER_CTL:
         return cap_install(&p->caps, c->slot, US_CAPK_SERVER_CTL, c->rights, &server_ctl_token, 0);
+    case US_MCAP_IOPORT: /* a property of the space: the slot stays empty */
+        return arch_io_grant(&p->as, c->arg0, c->arg1);
     default:
         e = make_memcap_object(c, &m);
         if (e != US_OK) {
@@ -469,8 +471,7 @@ void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc)
     p->fault_addr = far;
     p->fault_esr = esr;
     p->fault_pc = pc;
-    US_LOG_ERR("server %s faulted: pc=0x%llx far=0x%llx esr=0x%llx; other servers and guests "
-               "keep running",
+    US_LOG_ERR("server %s faulted: " ARCH_FAULT_FMT "; other servers and guests keep running",
                p->name, (unsigned long long)pc, (unsigned long long)far, (unsigned long long)esr);
     detach(p);
     /* One that faults before it has served anything since it started would only fault again:

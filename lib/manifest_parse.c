@@ -46,6 +46,8 @@ const char *manifest_parse_kind_name(uint32_t kind)
         return "platform_dtb";
     case US_MCAP_SHARED:
         return "shared";
+    case US_MCAP_IOPORT:
+        return "ioport";
     default:
         return "?";
     }
@@ -116,6 +118,12 @@ static us_err_t manifest_parse_check_args(const struct us_manifest_cap *c, uint3
         if (c->arg0 >= US_MANIFEST_MAX_SHARED || c->arg1 == 0 ||
             c->arg1 > US_MANIFEST_MAX_SHARED_SIZE) {
             *why = "shared region id or size out of range";
+            return US_ERANGE;
+        }
+        return US_OK;
+    case US_MCAP_IOPORT:
+        if (c->arg1 == 0 || c->arg0 > 0xffffu || c->arg1 > 0x10000u - c->arg0) {
+            *why = "ioport range empty or past port 0xffff";
             return US_ERANGE;
         }
         return US_OK;

@@ -18,6 +18,7 @@
  *   cap SLOT endpoint SERVER [badge N] [RIGHTS...]      default rights: send
  *   cap SLOT notification SERVER [RIGHTS...]            default: send recv
  *   cap SLOT mmio BASE SIZE [RIGHTS...]                 default: rw
+ *   cap SLOT ioport BASE COUNT [RIGHTS...]              default: rw; x86_64 only
  *   cap SLOT irq INTID bit N [edge] [RIGHTS...]         default: all
  *   cap SLOT vm_control QUOTA [RIGHTS...]               default: all
  *   cap SLOT shared ID SIZE [RIGHTS...]          default: rw; same ID = same memory
@@ -223,6 +224,12 @@ static int manifest_cap_args(struct manifest_ctx *m, struct us_manifest_cap *c, 
             return -1;
         }
         return 5;
+    case US_MCAP_IOPORT:
+        if (!manifest_number(m, w[3], "first port", &c->arg0) ||
+            !manifest_number(m, a1, "port count", &c->arg1)) {
+            return -1;
+        }
+        return 5;
     default:
         return 3;
     }
@@ -237,6 +244,7 @@ static uint32_t manifest_default_rights(uint32_t kind)
         return US_RIGHT_SEND | US_RIGHT_RECV;
     case US_MCAP_MMIO:
     case US_MCAP_SHARED:
+    case US_MCAP_IOPORT:
         return US_RIGHT_READ | US_RIGHT_WRITE;
     case US_MCAP_KLOG:
     case US_MCAP_BUNDLE:
@@ -251,7 +259,7 @@ static uint32_t manifest_kind(const char *w)
 {
     uint32_t k;
 
-    for (k = US_MCAP_ENDPOINT; k <= US_MCAP_SHARED; k++) {
+    for (k = US_MCAP_ENDPOINT; k <= US_MCAP_IOPORT; k++) {
         if (strcmp(w, manifest_parse_kind_name(k)) == 0) {
             return k;
         }
@@ -287,9 +295,9 @@ static void manifest_cap_line(struct manifest_ctx *m, char **w, int n)
         manifest_error(m, "unknown cap kind '%s'", n < 3 ? "" : w[2]);
         return;
     }
-    if (n < 4 &&
-        (c->kind == US_MCAP_ENDPOINT || c->kind == US_MCAP_NOTIFICATION ||
-         c->kind == US_MCAP_MMIO || c->kind == US_MCAP_IRQ || c->kind == US_MCAP_VM_CONTROL)) {
+    if (n < 4 && (c->kind == US_MCAP_ENDPOINT || c->kind == US_MCAP_NOTIFICATION ||
+                  c->kind == US_MCAP_MMIO || c->kind == US_MCAP_IRQ ||
+                  c->kind == US_MCAP_VM_CONTROL || c->kind == US_MCAP_IOPORT)) {
         manifest_error(m, "%s cap needs arguments", w[2]);
         return;
     }

@@ -33,6 +33,8 @@ static bool ref_cap_ok(const struct us_manifest_cap *c, uint32_t server_count)
     case US_MCAP_SHARED:
         return c->arg0 < US_MANIFEST_MAX_SHARED && c->arg1 != 0 &&
                c->arg1 <= US_MANIFEST_MAX_SHARED_SIZE;
+    case US_MCAP_IOPORT:
+        return c->arg1 != 0 && c->arg0 <= 0xffff && c->arg1 <= 0x10000 - c->arg0;
     case US_MCAP_KLOG:
     case US_MCAP_SERVER_CTL:
     case US_MCAP_BUNDLE:

@@ -224,7 +224,8 @@ us_unit_test(mmu_x86_64
              ${US_KERNEL_DIR}/include
     LABELS kernel
     CASES kernel_map_is_wx kernel_map_refuses_bad_layout server_space_shares_kernel
-          aspace_map_translates aspace_refuses_bad_arguments stage2_leaf_rights
+          aspace_map_translates aspace_refuses_bad_arguments io_grant_checks_ranges
+          stage2_leaf_rights
           overlap_maps_nothing enomem_maps_nothing aligned_ram_uses_large_pages
           aspace_unmap_flushes_pcid relocation_moves_root relocation_moves_guest_page)
 target_compile_options(unit_mmu_x86_64 PRIVATE -fno-pie)

@@ -37,6 +37,7 @@ us_unit_test(manifest
           rejects_misaligned_buffer rejects_bad_server_count rejects_too_many_caps
           rejects_bad_names rejects_duplicate_server_name rejects_bad_priority
           rejects_slot_out_of_range rejects_duplicate_slot rejects_unknown_kind
+          rejects_bad_ioport
           rejects_unknown_rights rejects_bad_shared rejects_endpoint_server_out_of_range
           rejects_notification_server_out_of_range rejects_kernel_badge rejects_bad_mmio
           rejects_bad_irq rejects_bad_vm_quota diag_names_cap)

@@ -180,8 +180,28 @@ static void manifest_rejects_unknown_kind(void)
     build_manifest();
     srv(0)->caps[4].kind = 0;
     UT_EXPECT_EQ(check(), US_EINVAL);
-    srv(0)->caps[4].kind = US_MCAP_SHARED + 1u;
+    srv(0)->caps[4].kind = US_MCAP_IOPORT + 1u;
     UT_EXPECT_EQ(check(), US_EINVAL);
+}
+
+/* Port ranges: non-empty, within the 64 Ki ports; the kernel judges which it keeps. */
+static void manifest_rejects_bad_ioport(void)
+{
+    build_manifest();
+    srv(0)->caps[4].kind = US_MCAP_IOPORT;
+    srv(0)->caps[4].arg0 = 0x3f8;
+    srv(0)->caps[4].arg1 = 8;
+    UT_EXPECT_EQ(check(), US_OK);
+    srv(0)->caps[4].arg1 = 0;
+    UT_EXPECT_EQ(check(), US_ERANGE);
+    srv(0)->caps[4].arg0 = 0xfff8;
+    srv(0)->caps[4].arg1 = 9;
+    UT_EXPECT_EQ(check(), US_ERANGE);
+    srv(0)->caps[4].arg1 = 8;
+    UT_EXPECT_EQ(check(), US_OK);
+    srv(0)->caps[4].arg0 = UINT64_MAX;
+    srv(0)->caps[4].arg1 = 2;
+    UT_EXPECT_EQ(check(), US_ERANGE);
 }
 
 static void manifest_rejects_bad_shared(void)
@@ -291,6 +311,7 @@ UT_MAIN(
     {"rejects_slot_out_of_range", manifest_rejects_slot_out_of_range},
     {"rejects_duplicate_slot", manifest_rejects_duplicate_slot},
     {"rejects_unknown_kind", manifest_rejects_unknown_kind},
+    {"rejects_bad_ioport", manifest_rejects_bad_ioport},
     {"rejects_unknown_rights", manifest_rejects_unknown_rights},
     {"rejects_bad_shared", manifest_rejects_bad_shared},
     {"rejects_endpoint_server_out_of_range", manifest_rejects_endpoint_server_out_of_range},

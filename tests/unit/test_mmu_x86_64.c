@@ -187,6 +187,31 @@ static void aspace_refuses_bad_arguments(void)
     UT_EXPECT_EQ(as.table_frames, 2);
 }
 
+/* I/O ports: ranges inside the port space and clear of the ones the kernel keeps, a few per
+ * space, none left after the space is made again (a restart). */
+static void io_grant_checks_ranges(void)
+{
+    static struct aspace again;
+
+    setup(100);
+    UT_EXPECT_EQ(arch_io_grant(&as, 0x3f8, 8), US_OK);
+    UT_EXPECT_EQ(as.io[0].base, 0x3f8u);
+    UT_EXPECT_EQ(as.io[0].count, 8u);
+    UT_EXPECT_EQ(arch_io_grant(&as, 0x3f8, 0), US_ERANGE);
+    UT_EXPECT_EQ(arch_io_grant(&as, 0xfff0, 0x11), US_ERANGE);
+    UT_EXPECT_EQ(arch_io_grant(&as, 0x10000, 1), US_ERANGE);
+    UT_EXPECT_EQ(arch_io_grant(&as, 0x1c, 8), US_ERANGE); /* reaches the master PIC */
+    UT_EXPECT_EQ(arch_io_grant(&as, 0xa1, 1), US_ERANGE);
+    UT_EXPECT_EQ(arch_io_grant(&as, 0xcf8, 8), US_ERANGE); /* the reset control register */
+    UT_EXPECT_EQ(arch_io_grant(&as, 0xcfc, 4), US_OK);
+    UT_EXPECT_EQ(arch_io_grant(&as, 0x2f8, 8), US_OK);
+    UT_EXPECT_EQ(arch_io_grant(&as, 0x60, 1), US_OK);
+    UT_EXPECT_EQ(arch_io_grant(&as, 0x70, 2), US_ENOMEM); /* ARCH_IO_RANGES are taken */
+    again = as; /* the same struct made again, as a restart does; its old tables stay in as */
+    UT_EXPECT_EQ(arch_aspace_init(&again, 2), US_OK);
+    UT_EXPECT_EQ(again.io[0].count, 0u);
+}
+
 static bool s2_maps(uint64_t ipa, uint64_t pa)
 {
     paddr_t got;
@@ -385,6 +410,7 @@ UT_MAIN({"kernel_map_is_wx", kernel_map_is_wx},
         {"server_space_shares_kernel", server_space_shares_kernel},
         {"aspace_map_translates", aspace_map_translates},
         {"aspace_refuses_bad_arguments", aspace_refuses_bad_arguments},
+        {"io_grant_checks_ranges", io_grant_checks_ranges},
         {"stage2_leaf_rights", stage2_leaf_rights}, {"overlap_maps_nothing", overlap_maps_nothing},
         {"enomem_maps_nothing", enomem_maps_nothing},
         {"aligned_ram_uses_large_pages", aligned_ram_uses_large_pages},

@@ -27,6 +27,7 @@
 #define US_MCAP_BUNDLE 8u       /* read-only memory cap over the whole bundle */
 #define US_MCAP_PLATFORM_DTB 9u /* read-only copy of the DTB the kernel was booted with */
 #define US_MCAP_SHARED 10u      /* arg0 = shared region id, arg1 = size; same id, same RAM */
+#define US_MCAP_IOPORT 11u      /* arg0 = first I/O port, arg1 = count (x86_64 only) */
 #define US_MANIFEST_MAX_SHARED 8u
 #define US_MANIFEST_MAX_SHARED_SIZE (1u << 20)
 

@@ -415,6 +415,11 @@ void arch_aspace_unmap(struct aspace *as, vaddr_t va, uint64_t size)
     flush_aspace(as);
 }
 
+us_err_t arch_io_grant(struct aspace *as, uint64_t base, uint64_t count)
+{
+    return (void)as, (void)base, (void)count, US_TRACE(US_ENOTSUP); /* no port space */
+}
+
 us_err_t arch_aspace_translate(const struct aspace *as, vaddr_t va, bool write, paddr_t *out)
 {
     uint64_t *pte, span;

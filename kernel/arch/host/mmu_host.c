@@ -113,6 +113,11 @@ void arch_aspace_unmap(struct aspace *as, vaddr_t va, uint64_t size)
     m->flags = 0;
 }
 
+us_err_t arch_io_grant(struct aspace *as, uint64_t base, uint64_t count)
+{
+    return (void)as, (void)base, (void)count, US_TRACE(US_ENOTSUP); /* as aarch64 */
+}
+
 us_err_t arch_aspace_translate(const struct aspace *as, vaddr_t va, bool write, paddr_t *out)
 {
     const struct host_mapping *m;

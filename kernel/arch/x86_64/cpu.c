@@ -5,7 +5,9 @@
  * double fault), the per-CPU block GS points to in ring 0, SYSCALL's MSRs, and the CR4
  * features ring 3 needs or the kernel's protection gains from. */
 #include <stdint.h>
+#include <uslib/string.h>
 #include <arch/io.h>
+#include <arch/mmu.h>
 #include "x86.h"
 
 #define MSR_EFER 0xc0000080u
@@ -44,9 +46,16 @@ struct __attribute__((packed)) tss {
     uint64_t reserved1;
     uint64_t ist[7];
     uint64_t reserved2;
-    uint16_t reserved3, iopb; /* no I/O bitmap: the offset is past the limit */
+    uint16_t reserved3, iopb; /* where the I/O bitmap starts */
 };
 _Static_assert(sizeof(struct tss) == 104, "the 64-bit TSS is 104 bytes");
+
+/* The TSS and its I/O bitmap: a bit a port, set refuses it to ring 3. An access's bits are
+ * read two bytes at a time, so one byte of ones follows the last port's. */
+struct __attribute__((packed)) tss_io {
+    struct tss tss;
+    uint8_t iomap[65536 / 8 + 1];
+};
 
 struct __attribute__((packed)) table_desc {
     uint16_t limit;
@@ -65,7 +74,10 @@ static uint64_t gdt[8] __attribute__((aligned(16))) = {
     0,
     0,
 };
-static struct tss tss __attribute__((aligned(16)));
+static struct tss_io tss_io __attribute__((aligned(16)));
+static struct tss *const tss = &tss_io.tss;
+/* The ports open in the bitmap: the last server space's that ran on this CPU. */
+static struct arch_io_range io_open[ARCH_IO_RANGES];
 static uint8_t entry_stack[ENTRY_STACK] __attribute__((aligned(16)));
 static uint8_t df_stack[DF_STACK] __attribute__((aligned(16)));
 static struct x86_percpu percpu;
@@ -86,11 +98,12 @@ static uint64_t read_cr(int n)
 
 static void load_tables(void)
 {
-    uint64_t t = (uint64_t)(uintptr_t)&tss;
+    uint64_t t = (uint64_t)(uintptr_t)&tss_io;
     struct table_desc d = {sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt};
 
+    _Static_assert(sizeof(tss_io) <= 0x10000, "the TSS's limit fits the descriptor's low 16 bits");
     gdt[SEL_TSS / 8] =
-        (sizeof(tss) - 1) | (t & 0xffffffull) << 16 | 0x89ull << 40 | (t >> 24 & 0xffull) << 56;
+        (sizeof(tss_io) - 1) | (t & 0xffffffull) << 16 | 0x89ull << 40 | (t >> 24 & 0xffull) << 56;
     gdt[SEL_TSS / 8 + 1] = t >> 32;
     __asm__ volatile("lgdt %0\n\t"
                      "pushq $0x08\n\t"
@@ -121,12 +134,13 @@ uint32_t x86_cpu_init(struct cpu *c)
     uint64_t cr4 = read_cr(4) | CR4_OSFXSR | CR4_OSXMMEXCPT, cr0 = (read_cr(0) | CR0_MP) & ~CR0_EM;
     uint32_t have = 0;
 
-    tss.rsp[0] = (uint64_t)(uintptr_t)(entry_stack + sizeof(entry_stack));
-    tss.ist[X86_IST_DF - 1] = (uint64_t)(uintptr_t)(df_stack + sizeof(df_stack));
-    tss.iopb = sizeof(tss);
+    tss->rsp[0] = (uint64_t)(uintptr_t)(entry_stack + sizeof(entry_stack));
+    tss->ist[X86_IST_DF - 1] = (uint64_t)(uintptr_t)(df_stack + sizeof(df_stack));
+    tss->iopb = sizeof(struct tss);
+    memset(tss_io.iomap, 0xff, sizeof(tss_io.iomap));
     load_tables();
     percpu.cpu = c;
-    percpu.stack = tss.rsp[0];
+    percpu.stack = tss->rsp[0];
     wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)&percpu);
     wrmsr(MSR_KERNEL_GS_BASE, 0);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
@@ -157,4 +171,27 @@ uint32_t x86_cpu_init(struct cpu *c)
     outb(PIC1_DATA, 0xff);
     outb(PIC2_DATA, 0xff);
     return have;
+}
+
+/* Set (@refuse) or clear the bitmap's bits of @r's ports. */
+static void io_mark(const struct arch_io_range *r, bool refuse)
+{
+    for (uint32_t i = 0; i < ARCH_IO_RANGES; i++) {
+        for (uint32_t port = r[i].base; port < r[i].base + r[i].count; port++) {
+            if (refuse) {
+                tss_io.iomap[port / 8] |= (uint8_t)(1u << (port % 8));
+            } else {
+                tss_io.iomap[port / 8] &= (uint8_t) ~(1u << (port % 8));
+            }
+        }
+    }
+}
+
+void x86_io_switch(const struct aspace *as)
+{
+    if (memcmp(io_open, as->io, sizeof(io_open)) != 0) {
+        io_mark(io_open, true);
+        memcpy(io_open, as->io, sizeof(io_open));
+        io_mark(io_open, false);
+    }
 }

@@ -132,7 +132,8 @@ static void cr0_ts(bool set)
 }
 
 /* A server's space, with its PCID where the CPU has them (the kernel's part is the same in
- * every space, so the kernel itself goes on running through it), and its FS base. */
+ * every space, so the kernel itself goes on running through it), its I/O ports and its FS
+ * base. */
 void arch_switch_to(struct thread *next)
 {
     struct thread *prev = this_cpu()->current;
@@ -149,6 +150,7 @@ void arch_switch_to(struct thread *next)
     if (x86_read_cr3() != cr3) {
         x86_write_cr3(cr3);
     }
+    x86_io_switch(&next->proc->as);
     cr0_ts(fp_owner != next); /* the first SSE instruction of another thread traps (#NM) */
 }
 

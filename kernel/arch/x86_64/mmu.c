@@ -238,7 +238,34 @@ us_err_t arch_aspace_init(struct aspace *as, uint16_t asid)
     root[0] = pa_of(pa_from_ptr(pdpt)) | UPPER_USER;
     as->root = pa_from_ptr(root);
     as->asid = asid;
+    memset(as->io, 0, sizeof(as->io));
     return US_OK;
+}
+
+/* Ports of every PC the kernel keeps: the legacy PICs (masked at boot; reprogrammed, they
+ * would raise exception vectors), their trigger-mode registers, and the ways to reset the
+ * machine (the keyboard controller, port 0x92, the reset control register). */
+static const struct arch_io_range kept_ports[] = {
+    {0x20, 2}, {0x64, 1}, {0x92, 1}, {0xa0, 2}, {0x4d0, 2}, {0xcf9, 1},
+};
+
+us_err_t arch_io_grant(struct aspace *as, uint64_t base, uint64_t count)
+{
+    if (count == 0 || base > 0xffffu || count > 0x10000u - base) {
+        return US_TRACE(US_ERANGE);
+    }
+    for (uint32_t i = 0; i < ARRAY_SIZE(kept_ports); i++) {
+        if (base < kept_ports[i].base + kept_ports[i].count && kept_ports[i].base < base + count) {
+            return US_TRACE(US_ERANGE);
+        }
+    }
+    for (uint32_t i = 0; i < ARCH_IO_RANGES; i++) {
+        if (as->io[i].count == 0) {
+            as->io[i] = (struct arch_io_range){(uint32_t)base, (uint32_t)count};
+            return US_OK;
+        }
+    }
+    return US_TRACE(US_ENOMEM);
 }
 
 static us_err_t check_map_args(uint64_t va, uint64_t pa, uint64_t size, uint32_t flags,

@@ -49,6 +49,12 @@ struct x86_percpu *x86_this_percpu(void);
  * features it has. Returns: the X86_HAVE_* turned on. */
 uint32_t x86_cpu_init(struct cpu *c);
 
+struct aspace;
+
+/** x86_io_switch() - open @as's I/O ports to ring 3 on this CPU (the TSS's bitmap) and close
+ * those of the space that ran before, if they differ. */
+void x86_io_switch(const struct aspace *as);
+
 /** x86_user_run() - run ring 3 from @regs (made this CPU's current) until an entry's handler
  * returns NULL. */
 void x86_user_run(struct arch_regs *regs);

@@ -37,6 +37,10 @@ void arch_aspace_unmap(struct aspace *as, vaddr_t va, uint64_t size);
  * device mapping (MMIO is never read or written by the kernel on a server's behalf). */
 us_err_t arch_aspace_translate(const struct aspace *as, vaddr_t va, bool write, paddr_t *out);
 
+/** arch_io_grant() - let @as use I/O ports [base, base + count) (x86's port space).
+ * Returns: US_OK; US_ERANGE for ports the board keeps; US_ENOMEM; US_ENOTSUP on aarch64. */
+us_err_t arch_io_grant(struct aspace *as, uint64_t base, uint64_t count);
+
 /** arch_stage2_init() - empty stage-2 tables for VMID @vmid. Returns: US_OK; US_ENOMEM. */
 us_err_t arch_stage2_init(struct stage2 *s2, uint16_t vmid);
 

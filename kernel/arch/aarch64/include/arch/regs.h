@@ -52,6 +52,7 @@ struct arch_vcpu_cold {
 
 #define ARCH_SYSCALL_NR_REG 8u
 #define ARCH_REG_COUNT 31u
+#define ARCH_FAULT_FMT "pc=0x%llx far=0x%llx esr=0x%llx" /* process_fault()'s words */
 
 static inline uint64_t arch_regs_get(const struct arch_regs *r, uint32_t i)
 {

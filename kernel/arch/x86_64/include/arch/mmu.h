@@ -20,10 +20,18 @@
 #define ARCH_IPA_BITS 39u    /* guest-physical addresses the nested tables cover: 512 GiB */
 #define ARCH_ELF_MACHINE 62u /* EM_X86_64: what elf_load() accepts */
 
+/* I/O ports a server space may use (arch_io_grant()): a few ranges, opened in the TSS's
+ * bitmap while the space runs. */
+#define ARCH_IO_RANGES 4u
+struct arch_io_range {
+    uint32_t base, count;
+};
+
 struct aspace {
     paddr_t root;  /* PML4, for CR3 */
     uint16_t asid; /* PCID */
     uint64_t table_frames;
+    struct arch_io_range io[ARCH_IO_RANGES];
 };
 
 struct stage2 {

@@ -58,6 +58,9 @@ struct arch_vcpu_cold {
  * the return, so the arguments use the System V order with R10 for RCX, and R12, R13. */
 #define ARCH_SYSCALL_NR_REG 8u
 #define ARCH_REG_COUNT 9u
+/* process_fault()'s words: the fault's RIP, CR2 for a page fault, and the vector above the
+ * error code (kernel.c). */
+#define ARCH_FAULT_FMT "rip=0x%llx cr2=0x%llx vector.error=0x%llx"
 
 static inline uint32_t arch_reg_gpr(uint32_t i)
 {
