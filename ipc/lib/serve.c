@@ -2,6 +2,7 @@
 /* Copyright (c) 2026 The Understudy authors */
 /* Every server's receive/dispatch/reply loop, so each handles a refused reply the same way. */
 #include <stdbool.h>
+#include <understudy/cpu.h>
 #include <understudy/usys.h>
 
 /* Reply with what is in the IPC buffer and wait on @ep for the next message. */
@@ -40,6 +41,12 @@ static bool fault_request(struct us_msg *m, us_badge_t badge)
 #ifdef US_DEBUG
     if (kind == US_FAULT_HANG) {
         us_fault_hang();
+    }
+    if (kind == US_FAULT_PORTS) {
+        US_LOG_WARN("touching an I/O port not given (fault injection)");
+        us_cpu_port_touch();
+        us_msg_reply_err(m, US_ENOTSUP); /* no port space, or the kernel let it through */
+        return true;
     }
     if (kind == US_FAULT_GARBLE) {
         US_LOG_WARN("the next reply will be garbled (fault injection)");

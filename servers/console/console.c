@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* console server: drives the PL011, prints the kernel log, routes guest consoles, and backs
- * the shell's commands with IPC to vmm and devmgr and server-control syscalls. */
+/* console server: drives the UART (uart_<name>.c), prints the kernel log, routes guest consoles,
+ * and backs the shell's commands with IPC to vmm and devmgr and server-control syscalls. */
 #include <understudy/devmgr.h>
 #include <understudy/migrate.h>
 #include <understudy/slots.h>
@@ -9,24 +9,6 @@
 #include <uslib/string.h>
 #include <uslib/state.h>
 #include "console.h"
-
-#define UART_DR 0x00u
-#define UART_FR 0x18u
-#define UART_IMSC 0x38u
-#define UART_ICR 0x44u
-#define UART_FR_RXFE (1u << 4)
-#define UART_FR_TXFF (1u << 5)
-#define UART_INT_RX ((1u << 4) | (1u << 6)) /* RXIM | RTIM */
-
-void console_uart_write(struct console_state *st, const char *s, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        while (st->uart[UART_FR / 4] & UART_FR_TXFF) {
-        }
-        st->uart[UART_DR / 4] = (uint32_t)(unsigned char)s[i];
-    }
-}
 
 static void be_write(void *ctx, const char *s, size_t n)
 {
@@ -407,20 +389,9 @@ static void pump_klog(struct console_state *st)
 static void pump_uart(struct console_state *st)
 {
     char buf[64];
-    size_t n = 0;
+    size_t n;
 
-    /* Clear the interrupt before draining: a byte that lands after the last RXFE check then
-     * raises it again. Clearing after the drain could swallow that byte's interrupt, and with
-     * the FIFO full nothing more would ever arrive. */
-    st->uart[UART_ICR / 4] = UART_INT_RX;
-    while (!(st->uart[UART_FR / 4] & UART_FR_RXFE)) {
-        buf[n++] = (char)(st->uart[UART_DR / 4] & 0xffu);
-        if (n == sizeof(buf)) {
-            (void)console_shell_input(&st->shell, buf, n);
-            n = 0;
-        }
-    }
-    if (n > 0) {
+    while ((n = console_uart_read(st, buf, sizeof(buf))) > 0) {
         (void)console_shell_input(&st->shell, buf, n);
     }
     (void)us_irq_ack(US_SLOT_CONSOLE_IRQ);
@@ -490,11 +461,10 @@ us_err_t console_init(struct console_state *st, struct console_kept *kept, bool 
     };
     us_err_t e;
 
-    e = us_mem_map(US_SLOT_CONSOLE_UART, CONSOLE_UART_VA, US_RIGHT_READ | US_RIGHT_WRITE);
+    e = console_uart_init(st);
     if (e != US_OK) {
         return e;
     }
-    st->uart = (volatile uint32_t *)(uintptr_t)CONSOLE_UART_VA;
     e = us_mem_map(US_SLOT_CONSOLE_GUEST_RINGS, CONSOLE_RINGS_VA, US_RIGHT_READ | US_RIGHT_WRITE);
     if (e != US_OK) {
         return e;
@@ -520,7 +490,7 @@ us_err_t console_init(struct console_state *st, struct console_kept *kept, bool 
     US_LOG_INFO("up: operator shell on the UART");
     pump_klog(st);
     console_shell_start(&st->shell);
-    st->uart[UART_IMSC / 4] = UART_INT_RX;
+    console_uart_rx_on(st);
     pump_uart(st);
     return US_OK;
 }

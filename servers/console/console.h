@@ -18,7 +18,7 @@ struct console_kept {
 #define CONSOLE_VERSION 1u
 
 struct console_state {
-    volatile uint32_t *uart;
+    volatile uint32_t *uart; /* the PL011's registers; NULL where the UART is behind ports */
     struct us_guest_ring *rings;
     struct console_kept *kept; /* in the state region */
     struct console_shell shell;
@@ -41,5 +41,18 @@ us_err_t console_badipc(void *ctx, char *out, size_t len);
  * Returns: US_OK; US_EINVAL if @n is 0; or the first failing call's error. */
 us_err_t console_ipcbench(void *ctx, uint32_t n, struct console_ipcbench_result *out);
 
+/* The UART, one file an architecture's board (uart_pl011.c, uart_16550.c). */
+
+/** console_uart_init() - reach the UART (map its window). Returns: US_OK or the mapping's
+ * error. */
+us_err_t console_uart_init(struct console_state *st);
+
 /** console_uart_write() - blocking polled output of @n bytes. */
 void console_uart_write(struct console_state *st, const char *s, size_t n);
+
+/** console_uart_rx_on() - let a received byte raise the UART's interrupt. */
+void console_uart_rx_on(struct console_state *st);
+
+/** console_uart_read() - up to @len received bytes into @buf, the interrupt cleared first.
+ * Returns: how many; 0 when the UART holds none. */
+size_t console_uart_read(struct console_state *st, char *buf, size_t len);

@@ -97,6 +97,8 @@ static const struct shell_cmd shell_cmds[] = {
      SHELL_CMD_DEBUG, shell_cmd_server_op, NULL, NULL},
     {"server", "exhaust", "NAME", "make a server take all its memory quota (debug)", 1,
      SHELL_CMD_DEBUG, shell_cmd_server_op, NULL, NULL},
+    {"server", "ports", "NAME", "make a server touch an I/O port it was not given (debug)", 1,
+     SHELL_CMD_DEBUG, shell_cmd_server_op, NULL, NULL},
     {"hw", "list", "[--json]", "list devices and their owners", 0, SHELL_CMD_JSON, shell_cmd_print,
      console_shell_fmt_hw_list, NULL},
     {"hw", "hide", "N DEVICE", "hide a device from vm N's next boot on", 2, 0, shell_cmd_hw_hide,
@@ -502,6 +504,8 @@ static void shell_cmd_server_op(struct console_shell *sh, const struct shell_cmd
             err = sh->be.server_fault(sh->be.ctx, idx, US_FAULT_GARBLE);
         } else if (strcmp(cmd->sub, "exhaust") == 0) {
             err = sh->be.server_fault(sh->be.ctx, idx, US_FAULT_EXHAUST);
+        } else if (strcmp(cmd->sub, "ports") == 0) {
+            err = sh->be.server_fault(sh->be.ctx, idx, US_FAULT_PORTS);
         } else {
             err = sh->be.server_restart(sh->be.ctx, idx);
         }

@@ -21,6 +21,7 @@ static void help_lists_all_commands(void)
         "server hang NAME",
         "server garble NAME",
         "server exhaust NAME",
+        "server ports NAME",
         "hw list [--json]",
         "hw hide N DEVICE",
         "hw show N DEVICE",
@@ -272,7 +273,8 @@ static void command_usage_errors(void)
         {"vm console 1 2", "vm console N"},
         {"vm console 1 --json", "vm console N"},
         {"server", "server list [--json] | server restart NAME | server crash NAME | server "
-                   "corrupt NAME | server hang NAME | server garble NAME | server exhaust NAME"},
+                   "corrupt NAME | server hang NAME | server garble NAME | server exhaust NAME | "
+                   "server ports NAME"},
         {"server hang", "server hang NAME"},
         {"server garble a b", "server garble NAME"},
         {"server corrupt", "server corrupt NAME"},

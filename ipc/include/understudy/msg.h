@@ -52,6 +52,9 @@ _Static_assert(sizeof(struct us_ipc_buf) == 4096, "us_ipc_buf is one page");
 #define US_FAULT_HANG 1u
 #define US_FAULT_GARBLE 2u
 #define US_FAULT_EXHAUST 3u /* passed to the server: one with a memory quota takes all of it */
+/* The server touches an I/O port it was not given (port 0x80), which faults it; US_ENOTSUP on
+ * an architecture without ports, or if the access went through. */
+#define US_FAULT_PORTS 4u
 /* Every server's runtime answers with an empty US_OK reply, before the server's handler and
  * without sealing its state: what the IPC itself costs (`debug ipcbench`). */
 #define US_LABEL_ECHO 6u

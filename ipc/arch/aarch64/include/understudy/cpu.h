@@ -73,6 +73,11 @@ static inline void us_cpu_trap(void)
     __asm__ volatile("brk #0x5553");
 }
 
+/** us_cpu_port_touch() - nothing: aarch64 has no I/O ports. */
+static inline void us_cpu_port_touch(void)
+{
+}
+
 /** us_cpu_sha256_blocks() - the SHA-256 instructions' compressor (lib/sha256_ce.S), for CPUs
  * with US_CPU_SHA2. */
 static inline sha256_blocks_fn *us_cpu_sha256_blocks(void)

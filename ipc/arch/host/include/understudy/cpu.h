@@ -35,6 +35,10 @@ static inline void us_cpu_trap(void)
     abort();
 }
 
+static inline void us_cpu_port_touch(void)
+{
+}
+
 static inline sha256_blocks_fn *us_cpu_sha256_blocks(void)
 {
     return NULL;
