@@ -2,8 +2,16 @@
 # The kernel's generic core (kernel/*.c) built for the host against the fake architecture
 # kernel/arch/host, with ASan/UBSan. With -DUS_COVERAGE=ON the core is built with gcov
 # instrumentation (tools/coverage.sh, target `coverage`).
-set(US_KERNEL_HOST_INC ${CMAKE_SOURCE_DIR}/kernel/include ${CMAKE_SOURCE_DIR}/kernel/arch/host/include
-    ${CMAKE_SOURCE_DIR}/platform/qemu-virt-aarch64)
+#
+# The host model's thread frame (kernel/arch/host/frame/<arch>) is aarch64's or x86_64's: the
+# tests that link the whole core run under both, so that generic code is checked against
+# either architecture's registers and system-call convention (unit.x86_64.<module>.<case>).
+set(US_KERNEL_HOST_INC_COMMON ${CMAKE_SOURCE_DIR}/kernel/include
+    ${CMAKE_SOURCE_DIR}/kernel/arch/host/include ${CMAKE_SOURCE_DIR}/platform/qemu-virt-aarch64)
+set(US_KERNEL_HOST_INC ${US_KERNEL_HOST_INC_COMMON}
+    ${CMAKE_SOURCE_DIR}/kernel/arch/host/frame/aarch64)
+set(US_KERNEL_HOST_INC_x86 ${US_KERNEL_HOST_INC_COMMON}
+    ${CMAKE_SOURCE_DIR}/kernel/arch/host/frame/x86_64)
 set(US_KERNEL_DIR ${CMAKE_SOURCE_DIR}/kernel)
 set(US_KERNEL_COV_FLAGS)
 if(US_COVERAGE)
@@ -12,25 +20,24 @@ endif()
 
 # The fake architecture and board: a static library, so a test that provides a hook itself
 # (test_vm_fastmmio) does not pull the fake's.
-add_library(us_kernel_host_arch STATIC
-    ${US_KERNEL_DIR}/arch/host/boot_host.c ${US_KERNEL_DIR}/arch/host/cpu_host.c
-    ${US_KERNEL_DIR}/arch/host/irq_host.c ${US_KERNEL_DIR}/arch/host/klog_host.c
-    ${US_KERNEL_DIR}/arch/host/mem_host.c ${US_KERNEL_DIR}/arch/host/mmu_host.c
-    ${US_KERNEL_DIR}/arch/host/plat_host.c ${US_KERNEL_DIR}/arch/host/vcpu_host.c
-    ${CMAKE_SOURCE_DIR}/platform/qemu-virt-aarch64/mmio.c)
-target_compile_options(us_kernel_host_arch PRIVATE ${US_HOST_CFLAGS} ${US_SAN_FLAGS})
-target_compile_definitions(us_kernel_host_arch PRIVATE US_DEBUG=1)
-target_include_directories(us_kernel_host_arch PRIVATE ${US_KERNEL_HOST_INC}
-    ${CMAKE_SOURCE_DIR}/ipc/include ${CMAKE_SOURCE_DIR}/lib/include)
-
-# The whole generic core, compiled once for every test that links it.
+# The whole generic core is compiled once per frame for every test that links it.
 file(GLOB US_KERNEL_CORE_SOURCES ${US_KERNEL_DIR}/*.c)
-add_library(us_kernel_core_host OBJECT ${US_KERNEL_CORE_SOURCES})
-target_compile_options(us_kernel_core_host PRIVATE ${US_HOST_CFLAGS} ${US_SAN_FLAGS}
-    ${US_KERNEL_COV_FLAGS})
-target_compile_definitions(us_kernel_core_host PRIVATE US_DEBUG=1)
-target_include_directories(us_kernel_core_host PRIVATE ${US_KERNEL_HOST_INC}
-    ${CMAKE_SOURCE_DIR}/ipc/include ${CMAKE_SOURCE_DIR}/lib/include)
+foreach(frame "" _x86)
+    add_library(us_kernel_host_arch${frame} STATIC
+        ${US_KERNEL_DIR}/arch/host/boot_host.c ${US_KERNEL_DIR}/arch/host/cpu_host.c
+        ${US_KERNEL_DIR}/arch/host/irq_host.c ${US_KERNEL_DIR}/arch/host/klog_host.c
+        ${US_KERNEL_DIR}/arch/host/mem_host.c ${US_KERNEL_DIR}/arch/host/mmu_host.c
+        ${US_KERNEL_DIR}/arch/host/plat_host.c ${US_KERNEL_DIR}/arch/host/vcpu_host.c
+        ${CMAKE_SOURCE_DIR}/platform/qemu-virt-aarch64/mmio.c)
+    add_library(us_kernel_core_host${frame} OBJECT ${US_KERNEL_CORE_SOURCES})
+    foreach(t us_kernel_host_arch${frame} us_kernel_core_host${frame})
+        target_compile_options(${t} PRIVATE ${US_HOST_CFLAGS} ${US_SAN_FLAGS})
+        target_compile_definitions(${t} PRIVATE US_DEBUG=1)
+        target_include_directories(${t} PRIVATE ${US_KERNEL_HOST_INC${frame}}
+            ${CMAKE_SOURCE_DIR}/ipc/include ${CMAKE_SOURCE_DIR}/lib/include)
+    endforeach()
+endforeach()
+target_compile_options(us_kernel_core_host PRIVATE ${US_KERNEL_COV_FLAGS})
 
 set_property(GLOBAL PROPERTY US_KERNEL_UNIT_TARGETS)
 
@@ -50,6 +57,15 @@ function(us_kernel_test module)
     target_compile_options(unit_${module} PRIVATE ${US_KERNEL_COV_FLAGS})
     target_link_options(unit_${module} PRIVATE ${US_KERNEL_COV_FLAGS})
     set_property(GLOBAL APPEND PROPERTY US_KERNEL_UNIT_TARGETS unit_${module})
+    if(K_CORE)
+        # The same cases with x86_64's frame.
+        us_unit_test(x86_64.${module} SOURCES ${K_SOURCES}
+            ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/kernel_fx.c
+            $<TARGET_OBJECTS:us_kernel_core_host_x86> INCLUDES ${US_KERNEL_HOST_INC_x86}
+            LIBS us_kernel_host_arch_x86 us_lib_host LABELS kernel CASES ${K_CASES})
+        target_compile_definitions(unit_x86_64.${module} PRIVATE US_DEBUG=1)
+        set_property(GLOBAL APPEND PROPERTY US_KERNEL_UNIT_TARGETS unit_x86_64.${module})
+    endif()
 endfunction()
 
 us_kernel_test(frame

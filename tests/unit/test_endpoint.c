@@ -234,7 +234,7 @@ static void vcpu_exit_reaches_handler(void)
     v = make_vcpu();
     endpoint_recv(srv->ep, &srv->thread);
     v->exit_esr = US_EXIT_HVC;
-    v->thread.regs.pc = 0x1234;
+    *host_pc(&v->thread.regs) = 0x1234;
     vcpu_handle_exit(v);
     UT_EXPECT_EQ(v->exits, 1);
     UT_EXPECT_EQ(v->thread.state, TS_BLOCKED_REPLY);
@@ -249,8 +249,8 @@ static void vcpu_exit_reaches_handler(void)
     srv->thread.msg->w[US_RESUME_X0] = 77;
     UT_EXPECT_EQ(endpoint_reply(&srv->thread), US_OK);
     UT_EXPECT_EQ(v->thread.state, TS_RUNNING);
-    UT_EXPECT_EQ(v->thread.regs.pc, 0x1238);
-    UT_EXPECT_EQ(v->thread.regs.x[0], 77);
+    UT_EXPECT_EQ(*host_pc(&v->thread.regs), 0x1238);
+    UT_EXPECT_EQ(arch_regs_get(&v->thread.regs, 0), 77);
 }
 
 static void vcpu_exit_finished_in_kernel(void)

@@ -76,9 +76,9 @@ static void boot_starts_every_server(void)
         UT_EXPECT_EQ(p->state, US_SERVER_RUNNING);
         UT_EXPECT_EQ(p->thread.state, TS_RUNNING);
         UT_EXPECT_EQ(p->thread.prio, 10 + i);
-        UT_EXPECT_EQ(p->thread.regs.pc, 0x400000);
-        UT_EXPECT_EQ(p->thread.regs.sp_el0, US_VA_STACK_TOP);
-        UT_EXPECT_EQ(p->thread.regs.x[0], US_VA_BOOTINFO);
+        UT_EXPECT_EQ(*host_pc(&p->thread.regs), 0x400000);
+        UT_EXPECT_EQ(*host_sp(&p->thread.regs), US_VA_STACK_TOP);
+        UT_EXPECT_EQ(arch_regs_get(&p->thread.regs, 0), US_VA_BOOTINFO);
         UT_EXPECT(p->thread.msg == user_ptr(p, US_VA_IPC_BUF));
         UT_EXPECT(p->ep->owner == p);
         UT_EXPECT(p->ep->bound == p->ntfn);
@@ -193,7 +193,7 @@ static void restart_reloads_from_image(void)
     shared_mem = slot(p, 11)->obj;
     UT_EXPECT_EQ(process_map(p, shared_mem, va_init(US_VA_DYNAMIC), US_RIGHT_READ), US_OK);
     UT_EXPECT(user_ptr(p, US_VA_DYNAMIC) != NULL);
-    p->thread.regs.pc = 0x400abc;
+    *host_pc(&p->thread.regs) = 0x400abc;
     p->recovers = true;
 
     /* Runnable, maybe in the middle of a message: it restarts when it next waits for one. */
@@ -210,8 +210,8 @@ static void restart_reloads_from_image(void)
     UT_EXPECT_EQ(p->restarts, 1);
     UT_EXPECT_EQ(p->state, US_SERVER_RUNNING);
     UT_EXPECT_EQ(p->thread.state, TS_RUNNING);
-    UT_EXPECT_EQ(p->thread.regs.pc, 0x400000);
-    UT_EXPECT_EQ(p->thread.regs.x[0], US_VA_BOOTINFO);
+    UT_EXPECT_EQ(*host_pc(&p->thread.regs), 0x400000);
+    UT_EXPECT_EQ(arch_regs_get(&p->thread.regs, 0), US_VA_BOOTINFO);
     UT_EXPECT(strstr(host_uart, "server s0 restarted from the boot image (restart 1)") != NULL);
 
     /* A fault restarts it once it has served; before that, it stays stopped. */

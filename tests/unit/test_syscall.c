@@ -491,7 +491,7 @@ static void server_ctl_crash_makes_server_fault(void)
     UT_EXPECT(host_faulting == &b->thread);
     UT_EXPECT_EQ(b->thread.state, TS_RUNNING); /* runs into its fault */
     UT_EXPECT(b->ep->receivers.head == NULL);
-    process_fault(b, 0, 0, b->thread.regs.pc);
+    process_fault(b, 0, 0, *host_pc(&b->thread.regs));
     UT_EXPECT_EQ(sys(a, US_SYS_SERVER_CTL, A_SCTL, US_SERVER_CTL_CRASH, 0), US_EBUSY);
 }
 

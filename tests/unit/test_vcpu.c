@@ -68,15 +68,15 @@ static void start_resets_on_first_run(void)
 {
     struct vcpu *v = setup(1, 0);
 
-    v->thread.regs.x[5] = 55;
+    arch_regs_set(&v->thread.regs, 5, 55);
     UT_EXPECT_EQ(vcpu_start(v, 0x80000, 0x4400), US_OK);
     UT_EXPECT(v->reset_pending);
-    UT_EXPECT_EQ(v->thread.regs.pc, 0); /* not yet: only its home CPU touches it */
+    UT_EXPECT_EQ(*host_pc(&v->thread.regs), 0); /* not yet: only its home CPU touches it */
     UT_EXPECT(pass_through_kernel(0) == &v->thread);
     UT_EXPECT(!v->reset_pending);
-    UT_EXPECT_EQ(v->thread.regs.pc, 0x80000);
-    UT_EXPECT_EQ(v->thread.regs.x[0], 0x4400);
-    UT_EXPECT_EQ(v->thread.regs.x[5], 0);
+    UT_EXPECT_EQ(*host_pc(&v->thread.regs), 0x80000);
+    UT_EXPECT_EQ(arch_regs_get(&v->thread.regs, 0), 0x4400);
+    UT_EXPECT_EQ(arch_regs_get(&v->thread.regs, 5), 0);
     UT_EXPECT(!vcpu_settle(v)); /* nothing pending any more */
 }
 
@@ -208,8 +208,8 @@ static void reply_resets_vcpu(void)
     host_forgets = 0;
     UT_EXPECT(pass_through_kernel(0) == &v->thread);
     UT_EXPECT_EQ(host_forgets, 1); /* its old context is dropped, the reset one loaded */
-    UT_EXPECT_EQ(v->thread.regs.pc, 0x2000);
-    UT_EXPECT_EQ(v->thread.regs.x[0], 0x99);
+    UT_EXPECT_EQ(*host_pc(&v->thread.regs), 0x2000);
+    UT_EXPECT_EQ(arch_regs_get(&v->thread.regs, 0), 0x99);
 }
 
 static void reply_stops_vcpu(void)
@@ -237,7 +237,7 @@ static void reply_sets_register(void)
     vmm->thread.msg->w[US_RESUME_VALUE] = 0xabc;
     vmm->thread.msg->w[US_RESUME_VIRQ] = 33;
     UT_EXPECT_EQ(vcpu_apply_resume(v, vmm->thread.msg), US_OK);
-    UT_EXPECT_EQ(v->thread.regs.x[3], 0xabc);
+    UT_EXPECT_EQ(arch_regs_get(&v->thread.regs, 3), 0xabc);
     UT_EXPECT(arch_vgic_pending(v));
 }
 

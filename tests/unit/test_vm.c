@@ -349,8 +349,8 @@ static void vcpu_start_runs_guest(void)
     UT_EXPECT_EQ(host_kicks[1], 1);
     pass_through_kernel(1);
     UT_EXPECT(cpus[1].current == &v->thread);
-    UT_EXPECT_EQ(v->thread.regs.pc, 0x80000);
-    UT_EXPECT_EQ(v->thread.regs.x[0], 0x44000000);
+    UT_EXPECT_EQ(*host_pc(&v->thread.regs), 0x80000);
+    UT_EXPECT_EQ(arch_regs_get(&v->thread.regs, 0), 0x44000000);
     UT_EXPECT_EQ(cpus[1].guest_entries, 1);
 }
 

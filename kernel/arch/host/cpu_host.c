@@ -52,13 +52,13 @@ uint64_t arch_cpu_features(void)
 
 void arch_thread_init_user(struct thread *t, uint64_t pc, uint64_t sp, uint64_t arg)
 {
-    t->regs.pc = pc;
-    t->regs.sp_el0 = sp;
-    t->regs.x[0] = arg;
+    *host_pc(&t->regs) = pc;
+    *host_sp(&t->regs) = sp;
+    arch_regs_set(&t->regs, 0, arg);
 }
 
 void arch_thread_make_fault(struct thread *t)
 {
     host_faulting = t;
-    t->regs.pc = UINT64_MAX;
+    *host_pc(&t->regs) = UINT64_MAX;
 }

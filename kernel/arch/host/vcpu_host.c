@@ -89,9 +89,9 @@ bool arch_vgic_pending(struct vcpu *v)
 void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0)
 {
     memset(&v->thread.regs, 0, sizeof(v->thread.regs));
-    v->thread.regs.pc = pc;
-    v->thread.regs.x[0] = x0;
-    v->thread.regs.pstate = 0x3c5; /* EL1h, DAIF masked */
+    *host_pc(&v->thread.regs) = pc;
+    arch_regs_set(&v->thread.regs, 0, x0);
+    *host_flags(&v->thread.regs) = 0x3c5; /* as aarch64's EL1h with DAIF masked */
     v->hot = (struct arch_vcpu_hot){0};
     memset(v->cold.vgic_pending, 0, sizeof(v->cold.vgic_pending));
     memset(v->cold.eoi_want, 0, sizeof(v->cold.eoi_want));
@@ -107,7 +107,7 @@ bool arch_vcpu_decode_exit(struct vcpu *v)
     memset(v->msg.w, 0, sizeof(v->msg.w));
     v->msg.w[US_EXIT_REASON] = v->exit_esr & 0xffu;
     v->msg.w[US_EXIT_ESR] = v->exit_esr;
-    v->msg.w[US_EXIT_PC] = v->thread.regs.pc;
+    v->msg.w[US_EXIT_PC] = *host_pc(&v->thread.regs);
     v->msg.w[US_EXIT_VCPU] = v->index;
     return true;
 }
@@ -137,11 +137,11 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
     }
     if (flags & US_RESUME_SET_X0_3) {
         for (uint32_t i = 0; i < 4; i++) {
-            v->thread.regs.x[i] = reply->w[US_RESUME_X0 + i];
+            arch_regs_set(&v->thread.regs, i, reply->w[US_RESUME_X0 + i]);
         }
     }
     if (flags & US_RESUME_ADVANCE_PC) {
-        v->thread.regs.pc += 4;
+        *host_pc(&v->thread.regs) += 4;
     }
     if (flags & US_RESUME_INJECT_IRQ) {
         (void)arch_vgic_inject(v, (uint32_t)reply->w[US_RESUME_VIRQ]);

@@ -1,16 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* The host fake architecture's saved registers: plain arrays the unit tests read and write. */
+/* The host fake architecture's saved registers: plain arrays the unit tests read and write.
+ * The thread frame is aarch64's or x86_64's (arch/host_frame.h, chosen by the include path:
+ * kernel/arch/host/frame/<arch>). */
 #pragma once
 
 #include <stdint.h>
-
-struct arch_regs {
-    uint64_t x[31];
-    uint64_t sp_el0;
-    uint64_t pc;
-    uint64_t pstate;
-};
+#include <arch/host_frame.h>
 
 struct arch_fpregs {
     uint64_t v[64];
@@ -29,18 +25,3 @@ struct arch_vcpu_cold {
     uint64_t publishes;                              /* arch_vcpu_publish() calls */
     uint64_t continues;                              /* arch_vcpu_continue() calls */
 };
-
-#define ARCH_SYSCALL_NR_REG 8u
-#define ARCH_REG_COUNT 31u
-#define ARCH_FAULT_FMT "pc=0x%llx far=0x%llx esr=0x%llx"
-
-static inline uint64_t arch_regs_get(const struct arch_regs *r, uint32_t i)
-{
-    return i < ARCH_REG_COUNT ? r->x[i] : 0;
-}
-static inline void arch_regs_set(struct arch_regs *r, uint32_t i, uint64_t v)
-{
-    if (i < ARCH_REG_COUNT) {
-        r->x[i] = v;
-    }
-}
