@@ -22,69 +22,19 @@
 #include <arch/io.h>
 #include "board.h"
 #include "pvh.h"
+#include "svm.h"
 #include "x86.h"
-
-#define MSR_EFER 0xc0000080u
-#define EFER_SVME (1ull << 12)
-#define MSR_VM_CR 0xc0010114u
-#define VM_CR_SVMDIS (1ull << 4)
-#define MSR_VM_HSAVE_PA 0xc0010117u
-
-#define CPUID_EXT_SVM (1u << 2) /* 0x80000001 ECX */
-#define SVM_NP (1u << 0)        /* 0x8000000a EDX */
-#define SVM_NRIPS (1u << 3)
-
-/* VMCB offsets (AMD64 APM volume 2, appendix B): control area, then the state save area. */
-#define VMCB_INTERCEPT_MISC1 0x00cu
-#define VMCB_INTERCEPT_MISC2 0x010u
-#define VMCB_IOPM 0x040u
-#define VMCB_ASID 0x058u
-#define VMCB_TLB_CTL 0x05cu
-#define VMCB_EXITCODE 0x070u
-#define VMCB_EXITINFO1 0x078u
-#define VMCB_EXITINFO2 0x080u
-#define VMCB_NP_ENABLE 0x090u
-#define VMCB_N_CR3 0x0b0u
-#define VMCB_SEG(n) (0x400u + 0x10u * (n)) /* ES CS SS DS FS GS GDTR LDTR IDTR TR */
-#define VMCB_CPL 0x4cbu
-#define VMCB_EFER 0x4d0u
-#define VMCB_CR4 0x548u
-#define VMCB_CR3 0x550u
-#define VMCB_CR0 0x558u
-#define VMCB_DR7 0x560u
-#define VMCB_DR6 0x568u
-#define VMCB_RFLAGS 0x570u
-#define VMCB_RIP 0x578u
-#define VMCB_RSP 0x5d8u
-#define VMCB_RAX 0x5f8u
-#define VMCB_PAT 0x668u
-
-#define MISC1_HLT (1u << 24)
-#define MISC1_IOIO (1u << 27)
-#define MISC1_SHUTDOWN (1u << 31)
-#define MISC2_VMRUN (1u << 0) /* required: a VMCB without it is refused */
-#define MISC2_VMMCALL (1u << 1)
-
-#define EXIT_IOIO 0x7bu
-#define EXIT_VMMCALL 0x81u
-#define EXIT_NPF 0x400u
 
 #define GUEST_ASID 1u
 
-/* A guest's general registers but RAX and RSP, which its VMCB holds; head.S's layout. */
-struct svm_gprs {
-    uint64_t rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
-};
-_Static_assert(sizeof(struct svm_gprs) == 0x70, "svm_run() in head.S knows this layout");
-
-void svm_run(uint64_t vmcb_pa, struct svm_gprs *gprs);
 extern const uint8_t guest_code[], guest_vmmcall[], guest_oob_load[], guest_kernel_load[],
     guest_loop[], guest_uart[];
 extern char _image_start[], _image_end[];
 
 static uint8_t vmcb[4096] __attribute__((aligned(4096)));
 static uint8_t host_save[4096] __attribute__((aligned(4096)));
-static uint8_t iopm[3 * 4096] __attribute__((aligned(4096))); /* a bit per port: all set */
+static uint8_t host_state[4096] __attribute__((aligned(4096))); /* VMSAVE's, around VMRUN */
+static uint8_t iopm[3 * 4096] __attribute__((aligned(4096)));   /* a bit per port: all set */
 static struct stage2 guest_s2;
 static struct cpu boot_cpu;
 
@@ -155,26 +105,12 @@ _Noreturn void __stack_chk_fail(void)
 
 static void put64(uint32_t off, uint64_t v)
 {
-    __builtin_memcpy(&vmcb[off], &v, sizeof(v));
-}
-
-static void put32(uint32_t off, uint32_t v)
-{
-    __builtin_memcpy(&vmcb[off], &v, sizeof(v));
+    vmcb_put64(vmcb, off, v);
 }
 
 static uint64_t get64(uint32_t off)
 {
-    uint64_t v;
-
-    __builtin_memcpy(&v, &vmcb[off], sizeof(v));
-    return v;
-}
-
-static void put_seg(uint32_t n, uint16_t attrib, uint32_t limit)
-{
-    __builtin_memcpy(&vmcb[VMCB_SEG(n) + 2], &attrib, sizeof(attrib));
-    put32(VMCB_SEG(n) + 4, limit);
+    return vmcb_get64(vmcb, off);
 }
 
 /* The frame allocator over RAM region [base, base + size), whole pages inside the first GiB
@@ -207,52 +143,19 @@ static void take_memory(uint64_t base, uint64_t size)
             (unsigned long long)kmem_pool.free_count);
 }
 
-/* SVM with nested paging, or the reason there is none. */
-static const char *svm_missing(uint32_t *asids, bool *nrips)
-{
-    struct cpuid ext = cpuid(0x80000000u);
-
-    if (ext.a < 0x8000000au || !(cpuid(0x80000001u).c & CPUID_EXT_SVM)) {
-        return "the CPU has no SVM (use -cpu max on q35)";
-    }
-    if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
-        return "SVM is disabled by the firmware (VM_CR.SVMDIS)";
-    }
-    ext = cpuid(0x8000000au);
-    if (!(ext.d & SVM_NP)) {
-        return "SVM has no nested paging";
-    }
-    *asids = ext.b;
-    *nrips = (ext.d & SVM_NRIPS) != 0;
-    return NULL;
-}
-
 /* A flat 32-bit protected-mode guest without paging, entered at @rip, in guest-physical
  * memory mapped 1:1 by the nested tables. */
 static void vmcb_setup(const void *rip)
 {
     __builtin_memset(vmcb, 0, sizeof(vmcb));
-    put32(VMCB_INTERCEPT_MISC1, MISC1_HLT | MISC1_SHUTDOWN | MISC1_IOIO);
-    put32(VMCB_INTERCEPT_MISC2, MISC2_VMRUN | MISC2_VMMCALL);
+    vmcb_put32(vmcb, VMCB_INTERCEPT_MISC1, MISC1_HLT | MISC1_SHUTDOWN | MISC1_IOIO);
+    vmcb_put32(vmcb, VMCB_INTERCEPT_MISC2, MISC2_VMRUN | MISC2_VMMCALL);
     put64(VMCB_IOPM, pa(iopm));
-    put32(VMCB_ASID, guest_s2.vmid);
+    vmcb_put32(vmcb, VMCB_ASID, guest_s2.vmid);
     vmcb[VMCB_TLB_CTL] = 1; /* flush this ASID's translations on entry */
     put64(VMCB_NP_ENABLE, 1);
     put64(VMCB_N_CR3, pa_of(guest_s2.root));
-    for (uint32_t s = 0; s < 4; s++) {
-        put_seg(s, s == 1 ? 0xc9b : 0xc93, 0xffffffffu); /* CS: code, others: data; 4 GiB */
-    }
-    put_seg(6, 0, 0xffff); /* GDTR */
-    put_seg(8, 0, 0xffff); /* IDTR */
-    put_seg(9, 0x8b, 0xffff);
-    vmcb[VMCB_CPL] = 0;
-    put64(VMCB_EFER, EFER_SVME);
-    put64(VMCB_CR0, 0x11); /* PE, ET */
-    put64(VMCB_DR7, 0x400);
-    put64(VMCB_DR6, 0xffff0ff0u);
-    put64(VMCB_RFLAGS, 0x2);
-    put64(VMCB_RIP, pa(rip));
-    put64(VMCB_PAT, 0x0007040600070406ull);
+    svm_flat32(vmcb, pa(rip));
 }
 
 /* Every port intercepted; the nested tables map the guest's one page of code, read and
@@ -280,7 +183,7 @@ static void guest_run(const char *what, const void *rip, uint64_t want)
     uint64_t code;
 
     vmcb_setup(rip);
-    svm_run(pa(vmcb), &g);
+    svm_run(pa(vmcb), &g, pa(host_state));
     code = get64(VMCB_EXITCODE);
     if (code != want) {
         x86_say("SVM: %s: unexpected exit 0x%llx (info 0x%llx 0x%llx), wanted 0x%llx", what,
@@ -319,7 +222,7 @@ static void guest_uart_run(void)
     for (uint32_t exits = 0; exits < sizeof(line); exits++) {
         uint64_t code, info;
 
-        svm_run(pa(vmcb), &g);
+        svm_run(pa(vmcb), &g, pa(host_state));
         code = get64(VMCB_EXITCODE);
         info = get64(VMCB_EXITINFO1);
         if (code == EXIT_VMMCALL) {
@@ -362,7 +265,7 @@ static void guest_loop_run(void)
     vmcb_setup(guest_loop);
     t0 = rdtsc();
     for (i = 0; i < LOOP_TRIPS; i++) {
-        svm_run(pa(vmcb), &g);
+        svm_run(pa(vmcb), &g, pa(host_state));
         if (get64(VMCB_EXITCODE) != EXIT_VMMCALL) {
             break;
         }
@@ -505,8 +408,7 @@ void x86_boot_main(uint64_t start_info)
         x86_stop();
     }
     x86_say("SVM with nested paging, %u ASIDs, next-RIP %s", asids, nrips ? "saved" : "not saved");
-    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
-    wrmsr(MSR_VM_HSAVE_PA, pa(host_save));
+    svm_enable(pa(host_save));
     npt_setup();
     guest_run("VMMCALL", guest_vmmcall, EXIT_VMMCALL);
     guest_run("load past the guest's memory", guest_oob_load, EXIT_NPF);

@@ -94,17 +94,23 @@ long_entry:
     hlt
     jmp 2b
 
-/* svm_run(vmcb_pa, gprs): VMRUN the guest described by the VMCB at @vmcb_pa until its
- * #VMEXIT, with its general registers other than RAX and RSP (which the VMCB holds) loaded
+/* svm_run(vmcb_pa, gprs, host_pa): VMRUN the guest described by the VMCB at @vmcb_pa until
+ * its #VMEXIT, with its general registers other than RAX and RSP (which the VMCB holds) loaded
  * from, and saved back to, struct svm_gprs at @gprs. The processor restores our RSP, RIP and
  * RAX from its host save area and nothing else, so the C caller's callee-saved registers are
- * kept here. #VMEXIT clears the global interrupt flag; STGI sets it again (RFLAGS.IF stays
- * clear). */
+ * kept here, and the state VMSAVE and VMLOAD move (FS, GS, TR, LDTR, KERNEL_GS_BASE, the
+ * SYSCALL MSRs) is saved to the page at @host_pa before the guest's is loaded, and loaded back
+ * from it once the guest's is saved; nothing between may use GS. #VMEXIT clears the global
+ * interrupt flag; STGI sets it again (RFLAGS.IF stays clear). */
     .globl svm_run
 svm_run:
     PUSH_CALLEE_SAVED
+    push %rdx
     push %rsi
+    mov %rdx, %rax
+    vmsave %rax
     mov %rdi, %rax
+    vmload %rax
     mov 0x00(%rsi), %rbx
     mov 0x08(%rsi), %rcx
     mov 0x10(%rsi), %rdx
@@ -120,6 +126,7 @@ svm_run:
     mov 0x68(%rsi), %r15
     mov 0x18(%rsi), %rsi
     vmrun %rax
+    vmsave %rax /* RAX is @vmcb_pa again: #VMEXIT restores the host's */
     xchg %rsi, (%rsp) /* the guest's RSI to the stack, the pointer back */
     mov %rbx, 0x00(%rsi)
     mov %rcx, 0x08(%rsi)
@@ -135,6 +142,8 @@ svm_run:
     mov %r13, 0x58(%rsi)
     mov %r14, 0x60(%rsi)
     mov %r15, 0x68(%rsi)
+    pop %rax
+    vmload %rax
     stgi
     POP_CALLEE_SAVED
     ret
