@@ -33,6 +33,7 @@ if(US_ARCH STREQUAL "x86_64")
     add_subdirectory(ipc)
     add_subdirectory(kernel/arch/x86_64)
     add_subdirectory(servers)
+    add_subdirectory(tests/guests/x86_64)
     return()
 endif()
 

@@ -177,6 +177,12 @@ static us_err_t check_item_format(const struct pack_job *job, const struct pack_
             fprintf(stderr, "uspack: %s: config is not a DTB\n", it->path);
             return US_EINVAL;
         }
+    } else if (it->type == US_BUNDLE_GUEST_KERNEL && job->machine == ELF_MACHINE_X86_64) {
+        /* An x86_64 guest is a flat image for now (vmm_image_pc.c): anything but empty. */
+        if (it->size == 0) {
+            fprintf(stderr, "uspack: %s: guest '%s' is empty\n", it->path, it->name);
+            return US_EINVAL;
+        }
     } else if (it->type == US_BUNDLE_GUEST_KERNEL) {
         if (it->size < ARM64_IMAGE_MAGIC_OFFSET + 4 ||
             memcmp(d + ARM64_IMAGE_MAGIC_OFFSET, "ARM\x64", 4) != 0) {

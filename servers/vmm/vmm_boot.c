@@ -1,24 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* Building a VM: RAM, the guest image in arm64 Image format, initrd, device tree, boot vCPU. */
+/* Building a VM: RAM, the guest image (placed as its architecture wants: vmm_image_<arch>.c),
+ * initrd, device tree, boot vCPU. */
 #include <understudy/cpu.h>
 #include <understudy/slots.h>
 #include <uslib/bundle_parse.h>
 #include <uslib/string.h>
 #include "virtio_mmio.h"
 #include "vmm.h"
-
-#define IMAGE_MAGIC 0x644d5241u /* "ARM\x64" at offset 56 (Linux arm64 booting.rst) */
-
-struct image_hdr {
-    uint32_t code0, code1;
-    uint64_t text_offset;
-    uint64_t image_size;
-    uint64_t flags;
-    uint64_t res2, res3, res4;
-    uint32_t magic;
-    uint32_t res5;
-};
+#include "vmm_arch.h"
 
 us_err_t vmm_find_image(struct vmm_state *st, const char *name, uint32_t type,
                         const struct us_bundle_entry **out)
@@ -45,32 +35,6 @@ us_err_t vmm_find_image(struct vmm_state *st, const char *name, uint32_t type,
         st->images_verified |= 1ull << idx;
     }
     return e;
-}
-
-/* Where the kernel goes: DRAM base + text_offset; everything must fit under @limit. */
-static us_err_t place_kernel(const struct us_bundle_entry *k, const uint8_t *data, uint64_t limit,
-                             uint64_t *offset)
-{
-    struct image_hdr h;
-    uint64_t size;
-
-    if (k->size < sizeof(h)) {
-        return US_ECORRUPT;
-    }
-    memcpy(&h, data, sizeof(h));
-    if (h.magic != IMAGE_MAGIC) {
-        US_LOG_ERR("guest kernel is not an arm64 Image (bad magic)");
-        return US_ECORRUPT;
-    }
-    /* booting.rst: image_size 0 means a pre-3.17 kernel loaded at 0x80000. */
-    *offset = h.image_size == 0 ? 0x80000u : h.text_offset;
-    size = h.image_size > k->size ? h.image_size : k->size;
-    if (*offset >= limit || size > limit - *offset) {
-        US_LOG_ERR("guest kernel (0x%llx bytes at +0x%llx) does not fit in guest RAM",
-                   (unsigned long long)size, (unsigned long long)*offset);
-        return US_ENOMEM;
-    }
-    return US_OK;
 }
 
 /* The guest starts with its MMU and caches off: what we wrote through our cacheable mapping
@@ -249,7 +213,7 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
         rd_size = rd->size;
         rd_off = (dtb_off - rd_size) & ~0xfffull;
     }
-    e = place_kernel(k, bundle_parse_data(st->bundle, k), rd != NULL ? rd_off : dtb_off, &koff);
+    e = vmm_image_place(k, bundle_parse_data(st->bundle, k), rd != NULL ? rd_off : dtb_off, &koff);
     if (e != US_OK) {
         return e;
     }

@@ -4,6 +4,7 @@
  * Guest misbehaviour is answered (abort injected, call refused) and logged at WARN at most. */
 #include <uslib/string.h>
 #include "vmm.h"
+#include "vmm_arch.h"
 
 void vmm_resume(struct us_msg *m, uint64_t flags)
 {
@@ -166,6 +167,15 @@ static void handle(struct vmm_state *st, uint32_t slot, struct us_msg *m)
         return;
     case US_EXIT_EOI:
         vmm_pt_eoi(st, slot, m);
+        return;
+    case US_EXIT_IO: /* the PC's exits (x86_64): vmm_pc.c */
+        vmm_pc_io(st, slot, m);
+        return;
+    case US_EXIT_CPUID:
+        vmm_pc_cpuid(st, slot, m);
+        return;
+    case US_EXIT_MSR:
+        vmm_pc_msr(st, slot, m);
         return;
     default:
         US_LOG_WARN("%s: unhandled exit (esr 0x%llx, pc 0x%llx); VM stopped",

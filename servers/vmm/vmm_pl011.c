@@ -10,6 +10,7 @@
  * is always empty here, so a write never changes the interrupt state. */
 #include <understudy/slots.h>
 #include "vmm.h"
+#include "vmm_arch.h"
 
 #define UARTDR 0x000u
 #define UARTRSR 0x004u
@@ -34,7 +35,7 @@
 /* PrimeCell identification: PL011 r1p5, the values QEMU's model reports. */
 static const uint8_t pl011_id[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
 
-static void ring_put(struct vmm_state *st, uint32_t slot, uint8_t b)
+void vmm_console_put(struct vmm_state *st, uint32_t slot, uint8_t b)
 {
     struct us_guest_ring *r = &st->rings[slot];
     uint32_t head = r->head;
@@ -97,7 +98,7 @@ uint32_t vmm_console_room(struct vmm_state *st, uint32_t slot, uint64_t want)
 void vmm_console_out(struct vmm_state *st, uint32_t slot, const uint8_t *b, uint64_t n)
 {
     for (uint64_t i = 0; i < n; i++) {
-        ring_put(st, slot, b[i]);
+        vmm_console_put(st, slot, b[i]);
     }
 }
 
@@ -147,7 +148,7 @@ void vmm_pl011_drain(struct vmm_state *st, uint32_t slot)
             tail = head - US_FASTMMIO_RING_BYTES; /* never trust more than the ring holds */
         }
         for (; tail != head; tail++) {
-            ring_put(st, slot, p->ring[tail % US_FASTMMIO_RING_BYTES]);
+            vmm_console_put(st, slot, p->ring[tail % US_FASTMMIO_RING_BYTES]);
         }
         __atomic_store_n(&p->tail, tail, __ATOMIC_SEQ_CST);
     }
@@ -192,7 +193,7 @@ uint64_t vmm_pl011_access(struct vmm_state *st, uint32_t slot, uint64_t off, boo
     if (write) {
         switch (off) {
         case UARTDR:
-            ring_put(st, slot, (uint8_t)value);
+            vmm_console_put(st, slot, (uint8_t)value);
             break;
         case UARTIMSC:
             u->imsc = (uint32_t)value & 0x7ffu;

@@ -338,10 +338,11 @@ static const uint32_t psci_fns[8] = {0x80000000u, 0x84000000u, 0x84000002u, 0xc4
 /* An exit message as kernel/arch/aarch64/vcpu_exit.c fills it: the guest chooses the
  * syndrome, addresses, values and registers; the kernel guarantees the access's direction,
  * size and register (0..31) and the vCPU index (below the VM's vCPU count). Reasons 0 and 8,
- * which it never sends, are in too. */
+ * which it never sends, are in too, and x86_64's (kernel/arch/x86_64/vcpu.c: port I/O, CPUID,
+ * MSRs), which reach the same vmm. */
 static void fill_exit(struct fuzz_in *in, struct us_msg *m, uint32_t slot)
 {
-    uint8_t reason = fi_u8(in) % 9u, how = fi_u8(in);
+    uint8_t reason = fi_u8(in) % (US_EXIT_MSR + 1u), how = fi_u8(in);
     uint32_t vcpus = st.config.vms[slot].vcpu_count;
 
     memset(m, 0, sizeof(*m));
@@ -366,6 +367,18 @@ static void fill_exit(struct fuzz_in *in, struct us_msg *m, uint32_t slot)
         }
         break;
     }
+    case US_EXIT_IO:
+        /* how & 7: COM1's eight ports, else any; a byte, word or double word. */
+        m->w[US_EXIT_REG] = (how & 8u) ? 0x3f8u + (how & 7u) : fi_u16(in);
+        m->w[US_EXIT_SIZE] = 1ull << ((how >> 4) % 3u);
+        m->w[US_EXIT_WRITE] = (how >> 6) & 1u;
+        m->w[US_EXIT_X0] = fi_u64(in);
+        break;
+    case US_EXIT_MSR:
+        m->w[US_EXIT_REG] = fi_u32(in);
+        m->w[US_EXIT_WRITE] = how & 1u;
+        m->w[US_EXIT_VALUE] = fi_u64(in);
+        break;
     case US_EXIT_HVC:
     case US_EXIT_SMC:
         m->w[US_EXIT_ESR] = (reason == US_EXIT_HVC ? 0x16ull : 0x17ull) << 26;

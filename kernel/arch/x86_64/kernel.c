@@ -14,6 +14,7 @@
 #include <us/sched.h>
 #include <us/syscall.h>
 #include <us/thread.h>
+#include <us/vcpu.h>
 #include <us/arch/boot.h>
 #include <us/arch/cpu.h>
 #include <us/arch/irq.h>
@@ -49,6 +50,7 @@ void arch_early_init(struct cpu *c)
     x86_trap_init();
     cpu_have = x86_cpu_init(c);
     x86_time_init(); /* before the first log line: its time stamp */
+    x86_svm_init();
 }
 
 void arch_secondary_init(struct cpu *c)
@@ -102,19 +104,24 @@ void arch_cpu_kick(uint32_t cpu)
     US_CHECK(cpu == 0); /* one CPU so far: it has nobody to kick */
 }
 
-void arch_thread_init_user(struct thread *t, uint64_t pc, uint64_t sp, uint64_t arg)
+void x86_fp_reset(struct thread *t)
 {
     uint16_t fcw = FCW_DEFAULT;
     uint32_t mxcsr = MXCSR_DEFAULT;
 
+    memset(&t->fp, 0, sizeof(t->fp));
+    memcpy(&t->fp.fxsave[0], &fcw, sizeof(fcw));
+    memcpy(&t->fp.fxsave[24], &mxcsr, sizeof(mxcsr));
+}
+
+void arch_thread_init_user(struct thread *t, uint64_t pc, uint64_t sp, uint64_t arg)
+{
     memset(&t->regs, 0, sizeof(t->regs));
     t->regs.rip = pc;
     t->regs.rsp = sp;
     t->regs.rflags = RFLAGS_IF;
     arch_regs_set(&t->regs, 0, arg);
-    memset(&t->fp, 0, sizeof(t->fp));
-    memcpy(&t->fp.fxsave[0], &fcw, sizeof(fcw));
-    memcpy(&t->fp.fxsave[24], &mxcsr, sizeof(mxcsr));
+    x86_fp_reset(t);
 }
 
 void arch_thread_make_fault(struct thread *t)
@@ -131,6 +138,8 @@ static void cr0_ts(bool set)
     __asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
 }
 
+static void fp_take(struct thread *t);
+
 /* A server's space, with its PCID where the CPU has them (the kernel's part is the same in
  * every space, so the kernel itself goes on running through it), its I/O ports and its FS
  * base. */
@@ -139,11 +148,16 @@ void arch_switch_to(struct thread *next)
     struct thread *prev = this_cpu()->current;
     uint64_t cr3;
 
-    if (next->vcpu != NULL) {
-        klog_panic("x86_64: vCPUs are not ported yet");
-    }
     if (prev != NULL && prev->vcpu == NULL) {
         prev->regs.fs_base = rdmsr(MSR_FS_BASE);
+    }
+    if (next->vcpu != NULL) {
+        /* Its segments and MSRs are its VMCB's (svm_run()); the FPU is loaded for it now, as
+         * the host's CR0.TS does not reach a guest. */
+        if (fp_owner != next) {
+            fp_take(next);
+        }
+        return;
     }
     wrmsr(MSR_FS_BASE, next->regs.fs_base);
     cr3 = pa_of(next->proc->as.root) | ((cpu_have & X86_HAVE_PCID) ? next->proc->as.asid : 0);
@@ -183,9 +197,26 @@ _Noreturn void arch_enter_first(struct arch_regs *regs)
     x86_enter(regs);
 }
 
-/* What an entry resumes: a server's registers, by IRETQ. */
+/* What an entry resumes: a server's registers, by IRETQ. While the thread to run is a vCPU,
+ * the guest runs here instead, without the lock, and each of its exits is handled as an entry
+ * of its own: a host interrupt taken, the rest finished in the kernel or sent to the vmm. */
 static struct arch_regs *leave(struct arch_regs *r)
 {
+    struct thread *t = this_cpu()->current;
+
+    while (t->vcpu != NULL) {
+        kernel_unlock();
+        x86_vcpu_run(t->vcpu);
+        kernel_lock();
+        if (x86_vcpu_host_irq(t->vcpu)) {
+            __asm__ volatile("sti; nop; cli" ::: "memory"); /* into the pending bitmap */
+            kernel_irq();
+        } else {
+            vcpu_handle_exit(t->vcpu);
+        }
+        r = kernel_exit();
+        t = this_cpu()->current;
+    }
     kernel_unlock();
     return r;
 }
@@ -248,55 +279,4 @@ struct vcpu *arch_vtimer_fire(void)
 struct vcpu *arch_vgic_maintenance(void)
 {
     return NULL;
-}
-
-static _Noreturn void unported(const char *what)
-{
-    klog_panic("x86_64: %s: vCPUs are not ported yet", what);
-}
-
-us_err_t arch_vgic_inject(struct vcpu *v, uint32_t intid)
-{
-    (void)v;
-    (void)intid;
-    unported(__func__);
-}
-
-bool arch_vcpu_eoi_exit(struct vcpu *v)
-{
-    (void)v;
-    unported(__func__);
-}
-
-void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0)
-{
-    (void)v;
-    (void)pc;
-    (void)x0;
-    unported(__func__);
-}
-
-bool arch_vcpu_decode_exit(struct vcpu *v)
-{
-    (void)v;
-    unported(__func__);
-}
-
-us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
-{
-    (void)v;
-    (void)reply;
-    unported(__func__);
-}
-
-void arch_vcpu_publish(struct vcpu *v)
-{
-    (void)v;
-    unported(__func__);
-}
-
-void arch_vcpu_continue(struct vcpu *v)
-{
-    (void)v;
-    unported(__func__);
 }

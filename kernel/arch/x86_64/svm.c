@@ -53,7 +53,7 @@ void svm_flat32(uint8_t *vmcb, uint64_t rip)
     }
     put_seg(vmcb, 6, 0, 0xffff);    /* GDTR */
     put_seg(vmcb, 7, 0x82, 0xffff); /* LDTR */
-    put_seg(vmcb, 8, 0, 0xffff);    /* IDTR */
+    put_seg(vmcb, 8, 0, 0); /* IDTR: none, so an exception the guest cannot take shuts it down */
     put_seg(vmcb, 9, 0x8b, 0xffff); /* TR: a busy 32-bit TSS */
     vmcb[VMCB_CPL] = 0;
     vmcb_put64(vmcb, VMCB_EFER, EFER_SVME);

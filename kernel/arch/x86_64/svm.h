@@ -20,6 +20,7 @@
 #define VMCB_EXITINFO1 0x078u
 #define VMCB_EXITINFO2 0x080u
 #define VMCB_NP_ENABLE 0x090u
+#define VMCB_EVENTINJ 0x0a8u
 #define VMCB_N_CR3 0x0b0u
 /* The state save area. */
 #define VMCB_SEG(n) (0x400u + 0x10u * (n)) /* ES CS SS DS FS GS GDTR LDTR IDTR TR */
@@ -49,6 +50,7 @@
 #define V_INTR_MASKING (1u << 24) /* the guest's RFLAGS.IF masks only its own interrupts */
 
 #define EXIT_INTR 0x60u
+#define EXIT_NMI 0x61u
 #define EXIT_CPUID 0x72u
 #define EXIT_HLT 0x78u
 #define EXIT_IOIO 0x7bu
@@ -58,6 +60,12 @@
 #define EXIT_NPF 0x400u
 
 #define EFER_SVME (1ull << 12)
+
+/* EVENTINJ: an event for the guest at its next entry (vector, type, error code in 63:32). */
+#define EVENTINJ_VALID (1ull << 31)
+#define EVENTINJ_EXCEPTION (3ull << 8)
+#define EVENTINJ_ERROR_CODE (1ull << 11)
+#define VEC_GP 13u
 
 static inline void vmcb_put64(uint8_t *vmcb, uint32_t off, uint64_t v)
 {

@@ -55,6 +55,22 @@ struct aspace;
  * those of the space that ran before, if they differ. */
 void x86_io_switch(const struct aspace *as);
 
+struct thread;
+struct vcpu;
+
+/** x86_fp_reset() - @t's FPU registers as after FNINIT, exceptions masked. */
+void x86_fp_reset(struct thread *t);
+
+/** x86_svm_init() - check for SVM with nested paging and enough ASIDs (a panic naming what is
+ * missing), and enable it on this CPU. */
+void x86_svm_init(void);
+
+/** x86_vcpu_run() - run @v's guest until its next #VMEXIT (interrupts off, no lock held). */
+void x86_vcpu_run(struct vcpu *v);
+
+/** x86_vcpu_host_irq() - whether @v's last exit was for a host interrupt (the host takes it). */
+bool x86_vcpu_host_irq(struct vcpu *v);
+
 /** x86_user_run() - run ring 3 from @regs (made this CPU's current) until an entry's handler
  * returns NULL. */
 void x86_user_run(struct arch_regs *regs);

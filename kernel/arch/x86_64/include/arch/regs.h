@@ -19,11 +19,12 @@ struct arch_fpregs {
 struct arch_vcpu_hot {
     uint64_t vmcb_pa;
     uint64_t exitcode, exitinfo1, exitinfo2; /* the last exit, as the vmm is told of it */
+    uint64_t next_rip; /* after the exiting instruction (US_RESUME_ADVANCE_PC); 0: unknown */
+    uint32_t flushes;  /* the VM's stage2.flushes when this vCPU last flushed its ASID */
 };
 
-/* What SVM leaves to the hypervisor to switch: CR2, and the state VMLOAD and VMSAVE move
- * (FS, GS, TR and LDTR bases, KERNEL_GS_BASE, the SYSCALL MSRs), kept in a second page. */
+/* The rest of a guest's state is its VMCB's too: CR2, and what VMLOAD and VMSAVE move (FS, GS,
+ * TR and LDTR, KERNEL_GS_BASE, the SYSCALL MSRs), which svm_run() swaps with the host's. */
 struct arch_vcpu_cold {
-    uint64_t cr2;
-    uint64_t vmsave_pa;
+    uint64_t intr_exits; /* exits for a host interrupt, which the vmm never sees */
 };

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* A PC guest's port I/O, CPUID and MSRs (docs/x86_64.md): COM1's 16550 as far as a polling
+ * console needs it (output, the line status, the divisor latch), other ports open bus. */
+#include <understudy/vcpu.h>
+#include "vmm_arch.h"
+
+#define COM1 0x3f8u
+#define UART_THR 0u /* with DLAB 0 */
+#define UART_LCR 3u
+#define UART_LSR 5u
+#define UART_LCR_DLAB 0x80u
+#define UART_LSR_IDLE 0x60u /* THRE and TEMT: output is taken at once */
+
+/* Each VM's line control register: whether port 0x3f8 is the divisor latch. Not carried over
+ * a vmm restart; a guest sets it before it prints. */
+static uint8_t uart_lcr[VMM_CONFIG_MAX_VMS];
+
+static uint64_t uart(struct vmm_state *st, uint32_t slot, uint32_t reg, bool write, uint8_t v)
+{
+    if (write) {
+        if (reg == UART_THR && !(uart_lcr[slot] & UART_LCR_DLAB)) {
+            vmm_console_put(st, slot, v);
+        } else if (reg == UART_LCR) {
+            uart_lcr[slot] = v;
+        }
+        return 0;
+    }
+    return reg == UART_LSR ? UART_LSR_IDLE : reg == UART_LCR ? uart_lcr[slot] : 0u;
+}
+
+void vmm_pc_io(struct vmm_state *st, uint32_t slot, struct us_msg *m)
+{
+    uint32_t port = (uint32_t)m->w[US_EXIT_REG] & 0xffffu;
+    bool write = m->w[US_EXIT_WRITE] != 0;
+    uint64_t rax = m->w[US_EXIT_X0], mask, v = ~0ull;
+
+    mask = m->w[US_EXIT_SIZE] == 4u ? 0xffffffffull : m->w[US_EXIT_SIZE] == 2u ? 0xffffu : 0xffu;
+    if ((st->vms[slot].visible & VMM_DEV_UART) && port >= COM1 && port < COM1 + 8u) {
+        v = uart(st, slot, port - COM1, write, (uint8_t)rax);
+    }
+    vmm_resume(m, US_RESUME_ADVANCE_PC | (write ? 0u : US_RESUME_SET_REG));
+    m->w[US_RESUME_REG] = 0; /* RAX */
+    m->w[US_RESUME_VALUE] = (rax & ~mask) | (v & mask);
+}
+
+void vmm_pc_cpuid(struct vmm_state *st, uint32_t slot, struct us_msg *m)
+{
+    (void)st;
+    (void)slot;
+    vmm_resume(m, US_RESUME_ADVANCE_PC | US_RESUME_SET_X0_3);
+}
+
+void vmm_pc_msr(struct vmm_state *st, uint32_t slot, struct us_msg *m)
+{
+    bool write = m->w[US_EXIT_WRITE] != 0;
+
+    if (st->vms[slot].faults_logged < VMM_FAULT_LOG_LIMIT) {
+        st->vms[slot].faults_logged++;
+        US_LOG_WARN("%s: %s of MSR 0x%llx: RAZ/WI", st->config.vms[slot].name,
+                    write ? "WRMSR" : "RDMSR", (unsigned long long)m->w[US_EXIT_REG]);
+    }
+    vmm_resume(m, US_RESUME_ADVANCE_PC | (write ? 0u : US_RESUME_SET_X0_3));
+    /* RDMSR's EDX:EAX zero; RBX and RCX as they were. */
+    m->w[US_RESUME_X0 + 1] = m->w[US_EXIT_X0 + 1];
+    m->w[US_RESUME_X0 + 2] = m->w[US_EXIT_X0 + 2];
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* The x86_64 port's bare-metal test guest (docs/x86_64.md): 32-bit code entered in protected
+ * mode without paging, 1 MiB into guest RAM (vmm_image_pc.c). It prints a line on COM1 by
+ * polling the line status and writing the data register, one exit per access; asks the vmm
+ * for PSCI_VERSION by VMMCALL and prints the answer; then loads from a guest-physical address
+ * outside its memory, which the vmm refuses with #GP: with no IDT the guest then triple-faults
+ * and the vmm stops it. */
+    .code32
+    .section .text
+    .globl _start
+_start:
+    mov $stack_top, %esp
+    mov $hello, %esi
+    call puts
+    mov $0x84000000, %eax /* PSCI_VERSION */
+    vmmcall
+    mov %eax, %edi
+    mov $psci, %esi
+    call puts
+    mov $8, %ecx
+1:  rol $4, %edi
+    mov %edi, %eax
+    and $0xf, %eax
+    mov hexdigits(%eax), %al
+    call putc
+    loop 1b
+    mov $'\n', %al
+    call putc
+    mov $oob, %esi
+    call puts
+    mov 0x20000000, %eax /* below guest RAM (1 GiB up): nothing is mapped there */
+1:  hlt
+    jmp 1b
+
+/* Print the NUL-terminated string at %esi. */
+puts:
+    lodsb
+    test %al, %al
+    jz 1f
+    call putc
+    jmp puts
+1:  ret
+
+/* Print %al once the transmit holding register is empty. */
+putc:
+    push %edx
+    push %eax
+1:  mov $0x3fd, %dx /* line status */
+    in %dx, %al
+    test $0x20, %al
+    jz 1b
+    pop %eax
+    mov $0x3f8, %dx
+    out %al, %dx
+    pop %edx
+    ret
+
+    .section .rodata
+hello:
+    .asciz "hello from the x86_64 guest\n"
+psci:
+    .asciz "PSCI_VERSION by VMMCALL: 0x"
+oob:
+    .asciz "load from 0x20000000\n"
+hexdigits:
+    .ascii "0123456789abcdef"
+
+    .section .bss
+    .balign 16
+    .space 4096
+stack_top:
