@@ -3,9 +3,10 @@
 /* The x86_64 port's bare-metal test guest (docs/x86_64.md): 32-bit code entered in protected
  * mode without paging, 1 MiB into guest RAM (vmm_image_pc.c). It prints a line on COM1 by
  * polling the line status and writing the data register, one exit per access; asks the vmm
- * for PSCI_VERSION by VMMCALL and prints the answer; then loads from a guest-physical address
- * outside its memory, which the vmm refuses with #GP: with no IDT the guest then triple-faults
- * and the vmm stops it. */
+ * for PSCI_VERSION by VMMCALL and prints the answer; times 1000 VMMCALLs and 1000 writes to
+ * the UART's scratch register with the TSC (bench/x86_bench.py reads the figures under
+ * -icount); then loads from a guest-physical address outside its memory, which the vmm
+ * refuses with #GP: with no IDT the guest then triple-faults and the vmm stops it. */
     .code32
     .section .text
     .globl _start
@@ -18,6 +19,43 @@ _start:
     mov %eax, %edi
     mov $psci, %esi
     call puts
+    call puthex
+
+    mov $vmmcalls, %esi
+    call puts
+    rdtsc
+    mov %eax, %ebx
+    mov $1000, %ecx
+1:  mov $0x84000000, %eax
+    vmmcall
+    loop 1b
+    rdtsc
+    sub %ebx, %eax
+    mov %eax, %edi
+    call puthex
+
+    mov $outs, %esi
+    call puts
+    rdtsc
+    mov %eax, %ebx
+    mov $1000, %ecx
+    mov $0x3ff, %dx /* the scratch register */
+1:  out %al, %dx
+    loop 1b
+    rdtsc
+    sub %ebx, %eax
+    mov %eax, %edi
+    call puthex
+
+    mov $oob, %esi
+    call puts
+    mov 0x20000000, %eax /* below guest RAM (1 GiB up): nothing is mapped there */
+1:  hlt
+    jmp 1b
+
+/* Print %edi as eight hex digits and a newline. */
+puthex:
+    push %ecx
     mov $8, %ecx
 1:  rol $4, %edi
     mov %edi, %eax
@@ -27,11 +65,8 @@ _start:
     loop 1b
     mov $'\n', %al
     call putc
-    mov $oob, %esi
-    call puts
-    mov 0x20000000, %eax /* below guest RAM (1 GiB up): nothing is mapped there */
-1:  hlt
-    jmp 1b
+    pop %ecx
+    ret
 
 /* Print the NUL-terminated string at %esi. */
 puts:
@@ -61,6 +96,10 @@ hello:
     .asciz "hello from the x86_64 guest\n"
 psci:
     .asciz "PSCI_VERSION by VMMCALL: 0x"
+vmmcalls:
+    .asciz "bench: 1000 VMMCALL round trips in TSC ticks 0x"
+outs:
+    .asciz "bench: 1000 UART port writes in TSC ticks 0x"
 oob:
     .asciz "load from 0x20000000\n"
 hexdigits:
