@@ -100,13 +100,19 @@ long_entry:
  * RAX from its host save area and nothing else, so the C caller's callee-saved registers are
  * kept here, and the state VMSAVE and VMLOAD move (FS, GS, TR, LDTR, KERNEL_GS_BASE, the
  * SYSCALL MSRs) is saved to the page at @host_pa before the guest's is loaded, and loaded back
- * from it once the guest's is saved; nothing between may use GS. #VMEXIT clears the global
- * interrupt flag; STGI sets it again (RFLAGS.IF stays clear). */
+ * from it once the guest's is saved; nothing between may use GS. The host's interrupts must
+ * be able to end the guest (a guest that spins with its own IF clear, whose VMCB sets
+ * V_INTR_MASKING and intercepts INTR): with V_INTR_MASKING the host's RFLAGS.IF at VMRUN
+ * decides that, so VMRUN runs with IF set and the global interrupt flag clear, which holds
+ * any interrupt until the guest runs; #VMEXIT clears GIF again, IF is cleared before STGI,
+ * and an interrupt that ended the guest stays pending for the caller to take. */
     .globl svm_run
 svm_run:
     PUSH_CALLEE_SAVED
     push %rdx
     push %rsi
+    clgi
+    sti
     mov %rdx, %rax
     vmsave %rax
     mov %rdi, %rax
@@ -144,6 +150,7 @@ svm_run:
     mov %r15, 0x68(%rsi)
     pop %rax
     vmload %rax
+    cli
     stgi
     POP_CALLEE_SAVED
     ret
