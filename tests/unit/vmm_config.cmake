@@ -97,6 +97,13 @@ us_unit_test(vmm_net
     CASES route_rules identifies_device_and_mac frame_between_guests uplink_and_broadcast
           hostile_frames_and_queues)
 
+# A PC guest's port I/O, CPUID and MSR exits (vmm_pc.c).
+us_unit_test(vmm_pc
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_pc.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_pc.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
+    LIBS us_lib_host
+    CASES uart_status_reads_idle uart_output_goes_to_console other_ports_open_bus msr_and_cpuid)
+
 # The vmm's driver of the node's NIC (vmm_nic.c), the device played by the test.
 us_unit_test(vmm_nic
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_nic.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_nic.c
