@@ -15,9 +15,11 @@ The machine has a NIC on QEMU user networking (the uplink of Understudy's switch
 host's 127.0.0.1:P (--port, default 7000) is forwarded to 10.0.2.15:7000, where the default
 image's guest serves kvd: `nc 127.0.0.1 7000` from another terminal talks to it.
 
---arch x86_64 boots the x86_64 port's first stage (images/x86_64/selftest.elf beside --image;
-docs/x86_64.md) on qemu-system-x86_64 -M q35 -cpu max, without NIC: its kernel has no servers
-for x86_64 to start yet.
+--arch x86_64 boots the x86_64 port (images/x86_64 beside --image; docs/x86_64.md) on
+qemu-system-x86_64 -M q35 -cpu max, without NIC: the kernel (understudy.elf) with the bundle
+--x86-image names (default hello: the four servers, the console shell on this terminal, and
+the bare-metal test guest; bundle, hello2, hostile are the others), or with --x86-image
+selftest the port's first stage (selftest.elf).
 """
 
 import argparse
@@ -42,7 +44,10 @@ def main(argv):
                         help="host port forwarded to the guest's kvd at 10.0.2.15:7000")
     parser.add_argument("--no-nic", action="store_true", help="no NIC (and no forward)")
     parser.add_argument("--arch", choices=("aarch64", "x86_64"), default="aarch64",
-                        help="aarch64 (default), or the x86_64 port's first stage")
+                        help="aarch64 (default), or the x86_64 port")
+    parser.add_argument("--x86-image", default="hello",
+                        help="with --arch x86_64: the bundle images/x86_64/NAME.bin to boot "
+                             "(default hello), or selftest for the first stage")
     args, extra = parser.parse_known_args(argv)
     extra = [a for a in extra if a != "--"]
     if args.arch == "x86_64":
@@ -50,9 +55,16 @@ def main(argv):
             parser.error("--uboot is for aarch64 only")
         image = os.path.join(os.path.dirname(os.path.abspath(args.image)), "x86_64")
         cpu = "max" if args.cpu == parser.get_default("cpu") else args.cpu
+        if args.x86_image == "selftest":
+            boot = dict(kernel=os.path.join(image, "selftest.elf"))
+        else:
+            bundle = os.path.join(image, args.x86_image + ".bin")
+            if not os.path.exists(bundle):
+                parser.error("--x86-image: no %s" % bundle)
+            boot = dict(initrd=bundle)
         machine = usqemu.Machine(image_dir=image, arch="x86_64", cpu=cpu, smp=1, mem="256M",
-                                 kernel=os.path.join(image, "selftest.elf"),
-                                 extra_args=extra, name="boot", timeout=None, log_dir=None)
+                                 extra_args=extra, name="boot", timeout=None, log_dir=None,
+                                 **boot)
     else:
         machine = usqemu.Machine(image_dir=args.image, boot="uboot" if args.uboot else "fast",
                                  cpu=args.cpu, smp=args.smp, mem=args.mem, icount=args.icount,
