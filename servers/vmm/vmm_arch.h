@@ -22,7 +22,9 @@ void vmm_console_put(struct vmm_state *st, uint32_t slot, uint8_t b);
  * read as all ones and ignore writes. Fills the reply in @m. */
 void vmm_pc_io(struct vmm_state *st, uint32_t slot, struct us_msg *m);
 
-/** vmm_pc_cpuid() - CPUID (US_EXIT_CPUID): no leaves yet, every answer zero. */
+/** vmm_pc_cpuid() - CPUID (US_EXIT_CPUID): the host CPU's answer without VMX, SVM and
+ * XSAVE, the hypervisor bit set, leaf 0x40000000 "UnderstudyVM"; zeros where the vmm runs on a
+ * CPU without CPUID. */
 void vmm_pc_cpuid(struct vmm_state *st, uint32_t slot, struct us_msg *m);
 
 /** vmm_pc_msr() - RDMSR or WRMSR (US_EXIT_MSR): reads as zero, writes ignored, logged. */

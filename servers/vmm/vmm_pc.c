@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
 /* A PC guest's port I/O, CPUID and MSRs (docs/x86_64.md): COM1's 16550 as far as a polling
- * console needs it (output, the line status, the divisor latch), other ports open bus. */
+ * console needs it (output, the line status, the divisor latch), other ports open bus; the
+ * host CPU's CPUID without what a guest may not use; the MSRs the kernel leaves to the vmm
+ * read as zero. */
+#include <understudy/cpu.h>
 #include <understudy/vcpu.h>
+#include <uslib/string.h>
 #include "vmm_arch.h"
 
 #define COM1 0x3f8u
@@ -44,11 +48,36 @@ void vmm_pc_io(struct vmm_state *st, uint32_t slot, struct us_msg *m)
     m->w[US_RESUME_VALUE] = (rax & ~mask) | (v & mask);
 }
 
+/* CPUID bits a guest is not given: VMX and the hypervisor bit's place in leaf 1 (ECX 5, 31
+ * set instead), SVM (leaf 0x80000001 ECX 2), and leaf 0xd's XSAVE areas with the XSAVE bit
+ * itself (ECX 26, 27), as the kernel hands over the FPU by FXSAVE. */
+#define CPUID1_ECX_VMX (1u << 5)
+#define CPUID1_ECX_XSAVE (3u << 26)
+#define CPUID1_ECX_HYPERVISOR (1u << 31)
+#define CPUIDX1_ECX_SVM (1u << 2)
+#define CPUID_HV_LEAF 0x40000000u
+
 void vmm_pc_cpuid(struct vmm_state *st, uint32_t slot, struct us_msg *m)
 {
+    uint32_t leaf = (uint32_t)m->w[US_EXIT_X0], sub = (uint32_t)m->w[US_EXIT_X0 + 2], r[4];
+
     (void)st;
     (void)slot;
+    /* The host CPU's answers, what a guest may not use taken out; 0x40000000 names us. */
+    if (leaf == CPUID_HV_LEAF) {
+        r[0] = CPUID_HV_LEAF;
+        memcpy(&r[1], "UnderstudyVM", 12); /* EBX, ECX, EDX */
+    } else if (leaf == 0xdu || !us_cpu_cpuid(leaf, sub, r)) {
+        r[0] = r[1] = r[2] = r[3] = 0;
+    } else if (leaf == 1u) {
+        r[2] = (r[2] & ~(CPUID1_ECX_VMX | CPUID1_ECX_XSAVE)) | CPUID1_ECX_HYPERVISOR;
+    } else if (leaf == 0x80000001u) {
+        r[2] &= ~CPUIDX1_ECX_SVM;
+    }
     vmm_resume(m, US_RESUME_ADVANCE_PC | US_RESUME_SET_X0_3);
+    for (uint32_t i = 0; i < 4; i++) {
+        m->w[US_RESUME_X0 + i] = r[i];
+    }
 }
 
 void vmm_pc_msr(struct vmm_state *st, uint32_t slot, struct us_msg *m)

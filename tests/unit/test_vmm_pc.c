@@ -118,9 +118,13 @@ static void msr_and_cpuid(void)
     m.w[US_EXIT_WRITE] = 1;
     vmm_pc_msr(&st, 0, &m);
     UT_EXPECT_EQ(m.w[US_RESUME_FLAGS], US_RESUME_ADVANCE_PC);
-    vmm_pc_cpuid(&st, 0, &m);
+    vmm_pc_cpuid(&st, 0, &m); /* leaf 0: the host model has no CPUID, so zeros */
     UT_EXPECT_EQ(m.w[US_RESUME_FLAGS], US_RESUME_ADVANCE_PC | US_RESUME_SET_X0_3);
     UT_EXPECT_EQ(m.w[US_RESUME_X0] | m.w[US_RESUME_X0 + 1] | m.w[US_RESUME_X0 + 2], 0);
+    m.w[US_EXIT_X0] = 0x40000000u;
+    vmm_pc_cpuid(&st, 0, &m);
+    UT_EXPECT_EQ(m.w[US_RESUME_X0], 0x40000000u);
+    UT_EXPECT_EQ(m.w[US_RESUME_X0 + 1], 0x65646e55u); /* "Unde" */
 }
 
 UT_MAIN({"uart_status_reads_idle", uart_status_reads_idle},

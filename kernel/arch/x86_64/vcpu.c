@@ -24,7 +24,31 @@ static const struct vcpu *vmcb_owner[VMCBS];
 static uint8_t hsave[4096] PAGE_ALIGNED;      /* VMRUN's host save area */
 static uint8_t host_state[4096] PAGE_ALIGNED; /* VMSAVE's, around VMRUN (svm_run()) */
 static uint8_t iopm[3 * 4096] PAGE_ALIGNED;   /* every port intercepted */
-static uint8_t msrpm[2 * 4096] PAGE_ALIGNED;  /* every MSR intercepted */
+static uint8_t msrpm[2 * 4096] PAGE_ALIGNED;  /* every MSR intercepted but those below */
+
+/* MSRs the guest reads and writes without an exit: what VMLOAD and VMSAVE swap with the host's
+ * around every run (svm_run()), so a guest's values never reach the host. */
+static const uint32_t msr_own[] = {
+    0x174u,      0x175u,      0x176u,      /* SYSENTER_CS, _ESP, _EIP */
+    0xc0000081u, 0xc0000082u, 0xc0000083u, /* STAR, LSTAR, CSTAR */
+    0xc0000084u, 0xc0000100u, 0xc0000101u, /* SFMASK, FS_BASE, GS_BASE */
+    0xc0000102u,                           /* KERNEL_GS_BASE */
+};
+
+#define MSR_EFER 0xc0000080u
+/* EFER bits a guest may set: SCE, LME, NXE, LMSLE, FFXSR, TCE. LMA is the CPU's, SVME ours. */
+#define EFER_GUEST 0xe901ull
+#define EFER_LMA (1ull << 10)
+
+/* Let the guest reach MSR @msr without an exit (the permission map: two bits an MSR, read
+ * then write, in three 2 KiB blocks for MSRs 0-0x1fff, 0xc0000000- and 0xc0010000-). */
+static void msr_allow(uint32_t msr)
+{
+    uint32_t block = msr >= 0xc0010000u ? 2u : msr >= 0xc0000000u ? 1u : 0u;
+    uint32_t bit = (msr & 0x1fffu) * 2u;
+
+    msrpm[block * 0x800u + bit / 8u] &= (uint8_t) ~(3u << (bit % 8u));
+}
 
 static uint64_t pa(const void *p)
 {
@@ -45,6 +69,9 @@ void x86_svm_init(void)
     }
     memset(iopm, 0xff, sizeof(iopm));
     memset(msrpm, 0xff, sizeof(msrpm));
+    for (uint32_t i = 0; i < sizeof(msr_own) / sizeof(msr_own[0]); i++) {
+        msr_allow(msr_own[i]);
+    }
     svm_enable(pa(hsave));
 }
 
@@ -147,6 +174,29 @@ static void exit_words(struct vcpu *v, uint64_t reason)
     w[US_EXIT_VCPU] = v->index;
 }
 
+/* RDMSR or WRMSR of EFER, finished here: the guest's EFER is its VMCB's, with SVME always set
+ * (VMRUN refuses a guest without it) and never shown, LMA left to the CPU; a reserved bit
+ * set is #GP(0). */
+static void efer(struct vcpu *v, bool write)
+{
+    struct arch_regs *r = &v->thread.regs;
+    uint8_t *vmcb = vmcb_of(v);
+    uint64_t old = vmcb_get64(vmcb, VMCB_EFER);
+    uint64_t val = (r->gpr[ARCH_RDX] << 32) | (r->gpr[ARCH_RAX] & 0xffffffffu);
+
+    if (!write) {
+        r->gpr[ARCH_RAX] = (old & ~EFER_SVME) & 0xffffffffu;
+        r->gpr[ARCH_RDX] = old >> 32;
+    } else if (val & ~(EFER_GUEST | EFER_LMA)) {
+        vmcb_put64(vmcb, VMCB_EVENTINJ,
+                   EVENTINJ_VALID | EVENTINJ_EXCEPTION | EVENTINJ_ERROR_CODE | VEC_GP);
+        return; /* the fault comes from the WRMSR itself */
+    } else {
+        vmcb_put64(vmcb, VMCB_EFER, (val & EFER_GUEST) | (old & EFER_LMA) | EFER_SVME);
+    }
+    r->rip += 2u;
+}
+
 bool arch_vcpu_decode_exit(struct vcpu *v)
 {
     uint64_t info = v->hot.exitinfo1, rip = v->thread.regs.rip;
@@ -177,6 +227,10 @@ bool arch_vcpu_decode_exit(struct vcpu *v)
         v->hot.next_rip = rip + 2u;
         return true;
     case EXIT_MSR:
+        if ((v->thread.regs.gpr[ARCH_RCX] & 0xffffffffu) == MSR_EFER) {
+            efer(v, info & 1u);
+            return false;
+        }
         exit_words(v, US_EXIT_MSR);
         w[US_EXIT_WRITE] = info & 1u;
         w[US_EXIT_REG] = v->thread.regs.gpr[ARCH_RCX] & 0xffffffffu;

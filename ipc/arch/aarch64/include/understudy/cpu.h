@@ -73,6 +73,15 @@ static inline void us_cpu_trap(void)
     __asm__ volatile("brk #0x5553");
 }
 
+/** us_cpu_cpuid() - no CPUID on aarch64: @r zeroed. Returns: false. */
+static inline bool us_cpu_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    (void)leaf;
+    (void)sub;
+    r[0] = r[1] = r[2] = r[3] = 0;
+    return false;
+}
+
 /** us_cpu_port_touch() - nothing: aarch64 has no I/O ports. */
 static inline void us_cpu_port_touch(void)
 {

@@ -4,6 +4,7 @@
  * machine: full fences where the target orders memory, no device, no counter of its own. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uslib/sha256.h>
@@ -33,6 +34,15 @@ static inline void us_cpu_clean_to_poc(const void *p, uint64_t size)
 static inline void us_cpu_trap(void)
 {
     abort();
+}
+
+/* As aarch64's: the host model has no CPUID to show a guest. */
+static inline bool us_cpu_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    (void)leaf;
+    (void)sub;
+    r[0] = r[1] = r[2] = r[3] = 0;
+    return false;
 }
 
 static inline void us_cpu_port_touch(void)

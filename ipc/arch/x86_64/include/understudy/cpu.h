@@ -56,6 +56,16 @@ static inline void us_cpu_trap(void)
     __asm__ volatile("ud2");
 }
 
+/** us_cpu_cpuid() - this CPU's answer to CPUID @leaf, @sub in @r (EAX, EBX, ECX, EDX), which
+ * ring 3 may ask. Returns: true (a CPU with CPUID). */
+static inline bool us_cpu_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    __asm__ volatile("cpuid"
+                     : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+                     : "a"(leaf), "c"(sub));
+    return true;
+}
+
 /** us_cpu_port_touch() - write port 0x80 (POST codes), which no server is given: the kernel
  * reports it as this server's fault. */
 static inline void us_cpu_port_touch(void)
