@@ -5,8 +5,10 @@
  * polling the line status and writing the data register, one exit per access; asks the vmm
  * for PSCI_VERSION by VMMCALL and prints the answer; times 1000 VMMCALLs and 1000 writes to
  * the UART's scratch register with the TSC (bench/x86_bench.py reads the figures under
- * -icount); then loads from a guest-physical address outside its memory, which the vmm
- * refuses with #GP: with no IDT the guest then triple-faults and the vmm stops it. */
+ * -icount); checks CPUID for long mode and enters it (its own page tables, EFER.LME, paging,
+ * a 64-bit code segment) as Linux's entry does; then, in 64-bit code, loads from a
+ * guest-physical address outside its memory, which the vmm refuses with #GP: with no IDT the
+ * guest then triple-faults and the vmm stops it. */
     .code32
     .section .text
     .globl _start
@@ -47,11 +49,59 @@ _start:
     mov %eax, %edi
     call puthex
 
-    mov $oob, %esi
+    mov $0x80000001, %eax
+    cpuid
+    test $(1 << 29), %edx /* long mode */
+    jz nolong
+    mov $haslong, %esi
     call puts
-    mov 0x20000000, %eax /* below guest RAM (1 GiB up): nothing is mapped there */
+    /* Identity tables for the first 2 MiB of its RAM (which hold this code): PML4 -> PDPT
+     * entry 1 (1-2 GiB) -> a 2 MiB page at 0x40000000; and for the 2 MiB at 0x20000000,
+     * outside its RAM, so that the load below reaches the nested tables. */
+    movl $(PDPT + 3), PML4
+    movl $(PD + 3), PDPT + 8
+    movl $(0x40000000 + 0x83), PD
+    movl $(PD_LOW + 3), PDPT
+    movl $(0x20000000 + 0x83), PD_LOW + 0x100 * 8
+    mov %cr4, %eax
+    or $(1 << 5), %eax /* PAE */
+    mov %eax, %cr4
+    mov $PML4, %eax
+    mov %eax, %cr3
+    mov $0xc0000080, %ecx /* EFER */
+    rdmsr
+    or $(1 << 8), %eax /* LME */
+    wrmsr
+    mov %cr0, %eax
+    or $(1 << 31), %eax /* PG: long mode, compatibility */
+    mov %eax, %cr0
+    lgdt gdt_desc
+    ljmp $0x08, $long64
+nolong:
+    mov $nolongmsg, %esi
+    call puts
 1:  hlt
     jmp 1b
+
+    .code64
+long64:
+    lea in64(%rip), %rsi
+1:  lodsb
+    test %al, %al
+    jz 2f
+    mov %al, %bl
+3:  mov $0x3fd, %dx
+    in %dx, %al
+    test $0x20, %al
+    jz 3b
+    mov $0x3f8, %dx
+    mov %bl, %al
+    out %al, %dx
+    jmp 1b
+2:  mov 0x20000000, %eax /* below guest RAM (1 GiB up): nothing is mapped there */
+1:  hlt
+    jmp 1b
+    .code32
 
 /* Print %edi as eight hex digits and a newline. */
 puthex:
@@ -100,12 +150,31 @@ vmmcalls:
     .asciz "bench: 1000 VMMCALL round trips in TSC ticks 0x"
 outs:
     .asciz "bench: 1000 UART port writes in TSC ticks 0x"
-oob:
-    .asciz "load from 0x20000000\n"
+haslong:
+    .asciz "CPUID offers long mode\n"
+nolongmsg:
+    .asciz "CPUID offers no long mode\n"
+in64:
+    .asciz "in 64-bit mode; load from 0x20000000\n"
+    .balign 8
+gdt:
+    .quad 0
+    .quad 0x00af9a000000ffff /* 0x08: 64-bit code */
+gdt_desc:
+    .word gdt_desc - gdt - 1
+    .long gdt
 hexdigits:
     .ascii "0123456789abcdef"
 
     .section .bss
-    .balign 16
+    .balign 4096
+PML4:
+    .space 4096
+PDPT:
+    .space 4096
+PD:
+    .space 4096
+PD_LOW:
+    .space 4096
     .space 4096
 stack_top:

@@ -42,7 +42,8 @@ def test(t):
         m.sendline("vm console %d" % i)
         m.expect(r"hello from the x86_64 guest\r?\n")
         m.expect(r"PSCI_VERSION by VMMCALL: 0x([0-9a-f]{8})\r?\n")
-        m.expect(r"load from 0x20000000\r?\n")
+        m.expect(r"CPUID offers long mode\r?\n")
+        m.expect(r"in 64-bit mode; load from 0x20000000\r?\n")
         m.send(DETACH)
         m.expect(r"detached")
     servers = json.loads(usqemu.console_cmd(m, "server list --json"))["servers"]
