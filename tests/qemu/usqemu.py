@@ -284,35 +284,23 @@ class Machine:
             raise ValueError("boot must be 'fast' or 'uboot', not %r" % boot)
         if arch not in ("aarch64", "x86_64") or (arch == "x86_64" and boot != "fast"):
             raise ValueError("arch must be aarch64, or x86_64 with boot='fast', not %r" % arch)
-        self.arch = arch
-        self.image_dir = image_dir
-        self.boot = boot
-        self.cpu = cpu
-        self.smp = smp
-        self.mem = mem
-        self.icount = icount
+        self.arch, self.image_dir, self.boot = arch, image_dir, boot
+        self.cpu, self.smp, self.mem, self.icount = cpu, smp, mem, icount
         self.extra_args = list(extra_args)
         self.name = name or os.path.splitext(os.path.basename(sys.argv[0] or "usqemu"))[0]
-        self.timeout = timeout
-        self.echo = echo
+        self.timeout, self.echo = timeout, echo
         self.kernel = kernel or (image_dir and os.path.join(
             image_dir, "understudy.elf" if arch == "x86_64" else "understudy.bin"))
         self.initrd = initrd or (image_dir and arch != "x86_64" and
                                  os.path.join(image_dir, "bundle.bin"))
         self.fit = fit or (image_dir and os.path.join(image_dir, "understudy.fit"))
-        self.bios = bios
-        self.uboot_bootm = uboot_bootm
+        self.bios, self.uboot_bootm = bios, uboot_bootm
         self.qemu = qemu or (QEMU_X86_64 if arch == "x86_64" else QEMU)
-        self.nic = nic
-        self.iommu = iommu
+        self.nic, self.iommu = nic, iommu
         self.serial_log = os.path.join(log_dir, self.name + ".serial.log") if log_dir else None
         self.qemu_log = os.path.join(log_dir, self.name + ".qemu.log") if log_dir else None
-        self.proc = None
+        self.proc = self._tmp = self._sock = self._qmp = self._log = None
         self.timed_out = False
-        self._tmp = None
-        self._sock = None
-        self._qmp = None
-        self._log = None
         self._text = ""
         self._pos = 0
         self._eof = False
@@ -709,6 +697,18 @@ def console_cmd(machine, cmd, prompt=CONSOLE_PROMPT, timeout=EXPECT_TIMEOUT):
     echo = machine.expect(re.escape(cmd) + r"\n", timeout=timeout)
     m = machine.expect(prompt, timeout=timeout)
     return machine.output[echo.end():m.start()].rstrip("\n")
+
+
+def check_badipc(machine):
+    """Run the console's malformed-IPC battery (`debug badipc`, debug builds) and require at
+    least 15 checks, each ending in ok, and a total that says all passed. Returns the report."""
+    report = console_cmd(machine, "debug badipc")
+    lines = [l for l in report.splitlines() if l.startswith("badipc: ") and " want " in l]
+    bad = [l for l in lines if not l.rstrip().endswith(" ok")]
+    assert len(lines) >= 15 and not bad, "\n".join(bad) or report
+    total = re.search(r"badipc: (\d+)/(\d+) ok", report)
+    assert total and total.group(1) == total.group(2), report
+    return report
 
 
 class TestContext:

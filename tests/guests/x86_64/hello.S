@@ -103,44 +103,6 @@ long64:
     jmp 1b
     .code32
 
-/* Print %edi as eight hex digits and a newline. */
-puthex:
-    push %ecx
-    mov $8, %ecx
-1:  rol $4, %edi
-    mov %edi, %eax
-    and $0xf, %eax
-    mov hexdigits(%eax), %al
-    call putc
-    loop 1b
-    mov $'\n', %al
-    call putc
-    pop %ecx
-    ret
-
-/* Print the NUL-terminated string at %esi. */
-puts:
-    lodsb
-    test %al, %al
-    jz 1f
-    call putc
-    jmp puts
-1:  ret
-
-/* Print %al once the transmit holding register is empty. */
-putc:
-    push %edx
-    push %eax
-1:  mov $0x3fd, %dx /* line status */
-    in %dx, %al
-    test $0x20, %al
-    jz 1b
-    pop %eax
-    mov $0x3f8, %dx
-    out %al, %dx
-    pop %edx
-    ret
-
     .section .rodata
 hello:
     .asciz "hello from the x86_64 guest\n"
@@ -163,8 +125,6 @@ gdt:
 gdt_desc:
     .word gdt_desc - gdt - 1
     .long gdt
-hexdigits:
-    .ascii "0123456789abcdef"
 
     .section .bss
     .balign 4096

@@ -62,29 +62,6 @@ _start:
 1:  hlt
     jmp 1b
 
-/* Print the NUL-terminated string at %esi. */
-puts:
-    lodsb
-    test %al, %al
-    jz 1f
-    call putc
-    jmp puts
-1:  ret
-
-/* Print %al once the transmit holding register is empty. */
-putc:
-    push %edx
-    push %eax
-1:  mov $0x3fd, %dx
-    in %dx, %al
-    test $0x20, %al
-    jz 1b
-    pop %eax
-    mov $0x3f8, %dx
-    out %al, %dx
-    pop %edx
-    ret
-
     .section .rodata
     .balign 4
 msrs: /* LSTAR, STAR, SFMASK, KERNEL_GS_BASE, GS_BASE, VM_CR, VM_HSAVE_PA */

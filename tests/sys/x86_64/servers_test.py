@@ -11,7 +11,6 @@ alone and is restarted; the console keeps its ports. No server may fault otherwi
 kernel may not panic."""
 import json
 import os
-import re
 
 import usqemu
 
@@ -36,13 +35,7 @@ def test(t):
     for s in servers:
         assert s["state"] == "running" and s["faults"] == 0, s
 
-    report = usqemu.console_cmd(m, "debug badipc")
-    lines = [l for l in report.splitlines() if l.startswith("badipc: ") and " want " in l]
-    assert len(lines) >= 15, report
-    bad = [l for l in lines if not l.rstrip().endswith(" ok")]
-    assert not bad, "\n".join(bad)
-    total = re.search(r"badipc: (\d+)/(\d+) ok", report)
-    assert total and total.group(1) == total.group(2), report
+    usqemu.check_badipc(m)
 
     out = usqemu.console_cmd(m, "frobnicate now")
     assert "error: unknown command 'frobnicate' (try 'help')" in out, out
