@@ -184,5 +184,20 @@ void vcpu_tick(uint64_t now)
 
 us_err_t vcpu_apply_resume(struct vcpu *v, const struct us_msg *reply)
 {
+    us_err_t e = us_resume_check(reply);
+    uint64_t flags = reply->w[US_RESUME_FLAGS];
+
+    if (e != US_OK) {
+        return US_TRACE(e);
+    }
+    if (flags & US_RESUME_STOP) {
+        v->thread.state = TS_STOPPED;
+        v->started = false;
+        return US_OK;
+    }
+    if (flags & US_RESUME_RESET) {
+        vcpu_reset_later(v, reply->w[US_RESUME_VALUE], reply->w[US_RESUME_X0]);
+        return US_OK;
+    }
     return arch_vcpu_resume(v, reply);
 }

@@ -246,27 +246,9 @@ static void inject_dabt(struct vcpu *v)
 
 us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
 {
-    uint64_t flags, reg;
+    uint64_t flags = reply->w[US_RESUME_FLAGS], reg = reply->w[US_RESUME_REG];
     uint32_t i;
-    us_err_t e = us_resume_check(reply);
 
-    /* Decode: no state changes until everything is known to be valid. */
-    if (e != US_OK) {
-        return US_TRACE(e);
-    }
-    flags = reply->w[US_RESUME_FLAGS];
-    reg = reply->w[US_RESUME_REG];
-
-    /* Invoke. */
-    if (flags & US_RESUME_STOP) {
-        v->thread.state = TS_STOPPED;
-        v->started = false;
-        return US_OK;
-    }
-    if (flags & US_RESUME_RESET) {
-        vcpu_reset_later(v, reply->w[US_RESUME_VALUE], reply->w[US_RESUME_X0]);
-        return US_OK;
-    }
     if (flags & US_RESUME_SET_REG) {
         /* A load's width and sign come from a data abort's syndrome; a system register read
          * (EC 0x18) is always the whole 64 bits, and its ISS bits mean something else. */

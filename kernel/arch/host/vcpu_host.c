@@ -115,22 +115,8 @@ bool arch_vcpu_decode_exit(struct vcpu *v)
 /* As kernel/arch/aarch64/vcpu_exit.c, without the data abort and load narrowing. */
 us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
 {
-    us_err_t e = us_resume_check(reply);
-    uint64_t flags;
+    uint64_t flags = reply->w[US_RESUME_FLAGS];
 
-    if (e != US_OK) {
-        return e;
-    }
-    flags = reply->w[US_RESUME_FLAGS];
-    if (flags & US_RESUME_STOP) {
-        v->thread.state = TS_STOPPED;
-        v->started = false;
-        return US_OK;
-    }
-    if (flags & US_RESUME_RESET) {
-        vcpu_reset_later(v, reply->w[US_RESUME_VALUE], reply->w[US_RESUME_X0]);
-        return US_OK;
-    }
     if (flags & US_RESUME_SET_REG) {
         arch_regs_set(&v->thread.regs, (uint32_t)reply->w[US_RESUME_REG],
                       reply->w[US_RESUME_VALUE]);

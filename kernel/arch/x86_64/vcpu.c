@@ -251,13 +251,9 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
 {
     static const uint8_t reg[8] = {ARCH_RAX, ARCH_RBX, ARCH_RCX, ARCH_RDX,
                                    ARCH_RSI, ARCH_RDI, ARCH_RBP, ARCH_GPRS};
-    us_err_t e = us_resume_check(reply);
     struct arch_regs *r = &v->thread.regs;
     uint64_t flags = reply->w[US_RESUME_FLAGS];
 
-    if (e != US_OK) {
-        return e;
-    }
     /* Check everything before applying anything. */
     if (((flags & US_RESUME_SET_REG) && reply->w[US_RESUME_REG] >= 8) ||
         ((flags & US_RESUME_ADVANCE_PC) && v->hot.next_rip == 0)) {
@@ -265,15 +261,6 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
     }
     if (flags & US_RESUME_INJECT_IRQ) {
         return US_TRACE(US_ENOTSUP); /* no virtual interrupt controller on x86_64 yet */
-    }
-    if (flags & US_RESUME_STOP) {
-        v->thread.state = TS_STOPPED;
-        v->started = false;
-        return US_OK;
-    }
-    if (flags & US_RESUME_RESET) {
-        vcpu_reset_later(v, reply->w[US_RESUME_VALUE], reply->w[US_RESUME_X0]);
-        return US_OK;
     }
     if (flags & US_RESUME_SET_REG) {
         uint32_t i = reg[reply->w[US_RESUME_REG]];

@@ -41,8 +41,9 @@ void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0);
  * (returns false: resume the guest) or fill v->msg as an exit message (returns true). */
 bool arch_vcpu_decode_exit(struct vcpu *v);
 
-/** arch_vcpu_resume() - check and apply a handler's reply. Returns: US_OK; US_ETRUNC;
- * US_EINVAL for unknown flags or a bad register; US_ENOTSUP for interrupt injection. */
+/** arch_vcpu_resume() - apply a handler's reply that vcpu_apply_resume() checked and found
+ * neither a stop nor a reset. Returns: US_OK; US_EINVAL or US_ENOTSUP for what this
+ * architecture refuses, with nothing applied. */
 us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply);
 
 /** arch_vcpu_publish() - at an exit, on @v's home CPU: copy its hot EL1 registers to memory,
