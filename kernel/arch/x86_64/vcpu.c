@@ -111,6 +111,7 @@ void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0)
     vmcb_put64(vmcb, VMCB_N_CR3, pa_of(v->vm->s2.root));
     svm_flat32(vmcb, pc);
     memset(&v->thread.regs, 0, sizeof(v->thread.regs));
+    x86_fp_reset(&v->thread); /* FNINIT's state, as a CPU's after INIT */
     v->thread.regs.gpr[ARCH_RSI] = x0;
     v->thread.regs.rip = pc;
     v->thread.regs.rflags = 0x2;

@@ -2,7 +2,8 @@
 /* Copyright (c) 2026 The Understudy authors */
 /* The x86_64 port's bare-metal test guest (docs/x86_64.md): 32-bit code entered in protected
  * mode without paging, 1 MiB into guest RAM (vmm_image_pc.c). It prints a line on COM1 by
- * polling the line status and writing the data register, one exit per access; asks the vmm
+ * polling the line status and writing the data register, one exit per access; prints its x87
+ * control word (the kernel hands a vCPU the FPU in FNINIT's state); asks the vmm
  * for PSCI_VERSION by VMMCALL and prints the answer; times 1000 VMMCALLs and 1000 writes to
  * the UART's scratch register with the TSC (bench/x86_bench.py reads the figures under
  * -icount); checks CPUID for long mode and enters it (its own page tables, EFER.LME, paging,
@@ -16,6 +17,11 @@ _start:
     mov $stack_top, %esp
     mov $hello, %esi
     call puts
+    mov $fcwmsg, %esi /* the FPU as the kernel hands it over: FNINIT's state */
+    call puts
+    fnstcw fcw
+    movzwl fcw, %edi
+    call puthex
     mov $0x84000000, %eax /* PSCI_VERSION */
     vmmcall
     mov %eax, %edi
@@ -112,6 +118,8 @@ vmmcalls:
     .asciz "bench: 1000 VMMCALL round trips in TSC ticks 0x"
 outs:
     .asciz "bench: 1000 UART port writes in TSC ticks 0x"
+fcwmsg:
+    .asciz "x87 control word: 0x"
 haslong:
     .asciz "CPUID offers long mode\n"
 nolongmsg:
@@ -127,6 +135,8 @@ gdt_desc:
     .long gdt
 
     .section .bss
+fcw:
+    .space 4
     .balign 4096
 PML4:
     .space 4096

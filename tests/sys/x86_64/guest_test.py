@@ -41,6 +41,7 @@ def test(t):
     for i in range(n):
         m.sendline("vm console %d" % i)
         m.expect(r"hello from the x86_64 guest\r?\n")
+        m.expect(r"x87 control word: 0x0000037f\r?\n")
         m.expect(r"PSCI_VERSION by VMMCALL: 0x([0-9a-f]{8})\r?\n")
         m.expect(r"CPUID offers long mode\r?\n")
         m.expect(r"in 64-bit mode; load from 0x20000000\r?\n")
