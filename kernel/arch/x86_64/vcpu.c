@@ -154,11 +154,26 @@ bool x86_vcpu_host_irq(struct vcpu *v)
 #define IOIO_STR (1u << 2)
 #define IOIO_REP (1u << 3)
 
+/* The guest register an exit message's word US_EXIT_X0 + @i carries, and a reply's register
+ * @i names (understudy/vcpu.h): RAX, RBX, RCX, RDX, RSI, RDI, RBP, RSP, for i below 8. */
+static uint64_t *msg_reg(struct arch_regs *r, uint64_t i)
+{
+    static const uint8_t gpr[7] = {ARCH_RAX, ARCH_RBX, ARCH_RCX, ARCH_RDX,
+                                   ARCH_RSI, ARCH_RDI, ARCH_RBP};
+
+    return i < 7 ? &r->gpr[gpr[i]] : &r->rsp;
+}
+
+/* #GP(0) for the guest at its next entry. */
+static void inject_gp(struct vcpu *v)
+{
+    vmcb_put64(vmcb_of(v), VMCB_EVENTINJ,
+               EVENTINJ_VALID | EVENTINJ_EXCEPTION | EVENTINJ_ERROR_CODE | VEC_GP);
+}
+
 static void exit_words(struct vcpu *v, uint64_t reason)
 {
-    static const uint8_t order[8] = {ARCH_RAX, ARCH_RBX, ARCH_RCX, ARCH_RDX,
-                                     ARCH_RSI, ARCH_RDI, ARCH_RBP, ARCH_GPRS};
-    const struct arch_regs *r = &v->thread.regs;
+    struct arch_regs *r = &v->thread.regs;
     uint64_t *w = v->msg.w;
 
     us_msg_init(&v->msg, US_LABEL_VCPU_EXIT, US_EXIT_LEN);
@@ -170,7 +185,7 @@ static void exit_words(struct vcpu *v, uint64_t reason)
     w[US_EXIT_PC] = r->rip;
     w[US_EXIT_CPSR] = r->rflags;
     for (uint32_t i = 0; i < 8; i++) {
-        w[US_EXIT_X0 + i] = order[i] == ARCH_GPRS ? r->rsp : r->gpr[order[i]];
+        w[US_EXIT_X0 + i] = *msg_reg(r, i);
     }
     w[US_EXIT_VCPU] = v->index;
 }
@@ -189,8 +204,7 @@ static void efer(struct vcpu *v, bool write)
         r->gpr[ARCH_RAX] = (old & ~EFER_SVME) & 0xffffffffu;
         r->gpr[ARCH_RDX] = old >> 32;
     } else if (val & ~(EFER_GUEST | EFER_LMA)) {
-        vmcb_put64(vmcb, VMCB_EVENTINJ,
-                   EVENTINJ_VALID | EVENTINJ_EXCEPTION | EVENTINJ_ERROR_CODE | VEC_GP);
+        inject_gp(v);
         return; /* the fault comes from the WRMSR itself */
     } else {
         vmcb_put64(vmcb, VMCB_EFER, (val & EFER_GUEST) | (old & EFER_LMA) | EFER_SVME);
@@ -250,8 +264,6 @@ bool arch_vcpu_decode_exit(struct vcpu *v)
 
 us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
 {
-    static const uint8_t reg[8] = {ARCH_RAX, ARCH_RBX, ARCH_RCX, ARCH_RDX,
-                                   ARCH_RSI, ARCH_RDI, ARCH_RBP, ARCH_GPRS};
     struct arch_regs *r = &v->thread.regs;
     uint64_t flags = reply->w[US_RESUME_FLAGS];
 
@@ -264,22 +276,18 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
         return US_TRACE(US_ENOTSUP); /* no virtual interrupt controller on x86_64 yet */
     }
     if (flags & US_RESUME_SET_REG) {
-        uint32_t i = reg[reply->w[US_RESUME_REG]];
-
-        *(i == ARCH_GPRS ? &r->rsp : &r->gpr[i]) = reply->w[US_RESUME_VALUE];
+        *msg_reg(r, reply->w[US_RESUME_REG]) = reply->w[US_RESUME_VALUE];
     }
     if (flags & US_RESUME_SET_X0_3) {
         for (uint32_t i = 0; i < 4; i++) {
-            r->gpr[reg[i]] = reply->w[US_RESUME_X0 + i];
+            *msg_reg(r, i) = reply->w[US_RESUME_X0 + i];
         }
     }
     if (flags & US_RESUME_ADVANCE_PC) {
         r->rip = v->hot.next_rip;
     }
     if (flags & US_RESUME_INJECT_DABT) {
-        /* An access the vmm refuses: #GP(0), as a PC's bus would not answer it. */
-        vmcb_put64(vmcb_of(v), VMCB_EVENTINJ,
-                   EVENTINJ_VALID | EVENTINJ_EXCEPTION | EVENTINJ_ERROR_CODE | VEC_GP);
+        inject_gp(v); /* an access the vmm refuses, as a PC's bus would not answer it */
     }
     return US_OK;
 }
