@@ -50,10 +50,15 @@ void vmm_pc_io(struct vmm_state *st, uint32_t slot, struct us_msg *m)
 
 /* CPUID bits a guest is not given: VMX and the hypervisor bit's place in leaf 1 (ECX 5, 31
  * set instead), SVM (leaf 0x80000001 ECX 2), and leaf 0xd's XSAVE areas with the XSAVE bit
- * itself (ECX 26, 27), as the kernel hands over the FPU by FXSAVE. */
+ * itself (ECX 26, 27), as the kernel hands over the FPU by FXSAVE. The local APIC is the
+ * kernel's, in x2APIC mode with the TSC-deadline timer (EDX 9, ECX 21 and 24, whatever the
+ * host's), its ID the vCPU's index (EBX 31:24). */
 #define CPUID1_ECX_VMX (1u << 5)
+#define CPUID1_ECX_X2APIC (1u << 21)
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID1_ECX_XSAVE (3u << 26)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
+#define CPUID1_EDX_APIC (1u << 9)
 #define CPUIDX1_ECX_SVM (1u << 2)
 #define CPUID_HV_LEAF 0x40000000u
 
@@ -70,7 +75,10 @@ void vmm_pc_cpuid(struct vmm_state *st, uint32_t slot, struct us_msg *m)
     } else if (leaf == 0xdu || !us_cpu_cpuid(leaf, sub, r)) {
         r[0] = r[1] = r[2] = r[3] = 0;
     } else if (leaf == 1u) {
-        r[2] = (r[2] & ~(CPUID1_ECX_VMX | CPUID1_ECX_XSAVE)) | CPUID1_ECX_HYPERVISOR;
+        r[1] = (r[1] & 0x00ffffffu) | (uint32_t)m->w[US_EXIT_VCPU] << 24;
+        r[2] = (r[2] & ~(CPUID1_ECX_VMX | CPUID1_ECX_XSAVE)) | CPUID1_ECX_HYPERVISOR |
+               CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE;
+        r[3] |= CPUID1_EDX_APIC;
     } else if (leaf == 0x80000001u) {
         r[2] &= ~CPUIDX1_ECX_SVM;
     }

@@ -250,6 +250,15 @@ target_link_options(unit_mmu_x86_64 PRIVATE -no-pie -Wl,--defsym,_image_start=0x
     -Wl,--defsym,_image_end=0x103000)
 set_property(GLOBAL APPEND PROPERTY US_KERNEL_UNIT_TARGETS unit_mmu_x86_64)
 
+# A vCPU's local APIC on x86_64 (vlapic.c): plain logic, the time passed in.
+us_unit_test(vlapic
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vlapic.c ${US_KERNEL_DIR}/arch/x86_64/vlapic.c
+    INCLUDES ${US_KERNEL_DIR}/arch/x86_64/include ${US_KERNEL_DIR}/include
+    LABELS kernel
+    CASES starts_in_x2apic_mode priority_and_eoi self_ipis timer_tsc_deadline timer_counts
+          refused_accesses)
+set_property(GLOBAL APPEND PROPERTY US_KERNEL_UNIT_TARGETS unit_vlapic)
+
 get_property(us_kernel_unit_targets GLOBAL PROPERTY US_KERNEL_UNIT_TARGETS)
 
 # Build only the kernel's unit tests: cmake --build BUILD --target unit_kernel

@@ -16,9 +16,12 @@
 #define VMCB_ASID 0x058u
 #define VMCB_TLB_CTL 0x05cu
 #define VMCB_V_INTR 0x060u
+#define VMCB_V_INTR_VECTOR 0x064u
+#define VMCB_INT_SHADOW 0x068u /* bit 0: the guest is in an STI or MOV SS shadow */
 #define VMCB_EXITCODE 0x070u
 #define VMCB_EXITINFO1 0x078u
 #define VMCB_EXITINFO2 0x080u
+#define VMCB_EXITINTINFO 0x088u /* an event whose delivery the exit interrupted */
 #define VMCB_NP_ENABLE 0x090u
 #define VMCB_EVENTINJ 0x0a8u
 #define VMCB_N_CR3 0x0b0u
@@ -39,6 +42,7 @@
 
 #define MISC1_INTR (1u << 0)
 #define MISC1_NMI (1u << 1)
+#define MISC1_VINTR (1u << 4) /* exit when the guest can take the virtual interrupt V_IRQ */
 #define MISC1_CPUID (1u << 18)
 #define MISC1_HLT (1u << 24)
 #define MISC1_IOIO (1u << 27)
@@ -47,10 +51,13 @@
 #define MISC2_VMRUN (1u << 0) /* required: a VMCB without it is refused */
 #define MISC2_VMMCALL (1u << 1)
 #define MISC2_SVM_REST 0xfcu /* VMLOAD, VMSAVE, STGI, CLGI, SKINIT, RDTSCP: none is a guest's */
+#define V_IRQ (1u << 8)
+#define V_IGN_TPR (1u << 20)
 #define V_INTR_MASKING (1u << 24) /* the guest's RFLAGS.IF masks only its own interrupts */
 
 #define EXIT_INTR 0x60u
 #define EXIT_NMI 0x61u
+#define EXIT_VINTR 0x64u
 #define EXIT_CPUID 0x72u
 #define EXIT_HLT 0x78u
 #define EXIT_IOIO 0x7bu
@@ -63,6 +70,7 @@
 
 /* EVENTINJ: an event for the guest at its next entry (vector, type, error code in 63:32). */
 #define EVENTINJ_VALID (1ull << 31)
+#define EVENTINJ_INTR (0ull << 8) /* an external interrupt */
 #define EVENTINJ_EXCEPTION (3ull << 8)
 #define EVENTINJ_ERROR_CODE (1ull << 11)
 #define VEC_GP 13u

@@ -10,11 +10,16 @@
 #include <us/sched.h>
 #include <us/vcpu.h>
 #include <us/vm.h>
+#include <us/arch/irq.h>
 #include <us/arch/vcpu.h>
 #include "svm.h"
+#include "vlapic.h"
 #include "x86.h"
 
 #define VMCBS (VM_MAX * VM_MAX_VCPUS)
+#define MISC1_ALWAYS                                                                               \
+    (MISC1_INTR | MISC1_NMI | MISC1_CPUID | MISC1_HLT | MISC1_IOIO | MISC1_MSR | MISC1_SHUTDOWN)
+#define RFLAGS_IF (1u << 9)
 #define PAGE_ALIGNED __attribute__((aligned(4096)))
 
 /* VMCBs for every vCPU there can be: a vCPU's is the one it had before, its slot in the
@@ -39,6 +44,7 @@ static const uint32_t msr_own[] = {
 /* EFER bits a guest may set: SCE, LME, NXE, LMSLE, FFXSR, TCE. LMA is the CPU's, SVME ours. */
 #define EFER_GUEST 0xe901ull
 #define EFER_LMA (1ull << 10)
+#define VEC_FIRST_IRQ 32u /* below: the CPU's exceptions */
 
 /* Let the guest reach MSR @msr without an exit (the permission map: two bits an MSR, read
  * then write, in three 2 KiB blocks for MSRs 0-0x1fff, 0xc0000000- and 0xc0010000-). */
@@ -99,9 +105,7 @@ void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0)
     }
     vmcb = vmcbs[i];
     memset(vmcb, 0, sizeof(vmcbs[i]));
-    vmcb_put32(vmcb, VMCB_INTERCEPT_MISC1,
-               MISC1_INTR | MISC1_NMI | MISC1_CPUID | MISC1_HLT | MISC1_IOIO | MISC1_MSR |
-                   MISC1_SHUTDOWN);
+    vmcb_put32(vmcb, VMCB_INTERCEPT_MISC1, MISC1_ALWAYS);
     vmcb_put32(vmcb, VMCB_INTERCEPT_MISC2, MISC2_VMRUN | MISC2_VMMCALL | MISC2_SVM_REST);
     vmcb_put64(vmcb, VMCB_IOPM, pa(iopm));
     vmcb_put64(vmcb, VMCB_MSRPM, pa(msrpm));
@@ -115,14 +119,43 @@ void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0)
     v->thread.regs.gpr[ARCH_RSI] = x0;
     v->thread.regs.rip = pc;
     v->thread.regs.rflags = 0x2;
+    vlapic_reset(&v->cold.apic, v->index);
     v->hot = (struct arch_vcpu_hot){.vmcb_pa = pa(vmcb), .flushes = v->vm->s2.flushes - 1u};
+}
+
+/* Before an entry: the APIC timer's interrupt if it is due, then the interrupt the guest would
+ * take next, injected if it can take it now, or else an exit asked for when it can (V_IRQ
+ * with the VINTR intercept, whose exit brings it back here), as KVM does. */
+static void irq_enter(struct vcpu *v, uint8_t *vmcb)
+{
+    struct x86_vlapic *a = &v->cold.apic;
+    uint32_t misc1 = MISC1_ALWAYS, vintr = V_INTR_MASKING;
+    int vec;
+
+    vlapic_tick(a, arch_counter_relaxed());
+    vec = vlapic_next(a);
+    if (vec >= 0) {
+        if (!(vmcb_get64(vmcb, VMCB_EVENTINJ) & EVENTINJ_VALID) &&
+            (v->thread.regs.rflags & RFLAGS_IF) && !(vmcb[VMCB_INT_SHADOW] & 1u)) {
+            vlapic_accept(a, (uint32_t)vec);
+            vmcb_put64(vmcb, VMCB_EVENTINJ, EVENTINJ_VALID | EVENTINJ_INTR | (uint32_t)vec);
+        } else {
+            vintr |= V_IRQ | V_IGN_TPR;
+            misc1 |= MISC1_VINTR;
+            vmcb_put32(vmcb, VMCB_V_INTR_VECTOR, (uint32_t)vec);
+        }
+    }
+    vmcb_put32(vmcb, VMCB_V_INTR, vintr);
+    vmcb_put32(vmcb, VMCB_INTERCEPT_MISC1, misc1);
 }
 
 void x86_vcpu_run(struct vcpu *v)
 {
     struct arch_regs *r = &v->thread.regs;
     uint8_t *vmcb = vmcb_of(v);
+    uint64_t undelivered;
 
+    irq_enter(v, vmcb);
     vmcb_put64(vmcb, VMCB_RAX, r->gpr[ARCH_RAX]);
     vmcb_put64(vmcb, VMCB_RSP, r->rsp);
     vmcb_put64(vmcb, VMCB_RIP, r->rip);
@@ -138,6 +171,10 @@ void x86_vcpu_run(struct vcpu *v)
     v->hot.exitcode = vmcb_get64(vmcb, VMCB_EXITCODE);
     v->hot.exitinfo1 = vmcb_get64(vmcb, VMCB_EXITINFO1);
     v->hot.exitinfo2 = vmcb_get64(vmcb, VMCB_EXITINFO2);
+    /* An event whose delivery the exit cut short (a nested page fault on the guest's IDT or
+     * stack, a host interrupt) is injected again at the next entry. */
+    undelivered = vmcb_get64(vmcb, VMCB_EXITINTINFO);
+    vmcb_put64(vmcb, VMCB_EVENTINJ, (undelivered & EVENTINJ_VALID) ? undelivered : 0);
 }
 
 bool x86_vcpu_host_irq(struct vcpu *v)
@@ -190,26 +227,63 @@ static void exit_words(struct vcpu *v, uint64_t reason)
     w[US_EXIT_VCPU] = v->index;
 }
 
-/* RDMSR or WRMSR of EFER, finished here: the guest's EFER is its VMCB's, with SVME always set
- * (VMRUN refuses a guest without it) and never shown, LMA left to the CPU; a reserved bit
+/* EFER as the guest sees it, for RDMSR, and its write of @val: its VMCB's, with SVME always
+ * set (VMRUN refuses a guest without it) and never shown, LMA left to the CPU; a reserved bit
  * set is #GP(0). */
-static void efer(struct vcpu *v, bool write)
+static int efer(uint8_t *vmcb, bool write, uint64_t *val)
 {
-    struct arch_regs *r = &v->thread.regs;
-    uint8_t *vmcb = vmcb_of(v);
     uint64_t old = vmcb_get64(vmcb, VMCB_EFER);
-    uint64_t val = (r->gpr[ARCH_RDX] << 32) | (r->gpr[ARCH_RAX] & 0xffffffffu);
 
     if (!write) {
-        r->gpr[ARCH_RAX] = (old & ~EFER_SVME) & 0xffffffffu;
-        r->gpr[ARCH_RDX] = old >> 32;
-    } else if (val & ~(EFER_GUEST | EFER_LMA)) {
-        inject_gp(v);
-        return; /* the fault comes from the WRMSR itself */
+        *val = old & ~EFER_SVME;
+    } else if (*val & ~(EFER_GUEST | EFER_LMA)) {
+        return VLAPIC_GP;
     } else {
-        vmcb_put64(vmcb, VMCB_EFER, (val & EFER_GUEST) | (old & EFER_LMA) | EFER_SVME);
+        vmcb_put64(vmcb, VMCB_EFER, (*val & EFER_GUEST) | (old & EFER_LMA) | EFER_SVME);
+    }
+    return VLAPIC_DONE;
+}
+
+/* RDMSR or WRMSR of an MSR the kernel keeps, finished here: EFER, and the local APIC's. Returns
+ * false for the vmm's. */
+static bool msr_here(struct vcpu *v, bool write)
+{
+    struct arch_regs *r = &v->thread.regs;
+    uint32_t msr = (uint32_t)r->gpr[ARCH_RCX];
+    uint64_t val = (r->gpr[ARCH_RDX] << 32) | (r->gpr[ARCH_RAX] & 0xffffffffu);
+    int done = msr == MSR_EFER
+                   ? efer(vmcb_of(v), write, &val)
+                   : vlapic_msr(&v->cold.apic, msr, write, &val, arch_counter_relaxed());
+
+    if (done == VLAPIC_NOT_MINE) {
+        return false;
+    }
+    if (done == VLAPIC_GP) {
+        inject_gp(v); /* the fault comes from the instruction itself */
+        return true;
+    }
+    if (!write) {
+        r->gpr[ARCH_RAX] = val & 0xffffffffu;
+        r->gpr[ARCH_RDX] = val >> 32;
     }
     r->rip += 2u;
+    return true;
+}
+
+/* HLT: the guest waits for an interrupt. It goes on at once if one is ready for it; otherwise
+ * it sleeps until the vmm injects one or its APIC timer's deadline passes (vcpu_tick()). */
+static void halt(struct vcpu *v)
+{
+    struct x86_vlapic *a = &v->cold.apic;
+
+    v->thread.regs.rip += 1u;
+    vmcb_of(v)[VMCB_INT_SHADOW] = 0; /* an STI's shadow ends with the HLT it covered */
+    vlapic_tick(a, arch_counter_relaxed());
+    if (vlapic_next(a) >= 0 && (v->thread.regs.rflags & RFLAGS_IF)) {
+        return;
+    }
+    v->wfi_deadline = vlapic_deadline(a);
+    vcpu_wfi(v);
 }
 
 bool arch_vcpu_decode_exit(struct vcpu *v)
@@ -220,9 +294,10 @@ bool arch_vcpu_decode_exit(struct vcpu *v)
     v->hot.next_rip = 0;
     switch (v->hot.exitcode) {
     case EXIT_HLT:
-        v->thread.regs.rip = rip + 1u; /* the guest waits for an interrupt: none come yet */
-        vcpu_wfi(v);
+        halt(v);
         return false;
+    case EXIT_VINTR:
+        return false; /* the guest can take its interrupt: irq_enter() injects it */
     case EXIT_IOIO:
         exit_words(v, (info & (IOIO_STR | IOIO_REP)) ? US_EXIT_UNKNOWN : US_EXIT_IO);
         w[US_EXIT_WRITE] = !(info & IOIO_IN);
@@ -242,8 +317,7 @@ bool arch_vcpu_decode_exit(struct vcpu *v)
         v->hot.next_rip = rip + 2u;
         return true;
     case EXIT_MSR:
-        if ((v->thread.regs.gpr[ARCH_RCX] & 0xffffffffu) == MSR_EFER) {
-            efer(v, info & 1u);
+        if (msr_here(v, info & 1u)) {
             return false;
         }
         exit_words(v, US_EXIT_MSR);
@@ -272,8 +346,8 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
         ((flags & US_RESUME_ADVANCE_PC) && v->hot.next_rip == 0)) {
         return US_TRACE(US_EINVAL);
     }
-    if (flags & US_RESUME_INJECT_IRQ) {
-        return US_TRACE(US_ENOTSUP); /* no virtual interrupt controller on x86_64 yet */
+    if ((flags & US_RESUME_INJECT_IRQ) && reply->w[US_RESUME_VIRQ] < VEC_FIRST_IRQ) {
+        return US_TRACE(US_EINVAL); /* an exception's vector */
     }
     if (flags & US_RESUME_SET_REG) {
         *msg_reg(r, reply->w[US_RESUME_REG]) = reply->w[US_RESUME_VALUE];
@@ -289,6 +363,9 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
     if (flags & US_RESUME_INJECT_DABT) {
         inject_gp(v); /* an access the vmm refuses, as a PC's bus would not answer it */
     }
+    if (flags & US_RESUME_INJECT_IRQ) {
+        vlapic_raise(&v->cold.apic, (uint32_t)reply->w[US_RESUME_VIRQ]);
+    }
     return US_OK;
 }
 
@@ -303,12 +380,19 @@ void arch_vcpu_continue(struct vcpu *v)
     (void)v;
 }
 
-/* The guest's interrupt controller is still to come: nothing to inject, nothing ended. */
+/* An interrupt for the guest, from the vmm (its IOAPIC, its devices): vector @intid requested
+ * in the vCPU's local APIC. Being told of its end (US_VIRQ_EOI) comes with level-triggered
+ * lines. */
 us_err_t arch_vgic_inject(struct vcpu *v, uint32_t intid)
 {
-    (void)v;
-    (void)intid;
-    return US_TRACE(US_ENOTSUP);
+    if (intid & US_VIRQ_EOI) {
+        return US_TRACE(US_ENOTSUP);
+    }
+    if (intid < VEC_FIRST_IRQ || intid > 255u) {
+        return US_TRACE(US_ERANGE);
+    }
+    vlapic_raise(&v->cold.apic, intid);
+    return US_OK;
 }
 
 bool arch_vcpu_eoi_exit(struct vcpu *v)

@@ -55,6 +55,7 @@ _start:
     mov %eax, %edi
     call puthex
 
+    call apic
     mov $0x80000001, %eax
     cpuid
     test $(1 << 29), %edx /* long mode */
@@ -88,6 +89,141 @@ nolong:
     call puts
 1:  hlt
     jmp 1b
+
+/* The local APIC, the kernel's in x2APIC mode: its base MSR; a TSC-deadline interrupt that
+ * ends a HLT; three periodic ones; a self IPI held back by the task priority, then by a clear
+ * IF, and taken once each is lifted (counting the instructions run after the STI first). Its
+ * own GDT and an IDT for the two vectors, which it drops again before long mode. */
+apic:
+    lgdt gdt_desc
+    ljmp $0x10, $1f
+1:  mov $0x18, %ax
+    mov %ax, %ds
+    mov %ax, %es
+    mov %ax, %ss
+    mov $timer_isr, %eax
+    mov $0x40, %ecx
+    call set_gate
+    mov $ipi_isr, %eax
+    mov $0x41, %ecx
+    call set_gate
+    lidt idt_desc
+    mov $apicbase, %esi
+    call puts
+    mov $0x1b, %ecx
+    rdmsr
+    mov %eax, %edi
+    call puthex
+    xor %edx, %edx
+    mov $0x80f, %ecx /* spurious vector register: enabled, vector 0xff */
+    mov $0x1ff, %eax
+    wrmsr
+    mov $0x832, %ecx /* timer: vector 0x40, TSC-deadline mode */
+    mov $(0x40 | 2 << 17), %eax
+    wrmsr
+    rdtsc
+    add $100000, %eax
+    adc $0, %edx
+    mov $0x6e0, %ecx
+    wrmsr
+    sti
+1:  hlt
+    cmpl $1, ticks
+    jb 1b
+    mov $deadline, %esi
+    call puts
+    xor %edx, %edx
+    mov $0x83e, %ecx /* divide by 1 */
+    mov $0xb, %eax
+    wrmsr
+    mov $0x832, %ecx /* periodic */
+    mov $(0x40 | 1 << 17), %eax
+    wrmsr
+    mov $0x838, %ecx /* initial count */
+    mov $100000, %eax
+    wrmsr
+1:  hlt
+    cmpl $4, ticks
+    jb 1b
+    mov $0x832, %ecx /* masked */
+    mov $0x10000, %eax
+    wrmsr
+    mov $periodic, %esi
+    call puts
+    mov $0x808, %ecx /* task priority 0x50 holds back class 4 */
+    mov $0x50, %eax
+    wrmsr
+    call self_ipi
+    cmpl $0, ipis
+    jne apic_bad
+    mov $0x808, %ecx
+    xor %eax, %eax
+    wrmsr /* priority 0: taken before the next instruction */
+    cmpl $1, ipis
+    jne apic_bad
+    cli
+    call self_ipi
+    cmpl $1, ipis
+    jne apic_bad
+    xor %ebx, %ebx
+    sti
+1:  cmpl $2, ipis /* taken once STI's shadow ends: counted until then */
+    je 2f
+    inc %ebx
+    jmp 1b
+2:  mov $held, %esi
+    call puts
+    mov %ebx, %edi
+    call puthex
+    jmp 1f
+apic_bad:
+    mov $notheld, %esi
+    call puts
+    mov ipis, %edi
+    call puthex
+1:  cli
+    lidt null_idt
+    ret
+
+/* A self IPI at vector 0x41, then fifty exits in which the kernel might wrongly deliver it. */
+self_ipi:
+    xor %edx, %edx
+    mov $0x83f, %ecx
+    mov $0x41, %eax
+    wrmsr
+    mov $50, %ebp
+1:  xor %eax, %eax
+    cpuid /* which sets EAX, EBX, ECX and EDX */
+    dec %ebp
+    jnz 1b
+    ret
+
+/* The IDT's 32-bit interrupt gate for vector %ecx to the handler at %eax. */
+set_gate:
+    mov %ax, idt(, %ecx, 8)
+    movw $0x10, idt + 2(, %ecx, 8)
+    movw $0x8e00, idt + 4(, %ecx, 8)
+    shr $16, %eax
+    mov %ax, idt + 6(, %ecx, 8)
+    ret
+
+timer_isr:
+    incl ticks
+    jmp eoi
+ipi_isr:
+    incl ipis
+eoi:
+    push %eax
+    push %ecx
+    push %edx
+    xor %eax, %eax
+    xor %edx, %edx
+    mov $0x80b, %ecx /* end of interrupt */
+    wrmsr
+    pop %edx
+    pop %ecx
+    pop %eax
+    iret
 
     .code64
 long64:
@@ -126,17 +262,41 @@ nolongmsg:
     .asciz "CPUID offers no long mode\n"
 in64:
     .asciz "in 64-bit mode; load from 0x20000000\n"
+apicbase:
+    .asciz "APIC base MSR: 0x"
+deadline:
+    .asciz "APIC timer: a TSC-deadline interrupt ended HLT\n"
+periodic:
+    .asciz "APIC timer: three periodic interrupts\n"
+held:
+    .asciz "self IPI held by TPR 0x50, then by IF; loop rounds after STI: 0x"
+notheld:
+    .asciz "self IPI not held back; taken: 0x"
     .balign 8
 gdt:
     .quad 0
     .quad 0x00af9a000000ffff /* 0x08: 64-bit code */
+    .quad 0x00cf9a000000ffff /* 0x10: 32-bit code */
+    .quad 0x00cf92000000ffff /* 0x18: data */
 gdt_desc:
     .word gdt_desc - gdt - 1
     .long gdt
+idt_desc:
+    .word 0x42 * 8 - 1
+    .long idt
+null_idt:
+    .word 0
+    .long 0
 
     .section .bss
 fcw:
     .space 4
+ticks:
+    .space 4
+ipis:
+    .space 4
+idt:
+    .space 0x42 * 8
     .balign 4096
 PML4:
     .space 4096

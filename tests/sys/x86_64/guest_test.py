@@ -6,7 +6,10 @@ hello.bin (--vms 1) or hello2.bin (--vms 2) runs the bare-metal test guest
 under VMRUN with its own VMCB, ASID and nested tables, and each exit it does not finish itself
 reaches the vmm as one IPC call with the x86 exit message. Each guest's line on COM1 comes
 through the vmm's 16550 (a status read and a data write per byte, US_EXIT_IO); its VMMCALL is
-answered by the vmm's PSCI code (US_EXIT_HVC) with the version it prints; its load outside its
+answered by the vmm's PSCI code (US_EXIT_HVC) with the version it prints; its local APIC, the
+kernel's (vlapic.c), starts in x2APIC mode and delivers its timer's interrupts (TSC deadline,
+periodic) and a self IPI, held back by the task priority and by IF until each is lifted; its
+load outside its
 memory is a nested page fault the vmm refuses with #GP, which without an IDT shuts that guest
 down, and the vmm stops that VM alone. The console, the other servers and the kernel go on."""
 import json
@@ -43,6 +46,14 @@ def test(t):
         m.expect(r"hello from the x86_64 guest\r?\n")
         m.expect(r"x87 control word: 0x0000037f\r?\n")
         m.expect(r"PSCI_VERSION by VMMCALL: 0x([0-9a-f]{8})\r?\n")
+        m.expect(r"APIC base MSR: 0x(fee00[0-9a-f]00)\r?\n")
+        m.expect(r"APIC timer: a TSC-deadline interrupt ended HLT\r?\n")
+        m.expect(r"APIC timer: three periodic interrupts\r?\n")
+        g = m.expect(r"self IPI held by TPR 0x50, then by IF; loop rounds after STI: "
+                     r"0x([0-9a-f]{8})\r?\n")
+        # Taken when STI's shadow ends (the VINTR intercept), not at the next host tick,
+        # which would be a million rounds later.
+        assert int(g.group(1), 16) <= 3, g.group(0)
         m.expect(r"CPUID offers long mode\r?\n")
         m.expect(r"in 64-bit mode; load from 0x20000000\r?\n")
         m.send(DETACH)

@@ -23,8 +23,21 @@ struct arch_vcpu_hot {
     uint32_t flushes;  /* the VM's stage2.flushes when this vCPU last flushed its ASID */
 };
 
+/* A vCPU's local APIC (vlapic.c): requested and in-service vectors, a bit each, the task
+ * priority, the spurious-vector register, the local vector table (timer, CMCI, thermal,
+ * performance, LINT0, LINT1, error), and the timer: its initial count and divider, and when it
+ * fires next and again (counter ticks; 0: not armed). */
+struct x86_vlapic {
+    uint64_t irr[4], isr[4];
+    uint64_t base;
+    uint64_t deadline, period;
+    uint32_t id, tpr, svr, esr, tmict, tdcr;
+    uint32_t lvt[7];
+};
+
 /* The rest of a guest's state is its VMCB's too: CR2, and what VMLOAD and VMSAVE move (FS, GS,
  * TR and LDTR, KERNEL_GS_BASE, the SYSCALL MSRs), which svm_run() swaps with the host's. */
 struct arch_vcpu_cold {
     uint64_t intr_exits; /* exits for a host interrupt, which the vmm never sees */
+    struct x86_vlapic apic;
 };

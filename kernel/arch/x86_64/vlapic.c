@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The Understudy authors */
+/* A vCPU's local APIC in x2APIC mode (vlapic.h, docs/x86_64.md): the registers a guest reaches
+ * through MSRs 0x800-0x83f (Intel SDM volume 3, 11.12), the requested and in-service vectors
+ * with their priorities, and the timer in its three modes over the counter. Self IPIs are
+ * delivered; IPIs to other CPUs come with several vCPUs. */
+#include <uslib/string.h>
+#include "vlapic.h"
+
+#define X2APIC_FIRST 0x800u
+#define X2APIC_LAST 0x8ffu
+#define REG_ID 0x02u
+#define REG_VERSION 0x03u
+#define REG_TPR 0x08u
+#define REG_PPR 0x0au
+#define REG_EOI 0x0bu
+#define REG_LDR 0x0du
+#define REG_SVR 0x0fu
+#define REG_ISR 0x10u /* to 0x17 */
+#define REG_TMR 0x18u /* to 0x1f */
+#define REG_IRR 0x20u /* to 0x27 */
+#define REG_ESR 0x28u
+#define REG_LVT_CMCI 0x2fu
+#define REG_ICR 0x30u
+#define REG_LVT_TIMER 0x32u /* to 0x37: timer, thermal, performance, LINT0, LINT1, error */
+#define REG_LVT_ERROR 0x37u
+#define REG_TMICT 0x38u
+#define REG_TMCCT 0x39u
+#define REG_TDCR 0x3eu
+#define REG_SELF_IPI 0x3fu
+
+#define VERSION 0x00060014u /* an integrated APIC with seven LVT entries */
+#define SVR_ENABLE (1u << 8)
+#define LVT_MASKED (1u << 16)
+#define LVT_CMCI 6u /* its slot in lvt[]; the others are in register order from the timer */
+#define TIMER_MODE(lvt) (((lvt) >> 17) & 3u)
+#define TIMER_ONESHOT 0u
+#define TIMER_PERIODIC 1u
+#define TIMER_TSC_DEADLINE 2u
+#define ICR_SELF 1u
+#define ICR_ALL 2u
+
+void vlapic_reset(struct x86_vlapic *a, uint32_t id)
+{
+    memset(a, 0, sizeof(*a));
+    a->id = id;
+    a->base =
+        VLAPIC_BASE_ADDR | VLAPIC_BASE_EN | VLAPIC_BASE_EXTD | (id == 0 ? VLAPIC_BASE_BSP : 0);
+    a->svr = 0xff;
+    for (uint32_t i = 0; i < 7; i++) {
+        a->lvt[i] = LVT_MASKED;
+    }
+}
+
+static int highest(const uint64_t bits[4])
+{
+    for (int w = 3; w >= 0; w--) {
+        if (bits[w] != 0) {
+            return w * 64 + 63 - __builtin_clzll(bits[w]);
+        }
+    }
+    return -1;
+}
+
+static uint32_t ppr(const struct x86_vlapic *a)
+{
+    int isrv = highest(a->isr);
+    uint32_t in_service = isrv < 0 ? 0u : (uint32_t)isrv & 0xf0u;
+
+    return (a->tpr & 0xf0u) >= in_service ? a->tpr & 0xffu : in_service;
+}
+
+int vlapic_next(const struct x86_vlapic *a)
+{
+    int v = highest(a->irr);
+
+    return v >= 0 && ((uint32_t)v & 0xf0u) > (ppr(a) & 0xf0u) ? v : -1;
+}
+
+void vlapic_raise(struct x86_vlapic *a, uint32_t vector)
+{
+    if (vector >= 16u && vector < 256u) {
+        a->irr[vector / 64u] |= 1ull << (vector % 64u);
+    } else {
+        a->esr |= 1u << 6; /* received an illegal vector */
+    }
+}
+
+void vlapic_accept(struct x86_vlapic *a, uint32_t vector)
+{
+    a->irr[vector / 64u] &= ~(1ull << (vector % 64u));
+    a->isr[vector / 64u] |= 1ull << (vector % 64u);
+}
+
+static uint64_t divisor(const struct x86_vlapic *a)
+{
+    uint32_t n = ((a->tdcr & 8u) >> 1) | (a->tdcr & 3u);
+
+    return n == 7u ? 1u : 2ull << n;
+}
+
+void vlapic_tick(struct x86_vlapic *a, uint64_t now)
+{
+    if (a->deadline == 0 || now < a->deadline) {
+        return;
+    }
+    if (!(a->lvt[0] & LVT_MASKED) && (a->svr & SVR_ENABLE)) {
+        vlapic_raise(a, a->lvt[0] & 0xffu);
+    }
+    if (TIMER_MODE(a->lvt[0]) == TIMER_PERIODIC && a->period != 0) {
+        a->deadline += a->period;
+        if (a->deadline <= now) {
+            a->deadline = now + a->period; /* periods missed while it did not run are lost */
+        }
+    } else {
+        a->deadline = 0;
+    }
+}
+
+uint64_t vlapic_deadline(const struct x86_vlapic *a)
+{
+    return a->deadline == 0 ? UINT64_MAX : a->deadline;
+}
+
+static void arm(struct x86_vlapic *a, uint64_t now)
+{
+    uint64_t span = (uint64_t)a->tmict * divisor(a);
+
+    a->deadline = span == 0 ? 0 : now + span;
+    a->period = TIMER_MODE(a->lvt[0]) == TIMER_PERIODIC ? span : 0;
+}
+
+/* An ICR write: a fixed interrupt to this CPU is delivered; no other CPU exists yet. */
+static void icr(struct x86_vlapic *a, uint64_t v)
+{
+    uint32_t shorthand = (uint32_t)(v >> 18) & 3u, dest = (uint32_t)(v >> 32);
+    bool self = shorthand == ICR_SELF || shorthand == ICR_ALL ||
+                (shorthand == 0 && (dest == a->id || dest == 0xffffffffu));
+
+    if (self && ((v >> 8) & 7u) == 0) {
+        vlapic_raise(a, (uint32_t)v & 0xffu);
+    }
+}
+
+static int read_reg(const struct x86_vlapic *a, uint32_t reg, uint64_t *val, uint64_t now)
+{
+    switch (reg) {
+    case REG_ID:
+        *val = a->id;
+        return VLAPIC_DONE;
+    case REG_VERSION:
+        *val = VERSION;
+        return VLAPIC_DONE;
+    case REG_TPR:
+        *val = a->tpr;
+        return VLAPIC_DONE;
+    case REG_PPR:
+        *val = ppr(a);
+        return VLAPIC_DONE;
+    case REG_LDR: /* cluster in 31:16, a bit for the CPU within it in 15:0 */
+        *val = ((a->id >> 4) << 16) | (1u << (a->id & 15u));
+        return VLAPIC_DONE;
+    case REG_SVR:
+        *val = a->svr;
+        return VLAPIC_DONE;
+    case REG_ESR:
+        *val = a->esr;
+        return VLAPIC_DONE;
+    case REG_LVT_CMCI:
+        *val = a->lvt[LVT_CMCI];
+        return VLAPIC_DONE;
+    case REG_TMICT:
+        *val = a->tmict;
+        return VLAPIC_DONE;
+    case REG_TMCCT:
+        *val = TIMER_MODE(a->lvt[0]) == TIMER_TSC_DEADLINE || a->deadline <= now
+                   ? 0
+                   : (a->deadline - now) / divisor(a);
+        return VLAPIC_DONE;
+    case REG_TDCR:
+        *val = a->tdcr;
+        return VLAPIC_DONE;
+    default:
+        break;
+    }
+    if (reg >= REG_ISR && reg < REG_ISR + 8u) {
+        *val = (uint32_t)(a->isr[(reg - REG_ISR) / 2u] >> (32u * (reg & 1u)));
+    } else if (reg >= REG_IRR && reg < REG_IRR + 8u) {
+        *val = (uint32_t)(a->irr[(reg - REG_IRR) / 2u] >> (32u * (reg & 1u)));
+    } else if (reg >= REG_TMR && reg < REG_TMR + 8u) {
+        *val = 0; /* every interrupt edge-triggered so far */
+    } else if (reg >= REG_LVT_TIMER && reg <= REG_LVT_ERROR) {
+        *val = a->lvt[reg - REG_LVT_TIMER];
+    } else {
+        return VLAPIC_GP; /* reserved, or write-only: the EOI, the self IPI, the ICR's */
+    }
+    return VLAPIC_DONE;
+}
+
+static int write_reg(struct x86_vlapic *a, uint32_t reg, uint64_t v, uint64_t now)
+{
+    int isrv;
+
+    switch (reg) {
+    case REG_TPR:
+        a->tpr = (uint32_t)v & 0xffu;
+        return VLAPIC_DONE;
+    case REG_EOI:
+        if (v != 0) {
+            return VLAPIC_GP; /* x2APIC: anything but zero is reserved */
+        }
+        isrv = highest(a->isr);
+        if (isrv >= 0) {
+            a->isr[isrv / 64] &= ~(1ull << (isrv % 64));
+        }
+        return VLAPIC_DONE;
+    case REG_SVR:
+        a->svr = (uint32_t)v & 0x11ffu;
+        return VLAPIC_DONE;
+    case REG_ESR:
+        a->esr = 0;
+        return VLAPIC_DONE;
+    case REG_LVT_CMCI:
+        a->lvt[LVT_CMCI] = (uint32_t)v & 0x107ffu;
+        return VLAPIC_DONE;
+    case REG_ICR:
+        icr(a, v);
+        return VLAPIC_DONE;
+    case REG_LVT_TIMER:
+        if (TIMER_MODE((uint32_t)v) != TIMER_MODE(a->lvt[0])) {
+            a->deadline = 0; /* a change of mode disarms the timer */
+        }
+        a->lvt[0] = (uint32_t)v & 0x710ffu;
+        return VLAPIC_DONE;
+    case REG_TMICT:
+        a->tmict = (uint32_t)v;
+        if (TIMER_MODE(a->lvt[0]) != TIMER_TSC_DEADLINE) {
+            arm(a, now);
+        }
+        return VLAPIC_DONE;
+    case REG_TDCR:
+        a->tdcr = (uint32_t)v & 0xbu;
+        return VLAPIC_DONE;
+    case REG_SELF_IPI:
+        vlapic_raise(a, (uint32_t)v & 0xffu);
+        return VLAPIC_DONE;
+    default:
+        break;
+    }
+    if (reg > REG_LVT_TIMER && reg <= REG_LVT_ERROR) {
+        a->lvt[reg - REG_LVT_TIMER] = (uint32_t)v & 0x1f7ffu;
+        return VLAPIC_DONE;
+    }
+    return VLAPIC_GP; /* reserved or read-only */
+}
+
+int vlapic_msr(struct x86_vlapic *a, uint32_t msr, bool write, uint64_t *val, uint64_t now)
+{
+    if (msr == VLAPIC_BASE_MSR) {
+        if (!write) {
+            *val = a->base;
+            return VLAPIC_DONE;
+        }
+        /* Leaving x2APIC mode, moving or disabling the APIC: not modelled, refused. */
+        return *val == a->base ? VLAPIC_DONE : VLAPIC_GP;
+    }
+    if (msr == VLAPIC_TSC_DEADLINE_MSR) {
+        if (TIMER_MODE(a->lvt[0]) != TIMER_TSC_DEADLINE) {
+            if (!write) {
+                *val = 0;
+            }
+            return VLAPIC_DONE; /* ignored in the other modes, as on hardware */
+        }
+        if (!write) {
+            *val = a->deadline;
+        } else {
+            a->deadline = *val;
+            a->period = 0;
+        }
+        return VLAPIC_DONE;
+    }
+    if (msr < X2APIC_FIRST || msr > X2APIC_LAST) {
+        return VLAPIC_NOT_MINE;
+    }
+    if (!write) {
+        *val = 0;
+        return read_reg(a, msr - X2APIC_FIRST, val, now);
+    }
+    return write_reg(a, msr - X2APIC_FIRST, *val, now);
+}
