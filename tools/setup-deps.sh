@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Install the Debian packages Understudy needs and fetch the arm64 ones into the build tree.
+# Install the Debian packages Understudy needs and fetch the guests' ones (arm64, and amd64's
+# kernel) into the build tree.
 # Usage: tools/setup-deps.sh BUILD_DIR
 set -eu
 build=${1:-build}
@@ -42,7 +43,8 @@ if [ -n "$missing" ]; then
 fi
 
 # arm64 packages are unpacked into the build tree rather than installed: libfdt-dev and
-# libfdt-dev:arm64 cannot be co-installed (they conflict in Debian 12).
+# libfdt-dev:arm64 cannot be co-installed (they conflict in Debian 12). The guests' amd64
+# packages are unpacked the same way.
 fetch_arm64() { # fetch_arm64 DIR PACKAGE...
     dir=$1
     shift
@@ -110,8 +112,28 @@ if [ ! -f "$headers_dir/.done" ]; then
     ln -sfn "usr/src/linux-headers-$abi-arm64" "$headers_dir/kernel"
 fi
 
-# Debian's static busybox for arm64: the shell and tools of the guests' initramfs.
+# Debian's own amd64 Linux kernel, a bzImage: the x86_64 port's Linux guest (docs/x86_64.md),
+# loaded by the vmm through Linux's boot protocol (vmm_image_pc.c).
+linux_x86_dir="$build/deps/linux-amd64"
+if [ ! -f "$linux_x86_dir/bzImage" ]; then
+    pkg=$(apt-cache depends linux-image-amd64:amd64 2>/dev/null |
+          sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\).*/\1/p' | head -n 1)
+    if [ -z "$pkg" ]; then
+        $sudo_cmd apt-get update -qq
+        pkg=$(apt-cache depends linux-image-amd64:amd64 |
+              sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\).*/\1/p' | head -n 1)
+    fi
+    echo "setup-deps: fetching Debian's amd64 kernel ($pkg)"
+    fetch_arm64 "$linux_x86_dir" "$pkg:amd64"
+    cp "$(ls "$linux_x86_dir"/boot/vmlinuz-* | head -n 1)" "$linux_x86_dir/bzImage.tmp"
+    mv "$linux_x86_dir/bzImage.tmp" "$linux_x86_dir/bzImage"
+    rm -rf "$linux_x86_dir/lib" "$linux_x86_dir/debs" # its modules: the guest loads none
+fi
+
+# Debian's static busybox for arm64: the shell and tools of the guests' initramfs; and for
+# amd64, the x86_64 port's Linux guest's.
 fetch_arm64 "$build/deps/busybox-arm64" busybox-static:arm64
+fetch_arm64 "$build/deps/busybox-amd64" busybox-static:amd64
 
 # Debian's criu (checkpoint/restore in userspace) for the guests' initramfs (docs/criu.md), with
 # the shared libraries its binary loads, the glibc loader and libc included (busybox, kvd and

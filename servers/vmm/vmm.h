@@ -9,11 +9,11 @@
 #include <understudy/usys.h>
 #include <understudy/vcpu.h>
 #include <understudy/vmm.h>
-#include <uslib/sha256.h>
+#include <understudy/cpu.h> /* US_GUEST_RAM_BASE; it brings uslib/sha256.h */
 #include "virtio_mmio.h"
 #include "vmm_config.h"
 
-#define VMM_RAM_IPA 0x40000000ull
+#define VMM_RAM_IPA US_GUEST_RAM_BASE
 #define VMM_UART_IPA 0x09000000ull
 #define VMM_UART_SIZE 0x1000ull
 #define VMM_UART_SPI 1u                     /* its interrupt: SPI 1 */

@@ -1,19 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* What differs between the architectures' guests in the vmm: how a guest image is placed
- * (vmm_image_arm64.c, vmm_image_pc.c, chosen by the build), and the PC's port I/O, CPUID and
- * MSR exits (vmm_pc.c, docs/x86_64.md), which only an x86_64 kernel sends. */
+/* What differs between the architectures' guests in the vmm: how a guest image is placed and
+ * what it is told of its machine (vmm_image_arm64.c, vmm_image_pc.c, chosen by the build), and the
+ * PC's port I/O, CPUID and MSR exits (vmm_pc.c, docs/x86_64.md), which only an x86_64 kernel sends.
+ */
 #pragma once
 
 #include <understudy/bundle.h>
 #include <understudy/msg.h>
 #include "vmm.h"
 
-/** vmm_image_place() - where in guest RAM the kernel image @k (its bytes at @data) goes, as
- * an offset in *@offset; all of it must fit below @limit. Returns: US_OK; US_ECORRUPT for an
- * image of another format; US_ENOMEM if it does not fit. */
+/* Where a guest kernel's bytes go (vmm_image_place()). */
+struct vmm_image {
+    uint64_t offset; /* in guest RAM */
+    uint64_t skip;   /* bytes at the image's start not loaded: a bzImage's real-mode setup */
+};
+
+/** vmm_image_place() - where in guest RAM the kernel image @k (its bytes at @data) goes, in
+ * *@img; all of what it needs must fit below @limit. Returns: US_OK; US_ECORRUPT for an image
+ * of another format or a broken header; US_ENOMEM if it does not fit. */
 us_err_t vmm_image_place(const struct us_bundle_entry *k, const uint8_t *data, uint64_t limit,
-                         uint64_t *offset);
+                         struct vmm_image *img);
+
+/** vmm_image_boot() - what VM @slot's kernel @k (its bytes at @data) is told of its machine,
+ * written in the VMM_DTB_MAX bytes of its RAM at @info_off once the kernel and the initrd
+ * (@rd_off, @rd_size; 0 for none) are in place: arm64's device tree; a bzImage's boot_params,
+ * command line and e820 map (nothing for a flat image). *@arg gets the boot vCPU's argument
+ * (x0, or ESI). Returns: US_OK, or why the information could not be written. */
+us_err_t vmm_image_boot(struct vmm_state *st, uint32_t slot, const struct us_bundle_entry *k,
+                        const uint8_t *data, uint64_t info_off, uint64_t rd_off, uint64_t rd_size,
+                        uint64_t *arg);
 
 /** vmm_console_put() - one byte of VM @slot's console output to the console's ring. */
 void vmm_console_put(struct vmm_state *st, uint32_t slot, uint8_t b);

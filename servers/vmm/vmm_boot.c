@@ -193,7 +193,9 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
     const struct vmm_vm_config *c = &st->config.vms[slot];
     struct vmm_vm *vm = &st->vms[slot];
     const struct us_bundle_entry *k, *rd = NULL;
-    uint64_t koff, dtb_off, rd_off = 0, rd_size = 0;
+    const uint8_t *kdata;
+    struct vmm_image img;
+    uint64_t dtb_off, rd_off = 0, rd_size = 0;
     uint32_t mac_slot;
     us_err_t e;
 
@@ -204,7 +206,8 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
     if (e != US_OK) {
         return e;
     }
-    /* Layout: kernel low, device tree in the top 64 KiB, initrd just below it. */
+    /* Layout: kernel low, boot information (a device tree) in the top 64 KiB, initrd just
+     * below it. */
     dtb_off = c->mem_size - VMM_DTB_MAX;
     if (rd != NULL) {
         if (rd->size > dtb_off) {
@@ -213,7 +216,8 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
         rd_size = rd->size;
         rd_off = (dtb_off - rd_size) & ~0xfffull;
     }
-    e = vmm_image_place(k, bundle_parse_data(st->bundle, k), rd != NULL ? rd_off : dtb_off, &koff);
+    kdata = bundle_parse_data(st->bundle, k);
+    e = vmm_image_place(k, kdata, rd != NULL ? rd_off : dtb_off, &img);
     if (e != US_OK) {
         return e;
     }
@@ -226,7 +230,7 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
             return e;
         }
     }
-    memcpy(vm->ram + koff, bundle_parse_data(st->bundle, k), k->size);
+    memcpy(vm->ram + img.offset, kdata + img.skip, k->size - img.skip);
     if (rd != NULL) {
         memcpy(vm->ram + rd_off, bundle_parse_data(st->bundle, rd), rd_size);
     }
@@ -237,12 +241,11 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
     if (e != US_OK) {
         return e;
     }
-    e = vmm_fdt_build(c, vm->visible, &vm->pt, vm->ram + dtb_off, VMM_DTB_MAX, VMM_RAM_IPA + rd_off,
-                      rd_size);
+    e = vmm_image_boot(st, slot, k, kdata, dtb_off, rd_off, rd_size, dtb);
     if (e != US_OK) {
         return e;
     }
-    clean_to_poc(vm->ram + koff, k->size);
+    clean_to_poc(vm->ram + img.offset, k->size - img.skip);
     clean_to_poc(vm->ram + rd_off, rd_size);
     clean_to_poc(vm->ram + dtb_off, VMM_DTB_MAX);
     vmm_gic_reset(&vm->gic);
@@ -260,8 +263,7 @@ static us_err_t load_images(struct vmm_state *st, uint32_t slot, bool create, ui
     vm->uart.imsc = 0;
     memset(vm->dbg_mdscr, 0, sizeof(vm->dbg_mdscr));
     vm->dbg_oslk = ~0u; /* Arm ARM D2.5: the OS lock is set at cold reset */
-    *entry = VMM_RAM_IPA + koff;
-    *dtb = VMM_RAM_IPA + dtb_off;
+    *entry = VMM_RAM_IPA + img.offset;
     return US_OK;
 }
 
@@ -293,9 +295,9 @@ us_err_t vmm_boot_vm(struct vmm_state *st, uint32_t slot)
     vm->vcpus_created = 1u;
     vm->vcpus_on = 1u; /* the others start with PSCI CPU_ON */
     vm->state = US_VM_STATE_RUNNING;
-    US_LOG_INFO("%s: vmid %u, %llu MiB, kernel '%s' at 0x%llx, dtb at 0x%llx", c->name, vm->vmid,
-                (unsigned long long)(c->mem_size >> 20), c->kernel, (unsigned long long)entry,
-                (unsigned long long)dtb);
+    US_LOG_INFO("%s: vmid %u, %llu MiB, kernel '%s' at 0x%llx, boot info at 0x%llx", c->name,
+                vm->vmid, (unsigned long long)(c->mem_size >> 20), c->kernel,
+                (unsigned long long)entry, (unsigned long long)dtb);
     e = us_vcpu_start(vm->vcpu_cap[0], entry, dtb);
     if (e != US_OK) {
         vm->state = US_VM_STATE_CRASHED;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
 /* An arm64 guest's kernel: a Linux Image (Documentation/arch/arm64/booting.rst), which is also
- * the format of the bare-metal test guests. */
+ * the format of the bare-metal test guests, and the device tree that tells it its machine. */
 #include <uslib/string.h>
 #include "vmm_arch.h"
 
@@ -19,7 +19,7 @@ struct image_hdr {
 
 /* Where the kernel goes: DRAM base + text_offset. */
 us_err_t vmm_image_place(const struct us_bundle_entry *k, const uint8_t *data, uint64_t limit,
-                         uint64_t *offset)
+                         struct vmm_image *img)
 {
     struct image_hdr h;
     uint64_t size;
@@ -33,12 +33,27 @@ us_err_t vmm_image_place(const struct us_bundle_entry *k, const uint8_t *data, u
         return US_ECORRUPT;
     }
     /* booting.rst: image_size 0 means a pre-3.17 kernel loaded at 0x80000. */
-    *offset = h.image_size == 0 ? 0x80000u : h.text_offset;
+    img->offset = h.image_size == 0 ? 0x80000u : h.text_offset;
+    img->skip = 0;
     size = h.image_size > k->size ? h.image_size : k->size;
-    if (*offset >= limit || size > limit - *offset) {
+    if (img->offset >= limit || size > limit - img->offset) {
         US_LOG_ERR("guest kernel (0x%llx bytes at +0x%llx) does not fit in guest RAM",
-                   (unsigned long long)size, (unsigned long long)*offset);
+                   (unsigned long long)size, (unsigned long long)img->offset);
         return US_ENOMEM;
     }
     return US_OK;
+}
+
+/* The device tree, the boot vCPU's x0 (booting.rst). */
+us_err_t vmm_image_boot(struct vmm_state *st, uint32_t slot, const struct us_bundle_entry *k,
+                        const uint8_t *data, uint64_t info_off, uint64_t rd_off, uint64_t rd_size,
+                        uint64_t *arg)
+{
+    struct vmm_vm *vm = &st->vms[slot];
+
+    (void)k;
+    (void)data;
+    *arg = VMM_RAM_IPA + info_off;
+    return vmm_fdt_build(&st->config.vms[slot], vm->visible, &vm->pt, vm->ram + info_off,
+                         VMM_DTB_MAX, VMM_RAM_IPA + rd_off, rd_size);
 }

@@ -52,7 +52,9 @@ void vmm_pc_io(struct vmm_state *st, uint32_t slot, struct us_msg *m)
  * set instead), SVM (leaf 0x80000001 ECX 2), and leaf 0xd's XSAVE areas with the XSAVE bit
  * itself (ECX 26, 27), as the kernel hands over the FPU by FXSAVE. The local APIC is the
  * kernel's, in x2APIC mode with the TSC-deadline timer (EDX 9, ECX 21 and 24, whatever the
- * host's), its ID the vCPU's index (EBX 31:24). */
+ * host's), its ID the vCPU's index (EBX 31:24). RDTSCP and RDPID (leaf 0x80000001 EDX 27,
+ * leaf 7 ECX 22) are not offered: the kernel intercepts RDTSCP, and TSC_AUX is not the
+ * guest's own. */
 #define CPUID1_ECX_VMX (1u << 5)
 #define CPUID1_ECX_X2APIC (1u << 21)
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
@@ -60,6 +62,8 @@ void vmm_pc_io(struct vmm_state *st, uint32_t slot, struct us_msg *m)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define CPUID1_EDX_APIC (1u << 9)
 #define CPUIDX1_ECX_SVM (1u << 2)
+#define CPUIDX1_EDX_RDTSCP (1u << 27)
+#define CPUID7_ECX_RDPID (1u << 22)
 #define CPUID_HV_LEAF 0x40000000u
 
 void vmm_pc_cpuid(struct vmm_state *st, uint32_t slot, struct us_msg *m)
@@ -81,6 +85,9 @@ void vmm_pc_cpuid(struct vmm_state *st, uint32_t slot, struct us_msg *m)
         r[3] |= CPUID1_EDX_APIC;
     } else if (leaf == 0x80000001u) {
         r[2] &= ~CPUIDX1_ECX_SVM;
+        r[3] &= ~CPUIDX1_EDX_RDTSCP;
+    } else if (leaf == 7u && sub == 0) {
+        r[2] &= ~CPUID7_ECX_RDPID;
     }
     vmm_resume(m, US_RESUME_ADVANCE_PC | US_RESUME_SET_X0_3);
     for (uint32_t i = 0; i < 4; i++) {

@@ -32,11 +32,12 @@
 uint8_t *vmm_virtio_guest_ptr(struct vmm_state *st, uint32_t slot, uint64_t gpa, uint64_t len)
 {
     uint64_t size = st->config.vms[slot].mem_size;
+    uint64_t off = gpa - VMM_RAM_IPA; /* below RAM, it wraps to above any size */
 
-    if (gpa < VMM_RAM_IPA || gpa - VMM_RAM_IPA > size || len > size - (gpa - VMM_RAM_IPA)) {
+    if (off > size || len > size - off) {
         return NULL;
     }
-    return st->vms[slot].ram + (gpa - VMM_RAM_IPA);
+    return st->vms[slot].ram + off;
 }
 
 const char *vmm_virtio_name(const struct vmm_virtio *d)

@@ -58,6 +58,10 @@
 static uint32_t ioapic_pins;
 static uint32_t edge[1]; /* IOAPIC lines made edge-triggered (arch_irq_set_edge()), a bit each */
 static uint64_t tsc_hz, timer_hz;
+/* TSC times: when the scheduler's tick is due (arch_timer_arm()), and when the APIC timer fires,
+ * which is sooner if a guest's timer asked for it (x86_timer_by()); UINT64_MAX for never. One
+ * CPU so far. */
+static uint64_t tick_due = UINT64_MAX, armed_at = UINT64_MAX;
 
 static volatile uint32_t *reg32(uint64_t base, uint32_t off)
 {
@@ -198,6 +202,8 @@ static bool level_line(uint32_t intid)
  * no end of interrupt). A level-triggered line stays masked until arch_irq_deactivate(): it
  * would otherwise come again as soon as the end of interrupt is written. An edge-triggered one
  * stays open, as the IOAPIC would lose an edge that came while it was masked. */
+static bool early_timer(void);
+
 uint32_t arch_irq_ack(void)
 {
     struct x86_percpu *p = x86_this_percpu();
@@ -209,6 +215,9 @@ uint32_t arch_irq_ack(void)
 
             p->pending[w] &= ~(1ull << (v & 63u));
             if (v == SPURIOUS_VECTOR || v < VECTOR_BASE) {
+                continue;
+            }
+            if (intid == TIMER_INTID && early_timer()) {
                 continue;
             }
             if (level_line(intid)) {
@@ -238,18 +247,63 @@ uint32_t arch_timer_intid(void)
     return TIMER_INTID;
 }
 
-void arch_timer_arm(uint64_t us)
+/* The APIC timer to fire @tsc_ticks of the TSC from now. */
+static void timer_in(uint64_t tsc_ticks)
 {
-    uint64_t count = us * (timer_hz / 1000000u);
+    uint64_t count = tsc_ticks * (timer_hz / 1000u) / (tsc_hz / 1000u);
 
     lapic_write(LAPIC_TIMER_INIT, count == 0            ? 1
                                   : count > 0xffffffffu ? 0xffffffffu
                                                         : (uint32_t)count);
 }
 
+void arch_timer_arm(uint64_t us)
+{
+    uint64_t ticks = us * (tsc_hz / 1000000u);
+
+    tick_due = armed_at = rdtsc() + ticks;
+    timer_in(ticks);
+}
+
 void arch_timer_disarm(void)
 {
+    tick_due = armed_at = UINT64_MAX;
     lapic_write(LAPIC_TIMER_INIT, 0);
+}
+
+void x86_timer_by(uint64_t tsc)
+{
+    uint64_t now = rdtsc();
+
+    if (tsc < armed_at) {
+        armed_at = tsc;
+        timer_in(tsc > now ? tsc - now : 0);
+    }
+}
+
+/* Weak: the first stage has no vCPUs to wake (the kernel's is in kernel.c). */
+__attribute__((weak)) void x86_timer_early(uint64_t now)
+{
+    (void)now;
+}
+
+/* The timer fired before the tick was due, for a guest's deadline (x86_timer_by()): it is
+ * ended here and set again for the tick, and the vCPUs whose deadline passed are woken; the
+ * generic kernel sees no tick. */
+static bool early_timer(void)
+{
+    uint64_t now = rdtsc();
+
+    if (now >= tick_due) {
+        return false;
+    }
+    lapic_write(LAPIC_EOI, 0);
+    armed_at = tick_due;
+    if (tick_due != UINT64_MAX) {
+        timer_in(tick_due - now);
+    }
+    x86_timer_early(now);
+    return true;
 }
 
 uint64_t arch_counter(void)

@@ -104,6 +104,11 @@ void arch_cpu_kick(uint32_t cpu)
     US_CHECK(cpu == 0); /* one CPU so far: it has nobody to kick */
 }
 
+void x86_timer_early(uint64_t now)
+{
+    vcpu_tick(now);
+}
+
 void x86_fp_reset(struct thread *t)
 {
     uint16_t fcw = FCW_DEFAULT;

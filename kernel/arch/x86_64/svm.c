@@ -40,21 +40,24 @@ void svm_enable(uint64_t hsave_pa)
     wrmsr(MSR_VM_HSAVE_PA, hsave_pa);
 }
 
-static void put_seg(uint8_t *vmcb, uint32_t n, uint16_t attrib, uint32_t limit)
+static void put_seg(uint8_t *vmcb, uint32_t n, uint16_t sel, uint16_t attrib, uint32_t limit)
 {
+    __builtin_memcpy(&vmcb[VMCB_SEG(n)], &sel, sizeof(sel));
     __builtin_memcpy(&vmcb[VMCB_SEG(n) + 2], &attrib, sizeof(attrib));
     vmcb_put32(vmcb, VMCB_SEG(n) + 4, limit);
 }
 
 void svm_flat32(uint8_t *vmcb, uint64_t rip)
 {
+    /* CS code, the others data, with the selectors Linux's 32-bit boot protocol names
+     * (__BOOT_CS 0x10, __BOOT_DS 0x18), though nothing stands behind them in a GDT. */
     for (uint32_t s = 0; s < 6; s++) {
-        put_seg(vmcb, s, s == 1 ? 0xc9b : 0xc93, 0xffffffffu); /* CS: code, others: data */
+        put_seg(vmcb, s, s == 1 ? 0x10 : 0x18, s == 1 ? 0xc9b : 0xc93, 0xffffffffu);
     }
-    put_seg(vmcb, 6, 0, 0xffff);    /* GDTR */
-    put_seg(vmcb, 7, 0x82, 0xffff); /* LDTR */
-    put_seg(vmcb, 8, 0, 0); /* IDTR: none, so an exception the guest cannot take shuts it down */
-    put_seg(vmcb, 9, 0x8b, 0xffff); /* TR: a busy 32-bit TSS */
+    put_seg(vmcb, 6, 0, 0, 0xffff);    /* GDTR */
+    put_seg(vmcb, 7, 0, 0x82, 0xffff); /* LDTR */
+    put_seg(vmcb, 8, 0, 0, 0); /* IDTR: none, so an exception the guest cannot take shuts it down */
+    put_seg(vmcb, 9, 0, 0x8b, 0xffff); /* TR: a busy 32-bit TSS */
     vmcb[VMCB_CPL] = 0;
     vmcb_put64(vmcb, VMCB_EFER, EFER_SVME);
     vmcb_put64(vmcb, VMCB_CR0, 0x11); /* PE, ET */

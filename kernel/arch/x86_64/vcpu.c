@@ -156,6 +156,7 @@ void x86_vcpu_run(struct vcpu *v)
     uint64_t undelivered;
 
     irq_enter(v, vmcb);
+    x86_timer_by(vlapic_deadline(&v->cold.apic)); /* an exit when the guest's timer fires */
     vmcb_put64(vmcb, VMCB_RAX, r->gpr[ARCH_RAX]);
     vmcb_put64(vmcb, VMCB_RSP, r->rsp);
     vmcb_put64(vmcb, VMCB_RIP, r->rip);
@@ -283,6 +284,7 @@ static void halt(struct vcpu *v)
         return;
     }
     v->wfi_deadline = vlapic_deadline(a);
+    x86_timer_by(v->wfi_deadline);
     vcpu_wfi(v);
 }
 

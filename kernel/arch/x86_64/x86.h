@@ -58,6 +58,14 @@ void x86_io_switch(const struct aspace *as);
 struct thread;
 struct vcpu;
 
+/** x86_timer_by() - have the APIC timer fire by TSC time @tsc, if the tick is due later: a
+ * guest's timer deadline (vcpu.c). Such an early fire is no tick: x86_timer_early() gets it. */
+void x86_timer_by(uint64_t tsc);
+
+/** x86_timer_early() - the timer fired at TSC time @now for x86_timer_by(), before the tick:
+ * wake the vCPUs whose deadline passed. */
+void x86_timer_early(uint64_t now);
+
 /** x86_fp_reset() - @t's FPU registers as after FNINIT, exceptions masked. */
 void x86_fp_reset(struct thread *t);
 

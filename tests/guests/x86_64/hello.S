@@ -63,13 +63,12 @@ _start:
     mov $haslong, %esi
     call puts
     /* Identity tables for the first 2 MiB of its RAM (which hold this code): PML4 -> PDPT
-     * entry 1 (1-2 GiB) -> a 2 MiB page at 0x40000000; and for the 2 MiB at 0x20000000,
-     * outside its RAM, so that the load below reaches the nested tables. */
+     * entry 0 (0-1 GiB) -> a 2 MiB page at 0; and for the 2 MiB at 0x20000000, outside its
+     * RAM, so that the load below reaches the nested tables. */
     movl $(PDPT + 3), PML4
-    movl $(PD + 3), PDPT + 8
-    movl $(0x40000000 + 0x83), PD
-    movl $(PD_LOW + 3), PDPT
-    movl $(0x20000000 + 0x83), PD_LOW + 0x100 * 8
+    movl $(PD + 3), PDPT
+    movl $0x83, PD
+    movl $(0x20000000 + 0x83), PD + 0x100 * 8
     mov %cr4, %eax
     or $(1 << 5), %eax /* PAE */
     mov %eax, %cr4
@@ -240,7 +239,7 @@ long64:
     mov %bl, %al
     out %al, %dx
     jmp 1b
-2:  mov 0x20000000, %eax /* below guest RAM (1 GiB up): nothing is mapped there */
+2:  mov 0x20000000, %eax /* above guest RAM (16 MiB from 0): nothing is mapped there */
 1:  hlt
     jmp 1b
     .code32
@@ -303,8 +302,6 @@ PML4:
 PDPT:
     .space 4096
 PD:
-    .space 4096
-PD_LOW:
     .space 4096
     .space 4096
 stack_top:

@@ -32,7 +32,7 @@ def test(t):
     assert stopped == set(range(n)), stopped
     out = m.output
     for i in range(n):
-        assert ("vmm| vm%d: vmid %d, 16 MiB, kernel 'hello' at 0x40100000" % (i, i + 1)) in out
+        assert ("vmm| vm%d: vmid %d, 16 MiB, kernel 'hello' at 0x100000" % (i, i + 1)) in out
         assert ("vmm| vm%d: abort without syndrome at IPA 0x20000000" % i) in out, out
     m.sendline("")
     m.expect(r"us> ")

@@ -9,6 +9,9 @@
 #include <stdint.h>
 #include <uslib/sha256.h>
 
+/* Where a guest's RAM starts on this architecture's virtual board: QEMU virt's 1 GiB. */
+#define US_GUEST_RAM_BASE 0x40000000ull
+
 /** us_cpu_counter() - the virtual counter, ordered after earlier instructions. */
 static inline uint64_t us_cpu_counter(void)
 {

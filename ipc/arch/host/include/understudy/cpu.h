@@ -10,6 +10,9 @@
 #include <uslib/sha256.h>
 #include <stdlib.h>
 
+/* Where a guest's RAM starts: the unit tests model aarch64's board (QEMU virt's 1 GiB). */
+#define US_GUEST_RAM_BASE 0x40000000ull
+
 static inline void us_cpu_dma_wmb(void)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);

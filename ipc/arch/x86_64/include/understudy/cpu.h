@@ -11,6 +11,10 @@
 #include <stdint.h>
 #include <uslib/sha256.h>
 
+/* Where a guest's RAM starts on this architecture's virtual board: 0, as on a PC, where the
+ * first MiB holds what Linux needs below it (its real-mode trampoline, the BIOS areas). */
+#define US_GUEST_RAM_BASE 0x0ull
+
 /** us_cpu_counter() - the TSC, after earlier instructions (LFENCE). */
 static inline uint64_t us_cpu_counter(void)
 {

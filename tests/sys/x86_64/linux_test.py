@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The Understudy authors
+"""Debian's amd64 kernel as a guest on x86_64 (docs/x86_64.md): linux.bin's one VM runs the
+bzImage tools/setup-deps.sh fetched, loaded by the vmm through Linux's boot protocol (its
+protected-mode code at 1 MiB, boot_params with the command line, the e820 map and the ACPI
+tables' address in ESI). The test attaches to the guest's console as soon as the console is
+up and follows Linux's log through the vmm's 16550: the e820 map the vmm wrote; the local
+APIC in x2APIC mode taken over from "firmware" and the MADT that names it; the TSC's rate
+from the command line (tsc_early_khz, the vmm's); the TSC-deadline timer's interrupts, without
+which the boot stalls at the first timed wait; the initramfs unpacked and /init run. The
+kernel, the servers and the other exits go on: no PANIC, no server fault, the VM running."""
+import json
+import os
+
+import usqemu
+
+DETACH = "\x1d"  # Ctrl-]: leave a guest's console
+
+
+def test(t):
+    m = t.machine(arch="x86_64", initrd=os.path.join(t.args.image, "linux.bin"))
+    m.expect(r"console\| up")
+    m.sendline("vm console 0")
+    m.expect(r"attached to vm 0 \(linux0\)")
+    m.expect(r"Linux version 6\.\d+\.\d+-\d+-amd64 .*Debian", timeout=60)
+    g = m.expect(r"Command line: console=ttyS0 .* tsc_early_khz=(\d+)\r?\n")
+    khz = int(g.group(1))
+    m.expect(r"BIOS-e820: \[mem 0x0000000000000000-0x000000000009fbff\] usable")
+    m.expect(r"BIOS-e820: \[mem 0x0000000000100000-0x0000000006ffffff\] usable")
+    g = m.expect(r"tsc: Detected (\d+)\.(\d+) MHz processor")
+    assert int(g.group(1)) * 1000 + int(g.group(2)) == khz, (g.group(0), khz)
+    m.expect(r"x2apic: enabled by BIOS, switching to x2apic ops")
+    m.expect(r"ACPI: Using ACPI for processor \(LAPIC\) configuration information")
+    m.expect(r"TSC deadline timer available")
+    m.expect(r"clocksource: tsc-early:", timeout=60)
+    m.expect(r"smpboot: Total of 1 processors activated", timeout=60)
+    m.expect(r"Trying to unpack rootfs image as initramfs", timeout=60)
+    m.expect(r"Freeing initrd memory")
+    m.expect(r"Run /init as init process", timeout=120)
+    m.send(DETACH)
+    m.expect(r"detached")
+    vms = json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]
+    assert [v["state"] for v in vms] == ["running"], vms
+    servers = json.loads(usqemu.console_cmd(m, "server list --json"))["servers"]
+    for s in servers:
+        assert s["state"] == "running" and s["faults"] == 0, s
+    out = m.output
+    assert "PANIC" not in out and "Kernel panic" not in out, out[-4000:]
+
+
+usqemu.run_test(test)
