@@ -145,7 +145,7 @@ us_err_t vcpu_inject(struct vcpu *v, uint64_t intid)
 {
     us_err_t e;
 
-    if ((intid & ~(uint64_t)US_VIRQ_EOI) >= US_VIRQ_LIMIT) {
+    if ((intid & ~(uint64_t)(US_VIRQ_EOI | US_VIRQ_EXTINT)) >= US_VIRQ_LIMIT) {
         return US_TRACE(US_ERANGE);
     }
     e = arch_vgic_inject(v, (uint32_t)intid);

@@ -34,9 +34,25 @@ us_err_t vmm_image_boot(struct vmm_state *st, uint32_t slot, const struct us_bun
 /** vmm_console_put() - one byte of VM @slot's console output to the console's ring. */
 void vmm_console_put(struct vmm_state *st, uint32_t slot, uint8_t b);
 
-/** vmm_pc_io() - an IN or OUT (US_EXIT_IO): COM1's 16550 if the VM has a UART; other ports
- * read as all ones and ignore writes. Fills the reply in @m. */
+/* A PC guest's ACPI fixed registers (vmm_pc.c), as its FADT names them (vmm_image_pc.c): PM1a's
+ * status and enable, its control, and the PM timer. */
+#define VMM_PC_PM1A_EVT 0x600u
+#define VMM_PC_PM1A_CNT 0x604u
+#define VMM_PC_PM_TMR 0x608u
+
+/** vmm_pc_reset() - VM @slot's 16550, 8259s and ACPI registers as at power-on. */
+void vmm_pc_reset(uint32_t slot);
+
+/** vmm_pc_io() - an IN or OUT (US_EXIT_IO): COM1's 16550 if the VM has a UART, the 8259 pair
+ * and their trigger registers, the ACPI fixed registers; other ports read as all ones and
+ * ignore writes. Fills the reply
+ * in @m, with the 8259's vector to inject if the access made one ready. */
 void vmm_pc_io(struct vmm_state *st, uint32_t slot, struct us_msg *m);
+
+/** vmm_pc_input() - operator input was queued for VM @slot: the 16550's interrupt for it, if
+ * the guest asked for one, injected through the 8259. Returns: US_OK, or the injection's
+ * error. */
+us_err_t vmm_pc_input(struct vmm_state *st, uint32_t slot);
 
 /** vmm_pc_cpuid() - CPUID (US_EXIT_CPUID): the host CPU's answer without VMX, SVM and
  * XSAVE, the hypervisor bit set, leaf 0x40000000 "UnderstudyVM"; zeros where the vmm runs on a

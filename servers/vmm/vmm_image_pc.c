@@ -110,9 +110,12 @@ us_err_t vmm_image_place(const struct us_bundle_entry *k, const uint8_t *data, u
 
 /* The ACPI tables a PC's firmware leaves (ACPI 6.4, chapter 5): the RSDP, an XSDT naming a
  * FADT and a MADT, and the FADT's empty DSDT, in the BIOS area at 0xe0000 (reserved in the
- * e820 map). The FADT says hardware-reduced ACPI: no PM timer, SCI or fixed registers. The
- * MADT names each vCPU's local APIC, and they are in x2APIC mode from reset (vlapic.c), so
- * Linux picks its x2APIC driver from it, as it only does from a MADT. */
+ * e820 map). The FADT is a full one, as hardware-reduced ACPI would make Linux drop the 8259s
+ * that carry COM1's interrupt: ACPI mode always on (no SMI command port), the SCI on line 9,
+ * and the PM1a event and control blocks and the PM timer at ports the vmm answers (vmm_pc.c),
+ * with no fixed power or sleep button. The MADT names each vCPU's local APIC, and they are in
+ * x2APIC mode from reset (vlapic.c), so Linux picks its x2APIC driver from it, as it only does
+ * from a MADT. */
 #define ACPI_BASE 0xe0000u
 #define ACPI_RSDP 0x000u /* offsets from ACPI_BASE */
 #define ACPI_XSDT 0x040u
@@ -122,11 +125,21 @@ us_err_t vmm_image_place(const struct us_bundle_entry *k, const uint8_t *data, u
 #define SDT_HEADER 36u
 #define FADT_LEN 276u
 #define FADT_FLAGS 112u
-#define FADT_HW_REDUCED (1u << 20)
+#define FADT_NO_BUTTONS (3u << 4)  /* PWR_BUTTON, SLP_BUTTON: none as a fixed feature */
+#define FADT_TMR_VAL_EXT (1u << 8) /* a 32-bit PM timer */
+#define FADT_SCI_INT 46u
+#define FADT_PM1A_EVT 56u
+#define FADT_PM1A_CNT 64u
+#define FADT_PM_TMR 76u
+#define FADT_PM1_EVT_LEN 88u
+#define FADT_PM1_CNT_LEN 89u
+#define FADT_PM_TMR_LEN 91u
+#define SCI_IRQ 9u
 #define FADT_MINOR 131u
 #define FADT_X_DSDT 140u
 #define FADT_HYPERVISOR 268u
-#define MADT_LAPIC 0u /* entry type: a processor's local APIC */
+#define MADT_LAPIC 0u       /* entry type: a processor's local APIC */
+#define MADT_PCAT_COMPAT 1u /* flag: a PC's 8259 pair is there too (vmm_pc.c) */
 
 static uint8_t checksum(const uint8_t *p, uint32_t len)
 {
@@ -162,13 +175,21 @@ static uint32_t acpi_tables(uint8_t *ram, uint32_t vcpus)
     b[ACPI_DSDT + 9] = checksum(b + ACPI_DSDT, SDT_HEADER);
     sdt(f, "FACP", FADT_LEN, 6);
     put32(f, 40, ACPI_BASE + ACPI_DSDT);
-    put32(f, FADT_FLAGS, FADT_HW_REDUCED);
+    put32(f, FADT_FLAGS, FADT_NO_BUTTONS | FADT_TMR_VAL_EXT);
+    f[FADT_SCI_INT] = SCI_IRQ;
+    put32(f, FADT_PM1A_EVT, VMM_PC_PM1A_EVT);
+    put32(f, FADT_PM1A_CNT, VMM_PC_PM1A_CNT);
+    put32(f, FADT_PM_TMR, VMM_PC_PM_TMR);
+    f[FADT_PM1_EVT_LEN] = 4;
+    f[FADT_PM1_CNT_LEN] = 2;
+    f[FADT_PM_TMR_LEN] = 4;
     f[FADT_MINOR] = 4;
     q = ACPI_BASE + ACPI_DSDT;
     memcpy(f + FADT_X_DSDT, &q, sizeof(q));
     memcpy(f + FADT_HYPERVISOR, "USTUDYVM", 8);
     f[9] = checksum(f, FADT_LEN);
-    put32(m, SDT_HEADER, (uint32_t)VLAPIC_ADDR); /* local APIC address; flags 0: no 8259s */
+    put32(m, SDT_HEADER, (uint32_t)VLAPIC_ADDR); /* the local APIC's address */
+    put32(m, SDT_HEADER + 4u, MADT_PCAT_COMPAT);
     for (uint32_t i = 0; i < vcpus; i++, len += 8u) {
         m[len] = MADT_LAPIC;
         m[len + 1] = 8;
@@ -216,6 +237,7 @@ us_err_t vmm_image_boot(struct vmm_state *st, uint32_t slot, const struct us_bun
     uint64_t q;
 
     *arg = 0;
+    vmm_pc_reset(slot);
     memset(bp, 0, VMM_DTB_MAX);
     if (!is_bzimage(k, data)) {
         return US_OK; /* a flat guest has no boot information */

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* A PC guest's port I/O, CPUID and MSRs (docs/x86_64.md): COM1's 16550 as far as a polling
- * console needs it (output, the line status, the divisor latch), other ports open bus; the
+/* A PC guest's port I/O, CPUID and MSRs (docs/x86_64.md): COM1's 16550 (output, the line
+ * status, the divisor latch, and its interrupt: enable, identification, FIFO control, modem
+ * control with OUT2 gating the line) on line 4 of an 8259 pair; the ACPI fixed registers
+ * (PM1a status, enable and control with SCI_EN always set, and the PM timer, a 32-bit count
+ * at 3.579545 MHz from the TSC); other ports open bus; the
  * host CPU's CPUID without what a guest may not use; the MSRs the kernel leaves to the vmm
  * read as zero. */
 #include <understudy/cpu.h>
@@ -10,27 +13,234 @@
 #include "vmm_arch.h"
 
 #define COM1 0x3f8u
+#define COM1_IRQ 4u
 #define UART_THR 0u /* with DLAB 0 */
+#define UART_IER 1u
+#define UART_IIR 2u /* reads; writes are the FIFO control register */
 #define UART_LCR 3u
+#define UART_MCR 4u
 #define UART_LSR 5u
+#define UART_MSR 6u
+#define UART_SCR 7u
 #define UART_LCR_DLAB 0x80u
 #define UART_LSR_IDLE 0x60u /* THRE and TEMT: output is taken at once */
+#define UART_LSR_DR 0x01u   /* a byte to read */
+#define UART_IER_RDI 0x01u
+#define UART_IER_THRI 0x02u
+#define UART_IIR_NONE 0x01u
+#define UART_IIR_THRI 0x02u
+#define UART_IIR_RDI 0x04u
+#define UART_IIR_FIFO 0xc0u /* with the FIFOs enabled: a 16550A */
+#define UART_MCR_OUT2 0x08u /* a PC's UART drives its interrupt line only with OUT2 set */
+#define UART_MCR_LOOP 0x10u
+#define UART_MSR_CONNECTED 0xb0u /* DCD, DSR, CTS */
 
-/* Each VM's line control register: whether port 0x3f8 is the divisor latch. Not carried over
- * a vmm restart; a guest sets it before it prints. */
-static uint8_t uart_lcr[VMM_CONFIG_MAX_VMS];
+#define PIC_MASTER 0x20u
+#define PIC_SLAVE 0xa0u
+#define ELCR 0x4d0u /* and 0x4d1: a line per bit, level-triggered when set */
+#define ICW1_INIT 0x10u
+#define ICW1_SINGLE 0x02u
+#define ICW1_ICW4 0x01u
+#define ICW4_AUTO_EOI 0x02u
+#define OCW3 0x08u
+#define OCW3_READ 0x02u
+#define OCW3_ISR 0x01u
+#define OCW2_EOI 0x20u
+#define OCW2_SPECIFIC 0x40u
+#define PM1_SCI_EN 1u
+#define PM_TIMER_HZ 3579545u
+
+/* One 8259: requested and in-service lines, the mask, the vector base, where its
+ * initialisation words are (0: done), what a command-port read returns. */
+struct i8259 {
+    uint8_t irr, isr, imr, base, icw, icw1, icw4, read_isr;
+};
+
+/* A VM's 16550 and 8259s. Not carried over a vmm restart; reset with the VM. */
+struct pc_vm {
+    uint8_t lcr, ier, fcr, mcr, scr;
+    bool thre; /* the transmitter-empty interrupt is pending */
+    bool line; /* COM1's interrupt line, as the 8259 last saw it */
+    uint8_t elcr[2];
+    struct i8259 pic[2];
+    uint16_t pm1_sts, pm1_en, pm1_cnt;
+};
+
+static struct pc_vm pcs[VMM_CONFIG_MAX_VMS];
+
+void vmm_pc_reset(uint32_t slot)
+{
+    memset(&pcs[slot], 0, sizeof(pcs[slot]));
+    pcs[slot].pic[0].imr = pcs[slot].pic[1].imr = 0xff;
+    pcs[slot].pm1_cnt = PM1_SCI_EN; /* in ACPI mode from the start: no SMI command port */
+}
+
+/* The ACPI fixed register at @off from the PM1a event block (the status is write-1-to-clear;
+ * nothing sets it yet). */
+static uint64_t acpi_fixed(struct pc_vm *pc, uint32_t off, bool write, uint16_t v)
+{
+    uint64_t freq = us_cpu_counter_freq();
+
+    switch (off) {
+    case 0:
+        pc->pm1_sts &= (uint16_t)(write ? ~(uint32_t)v : 0xffffu);
+        return pc->pm1_sts;
+    case 2:
+        pc->pm1_en = write ? v : pc->pm1_en;
+        return pc->pm1_en;
+    case VMM_PC_PM1A_CNT - VMM_PC_PM1A_EVT:
+        pc->pm1_cnt = write ? (uint16_t)(v | PM1_SCI_EN) : pc->pm1_cnt;
+        return pc->pm1_cnt;
+    case VMM_PC_PM_TMR - VMM_PC_PM1A_EVT:
+        return freq == 0 ? 0 : (uint32_t)(us_cpu_counter() / (freq / 1000u) * PM_TIMER_HZ / 1000u);
+    default:
+        return ~0ull;
+    }
+}
+
+/* Whether operator input waits for VM @slot: the console's bytes, queued where the PL011's
+ * are (vmm_pl011_input()). */
+static bool rx_ready(const struct vmm_state *st, uint32_t slot)
+{
+    return st->vms[slot].uart.in_head != st->vms[slot].uart.in_tail;
+}
+
+/* The interrupt identification: received data first, then the empty transmitter. */
+static uint8_t uart_iir(const struct vmm_state *st, uint32_t slot)
+{
+    const struct pc_vm *pc = &pcs[slot];
+    uint8_t fifo = (pc->fcr & 1u) ? UART_IIR_FIFO : 0u;
+
+    if ((pc->ier & UART_IER_RDI) && rx_ready(st, slot)) {
+        return fifo | UART_IIR_RDI;
+    }
+    return (uint8_t)(fifo |
+                     (((pc->ier & UART_IER_THRI) && pc->thre) ? UART_IIR_THRI : UART_IIR_NONE));
+}
 
 static uint64_t uart(struct vmm_state *st, uint32_t slot, uint32_t reg, bool write, uint8_t v)
 {
-    if (write) {
-        if (reg == UART_THR && !(uart_lcr[slot] & UART_LCR_DLAB)) {
-            vmm_console_put(st, slot, v);
-        } else if (reg == UART_LCR) {
-            uart_lcr[slot] = v;
+    struct pc_vm *pc = &pcs[slot];
+    bool dlab = (pc->lcr & UART_LCR_DLAB) != 0;
+    uint8_t iir;
+
+    if (!write) {
+        switch (reg) {
+        case UART_IER:
+            return dlab ? 0u : pc->ier;
+        case UART_IIR:
+            iir = uart_iir(st, slot);
+            if ((iir & 0x0fu) == UART_IIR_THRI) {
+                pc->thre = false; /* reading the identification ends this one */
+            }
+            return iir;
+        case UART_LCR:
+            return pc->lcr;
+        case UART_MCR:
+            return pc->mcr;
+        case UART_LSR:
+            return UART_LSR_IDLE | (rx_ready(st, slot) ? UART_LSR_DR : 0u);
+        case UART_MSR: /* in loopback, the modem controls come back as their status bits */
+            return (pc->mcr & UART_MCR_LOOP)
+                       ? (uint8_t)(((pc->mcr & 0x3u) << 4) | ((pc->mcr & 0xcu) << 4))
+                       : UART_MSR_CONNECTED;
+        case UART_SCR:
+            return pc->scr;
+        default: /* the receive buffer, or the divisor latch's low byte */
+            if (dlab || !rx_ready(st, slot)) {
+                return 0;
+            }
+            return st->vms[slot].uart.in[st->vms[slot].uart.in_tail++ % VMM_INPUT_LEN];
         }
-        return 0;
     }
-    return reg == UART_LSR ? UART_LSR_IDLE : reg == UART_LCR ? uart_lcr[slot] : 0u;
+    switch (reg) {
+    case UART_THR:
+        if (!dlab) {
+            vmm_console_put(st, slot, v);
+            pc->thre = true; /* sent at once: empty again */
+        }
+        break;
+    case UART_IER:
+        if (!dlab) {
+            if ((v & UART_IER_THRI) && !(pc->ier & UART_IER_THRI)) {
+                pc->thre = true; /* an empty transmitter interrupts as soon as it may */
+            }
+            pc->ier = v & 0x0fu;
+        }
+        break;
+    case UART_IIR:
+        pc->fcr = v;
+        break;
+    case UART_LCR:
+        pc->lcr = v;
+        break;
+    case UART_MCR:
+        pc->mcr = v & 0x1fu;
+        break;
+    case UART_SCR:
+        pc->scr = v;
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+/* The 8259 at @cmd's command (@data false) or data port. */
+static uint64_t i8259(struct i8259 *p, bool data, bool write, uint8_t v)
+{
+    if (!write) {
+        return data ? p->imr : p->read_isr ? p->isr : p->irr;
+    }
+    if (!data && (v & ICW1_INIT)) {
+        *p = (struct i8259){.icw = 1, .icw1 = v};
+    } else if (!data && (v & OCW3)) {
+        if (v & OCW3_READ) {
+            p->read_isr = (uint8_t)(v & OCW3_ISR);
+        }
+    } else if (!data && (v & OCW2_EOI)) {
+        /* A specific EOI names its line; otherwise the highest in service (the lowest bit). */
+        uint8_t bit = (uint8_t)((v & OCW2_SPECIFIC) ? 1u << (v & 7u) : p->isr & (0x100u - p->isr));
+
+        p->isr &= (uint8_t)~bit;
+    } else if (data && p->icw == 1) {
+        p->base = v & 0xf8u;
+        p->icw = (p->icw1 & ICW1_SINGLE) ? ((p->icw1 & ICW1_ICW4) ? 3u : 0u) : 2u;
+    } else if (data && p->icw == 2) {
+        p->icw = (p->icw1 & ICW1_ICW4) ? 3u : 0u; /* the cascade's wiring: line 2, as a PC's */
+    } else if (data && p->icw == 3) {
+        p->icw4 = v;
+        p->icw = 0;
+    } else if (data) {
+        p->imr = v;
+    }
+    return 0;
+}
+
+/* COM1's line to the master 8259 (edge-triggered: a rise is a request), then the vector the
+ * master hands the CPU if a line is requested, unmasked and above every one in service; -1 if
+ * none. The slave's lines have no source yet. */
+static int pc_irq(const struct vmm_state *st, uint32_t slot)
+{
+    struct pc_vm *pc = &pcs[slot];
+    struct i8259 *p = &pc->pic[0];
+    bool line = (uart_iir(st, slot) & 0x0fu) != UART_IIR_NONE && (pc->mcr & UART_MCR_OUT2) != 0;
+    uint8_t ready, bit;
+
+    if (line && !pc->line) {
+        p->irr |= 1u << COM1_IRQ;
+    }
+    pc->line = line;
+    ready = p->irr & (uint8_t)~p->imr;
+    bit = ready & (uint8_t)-ready;
+    if (p->icw != 0 || bit == 0 || (p->isr != 0 && (p->isr & (uint8_t)-p->isr) <= bit)) {
+        return -1;
+    }
+    p->irr &= (uint8_t)~bit;
+    if (!(p->icw4 & ICW4_AUTO_EOI)) {
+        p->isr |= bit;
+    }
+    return (int)(p->base + (uint32_t)__builtin_ctz(bit));
 }
 
 void vmm_pc_io(struct vmm_state *st, uint32_t slot, struct us_msg *m)
@@ -38,14 +248,35 @@ void vmm_pc_io(struct vmm_state *st, uint32_t slot, struct us_msg *m)
     uint32_t port = (uint32_t)m->w[US_EXIT_REG] & 0xffffu;
     bool write = m->w[US_EXIT_WRITE] != 0;
     uint64_t rax = m->w[US_EXIT_X0], mask, v = ~0ull;
+    int vec;
 
     mask = m->w[US_EXIT_SIZE] == 4u ? 0xffffffffull : m->w[US_EXIT_SIZE] == 2u ? 0xffffu : 0xffu;
     if ((st->vms[slot].visible & VMM_DEV_UART) && port >= COM1 && port < COM1 + 8u) {
         v = uart(st, slot, port - COM1, write, (uint8_t)rax);
+    } else if ((port & ~0x81u) == 0x20u) { /* 0x20, 0x21, 0xa0, 0xa1 */
+        v = i8259(&pcs[slot].pic[port >> 7], port & 1u, write, (uint8_t)rax);
+    } else if (port >= VMM_PC_PM1A_EVT && port < VMM_PC_PM_TMR + 4u) {
+        v = acpi_fixed(&pcs[slot], port - VMM_PC_PM1A_EVT, write, (uint16_t)rax);
+    } else if (port == ELCR || port == ELCR + 1u) {
+        if (write) {
+            pcs[slot].elcr[port - ELCR] = (uint8_t)rax;
+        }
+        v = pcs[slot].elcr[port - ELCR];
     }
-    vmm_resume(m, US_RESUME_ADVANCE_PC | (write ? 0u : US_RESUME_SET_REG));
+    vec = pc_irq(st, slot);
+    vmm_resume(m, US_RESUME_ADVANCE_PC | (write ? 0u : US_RESUME_SET_REG) |
+                      (vec >= 0 ? US_RESUME_INJECT_IRQ : 0u));
     m->w[US_RESUME_REG] = 0; /* RAX */
     m->w[US_RESUME_VALUE] = (rax & ~mask) | (v & mask);
+    m->w[US_RESUME_VIRQ] = vec >= 0 ? (uint64_t)vec | US_VIRQ_EXTINT : 0u; /* through LINT0 */
+}
+
+us_err_t vmm_pc_input(struct vmm_state *st, uint32_t slot)
+{
+    int vec = pc_irq(st, slot);
+
+    return vec < 0 ? US_OK
+                   : us_vcpu_inject(st->vms[slot].vcpu_cap[0], (uint32_t)vec | US_VIRQ_EXTINT);
 }
 
 /* CPUID bits a guest is not given: VMX and the hypervisor bit's place in leaf 1 (ECX 5, 31

@@ -181,7 +181,7 @@ us_err_t vmm_pl011_input(struct vmm_state *st, uint32_t slot, const uint8_t *b, 
     if (vmm_pl011_irq_line(st, slot)) {
         return us_vcpu_inject(st->vms[slot].vcpu_cap[0], VMM_UART_INTID);
     }
-    return US_OK;
+    return vmm_pc_input(st, slot); /* a PC guest reads the same bytes through its 16550 */
 }
 
 uint64_t vmm_pl011_access(struct vmm_state *st, uint32_t slot, uint64_t off, bool write,

@@ -8,6 +8,28 @@
 #include "vmm_arch.h"
 
 static struct vmm_state st;
+static uint64_t counter; /* the counter's time, which the PM timer reads (1 GHz) */
+
+uint64_t us_cpu_counter(void)
+{
+    return counter;
+}
+
+uint64_t us_cpu_counter_freq(void)
+{
+    return 1000000000u;
+}
+
+static uint32_t injected; /* the last interrupt injected outside a reply, and how many */
+static int injections;
+
+us_err_t us_vcpu_inject(us_cap_t vcpu, uint32_t intid)
+{
+    (void)vcpu;
+    injected = intid;
+    injections++;
+    return US_OK;
+}
 static struct us_msg m;
 static char out[64];
 static size_t out_len;
@@ -40,6 +62,9 @@ static void setup(uint32_t devices)
     st.config.vm_count = 1;
     st.vms[0].visible = devices;
     out_len = 0;
+    injections = 0;
+    counter = 0;
+    vmm_pc_reset(0);
 }
 
 /* An IN or OUT exit of @size bytes at @port, RAX @rax; the reply left in m. */
@@ -99,6 +124,106 @@ static void other_ports_open_bus(void)
     UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 0xff);
 }
 
+/* The master 8259 as Linux sets it up: vector base 0x30, a slave on line 2, IMR @imr. */
+static void pic_init(uint8_t imr)
+{
+    io(0x20, 1, true, 0x11); /* ICW1: initialise, ICW4 follows */
+    io(0x21, 1, true, 0x30); /* ICW2: the vector base */
+    io(0x21, 1, true, 0x04); /* ICW3: the slave on line 2 */
+    io(0x21, 1, true, 0x01); /* ICW4: 8086 mode, normal EOI */
+    io(0x21, 1, true, imr);
+}
+
+/* The 8259's in-service register (OCW3 read ISR, then the command port). */
+static uint64_t pic_isr(void)
+{
+    io(0x20, 1, true, 0x0b);
+    io(0x20, 1, false, 0);
+    return m.w[US_RESUME_VALUE] & 0xff;
+}
+
+#define VEC_COM1 (0x34u | US_VIRQ_EXTINT)
+
+/* COM1's transmitter interrupt: enabling it with OUT2 set makes line 4 rise, and the 8259
+ * hands out its vector through LINT0 in the reply; reading the identification ends it; the
+ * 8259 holds another request until the end of interrupt, and a masked line until unmasked. */
+static void uart_interrupt_through_8259(void)
+{
+    setup(VMM_DEV_UART);
+    pic_init(0xef);
+    io(0x3f9, 1, true, 0x02); /* THRE interrupt, but OUT2 clear: the line stays low */
+    UT_EXPECT_EQ(m.w[US_RESUME_FLAGS] & US_RESUME_INJECT_IRQ, 0);
+    io(0x3fc, 1, true, 0x08); /* OUT2 */
+    UT_EXPECT_EQ(m.w[US_RESUME_FLAGS], US_RESUME_ADVANCE_PC | US_RESUME_INJECT_IRQ);
+    UT_EXPECT_EQ(m.w[US_RESUME_VIRQ], VEC_COM1);
+    io(0x3fa, 1, false, 0);
+    UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 0x02); /* THRE, no FIFO */
+    UT_EXPECT_EQ(m.w[US_RESUME_FLAGS] & US_RESUME_INJECT_IRQ, 0);
+    io(0x3fa, 1, false, 0);
+    UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 0x01); /* read once, it is gone */
+    UT_EXPECT_EQ(pic_isr(), 0x10);
+    io(0x3f8, 1, true, 'a'); /* sent at once: empty again, a new edge, held in service */
+    UT_EXPECT_EQ(m.w[US_RESUME_FLAGS] & US_RESUME_INJECT_IRQ, 0);
+    io(0x20, 1, true, 0x64); /* specific EOI, line 4: the held request comes */
+    UT_EXPECT_EQ(m.w[US_RESUME_FLAGS] & US_RESUME_INJECT_IRQ, US_RESUME_INJECT_IRQ);
+    UT_EXPECT_EQ(m.w[US_RESUME_VIRQ], VEC_COM1);
+    io(0x3fa, 1, false, 0);
+    io(0x20, 1, true, 0x20); /* non-specific EOI */
+    UT_EXPECT_EQ(pic_isr(), 0);
+    io(0x21, 1, true, 0xff); /* masked: the next edge waits */
+    io(0x3f8, 1, true, 'b');
+    UT_EXPECT_EQ(m.w[US_RESUME_FLAGS] & US_RESUME_INJECT_IRQ, 0);
+    io(0x21, 1, true, 0xef);
+    UT_EXPECT_EQ(m.w[US_RESUME_FLAGS] & US_RESUME_INJECT_IRQ, US_RESUME_INJECT_IRQ);
+    UT_EXPECT_EQ(injections, 0); /* every one came in a reply */
+    io(0x21, 1, false, 0);
+    UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 0xef);
+}
+
+/* Operator input: the line status says a byte waits, the receive buffer gives it, and with
+ * the receive interrupt enabled it is injected at once, outside any exit. */
+static void uart_input_interrupts(void)
+{
+    setup(VMM_DEV_UART);
+    pic_init(0xef);
+    io(0x3fc, 1, true, 0x08);
+    io(0x3f9, 1, true, 0x01); /* received-data interrupt */
+    st.vms[0].uart.in[0] = 'k';
+    st.vms[0].uart.in_head = 1;
+    UT_EXPECT_EQ(vmm_pc_input(&st, 0), US_OK);
+    UT_EXPECT_EQ(injections, 1);
+    UT_EXPECT_EQ(injected, VEC_COM1);
+    io(0x3fd, 1, false, 0);
+    UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 0x61); /* data ready */
+    io(0x3fa, 1, false, 0);
+    UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 0x04);
+    io(0x3f8, 1, false, 0);
+    UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 'k');
+    io(0x3fd, 1, false, 0);
+    UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 0x60);
+    io(0x20, 1, true, 0x20);
+    UT_EXPECT_EQ(vmm_pc_input(&st, 0), US_OK); /* nothing waits: nothing injected */
+    UT_EXPECT_EQ(injections, 1);
+}
+
+/* The ACPI fixed registers: SCI_EN always set, the status cleared by writing ones, and the
+ * PM timer counting at 3.579545 MHz of the counter's time. */
+static void acpi_fixed_registers(void)
+{
+    setup(0);
+    io(0x604, 2, false, 0);
+    UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 1);
+    io(0x604, 2, true, 0);
+    io(0x604, 2, false, 0);
+    UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 1);
+    counter = 1000000000u; /* one second */
+    io(0x608, 4, false, 0);
+    UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 3579545u);
+    counter += 1000000u; /* and a millisecond */
+    io(0x608, 4, false, 0);
+    UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 3579545u + 3579u);
+}
+
 /* RDMSR answers zero in EDX:EAX and leaves RBX and RCX; WRMSR only advances; CPUID zeros. */
 static void msr_and_cpuid(void)
 {
@@ -129,4 +254,7 @@ static void msr_and_cpuid(void)
 
 UT_MAIN({"uart_status_reads_idle", uart_status_reads_idle},
         {"uart_output_goes_to_console", uart_output_goes_to_console},
-        {"other_ports_open_bus", other_ports_open_bus}, {"msr_and_cpuid", msr_and_cpuid})
+        {"other_ports_open_bus", other_ports_open_bus}, {"msr_and_cpuid", msr_and_cpuid},
+        {"uart_interrupt_through_8259", uart_interrupt_through_8259},
+        {"uart_input_interrupts", uart_input_interrupts},
+        {"acpi_fixed_registers", acpi_fixed_registers})

@@ -102,7 +102,8 @@ us_unit_test(vmm_pc
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_pc.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_pc.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
-    CASES uart_status_reads_idle uart_output_goes_to_console other_ports_open_bus msr_and_cpuid)
+    CASES uart_status_reads_idle uart_output_goes_to_console other_ports_open_bus msr_and_cpuid
+          uart_interrupt_through_8259 uart_input_interrupts acpi_fixed_registers)
 
 # The vmm's driver of the node's NIC (vmm_nic.c), the device played by the test.
 us_unit_test(vmm_nic

@@ -66,12 +66,16 @@
 /* vcpu_inject: OR into the INTID to be told when the guest ends this interrupt (US_EXIT_EOI), as
  * a level-triggered source forwarded to a guest needs before it may assert again. */
 #define US_VIRQ_EOI (1u << 16)
+/* x86_64: OR into the vector of an interrupt from the 8259s (vmm_pc.c), which reaches the CPU
+ * through the local APIC's LINT0 as ExtINT: taken whatever the task priority, and never in the
+ * local APIC's service (its end is the 8259's). In a reply's w[US_RESUME_VIRQ] too. */
+#define US_VIRQ_EXTINT (1u << 17)
 
 /**
  * us_resume_check() - validate a reply to an exit before any of it is applied.
  * Returns: US_OK; US_ETRUNC for another label or a payload shorter than US_RESUME_LEN;
  * US_EINVAL for unknown flags, US_RESUME_SET_REG with a register above 31, or
- * US_RESUME_INJECT_IRQ with an INTID of US_VIRQ_LIMIT or more.
+ * US_RESUME_INJECT_IRQ with an INTID of US_VIRQ_LIMIT or more (US_VIRQ_EXTINT aside).
  */
 static inline us_err_t us_resume_check(const struct us_msg *reply)
 {
@@ -86,7 +90,8 @@ static inline us_err_t us_resume_check(const struct us_msg *reply)
         ((flags & US_RESUME_SET_REG) && reply->w[US_RESUME_REG] > 31)) {
         return US_EINVAL;
     }
-    if ((flags & US_RESUME_INJECT_IRQ) && reply->w[US_RESUME_VIRQ] >= US_VIRQ_LIMIT) {
+    if ((flags & US_RESUME_INJECT_IRQ) &&
+        (reply->w[US_RESUME_VIRQ] & ~(uint64_t)US_VIRQ_EXTINT) >= US_VIRQ_LIMIT) {
         return US_EINVAL;
     }
     return US_OK;

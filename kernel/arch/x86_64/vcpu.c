@@ -138,11 +138,12 @@ static void irq_enter(struct vcpu *v, uint8_t *vmcb)
         if (!(vmcb_get64(vmcb, VMCB_EVENTINJ) & EVENTINJ_VALID) &&
             (v->thread.regs.rflags & RFLAGS_IF) && !(vmcb[VMCB_INT_SHADOW] & 1u)) {
             vlapic_accept(a, (uint32_t)vec);
-            vmcb_put64(vmcb, VMCB_EVENTINJ, EVENTINJ_VALID | EVENTINJ_INTR | (uint32_t)vec);
+            vmcb_put64(vmcb, VMCB_EVENTINJ,
+                       EVENTINJ_VALID | EVENTINJ_INTR | ((uint32_t)vec & 0xffu));
         } else {
             vintr |= V_IRQ | V_IGN_TPR;
             misc1 |= MISC1_VINTR;
-            vmcb_put32(vmcb, VMCB_V_INTR_VECTOR, (uint32_t)vec);
+            vmcb_put32(vmcb, VMCB_V_INTR_VECTOR, (uint32_t)vec & 0xffu);
         }
     }
     vmcb_put32(vmcb, VMCB_V_INTR, vintr);
@@ -348,7 +349,8 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
         ((flags & US_RESUME_ADVANCE_PC) && v->hot.next_rip == 0)) {
         return US_TRACE(US_EINVAL);
     }
-    if ((flags & US_RESUME_INJECT_IRQ) && reply->w[US_RESUME_VIRQ] < VEC_FIRST_IRQ) {
+    if ((flags & US_RESUME_INJECT_IRQ) &&
+        (reply->w[US_RESUME_VIRQ] & ~(uint64_t)US_VIRQ_EXTINT) < VEC_FIRST_IRQ) {
         return US_TRACE(US_EINVAL); /* an exception's vector */
     }
     if (flags & US_RESUME_SET_REG) {
@@ -366,7 +368,7 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
         inject_gp(v); /* an access the vmm refuses, as a PC's bus would not answer it */
     }
     if (flags & US_RESUME_INJECT_IRQ) {
-        vlapic_raise(&v->cold.apic, (uint32_t)reply->w[US_RESUME_VIRQ]);
+        (void)arch_vgic_inject(v, (uint32_t)reply->w[US_RESUME_VIRQ]); /* checked above */
     }
     return US_OK;
 }
@@ -382,18 +384,24 @@ void arch_vcpu_continue(struct vcpu *v)
     (void)v;
 }
 
-/* An interrupt for the guest, from the vmm (its IOAPIC, its devices): vector @intid requested
- * in the vCPU's local APIC. Being told of its end (US_VIRQ_EOI) comes with level-triggered
- * lines. */
+/* An interrupt for the guest, from the vmm: vector @intid requested in the vCPU's local APIC,
+ * or with US_VIRQ_EXTINT an 8259's at LINT0. Being told of its end (US_VIRQ_EOI) comes with
+ * level-triggered lines. */
 us_err_t arch_vgic_inject(struct vcpu *v, uint32_t intid)
 {
+    uint32_t vector = intid & ~(uint32_t)US_VIRQ_EXTINT;
+
     if (intid & US_VIRQ_EOI) {
         return US_TRACE(US_ENOTSUP);
     }
-    if (intid < VEC_FIRST_IRQ || intid > 255u) {
+    if (vector < VEC_FIRST_IRQ || vector > 255u) {
         return US_TRACE(US_ERANGE);
     }
-    vlapic_raise(&v->cold.apic, intid);
+    if (intid & US_VIRQ_EXTINT) {
+        vlapic_extint(&v->cold.apic, vector);
+    } else {
+        vlapic_raise(&v->cold.apic, vector);
+    }
     return US_OK;
 }
 

@@ -74,6 +74,9 @@ int vlapic_next(const struct x86_vlapic *a)
 {
     int v = highest(a->irr);
 
+    if (a->extint != 0) {
+        return (int)a->extint;
+    }
     return v >= 0 && ((uint32_t)v & 0xf0u) > (ppr(a) & 0xf0u) ? v : -1;
 }
 
@@ -86,8 +89,17 @@ void vlapic_raise(struct x86_vlapic *a, uint32_t vector)
     }
 }
 
+void vlapic_extint(struct x86_vlapic *a, uint32_t vector)
+{
+    a->extint = VLAPIC_EXTINT | (vector & 0xffu);
+}
+
 void vlapic_accept(struct x86_vlapic *a, uint32_t vector)
 {
+    if (vector & VLAPIC_EXTINT) {
+        a->extint = 0;
+        return;
+    }
     a->irr[vector / 64u] &= ~(1ull << (vector % 64u));
     a->isr[vector / 64u] |= 1ull << (vector % 64u);
 }

@@ -36,15 +36,23 @@ int vlapic_msr(struct x86_vlapic *a, uint32_t msr, bool write, uint64_t *val, ui
 /** vlapic_raise() - a fixed interrupt at @vector (16-255) for this APIC: its IRR bit. */
 void vlapic_raise(struct x86_vlapic *a, uint32_t vector);
 
+/** vlapic_extint() - the 8259s' interrupt at @vector through LINT0 (ExtINT): taken whatever the
+ * priorities, and not put in service. A second before the first is taken replaces it. */
+void vlapic_extint(struct x86_vlapic *a, uint32_t vector);
+
 /** vlapic_tick() - at counter time @now, the timer's interrupt if its deadline has passed; a
  * periodic timer arms its next period. */
 void vlapic_tick(struct x86_vlapic *a, uint64_t now);
 
-/** vlapic_next() - the vector the CPU would take next: the highest requested one whose
- * priority class is above the task priority's and the highest in service's; -1 if none. */
+#define VLAPIC_EXTINT 0x100 /* vlapic_next(): an 8259's vector, through LINT0 */
+
+/** vlapic_next() - the vector the CPU would take next: an 8259's (with VLAPIC_EXTINT), else the
+ * highest requested one whose priority class is above the task priority's and the highest in
+ * service's; -1 if none. */
 int vlapic_next(const struct x86_vlapic *a);
 
-/** vlapic_accept() - the CPU took @vector: it moves from requested to in service. */
+/** vlapic_accept() - the CPU took @vector (vlapic_next()'s): it moves from requested to in
+ * service, or an 8259's leaves LINT0. */
 void vlapic_accept(struct x86_vlapic *a, uint32_t vector);
 
 /** vlapic_deadline() - when the timer fires next, in counter ticks; UINT64_MAX if never. */

@@ -55,7 +55,9 @@ _start:
     mov %eax, %edi
     call puthex
 
+#if !defined(MODE) || MODE != MODE_NO_APIC
     call apic
+#endif
     mov $0x80000001, %eax
     cpuid
     test $(1 << 29), %edx /* long mode */

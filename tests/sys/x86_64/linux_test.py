@@ -7,8 +7,13 @@ tables' address in ESI). The test attaches to the guest's console as soon as the
 up and follows Linux's log through the vmm's 16550: the e820 map the vmm wrote; the local
 APIC in x2APIC mode taken over from "firmware" and the MADT that names it; the TSC's rate
 from the command line (tsc_early_khz, the vmm's); the TSC-deadline timer's interrupts, without
-which the boot stalls at the first timed wait; the initramfs unpacked and /init run. The
-kernel, the servers and the other exits go on: no PANIC, no server fault, the VM running."""
+which the boot stalls at the first timed wait; the ACPI PM timer the vmm answers; the
+initramfs unpacked and /init run; then the guests' init's line from userspace and its shell.
+Userspace writes to the console through the 8250 driver's interrupts: COM1's transmitter
+interrupt on line 4 of the vmm's 8259, through the local APIC's LINT0. A command typed at the
+console reaches the guest through the 16550's receive interrupt, and its answer comes back.
+The kernel, the servers and the other exits go on: no PANIC, no server fault, the VM
+running."""
 import json
 import os
 
@@ -34,9 +39,17 @@ def test(t):
     m.expect(r"TSC deadline timer available")
     m.expect(r"clocksource: tsc-early:", timeout=60)
     m.expect(r"smpboot: Total of 1 processors activated", timeout=60)
+    m.expect(r"clocksource: acpi_pm: mask: 0xffffff", timeout=60)
     m.expect(r"Trying to unpack rootfs image as initramfs", timeout=60)
     m.expect(r"Freeing initrd memory")
     m.expect(r"Run /init as init process", timeout=120)
+    m.expect(r"understudy-guest: userspace up, 1 CPU\(s\), Linux 6\.\d+\.\d+-\d+-amd64",
+             timeout=120)
+    m.expect(r"guest# ", timeout=60)
+    m.sendline("echo $((6 * 7)) from $(uname -m); grep ttyS0 /proc/interrupts")
+    m.expect(r"\n42 from x86_64\r?\n", timeout=60)
+    g = m.expect(r"4: +(\d+) +XT-PIC +ttyS0", timeout=30)
+    assert int(g.group(1)) > 0, g.group(0)
     m.send(DETACH)
     m.expect(r"detached")
     vms = json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]

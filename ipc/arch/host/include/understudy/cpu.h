@@ -13,6 +13,11 @@
 /* Where a guest's RAM starts: the unit tests model aarch64's board (QEMU virt's 1 GiB). */
 #define US_GUEST_RAM_BASE 0x40000000ull
 
+/** us_cpu_counter(), us_cpu_counter_freq() - a counter and its rate: the test that links code
+ * reading them defines them, so that it sets the time. */
+uint64_t us_cpu_counter(void);
+uint64_t us_cpu_counter_freq(void);
+
 static inline void us_cpu_dma_wmb(void)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);

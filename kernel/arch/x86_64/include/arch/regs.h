@@ -32,6 +32,7 @@ struct x86_vlapic {
     uint64_t base;
     uint64_t deadline, period;
     uint32_t id, tpr, svr, esr, tmict, tdcr;
+    uint32_t extint; /* an 8259's vector waiting at LINT0, with VLAPIC_EXTINT; 0: none */
     uint32_t lvt[7];
 };
 
