@@ -18,8 +18,8 @@ image's guest serves kvd: `nc 127.0.0.1 7000` from another terminal talks to it.
 --arch x86_64 boots the x86_64 port (images/x86_64 beside --image; docs/x86_64.md) on
 qemu-system-x86_64 -M q35 -cpu max, without NIC: the kernel (understudy.elf) with the bundle
 --x86-image names (default hello: the four servers, the console shell on this terminal, and
-the bare-metal test guest; bundle, hello2, hostile are the others), or with --x86-image
-selftest the port's first stage (selftest.elf).
+the bare-metal test guest; bundle, hello2, hostile and linux, Debian's amd64 kernel as a
+guest, are the others), or with --x86-image selftest the port's first stage (selftest.elf).
 """
 
 import argparse

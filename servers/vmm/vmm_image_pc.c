@@ -117,7 +117,8 @@ us_err_t vmm_image_place(const struct us_bundle_entry *k, const uint8_t *data, u
  * x2APIC mode from reset (vlapic.c), so Linux picks its x2APIC driver from it, as it only does
  * from a MADT. */
 #define ACPI_BASE 0xe0000u
-#define ACPI_RSDP 0x000u /* offsets from ACPI_BASE */
+#define ACPI_GPA(off) (VMM_RAM_IPA + ACPI_BASE + (off)) /* a table's guest-physical address */
+#define ACPI_RSDP 0x000u                                /* offsets from ACPI_BASE */
 #define ACPI_XSDT 0x040u
 #define ACPI_FADT 0x100u
 #define ACPI_DSDT 0x300u
@@ -164,7 +165,7 @@ static void sdt(uint8_t *t, const char *sig, uint32_t len, uint8_t rev)
     put32(t, 32, 1);
 }
 
-static uint32_t acpi_tables(uint8_t *ram, uint32_t vcpus)
+static uint64_t acpi_tables(uint8_t *ram, uint32_t vcpus)
 {
     uint8_t *b = ram + ACPI_BASE, *x = b + ACPI_XSDT, *f = b + ACPI_FADT, *m = b + ACPI_MADT;
     uint64_t q;
@@ -174,7 +175,7 @@ static uint32_t acpi_tables(uint8_t *ram, uint32_t vcpus)
     sdt(b + ACPI_DSDT, "DSDT", SDT_HEADER, 2);
     b[ACPI_DSDT + 9] = checksum(b + ACPI_DSDT, SDT_HEADER);
     sdt(f, "FACP", FADT_LEN, 6);
-    put32(f, 40, ACPI_BASE + ACPI_DSDT);
+    put32(f, 40, (uint32_t)ACPI_GPA(ACPI_DSDT));
     put32(f, FADT_FLAGS, FADT_NO_BUTTONS | FADT_TMR_VAL_EXT);
     f[FADT_SCI_INT] = SCI_IRQ;
     put32(f, FADT_PM1A_EVT, VMM_PC_PM1A_EVT);
@@ -184,7 +185,7 @@ static uint32_t acpi_tables(uint8_t *ram, uint32_t vcpus)
     f[FADT_PM1_CNT_LEN] = 2;
     f[FADT_PM_TMR_LEN] = 4;
     f[FADT_MINOR] = 4;
-    q = ACPI_BASE + ACPI_DSDT;
+    q = ACPI_GPA(ACPI_DSDT);
     memcpy(f + FADT_X_DSDT, &q, sizeof(q));
     memcpy(f + FADT_HYPERVISOR, "USTUDYVM", 8);
     f[9] = checksum(f, FADT_LEN);
@@ -200,20 +201,20 @@ static uint32_t acpi_tables(uint8_t *ram, uint32_t vcpus)
     sdt(m, "APIC", len, 5);
     m[9] = checksum(m, len);
     sdt(x, "XSDT", SDT_HEADER + 16u, 1);
-    q = ACPI_BASE + ACPI_FADT;
+    q = ACPI_GPA(ACPI_FADT);
     memcpy(x + SDT_HEADER, &q, sizeof(q));
-    q = ACPI_BASE + ACPI_MADT;
+    q = ACPI_GPA(ACPI_MADT);
     memcpy(x + SDT_HEADER + 8, &q, sizeof(q));
     x[9] = checksum(x, SDT_HEADER + 16u);
     memcpy(b, "RSD PTR ", 8);
     memcpy(b + 9, "USTUDY", 6);
     b[15] = 2; /* ACPI 2.0 and later: the XSDT */
     put32(b, 20, 36);
-    q = ACPI_BASE + ACPI_XSDT;
+    q = ACPI_GPA(ACPI_XSDT);
     memcpy(b + 24, &q, sizeof(q));
     b[8] = checksum(b, 20);
     b[32] = checksum(b, 36);
-    return ACPI_BASE + ACPI_RSDP;
+    return ACPI_GPA(ACPI_RSDP);
 }
 
 /* One e820 entry at @i. */
@@ -256,14 +257,14 @@ us_err_t vmm_image_boot(struct vmm_state *st, uint32_t slot, const struct us_bun
     put32(bp, BP_RAMDISK_IMAGE, rd_size != 0 ? (uint32_t)(VMM_RAM_IPA + rd_off) : 0u);
     put32(bp, BP_RAMDISK_SIZE, (uint32_t)rd_size);
     put32(bp, BP_CMD_LINE_PTR, (uint32_t)(VMM_RAM_IPA + info_off + CMDLINE_OFFSET));
-    q = VMM_RAM_IPA + acpi_tables(st->vms[slot].ram, c->vcpu_count);
+    q = acpi_tables(st->vms[slot].ram, c->vcpu_count);
     memcpy(bp + BP_ACPI_RSDP_ADDR, &q, sizeof(q));
     /* A PC's map: conventional memory, the EBDA and the BIOS area (the ACPI tables) kept out,
      * RAM from 1 MiB. */
-    e820(bp, n++, 0, 0x9fc00u, E820_RAM);
-    e820(bp, n++, 0x9fc00u, 0x400u, E820_RESERVED);
-    e820(bp, n++, 0xe0000u, 0x20000u, E820_RESERVED);
-    e820(bp, n++, 0x100000u, c->mem_size - 0x100000u, E820_RAM);
+    e820(bp, n++, VMM_RAM_IPA, 0x9fc00u, E820_RAM);
+    e820(bp, n++, VMM_RAM_IPA + 0x9fc00u, 0x400u, E820_RESERVED);
+    e820(bp, n++, VMM_RAM_IPA + 0xe0000u, 0x20000u, E820_RESERVED);
+    e820(bp, n++, VMM_RAM_IPA + PM_OFFSET, c->mem_size - PM_OFFSET, E820_RAM);
     bp[BP_E820_ENTRIES] = (uint8_t)n;
     *arg = VMM_RAM_IPA + info_off;
     return US_OK;

@@ -105,6 +105,14 @@ us_unit_test(vmm_pc
     CASES uart_status_reads_idle uart_output_goes_to_console other_ports_open_bus msr_and_cpuid
           uart_interrupt_through_8259 uart_input_interrupts acpi_fixed_registers)
 
+# An x86_64 guest's kernel placed and told of its machine (vmm_image_pc.c).
+us_unit_test(vmm_image_pc
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_image_pc.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_image_pc.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_pc.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
+    LIBS us_lib_host
+    CASES flat_image_at_1mib bzimage_boot_params bad_images_refused)
+
 # The vmm's driver of the node's NIC (vmm_nic.c), the device played by the test.
 us_unit_test(vmm_nic
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_nic.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_nic.c
