@@ -40,6 +40,11 @@ void vmm_console_put(struct vmm_state *st, uint32_t slot, uint8_t b);
 #define VMM_PC_PM1A_CNT 0x604u
 #define VMM_PC_PM_TMR 0x608u
 
+/** vmm_vcpu_on() - start VM @slot's vCPU @i at @entry with argument @x0, creating it first if
+ * need be: PSCI's CPU_ON (vmm_psci.c), and a PC's start-up IPI (vmm_pc.c). Returns: US_OK;
+ * US_EBUSY if it runs already; the kernel's error otherwise (logged). */
+us_err_t vmm_vcpu_on(struct vmm_state *st, uint32_t slot, uint32_t i, uint64_t entry, uint64_t x0);
+
 /** vmm_pc_reset() - VM @slot's 16550, 8259s and ACPI registers as at power-on. */
 void vmm_pc_reset(uint32_t slot);
 

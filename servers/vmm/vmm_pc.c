@@ -326,9 +326,34 @@ void vmm_pc_cpuid(struct vmm_state *st, uint32_t slot, struct us_msg *m)
     }
 }
 
+/* An ICR write the kernel's local APIC passed on (kernel/arch/x86_64/vcpu.c): a start-up IPI
+ * starts the vCPU it names in real mode at its vector's page, as PSCI's CPU_ON does on aarch64
+ * (INIT before it, and a second SIPI after it, change nothing); other kinds are ignored. */
+#define MSR_X2APIC_ICR 0x830u
+#define ICR_INIT 5u
+#define ICR_SIPI 6u
+
+static void icr(struct vmm_state *st, uint32_t slot, uint64_t v)
+{
+    uint32_t mode = (uint32_t)(v >> 8) & 7u, dest = (uint32_t)(v >> 32);
+
+    if (mode == ICR_SIPI && dest < st->config.vms[slot].vcpu_count && !(v & (3u << 18))) {
+        (void)vmm_vcpu_on(st, slot, dest, ((v & 0xffu) << 12) | US_VCPU_X86_SIPI, 0);
+    } else if (mode != ICR_INIT && st->vms[slot].faults_logged < VMM_FAULT_LOG_LIMIT) {
+        st->vms[slot].faults_logged++;
+        US_LOG_WARN("%s: IPI 0x%llx ignored", st->config.vms[slot].name, (unsigned long long)v);
+    }
+}
+
 void vmm_pc_msr(struct vmm_state *st, uint32_t slot, struct us_msg *m)
 {
     bool write = m->w[US_EXIT_WRITE] != 0;
+
+    if (write && m->w[US_EXIT_REG] == MSR_X2APIC_ICR) {
+        icr(st, slot, m->w[US_EXIT_VALUE]);
+        vmm_resume(m, US_RESUME_ADVANCE_PC);
+        return;
+    }
 
     if (st->vms[slot].faults_logged < VMM_FAULT_LOG_LIMIT) {
         st->vms[slot].faults_logged++;

@@ -5,6 +5,7 @@
  * answered NOT_SUPPORTED and logged at debug level: guests probe freely. */
 #include <understudy/slots.h>
 #include "vmm.h"
+#include "vmm_arch.h"
 
 #define SMCCC_VERSION 0x80000000u
 #define PSCI_VERSION 0x84000000u
@@ -51,36 +52,43 @@ static bool psci_target(const struct vmm_vm_config *c, uint64_t mpidr, uint32_t 
     return true;
 }
 
-static int64_t cpu_on(struct vmm_state *st, uint32_t slot, uint64_t mpidr, uint64_t entry,
-                      uint64_t context)
+us_err_t vmm_vcpu_on(struct vmm_state *st, uint32_t slot, uint32_t i, uint64_t entry, uint64_t x0)
 {
-    const struct vmm_vm_config *c = &st->config.vms[slot];
     struct vmm_vm *vm = &st->vms[slot];
-    uint32_t i;
-    us_err_t e;
+    us_err_t e = US_OK;
 
-    if (!psci_target(c, mpidr, &i)) {
-        return PSCI_RET_INVALID_PARAMS;
-    }
     if (vm->vcpus_on & (1u << i)) {
-        return PSCI_RET_ALREADY_ON;
+        return US_EBUSY;
     }
     if (!(vm->vcpus_created & (1u << i))) {
         e = us_vcpu_create(vm->vm_cap, i, US_SLOT_SELF_EP, slot, vmm_vcpu_cpu(slot, i),
                            &vm->vcpu_cap[i]);
-        if (e != US_OK) {
-            US_LOG_WARN("%s: CPU_ON vcpu%u: %s", c->name, i, us_err_name(e));
-            return PSCI_RET_INTERNAL_FAILURE;
-        }
-        vm->vcpus_created |= 1u << i;
+        vm->vcpus_created |= e == US_OK ? 1u << i : 0u;
     }
-    e = us_vcpu_start(vm->vcpu_cap[i], entry, context);
+    if (e == US_OK) {
+        e = us_vcpu_start(vm->vcpu_cap[i], entry, x0);
+    }
     if (e != US_OK) {
-        US_LOG_WARN("%s: CPU_ON vcpu%u: %s", c->name, i, us_err_name(e));
-        return PSCI_RET_INTERNAL_FAILURE;
+        US_LOG_WARN("%s: vcpu%u not started: %s", st->config.vms[slot].name, i, us_err_name(e));
+        return e;
     }
     vm->vcpus_on |= 1u << i;
-    return PSCI_RET_SUCCESS;
+    return US_OK;
+}
+
+static int64_t cpu_on(struct vmm_state *st, uint32_t slot, uint64_t mpidr, uint64_t entry,
+                      uint64_t context)
+{
+    uint32_t i;
+    us_err_t e;
+
+    if (!psci_target(&st->config.vms[slot], mpidr, &i)) {
+        return PSCI_RET_INVALID_PARAMS;
+    }
+    e = vmm_vcpu_on(st, slot, i, entry, context);
+    return e == US_OK      ? PSCI_RET_SUCCESS
+           : e == US_EBUSY ? PSCI_RET_ALREADY_ON
+                           : PSCI_RET_INTERNAL_FAILURE;
 }
 
 void vmm_stop_others(struct vmm_vm *vm, uint32_t self)

@@ -95,10 +95,14 @@ static void self_ipis(void)
 {
     reset_enabled(3);
     UT_EXPECT_EQ(wr(SELF_IPI, 0x61, 0), VLAPIC_DONE);
-    UT_EXPECT_EQ(wr(ICR, 0x62u | (1u << 18), 0), VLAPIC_DONE);             /* shorthand: self */
-    UT_EXPECT_EQ(wr(ICR, 0x63u | (3ull << 32), 0), VLAPIC_DONE);           /* to its own ID */
-    UT_EXPECT_EQ(wr(ICR, 0x64u | (4ull << 32), 0), VLAPIC_DONE);           /* another CPU's */
-    UT_EXPECT_EQ(wr(ICR, 0x65u | (5u << 8) | (1u << 18), 0), VLAPIC_DONE); /* INIT */
+    UT_EXPECT_EQ(wr(ICR, 0x62u | (1u << 18), 0), VLAPIC_DONE);            /* shorthand: self */
+    UT_EXPECT_EQ(wr(ICR, 0x63u | (3ull << 32), 0), VLAPIC_DONE);          /* to its own ID */
+    UT_EXPECT_EQ(wr(ICR, 0x64u | (4ull << 32), 0), VLAPIC_IPI);           /* another CPU's */
+    UT_EXPECT_EQ(wr(ICR, 0x65u | (5u << 8) | (1u << 18), 0), VLAPIC_IPI); /* INIT: passed on */
+    UT_EXPECT_EQ(wr(ICR, 0x66u | (3u << 18), 0), VLAPIC_IPI); /* all but self: passed on */
+    UT_EXPECT_EQ(wr(ICR, 0x67u | (1u << 11) | (0x8ull << 32), 0), VLAPIC_DONE); /* logical: self */
+    UT_EXPECT_EQ(take(), 0x67);
+    UT_EXPECT_EQ(wr(EOI, 0, 0), VLAPIC_DONE);
     UT_EXPECT_EQ(take(), 0x63);
     UT_EXPECT_EQ(wr(EOI, 0, 0), VLAPIC_DONE);
     UT_EXPECT_EQ(take(), 0x62);
@@ -175,6 +179,23 @@ static void timer_counts(void)
     UT_EXPECT_EQ(take(), -1);
 }
 
+/* Which CPUs an ICR value is for: shorthands, broadcast, physical and x2APIC-logical. */
+static void icr_destinations(void)
+{
+    UT_EXPECT(vlapic_icr_hits(1u << 18, 2, 2)); /* self */
+    UT_EXPECT(!vlapic_icr_hits(1u << 18, 1, 2));
+    UT_EXPECT(vlapic_icr_hits(2u << 18, 2, 2)); /* all */
+    UT_EXPECT(vlapic_icr_hits(3u << 18, 1, 2)); /* all but self */
+    UT_EXPECT(!vlapic_icr_hits(3u << 18, 2, 2));
+    UT_EXPECT(vlapic_icr_hits(1ull << 32, 1, 0)); /* physical */
+    UT_EXPECT(!vlapic_icr_hits(1ull << 32, 0, 0));
+    UT_EXPECT(vlapic_icr_hits(0xffffffffull << 32, 5, 0));
+    UT_EXPECT(vlapic_icr_hits((1u << 11) | (0x0003ull << 32), 1, 0)); /* cluster 0, CPUs 0, 1 */
+    UT_EXPECT(!vlapic_icr_hits((1u << 11) | (0x0003ull << 32), 2, 0));
+    UT_EXPECT(vlapic_icr_hits((1u << 11) | (0x10001ull << 32), 16, 0)); /* cluster 1, CPU 0 */
+    UT_EXPECT(!vlapic_icr_hits((1u << 11) | (0x10001ull << 32), 0, 0));
+}
+
 static void refused_accesses(void)
 {
     uint64_t v = 0;
@@ -196,4 +217,5 @@ static void refused_accesses(void)
 
 UT_MAIN({"starts_in_x2apic_mode", starts_in_x2apic_mode}, {"priority_and_eoi", priority_and_eoi},
         {"self_ipis", self_ipis}, {"timer_tsc_deadline", timer_tsc_deadline},
-        {"timer_counts", timer_counts}, {"refused_accesses", refused_accesses})
+        {"timer_counts", timer_counts}, {"refused_accesses", refused_accesses},
+        {"icr_destinations", icr_destinations})

@@ -52,6 +52,12 @@ us_err_t us_vcpu_inject(us_cap_t vcpu, uint32_t intid)
     return US_OK;
 }
 
+us_err_t vmm_vcpu_on(struct vmm_state *s, uint32_t slot, uint32_t i, uint64_t entry, uint64_t x0)
+{
+    (void)s, (void)slot, (void)i, (void)entry, (void)x0;
+    return US_OK;
+}
+
 static uint32_t get32(const uint8_t *p, uint32_t off)
 {
     uint32_t v;

@@ -23,6 +23,19 @@ uint64_t us_cpu_counter_freq(void)
 static uint32_t injected; /* the last interrupt injected outside a reply, and how many */
 static int injections;
 
+static uint64_t started_at; /* the last vCPU started (vmm_vcpu_on()): its index and entry */
+static uint32_t started;
+static int starts;
+
+us_err_t vmm_vcpu_on(struct vmm_state *s, uint32_t slot, uint32_t i, uint64_t entry, uint64_t x0)
+{
+    UT_EXPECT(s == &st && slot == 0 && x0 == 0);
+    started = i;
+    started_at = entry;
+    starts++;
+    return US_OK;
+}
+
 us_err_t us_vcpu_inject(us_cap_t vcpu, uint32_t intid)
 {
     (void)vcpu;
@@ -64,6 +77,7 @@ static void setup(uint32_t devices)
     out_len = 0;
     injections = 0;
     counter = 0;
+    starts = 0;
     vmm_pc_reset(0);
 }
 
@@ -224,6 +238,34 @@ static void acpi_fixed_registers(void)
     UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 3579545u + 3579u);
 }
 
+/* An ICR write the kernel passed on: a start-up IPI starts the vCPU it names in real mode at
+ * its vector's page; INIT, a shorthand's SIPI and one for a vCPU the VM lacks start none. */
+static void icr_write(uint64_t v)
+{
+    memset(&m, 0, sizeof(m));
+    m.w[US_EXIT_REASON] = US_EXIT_MSR;
+    m.w[US_EXIT_WRITE] = 1;
+    m.w[US_EXIT_REG] = 0x830;
+    m.w[US_EXIT_VALUE] = v;
+    vmm_pc_msr(&st, 0, &m);
+    UT_EXPECT_EQ(m.w[US_RESUME_FLAGS], US_RESUME_ADVANCE_PC);
+}
+
+static void sipi_starts_vcpu(void)
+{
+    setup(0);
+    st.config.vms[0].vcpu_count = 2;
+    icr_write((1ull << 32) | (5u << 8)); /* INIT */
+    UT_EXPECT_EQ(starts, 0);
+    icr_write((1ull << 32) | (6u << 8) | 0x9a); /* SIPI, page 0x9a000 */
+    UT_EXPECT_EQ(starts, 1);
+    UT_EXPECT_EQ(started, 1);
+    UT_EXPECT_EQ(started_at, 0x9a000ull | US_VCPU_X86_SIPI);
+    icr_write((2ull << 32) | (6u << 8) | 0x9a); /* APIC ID 2: no such vCPU */
+    icr_write((3u << 18) | (6u << 8) | 0x9a);   /* to all others */
+    UT_EXPECT_EQ(starts, 1);
+}
+
 /* RDMSR answers zero in EDX:EAX and leaves RBX and RCX; WRMSR only advances; CPUID zeros. */
 static void msr_and_cpuid(void)
 {
@@ -257,4 +299,4 @@ UT_MAIN({"uart_status_reads_idle", uart_status_reads_idle},
         {"other_ports_open_bus", other_ports_open_bus}, {"msr_and_cpuid", msr_and_cpuid},
         {"uart_interrupt_through_8259", uart_interrupt_through_8259},
         {"uart_input_interrupts", uart_input_interrupts},
-        {"acpi_fixed_registers", acpi_fixed_registers})
+        {"acpi_fixed_registers", acpi_fixed_registers}, {"sipi_starts_vcpu", sipi_starts_vcpu})

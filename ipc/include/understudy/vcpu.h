@@ -70,6 +70,10 @@
  * through the local APIC's LINT0 as ExtINT: taken whatever the task priority, and never in the
  * local APIC's service (its end is the 8259's). In a reply's w[US_RESUME_VIRQ] too. */
 #define US_VIRQ_EXTINT (1u << 17)
+/* x86_64: a vCPU's start address (us_vcpu_start(), US_RESUME_RESET) with this bit starts it as
+ * a CPU after INIT and a start-up IPI: in real mode at CS:IP (pc >> 4):0, pc being the SIPI's
+ * page (below 1 MiB, 4 KiB aligned). */
+#define US_VCPU_X86_SIPI (1ull << 63)
 
 /**
  * us_resume_check() - validate a reply to an exit before any of it is applied.

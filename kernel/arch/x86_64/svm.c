@@ -47,6 +47,18 @@ static void put_seg(uint8_t *vmcb, uint32_t n, uint16_t sel, uint16_t attrib, ui
     vmcb_put32(vmcb, VMCB_SEG(n) + 4, limit);
 }
 
+void svm_real16(uint8_t *vmcb, uint32_t base)
+{
+    uint64_t cs_base = base;
+
+    svm_flat32(vmcb, 0);
+    for (uint32_t s = 0; s < 6; s++) {
+        put_seg(vmcb, s, s == 1 ? (uint16_t)(base >> 4) : 0, s == 1 ? 0x9b : 0x93, 0xffff);
+    }
+    __builtin_memcpy(&vmcb[VMCB_SEG(1) + 8], &cs_base, sizeof(cs_base));
+    vmcb_put64(vmcb, VMCB_CR0, 0x60000010ull); /* CD, NW, ET: as after INIT */
+}
+
 void svm_flat32(uint8_t *vmcb, uint64_t rip)
 {
     /* CS code, the others data, with the selectors Linux's 32-bit boot protocol names

@@ -116,3 +116,7 @@ void svm_enable(uint64_t hsave_pa);
 /** svm_flat32() - @vmcb's guest state: 32-bit protected mode, flat 4 GiB segments, paging
  * off, at @rip; EFER.SVME as VMRUN requires. The control area is the caller's. */
 void svm_flat32(uint8_t *vmcb, uint64_t rip);
+
+/** svm_real16() - @vmcb's guest state as a CPU's after INIT and a start-up IPI for the page at
+ * @base: real mode, CS's base @base, IP 0, the other segments at 0, paging and protection off. */
+void svm_real16(uint8_t *vmcb, uint32_t base);

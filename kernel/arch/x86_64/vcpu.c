@@ -113,8 +113,13 @@ void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0)
     vmcb_put32(vmcb, VMCB_V_INTR, V_INTR_MASKING);
     vmcb_put64(vmcb, VMCB_NP_ENABLE, 1);
     vmcb_put64(vmcb, VMCB_N_CR3, pa_of(v->vm->s2.root));
-    svm_flat32(vmcb, pc);
     memset(&v->thread.regs, 0, sizeof(v->thread.regs));
+    if (pc & US_VCPU_X86_SIPI) {
+        svm_real16(vmcb, (uint32_t)pc & 0xff000u); /* an application processor's start */
+        pc = 0;
+    } else {
+        svm_flat32(vmcb, pc);
+    }
     x86_fp_reset(&v->thread); /* FNINIT's state, as a CPU's after INIT */
     v->thread.regs.gpr[ARCH_RSI] = x0;
     v->thread.regs.rip = pc;
@@ -229,6 +234,21 @@ static void exit_words(struct vcpu *v, uint64_t reason)
     w[US_EXIT_VCPU] = v->index;
 }
 
+/* A fixed IPI from @v for its VM's other started vCPUs that the ICR value @icr names: requested
+ * in each one's local APIC, and each woken if it waits. One host CPU: none runs meanwhile. */
+static void ipi(struct vcpu *v, uint64_t icr)
+{
+    for (uint32_t i = 0; i < VM_MAX_VCPUS; i++) {
+        struct vcpu *t = v->vm->vcpus[i];
+
+        if (t != NULL && t != v && t->started &&
+            vlapic_icr_hits(icr, t->cold.apic.id, v->cold.apic.id)) {
+            vlapic_raise(&t->cold.apic, (uint32_t)icr & 0xffu);
+            vcpu_kick(t);
+        }
+    }
+}
+
 /* EFER as the guest sees it, for RDMSR, and its write of @val: its VMCB's, with SVME always
  * set (VMRUN refuses a guest without it) and never shown, LMA left to the CPU; a reserved bit
  * set is #GP(0). */
@@ -257,6 +277,13 @@ static bool msr_here(struct vcpu *v, bool write)
                    ? efer(vmcb_of(v), write, &val)
                    : vlapic_msr(&v->cold.apic, msr, write, &val, arch_counter_relaxed());
 
+    if (done == VLAPIC_IPI) {
+        if (((val >> 8) & 7u) != 0) {
+            return false; /* INIT, a start-up IPI and the rest: the vmm's, as starting a vCPU is */
+        }
+        ipi(v, val);
+        done = VLAPIC_DONE;
+    }
     if (done == VLAPIC_NOT_MINE) {
         return false;
     }

@@ -37,8 +37,10 @@
 #define TIMER_ONESHOT 0u
 #define TIMER_PERIODIC 1u
 #define TIMER_TSC_DEADLINE 2u
+#define ICR_LOGICAL (1u << 11)
 #define ICR_SELF 1u
 #define ICR_ALL 2u
+#define ICR_OTHERS 3u
 
 void vlapic_reset(struct x86_vlapic *a, uint32_t id)
 {
@@ -142,16 +144,48 @@ static void arm(struct x86_vlapic *a, uint64_t now)
     a->period = TIMER_MODE(a->lvt[0]) == TIMER_PERIODIC ? span : 0;
 }
 
-/* An ICR write: a fixed interrupt to this CPU is delivered; no other CPU exists yet. */
-static void icr(struct x86_vlapic *a, uint64_t v)
+bool vlapic_icr_hits(uint64_t icr, uint32_t id, uint32_t self)
+{
+    uint32_t shorthand = (uint32_t)(icr >> 18) & 3u, dest = (uint32_t)(icr >> 32);
+
+    switch (shorthand) {
+    case ICR_SELF:
+        return id == self;
+    case ICR_ALL:
+        return true;
+    case ICR_OTHERS:
+        return id != self;
+    default:
+        break;
+    }
+    if (dest == 0xffffffffu) {
+        return true; /* broadcast, in either destination mode */
+    }
+    if (icr & ICR_LOGICAL) { /* x2APIC's: a cluster in 31:16, a bit per CPU in it below */
+        return (dest >> 16) == (id >> 4) && (dest & (1u << (id & 15u))) != 0;
+    }
+    return dest == id;
+}
+
+/* An ICR write: a fixed interrupt this CPU is a target of is delivered here; the write goes
+ * on to the vCPU's code (VLAPIC_IPI) if another CPU may be one, or it is not a fixed one. */
+static int icr(struct x86_vlapic *a, uint64_t v)
 {
     uint32_t shorthand = (uint32_t)(v >> 18) & 3u, dest = (uint32_t)(v >> 32);
-    bool self = shorthand == ICR_SELF || shorthand == ICR_ALL ||
-                (shorthand == 0 && (dest == a->id || dest == 0xffffffffu));
+    bool fixed = ((v >> 8) & 7u) == 0, others;
 
-    if (self && ((v >> 8) & 7u) == 0) {
+    if (fixed && vlapic_icr_hits(v, a->id, a->id)) {
         vlapic_raise(a, (uint32_t)v & 0xffu);
     }
+    if (shorthand != 0) {
+        others = shorthand != ICR_SELF;
+    } else if (v & ICR_LOGICAL) {
+        others = dest == 0xffffffffu || (dest >> 16) != (a->id >> 4) ||
+                 (dest & 0xffffu & ~(1u << (a->id & 15u))) != 0;
+    } else {
+        others = dest != a->id;
+    }
+    return fixed && !others ? VLAPIC_DONE : VLAPIC_IPI;
 }
 
 static int read_reg(const struct x86_vlapic *a, uint32_t reg, uint64_t *val, uint64_t now)
@@ -236,8 +270,7 @@ static int write_reg(struct x86_vlapic *a, uint32_t reg, uint64_t v, uint64_t no
         a->lvt[LVT_CMCI] = (uint32_t)v & 0x107ffu;
         return VLAPIC_DONE;
     case REG_ICR:
-        icr(a, v);
-        return VLAPIC_DONE;
+        return icr(a, v);
     case REG_LVT_TIMER:
         if (TIMER_MODE((uint32_t)v) != TIMER_MODE(a->lvt[0])) {
             a->deadline = 0; /* a change of mode disarms the timer */

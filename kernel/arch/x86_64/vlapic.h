@@ -23,6 +23,9 @@
 #define VLAPIC_NOT_MINE 0 /* not an APIC MSR: the vmm's */
 #define VLAPIC_DONE 1
 #define VLAPIC_GP 2 /* a reserved register, a read of a write-only one or the reverse */
+#define VLAPIC_IPI                                                                                 \
+    3 /* an ICR write for other CPUs, or not fixed: *val is it (done here                          \
+       * for this CPU), for the caller to deliver or pass on */
 
 /** vlapic_reset() - @a as after INIT, already in x2APIC mode (as firmware that enabled it
  * hands a CPU over: Linux then keeps it, with no interrupt remapping), with APIC ID @id; the
@@ -32,6 +35,10 @@ void vlapic_reset(struct x86_vlapic *a, uint32_t id);
 
 /** vlapic_msr() - RDMSR (*@val set) or WRMSR (*@val given) of @msr at counter time @now. */
 int vlapic_msr(struct x86_vlapic *a, uint32_t msr, bool write, uint64_t *val, uint64_t now);
+
+/** vlapic_icr_hits() - whether the ICR value @icr is for the CPU with APIC ID @id, sent by
+ * the CPU @self: its shorthand, else its destination, physical or x2APIC-logical. */
+bool vlapic_icr_hits(uint64_t icr, uint32_t id, uint32_t self);
 
 /** vlapic_raise() - a fixed interrupt at @vector (16-255) for this APIC: its IRR bit. */
 void vlapic_raise(struct x86_vlapic *a, uint32_t vector);

@@ -13,7 +13,10 @@ Userspace writes to the console through the 8250 driver's interrupts: COM1's tra
 interrupt on line 4 of the vmm's 8259, through the local APIC's LINT0. A command typed at the
 console reaches the guest through the 16550's receive interrupt, and its answer comes back.
 The kernel, the servers and the other exits go on: no PANIC, no server fault, the VM
-running."""
+running. With --vcpus 2 (linuxsmp.bin) Linux starts its second vCPU by INIT and start-up IPIs
+(the kernel's local APIC passes them to the vmm, which starts the vCPU in real mode at the
+IPI's page), both CPUs take part, and the IPIs between them (rescheduling, function calls)
+are counted on each."""
 import json
 import os
 
@@ -23,7 +26,9 @@ DETACH = "\x1d"  # Ctrl-]: leave a guest's console
 
 
 def test(t):
-    m = t.machine(arch="x86_64", initrd=os.path.join(t.args.image, "linux.bin"))
+    n = t.args.vcpus
+    image = "linux.bin" if n == 1 else "linuxsmp.bin"
+    m = t.machine(arch="x86_64", initrd=os.path.join(t.args.image, image))
     m.expect(r"console\| up")
     m.sendline("vm console 0")
     m.expect(r"attached to vm 0 \(linux0\)")
@@ -37,19 +42,26 @@ def test(t):
     m.expect(r"x2apic: enabled by BIOS, switching to x2apic ops")
     m.expect(r"ACPI: Using ACPI for processor \(LAPIC\) configuration information")
     m.expect(r"TSC deadline timer available")
+    m.expect(r"smpboot: Allowing %d CPUs, 0 hotplug CPUs" % n)
     m.expect(r"clocksource: tsc-early:", timeout=60)
-    m.expect(r"smpboot: Total of 1 processors activated", timeout=60)
+    m.expect(r"smpboot: Total of %d processors activated" % n, timeout=120)
     m.expect(r"clocksource: acpi_pm: mask: 0xffffff", timeout=60)
     m.expect(r"Trying to unpack rootfs image as initramfs", timeout=60)
     m.expect(r"Freeing initrd memory")
     m.expect(r"Run /init as init process", timeout=120)
-    m.expect(r"understudy-guest: userspace up, 1 CPU\(s\), Linux 6\.\d+\.\d+-\d+-amd64",
+    m.expect(r"understudy-guest: userspace up, %d CPU\(s\), Linux 6\.\d+\.\d+-\d+-amd64" % n,
              timeout=120)
     m.expect(r"guest# ", timeout=60)
     m.sendline("echo $((6 * 7)) from $(uname -m); grep ttyS0 /proc/interrupts")
     m.expect(r"\n42 from x86_64\r?\n", timeout=60)
-    g = m.expect(r"4: +(\d+) +XT-PIC +ttyS0", timeout=30)
-    assert int(g.group(1)) > 0, g.group(0)
+    g = m.expect(r"4: +([\d ]+?) +XT-PIC +ttyS0", timeout=30)
+    assert sum(int(c) for c in g.group(1).split()) > 0, g.group(0)
+    if n > 1:
+        m.expect(r"guest# ")
+        m.sendline("grep -E 'RES|CAL' /proc/interrupts")
+        for kind in ("RES", "CAL"):
+            g = m.expect(r"%s: +(\d+) +(\d+) " % kind, timeout=30)
+            assert int(g.group(1)) > 0 and int(g.group(2)) > 0, g.group(0)
     m.send(DETACH)
     m.expect(r"detached")
     vms = json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]
@@ -61,4 +73,4 @@ def test(t):
     assert "PANIC" not in out and "Kernel panic" not in out, out[-4000:]
 
 
-usqemu.run_test(test)
+usqemu.run_test(test, setup_args=lambda p: p.add_argument("--vcpus", type=int, default=1))
