@@ -64,17 +64,24 @@ fetch_arm64() { # fetch_arm64 DIR PACKAGE...
 }
 fetch_arm64 "$build/deps/fdt-arm64" libfdt-dev:arm64
 
+# kernel_pkg ARCH: the kernel package Debian's linux-image-ARCH metapackage names now (the
+# package lists refreshed once if they do not know it).
+kernel_pkg() {
+    pkg=$(apt-cache depends "linux-image-$1:$1" 2>/dev/null |
+          sed -n "s/^ *Depends: \(linux-image-[0-9].*-$1\).*/\1/p" | head -n 1)
+    if [ -z "$pkg" ]; then
+        $sudo_cmd apt-get update -qq >&2
+        pkg=$(apt-cache depends "linux-image-$1:$1" |
+              sed -n "s/^ *Depends: \(linux-image-[0-9].*-$1\).*/\1/p" | head -n 1)
+    fi
+    echo "$pkg"
+}
+
 # Debian's own arm64 Linux kernel, as a raw Image: the U-Boot test boots it from a FIT laid
 # out like ours, and real Linux guests use it. The metapackage names the current ABI package.
 linux_dir="$build/deps/linux-arm64"
 if [ ! -f "$linux_dir/Image" ]; then
-    pkg=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null |
-          sed -n 's/^ *Depends: \(linux-image-[0-9].*-arm64\).*/\1/p' | head -n 1)
-    if [ -z "$pkg" ]; then
-        $sudo_cmd apt-get update -qq
-        pkg=$(apt-cache depends linux-image-arm64:arm64 |
-              sed -n 's/^ *Depends: \(linux-image-[0-9].*-arm64\).*/\1/p' | head -n 1)
-    fi
+    pkg=$(kernel_pkg arm64)
     echo "setup-deps: fetching Debian's arm64 kernel ($pkg)"
     fetch_arm64 "$linux_dir" "$pkg:arm64"
     # /boot/vmlinuz-* is a raw Image in Debian 12; older releases gzip it.
@@ -116,13 +123,7 @@ fi
 # loaded by the vmm through Linux's boot protocol (vmm_image_pc.c).
 linux_x86_dir="$build/deps/linux-amd64"
 if [ ! -f "$linux_x86_dir/bzImage" ]; then
-    pkg=$(apt-cache depends linux-image-amd64:amd64 2>/dev/null |
-          sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\).*/\1/p' | head -n 1)
-    if [ -z "$pkg" ]; then
-        $sudo_cmd apt-get update -qq
-        pkg=$(apt-cache depends linux-image-amd64:amd64 |
-              sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\).*/\1/p' | head -n 1)
-    fi
+    pkg=$(kernel_pkg amd64)
     echo "setup-deps: fetching Debian's amd64 kernel ($pkg)"
     fetch_arm64 "$linux_x86_dir" "$pkg:amd64"
     cp "$(ls "$linux_x86_dir"/boot/vmlinuz-* | head -n 1)" "$linux_x86_dir/bzImage.tmp"
