@@ -79,7 +79,7 @@ void vmm_pc_reset(uint32_t slot)
  * nothing sets it yet). */
 static uint64_t acpi_fixed(struct pc_vm *pc, uint32_t off, bool write, uint16_t v)
 {
-    uint64_t freq = us_cpu_counter_freq();
+    uint64_t freq = us_cpu_counter_freq(), now = us_cpu_counter();
 
     switch (off) {
     case 0:
@@ -92,7 +92,9 @@ static uint64_t acpi_fixed(struct pc_vm *pc, uint32_t off, bool write, uint16_t 
         pc->pm1_cnt = write ? (uint16_t)(v | PM1_SCI_EN) : pc->pm1_cnt;
         return pc->pm1_cnt;
     case VMM_PC_PM_TMR - VMM_PC_PM1A_EVT:
-        return freq == 0 ? 0 : (uint32_t)(us_cpu_counter() / (freq / 1000u) * PM_TIMER_HZ / 1000u);
+        /* Whole seconds, then the rest, so neither product overflows nor loses ticks. */
+        return freq == 0 ? 0
+                         : (uint32_t)(now / freq * PM_TIMER_HZ + now % freq * PM_TIMER_HZ / freq);
     default:
         return ~0ull;
     }

@@ -236,6 +236,9 @@ static void acpi_fixed_registers(void)
     counter += 1000000u; /* and a millisecond */
     io(0x608, 4, false, 0);
     UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 3579545u + 3579u);
+    counter += 1000u; /* and a microsecond: the timer moves on, a tick in 279 ns */
+    io(0x608, 4, false, 0);
+    UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 3579545u + 3583u);
 }
 
 /* An ICR write the kernel passed on: a start-up IPI starts the vCPU it names in real mode at
