@@ -259,6 +259,14 @@ us_unit_test(vlapic
           refused_accesses icr_destinations)
 set_property(GLOBAL APPEND PROPERTY US_KERNEL_UNIT_TARGETS unit_vlapic)
 
+# MMIO decoding on x86_64 (insn.c): the guest's page walk and its moves, guest RAM a buffer.
+us_unit_test(x86_insn
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_x86_insn.c ${US_KERNEL_DIR}/arch/x86_64/insn.c
+    LABELS kernel
+    CASES moves_in_long_mode moves_in_other_modes refused long_mode_walks legacy_walks
+          fetch_across_pages)
+set_property(GLOBAL APPEND PROPERTY US_KERNEL_UNIT_TARGETS unit_x86_insn)
+
 get_property(us_kernel_unit_targets GLOBAL PROPERTY US_KERNEL_UNIT_TARGETS)
 
 # Build only the kernel's unit tests: cmake --build BUILD --target unit_kernel

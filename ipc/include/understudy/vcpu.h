@@ -36,9 +36,12 @@
 /* x86_64 (SVM, docs/x86_64.md) uses the same words where they mean the same: US_EXIT_ESR
  * holds the SVM exit code, US_EXIT_FAR EXITINFO1, US_EXIT_IPA EXITINFO2 (a nested page fault's
  * guest-physical address), US_EXIT_PC RIP, US_EXIT_CPSR RFLAGS, and words 10-17 RAX, RBX, RCX,
- * RDX, RSI, RDI, RBP, RSP, which are also the registers 0-7 a reply may set (US_RESUME_SET_REG;
- * US_RESUME_SET_X0_3 sets RAX, RBX, RCX, RDX). VMMCALL is US_EXIT_HVC, a nested page fault
- * US_EXIT_ABORT (US_RESUME_INJECT_DABT gives the guest #GP), and these are x86's own: */
+ * RDX, RSI, RDI, RBP, RSP, which are also the registers 0-7 a reply may set (US_RESUME_SET_REG,
+ * 8-15 being R8-R15; US_RESUME_SET_X0_3 sets RAX, RBX, RCX, RDX). VMMCALL is US_EXIT_HVC. A
+ * nested page fault is US_EXIT_MMIO when the kernel could decode the guest's move (US_EXIT_REG
+ * its register; the reply's value is loaded as the instruction loads, a byte merged in, a
+ * doubleword zero-extended), else US_EXIT_ABORT (US_RESUME_INJECT_DABT gives the guest #GP).
+ * These are x86's own: */
 #define US_EXIT_IO 9u     /* IN or OUT: port in US_EXIT_REG, US_EXIT_SIZE, US_EXIT_WRITE, RAX */
 #define US_EXIT_CPUID 10u /* CPUID: leaf in RAX, subleaf in RCX */
 #define US_EXIT_MSR 11u   /* RDMSR or WRMSR: MSR in US_EXIT_REG, EDX:EAX in US_EXIT_VALUE */

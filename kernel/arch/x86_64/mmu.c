@@ -13,6 +13,7 @@
 #include <us/arch/mmu.h>
 #include <arch/mmu.h>
 #include <arch/tlb.h>
+#include "x86.h"
 
 #define PTE_P (1ull << 0)
 #define PTE_W (1ull << 1)
@@ -379,6 +380,17 @@ us_err_t arch_stage2_translate(const struct stage2 *s2, ipa_t ipa, paddr_t *out)
         return US_ERANGE;
     }
     *out = pa_init((*pte & PTE_ADDR & ~(span - 1)) | (ipa_of(ipa) & (span - 1)));
+    return US_OK;
+}
+
+us_err_t x86_guest_ram(const struct stage2 *s2, uint64_t gpa, paddr_t *out)
+{
+    uint64_t span, *pte = gpa < (1ull << ARCH_IPA_BITS) ? leaf(pa_ptr(s2->root), gpa, &span) : NULL;
+
+    if (pte == NULL || (*pte & PTE_UC)) {
+        return US_ERANGE;
+    }
+    *out = pa_init((*pte & PTE_ADDR & ~(span - 1)) | (gpa & (span - 1)));
     return US_OK;
 }
 

@@ -12,6 +12,7 @@
 #include <us/vm.h>
 #include <us/arch/irq.h>
 #include <us/arch/vcpu.h>
+#include "insn.h"
 #include "svm.h"
 #include "vlapic.h"
 #include "x86.h"
@@ -125,7 +126,8 @@ void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0)
     v->thread.regs.rip = pc;
     v->thread.regs.rflags = 0x2;
     vlapic_reset(&v->cold.apic, v->index);
-    v->hot = (struct arch_vcpu_hot){.vmcb_pa = pa(vmcb), .flushes = v->vm->s2.flushes - 1u};
+    v->hot = (struct arch_vcpu_hot){
+        .vmcb_pa = pa(vmcb), .flushes = v->vm->s2.flushes - 1u, .load_reg = ARCH_NO_LOAD};
 }
 
 /* Before an entry: the APIC timer's interrupt if it is due, then the interrupt the guest would
@@ -199,13 +201,13 @@ bool x86_vcpu_host_irq(struct vcpu *v)
 #define IOIO_REP (1u << 3)
 
 /* The guest register an exit message's word US_EXIT_X0 + @i carries, and a reply's register
- * @i names (understudy/vcpu.h): RAX, RBX, RCX, RDX, RSI, RDI, RBP, RSP, for i below 8. */
+ * @i names (understudy/vcpu.h): RAX, RBX, RCX, RDX, RSI, RDI, RBP, RSP, then R8-R15. */
 static uint64_t *msg_reg(struct arch_regs *r, uint64_t i)
 {
     static const uint8_t gpr[7] = {ARCH_RAX, ARCH_RBX, ARCH_RCX, ARCH_RDX,
                                    ARCH_RSI, ARCH_RDI, ARCH_RBP};
 
-    return i < 7 ? &r->gpr[gpr[i]] : &r->rsp;
+    return i < 7 ? &r->gpr[gpr[i]] : i == 7 ? &r->rsp : &r->gpr[ARCH_R8 + (i - 8u)];
 }
 
 /* #GP(0) for the guest at its next entry. */
@@ -316,12 +318,94 @@ static void halt(struct vcpu *v)
     vcpu_wfi(v);
 }
 
+/* What decoding an MMIO instruction reads: the guest's RAM, never a device's page. */
+static bool guest_read(void *ctx, uint64_t gpa, void *buf, uint32_t len)
+{
+    struct vm *vm = ctx;
+    paddr_t pa;
+
+    if ((gpa & 0xfffu) + len > PAGE_SIZE || x86_guest_ram(&vm->s2, gpa, &pa) != US_OK) {
+        return false;
+    }
+    memcpy(buf, pa_ptr(pa), len);
+    return true;
+}
+
+#define NPF_FETCH (1ull << 4) /* a nested page fault's EXITINFO1: an instruction fetch */
+#define NPF_WALK (1ull << 33) /* on the guest's own page tables */
+
+/* A nested page fault as MMIO (US_EXIT_MMIO), if the guest's instruction is a move insn.c
+ * understands: the exit message then says what aarch64's syndrome says. Returns: false for
+ * any other fault, left an abort. */
+static bool mmio_exit(struct vcpu *v)
+{
+    static const uint8_t msg_of_x86[8] = {0, 2, 3, 1, 7, 6, 4, 5}; /* RAX RCX RDX RBX RSP.. */
+    const uint8_t *vmcb = vmcb_of(v);
+    struct arch_regs *r = &v->thread.regs;
+    uint8_t b[X86_INSN_MAX], reg;
+    struct x86_mmio d;
+    struct x86_mode m = {
+        .cr0 = vmcb_get64(vmcb, VMCB_CR0),
+        .cr3 = vmcb_get64(vmcb, VMCB_CR3),
+        .cr4 = vmcb_get64(vmcb, VMCB_CR4),
+        .efer = vmcb_get64(vmcb, VMCB_EFER),
+        .cs_base = vmcb_get64(vmcb, VMCB_SEG(1) + 8u),
+        .cs_attr = (uint16_t)(vmcb[VMCB_SEG(1) + 2u] | (vmcb[VMCB_SEG(1) + 3u] << 8)),
+    };
+    uint32_t n;
+    uint64_t mask;
+
+    if (v->hot.exitinfo1 & (NPF_FETCH | NPF_WALK)) {
+        return false;
+    }
+    n = x86_fetch(&m, r->rip, b, sizeof(b), guest_read, v->vm);
+    if (!x86_mmio_decode(b, n, &m, &d)) {
+        return false;
+    }
+    reg = d.reg < 8 ? msg_of_x86[d.reg] : d.reg;
+    mask = d.size == 8 ? ~0ull : (1ull << (8u * d.size)) - 1u;
+    exit_words(v, US_EXIT_MMIO);
+    v->msg.w[US_EXIT_WRITE] = d.write;
+    v->msg.w[US_EXIT_SIZE] = d.size;
+    v->msg.w[US_EXIT_REG] = reg;
+    if (d.write) {
+        v->msg.w[US_EXIT_VALUE] =
+            (d.imm ? d.value : *msg_reg(r, reg) >> (d.high8 ? 8u : 0u)) & mask;
+    } else {
+        v->hot.load_reg = reg;
+        v->hot.load_size = d.size;
+        v->hot.load_opsize = d.opsize;
+        v->hot.load_high8 = d.high8;
+    }
+    v->hot.next_rip = r->rip + d.len;
+    return true;
+}
+
+/* Register @old after an MMIO load of @val as the last exit's instruction loads it: a byte or
+ * a word merged in, a doubleword zero-extended (as any 32-bit destination is), a quadword. */
+static uint64_t loaded(const struct arch_vcpu_hot *h, uint64_t old, uint64_t val)
+{
+    uint64_t v = h->load_size == 8 ? val : val & ((1ull << (8u * h->load_size)) - 1u);
+
+    switch (h->load_opsize) {
+    case 1:
+        return h->load_high8 ? (old & ~0xff00ull) | (v << 8) : (old & ~0xffull) | v;
+    case 2:
+        return (old & ~0xffffull) | (v & 0xffffu);
+    case 4:
+        return v & 0xffffffffu;
+    default:
+        return v;
+    }
+}
+
 bool arch_vcpu_decode_exit(struct vcpu *v)
 {
     uint64_t info = v->hot.exitinfo1, rip = v->thread.regs.rip;
     uint64_t *w = v->msg.w;
 
     v->hot.next_rip = 0;
+    v->hot.load_reg = ARCH_NO_LOAD;
     switch (v->hot.exitcode) {
     case EXIT_HLT:
         halt(v);
@@ -358,7 +442,9 @@ bool arch_vcpu_decode_exit(struct vcpu *v)
         v->hot.next_rip = rip + 2u;
         return true;
     case EXIT_NPF:
-        exit_words(v, US_EXIT_ABORT);
+        if (!mmio_exit(v)) {
+            exit_words(v, US_EXIT_ABORT);
+        }
         return true;
     default:
         exit_words(v, US_EXIT_UNKNOWN); /* a shutdown (triple fault) among them */
@@ -372,7 +458,7 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
     uint64_t flags = reply->w[US_RESUME_FLAGS];
 
     /* Check everything before applying anything. */
-    if (((flags & US_RESUME_SET_REG) && reply->w[US_RESUME_REG] >= 8) ||
+    if (((flags & US_RESUME_SET_REG) && reply->w[US_RESUME_REG] >= 16) ||
         ((flags & US_RESUME_ADVANCE_PC) && v->hot.next_rip == 0)) {
         return US_TRACE(US_EINVAL);
     }
@@ -381,7 +467,11 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
         return US_TRACE(US_EINVAL); /* an exception's vector */
     }
     if (flags & US_RESUME_SET_REG) {
-        *msg_reg(r, reply->w[US_RESUME_REG]) = reply->w[US_RESUME_VALUE];
+        uint64_t *d = msg_reg(r, reply->w[US_RESUME_REG]);
+
+        *d = reply->w[US_RESUME_REG] == v->hot.load_reg
+                 ? loaded(&v->hot, *d, reply->w[US_RESUME_VALUE])
+                 : reply->w[US_RESUME_VALUE];
     }
     if (flags & US_RESUME_SET_X0_3) {
         for (uint32_t i = 0; i < 4; i++) {

@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <understudy/errors.h>
+#include <us/types.h>
 
 /** x86_boot_main() - head.S's call in long mode, with the PVH start_info's address. */
 void x86_boot_main(uint64_t start_info);
@@ -65,6 +67,11 @@ void x86_timer_by(uint64_t tsc);
 /** x86_timer_early() - the timer fired at TSC time @now for x86_timer_by(), before the tick:
  * wake the vCPUs whose deadline passed. */
 void x86_timer_early(uint64_t now);
+
+struct stage2;
+/** x86_guest_ram() - the physical address of guest-physical @gpa in @s2, if RAM is mapped
+ * there (not a device's page). Returns: US_OK; US_ERANGE. */
+us_err_t x86_guest_ram(const struct stage2 *s2, uint64_t gpa, paddr_t *out);
 
 /** x86_fp_reset() - @t's FPU registers as after FNINIT, exceptions masked. */
 void x86_fp_reset(struct thread *t);

@@ -10,7 +10,8 @@ answered by the vmm's PSCI code (US_EXIT_HVC) with the version it prints; its lo
 kernel's (vlapic.c), starts in x2APIC mode and delivers its timer's interrupts (TSC deadline,
 periodic) and a self IPI, held back by the task priority and by IF until each is lifted; its
 load outside its
-memory is a nested page fault the vmm refuses with #GP, which without an IDT shuts that guest
+memory is a nested page fault whose move the kernel decodes (US_EXIT_MMIO) and the vmm refuses
+with #GP, which without an IDT shuts that guest
 down, and the vmm stops that VM alone. The console, the other servers and the kernel go on."""
 import json
 import os
@@ -33,7 +34,7 @@ def test(t):
     out = m.output
     for i in range(n):
         assert ("vmm| vm%d: vmid %d, 16 MiB, kernel 'hello' at 0x100000" % (i, i + 1)) in out
-        assert ("vmm| vm%d: abort without syndrome at IPA 0x20000000" % i) in out, out
+        assert ("vmm| vm%d: read of unmapped address at IPA 0x20000000" % i) in out, out
     m.sendline("")
     m.expect(r"us> ")
     vms = json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]

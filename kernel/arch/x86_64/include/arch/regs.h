@@ -4,6 +4,7 @@
  * system-call convention (arch/frame.h), the FPU's area, and a vCPU's state. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <arch/frame.h>
@@ -21,7 +22,12 @@ struct arch_vcpu_hot {
     uint64_t exitcode, exitinfo1, exitinfo2; /* the last exit, as the vmm is told of it */
     uint64_t next_rip; /* after the exiting instruction (US_RESUME_ADVANCE_PC); 0: unknown */
     uint32_t flushes;  /* the VM's stage2.flushes when this vCPU last flushed its ASID */
+    /* The last exit's MMIO load (insn.h), for the reply's value: its register (the exit
+     * message's numbering; ARCH_NO_LOAD for none), bytes loaded, destination size, AH-style. */
+    uint8_t load_reg, load_size, load_opsize;
+    bool load_high8;
 };
+#define ARCH_NO_LOAD 0xffu
 
 /* A vCPU's local APIC (vlapic.c): requested and in-service vectors, a bit each, the task
  * priority, the spurious-vector register, the local vector table (timer, CMCI, thermal,
