@@ -9,7 +9,8 @@ stage): the kernel times a ring-3 program's null system calls, SYSCALL to SYSCAL
 its save into the thread's registers, C, and IRETQ back), and a guest's VMMCALL after VMMCALL
 answered in its own loop (VMRUN, the VMMCALL, #VMEXIT; no IPC). Then understudy.elf with
 images/x86_64/hello.bin: the bare-metal test guest times 1000 VMMCALLs, each answered by the
-vmm's PSCI code, and 1000 writes to its UART's scratch register, each emulated by the vmm:
+vmm's PSCI code, 1000 writes to its UART's scratch register and 1000 reads of its I/O APIC's
+window (MMIO, which the kernel decodes), each emulated by the vmm:
 the whole exit path, VMRUN to the vmm by IPC and back. Then, with --linux-runs N, the Linux
 boot ratio: wall seconds from starting QEMU to the guests' init's first line ("understudy-guest:
 userspace up") for Debian's amd64 kernel and the x86_64 initramfs, (a) directly on QEMU q35 and
@@ -30,7 +31,7 @@ import usqemu  # noqa: E402
 from run_bench import print_table  # noqa: E402
 
 TRIPS = re.compile(r"kernel\| SVM: (\d+) VMMCALL round trips in (\d+) TSC ticks")
-GUEST = re.compile(r"bench: 1000 (VMMCALL round trips|UART port writes) in TSC ticks "
+GUEST = re.compile(r"bench: 1000 (VMMCALL round trips|UART port writes|IOAPIC reads) in TSC ticks "
                    r"0x([0-9a-f]{8})\r?\n")
 CALLS = re.compile(r"kernel\| ring 3: (\d+) null system calls in (\d+) TSC ticks")
 USERSPACE = r"understudy-guest: userspace up"
@@ -49,7 +50,7 @@ def guest_figures(image, log_dir):
         m.expect(r"vmm\| vm0: unhandled exit \(esr 0x7f", timeout=60)
         m.sendline("vm console 0")
         found = {}
-        for _ in range(2):
+        for _ in range(3):
             g = m.expect(GUEST.pattern, timeout=60)
             found[g.group(1)] = int(g.group(2), 16) / 1000
     except usqemu.UsQemuError as e:
@@ -131,7 +132,9 @@ def main():
                  ["VMMCALL answered by the vmm (PSCI_VERSION, one IPC round trip)",
                   "%.1f" % guest["VMMCALL round trips"]],
                  ["UART port write emulated by the vmm (OUT to the 16550's scratch register)",
-                  "%.1f" % guest["UART port writes"]]])
+                  "%.1f" % guest["UART port writes"]],
+                 ["I/O APIC read emulated by the vmm (MMIO: nested page fault, the kernel's "
+                  "decode, one IPC round trip)", "%.1f" % guest["IOAPIC reads"]]])
     ratio = None
     if args.linux_runs > 0:
         bare, under = [], []

@@ -31,6 +31,13 @@ us_err_t vmm_image_boot(struct vmm_state *st, uint32_t slot, const struct us_bun
                         const uint8_t *data, uint64_t info_off, uint64_t rd_off, uint64_t rd_size,
                         uint64_t *arg);
 
+/** vmm_board_mmio() - VM @slot's MMIO access in the exit @m, emulated by the device the
+ * architecture's machine has at its address (vmm_board_arm64.c, vmm_board_pc.c): *@v gets what
+ * a load reads, *@virq an interrupt the access made ready (0: none). Returns: false if no
+ * device is there. */
+bool vmm_board_mmio(struct vmm_state *st, uint32_t slot, const struct us_msg *m, uint64_t *v,
+                    uint32_t *virq);
+
 /** vmm_console_put() - one byte of VM @slot's console output to the console's ring. */
 void vmm_console_put(struct vmm_state *st, uint32_t slot, uint8_t b);
 
@@ -39,6 +46,18 @@ void vmm_console_put(struct vmm_state *st, uint32_t slot, uint8_t b);
 #define VMM_PC_PM1A_EVT 0x600u
 #define VMM_PC_PM1A_CNT 0x604u
 #define VMM_PC_PM_TMR 0x608u
+
+/* A PC guest's I/O APIC (vmm_board_pc.c), as its MADT names it (vmm_image_pc.c). */
+#define VMM_PC_IOAPIC 0xfec00000u
+#define VMM_PC_IOAPIC_SIZE 0x1000u
+#define VMM_PC_IOAPIC_PINS 24u
+
+/** vmm_ioapic_reset() - VM @slot's I/O APIC as at power-on: every pin masked and low. */
+void vmm_ioapic_reset(uint32_t slot);
+
+/** vmm_ioapic_line() - VM @slot's interrupt line at I/O APIC pin @pin is @high: a rising edge
+ * sends the pin's interrupt to the vCPU its entry names, unless masked. */
+void vmm_ioapic_line(struct vmm_state *st, uint32_t slot, uint32_t pin, bool high);
 
 /** vmm_vcpu_on() - start VM @slot's vCPU @i at @entry with argument @x0, creating it first if
  * need be: PSCI's CPU_ON (vmm_psci.c), and a PC's start-up IPI (vmm_pc.c). Returns: US_OK;

@@ -36,36 +36,13 @@ static void guest_fault(struct vmm_state *st, uint32_t slot, struct us_msg *m, c
 
 static void mmio(struct vmm_state *st, uint32_t slot, struct us_msg *m)
 {
-    uint64_t ipa = m->w[US_EXIT_IPA], v;
     bool write = m->w[US_EXIT_WRITE] != 0;
-    uint64_t reg = m->w[US_EXIT_REG];
+    uint64_t reg = m->w[US_EXIT_REG], v = 0;
+    uint32_t virq = 0;
 
-    bool emulated, irq = false;
-    uint32_t virq = VMM_UART_INTID;
-
-    if ((st->vms[slot].visible & VMM_DEV_UART) && ipa >= VMM_UART_IPA &&
-        ipa < VMM_UART_IPA + VMM_UART_SIZE) {
-        v = vmm_pl011_access(st, slot, ipa - VMM_UART_IPA, write, m->w[US_EXIT_VALUE]);
-        irq = vmm_pl011_irq_line(st, slot);
-        emulated = true;
-        vmm_pl011_publish(st, slot); /* input taken, or its receive interrupt switched */
-    } else if (vmm_virtio_access(st, slot, ipa, (uint32_t)m->w[US_EXIT_SIZE], write,
-                                 m->w[US_EXIT_VALUE], &v, &virq)) {
-        irq = virq != 0 && vmm_gic_deliverable(&st->vms[slot].gic, virq);
-        emulated = true;
-        if (ipa >= VMM_VIRTIO_CON_IPA && ipa < VMM_VIRTIO_CON_IPA + VMM_VIRTIO_SIZE) {
-            vmm_pl011_publish(st, slot); /* where input goes may have changed */
-        }
-    } else if (vmm_pcie_access(st, slot, ipa, (uint32_t)m->w[US_EXIT_SIZE], write,
-                               m->w[US_EXIT_VALUE], &v)) {
-        emulated = true;
-    } else {
-        emulated = vmm_gic_access(st, slot, ipa, (uint32_t)m->w[US_EXIT_SIZE], write,
-                                  m->w[US_EXIT_VALUE], &v);
-    }
-    if (emulated) {
+    if (vmm_board_mmio(st, slot, m, &v, &virq)) {
         vmm_resume(m, US_RESUME_ADVANCE_PC | (write ? 0u : US_RESUME_SET_REG) |
-                          (irq ? US_RESUME_INJECT_IRQ : 0u));
+                          (virq != 0 ? US_RESUME_INJECT_IRQ : 0u));
         m->w[US_RESUME_REG] = reg;
         m->w[US_RESUME_VALUE] = v;
         m->w[US_RESUME_VIRQ] = virq;

@@ -14,12 +14,8 @@
 #include <uslib/string.h>
 #include "vmm_arch.h"
 
-#define PM_OFFSET 0x100000u
-#define VLAPIC_ADDR                                                                                \
-    0xfee00000u /* the local APIC's xAPIC window, as the MADT names it */ /* where the             \
-                                                                             protected-mode code   \
-                                                                             goes, and is entered  \
-                                                                           */
+#define PM_OFFSET 0x100000u     /* where the protected-mode code goes, and is entered */
+#define VLAPIC_ADDR 0xfee00000u /* the local APIC's xAPIC window, as the MADT names it */
 
 /* boot_params (the "zero page") and the setup header in it (boot.rst, zero-page.rst). */
 #define BP_ACPI_RSDP_ADDR 0x070u
@@ -115,7 +111,7 @@ us_err_t vmm_image_place(const struct us_bundle_entry *k, const uint8_t *data, u
  * and the PM1a event and control blocks and the PM timer at ports the vmm answers (vmm_pc.c),
  * with no fixed power or sleep button. The MADT names each vCPU's local APIC, and they are in
  * x2APIC mode from reset (vlapic.c), so Linux picks its x2APIC driver from it, as it only does
- * from a MADT. */
+ * from a MADT; then the I/O APIC, GSIs 0-23. */
 #define ACPI_BASE 0xe0000u
 #define ACPI_GPA(off) (VMM_RAM_IPA + ACPI_BASE + (off)) /* a table's guest-physical address */
 #define ACPI_RSDP 0x000u                                /* offsets from ACPI_BASE */
@@ -140,6 +136,7 @@ us_err_t vmm_image_place(const struct us_bundle_entry *k, const uint8_t *data, u
 #define FADT_X_DSDT 140u
 #define FADT_HYPERVISOR 268u
 #define MADT_LAPIC 0u       /* entry type: a processor's local APIC */
+#define MADT_IOAPIC 1u      /* entry type: an I/O APIC (vmm_board_pc.c) */
 #define MADT_PCAT_COMPAT 1u /* flag: a PC's 8259 pair is there too (vmm_pc.c) */
 
 static uint8_t checksum(const uint8_t *p, uint32_t len)
@@ -198,6 +195,12 @@ static uint64_t acpi_tables(uint8_t *ram, uint32_t vcpus)
         m[len + 3] = (uint8_t)i; /* APIC ID: the vCPU's index */
         put32(m, len + 4, 1);    /* enabled */
     }
+    m[len] = MADT_IOAPIC;
+    m[len + 1] = 12;
+    m[len + 2] = 0; /* its ID */
+    put32(m, len + 4, VMM_PC_IOAPIC);
+    put32(m, len + 8, 0); /* pin 0 is GSI 0 */
+    len += 12u;
     sdt(m, "APIC", len, 5);
     m[9] = checksum(m, len);
     sdt(x, "XSDT", SDT_HEADER + 16u, 1);
@@ -239,6 +242,7 @@ us_err_t vmm_image_boot(struct vmm_state *st, uint32_t slot, const struct us_bun
 
     *arg = 0;
     vmm_pc_reset(slot);
+    vmm_ioapic_reset(slot);
     memset(bp, 0, VMM_DTB_MAX);
     if (!is_bzimage(k, data)) {
         return US_OK; /* a flat guest has no boot information */

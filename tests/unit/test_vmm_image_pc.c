@@ -137,7 +137,8 @@ static void flat_image_at_1mib(void)
 }
 
 /* A bzImage: its setup not loaded; boot_params with the header, loader, command line, initrd
- * and e820 map; the RSDP's address; tables whose checksums hold; one MADT entry per vCPU. */
+ * and e820 map; the RSDP's address; tables whose checksums hold; one MADT entry per vCPU, and the
+ * I/O APIC's. */
 static void bzimage_boot_params(void)
 {
     const uint64_t base = US_GUEST_RAM_BASE;
@@ -177,9 +178,11 @@ static void bzimage_boot_params(void)
     UT_EXPECT_EQ(sum(ram + get64(ram + xsdt, 36) - base, 276), 0); /* the FADT */
     madt = get64(ram + xsdt, 44) - base;
     UT_EXPECT(memcmp(ram + madt, "APIC", 4) == 0);
-    UT_EXPECT_EQ(get32(ram + madt, 4), 44 + 2 * 8);
+    UT_EXPECT_EQ(get32(ram + madt, 4), 44 + 2 * 8 + 12);
     UT_EXPECT_EQ(sum(ram + madt, get32(ram + madt, 4)), 0);
     UT_EXPECT_EQ(ram[madt + 44 + 8 + 3], 1); /* the second vCPU's APIC ID */
+    UT_EXPECT_EQ(ram[madt + 44 + 16], 1);    /* then the I/O APIC */
+    UT_EXPECT_EQ(get32(ram + madt, 44 + 16 + 4), 0xfec00000u);
 }
 
 /* What is refused, each with its own error: an empty image; a bzImage of an old protocol,

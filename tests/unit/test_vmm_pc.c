@@ -20,7 +20,8 @@ uint64_t us_cpu_counter_freq(void)
     return 1000000000u;
 }
 
-static uint32_t injected; /* the last interrupt injected outside a reply, and how many */
+static uint32_t injected; /* the last interrupt injected outside a reply, where, how many */
+static us_cap_t injected_to;
 static int injections;
 
 static uint64_t started_at; /* the last vCPU started (vmm_vcpu_on()): its index and entry */
@@ -38,7 +39,7 @@ us_err_t vmm_vcpu_on(struct vmm_state *s, uint32_t slot, uint32_t i, uint64_t en
 
 us_err_t us_vcpu_inject(us_cap_t vcpu, uint32_t intid)
 {
-    (void)vcpu;
+    injected_to = vcpu;
     injected = intid;
     injections++;
     return US_OK;
@@ -297,9 +298,112 @@ static void msr_and_cpuid(void)
     UT_EXPECT_EQ(m.w[US_RESUME_X0 + 1], 0x65646e55u); /* "Unde" */
 }
 
+/* An MMIO exit of 4 bytes at the I/O APIC's offset @off; what a load gets. */
+static uint64_t ioapic(uint32_t off, bool write, uint32_t v)
+{
+    uint64_t got = 0xdead;
+    uint32_t virq = 1;
+
+    memset(&m, 0, sizeof(m));
+    m.w[US_EXIT_REASON] = US_EXIT_MMIO;
+    m.w[US_EXIT_IPA] = VMM_PC_IOAPIC + off;
+    m.w[US_EXIT_SIZE] = 4;
+    m.w[US_EXIT_WRITE] = write;
+    m.w[US_EXIT_VALUE] = v;
+    UT_EXPECT(vmm_board_mmio(&st, 0, &m, &got, &virq));
+    UT_EXPECT_EQ(virq, 0);
+    return got;
+}
+
+/* Register @reg through the select register and the window. */
+static uint32_t ioreg(uint32_t reg, bool write, uint32_t v)
+{
+    ioapic(0x00, true, reg);
+    return (uint32_t)ioapic(0x10, write, v);
+}
+
+/* The identification, version and redirection registers; the read-only bits stay the I/O
+ * APIC's; what is outside its page is not its. */
+static void ioapic_registers(void)
+{
+    uint64_t v;
+    uint32_t virq;
+
+    setup(0);
+    vmm_ioapic_reset(0);
+    UT_EXPECT_EQ(ioreg(0x01, false, 0), 0x00170020u); /* version 0x20, 24 pins */
+    ioreg(0x00, true, 0x05000000u);
+    UT_EXPECT_EQ(ioreg(0x00, false, 0), 0x05000000u);
+    UT_EXPECT_EQ(ioapic(0x00, false, 0), 0x00u);   /* the select register reads back */
+    UT_EXPECT_EQ(ioreg(0x16, false, 0), 0x10000u); /* pin 3: masked from reset */
+    ioreg(0x16, true, 0xa031u | 0x5000u);          /* remote IRR and delivery status: read-only */
+    UT_EXPECT_EQ(ioreg(0x16, false, 0), 0xa031u);
+    ioreg(0x17, true, 0x02000000u);
+    UT_EXPECT_EQ(ioreg(0x17, false, 0), 0x02000000u);
+    UT_EXPECT_EQ(ioreg(0x16, false, 0), 0xa031u);
+    UT_EXPECT_EQ(ioreg(0x40, false, 0), 0u); /* pin 24: none */
+    UT_EXPECT_EQ(ioapic(0x20, false, 0), 0u);
+    m.w[US_EXIT_IPA] = VMM_PC_IOAPIC + VMM_PC_IOAPIC_SIZE;
+    UT_EXPECT(!vmm_board_mmio(&st, 0, &m, &v, &virq));
+    m.w[US_EXIT_IPA] = VMM_PC_IOAPIC - 4u;
+    UT_EXPECT(!vmm_board_mmio(&st, 0, &m, &v, &virq));
+    UT_EXPECT_EQ(injections, 0);
+}
+
+/* A pin's rising edge reaches the vCPU its entry names, physical or logical, never while
+ * masked; a level-triggered pin unmasked while high is taken then; what the I/O APIC does not
+ * model is dropped. */
+static void ioapic_delivers_to_its_destination(void)
+{
+    setup(0);
+    vmm_ioapic_reset(0);
+    st.vms[0].vcpus_created = 3;
+    st.vms[0].vcpu_cap[0] = 10;
+    st.vms[0].vcpu_cap[1] = 11;
+    vmm_ioapic_line(&st, 0, 5, true); /* masked */
+    vmm_ioapic_line(&st, 0, 5, false);
+    UT_EXPECT_EQ(injections, 0);
+    ioreg(0x10 + 2 * 5 + 1, true, 1u << 24); /* physical destination: APIC ID 1 */
+    ioreg(0x10 + 2 * 5, true, 0x35);
+    vmm_ioapic_line(&st, 0, 5, true);
+    UT_EXPECT_EQ(injections, 1);
+    UT_EXPECT_EQ(injected, 0x35u);
+    UT_EXPECT_EQ(injected_to, 11u);
+    vmm_ioapic_line(&st, 0, 5, true); /* no edge */
+    UT_EXPECT_EQ(injections, 1);
+    vmm_ioapic_line(&st, 0, 5, false);
+    ioreg(0x10 + 2 * 5 + 1, true, 1u << 24); /* logical, flat: the bitmap names vCPU 0 */
+    ioreg(0x10 + 2 * 5, true, 0x36 | 1u << 11);
+    vmm_ioapic_line(&st, 0, 5, true);
+    UT_EXPECT_EQ(injections, 2);
+    UT_EXPECT_EQ(injected, 0x36u);
+    UT_EXPECT_EQ(injected_to, 10u);
+    vmm_ioapic_line(&st, 0, 5, false);
+    ioreg(0x10 + 2 * 5 + 1, true, 7u << 24); /* no vCPU 7 */
+    ioreg(0x10 + 2 * 5, true, 0x37);
+    vmm_ioapic_line(&st, 0, 5, true);
+    UT_EXPECT_EQ(injections, 2);
+    ioreg(0x10 + 2 * 6, true, 0x38 | 1u << 15 | 1u << 16); /* pin 6: level, masked */
+    vmm_ioapic_line(&st, 0, 6, true);
+    UT_EXPECT_EQ(injections, 2);
+    ioreg(0x10 + 2 * 6, true, 0x38 | 1u << 15); /* unmasked while high */
+    UT_EXPECT_EQ(injections, 3);
+    UT_EXPECT_EQ(injected, 0x38u);
+    ioreg(0x10 + 2 * 6, true, 0x38 | 1u << 15); /* written again, unmasked already */
+    UT_EXPECT_EQ(injections, 3);
+    ioreg(0x10 + 2 * 7, true, 0x39 | 4u << 8); /* NMI delivery: not modelled */
+    vmm_ioapic_line(&st, 0, 7, true);
+    ioreg(0x10 + 2 * 8, true, 0x05); /* an exception's vector */
+    vmm_ioapic_line(&st, 0, 8, true);
+    vmm_ioapic_line(&st, 0, 99, true); /* no such pin */
+    UT_EXPECT_EQ(injections, 3);
+}
+
 UT_MAIN({"uart_status_reads_idle", uart_status_reads_idle},
         {"uart_output_goes_to_console", uart_output_goes_to_console},
         {"other_ports_open_bus", other_ports_open_bus}, {"msr_and_cpuid", msr_and_cpuid},
         {"uart_interrupt_through_8259", uart_interrupt_through_8259},
         {"uart_input_interrupts", uart_input_interrupts},
-        {"acpi_fixed_registers", acpi_fixed_registers}, {"sipi_starts_vcpu", sipi_starts_vcpu})
+        {"acpi_fixed_registers", acpi_fixed_registers}, {"sipi_starts_vcpu", sipi_starts_vcpu},
+        {"ioapic_registers", ioapic_registers},
+        {"ioapic_delivers_to_its_destination", ioapic_delivers_to_its_destination})

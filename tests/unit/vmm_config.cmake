@@ -97,18 +97,21 @@ us_unit_test(vmm_net
     CASES route_rules identifies_device_and_mac frame_between_guests uplink_and_broadcast
           hostile_frames_and_queues)
 
-# A PC guest's port I/O, CPUID and MSR exits (vmm_pc.c).
+# A PC guest's port I/O, CPUID and MSR exits (vmm_pc.c), and its I/O APIC (vmm_board_pc.c).
 us_unit_test(vmm_pc
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_pc.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_pc.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_board_pc.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
     CASES uart_status_reads_idle uart_output_goes_to_console other_ports_open_bus msr_and_cpuid
-          uart_interrupt_through_8259 uart_input_interrupts acpi_fixed_registers sipi_starts_vcpu)
+          uart_interrupt_through_8259 uart_input_interrupts acpi_fixed_registers sipi_starts_vcpu
+          ioapic_registers ioapic_delivers_to_its_destination)
 
 # An x86_64 guest's kernel placed and told of its machine (vmm_image_pc.c).
 us_unit_test(vmm_image_pc
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_image_pc.c
             ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_image_pc.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_pc.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_board_pc.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
     CASES flat_image_at_1mib bzimage_boot_params bad_images_refused)

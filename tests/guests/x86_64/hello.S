@@ -6,7 +6,7 @@
  * control word (the kernel hands a vCPU the FPU in FNINIT's state); asks the vmm
  * for PSCI_VERSION by VMMCALL and prints the answer; times 1000 VMMCALLs and 1000 writes to
  * the UART's scratch register with the TSC (bench/x86_bench.py reads the figures under
- * -icount); checks CPUID for long mode and enters it (its own page tables, EFER.LME, paging,
+ * -icount); reads and writes the I/O APIC by MMIO, then times 1000 reads of it; checks CPUID for long mode and enters it (its own page tables, EFER.LME, paging,
  * a 64-bit code segment) as Linux's entry does; then, in 64-bit code, loads from a
  * guest-physical address outside its memory, which the vmm refuses with #GP: with no IDT the
  * guest then triple-faults and the vmm stops it. */
@@ -55,6 +55,7 @@ _start:
     mov %eax, %edi
     call puthex
 
+    call ioapic
 #if !defined(MODE) || MODE != MODE_NO_APIC
     call apic
 #endif
@@ -186,6 +187,43 @@ apic_bad:
     lidt null_idt
     ret
 
+/* The I/O APIC, the vmm's, by MMIO: each access a nested page fault whose move the kernel
+ * decodes. Its version through the select register and the window (a store of an immediate,
+ * a load); pin 1's entry written, and read back by MOVZX (its low half); the select register
+ * (0x12 then) read into AH, the rest of EAX kept; then 1000 reads of the window, timed. */
+ioapic:
+    mov $0xfec00000, %ebx
+    movl $1, (%ebx)
+    mov 0x10(%ebx), %edi
+    mov $ioapicver, %esi
+    call puts
+    call puthex
+    movl $0x12, (%ebx)
+    movl $0x10031, 0x10(%ebx) /* masked, vector 0x31 */
+    movzwl 0x10(%ebx), %edi
+    mov $ioapicrte, %esi
+    call puts
+    call puthex
+    mov $0x11223344, %eax
+    mov (%ebx), %ah
+    mov %eax, %edi
+    mov $ioapicsel, %esi
+    call puts
+    call puthex
+    movl $1, (%ebx)
+    mov $ioapics, %esi
+    call puts
+    rdtsc
+    mov %eax, %ebp
+    mov $1000, %ecx
+1:  mov 0x10(%ebx), %eax
+    loop 1b
+    rdtsc
+    sub %ebp, %eax
+    mov %eax, %edi
+    call puthex
+    ret
+
 /* A self IPI at vector 0x41, then fifty exits in which the kernel might wrongly deliver it. */
 self_ipi:
     xor %edx, %edx
@@ -255,6 +293,14 @@ vmmcalls:
     .asciz "bench: 1000 VMMCALL round trips in TSC ticks 0x"
 outs:
     .asciz "bench: 1000 UART port writes in TSC ticks 0x"
+ioapicver:
+    .asciz "I/O APIC version register: 0x"
+ioapicrte:
+    .asciz "I/O APIC pin 1 entry, low half: 0x"
+ioapicsel:
+    .asciz "I/O APIC select register into AH: 0x"
+ioapics:
+    .asciz "bench: 1000 IOAPIC reads in TSC ticks 0x"
 fcwmsg:
     .asciz "x87 control word: 0x"
 haslong:

@@ -9,10 +9,9 @@ through the vmm's 16550 (a status read and a data write per byte, US_EXIT_IO); i
 answered by the vmm's PSCI code (US_EXIT_HVC) with the version it prints; its local APIC, the
 kernel's (vlapic.c), starts in x2APIC mode and delivers its timer's interrupts (TSC deadline,
 periodic) and a self IPI, held back by the task priority and by IF until each is lifted; its
-load outside its
-memory is a nested page fault whose move the kernel decodes (US_EXIT_MMIO) and the vmm refuses
-with #GP, which without an IDT shuts that guest
-down, and the vmm stops that VM alone. The console, the other servers and the kernel go on."""
+I/O APIC accesses are nested page faults whose moves the kernel decodes (US_EXIT_MMIO), the
+I/O APIC the vmm's; its load outside its memory is decoded the same way and refused by the vmm
+with #GP, which without an IDT shuts that guest down, and the vmm stops that VM alone. The console, the other servers and the kernel go on."""
 import json
 import os
 
@@ -47,6 +46,9 @@ def test(t):
         m.expect(r"hello from the x86_64 guest\r?\n")
         m.expect(r"x87 control word: 0x0000037f\r?\n")
         m.expect(r"PSCI_VERSION by VMMCALL: 0x([0-9a-f]{8})\r?\n")
+        m.expect(r"I/O APIC version register: 0x00170020\r?\n")
+        m.expect(r"I/O APIC pin 1 entry, low half: 0x00000031\r?\n")
+        m.expect(r"I/O APIC select register into AH: 0x11221244\r?\n")
         m.expect(r"APIC base MSR: 0x(fee00[0-9a-f]00)\r?\n")
         m.expect(r"APIC timer: a TSC-deadline interrupt ended HLT\r?\n")
         m.expect(r"APIC timer: three periodic interrupts\r?\n")
