@@ -38,6 +38,11 @@ us_err_t vmm_image_boot(struct vmm_state *st, uint32_t slot, const struct us_bun
 bool vmm_board_mmio(struct vmm_state *st, uint32_t slot, const struct us_msg *m, uint64_t *v,
                     uint32_t *virq);
 
+/** vmm_board_irq() - VM @slot's device interrupt @intid (aarch64's numbering, a virtio
+ * transport's SPI) raised: injected on aarch64 if the guest enabled it at its GIC; on a PC an
+ * edge on the transport's 8259 line and I/O APIC pin. */
+void vmm_board_irq(struct vmm_state *st, uint32_t slot, uint32_t intid);
+
 /** vmm_console_put() - one byte of VM @slot's console output to the console's ring. */
 void vmm_console_put(struct vmm_state *st, uint32_t slot, uint8_t b);
 
@@ -51,6 +56,18 @@ void vmm_console_put(struct vmm_state *st, uint32_t slot, uint8_t b);
 #define VMM_PC_IOAPIC 0xfec00000u
 #define VMM_PC_IOAPIC_SIZE 0x1000u
 #define VMM_PC_IOAPIC_PINS 24u
+/* Its virtio-mmio transports: aarch64's four windows in their order and spacing, moved into the
+ * PC's hole below 4 GiB; the DSDT names each with its ISA line (vmm_pc_virtio_line()). */
+#define VMM_PC_VIRTIO 0xd0000000u
+#define VMM_PC_VIRTIO_SIZE 0x4000u
+
+/** vmm_pc_virtio_line() - the ISA interrupt line (8259 and I/O APIC pin) of the virtio transport
+ * whose aarch64 interrupt is @intid: 5, 6, 7 and 3 for block, console, network and vsock. */
+uint32_t vmm_pc_virtio_line(uint32_t intid);
+
+/** vmm_pc_pulse() - an edge on VM @slot's 8259 line @line (0-7, the first 8259's): requested,
+ * and the 8259's vector injected now if it is the one to go. */
+void vmm_pc_pulse(struct vmm_state *st, uint32_t slot, uint32_t line);
 
 /** vmm_ioapic_reset() - VM @slot's I/O APIC as at power-on: every pin masked and low. */
 void vmm_ioapic_reset(uint32_t slot);

@@ -28,3 +28,10 @@ bool vmm_board_mmio(struct vmm_state *st, uint32_t slot, const struct us_msg *m,
     *virq = irq ? line : 0u;
     return true;
 }
+
+void vmm_board_irq(struct vmm_state *st, uint32_t slot, uint32_t intid)
+{
+    if (vmm_gic_deliverable(&st->vms[slot].gic, intid)) {
+        (void)us_vcpu_inject(st->vms[slot].vcpu_cap[0], intid);
+    }
+}

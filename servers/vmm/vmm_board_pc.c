@@ -10,7 +10,11 @@
  * lowest vCPU of its logical destination's flat bitmap. A pin's message goes on a rising
  * edge, and for a level-triggered pin also when it is unmasked while high. Remote IRR is never set:
  * the kernel's local APIC ends interrupts without telling the vmm, so a level-triggered pin is
- * delivered as an edge. The guest hears nothing of a pin while it is masked. */
+ * delivered as an edge. The guest hears nothing of a pin while it is masked.
+ *
+ * The virtio-mmio transports are aarch64's (vmm_virtio.c), each window moved to the PC's hole
+ * at VMM_PC_VIRTIO, and each interrupt an edge on an ISA line: the first 8259's (Linux with
+ * noapic) and the same I/O APIC pin. */
 #include <uslib/string.h>
 #include <understudy/usys.h>
 #include "vmm_arch.h"
@@ -122,18 +126,47 @@ static uint32_t window(struct vmm_state *st, uint32_t slot, uint32_t reg, bool w
     return (uint32_t)(*e >> ((reg & 1u) * 32u));
 }
 
+uint32_t vmm_pc_virtio_line(uint32_t intid)
+{
+    static const uint8_t lines[] = {5, 6, 7, 3}; /* free on a PC without floppy or COM2 */
+    uint32_t i = intid - VMM_VIRTIO_BLK_INTID;
+
+    return i < sizeof(lines) ? lines[i] : 0u;
+}
+
+void vmm_board_irq(struct vmm_state *st, uint32_t slot, uint32_t intid)
+{
+    uint32_t line = vmm_pc_virtio_line(intid);
+
+    if (line != 0) {
+        vmm_ioapic_line(st, slot, line, true);
+        vmm_ioapic_line(st, slot, line, false);
+        vmm_pc_pulse(st, slot, line);
+    }
+}
+
 bool vmm_board_mmio(struct vmm_state *st, uint32_t slot, const struct us_msg *m, uint64_t *v,
                     uint32_t *virq)
 {
     uint64_t ipa = m->w[US_EXIT_IPA], off = ipa - VMM_PC_IOAPIC;
-    uint32_t value = (uint32_t)m->w[US_EXIT_VALUE];
+    uint32_t value = (uint32_t)m->w[US_EXIT_VALUE], irq = 0;
     bool write = m->w[US_EXIT_WRITE] != 0;
     struct ioapic *io = &ioapics[slot];
 
+    *virq = 0;
+    if (ipa >= VMM_PC_VIRTIO && ipa - VMM_PC_VIRTIO < VMM_PC_VIRTIO_SIZE) {
+        if (!vmm_virtio_access(st, slot, VMM_VIRTIO_BLK_IPA + (ipa - VMM_PC_VIRTIO),
+                               (uint32_t)m->w[US_EXIT_SIZE], write, m->w[US_EXIT_VALUE], v, &irq)) {
+            return false;
+        }
+        if (irq != 0) {
+            vmm_board_irq(st, slot, irq);
+        }
+        return true;
+    }
     if (ipa < VMM_PC_IOAPIC || off >= VMM_PC_IOAPIC_SIZE) {
         return false;
     }
-    *virq = 0;
     *v = 0;
     if (off == IOREGSEL) {
         if (write) {

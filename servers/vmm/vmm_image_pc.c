@@ -117,8 +117,8 @@ us_err_t vmm_image_place(const struct us_bundle_entry *k, const uint8_t *data, u
 #define ACPI_RSDP 0x000u                                /* offsets from ACPI_BASE */
 #define ACPI_XSDT 0x040u
 #define ACPI_FADT 0x100u
-#define ACPI_DSDT 0x300u
-#define ACPI_MADT 0x400u
+#define ACPI_MADT 0x300u
+#define ACPI_DSDT 0x400u /* to the page's end */
 #define SDT_HEADER 36u
 #define FADT_LEN 276u
 #define FADT_FLAGS 112u
@@ -162,15 +162,96 @@ static void sdt(uint8_t *t, const char *sig, uint32_t len, uint8_t rev)
     put32(t, 32, 1);
 }
 
-static uint64_t acpi_tables(uint8_t *ram, uint32_t vcpus)
+/* AML (ACPI 6.5, 20.2.4): a package's length at @p, one byte or two, for @body bytes after
+ * it (at most 4093). Returns: its own size. */
+static uint32_t pkg_len(uint8_t *p, uint32_t body)
 {
-    uint8_t *b = ram + ACPI_BASE, *x = b + ACPI_XSDT, *f = b + ACPI_FADT, *m = b + ACPI_MADT;
+    if (body + 1u < 64u) {
+        p[0] = (uint8_t)(body + 1u);
+        return 1;
+    }
+    p[0] = (uint8_t)(0x40u | ((body + 2u) & 0xfu));
+    p[1] = (uint8_t)((body + 2u) >> 4);
+    return 2;
+}
+
+/* Device (VRn) for virtio-mmio transport @n at @p, as Linux's virtio_mmio driver binds it by
+ * ACPI: _HID "LNRO0005", _UID n, and _CRS with its window at @base (VMM_VIRTIO_SIZE bytes)
+ * and its edge-triggered, active-high interrupt @irq. Returns: its size. */
+static uint32_t aml_virtio(uint8_t *p, uint32_t n, uint32_t base, uint32_t irq)
+{
+    static const uint8_t hid[] = {0x08, '_', 'H', 'I', 'D', 0x0d, 'L', 'N',
+                                  'R',  'O', '0', '0', '0', '5',  0}; /* Name (_HID, "LNRO0005") */
+    static const uint8_t crs[] = {0x08, '_', 'C', 'R', 'S', 0x11, 26, 0x0a, 23};
+    uint8_t body[64];
+    uint32_t len = 0, head;
+
+    memcpy(body, "VR0", 3);
+    body[3] = (uint8_t)('0' + n);
+    len = 4;
+    memcpy(body + len, hid, sizeof(hid));
+    len += sizeof(hid);
+    memcpy(body + len, (const uint8_t[]){0x08, '_', 'U', 'I', 'D', 0x0a, (uint8_t)n}, 7);
+    len += 7;
+    memcpy(body + len, crs, sizeof(crs)); /* Name (_CRS, Buffer (23) {...}) */
+    len += sizeof(crs);
+    put32(body, len, 0x01000986u); /* Memory32Fixed (ReadWrite, base, size) */
+    put32(body, len + 4, base);
+    put32(body, len + 8, (uint32_t)VMM_VIRTIO_SIZE);
+    len += 12;
+    put32(body, len, 0x03000689u); /* Interrupt (ResourceConsumer, Edge, ActiveHigh) {irq} */
+    body[len + 4] = 1;
+    put32(body, len + 5, irq);
+    len += 9;
+    body[len++] = 0x79; /* the end tag, no checksum */
+    body[len++] = 0;
+    p[0] = 0x5b; /* DeviceOp */
+    p[1] = 0x82;
+    head = 2u + pkg_len(p + 2, len);
+    memcpy(p + head, body, len);
+    return head + len;
+}
+
+/* The DSDT at @t: Scope (\_SB) with a device for each virtio transport VM @slot has. Returns:
+ * its length. */
+static uint32_t dsdt(struct vmm_state *st, uint32_t slot, uint8_t *t)
+{
+    static const uint64_t bases[] = VMM_VIRTIO_WINDOWS;
+    uint8_t devs[4 * 64];
+    uint32_t n = 0, len = SDT_HEADER;
+
+    for (uint32_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+        uint64_t off;
+        uint32_t intid;
+
+        if (vmm_virtio_device(st, slot, bases[i], &off, &intid) != NULL) {
+            n +=
+                aml_virtio(devs + n, i, (uint32_t)(VMM_PC_VIRTIO + (bases[i] - VMM_VIRTIO_BLK_IPA)),
+                           vmm_pc_virtio_line(intid));
+        }
+    }
+    if (n > 0) {
+        t[len++] = 0x10; /* ScopeOp */
+        len += pkg_len(t + len, 5u + n);
+        memcpy(t + len, "\\_SB_", 5);
+        len += 5;
+        memcpy(t + len, devs, n);
+        len += n;
+    }
+    sdt(t, "DSDT", len, 2);
+    t[9] = checksum(t, len);
+    return len;
+}
+
+static uint64_t acpi_tables(struct vmm_state *st, uint32_t slot, uint32_t vcpus)
+{
+    uint8_t *b = st->vms[slot].ram + ACPI_BASE, *x = b + ACPI_XSDT, *f = b + ACPI_FADT;
+    uint8_t *m = b + ACPI_MADT;
     uint64_t q;
     uint32_t len = SDT_HEADER + 8u;
 
     memset(b, 0, 0x1000);
-    sdt(b + ACPI_DSDT, "DSDT", SDT_HEADER, 2);
-    b[ACPI_DSDT + 9] = checksum(b + ACPI_DSDT, SDT_HEADER);
+    (void)dsdt(st, slot, b + ACPI_DSDT);
     sdt(f, "FACP", FADT_LEN, 6);
     put32(f, 40, (uint32_t)ACPI_GPA(ACPI_DSDT));
     put32(f, FADT_FLAGS, FADT_NO_BUTTONS | FADT_TMR_VAL_EXT);
@@ -261,7 +342,7 @@ us_err_t vmm_image_boot(struct vmm_state *st, uint32_t slot, const struct us_bun
     put32(bp, BP_RAMDISK_IMAGE, rd_size != 0 ? (uint32_t)(VMM_RAM_IPA + rd_off) : 0u);
     put32(bp, BP_RAMDISK_SIZE, (uint32_t)rd_size);
     put32(bp, BP_CMD_LINE_PTR, (uint32_t)(VMM_RAM_IPA + info_off + CMDLINE_OFFSET));
-    q = acpi_tables(st->vms[slot].ram, c->vcpu_count);
+    q = acpi_tables(st, slot, c->vcpu_count);
     memcpy(bp + BP_ACPI_RSDP_ADDR, &q, sizeof(q));
     /* A PC's map: conventional memory, the EBDA and the BIOS area (the ACPI tables) kept out,
      * RAM from 1 MiB. */

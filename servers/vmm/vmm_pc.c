@@ -235,7 +235,10 @@ static int pc_irq(const struct vmm_state *st, uint32_t slot)
     pc->line = line;
     ready = p->irr & (uint8_t)~p->imr;
     bit = ready & (uint8_t)-ready;
-    if (p->icw != 0 || bit == 0 || (p->isr != 0 && (p->isr & (uint8_t)-p->isr) <= bit)) {
+    /* One vector in flight at a time, where an 8259 would let a higher line interrupt a lower
+     * one in service: the kernel holds one ExtINT vector until the CPU takes it, and a second
+     * would replace it, leaving the first in service for good. Linux ends each at once. */
+    if (p->icw != 0 || bit == 0 || p->isr != 0) {
         return -1;
     }
     p->irr &= (uint8_t)~bit;
@@ -271,6 +274,14 @@ void vmm_pc_io(struct vmm_state *st, uint32_t slot, struct us_msg *m)
     m->w[US_RESUME_REG] = 0; /* RAX */
     m->w[US_RESUME_VALUE] = (rax & ~mask) | (v & mask);
     m->w[US_RESUME_VIRQ] = vec >= 0 ? (uint64_t)vec | US_VIRQ_EXTINT : 0u; /* through LINT0 */
+}
+
+void vmm_pc_pulse(struct vmm_state *st, uint32_t slot, uint32_t line)
+{
+    if (line < 8u) {
+        pcs[slot].pic[0].irr |= (uint8_t)(1u << line);
+        (void)vmm_pc_input(st, slot);
+    }
 }
 
 us_err_t vmm_pc_input(struct vmm_state *st, uint32_t slot)

@@ -16,6 +16,7 @@
 #include <uslib/string.h>
 #include "virtio_mmio.h"
 #include "vmm.h"
+#include "vmm_arch.h"
 
 #define VIO_VENDOR 0x53554e44u /* "DNUS": Understudy */
 
@@ -325,9 +326,7 @@ bool vmm_virtio_console_rx(struct vmm_state *st, uint32_t slot)
 void vmm_virtio_raise(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d, uint32_t intid)
 {
     isr_set(st, slot, d, VIO_INT_USED);
-    if (vmm_gic_deliverable(&st->vms[slot].gic, intid)) {
-        (void)us_vcpu_inject(st->vms[slot].vcpu_cap[0], intid);
-    }
+    vmm_board_irq(st, slot, intid);
 }
 
 void vmm_virtio_console_retry(struct vmm_state *st, uint32_t slot)

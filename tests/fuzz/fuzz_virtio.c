@@ -8,6 +8,7 @@
 #include <understudy/slots.h>
 #include "fuzz_input.h"
 #include "fuzz_vmm.h"
+#include "vmm_arch.h"
 
 /*
  * Two VMs, each with 96 KiB of RAM (exactly that much heap: ASan sees any access outside) and
@@ -85,12 +86,14 @@ uint32_t vmm_console_room(struct vmm_state *s, uint32_t slot, uint64_t want)
     return console_room;
 }
 
-bool vmm_gic_deliverable(const struct vmm_gic *g, uint32_t intid)
+/* As vmm_board_arm64.c's, the guest's GIC played by the fuzzer: injected if enabled. */
+void vmm_board_irq(struct vmm_state *s, uint32_t slot, uint32_t intid)
 {
-    (void)g;
     FUZZ_CHECK(intid == VMM_VIRTIO_BLK_INTID || intid == VMM_VIRTIO_CON_INTID ||
                intid == VMM_VIRTIO_NET_INTID);
-    return gic_enabled;
+    if (gic_enabled) {
+        (void)us_vcpu_inject(s->vms[slot].vcpu_cap[0], intid);
+    }
 }
 
 /* The agent channels to migrate: every VM's, checked after each input. */

@@ -58,6 +58,36 @@ us_err_t vmm_vcpu_on(struct vmm_state *s, uint32_t slot, uint32_t i, uint64_t en
     return US_OK;
 }
 
+/* The VM has a block and a network transport, no console or vsock. */
+struct vmm_virtio *vmm_virtio_device(struct vmm_state *s, uint32_t slot, uint64_t ipa,
+                                     uint64_t *off, uint32_t *intid)
+{
+    *off = 0;
+    if (ipa == VMM_VIRTIO_BLK_IPA || ipa == VMM_VIRTIO_NET_IPA) {
+        *intid = ipa == VMM_VIRTIO_BLK_IPA ? VMM_VIRTIO_BLK_INTID : VMM_VIRTIO_NET_INTID;
+        return ipa == VMM_VIRTIO_BLK_IPA ? &s->vms[slot].blk : &s->vms[slot].net;
+    }
+    return NULL;
+}
+
+bool vmm_virtio_access(struct vmm_state *s, uint32_t slot, uint64_t ipa, uint32_t size, bool write,
+                       uint64_t v, uint64_t *result, uint32_t *irq)
+{
+    (void)s, (void)slot, (void)ipa, (void)size, (void)write, (void)v, (void)result, (void)irq;
+    return false;
+}
+
+/* Where the @n-th occurrence of the @len bytes @what is in the @size bytes at @p; -1 if none. */
+static long find(const uint8_t *p, uint32_t size, const void *what, uint32_t len, int n)
+{
+    for (uint32_t i = 0; i + len <= size; i++) {
+        if (memcmp(p + i, what, len) == 0 && n-- == 0) {
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
 static uint32_t get32(const uint8_t *p, uint32_t off)
 {
     uint32_t v;
@@ -136,9 +166,34 @@ static void flat_image_at_1mib(void)
     UT_EXPECT_EQ(sum(st.vms[0].ram + 0xe0000, 0x1000), 0); /* no tables written */
 }
 
+/* The DSDT at @t: a device for each of the two transports, each with its window in the PC's
+ * hole and its ISA line. */
+static void dsdt_names_virtio(const uint8_t *t)
+{
+    static const uint8_t mem32[] = {0x86, 0x09, 0x00, 0x01}, irq[] = {0x89, 0x06, 0x00, 0x03};
+    uint32_t len = get32(t, 4);
+    long at;
+
+    UT_EXPECT(memcmp(t, "DSDT", 4) == 0);
+    UT_EXPECT_EQ(sum(t, len), 0);
+    UT_EXPECT(find(t, len, "\\_SB_", 5, 0) > 0);
+    UT_EXPECT(find(t, len, "LNRO0005", 8, 1) > 0);
+    UT_EXPECT(find(t, len, "LNRO0005", 8, 2) < 0);
+    UT_EXPECT_EQ(find(t, len, "VR00", 4, 0) > 0 && find(t, len, "VR02", 4, 0) > 0, 1);
+    at = find(t, len, mem32, 4, 0);
+    UT_EXPECT(at > 0 && get32(t, (uint32_t)at + 4) == 0xd0000000u &&
+              get32(t, (uint32_t)at + 8) == 0x200u);
+    at = find(t, len, irq, 4, 0);
+    UT_EXPECT(at > 0 && t[at + 4] == 1 && get32(t, (uint32_t)at + 5) == 5u);
+    at = find(t, len, mem32, 4, 1);
+    UT_EXPECT(at > 0 && get32(t, (uint32_t)at + 4) == 0xd0002000u);
+    at = find(t, len, irq, 4, 1);
+    UT_EXPECT(at > 0 && get32(t, (uint32_t)at + 5) == 7u);
+}
+
 /* A bzImage: its setup not loaded; boot_params with the header, loader, command line, initrd
  * and e820 map; the RSDP's address; tables whose checksums hold; one MADT entry per vCPU, and the
- * I/O APIC's. */
+ * I/O APIC's; a DSDT naming the VM's virtio transports. */
 static void bzimage_boot_params(void)
 {
     const uint64_t base = US_GUEST_RAM_BASE;
@@ -183,6 +238,7 @@ static void bzimage_boot_params(void)
     UT_EXPECT_EQ(ram[madt + 44 + 8 + 3], 1); /* the second vCPU's APIC ID */
     UT_EXPECT_EQ(ram[madt + 44 + 16], 1);    /* then the I/O APIC */
     UT_EXPECT_EQ(get32(ram + madt, 44 + 16 + 4), 0xfec00000u);
+    dsdt_names_virtio(ram + get64(ram + get64(ram + xsdt, 36) - base, 140) - base);
 }
 
 /* What is refused, each with its own error: an empty image; a bzImage of an old protocol,

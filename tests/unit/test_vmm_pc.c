@@ -45,6 +45,20 @@ us_err_t us_vcpu_inject(us_cap_t vcpu, uint32_t intid)
     return US_OK;
 }
 static struct us_msg m;
+static uint64_t virtio_ipa; /* where the last virtio access went */
+
+/* The virtio transports, played: a read gets "virt"; a write completes a request, raising the
+ * transport's interrupt. */
+bool vmm_virtio_access(struct vmm_state *s, uint32_t slot, uint64_t ipa, uint32_t size, bool write,
+                       uint64_t v, uint64_t *result, uint32_t *irq)
+{
+    UT_EXPECT(s == &st && slot == 0 && size == 4);
+    (void)v;
+    virtio_ipa = ipa;
+    *result = 0x74726976u;
+    *irq = !write ? 0u : ipa >= VMM_VIRTIO_NET_IPA ? VMM_VIRTIO_NET_INTID : VMM_VIRTIO_BLK_INTID;
+    return true;
+}
 static char out[64];
 static size_t out_len;
 
@@ -399,6 +413,52 @@ static void ioapic_delivers_to_its_destination(void)
     UT_EXPECT_EQ(injections, 3);
 }
 
+/* An MMIO exit of 4 bytes at guest-physical @ipa through the PC's board; whether it was a
+ * device's. */
+static bool board(uint64_t ipa, bool write)
+{
+    uint64_t v = 0;
+    uint32_t virq = 1;
+    bool mine;
+
+    memset(&m, 0, sizeof(m));
+    m.w[US_EXIT_REASON] = US_EXIT_MMIO;
+    m.w[US_EXIT_IPA] = ipa;
+    m.w[US_EXIT_SIZE] = 4;
+    m.w[US_EXIT_WRITE] = write;
+    mine = vmm_board_mmio(&st, 0, &m, &v, &virq);
+    UT_EXPECT_EQ(virq, 0);
+    UT_EXPECT(!mine || write || v == 0x74726976u);
+    return mine;
+}
+
+/* The PC's virtio windows are aarch64's transports moved to 0xd0000000; what a transport
+ * raises is an edge on its ISA line through the 8259, one vector in flight at a time. */
+static void virtio_through_8259(void)
+{
+    setup(0);
+    vmm_ioapic_reset(0);
+    pic_init(0x5f); /* lines 5 and 7 */
+    UT_EXPECT(board(0xd0000000u, false));
+    UT_EXPECT_EQ(virtio_ipa, VMM_VIRTIO_BLK_IPA);
+    UT_EXPECT_EQ(injections, 0);
+    UT_EXPECT(board(0xd0000050u, true));
+    UT_EXPECT_EQ(virtio_ipa, VMM_VIRTIO_BLK_IPA + 0x50u);
+    UT_EXPECT_EQ(injections, 1);
+    UT_EXPECT_EQ(injected, (0x30u + 5u) | US_VIRQ_EXTINT);
+    UT_EXPECT(board(0xd0002050u, true)); /* the network's, line 7: held while 5 is in service */
+    UT_EXPECT_EQ(virtio_ipa, VMM_VIRTIO_NET_IPA + 0x50u);
+    UT_EXPECT_EQ(injections, 1);
+    io(0x20, 1, true, 0x65); /* specific EOI, line 5 */
+    UT_EXPECT_EQ(m.w[US_RESUME_FLAGS] & US_RESUME_INJECT_IRQ, US_RESUME_INJECT_IRQ);
+    UT_EXPECT_EQ(m.w[US_RESUME_VIRQ], (0x30u + 7u) | US_VIRQ_EXTINT);
+    UT_EXPECT(!board(0xd0000000u + VMM_PC_VIRTIO_SIZE, false)); /* past the windows */
+    UT_EXPECT(!board(0xcffffffcu, false));
+    UT_EXPECT_EQ(vmm_pc_virtio_line(VMM_VIRTIO_CON_INTID), 6u);
+    UT_EXPECT_EQ(vmm_pc_virtio_line(VMM_VIRTIO_VSOCK_INTID), 3u);
+    UT_EXPECT_EQ(vmm_pc_virtio_line(VMM_UART_INTID), 0u);
+}
+
 UT_MAIN({"uart_status_reads_idle", uart_status_reads_idle},
         {"uart_output_goes_to_console", uart_output_goes_to_console},
         {"other_ports_open_bus", other_ports_open_bus}, {"msr_and_cpuid", msr_and_cpuid},
@@ -406,4 +466,5 @@ UT_MAIN({"uart_status_reads_idle", uart_status_reads_idle},
         {"uart_input_interrupts", uart_input_interrupts},
         {"acpi_fixed_registers", acpi_fixed_registers}, {"sipi_starts_vcpu", sipi_starts_vcpu},
         {"ioapic_registers", ioapic_registers},
-        {"ioapic_delivers_to_its_destination", ioapic_delivers_to_its_destination})
+        {"ioapic_delivers_to_its_destination", ioapic_delivers_to_its_destination},
+        {"virtio_through_8259", virtio_through_8259})
