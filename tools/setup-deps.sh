@@ -122,13 +122,14 @@ fi
 # Debian's own amd64 Linux kernel, a bzImage: the x86_64 port's Linux guest (docs/x86_64.md),
 # loaded by the vmm through Linux's boot protocol (vmm_image_pc.c).
 linux_x86_dir="$build/deps/linux-amd64"
-if [ ! -f "$linux_x86_dir/bzImage" ]; then
+if [ ! -f "$linux_x86_dir/bzImage" ] || [ ! -d "$linux_x86_dir/lib/modules" ]; then
+    rm -f "$linux_x86_dir/.done" # a tree from before its modules were kept
     pkg=$(kernel_pkg amd64)
     echo "setup-deps: fetching Debian's amd64 kernel ($pkg)"
     fetch_arm64 "$linux_x86_dir" "$pkg:amd64"
     cp "$(ls "$linux_x86_dir"/boot/vmlinuz-* | head -n 1)" "$linux_x86_dir/bzImage.tmp"
     mv "$linux_x86_dir/bzImage.tmp" "$linux_x86_dir/bzImage"
-    rm -rf "$linux_x86_dir/lib" "$linux_x86_dir/debs" # its modules: the guest loads none
+    rm -rf "$linux_x86_dir/debs" # its modules stay: the guest's initramfs takes the virtio ones
 fi
 
 # Debian's static busybox for arm64: the shell and tools of the guests' initramfs; and for

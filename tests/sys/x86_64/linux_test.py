@@ -56,6 +56,12 @@ def test(t):
     m.expect(r"\n42 from x86_64\r?\n", timeout=60)
     g = m.expect(r"4: +([\d ]+?) +XT-PIC +ttyS0", timeout=30)
     assert sum(int(c) for c in g.group(1).split()) > 0, g.group(0)
+    # The virtio-blk disk the DSDT names: its window at 0xd0000000, its interrupt on line 5.
+    m.expect(r"guest# ")
+    m.sendline("tar tf /dev/vda; grep virtio /proc/interrupts")
+    m.expect(r"\nseed\.txt\r?\n", timeout=60)
+    g = m.expect(r"5: +([\d ]+?) +XT-PIC +virtio\d", timeout=30)
+    assert sum(int(c) for c in g.group(1).split()) > 0, g.group(0)
     if n > 1:
         m.expect(r"guest# ")
         m.sendline("grep -E 'RES|CAL' /proc/interrupts")

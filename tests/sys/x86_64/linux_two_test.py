@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The Understudy authors
+"""Two of Debian's amd64 kernels as guests on x86_64, talking through the vmm's switch
+(docs/x86_64.md): linux2.bin's two VMs each have a virtio-net NIC, the transport the DSDT
+names at 0xd0002000 on ISA line 7, and the guests' init brings eth0 up and starts the agent,
+which starts kvd (built for amd64). linux1 stores a key in linux0's kvd across the switch;
+linux0 reads it back from its own kvd; each guest took interrupts on line 7 for its NIC. The
+servers run on without a fault, and both VMs stay running."""
+import json
+import os
+
+import usqemu
+
+DETACH = "\x1d"  # Ctrl-]: leave a guest's console
+
+
+def attach(m, n):
+    m.sendline("vm console %d" % n)
+    m.expect(r"attached to vm %d \(linux%d\)" % (n, n))
+
+
+def shell(m, cmd, want):
+    m.sendline(cmd)
+    g = m.expect(want, timeout=60)
+    m.expect(r"guest# ", timeout=60)
+    return g
+
+
+def detach(m):
+    m.send(DETACH)
+    m.expect(r"detached")
+
+
+def test(t):
+    m = t.machine(arch="x86_64", initrd=os.path.join(t.args.image, "linux2.bin"))
+    m.expect(r"console\| up")
+    for n in (0, 1):
+        attach(m, n)
+        m.expect(r"understudy-guest: network up on eth0 \(10\.0\.2\.%d/24\), kvd started"
+                 % (15 + n), timeout=180)
+        m.expect(r"kvd: listening on port 7000", timeout=60)
+        m.sendline("")
+        m.expect(r"guest# ", timeout=60)
+        detach(m)
+    attach(m, 1)
+    shell(m, "printf 'SET who linux1\\nQUIT\\n' | nc 10.0.2.15 7000", r"OK\r?\nBYE")
+    detach(m)
+    attach(m, 0)
+    shell(m, "printf 'GET who\\nQUIT\\n' | nc 127.0.0.1 7000", r"VALUE linux1\r?\nBYE")
+    for n in (0, 1):
+        if n == 1:
+            detach(m)
+            attach(m, 1)
+        g = shell(m, "grep virtio /proc/interrupts", r"7: +(\d+) +XT-PIC +virtio0")
+        assert int(g.group(1)) > 0, g.group(0)
+    detach(m)
+    vms = json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]
+    assert [v["state"] for v in vms] == ["running", "running"], vms
+    servers = json.loads(usqemu.console_cmd(m, "server list --json"))["servers"]
+    for s in servers:
+        assert s["state"] == "running" and s["faults"] == 0, s
+    out = m.output
+    assert "PANIC" not in out and "Kernel panic" not in out, out[-4000:]
+
+
+usqemu.run_test(test)
