@@ -256,7 +256,7 @@ us_unit_test(vlapic
     INCLUDES ${US_KERNEL_DIR}/arch/x86_64/include ${US_KERNEL_DIR}/include
     LABELS kernel
     CASES starts_in_x2apic_mode priority_and_eoi self_ipis timer_tsc_deadline timer_counts
-          refused_accesses icr_destinations)
+          refused_accesses icr_destinations xapic_window)
 set_property(GLOBAL APPEND PROPERTY US_KERNEL_UNIT_TARGETS unit_vlapic)
 
 # MMIO decoding on x86_64 (insn.c): the guest's page walk and its moves, guest RAM a buffer.

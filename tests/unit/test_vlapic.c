@@ -215,7 +215,56 @@ static void refused_accesses(void)
     UT_EXPECT_EQ(take(), -1); /* and nothing was raised by any of it */
 }
 
+/* An access at @off in the xAPIC window. */
+static uint64_t mm(uint32_t off, bool write, uint64_t v, int want)
+{
+    UT_EXPECT_EQ(vlapic_mmio(&a, off, write, &v, 0), want);
+    return v;
+}
+
+/* Linux's way out of x2APIC mode (disabled, then xAPIC) and the window it then uses: the ID
+ * in bits 31:24, the logical ID and model, the ICR in two halves, EOI with any value, the
+ * reserved registers and the x2APIC MSRs gone. */
+static void xapic_window(void)
+{
+    uint64_t v = 0;
+
+    vlapic_reset(&a, 1);
+    UT_EXPECT_EQ(mm(0x020, false, 0, VLAPIC_NOT_MINE), 0); /* no window in x2APIC mode */
+    UT_EXPECT_EQ(wr(TPR, 0x20, 0), VLAPIC_DONE);
+    UT_EXPECT_EQ(wr(VLAPIC_BASE_MSR, 0xfee00400u, 0), VLAPIC_GP);   /* EXTD without EN */
+    UT_EXPECT_EQ(wr(VLAPIC_BASE_MSR, 0xfed00000u, 0), VLAPIC_GP);   /* moved */
+    UT_EXPECT_EQ(wr(VLAPIC_BASE_MSR, 0xfee00000u, 0), VLAPIC_DONE); /* disabled: reset */
+    UT_EXPECT_EQ(wr(VLAPIC_BASE_MSR, 0xfee00800u, 0), VLAPIC_DONE); /* xAPIC */
+    UT_EXPECT_EQ(vlapic_msr(&a, TPR, false, &v, 0), VLAPIC_GP);     /* x2APIC's MSRs gone */
+    UT_EXPECT_EQ(mm(0x080, false, 0, VLAPIC_DONE), 0);              /* the TPR, reset */
+    UT_EXPECT_EQ(mm(0x020, false, 0, VLAPIC_DONE), 1u << 24);
+    UT_EXPECT_EQ(mm(0x0e0, false, 0, VLAPIC_DONE), 0xffffffffu); /* flat model */
+    mm(0x0d0, true, 0x02000000u, VLAPIC_DONE);
+    UT_EXPECT_EQ(mm(0x0d0, false, 0, VLAPIC_DONE), 0x02000000u);
+    mm(0x0f0, true, 0x1ff, VLAPIC_DONE); /* enabled */
+    mm(0x310, true, 1u << 24, VLAPIC_DONE);
+    UT_EXPECT_EQ(mm(0x300, true, 0x45, VLAPIC_DONE), 0x0000000100000045ull); /* to itself */
+    UT_EXPECT_EQ(take(), 0x45);
+    UT_EXPECT_EQ(mm(0x120, false, 0, VLAPIC_DONE), 1u << 5); /* in service */
+    UT_EXPECT_EQ(mm(0x0b0, true, 0x1234, VLAPIC_DONE), 0);   /* EOI: any value */
+    UT_EXPECT_EQ(mm(0x120, false, 0, VLAPIC_DONE), 0u);
+    mm(0x310, true, 3u << 24, VLAPIC_DONE);
+    UT_EXPECT_EQ(mm(0x300, true, 0x800 | 0x46, VLAPIC_IPI), /* logical, flat: CPUs 0, 1 */
+                 (0x3ull << 32) | 0x846u);
+    UT_EXPECT_EQ(take(), 0x46);
+    mm(0x310, true, 0xffu << 24, VLAPIC_DONE);
+    UT_EXPECT_EQ(mm(0x300, true, 0x4608, VLAPIC_IPI), (0xffffffffull << 32) | 0x4608u); /* INIT */
+    UT_EXPECT_EQ(mm(0x300, false, 0, VLAPIC_DONE), 0x4608u);
+    UT_EXPECT_EQ(mm(0x3f0, true, 0x47, VLAPIC_DONE), 0x47u); /* no self IPI register here */
+    UT_EXPECT_EQ(mm(0x040, false, 0, VLAPIC_DONE), 0u);      /* reserved: zero */
+    UT_EXPECT_EQ(mm(0x084, false, 0, VLAPIC_DONE), 0u);      /* not at a register's start */
+    UT_EXPECT_EQ(take(), -1);
+    UT_EXPECT_EQ(wr(VLAPIC_BASE_MSR, 0xfee00c00u, 0), VLAPIC_DONE); /* back to x2APIC */
+    UT_EXPECT_EQ(mm(0x020, false, 0, VLAPIC_NOT_MINE), 0);
+}
+
 UT_MAIN({"starts_in_x2apic_mode", starts_in_x2apic_mode}, {"priority_and_eoi", priority_and_eoi},
         {"self_ipis", self_ipis}, {"timer_tsc_deadline", timer_tsc_deadline},
         {"timer_counts", timer_counts}, {"refused_accesses", refused_accesses},
-        {"icr_destinations", icr_destinations})
+        {"icr_destinations", icr_destinations}, {"xapic_window", xapic_window})

@@ -334,10 +334,64 @@ static bool guest_read(void *ctx, uint64_t gpa, void *buf, uint32_t len)
 #define NPF_FETCH (1ull << 4) /* a nested page fault's EXITINFO1: an instruction fetch */
 #define NPF_WALK (1ull << 33) /* on the guest's own page tables */
 
-/* A nested page fault as MMIO (US_EXIT_MMIO), if the guest's instruction is a move insn.c
- * understands: the exit message then says what aarch64's syndrome says. Returns: false for
- * any other fault, left an abort. */
-static bool mmio_exit(struct vcpu *v)
+/* Register @old after an MMIO load of @val (@size bytes into a destination of @opsize, AH
+ * to BH if @high8), as the instruction loads it: a byte or a word merged in, a doubleword
+ * zero-extended (as any 32-bit destination is), a quadword. */
+static uint64_t loaded(uint8_t size, uint8_t opsize, bool high8, uint64_t old, uint64_t val)
+{
+    uint64_t v = size == 8 ? val : val & ((1ull << (8u * size)) - 1u);
+
+    switch (opsize) {
+    case 1:
+        return high8 ? (old & ~0xff00ull) | (v << 8) : (old & ~0xffull) | v;
+    case 2:
+        return (old & ~0xffffull) | (v & 0xffffu);
+    case 4:
+        return v & 0xffffffffu;
+    default:
+        return v;
+    }
+}
+
+/* What a nested page fault turned out to be (npf()). */
+#define NPF_ABORT 0  /* not a move insn.c understands: US_EXIT_ABORT */
+#define NPF_VMM 1    /* an MMIO exit for the vmm, prepared */
+#define NPF_KERNEL 2 /* the local APIC's xAPIC window, finished here */
+
+/* The xAPIC window's access @d (its register @reg in the exit message's numbering, its value
+ * masked by @mask) finished here: a fixed IPI delivered, another ICR write passed to the vmm as
+ * x2APIC's ICR MSR write (vmm_pc.c starts vCPUs from it), a load's value put in place. */
+static int lapic_window(struct vcpu *v, const struct x86_mmio *d, uint8_t reg, uint64_t mask)
+{
+    struct arch_regs *r = &v->thread.regs;
+    uint64_t val = (d->imm ? d->value : *msg_reg(r, reg) >> (d->high8 ? 8u : 0u)) & mask;
+    int done = vlapic_mmio(&v->cold.apic, (uint32_t)v->hot.exitinfo2 & 0xfffu, d->write, &val,
+                           arch_counter_relaxed());
+
+    if (done == VLAPIC_NOT_MINE) {
+        return NPF_ABORT; /* outside xAPIC mode the window is not there */
+    }
+    if (done == VLAPIC_IPI && ((val >> 8) & 7u) != 0) {
+        exit_words(v, US_EXIT_MSR);
+        v->msg.w[US_EXIT_WRITE] = 1;
+        v->msg.w[US_EXIT_REG] = 0x830u; /* the x2APIC ICR */
+        v->msg.w[US_EXIT_VALUE] = val;
+        v->hot.next_rip = r->rip + d->len;
+        return NPF_VMM;
+    }
+    if (done == VLAPIC_IPI) {
+        ipi(v, val);
+    }
+    if (!d->write) {
+        *msg_reg(r, reg) = loaded(d->size, d->opsize, d->high8, *msg_reg(r, reg), val & mask);
+    }
+    r->rip += d->len;
+    return NPF_KERNEL;
+}
+
+/* A nested page fault on a move insn.c understands: the local APIC's xAPIC window, or MMIO
+ * for the vmm (US_EXIT_MMIO), the exit message then saying what aarch64's syndrome says. */
+static int npf(struct vcpu *v)
 {
     static const uint8_t msg_of_x86[8] = {0, 2, 3, 1, 7, 6, 4, 5}; /* RAX RCX RDX RBX RSP.. */
     const uint8_t *vmcb = vmcb_of(v);
@@ -356,14 +410,17 @@ static bool mmio_exit(struct vcpu *v)
     uint64_t mask;
 
     if (v->hot.exitinfo1 & (NPF_FETCH | NPF_WALK)) {
-        return false;
+        return NPF_ABORT;
     }
     n = x86_fetch(&m, r->rip, b, sizeof(b), guest_read, v->vm);
     if (!x86_mmio_decode(b, n, &m, &d)) {
-        return false;
+        return NPF_ABORT;
     }
     reg = d.reg < 8 ? msg_of_x86[d.reg] : d.reg;
     mask = d.size == 8 ? ~0ull : (1ull << (8u * d.size)) - 1u;
+    if ((v->hot.exitinfo2 >> 12) == (VLAPIC_BASE_ADDR >> 12)) {
+        return lapic_window(v, &d, reg, mask);
+    }
     exit_words(v, US_EXIT_MMIO);
     v->msg.w[US_EXIT_WRITE] = d.write;
     v->msg.w[US_EXIT_SIZE] = d.size;
@@ -378,25 +435,7 @@ static bool mmio_exit(struct vcpu *v)
         v->hot.load_high8 = d.high8;
     }
     v->hot.next_rip = r->rip + d.len;
-    return true;
-}
-
-/* Register @old after an MMIO load of @val as the last exit's instruction loads it: a byte or
- * a word merged in, a doubleword zero-extended (as any 32-bit destination is), a quadword. */
-static uint64_t loaded(const struct arch_vcpu_hot *h, uint64_t old, uint64_t val)
-{
-    uint64_t v = h->load_size == 8 ? val : val & ((1ull << (8u * h->load_size)) - 1u);
-
-    switch (h->load_opsize) {
-    case 1:
-        return h->load_high8 ? (old & ~0xff00ull) | (v << 8) : (old & ~0xffull) | v;
-    case 2:
-        return (old & ~0xffffull) | (v & 0xffffu);
-    case 4:
-        return v & 0xffffffffu;
-    default:
-        return v;
-    }
+    return NPF_VMM;
 }
 
 bool arch_vcpu_decode_exit(struct vcpu *v)
@@ -442,10 +481,15 @@ bool arch_vcpu_decode_exit(struct vcpu *v)
         v->hot.next_rip = rip + 2u;
         return true;
     case EXIT_NPF:
-        if (!mmio_exit(v)) {
+        switch (npf(v)) {
+        case NPF_KERNEL:
+            return false;
+        case NPF_ABORT:
             exit_words(v, US_EXIT_ABORT);
+            return true;
+        default:
+            return true;
         }
-        return true;
     default:
         exit_words(v, US_EXIT_UNKNOWN); /* a shutdown (triple fault) among them */
         return true;
@@ -470,7 +514,8 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
         uint64_t *d = msg_reg(r, reply->w[US_RESUME_REG]);
 
         *d = reply->w[US_RESUME_REG] == v->hot.load_reg
-                 ? loaded(&v->hot, *d, reply->w[US_RESUME_VALUE])
+                 ? loaded(v->hot.load_size, v->hot.load_opsize, v->hot.load_high8, *d,
+                          reply->w[US_RESUME_VALUE])
                  : reply->w[US_RESUME_VALUE];
     }
     if (flags & US_RESUME_SET_X0_3) {

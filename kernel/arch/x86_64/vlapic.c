@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* A vCPU's local APIC in x2APIC mode (vlapic.h, docs/x86_64.md): the registers a guest reaches
- * through MSRs 0x800-0x83f (Intel SDM volume 3, 11.12), the requested and in-service vectors
- * with their priorities, and the timer in its three modes over the counter. Self IPIs are
- * delivered; IPIs to other CPUs come with several vCPUs. */
+/* A vCPU's local APIC (vlapic.h, docs/x86_64.md): the registers a guest reaches through MSRs
+ * 0x800-0x83f in x2APIC mode (Intel SDM volume 3, 11.12) or through the 4 KiB window at
+ * 0xfee00000 in xAPIC mode (11.4), the requested and in-service vectors with their
+ * priorities, and the timer in its three modes over the counter. Self IPIs are delivered here;
+ * the vCPU's code delivers the others. */
 #include <uslib/string.h>
 #include "vlapic.h"
 
@@ -15,6 +16,7 @@
 #define REG_PPR 0x0au
 #define REG_EOI 0x0bu
 #define REG_LDR 0x0du
+#define REG_DFR 0x0eu /* xAPIC mode only, as ICR_HI */
 #define REG_SVR 0x0fu
 #define REG_ISR 0x10u /* to 0x17 */
 #define REG_TMR 0x18u /* to 0x1f */
@@ -22,6 +24,7 @@
 #define REG_ESR 0x28u
 #define REG_LVT_CMCI 0x2fu
 #define REG_ICR 0x30u
+#define REG_ICR_HI 0x31u
 #define REG_LVT_TIMER 0x32u /* to 0x37: timer, thermal, performance, LINT0, LINT1, error */
 #define REG_LVT_ERROR 0x37u
 #define REG_TMICT 0x38u
@@ -41,6 +44,9 @@
 #define ICR_SELF 1u
 #define ICR_ALL 2u
 #define ICR_OTHERS 3u
+#define MODE_MASK (VLAPIC_BASE_EN | VLAPIC_BASE_EXTD)
+#define MODE_X2APIC MODE_MASK
+#define MODE_XAPIC VLAPIC_BASE_EN
 
 void vlapic_reset(struct x86_vlapic *a, uint32_t id)
 {
@@ -49,9 +55,29 @@ void vlapic_reset(struct x86_vlapic *a, uint32_t id)
     a->base =
         VLAPIC_BASE_ADDR | VLAPIC_BASE_EN | VLAPIC_BASE_EXTD | (id == 0 ? VLAPIC_BASE_BSP : 0);
     a->svr = 0xff;
+    a->dfr = 0xffffffffu;
     for (uint32_t i = 0; i < 7; i++) {
         a->lvt[i] = LVT_MASKED;
     }
+}
+
+/* A write of the base MSR: the moves between modes the SDM allows (11.12.5), x2APIC to xAPIC
+ * only by way of disabled, at the one address it has. Disabling it resets it as at power-up,
+ * its ID kept. */
+static int base_write(struct x86_vlapic *a, uint64_t v)
+{
+    uint64_t to = v & MODE_MASK, from = a->base & MODE_MASK;
+
+    if ((v & ~(MODE_MASK | VLAPIC_BASE_BSP)) != VLAPIC_BASE_ADDR ||
+        (v & VLAPIC_BASE_BSP) != (a->base & VLAPIC_BASE_BSP) || to == VLAPIC_BASE_EXTD ||
+        (from == MODE_X2APIC && to == MODE_XAPIC)) {
+        return VLAPIC_GP;
+    }
+    if (to == 0 && from != 0) {
+        vlapic_reset(a, a->id);
+    }
+    a->base = v;
+    return VLAPIC_DONE;
 }
 
 static int highest(const uint64_t bits[4])
@@ -306,8 +332,7 @@ int vlapic_msr(struct x86_vlapic *a, uint32_t msr, bool write, uint64_t *val, ui
             *val = a->base;
             return VLAPIC_DONE;
         }
-        /* Leaving x2APIC mode, moving or disabling the APIC: not modelled, refused. */
-        return *val == a->base ? VLAPIC_DONE : VLAPIC_GP;
+        return base_write(a, *val);
     }
     if (msr == VLAPIC_TSC_DEADLINE_MSR) {
         if (TIMER_MODE(a->lvt[0]) != TIMER_TSC_DEADLINE) {
@@ -327,9 +352,76 @@ int vlapic_msr(struct x86_vlapic *a, uint32_t msr, bool write, uint64_t *val, ui
     if (msr < X2APIC_FIRST || msr > X2APIC_LAST) {
         return VLAPIC_NOT_MINE;
     }
+    if ((a->base & MODE_MASK) != MODE_X2APIC) {
+        return VLAPIC_GP; /* x2APIC's registers are there only in x2APIC mode */
+    }
     if (!write) {
         *val = 0;
         return read_reg(a, msr - X2APIC_FIRST, val, now);
     }
     return write_reg(a, msr - X2APIC_FIRST, *val, now);
+}
+
+/* The x2APIC form of an xAPIC ICR write of @lo, ICR_HI's 8-bit destination widened: all ones
+ * is a broadcast; a logical one is taken in the flat model as Linux sets it up (each CPU's
+ * logical ID a bit of its APIC ID, LDR = 1 << ID), or the cluster model's nibbles. */
+static uint64_t icr_x2(const struct x86_vlapic *a, uint32_t lo)
+{
+    uint32_t dest = a->icr_hi >> 24;
+
+    if (dest == 0xffu) {
+        dest = 0xffffffffu;
+    } else if ((lo & ICR_LOGICAL) && (a->dfr >> 28) != 0xfu) {
+        dest = ((dest >> 4) << 16) | (dest & 0xfu); /* the cluster model */
+    }
+    return ((uint64_t)dest << 32) | lo;
+}
+
+int vlapic_mmio(struct x86_vlapic *a, uint32_t off, bool write, uint64_t *val, uint64_t now)
+{
+    uint32_t reg = off >> 4, v = (uint32_t)*val;
+    int done;
+
+    if ((a->base & MODE_MASK) != MODE_XAPIC) {
+        return VLAPIC_NOT_MINE;
+    }
+    if (!write) {
+        *val = 0;
+    }
+    switch ((off & 0xfu) != 0 ? ~0u : reg) {
+    case REG_ID:
+        *val = write ? *val : (uint64_t)a->id << 24; /* the ID stays the vCPU's */
+        return VLAPIC_DONE;
+    case REG_LDR:
+        a->ldr = write ? v & 0xff000000u : a->ldr;
+        *val = write ? *val : a->ldr;
+        return VLAPIC_DONE;
+    case REG_DFR:
+        a->dfr = write ? v | 0x0fffffffu : a->dfr;
+        *val = write ? *val : a->dfr;
+        return VLAPIC_DONE;
+    case REG_ICR_HI:
+        a->icr_hi = write ? v & 0xff000000u : a->icr_hi;
+        *val = write ? *val : a->icr_hi;
+        return VLAPIC_DONE;
+    case REG_ICR:
+        if (!write) {
+            *val = a->icr_lo; /* delivery status: always idle */
+            return VLAPIC_DONE;
+        }
+        a->icr_lo = v & ~(1u << 12);
+        *val = icr_x2(a, a->icr_lo);
+        return icr(a, *val);
+    case REG_EOI:
+        *val = 0; /* any value ends the interrupt in xAPIC mode */
+        break;
+    case REG_SELF_IPI:
+    case ~0u:
+        return VLAPIC_DONE; /* not an xAPIC register, or not at a register's start */
+    default:
+        *val = write ? v : 0u;
+        break;
+    }
+    done = write ? write_reg(a, reg, *val, now) : read_reg(a, reg, val, now);
+    return done == VLAPIC_GP ? VLAPIC_DONE : done; /* reserved: read as zero, writes ignored */
 }

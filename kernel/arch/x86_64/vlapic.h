@@ -28,13 +28,20 @@
        * for this CPU), for the caller to deliver or pass on */
 
 /** vlapic_reset() - @a as after INIT, already in x2APIC mode (as firmware that enabled it
- * hands a CPU over: Linux then keeps it, with no interrupt remapping), with APIC ID @id; the
+ * hands a CPU over: Linux keeps it unless it sets up an I/O APIC without interrupt remapping,
+ * when it goes to xAPIC mode by way of disabled), with APIC ID @id; the
  * bootstrap processor's base MSR says so when @id is 0. The timer's clock before its divider
  * is the counter's (the TSC): Linux measures it, as it would a bus clock. */
 void vlapic_reset(struct x86_vlapic *a, uint32_t id);
 
 /** vlapic_msr() - RDMSR (*@val set) or WRMSR (*@val given) of @msr at counter time @now. */
 int vlapic_msr(struct x86_vlapic *a, uint32_t msr, bool write, uint64_t *val, uint64_t now);
+
+/** vlapic_mmio() - a load (*@val set) or store (*@val given, 32 bits) at @off in the xAPIC
+ * window, at counter time @now: VLAPIC_NOT_MINE outside xAPIC mode; VLAPIC_IPI with *@val
+ * the ICR write in x2APIC form for the caller to deliver; VLAPIC_DONE otherwise. Reserved
+ * registers read as zero and ignore writes, as a memory-mapped APIC does. */
+int vlapic_mmio(struct x86_vlapic *a, uint32_t off, bool write, uint64_t *val, uint64_t now);
 
 /** vlapic_icr_hits() - whether the ICR value @icr is for the CPU with APIC ID @id, sent by
  * the CPU @self: its shorthand, else its destination, physical or x2APIC-logical. */

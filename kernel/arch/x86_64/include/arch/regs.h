@@ -40,6 +40,7 @@ struct x86_vlapic {
     uint32_t id, tpr, svr, esr, tmict, tdcr;
     uint32_t extint; /* an 8259's vector waiting at LINT0, with VLAPIC_EXTINT; 0: none */
     uint32_t lvt[7];
+    uint32_t ldr, dfr, icr_lo, icr_hi; /* xAPIC mode's own: its logical ID, model, the ICR */
 };
 
 /* The rest of a guest's state is its VMCB's too: CR2, and what VMLOAD and VMSAVE move (FS, GS,
