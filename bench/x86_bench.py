@@ -37,7 +37,7 @@ CALLS = re.compile(r"kernel\| ring 3: (\d+) null system calls in (\d+) TSC ticks
 USERSPACE = r"understudy-guest: userspace up"
 # boot/configs/x86_64-linux.dts's bootargs; the vmm adds tsc_early_khz=, bare QEMU's Linux
 # measures the TSC against QEMU's PIT.
-CMDLINE = "console=ttyS0 earlyprintk=serial,ttyS0 panic=-1 nokaslr noapic"
+CMDLINE = "console=ttyS0 earlyprintk=serial,ttyS0 panic=-1 nokaslr"
 
 
 def guest_figures(image, log_dir):

@@ -72,6 +72,12 @@ void vmm_pc_pulse(struct vmm_state *st, uint32_t slot, uint32_t line);
 /** vmm_ioapic_reset() - VM @slot's I/O APIC as at power-on: every pin masked and low. */
 void vmm_ioapic_reset(uint32_t slot);
 
+/** vmm_ioapic_access() - a load or store of @size bytes at @off in VM @slot's I/O APIC's
+ * page (vmm_ioapic.c): the select register, the window, the rest reading as zero. Returns:
+ * what a load reads. */
+uint64_t vmm_ioapic_access(struct vmm_state *st, uint32_t slot, uint32_t off, uint32_t size,
+                           bool write, uint32_t value);
+
 /** vmm_ioapic_line() - VM @slot's interrupt line at I/O APIC pin @pin is @high: a rising edge
  * sends the pin's interrupt to the vCPU its entry names, unless masked. */
 void vmm_ioapic_line(struct vmm_state *st, uint32_t slot, uint32_t pin, bool high);

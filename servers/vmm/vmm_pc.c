@@ -222,7 +222,7 @@ static uint64_t i8259(struct i8259 *p, bool data, bool write, uint8_t v)
 /* COM1's line to the master 8259 (edge-triggered: a rise is a request), then the vector the
  * master hands the CPU if a line is requested, unmasked and above every one in service; -1 if
  * none. The slave's lines have no source yet. */
-static int pc_irq(const struct vmm_state *st, uint32_t slot)
+static int pc_irq(struct vmm_state *st, uint32_t slot)
 {
     struct pc_vm *pc = &pcs[slot];
     struct i8259 *p = &pc->pic[0];
@@ -231,6 +231,9 @@ static int pc_irq(const struct vmm_state *st, uint32_t slot)
 
     if (line && !pc->line) {
         p->irr |= 1u << COM1_IRQ;
+    }
+    if (line != pc->line) {
+        vmm_ioapic_line(st, slot, COM1_IRQ, line); /* the same ISA line at the I/O APIC */
     }
     pc->line = line;
     ready = p->irr & (uint8_t)~p->imr;

@@ -97,10 +97,12 @@ us_unit_test(vmm_net
     CASES route_rules identifies_device_and_mac frame_between_guests uplink_and_broadcast
           hostile_frames_and_queues)
 
-# A PC guest's port I/O, CPUID and MSR exits (vmm_pc.c), and its I/O APIC (vmm_board_pc.c).
+# A PC guest's port I/O, CPUID and MSR exits (vmm_pc.c), its I/O APIC and MMIO map
+# (vmm_ioapic.c, vmm_board_pc.c).
 us_unit_test(vmm_pc
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_pc.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_pc.c
             ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_board_pc.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_ioapic.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
     CASES uart_status_reads_idle uart_output_goes_to_console other_ports_open_bus msr_and_cpuid
@@ -112,6 +114,7 @@ us_unit_test(vmm_image_pc
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_image_pc.c
             ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_image_pc.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_pc.c
             ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_board_pc.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_ioapic.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
     CASES flat_image_at_1mib bzimage_boot_params bad_images_refused)

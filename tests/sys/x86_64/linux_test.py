@@ -5,13 +5,15 @@ bzImage tools/setup-deps.sh fetched, loaded by the vmm through Linux's boot prot
 protected-mode code at 1 MiB, boot_params with the command line, the e820 map and the ACPI
 tables' address in ESI). The test attaches to the guest's console as soon as the console is
 up and follows Linux's log through the vmm's 16550: the e820 map the vmm wrote; the local
-APIC in x2APIC mode taken over from "firmware" and the MADT that names it; the TSC's rate
-from the command line (tsc_early_khz, the vmm's); the TSC-deadline timer's interrupts, without
-which the boot stalls at the first timed wait; the ACPI PM timer the vmm answers; the
-initramfs unpacked and /init run; then the guests' init's line from userspace and its shell.
-Userspace writes to the console through the 8250 driver's interrupts: COM1's transmitter
-interrupt on line 4 of the vmm's 8259, through the local APIC's LINT0. A command typed at the
-console reaches the guest through the 16550's receive interrupt, and its answer comes back.
+APIC in x2APIC mode taken over from "firmware", the MADT that names it and the vmm's I/O
+APIC; Linux leaving x2APIC mode (no interrupt remapping) for the xAPIC window the kernel
+answers; the TSC's rate from the command line (tsc_early_khz, the vmm's); the TSC-deadline
+timer's interrupts, without which the boot stalls at the first timed wait; the ACPI PM timer
+the vmm answers; the initramfs unpacked and /init run; then the guests' init's line from
+userspace and its shell. Userspace writes to the console through the 8250 driver's
+interrupts: COM1's transmitter interrupt on the I/O APIC's pin 4. A command typed at the
+console reaches the guest through the 16550's receive interrupt, and its answer comes back;
+the virtio-blk disk the DSDT names reads back the seed's tar, its interrupts on pin 5.
 The kernel, the servers and the other exits go on: no PANIC, no server fault, the VM
 running. With --vcpus 2 (linuxsmp.bin) Linux starts its second vCPU by INIT and start-up IPIs
 (the kernel's local APIC passes them to the vmm, which starts the vCPU in real mode at the
@@ -40,9 +42,14 @@ def test(t):
     g = m.expect(r"tsc: Detected (\d+)\.(\d+) MHz processor")
     assert int(g.group(1)) * 1000 + int(g.group(2)) == khz, (g.group(0), khz)
     m.expect(r"x2apic: enabled by BIOS, switching to x2apic ops")
-    m.expect(r"ACPI: Using ACPI for processor \(LAPIC\) configuration information")
+    m.expect(r"IOAPIC\[0\]: apic_id 0, version 32, address 0xfec00000, GSI 0-23")
+    m.expect(r"ACPI: Using ACPI \(MADT\) for SMP configuration information")
     m.expect(r"TSC deadline timer available")
     m.expect(r"smpboot: Allowing %d CPUs, 0 hotplug CPUs" % n)
+    # With an I/O APIC and no interrupt remapping Linux leaves x2APIC mode, by way of the
+    # APIC disabled, for the xAPIC window the kernel's local APIC answers.
+    m.expect(r"x2apic disabled", timeout=60)
+    m.expect(r"Switched APIC routing to (physical )?flat", timeout=60)
     m.expect(r"clocksource: tsc-early:", timeout=60)
     m.expect(r"smpboot: Total of %d processors activated" % n, timeout=120)
     m.expect(r"clocksource: acpi_pm: mask: 0xffffff", timeout=60)
@@ -54,13 +61,13 @@ def test(t):
     m.expect(r"guest# ", timeout=60)
     m.sendline("echo $((6 * 7)) from $(uname -m); grep ttyS0 /proc/interrupts")
     m.expect(r"\n42 from x86_64\r?\n", timeout=60)
-    g = m.expect(r"4: +([\d ]+?) +XT-PIC +ttyS0", timeout=30)
+    g = m.expect(r"4: +([\d ]+?) +IO-APIC +4-edge +ttyS0", timeout=30)
     assert sum(int(c) for c in g.group(1).split()) > 0, g.group(0)
     # The virtio-blk disk the DSDT names: its window at 0xd0000000, its interrupt on line 5.
     m.expect(r"guest# ")
     m.sendline("tar tf /dev/vda; grep virtio /proc/interrupts")
     m.expect(r"\nseed\.txt\r?\n", timeout=60)
-    g = m.expect(r"5: +([\d ]+?) +XT-PIC +virtio\d", timeout=30)
+    g = m.expect(r"5: +([\d ]+?) +IO-APIC +5-edge +virtio\d", timeout=30)
     assert sum(int(c) for c in g.group(1).split()) > 0, g.group(0)
     if n > 1:
         m.expect(r"guest# ")

@@ -51,7 +51,7 @@ def test(t):
         if n == 1:
             detach(m)
             attach(m, 1)
-        g = shell(m, "grep virtio /proc/interrupts", r"7: +(\d+) +XT-PIC +virtio0")
+        g = shell(m, "grep virtio /proc/interrupts", r"7: +(\d+) +IO-APIC +7-edge +virtio0")
         assert int(g.group(1)) > 0, g.group(0)
     detach(m)
     vms = json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]
