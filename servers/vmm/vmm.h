@@ -12,6 +12,7 @@
 #include <understudy/cpu.h> /* US_GUEST_RAM_BASE; it brings uslib/sha256.h */
 #include "virtio_mmio.h"
 #include "vmm_config.h"
+#include "vmm_pc_state.h"
 
 #define VMM_RAM_IPA US_GUEST_RAM_BASE
 #define VMM_UART_IPA 0x09000000ull
@@ -321,6 +322,7 @@ struct vmm_vm {
     bool net_standby;   /* a twin not serving its address (see US_VMM_NET_SERVICE) */
     bool net_keeps_old; /* standby since a cut-over that left it its older connections */
     struct vmm_pt pt;
+    struct vmm_pc pc; /* a PC guest's chipset (x86_64) */
 };
 
 struct vmm_state {
@@ -337,8 +339,7 @@ struct vmm_state {
     struct vmm_switch sw;     /* service addresses: connection tracking and held frames */
     struct vmm_carry_keep carry;
     struct vmm_relay_pair relay[VMM_RELAY_PAIRS];
-    /* The configuration as of the last request that changed it, and its SHA-256: what a
-     * restarted vmm checks its live configuration against (vmm_recover.c). */
+    /* The configuration as the last request left it, sealed for a restart (vmm_recover.c). */
     struct vmm_config sealed;
     uint8_t seal[SHA256_DIGEST_LEN];
     uint64_t seal_seq; /* sealings so far */
@@ -353,8 +354,7 @@ us_err_t vmm_init(struct vmm_state **st);
  * Returns: US_OK; the bundle's or the parser's error (logged). */
 us_err_t vmm_load_config(struct vmm_state *st);
 
-/** vmm_seal() - after a request: if the configuration changed, copy it to st->sealed and
- * seal that with its SHA-256 (vmm_recover.c). */
+/** vmm_seal() - after a request: a changed configuration copied to st->sealed, sealed. */
 void vmm_seal(struct vmm_state *st);
 
 /** vmm_take_over() - a restarted vmm takes up the state the last instance left: checks the

@@ -55,7 +55,6 @@ void vmm_console_put(struct vmm_state *st, uint32_t slot, uint8_t b);
 /* A PC guest's I/O APIC (vmm_board_pc.c), as its MADT names it (vmm_image_pc.c). */
 #define VMM_PC_IOAPIC 0xfec00000u
 #define VMM_PC_IOAPIC_SIZE 0x1000u
-#define VMM_PC_IOAPIC_PINS 24u
 /* Its virtio-mmio transports: aarch64's four windows in their order and spacing, moved into the
  * PC's hole below 4 GiB; the DSDT names each with its ISA line (vmm_pc_virtio_line()). */
 #define VMM_PC_VIRTIO 0xd0000000u
@@ -70,7 +69,7 @@ uint32_t vmm_pc_virtio_line(uint32_t intid);
 void vmm_pc_pulse(struct vmm_state *st, uint32_t slot, uint32_t line);
 
 /** vmm_ioapic_reset() - VM @slot's I/O APIC as at power-on: every pin masked and low. */
-void vmm_ioapic_reset(uint32_t slot);
+void vmm_ioapic_reset(struct vmm_state *st, uint32_t slot);
 
 /** vmm_ioapic_access() - a load or store of @size bytes at @off in VM @slot's I/O APIC's
  * page (vmm_ioapic.c): the select register, the window, the rest reading as zero. Returns:
@@ -87,8 +86,8 @@ void vmm_ioapic_line(struct vmm_state *st, uint32_t slot, uint32_t pin, bool hig
  * US_EBUSY if it runs already; the kernel's error otherwise (logged). */
 us_err_t vmm_vcpu_on(struct vmm_state *st, uint32_t slot, uint32_t i, uint64_t entry, uint64_t x0);
 
-/** vmm_pc_reset() - VM @slot's 16550, 8259s and ACPI registers as at power-on. */
-void vmm_pc_reset(uint32_t slot);
+/** vmm_pc_reset() - VM @slot's 16550, 8259s, ACPI registers and I/O APIC as at power-on. */
+void vmm_pc_reset(struct vmm_state *st, uint32_t slot);
 
 /** vmm_pc_io() - an IN or OUT (US_EXIT_IO): COM1's 16550 if the VM has a UART, the 8259 pair
  * and their trigger registers, the ACPI fixed registers; other ports read as all ones and

@@ -322,8 +322,7 @@ us_err_t vmm_image_boot(struct vmm_state *st, uint32_t slot, const struct us_bun
     uint64_t q;
 
     *arg = 0;
-    vmm_pc_reset(slot);
-    vmm_ioapic_reset(slot);
+    vmm_pc_reset(st, slot);
     memset(bp, 0, VMM_DTB_MAX);
     if (!is_bzimage(k, data)) {
         return US_OK; /* a flat guest has no boot information */

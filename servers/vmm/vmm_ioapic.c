@@ -29,28 +29,20 @@
 #define RTE_LOGICAL (1ull << 11)
 #define RTE_MODE (7ull << 8) /* 0 fixed, 1 lowest priority; others are not modelled */
 
-/* A VM's I/O APIC: its ID, the selected register, the pins' entries and which pins are high.
- * Not carried over a vmm restart; reset with the VM. */
-struct ioapic {
-    uint32_t id, sel, lines;
-    uint64_t rte[VMM_PC_IOAPIC_PINS];
-    bool warned; /* a delivery mode it does not model, logged once */
-};
-
-static struct ioapic ioapics[VMM_CONFIG_MAX_VMS];
-
-void vmm_ioapic_reset(uint32_t slot)
+void vmm_ioapic_reset(struct vmm_state *st, uint32_t slot)
 {
-    memset(&ioapics[slot], 0, sizeof(ioapics[slot]));
+    struct vmm_ioapic *io = &st->vms[slot].pc.ioapic;
+
+    memset(io, 0, sizeof(*io));
     for (uint32_t i = 0; i < VMM_PC_IOAPIC_PINS; i++) {
-        ioapics[slot].rte[i] = RTE_MASKED;
+        io->rte[i] = RTE_MASKED;
     }
 }
 
 /* Pin @pin's message to the vCPU its entry names, if the entry lets it go. */
 static void deliver(struct vmm_state *st, uint32_t slot, uint32_t pin)
 {
-    struct ioapic *io = &ioapics[slot];
+    struct vmm_ioapic *io = &st->vms[slot].pc.ioapic;
     uint64_t rte = io->rte[pin];
     uint32_t dest = (uint32_t)(rte >> 56), vector = (uint32_t)rte & 0xffu, cpu;
     const struct vmm_vm *vm = &st->vms[slot];
@@ -75,7 +67,7 @@ static void deliver(struct vmm_state *st, uint32_t slot, uint32_t pin)
 
 void vmm_ioapic_line(struct vmm_state *st, uint32_t slot, uint32_t pin, bool high)
 {
-    struct ioapic *io = &ioapics[slot];
+    struct vmm_ioapic *io = &st->vms[slot].pc.ioapic;
     uint32_t bit;
     bool was;
 
@@ -93,7 +85,7 @@ void vmm_ioapic_line(struct vmm_state *st, uint32_t slot, uint32_t pin, bool hig
 /* The register @reg the window shows, read or written with @v. */
 static uint32_t window(struct vmm_state *st, uint32_t slot, uint32_t reg, bool write, uint32_t v)
 {
-    struct ioapic *io = &ioapics[slot];
+    struct vmm_ioapic *io = &st->vms[slot].pc.ioapic;
     uint32_t pin = (reg - REG_RTE) / 2u;
     uint64_t *e = &io->rte[pin < VMM_PC_IOAPIC_PINS ? pin : 0];
 
@@ -126,7 +118,7 @@ static uint32_t window(struct vmm_state *st, uint32_t slot, uint32_t reg, bool w
 uint64_t vmm_ioapic_access(struct vmm_state *st, uint32_t slot, uint32_t off, uint32_t size,
                            bool write, uint32_t value)
 {
-    struct ioapic *io = &ioapics[slot];
+    struct vmm_ioapic *io = &st->vms[slot].pc.ioapic;
 
     if (off == IOREGSEL) {
         if (write) {

@@ -50,34 +50,19 @@
 #define PM1_SCI_EN 1u
 #define PM_TIMER_HZ 3579545u
 
-/* One 8259: requested and in-service lines, the mask, the vector base, where its
- * initialisation words are (0: done), what a command-port read returns. */
-struct i8259 {
-    uint8_t irr, isr, imr, base, icw, icw1, icw4, read_isr;
-};
-
-/* A VM's 16550 and 8259s. Not carried over a vmm restart; reset with the VM. */
-struct pc_vm {
-    uint8_t lcr, ier, fcr, mcr, scr;
-    bool thre; /* the transmitter-empty interrupt is pending */
-    bool line; /* COM1's interrupt line, as the 8259 last saw it */
-    uint8_t elcr[2];
-    struct i8259 pic[2];
-    uint16_t pm1_sts, pm1_en, pm1_cnt;
-};
-
-static struct pc_vm pcs[VMM_CONFIG_MAX_VMS];
-
-void vmm_pc_reset(uint32_t slot)
+void vmm_pc_reset(struct vmm_state *st, uint32_t slot)
 {
-    memset(&pcs[slot], 0, sizeof(pcs[slot]));
-    pcs[slot].pic[0].imr = pcs[slot].pic[1].imr = 0xff;
-    pcs[slot].pm1_cnt = PM1_SCI_EN; /* in ACPI mode from the start: no SMI command port */
+    struct vmm_pc *pc = &st->vms[slot].pc;
+
+    memset(pc, 0, sizeof(*pc));
+    pc->pic[0].imr = pc->pic[1].imr = 0xff;
+    pc->pm1_cnt = PM1_SCI_EN; /* in ACPI mode from the start: no SMI command port */
+    vmm_ioapic_reset(st, slot);
 }
 
 /* The ACPI fixed register at @off from the PM1a event block (the status is write-1-to-clear;
  * nothing sets it yet). */
-static uint64_t acpi_fixed(struct pc_vm *pc, uint32_t off, bool write, uint16_t v)
+static uint64_t acpi_fixed(struct vmm_pc *pc, uint32_t off, bool write, uint16_t v)
 {
     uint64_t freq = us_cpu_counter_freq(), now = us_cpu_counter();
 
@@ -110,7 +95,7 @@ static bool rx_ready(const struct vmm_state *st, uint32_t slot)
 /* The interrupt identification: received data first, then the empty transmitter. */
 static uint8_t uart_iir(const struct vmm_state *st, uint32_t slot)
 {
-    const struct pc_vm *pc = &pcs[slot];
+    const struct vmm_pc *pc = &st->vms[slot].pc;
     uint8_t fifo = (pc->fcr & 1u) ? UART_IIR_FIFO : 0u;
 
     if ((pc->ier & UART_IER_RDI) && rx_ready(st, slot)) {
@@ -122,7 +107,7 @@ static uint8_t uart_iir(const struct vmm_state *st, uint32_t slot)
 
 static uint64_t uart(struct vmm_state *st, uint32_t slot, uint32_t reg, bool write, uint8_t v)
 {
-    struct pc_vm *pc = &pcs[slot];
+    struct vmm_pc *pc = &st->vms[slot].pc;
     bool dlab = (pc->lcr & UART_LCR_DLAB) != 0;
     uint8_t iir;
 
@@ -189,13 +174,13 @@ static uint64_t uart(struct vmm_state *st, uint32_t slot, uint32_t reg, bool wri
 }
 
 /* The 8259 at @cmd's command (@data false) or data port. */
-static uint64_t i8259(struct i8259 *p, bool data, bool write, uint8_t v)
+static uint64_t i8259(struct vmm_i8259 *p, bool data, bool write, uint8_t v)
 {
     if (!write) {
         return data ? p->imr : p->read_isr ? p->isr : p->irr;
     }
     if (!data && (v & ICW1_INIT)) {
-        *p = (struct i8259){.icw = 1, .icw1 = v};
+        *p = (struct vmm_i8259){.icw = 1, .icw1 = v};
     } else if (!data && (v & OCW3)) {
         if (v & OCW3_READ) {
             p->read_isr = (uint8_t)(v & OCW3_ISR);
@@ -224,8 +209,8 @@ static uint64_t i8259(struct i8259 *p, bool data, bool write, uint8_t v)
  * none. The slave's lines have no source yet. */
 static int pc_irq(struct vmm_state *st, uint32_t slot)
 {
-    struct pc_vm *pc = &pcs[slot];
-    struct i8259 *p = &pc->pic[0];
+    struct vmm_pc *pc = &st->vms[slot].pc;
+    struct vmm_i8259 *p = &pc->pic[0];
     bool line = (uart_iir(st, slot) & 0x0fu) != UART_IIR_NONE && (pc->mcr & UART_MCR_OUT2) != 0;
     uint8_t ready, bit;
 
@@ -262,14 +247,14 @@ void vmm_pc_io(struct vmm_state *st, uint32_t slot, struct us_msg *m)
     if ((st->vms[slot].visible & VMM_DEV_UART) && port >= COM1 && port < COM1 + 8u) {
         v = uart(st, slot, port - COM1, write, (uint8_t)rax);
     } else if ((port & ~0x81u) == 0x20u) { /* 0x20, 0x21, 0xa0, 0xa1 */
-        v = i8259(&pcs[slot].pic[port >> 7], port & 1u, write, (uint8_t)rax);
+        v = i8259(&st->vms[slot].pc.pic[port >> 7], port & 1u, write, (uint8_t)rax);
     } else if (port >= VMM_PC_PM1A_EVT && port < VMM_PC_PM_TMR + 4u) {
-        v = acpi_fixed(&pcs[slot], port - VMM_PC_PM1A_EVT, write, (uint16_t)rax);
+        v = acpi_fixed(&st->vms[slot].pc, port - VMM_PC_PM1A_EVT, write, (uint16_t)rax);
     } else if (port == ELCR || port == ELCR + 1u) {
         if (write) {
-            pcs[slot].elcr[port - ELCR] = (uint8_t)rax;
+            st->vms[slot].pc.elcr[port - ELCR] = (uint8_t)rax;
         }
-        v = pcs[slot].elcr[port - ELCR];
+        v = st->vms[slot].pc.elcr[port - ELCR];
     }
     vec = pc_irq(st, slot);
     vmm_resume(m, US_RESUME_ADVANCE_PC | (write ? 0u : US_RESUME_SET_REG) |
@@ -282,7 +267,7 @@ void vmm_pc_io(struct vmm_state *st, uint32_t slot, struct us_msg *m)
 void vmm_pc_pulse(struct vmm_state *st, uint32_t slot, uint32_t line)
 {
     if (line < 8u) {
-        pcs[slot].pic[0].irr |= (uint8_t)(1u << line);
+        st->vms[slot].pc.pic[0].irr |= (uint8_t)(1u << line);
         (void)vmm_pc_input(st, slot);
     }
 }

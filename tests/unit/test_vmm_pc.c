@@ -93,7 +93,7 @@ static void setup(uint32_t devices)
     injections = 0;
     counter = 0;
     starts = 0;
-    vmm_pc_reset(0);
+    vmm_pc_reset(&st, 0);
 }
 
 /* An IN or OUT exit of @size bytes at @port, RAX @rax; the reply left in m. */
@@ -344,7 +344,7 @@ static void ioapic_registers(void)
     uint32_t virq;
 
     setup(0);
-    vmm_ioapic_reset(0);
+    vmm_ioapic_reset(&st, 0);
     UT_EXPECT_EQ(ioreg(0x01, false, 0), 0x00170020u); /* version 0x20, 24 pins */
     ioreg(0x00, true, 0x05000000u);
     UT_EXPECT_EQ(ioreg(0x00, false, 0), 0x05000000u);
@@ -370,7 +370,7 @@ static void ioapic_registers(void)
 static void ioapic_delivers_to_its_destination(void)
 {
     setup(0);
-    vmm_ioapic_reset(0);
+    vmm_ioapic_reset(&st, 0);
     st.vms[0].vcpus_created = 3;
     st.vms[0].vcpu_cap[0] = 10;
     st.vms[0].vcpu_cap[1] = 11;
@@ -437,7 +437,7 @@ static bool board(uint64_t ipa, bool write)
 static void virtio_through_8259(void)
 {
     setup(0);
-    vmm_ioapic_reset(0);
+    vmm_ioapic_reset(&st, 0);
     pic_init(0x5f); /* lines 5 and 7 */
     UT_EXPECT(board(0xd0000000u, false));
     UT_EXPECT_EQ(virtio_ipa, VMM_VIRTIO_BLK_IPA);

@@ -14,8 +14,9 @@ userspace and its shell. Userspace writes to the console through the 8250 driver
 interrupts: COM1's transmitter interrupt on the I/O APIC's pin 4. A command typed at the
 console reaches the guest through the 16550's receive interrupt, and its answer comes back;
 the virtio-blk disk the DSDT names reads back the seed's tar, its interrupts on pin 5.
-The kernel, the servers and the other exits go on: no PANIC, no server fault, the VM
-running. With --vcpus 2 (linuxsmp.bin) Linux starts its second vCPU by INIT and start-up IPIs
+The vmm restarts, and the guest's console and disk still interrupt: its chipset's state is
+in the vmm's state region. The kernel, the servers and the other exits go on: no PANIC, no
+server fault, the VM running. With --vcpus 2 (linuxsmp.bin) Linux starts its second vCPU by INIT and start-up IPIs
 (the kernel's local APIC passes them to the vmm, which starts the vCPU in real mode at the
 IPI's page), both CPUs take part, and the IPIs between them (rescheduling, function calls)
 are counted on each."""
@@ -75,6 +76,18 @@ def test(t):
         for kind in ("RES", "CAL"):
             g = m.expect(r"%s: +(\d+) +(\d+) " % kind, timeout=30)
             assert int(g.group(1)) > 0 and int(g.group(2)) > 0, g.group(0)
+    m.send(DETACH)
+    m.expect(r"detached")
+    # The vmm restarts on its own. The guest's chipset (the 16550, the 8259s, the I/O APIC's
+    # routing) is in its state region, so the guest's console and disk still interrupt.
+    usqemu.console_cmd(m, "server restart vmm")
+    m.expect(r"vmm\| state recovered after restart 1: 1 VM slot\(s\)")
+    m.expect(r"kernel\| server vmm waits for requests again")
+    m.sendline("vm console 0")
+    m.expect(r"attached to vm 0 \(linux0\)")
+    m.sendline("echo again $((6 * 7)); tar tf /dev/vda | sed 's/^/disk: /'")
+    m.expect(r"\nagain 42\r?\n", timeout=60)
+    m.expect(r"disk: seed\.txt\r?\n", timeout=60)
     m.send(DETACH)
     m.expect(r"detached")
     vms = json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]
