@@ -358,13 +358,14 @@ static uint64_t loaded(uint8_t size, uint8_t opsize, bool high8, uint64_t old, u
 #define NPF_VMM 1    /* an MMIO exit for the vmm, prepared */
 #define NPF_KERNEL 2 /* the local APIC's xAPIC window, finished here */
 
-/* The xAPIC window's access @d (its register @reg in the exit message's numbering, its value
- * masked by @mask) finished here: a fixed IPI delivered, another ICR write passed to the vmm as
- * x2APIC's ICR MSR write (vmm_pc.c starts vCPUs from it), a load's value put in place. */
-static int lapic_window(struct vcpu *v, const struct x86_mmio *d, uint8_t reg, uint64_t mask)
+/* The xAPIC window's access @d (its register @reg in the exit message's numbering, @val a
+ * store's value, @mask the access's size) finished here: a fixed IPI delivered, another ICR write
+ * passed to the vmm as x2APIC's ICR MSR write (vmm_pc.c starts vCPUs from it), a load's value put
+ * in place. */
+static int lapic_window(struct vcpu *v, const struct x86_mmio *d, uint8_t reg, uint64_t val,
+                        uint64_t mask)
 {
     struct arch_regs *r = &v->thread.regs;
-    uint64_t val = (d->imm ? d->value : *msg_reg(r, reg) >> (d->high8 ? 8u : 0u)) & mask;
     int done = vlapic_mmio(&v->cold.apic, (uint32_t)v->hot.exitinfo2 & 0xfffu, d->write, &val,
                            arch_counter_relaxed());
 
@@ -407,7 +408,7 @@ static int npf(struct vcpu *v)
         .cs_attr = (uint16_t)(vmcb[VMCB_SEG(1) + 2u] | (vmcb[VMCB_SEG(1) + 3u] << 8)),
     };
     uint32_t n;
-    uint64_t mask;
+    uint64_t mask, val;
 
     if (v->hot.exitinfo1 & (NPF_FETCH | NPF_WALK)) {
         return NPF_ABORT;
@@ -418,16 +419,16 @@ static int npf(struct vcpu *v)
     }
     reg = d.reg < 8 ? msg_of_x86[d.reg] : d.reg;
     mask = d.size == 8 ? ~0ull : (1ull << (8u * d.size)) - 1u;
+    val = (d.imm ? d.value : *msg_reg(r, reg) >> (d.high8 ? 8u : 0u)) & mask; /* a store's */
     if ((v->hot.exitinfo2 >> 12) == (VLAPIC_BASE_ADDR >> 12)) {
-        return lapic_window(v, &d, reg, mask);
+        return lapic_window(v, &d, reg, val, mask);
     }
     exit_words(v, US_EXIT_MMIO);
     v->msg.w[US_EXIT_WRITE] = d.write;
     v->msg.w[US_EXIT_SIZE] = d.size;
     v->msg.w[US_EXIT_REG] = reg;
     if (d.write) {
-        v->msg.w[US_EXIT_VALUE] =
-            (d.imm ? d.value : *msg_reg(r, reg) >> (d.high8 ? 8u : 0u)) & mask;
+        v->msg.w[US_EXIT_VALUE] = val;
     } else {
         v->hot.load_reg = reg;
         v->hot.load_size = d.size;
