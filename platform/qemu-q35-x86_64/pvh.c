@@ -1,21 +1,120 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* What the kernel learns at boot on q35 (docs/x86_64.md), from the PVH start_info rather than
- * a device tree: the largest RAM region of the memory map, the boot bundle as the first module
- * (QEMU's -initrd), one CPU. Everything read must lie in the first GiB, which the boot tables
- * map; anything else is refused. No module is not an error here: the bundle is then empty,
- * and the kernel refuses it with its own message and goes on idling. */
+/* What the kernel learns at boot on q35 (docs/x86_64.md), from the PVH start_info and the ACPI
+ * tables rather than a device tree: the largest RAM region of the memory map, the boot bundle
+ * as the first module (QEMU's -initrd), the CPUs the MADT lists. Everything read must lie in
+ * the first GiB, which the boot tables map; anything else is refused. No module is not an error
+ * here: the bundle is then empty, and the kernel refuses it with its own message and goes on
+ * idling. */
+#include <uslib/string.h>
 #include <us/platform.h>
 #include <us/arch/boot.h>
 #include "board.h"
 #include "pvh.h"
 
 #define MEMMAP_MAX 128u
+#define RSDP_AREA 0xe0000u /* the BIOS area the RSDP may lie in */
+#define RSDP_AREA_END 0x100000u
+#define ACPI_HEADER 36u  /* a table's header: signature, length, revision, checksum, ids */
+#define MADT_ENTRIES 44u /* the header, the local APIC's address and the flags */
+#define MADT_LAPIC 0u    /* type, length, processor UID, APIC ID, flags */
+#define MADT_X2APIC 9u   /* type, length, reserved, x2APIC ID, flags, UID */
+#define MADT_ENABLED 1u
 
 /* Whether [pa, pa + n) lies in what the boot tables map. */
 static bool readable(uint64_t pa, uint64_t n)
 {
     return pa != 0 && pa < PLAT_BOOT_MAPPED && n <= PLAT_BOOT_MAPPED - pa;
+}
+
+/* An ACPI table's header at @pa, if it is readable, @sig (when not NULL), and sums to zero;
+ * @len gets its length. */
+static const uint8_t *acpi_table(uint64_t pa, const char *sig, uint32_t *len)
+{
+    const uint8_t *t;
+    uint8_t sum = 0;
+
+    if (!readable(pa, ACPI_HEADER)) {
+        return NULL;
+    }
+    t = pa_ptr(pa_init(pa));
+    memcpy(len, t + 4, sizeof(*len));
+    if (*len < ACPI_HEADER || !readable(pa, *len) || (sig != NULL && memcmp(t, sig, 4) != 0)) {
+        return NULL;
+    }
+    for (uint32_t i = 0; i < *len; i++) {
+        sum = (uint8_t)(sum + t[i]);
+    }
+    return sum == 0 ? t : NULL;
+}
+
+/* An RSDP at @pa: its signature, and its first 20 bytes summing to zero. */
+static const uint8_t *rsdp_at(uint64_t pa)
+{
+    const uint8_t *r = pa_ptr(pa_init(pa));
+    uint8_t sum = 0;
+
+    if (!readable(pa, 20) || memcmp(r, "RSD PTR ", 8) != 0) {
+        return NULL;
+    }
+    for (uint32_t i = 0; i < 20; i++) {
+        sum = (uint8_t)(sum + r[i]);
+    }
+    return sum == 0 ? r : NULL;
+}
+
+/* The RSDP: where the start_info says, or else (QEMU's PVH loader may leave it 0) found on a
+ * 16-byte boundary of the BIOS area. */
+static const uint8_t *rsdp_find(uint64_t hint)
+{
+    const uint8_t *r = NULL;
+
+    if (hint != 0) {
+        return rsdp_at(hint);
+    }
+    for (uint64_t pa = RSDP_AREA; pa < RSDP_AREA_END && r == NULL; pa += 16) {
+        r = rsdp_at(pa);
+    }
+    return r;
+}
+
+/* The other CPUs the MADT lists as enabled (local APIC and x2APIC entries), after the boot
+ * CPU. No usable RSDP, RSDT or MADT leaves the boot CPU alone: the kernel says how many it
+ * found. */
+static void madt_cpus(uint64_t rsdp_hint, struct plat_boot_info *out)
+{
+    const uint8_t *rsdp = rsdp_find(rsdp_hint), *rsdt, *madt = NULL, *e;
+    uint32_t rsdt_pa, len, n, entry_pa;
+
+    if (rsdp == NULL) {
+        return;
+    }
+    memcpy(&rsdt_pa, rsdp + 16, sizeof(rsdt_pa));
+    rsdt = acpi_table(rsdt_pa, "RSDT", &len);
+    for (uint32_t i = ACPI_HEADER; rsdt != NULL && i + 4 <= len && madt == NULL; i += 4) {
+        memcpy(&entry_pa, rsdt + i, sizeof(entry_pa));
+        madt = acpi_table(entry_pa, "APIC", &n);
+    }
+    if (madt == NULL) {
+        return;
+    }
+    for (e = madt + MADT_ENTRIES; e + 2 <= madt + n && e[1] >= 2 && e + e[1] <= madt + n;
+         e += e[1]) {
+        uint32_t id, flags;
+
+        if (e[0] == MADT_LAPIC && e[1] >= 8) {
+            id = e[3];
+            memcpy(&flags, e + 4, sizeof(flags));
+        } else if (e[0] == MADT_X2APIC && e[1] >= 16) {
+            memcpy(&id, e + 4, sizeof(id));
+            memcpy(&flags, e + 8, sizeof(flags));
+        } else {
+            continue;
+        }
+        if ((flags & MADT_ENABLED) && id != out->mpidr[0] && out->cpu_count < PLAT_MAX_CPUS) {
+            out->mpidr[out->cpu_count++] = id;
+        }
+    }
 }
 
 us_err_t plat_boot_parse(paddr_t info, struct plat_boot_info *out)
@@ -47,15 +146,8 @@ us_err_t plat_boot_parse(paddr_t info, struct plat_boot_info *out)
         out->initrd = pa_init(mod->paddr);
         out->initrd_size = mod->size;
     }
-    out->cpu_count = 1; /* the others come with SMP (the ACPI MADT lists them) */
+    out->cpu_count = 1;
     out->mpidr[0] = arch_cpu_affinity();
+    madt_cpus(si->version >= 1 ? si->rsdp_paddr : 0, out);
     return out->ram_size != 0 ? US_OK : US_ECORRUPT;
-}
-
-us_err_t plat_cpu_on(uint64_t apic_id, paddr_t entry, uint64_t arg)
-{
-    (void)apic_id;
-    (void)entry;
-    (void)arg;
-    return US_ENOTSUP; /* INIT-SIPI-SIPI comes with SMP */
 }

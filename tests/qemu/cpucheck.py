@@ -7,21 +7,29 @@ import json
 import usqemu
 
 
-def check_vcpu_placement(m, host_cpus, vcpus_of_vm):
+def check_guest_cpus(m, host_cpus, vcpus_of_vm):
     """`stats cpu` lists @host_cpus CPUs, and guests ran exactly on those the vmm's policy
     places their vCPUs on: vCPU n of VM slot s on CPU (s + n + 1) mod CPUs (CPU 0 alone
-    with one). With several CPUs, each VM's boot vCPU had its TLB maintenance done on its CPU
-    alone (vm.local_tlbi) while it was the VM's only vCPU there, as it is until its first
-    CPU_ON; with one CPU nothing is trapped for that. @vcpus_of_vm: {slot: vCPUs that ran}."""
+    with one). Time is charged where it went: guests where they ran, servers on CPU 0.
+    @vcpus_of_vm: {slot: vCPUs that ran}. Returns: the CPUs' entries and the CPUs used."""
     cpus = json.loads(usqemu.console_cmd(m, "stats cpu --json"))["cpus"]
     assert [c["cpu"] for c in cpus] == list(range(host_cpus)), cpus
     used = {(s + n + 1) % host_cpus for s, count in vcpus_of_vm.items() for n in range(count)}
-    boot = {(s + 1) % host_cpus for s in vcpus_of_vm} if host_cpus > 1 else set()
     for c in cpus:
         assert (c["guest_entries"] > 0) == (c["cpu"] in used), (used, cpus)
-        # Time is charged where it went: guests where they ran, servers on CPU 0.
         assert (c["guest_ticks"] > 0) == (c["cpu"] in used), (used, cpus)
         assert c["server_ticks"] > 0 or c["cpu"] != 0, cpus
+    return cpus, used
+
+
+def check_vcpu_placement(m, host_cpus, vcpus_of_vm):
+    """check_guest_cpus(), and aarch64's fast paths where they belong. With several CPUs,
+    each VM's boot vCPU had its TLB maintenance done on its CPU alone (vm.local_tlbi) while it
+    was the VM's only vCPU there, as it is until its first CPU_ON; with one CPU nothing is
+    trapped for that. @vcpus_of_vm: {slot: vCPUs that ran}."""
+    cpus, used = check_guest_cpus(m, host_cpus, vcpus_of_vm)
+    boot = {(s + 1) % host_cpus for s in vcpus_of_vm} if host_cpus > 1 else set()
+    for c in cpus:
         # Fast-MMIO reads without the kernel lock happen only where guests run (a secondary
         # vCPU may make none: its guest's interrupts go to the boot vCPU).
         assert c["traps_nolock"] == 0 or c["cpu"] in used, (used, cpus)

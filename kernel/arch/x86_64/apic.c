@@ -20,7 +20,7 @@
 #include "board.h"
 #include "x86.h"
 
-#define VECTOR_BASE 0x20u
+#define VECTOR_BASE X86_VECTOR_BASE
 #define SPURIOUS_VECTOR 0xffu
 #define TIMER_INTID 1u
 #define GSI_INTID 32u
@@ -37,6 +37,9 @@
 #define LAPIC_TIMER_INIT 0x380u
 #define LAPIC_TIMER_CUR 0x390u
 #define LAPIC_TIMER_DIV 0x3e0u
+#define LAPIC_ICR_LO 0x300u
+#define LAPIC_ICR_HI 0x310u
+#define ICR_PENDING (1u << 12)
 #define SVR_ENABLE (1u << 8)
 #define LVT_MASKED (1u << 16)
 #define TIMER_DIV_1 0xbu
@@ -58,10 +61,9 @@
 static uint32_t ioapic_pins;
 static uint32_t edge[1]; /* IOAPIC lines made edge-triggered (arch_irq_set_edge()), a bit each */
 static uint64_t tsc_hz, timer_hz;
-/* TSC times: when the scheduler's tick is due (arch_timer_arm()), and when the APIC timer fires,
- * which is sooner if a guest's timer asked for it (x86_timer_by()); UINT64_MAX for never. One
- * CPU so far. */
-static uint64_t tick_due = UINT64_MAX, armed_at = UINT64_MAX;
+/* Each CPU's TSC times (struct x86_percpu): when the scheduler's tick is due (arch_timer_arm()),
+ * and when its APIC timer fires, which is sooner if a guest's timer asked for it
+ * (x86_timer_by()). */
 
 static volatile uint32_t *reg32(uint64_t base, uint32_t off)
 {
@@ -157,7 +159,7 @@ void x86_time_init(void)
 
 void arch_irq_init_cpu(uint64_t apic_id)
 {
-    (void)apic_id;
+    x86_this_percpu()->apic_id = (uint32_t)apic_id;
     lapic_write(LAPIC_TPR, 0);
     lapic_write(LAPIC_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
     lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
@@ -259,26 +261,39 @@ static void timer_in(uint64_t tsc_ticks)
 
 void arch_timer_arm(uint64_t us)
 {
+    struct x86_percpu *p = x86_this_percpu();
     uint64_t ticks = us * (tsc_hz / 1000000u);
 
-    tick_due = armed_at = rdtsc() + ticks;
+    p->tick_due = p->armed_at = rdtsc() + ticks;
     timer_in(ticks);
 }
 
 void arch_timer_disarm(void)
 {
-    tick_due = armed_at = UINT64_MAX;
+    struct x86_percpu *p = x86_this_percpu();
+
+    p->tick_due = p->armed_at = UINT64_MAX;
     lapic_write(LAPIC_TIMER_INIT, 0);
 }
 
 void x86_timer_by(uint64_t tsc)
 {
+    struct x86_percpu *p = x86_this_percpu();
     uint64_t now = rdtsc();
 
-    if (tsc < armed_at) {
-        armed_at = tsc;
+    if (tsc < p->armed_at) {
+        p->armed_at = tsc;
         timer_in(tsc > now ? tsc - now : 0);
     }
+}
+
+void x86_ipi(uint32_t apic_id, uint32_t icr)
+{
+    while (lapic_read(LAPIC_ICR_LO) & ICR_PENDING) {
+        __asm__ volatile("pause");
+    }
+    lapic_write(LAPIC_ICR_HI, apic_id << 24);
+    lapic_write(LAPIC_ICR_LO, icr);
 }
 
 /* Weak: the first stage has no vCPUs to wake (the kernel's is in kernel.c). */
@@ -292,15 +307,16 @@ __attribute__((weak)) void x86_timer_early(uint64_t now)
  * generic kernel sees no tick. */
 static bool early_timer(void)
 {
+    struct x86_percpu *p = x86_this_percpu();
     uint64_t now = rdtsc();
 
-    if (now >= tick_due) {
+    if (now >= p->tick_due) {
         return false;
     }
     lapic_write(LAPIC_EOI, 0);
-    armed_at = tick_due;
-    if (tick_due != UINT64_MAX) {
-        timer_in(tick_due - now);
+    p->armed_at = p->tick_due;
+    if (p->tick_due != UINT64_MAX) {
+        timer_in(p->tick_due - now);
     }
     x86_timer_early(now);
     return true;

@@ -4,10 +4,13 @@
  * and ring-3 segments and a TSS (the entry stack for traps from ring 3, its own stack for a
  * double fault), the per-CPU block GS points to in ring 0, SYSCALL's MSRs, and the CR4
  * features ring 3 needs or the kernel's protection gains from. */
+#include <stddef.h>
 #include <stdint.h>
 #include <uslib/string.h>
+#include <us/sched.h>
 #include <arch/io.h>
 #include <arch/mmu.h>
+#include <arch/tlb.h>
 #include "x86.h"
 
 #define MSR_EFER 0xc0000080u
@@ -64,23 +67,28 @@ struct __attribute__((packed)) table_desc {
 
 /* 0x08 kernel code, 0x10 kernel data; 0x18 a 32-bit user code slot, 0x20 user data and 0x28
  * user code, in the order SYSRET's STAR layout wants; 0x30 the TSS (two entries). */
-static uint64_t gdt[8] __attribute__((aligned(16))) = {
+static const uint64_t gdt_template[6] = {
     0,
     0x00af9a000000ffffull,
     0x00cf92000000ffffull,
     0x00cffa000000ffffull,
     0x00cff2000000ffffull,
     0x00affa000000ffffull,
-    0,
-    0,
 };
-static struct tss_io tss_io __attribute__((aligned(16)));
-static struct tss *const tss = &tss_io.tss;
-/* The ports open in the bitmap: the last server space's that ran on this CPU. */
-static struct arch_io_range io_open[ARCH_IO_RANGES];
-static uint8_t entry_stack[ENTRY_STACK] __attribute__((aligned(16)));
-static uint8_t df_stack[DF_STACK] __attribute__((aligned(16)));
-static struct x86_percpu percpu;
+
+/* What each CPU has of its own: its GDT (its TSS's descriptor differs), its TSS with the I/O
+ * bitmap, the ports open in that bitmap (the last server space's that ran on it), its entry
+ * and double-fault stacks, and the block GS points to. */
+struct cpu_tables {
+    uint64_t gdt[8] __attribute__((aligned(16)));
+    struct tss_io tss_io __attribute__((aligned(16)));
+    struct arch_io_range io_open[ARCH_IO_RANGES];
+    uint8_t entry_stack[ENTRY_STACK] __attribute__((aligned(16)));
+    uint8_t df_stack[DF_STACK] __attribute__((aligned(16)));
+};
+
+static struct cpu_tables tables[SCHED_MAX_CPUS];
+static struct x86_percpu percpu[SCHED_MAX_CPUS];
 
 extern const uint8_t syscall_entry[];
 
@@ -96,14 +104,15 @@ static uint64_t read_cr(int n)
     return v;
 }
 
-static void load_tables(void)
+static void load_tables(struct cpu_tables *k)
 {
-    uint64_t t = (uint64_t)(uintptr_t)&tss_io;
-    struct table_desc d = {sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt};
+    uint64_t t = (uint64_t)(uintptr_t)&k->tss_io, *gdt = k->gdt;
+    struct table_desc d = {sizeof(k->gdt) - 1, (uint64_t)(uintptr_t)gdt};
 
-    _Static_assert(sizeof(tss_io) <= 0x10000, "the TSS's limit fits the descriptor's low 16 bits");
-    gdt[SEL_TSS / 8] =
-        (sizeof(tss_io) - 1) | (t & 0xffffffull) << 16 | 0x89ull << 40 | (t >> 24 & 0xffull) << 56;
+    _Static_assert(sizeof(k->tss_io) <= 0x10000, "the TSS's limit fits the descriptor's 16 bits");
+    memcpy(gdt, gdt_template, sizeof(gdt_template));
+    gdt[SEL_TSS / 8] = (sizeof(k->tss_io) - 1) | (t & 0xffffffull) << 16 | 0x89ull << 40 |
+                       (t >> 24 & 0xffull) << 56;
     gdt[SEL_TSS / 8 + 1] = t >> 32;
     __asm__ volatile("lgdt %0\n\t"
                      "pushq $0x08\n\t"
@@ -125,7 +134,20 @@ static void load_tables(void)
 
 struct x86_percpu *x86_this_percpu(void)
 {
-    return &percpu; /* one CPU so far */
+    struct x86_percpu *p;
+
+    __asm__("mov %%gs:%c1, %0" : "=r"(p) : "i"(offsetof(struct x86_percpu, self)));
+    return p;
+}
+
+struct x86_percpu *x86_percpu_of(uint32_t index)
+{
+    return &percpu[index];
+}
+
+uint64_t x86_entry_stack_top(uint32_t index)
+{
+    return (uint64_t)(uintptr_t)(tables[index].entry_stack + ENTRY_STACK);
 }
 
 uint32_t x86_cpu_init(struct cpu *c)
@@ -133,15 +155,23 @@ uint32_t x86_cpu_init(struct cpu *c)
     struct cpuid l1 = cpuid(1), l7 = cpuid(7);
     uint64_t cr4 = read_cr(4) | CR4_OSFXSR | CR4_OSXMMEXCPT, cr0 = (read_cr(0) | CR0_MP) & ~CR0_EM;
     uint32_t have = 0;
+    struct cpu_tables *k = &tables[c->index];
+    struct tss *tss = &k->tss_io.tss;
+    struct x86_percpu *p = &percpu[c->index];
 
-    tss->rsp[0] = (uint64_t)(uintptr_t)(entry_stack + sizeof(entry_stack));
-    tss->ist[X86_IST_DF - 1] = (uint64_t)(uintptr_t)(df_stack + sizeof(df_stack));
+    tss->rsp[0] = x86_entry_stack_top(c->index);
+    tss->ist[X86_IST_DF - 1] = (uint64_t)(uintptr_t)(k->df_stack + sizeof(k->df_stack));
     tss->iopb = sizeof(struct tss);
-    memset(tss_io.iomap, 0xff, sizeof(tss_io.iomap));
-    load_tables();
-    percpu.cpu = c;
-    percpu.stack = tss->rsp[0];
-    wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)&percpu);
+    memset(k->tss_io.iomap, 0xff, sizeof(k->tss_io.iomap));
+    memset(k->io_open, 0, sizeof(k->io_open));
+    load_tables(k);
+    *p = (struct x86_percpu){.cpu = c,
+                             .stack = tss->rsp[0],
+                             .self = p,
+                             .index = c->index,
+                             .tick_due = UINT64_MAX,
+                             .armed_at = UINT64_MAX};
+    wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)p);
     wrmsr(MSR_KERNEL_GS_BASE, 0);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
     wrmsr(MSR_STAR, (0x18ull | 3) << 48 | 0x08ull << 32);
@@ -173,15 +203,20 @@ uint32_t x86_cpu_init(struct cpu *c)
     return have;
 }
 
-/* Set (@refuse) or clear the bitmap's bits of @r's ports. */
-static void io_mark(const struct arch_io_range *r, bool refuse)
+/* Weak: the first stage runs on one CPU, with nobody to shoot down (the kernel's is smp.c's). */
+__attribute__((weak)) void x86_shootdown(void)
+{
+}
+
+/* Set (@refuse) or clear the bitmap's bits of @r's ports in @tss_io. */
+static void io_mark(struct tss_io *tss_io, const struct arch_io_range *r, bool refuse)
 {
     for (uint32_t i = 0; i < ARCH_IO_RANGES; i++) {
         for (uint32_t port = r[i].base; port < r[i].base + r[i].count; port++) {
             if (refuse) {
-                tss_io.iomap[port / 8] |= (uint8_t)(1u << (port % 8));
+                tss_io->iomap[port / 8] |= (uint8_t)(1u << (port % 8));
             } else {
-                tss_io.iomap[port / 8] &= (uint8_t) ~(1u << (port % 8));
+                tss_io->iomap[port / 8] &= (uint8_t) ~(1u << (port % 8));
             }
         }
     }
@@ -189,9 +224,11 @@ static void io_mark(const struct arch_io_range *r, bool refuse)
 
 void x86_io_switch(const struct aspace *as)
 {
-    if (memcmp(io_open, as->io, sizeof(io_open)) != 0) {
-        io_mark(io_open, true);
-        memcpy(io_open, as->io, sizeof(io_open));
-        io_mark(io_open, false);
+    struct cpu_tables *k = &tables[x86_this_percpu()->index];
+
+    if (memcmp(k->io_open, as->io, sizeof(k->io_open)) != 0) {
+        io_mark(&k->tss_io, k->io_open, true);
+        memcpy(k->io_open, as->io, sizeof(k->io_open));
+        io_mark(&k->tss_io, k->io_open, false);
     }
 }

@@ -94,6 +94,54 @@ long_entry:
     hlt
     jmp 2b
 
+/* An application processor's start (smp.c). The SIPI starts it in real mode at the page below
+ * 1 MiB that smp.c copied [ap_tramp, ap_tramp_end) to, CS its paragraph. It goes straight to
+ * long mode on the boot tables above (they map the kernel where it runs, and the page is
+ * never executed in place: it is data in the image), and ap_long takes the stack and index
+ * smp.c left for it. */
+    .section .rodata
+    .code16
+    .globl ap_tramp, ap_tramp_end
+ap_tramp:
+    cli
+    cld
+    mov %cs, %ax
+    mov %ax, %ds
+    lgdtl ap_gdtr - ap_tramp
+    mov $(CR4_PAE + CR4_PGE), %eax
+    mov %eax, %cr4
+    mov $boot_pml4, %eax
+    mov %eax, %cr3
+    mov $MSR_EFER, %ecx
+    rdmsr
+    or $(EFER_LME + EFER_NXE), %eax
+    wrmsr
+    mov $(CR0_PE + CR0_WP + CR0_PG), %eax
+    mov %eax, %cr0
+    ljmpl $0x08, $ap_long
+    .p2align 2
+ap_gdtr:
+    .word gdt_end - gdt - 1
+    .long gdt
+ap_tramp_end:
+
+    .text
+    .code64
+ap_long:
+    mov $0x10, %eax
+    mov %eax, %ds
+    mov %eax, %es
+    mov %eax, %ss
+    xor %eax, %eax
+    mov %eax, %fs
+    mov %eax, %gs
+    mov x86_ap_stack(%rip), %rsp
+    mov x86_ap_index(%rip), %edi
+    call x86_ap_main /* the first stage starts no other CPU, and has none */
+3:  cli
+    hlt
+    jmp 3b
+
 /* svm_run(vmcb_pa, gprs, host_pa): VMRUN the guest described by the VMCB at @vmcb_pa until
  * its #VMEXIT, with its general registers other than RAX and RSP (which the VMCB holds) loaded
  * from, and saved back to, struct svm_gprs at @gprs. The processor restores our RSP, RIP and
@@ -165,6 +213,16 @@ gdt_end:
 gdt_desc:
     .word gdt_end - gdt - 1
     .quad gdt
+
+    .weak x86_ap_main
+
+    .section .data
+    .p2align 3
+    .globl x86_ap_stack, x86_ap_index
+x86_ap_stack:
+    .quad 0
+x86_ap_index:
+    .quad 0
 
     .section .bss
     .p2align 12

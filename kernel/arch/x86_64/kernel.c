@@ -36,8 +36,7 @@ void kmain(uint64_t boot_info);
 
 extern char _image_start[], _image_end[];
 
-static uint32_t cpu_have;       /* X86_HAVE_* */
-static struct thread *fp_owner; /* whose registers the FPU holds (one CPU so far) */
+static uint32_t cpu_have; /* X86_HAVE_*, the same on every CPU */
 
 void x86_boot_main(uint64_t start_info)
 {
@@ -51,12 +50,18 @@ void arch_early_init(struct cpu *c)
     cpu_have = x86_cpu_init(c);
     x86_time_init(); /* before the first log line: its time stamp */
     x86_svm_init();
+    x86_smp_prepare();
 }
 
+/* Another CPU, on its entry stack: the IDT, its own tables and SVM. The rates x86_time_init()
+ * measured are every CPU's (one TSC and APIC timer clock on q35). */
 void arch_secondary_init(struct cpu *c)
 {
-    (void)c;
-    klog_panic("x86_64: no second CPU is started yet");
+    x86_trap_load();
+    if (x86_cpu_init(c) != cpu_have) {
+        klog_panic("x86_64: CPU %u's features differ from the boot CPU's", c->index);
+    }
+    x86_svm_init_cpu(c->index);
 }
 
 const char *arch_cpu_mode(void)
@@ -97,11 +102,6 @@ void arch_sync_icache(void)
 uint64_t arch_cpu_features(void)
 {
     return 0; /* US_CPU_SHA2 names the Arm instructions; SHA-NI would be another bit */
-}
-
-void arch_cpu_kick(uint32_t cpu)
-{
-    US_CHECK(cpu == 0); /* one CPU so far: it has nobody to kick */
 }
 
 void x86_timer_early(uint64_t now)
@@ -150,7 +150,7 @@ static void fp_take(struct thread *t);
  * base. */
 void arch_switch_to(struct thread *next)
 {
-    struct thread *prev = this_cpu()->current;
+    struct thread *prev = this_cpu()->current, *fp_owner = x86_this_percpu()->fp_owner;
     uint64_t cr3;
 
     if (prev != NULL && prev->vcpu == NULL) {
@@ -173,33 +173,66 @@ void arch_switch_to(struct thread *next)
     cr0_ts(fp_owner != next); /* the first SSE instruction of another thread traps (#NM) */
 }
 
-/* #NM: @t wants the FPU; the last owner's registers go to its thread first. */
+/* #NM: @t wants the FPU; the last owner's registers go to its thread first. Threads never
+ * move between CPUs (a vCPU's slot made again elsewhere is forgotten on its old CPU first), so
+ * each CPU's owner is its own affair. */
 static void fp_take(struct thread *t)
 {
+    struct x86_percpu *p = x86_this_percpu();
+
     cr0_ts(false);
-    if (fp_owner != NULL) {
-        __asm__ volatile("fxsave64 %0" : "=m"(fp_owner->fp));
+    if (p->fp_owner != NULL) {
+        __asm__ volatile("fxsave64 %0" : "=m"(p->fp_owner->fp));
     }
     __asm__ volatile("fxrstor64 %0" : : "m"(t->fp));
-    fp_owner = t;
+    p->fp_owner = t;
 }
 
+/* The FPU registers a forgotten thread left on this CPU are not wanted again. */
 void arch_cpu_settle(void)
 {
+    struct x86_percpu *p = x86_this_percpu();
+
     this_cpu()->settle = false;
+    if (p->fp_owner != NULL && p->fp_owner->forget_pending) {
+        p->fp_owner->forget_pending = false;
+        p->fp_owner = NULL;
+    }
 }
 
+/* @t's FPU registers are not wanted again: dropped here at once, or on its home CPU at that
+ * CPU's next pass through the kernel (arch_cpu_settle()), which this kicks. */
 void arch_thread_forget(struct thread *t)
 {
-    if (fp_owner == t) {
-        fp_owner = NULL; /* its registers are not wanted again */
+    struct x86_percpu *home = x86_percpu_of(t->cpu);
+
+    if (t->cpu == this_cpu()->index) {
+        if (home->fp_owner == t) {
+            home->fp_owner = NULL;
+        }
+        t->forget_pending = false;
+    } else if (home->fp_owner == t) {
+        t->forget_pending = true;
+        cpus[t->cpu].settle = true;
+        arch_cpu_kick(t->cpu);
     }
-    t->forget_pending = false;
 }
 
+/* An entry's start: inside the kernel (a shootdown stops waiting for this CPU), then the lock. */
+static void enter(void)
+{
+    x86_inside();
+    kernel_lock();
+}
+
+static struct arch_regs *leave(struct arch_regs *r);
+
+/* A CPU's first way out of the kernel, the lock already given up: what it first runs may be a
+ * vCPU (a started CPU idles until one is placed on it), which leave() runs. */
 _Noreturn void arch_enter_first(struct arch_regs *regs)
 {
-    x86_enter(regs);
+    enter();
+    x86_enter(leave(regs));
 }
 
 /* What an entry resumes: a server's registers, by IRETQ. While the thread to run is a vCPU,
@@ -210,9 +243,11 @@ static struct arch_regs *leave(struct arch_regs *r)
     struct thread *t = this_cpu()->current;
 
     while (t->vcpu != NULL) {
+        x86_vcpu_prepare(t->vcpu);
+        x86_outside();
         kernel_unlock();
         x86_vcpu_run(t->vcpu);
-        kernel_lock();
+        enter();
         if (x86_vcpu_host_irq(t->vcpu)) {
             __asm__ volatile("sti; nop; cli" ::: "memory"); /* into the pending bitmap */
             kernel_irq();
@@ -222,6 +257,7 @@ static struct arch_regs *leave(struct arch_regs *r)
         r = kernel_exit();
         t = this_cpu()->current;
     }
+    x86_outside();
     kernel_unlock();
     return r;
 }
@@ -229,7 +265,7 @@ static struct arch_regs *leave(struct arch_regs *r)
 struct arch_regs *x86_syscall(struct arch_regs *r)
 {
     (void)r;
-    kernel_lock();
+    enter();
     syscall_dispatch(this_cpu()->current);
     return leave(kernel_exit());
 }
@@ -240,7 +276,7 @@ struct arch_regs *x86_user_trap(struct arch_regs *r, uint64_t vector, uint64_t e
 {
     struct thread *t;
 
-    kernel_lock();
+    enter();
     t = this_cpu()->current;
     if (vector == VEC_NM) {
         fp_take(t);
@@ -254,7 +290,7 @@ struct arch_regs *x86_user_trap(struct arch_regs *r, uint64_t vector, uint64_t e
 struct arch_regs *x86_user_irq(struct arch_regs *r)
 {
     (void)r;
-    kernel_lock();
+    enter();
     kernel_irq();
     return leave(kernel_exit());
 }

@@ -210,6 +210,11 @@ us_err_t arch_mmu_kernel_map_final(paddr_t ram_base, uint64_t ram_size)
     return US_OK;
 }
 
+void x86_mmu_load_kernel(void)
+{
+    x86_write_cr3(pa_of(kernel_root));
+}
+
 /* What CR3 holds while @as runs: its PML4 and its PCID. */
 static uint64_t cr3_of(const struct aspace *as)
 {
@@ -490,10 +495,11 @@ void arch_aspace_relocate(struct aspace *as, struct relocation *r)
 }
 
 /* A guest's nested translations are tagged with its ASID: each of its vCPUs flushes them at
- * its next VMRUN once the count moves. */
+ * its next VMRUN once the count moves, and those running now are brought out first. */
 static void flush_stage2(void *space)
 {
     ((struct stage2 *)space)->flushes++;
+    x86_shootdown();
 }
 
 void arch_stage2_relocate(struct stage2 *s2, struct relocation *r)

@@ -71,10 +71,15 @@ const char *x86_trap_name(uint64_t vector)
     return vector < TRAP_VECTORS && names[vector] != NULL ? names[vector] : "reserved";
 }
 
-void x86_trap_init(void)
+void x86_trap_load(void)
 {
     struct idt_desc d = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
 
+    __asm__ volatile("lidt %0" : : "m"(d));
+}
+
+void x86_trap_init(void)
+{
     for (uint32_t v = 0; v < IDT_VECTORS; v++) {
         uint64_t a = (uint64_t)(uintptr_t)trap_stubs + TRAP_STUB_SIZE * v;
 
@@ -86,7 +91,7 @@ void x86_trap_init(void)
                                    (uint32_t)(a >> 32),
                                    0};
     }
-    __asm__ volatile("lidt %0" : : "m"(d));
+    x86_trap_load();
 }
 
 _Noreturn void x86_trap(struct x86_trap_frame *f)

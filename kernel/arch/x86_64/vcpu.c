@@ -27,10 +27,11 @@
  * kernel's table being the same object (vcpu.c), or a free one. */
 static uint8_t vmcbs[VMCBS][4096] PAGE_ALIGNED;
 static const struct vcpu *vmcb_owner[VMCBS];
-static uint8_t hsave[4096] PAGE_ALIGNED;      /* VMRUN's host save area */
-static uint8_t host_state[4096] PAGE_ALIGNED; /* VMSAVE's, around VMRUN (svm_run()) */
-static uint8_t iopm[3 * 4096] PAGE_ALIGNED;   /* every port intercepted */
-static uint8_t msrpm[2 * 4096] PAGE_ALIGNED;  /* every MSR intercepted but those below */
+/* Each CPU's: VMRUN's host save area, and VMSAVE's around VMRUN (svm_run()). */
+static uint8_t hsave[SCHED_MAX_CPUS][4096] PAGE_ALIGNED;
+static uint8_t host_state[SCHED_MAX_CPUS][4096] PAGE_ALIGNED;
+static uint8_t iopm[3 * 4096] PAGE_ALIGNED;  /* every port intercepted */
+static uint8_t msrpm[2 * 4096] PAGE_ALIGNED; /* every MSR intercepted but those below */
 
 /* MSRs the guest reads and writes without an exit: what VMLOAD and VMSAVE swap with the host's
  * around every run (svm_run()), so a guest's values never reach the host. */
@@ -79,7 +80,12 @@ void x86_svm_init(void)
     for (uint32_t i = 0; i < sizeof(msr_own) / sizeof(msr_own[0]); i++) {
         msr_allow(msr_own[i]);
     }
-    svm_enable(pa(hsave));
+    x86_svm_init_cpu(0);
+}
+
+void x86_svm_init_cpu(uint32_t index)
+{
+    svm_enable(pa(hsave[index]));
 }
 
 static uint8_t *vmcb_of(const struct vcpu *v)
@@ -157,14 +163,18 @@ static void irq_enter(struct vcpu *v, uint8_t *vmcb)
     vmcb_put32(vmcb, VMCB_INTERCEPT_MISC1, misc1);
 }
 
+void x86_vcpu_prepare(struct vcpu *v)
+{
+    irq_enter(v, vmcb_of(v));
+    x86_timer_by(vlapic_deadline(&v->cold.apic)); /* an exit when the guest's timer fires */
+}
+
 void x86_vcpu_run(struct vcpu *v)
 {
     struct arch_regs *r = &v->thread.regs;
     uint8_t *vmcb = vmcb_of(v);
     uint64_t undelivered;
 
-    irq_enter(v, vmcb);
-    x86_timer_by(vlapic_deadline(&v->cold.apic)); /* an exit when the guest's timer fires */
     vmcb_put64(vmcb, VMCB_RAX, r->gpr[ARCH_RAX]);
     vmcb_put64(vmcb, VMCB_RSP, r->rsp);
     vmcb_put64(vmcb, VMCB_RIP, r->rip);
@@ -172,7 +182,8 @@ void x86_vcpu_run(struct vcpu *v)
     /* The VM's translations changed since this vCPU last ran: drop its ASID's. */
     vmcb[VMCB_TLB_CTL] = v->hot.flushes != v->vm->s2.flushes ? 3 : 0;
     v->hot.flushes = v->vm->s2.flushes;
-    svm_run(v->hot.vmcb_pa, (struct svm_gprs *)(void *)&r->gpr[ARCH_RBX], pa(host_state));
+    svm_run(v->hot.vmcb_pa, (struct svm_gprs *)(void *)&r->gpr[ARCH_RBX],
+            pa(host_state[this_cpu()->index]));
     r->gpr[ARCH_RAX] = vmcb_get64(vmcb, VMCB_RAX);
     r->rsp = vmcb_get64(vmcb, VMCB_RSP);
     r->rip = vmcb_get64(vmcb, VMCB_RIP);
@@ -237,7 +248,8 @@ static void exit_words(struct vcpu *v, uint64_t reason)
 }
 
 /* A fixed IPI from @v for its VM's other started vCPUs that the ICR value @icr names: requested
- * in each one's local APIC, and each woken if it waits. One host CPU: none runs meanwhile. */
+ * in each one's local APIC, and each woken if it waits, or brought out of its guest if it runs
+ * on another CPU (its next entry injects it: x86_vcpu_prepare()). */
 static void ipi(struct vcpu *v, uint64_t icr)
 {
     for (uint32_t i = 0; i < VM_MAX_VCPUS; i++) {
@@ -247,6 +259,9 @@ static void ipi(struct vcpu *v, uint64_t icr)
             vlapic_icr_hits(icr, t->cold.apic.id, v->cold.apic.id)) {
             vlapic_raise(&t->cold.apic, (uint32_t)icr & 0xffu);
             vcpu_kick(t);
+            if (sched_is_live_elsewhere(&t->thread)) {
+                arch_cpu_kick(t->thread.cpu);
+            }
         }
     }
 }

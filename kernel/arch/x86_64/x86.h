@@ -20,26 +20,45 @@ _Noreturn void x86_stop(void);
 /** x86_trap_init() - load an IDT whose 32 exception vectors report and stop. */
 void x86_trap_init(void);
 
+/** x86_trap_load() - load the IDT x86_trap_init() made, on another CPU. */
+void x86_trap_load(void);
+
 /** x86_cmdline_has() - whether the boot command line @cmdline holds the word @word. */
 bool x86_cmdline_has(const char *cmdline, const char *word);
 
 struct cpu;
 struct arch_regs;
 
-/* The block GS's base points to in ring 0 (entry.S's PC_* offsets): this CPU's struct cpu
- * (whose first word is the current thread's registers), a scratch word for the entry, the top
- * of the entry stack, the first stage's saved kernel stack (x86_user_run()), and a bit per
- * interrupt vector taken and not yet acknowledged (arch_irq_ack()). */
+struct thread;
+
+/* The block GS's base points to in ring 0. First, at entry.S's PC_* offsets: this CPU's struct
+ * cpu (whose first word is the current thread's registers), a scratch word for the entry, the
+ * top of the entry stack, the first stage's saved kernel stack (x86_user_run()), and a bit per
+ * interrupt vector taken and not yet acknowledged (arch_irq_ack()). Then C's: the block's own
+ * address, the CPU's index and local APIC ID, whose registers the FPU holds, the timer's two
+ * times (apic.c), and the TLB shootdown's two words (smp.c). */
 struct x86_percpu {
     struct cpu *cpu;
     uint64_t scratch;
     uint64_t stack;
     uint64_t kctx;
     uint64_t pending[4];
+    struct x86_percpu *self;
+    uint32_t index, apic_id;
+    struct thread *fp_owner;
+    uint64_t tick_due, armed_at; /* TSC times, UINT64_MAX for never */
+    uint64_t tlb_seen;           /* the shootdown generation this CPU's TLB has caught up with */
+    uint32_t outside;            /* 1 while in ring 3 or a guest, where stale entries are used */
 };
 
 /** x86_this_percpu() - this CPU's block. */
 struct x86_percpu *x86_this_percpu(void);
+
+/** x86_percpu_of() - CPU @index's block (valid once that CPU ran x86_cpu_init()). */
+struct x86_percpu *x86_percpu_of(uint32_t index);
+
+/** x86_entry_stack_top() - the top of CPU @index's entry stack, where it also starts. */
+uint64_t x86_entry_stack_top(uint32_t index);
 
 #define X86_IST_DF 1u /* the TSS's stack for a double fault */
 #define X86_HAVE_PCID (1u << 0)
@@ -57,12 +76,37 @@ struct aspace;
  * those of the space that ran before, if they differ. */
 void x86_io_switch(const struct aspace *as);
 
-struct thread;
 struct vcpu;
 
 /** x86_timer_by() - have the APIC timer fire by TSC time @tsc, if the tick is due later: a
  * guest's timer deadline (vcpu.c). Such an early fire is no tick: x86_timer_early() gets it. */
 void x86_timer_by(uint64_t tsc);
+
+#define X86_VECTOR_BASE 0x20u /* interrupt ID i is vector X86_VECTOR_BASE + i (apic.c) */
+
+/** x86_smp_prepare() - copy the other CPUs' real-mode start below 1 MiB, while the boot
+ * tables still map it (smp.c). */
+void x86_smp_prepare(void);
+
+/** x86_cpu_start() - start the CPU whose local APIC ID is @apic_id as CPU @index, and wait
+ * until it runs on its own stack. Returns: US_OK; US_ETIMEOUT (it never came: it is left). */
+us_err_t x86_cpu_start(uint32_t apic_id, uint32_t index);
+
+/** x86_inside() - this CPU entered the kernel: it no longer uses ring 3's or a guest's
+ * translations, and a shootdown need not wait for it. */
+void x86_inside(void);
+
+/** x86_outside() - this CPU is about to run ring 3 or a guest: drop the current space's
+ * translations if a shootdown happened since it last did. */
+void x86_outside(void);
+
+/** x86_mmu_load_kernel() - run on the kernel's own map (a started CPU leaves the boot
+ * tables). */
+void x86_mmu_load_kernel(void);
+
+/** x86_ipi() - send the local APIC's interrupt command @icr (vector, delivery mode, level) to
+ * the CPU whose APIC ID is @apic_id, once the previous one has left. */
+void x86_ipi(uint32_t apic_id, uint32_t icr);
 
 /** x86_timer_early() - the timer fired at TSC time @now for x86_timer_by(), before the tick:
  * wake the vCPUs whose deadline passed. */
@@ -79,6 +123,13 @@ void x86_fp_reset(struct thread *t);
 /** x86_svm_init() - check for SVM with nested paging and enough ASIDs (a panic naming what is
  * missing), and enable it on this CPU. */
 void x86_svm_init(void);
+
+/** x86_svm_init_cpu() - enable SVM on CPU @index, with its own host save area. */
+void x86_svm_init_cpu(uint32_t index);
+
+/** x86_vcpu_prepare() - before x86_vcpu_run(), under the kernel lock (other CPUs raise
+ * interrupts in its local APIC): the interrupt @v takes next, and the host timer for its own. */
+void x86_vcpu_prepare(struct vcpu *v);
 
 /** x86_vcpu_run() - run @v's guest until its next #VMEXIT (interrupts off, no lock held). */
 void x86_vcpu_run(struct vcpu *v);

@@ -16,13 +16,16 @@ console reaches the guest through the 16550's receive interrupt, and its answer 
 the virtio-blk disk the DSDT names reads back the seed's tar, its interrupts on pin 5.
 The vmm restarts, and the guest's console and disk still interrupt: its chipset's state is
 in the vmm's state region. The kernel, the servers and the other exits go on: no PANIC, no
-server fault, the VM running. With --vcpus 2 (linuxsmp.bin) Linux starts its second vCPU by INIT and start-up IPIs
-(the kernel's local APIC passes them to the vmm, which starts the vCPU in real mode at the
-IPI's page), both CPUs take part, and the IPIs between them (rescheduling, function calls)
-are counted on each."""
+server fault, the VM running. With --vcpus 2 (linuxsmp.bin) Linux starts its second vCPU by
+INIT and start-up IPIs (the kernel's local APIC passes them to the vmm, which starts the vCPU
+in real mode at the IPI's page), both CPUs take part, and the IPIs between them (rescheduling,
+function calls) are counted on each. With --smp 2 the kernel starts the second host CPU
+(the MADT lists it), and the guest's vCPUs run where the vmm places them, the IPIs between
+them crossing host CPUs."""
 import json
 import os
 
+import cpucheck
 import usqemu
 
 DETACH = "\x1d"  # Ctrl-]: leave a guest's console
@@ -32,6 +35,9 @@ def test(t):
     n = t.args.vcpus
     image = "linux.bin" if n == 1 else "linuxsmp.bin"
     m = t.machine(arch="x86_64", initrd=os.path.join(t.args.image, image))
+    m.expect(r"kernel\| RAM 0x[0-9a-f]+\+0x[0-9a-f]+, %d CPU\(s\)" % t.args.smp)
+    for cpu in range(1, t.args.smp):
+        m.expect(r"kernel\| CPU %d up" % cpu)
     m.expect(r"console\| up")
     m.sendline("vm console 0")
     m.expect(r"attached to vm 0 \(linux0\)")
@@ -92,6 +98,7 @@ def test(t):
     m.expect(r"detached")
     vms = json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]
     assert [v["state"] for v in vms] == ["running"], vms
+    cpucheck.check_guest_cpus(m, t.args.smp, {0: n})
     servers = json.loads(usqemu.console_cmd(m, "server list --json"))["servers"]
     for s in servers:
         assert s["state"] == "running" and s["faults"] == 0, s

@@ -5,10 +5,12 @@
 names at 0xd0002000 on ISA line 7, and the guests' init brings eth0 up and starts the agent,
 which starts kvd (built for amd64). linux1 stores a key in linux0's kvd across the switch;
 linux0 reads it back from its own kvd; each guest took interrupts on line 7 for its NIC. The
-servers run on without a fault, and both VMs stay running."""
+servers run on without a fault, and both VMs stay running. With --smp 2 the VMs' vCPUs run
+on CPU 1 and CPU 0, beside the servers, and each exit crosses between the two."""
 import json
 import os
 
+import cpucheck
 import usqemu
 
 DETACH = "\x1d"  # Ctrl-]: leave a guest's console
@@ -56,6 +58,7 @@ def test(t):
     detach(m)
     vms = json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"]
     assert [v["state"] for v in vms] == ["running", "running"], vms
+    cpucheck.check_guest_cpus(m, t.args.smp, {0: 1, 1: 1})
     servers = json.loads(usqemu.console_cmd(m, "server list --json"))["servers"]
     for s in servers:
         assert s["state"] == "running" and s["faults"] == 0, s

@@ -19,6 +19,10 @@ static inline void x86_write_cr3(uint64_t v)
     shim_cr3_writes++;
 }
 
+static inline void x86_shootdown(void)
+{
+}
+
 static inline void x86_flush_space(uint16_t pcid)
 {
     shim_flush_pcid = pcid;

@@ -19,11 +19,16 @@ static inline void x86_write_cr3(uint64_t v)
     __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
 }
 
-/* Drop this CPU's translations of server space @pcid. Without CR4.PCIDE, which the port turns
- * on with its context switch, reloading CR3 drops every non-global translation, which covers
- * it. Other CPUs come with SMP (a shootdown). */
+/** x86_shootdown() - make every other CPU drop what it holds of a map changed under the kernel
+ * lock, and return once none still runs on the old translations (smp.c). */
+void x86_shootdown(void);
+
+/* Drop the translations of server space @pcid, here and on the other CPUs. Reloading CR3 drops
+ * the current space's; another space's go when CR3 is next loaded with it (never with the
+ * no-flush bit). */
 static inline void x86_flush_space(uint16_t pcid)
 {
     (void)pcid;
     x86_write_cr3(x86_read_cr3());
+    x86_shootdown();
 }
