@@ -179,10 +179,11 @@ struct vmm_net_stats {
     uint32_t warnings;             /* logged so far, up to VMM_FAULT_LOG_LIMIT */
 };
 
-/* The vmm's driver of the node's NIC: a virtio-net device on QEMU virt's virtio-mmio bus. */
+/* The vmm's driver of the node's NIC: a virtio-net device, on virtio-mmio or PCI (vmm_arch.h). */
 #define VMM_NIC_QN 64u /* entries per queue */
 struct vmm_nic {
-    volatile uint32_t *regs; /* NULL: no NIC, the switch joins the guests only */
+    volatile uint32_t *regs; /* its registers; NULL: no NIC, the switch joins the guests only */
+    struct vmm_nic_pci pci;  /* on a PC, where virtio-pci's structures are (vmm_nic_pci.c) */
     uint8_t *mem;            /* DMA area: two rings, then receive and transmit buffers */
     us_cap_t mem_cap;
     uint64_t mem_pa;
@@ -621,9 +622,8 @@ void vmm_switch_status(const struct vmm_switch *sw, const uint8_t *mac, uint32_t
  * no port in @p has. */
 void vmm_switch_drop_orphans(struct vmm_switch *sw, const struct vmm_net_ports *p);
 
-/** vmm_nic_init() - find and start the node's NIC (virtio-net, virtio-mmio version 2), with
- * its receive queue filled. Without one the switch joins the guests only.
- * Returns: US_OK, also when there is no NIC; US_ENOTSUP for a legacy transport; US_ENOMEM. */
+/** vmm_nic_init() - find and start the node's NIC, its receive queue filled; without one the
+ * switch joins the guests only. Returns: US_OK, also with no NIC; US_ENOTSUP; US_ENOMEM. */
 us_err_t vmm_nic_init(struct vmm_state *st);
 
 /** vmm_nic_rings_init() - @n's rings as they start: receive buffers posted, none in flight. */

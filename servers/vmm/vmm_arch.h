@@ -43,6 +43,27 @@ bool vmm_board_mmio(struct vmm_state *st, uint32_t slot, const struct us_msg *m,
  * edge on the transport's 8259 line and I/O APIC pin. */
 void vmm_board_irq(struct vmm_state *st, uint32_t slot, uint32_t intid);
 
+/* The node's NIC on a PC (vmm_nic_pci.c): the physical window the manifest grants for its BARs,
+ * and the interrupt ID its MSI-X message raises (the manifest's irq: vector 0x20 + ID). */
+#define VMM_PC_NIC_WINDOW 0xc0000000u
+#define VMM_PC_NIC_INTID 64u
+
+/** vmm_nic_bus_find() - map the node's NIC the manifest grants and check that it is a virtio-net
+ * device on the board's transport (vmm_nic_mmio.c: virtio-mmio version 2; vmm_nic_pci.c: a
+ * virtio-pci function, its BARs placed in the granted window and MSI-X aimed at CPU 0); sets
+ * @n->regs. Returns: US_OK; US_ENOENT (no NIC); US_ENOTSUP (unusable); each logged. */
+us_err_t vmm_nic_bus_find(struct vmm_nic *n);
+
+/** vmm_nic_bus_remap() - after a restart, map the NIC found before again. Returns: success. */
+bool vmm_nic_bus_remap(struct vmm_nic *n);
+
+/** vmm_nic_reg() - the NIC's register @off in virtio-mmio's numbering (VIO_*), whatever the
+ * transport; VIO_CONFIG + i reads byte i of the device's configuration. */
+uint32_t vmm_nic_reg(struct vmm_nic *n, uint32_t off);
+
+/** vmm_nic_reg_set() - write @v to the NIC's register @off, numbered as vmm_nic_reg()'s. */
+void vmm_nic_reg_set(struct vmm_nic *n, uint32_t off, uint32_t v);
+
 /** vmm_console_put() - one byte of VM @slot's console output to the console's ring. */
 void vmm_console_put(struct vmm_state *st, uint32_t slot, uint8_t b);
 

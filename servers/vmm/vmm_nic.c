@@ -2,20 +2,20 @@
 /* Copyright (c) 2026 The Understudy authors */
 /* The vmm's driver of the node's NIC: the switch's uplink (vmm_net.c).
  *
- * On QEMU virt the NIC is a virtio-net-device on the last virtio-mmio transport (the first
- * one -device fills), granted to the vmm by the boot manifest with its interrupt. The driver
- * follows virtio 1.2's initialisation (3.1.1) on the version 2 transport, negotiates nothing
- * beyond VERSION_1 and MAC, keeps every receive buffer posted, and copies frames through
- * buffers in one DMA area of its own memory. QEMU's device receives every frame (no
- * filtering without CTRL_RX), which is what a switch uplink needs.
+ * The NIC is a virtio-net device, granted to the vmm by the boot manifest with its interrupt:
+ * on QEMU virt on a virtio-mmio transport (vmm_nic_mmio.c), on a PC a PCI function
+ * (vmm_nic_pci.c); either way the driver reads and writes it in virtio-mmio's register
+ * numbering. It follows virtio 1.2's initialisation (3.1.1), negotiates nothing beyond
+ * VERSION_1 and MAC, keeps every receive buffer posted, and copies frames through buffers in
+ * one DMA area of its own memory. QEMU's device receives every frame (no filtering without
+ * CTRL_RX), which is what a switch uplink needs.
  */
 #include <understudy/cpu.h>
 #include <understudy/slots.h>
 #include <uslib/string.h>
-#include "vmm.h"
+#include "vmm_arch.h"
 
-#define NIC_REGS_OFF 0xe00u /* transport 31 in the granted page 0x0a003000 */
-#define NIC_BUF 2048u       /* per frame: header and 1514 bytes fit */
+#define NIC_BUF 2048u /* per frame: header and 1514 bytes fit */
 #define NIC_RING(q) (0x1000u * (q))
 #define NIC_AVAIL_OFF 0x400u
 #define NIC_USED_OFF 0x800u
@@ -30,16 +30,6 @@ _Static_assert(16u * VMM_NIC_QN <= NIC_AVAIL_OFF &&
                    6u + 8u * VMM_NIC_QN <= 0x1000u - NIC_USED_OFF,
                "a queue's rings fit in its page");
 _Static_assert(NIC_BUF >= VIO_NET_HDR_LEN + VIO_NET_FRAME_MAX, "a buffer holds a frame");
-
-static uint32_t reg(const struct vmm_nic *n, uint32_t off)
-{
-    return n->regs[off / 4u];
-}
-
-static void reg_set(struct vmm_nic *n, uint32_t off, uint32_t v)
-{
-    n->regs[off / 4u] = v;
-}
 
 static struct vring_desc *ring_desc(struct vmm_nic *n, uint32_t q)
 {
@@ -71,25 +61,25 @@ static void kick(struct vmm_nic *n, uint32_t q, uint16_t idx)
 {
     __atomic_store_n(&ring_avail(n, q)[1], idx, __ATOMIC_RELEASE);
     us_cpu_dma_wmb(); /* ring writes before the doorbell */
-    reg_set(n, VIO_QUEUE_NOTIFY, q);
+    vmm_nic_reg_set(n, VIO_QUEUE_NOTIFY, q);
 }
 
 static bool queue_setup(struct vmm_nic *n, uint32_t q)
 {
     uint64_t pa = n->mem_pa + NIC_RING(q);
 
-    reg_set(n, VIO_QUEUE_SEL, q);
-    if (reg(n, VIO_QUEUE_READY) != 0 || reg(n, VIO_QUEUE_NUM_MAX) < VMM_NIC_QN) {
+    vmm_nic_reg_set(n, VIO_QUEUE_SEL, q);
+    if (vmm_nic_reg(n, VIO_QUEUE_READY) != 0 || vmm_nic_reg(n, VIO_QUEUE_NUM_MAX) < VMM_NIC_QN) {
         return false;
     }
-    reg_set(n, VIO_QUEUE_NUM, VMM_NIC_QN);
-    reg_set(n, VIO_QUEUE_DESC_LOW, (uint32_t)pa);
-    reg_set(n, VIO_QUEUE_DESC_HIGH, (uint32_t)(pa >> 32));
-    reg_set(n, VIO_QUEUE_DRIVER_LOW, (uint32_t)(pa + NIC_AVAIL_OFF));
-    reg_set(n, VIO_QUEUE_DRIVER_HIGH, (uint32_t)((pa + NIC_AVAIL_OFF) >> 32));
-    reg_set(n, VIO_QUEUE_DEVICE_LOW, (uint32_t)(pa + NIC_USED_OFF));
-    reg_set(n, VIO_QUEUE_DEVICE_HIGH, (uint32_t)((pa + NIC_USED_OFF) >> 32));
-    reg_set(n, VIO_QUEUE_READY, 1);
+    vmm_nic_reg_set(n, VIO_QUEUE_NUM, VMM_NIC_QN);
+    vmm_nic_reg_set(n, VIO_QUEUE_DESC_LOW, (uint32_t)pa);
+    vmm_nic_reg_set(n, VIO_QUEUE_DESC_HIGH, (uint32_t)(pa >> 32));
+    vmm_nic_reg_set(n, VIO_QUEUE_DRIVER_LOW, (uint32_t)(pa + NIC_AVAIL_OFF));
+    vmm_nic_reg_set(n, VIO_QUEUE_DRIVER_HIGH, (uint32_t)((pa + NIC_AVAIL_OFF) >> 32));
+    vmm_nic_reg_set(n, VIO_QUEUE_DEVICE_LOW, (uint32_t)(pa + NIC_USED_OFF));
+    vmm_nic_reg_set(n, VIO_QUEUE_DEVICE_HIGH, (uint32_t)((pa + NIC_USED_OFF) >> 32));
+    vmm_nic_reg_set(n, VIO_QUEUE_READY, 1);
     return true;
 }
 
@@ -115,33 +105,34 @@ static const char *nic_start(struct vmm_nic *n)
 {
     uint32_t f0;
 
-    reg_set(n, VIO_STATUS, 0);
-    reg_set(n, VIO_STATUS, VIO_STATUS_ACKNOWLEDGE);
-    reg_set(n, VIO_STATUS, VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER);
-    reg_set(n, VIO_DEVICE_FEATURES_SEL, 1);
-    if (!(reg(n, VIO_DEVICE_FEATURES) & VIO_F_VERSION_1_HI)) {
+    vmm_nic_reg_set(n, VIO_STATUS, 0);
+    vmm_nic_reg_set(n, VIO_STATUS, VIO_STATUS_ACKNOWLEDGE);
+    vmm_nic_reg_set(n, VIO_STATUS, VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER);
+    vmm_nic_reg_set(n, VIO_DEVICE_FEATURES_SEL, 1);
+    if (!(vmm_nic_reg(n, VIO_DEVICE_FEATURES) & VIO_F_VERSION_1_HI)) {
         return "no VERSION_1";
     }
-    reg_set(n, VIO_DEVICE_FEATURES_SEL, 0);
-    f0 = reg(n, VIO_DEVICE_FEATURES) & VIO_NET_F_MAC;
-    reg_set(n, VIO_DRIVER_FEATURES_SEL, 0);
-    reg_set(n, VIO_DRIVER_FEATURES, f0);
-    reg_set(n, VIO_DRIVER_FEATURES_SEL, 1);
-    reg_set(n, VIO_DRIVER_FEATURES, VIO_F_VERSION_1_HI);
-    reg_set(n, VIO_STATUS, VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER | VIO_STATUS_FEATURES_OK);
-    if (!(reg(n, VIO_STATUS) & VIO_STATUS_FEATURES_OK)) {
+    vmm_nic_reg_set(n, VIO_DEVICE_FEATURES_SEL, 0);
+    f0 = vmm_nic_reg(n, VIO_DEVICE_FEATURES) & VIO_NET_F_MAC;
+    vmm_nic_reg_set(n, VIO_DRIVER_FEATURES_SEL, 0);
+    vmm_nic_reg_set(n, VIO_DRIVER_FEATURES, f0);
+    vmm_nic_reg_set(n, VIO_DRIVER_FEATURES_SEL, 1);
+    vmm_nic_reg_set(n, VIO_DRIVER_FEATURES, VIO_F_VERSION_1_HI);
+    vmm_nic_reg_set(n, VIO_STATUS,
+                    VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER | VIO_STATUS_FEATURES_OK);
+    if (!(vmm_nic_reg(n, VIO_STATUS) & VIO_STATUS_FEATURES_OK)) {
         return "features refused";
     }
     if (!queue_setup(n, NIC_RX) || !queue_setup(n, NIC_TX)) {
         return "queues too small or already live";
     }
     for (uint32_t i = 0; f0 != 0 && i < sizeof(n->mac); i++) {
-        n->mac[i] = ((volatile uint8_t *)(volatile void *)n->regs)[VIO_CONFIG + i];
+        n->mac[i] = (uint8_t)vmm_nic_reg(n, VIO_CONFIG + i);
     }
     vmm_nic_rings_init(n);
-    reg_set(n, VIO_STATUS,
-            VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER | VIO_STATUS_FEATURES_OK |
-                VIO_STATUS_DRIVER_OK);
+    vmm_nic_reg_set(n, VIO_STATUS,
+                    VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER | VIO_STATUS_FEATURES_OK |
+                        VIO_STATUS_DRIVER_OK);
     kick(n, NIC_RX, n->rx_avail);
     return NULL;
 }
@@ -149,26 +140,14 @@ static const char *nic_start(struct vmm_nic *n)
 us_err_t vmm_nic_init(struct vmm_state *st)
 {
     struct vmm_nic *n = &st->nic;
-    volatile uint32_t *regs;
     const char *why;
     us_cap_t mem;
     us_err_t e;
 
-    if (us_mem_map(US_SLOT_VMM_NIC_MMIO, VMM_NIC_REGS_VA, US_RIGHT_READ | US_RIGHT_WRITE) !=
-        US_OK) {
-        US_LOG_INFO("no NIC granted: the switch joins the guests only");
-        return US_OK;
-    }
-    regs = (volatile uint32_t *)(uintptr_t)(VMM_NIC_REGS_VA + NIC_REGS_OFF);
-    if (regs[VIO_MAGIC / 4] != VIO_MAGIC_VALUE || regs[VIO_DEVICE_ID / 4] != VIO_ID_NET) {
-        US_LOG_INFO("no NIC on the virtio-mmio bus: the switch joins the guests only");
-        return US_OK;
-    }
-    if (regs[VIO_VERSION / 4] != 2u) {
-        US_LOG_ERR("NIC: legacy virtio-mmio transport (version %u) is not supported; start "
-                   "QEMU with -global virtio-mmio.force-legacy=false",
-                   regs[VIO_VERSION / 4]);
-        return US_ENOTSUP;
+    e = vmm_nic_bus_find(n);
+    if (e != US_OK) {
+        n->regs = NULL;
+        return e == US_ENOENT ? US_OK : e; /* no NIC: the switch joins the guests only */
     }
     e = us_mem_alloc(US_SLOT_VMM_VM_CONTROL, NIC_MEM_SIZE, &mem);
     if (e == US_OK) {
@@ -179,15 +158,15 @@ us_err_t vmm_nic_init(struct vmm_state *st)
     }
     if (e != US_OK) {
         US_LOG_ERR("NIC: no memory for its queues: %s", us_err_name(e));
+        n->regs = NULL;
         return e;
     }
-    n->regs = regs;
     n->mem_cap = mem;
     n->mem = (uint8_t *)(uintptr_t)VMM_NIC_DMA_VA;
     memset(n->mem, 0, NIC_MEM_SIZE);
     why = nic_start(n);
     if (why != NULL) {
-        reg_set(n, VIO_STATUS, VIO_STATUS_FAILED);
+        vmm_nic_reg_set(n, VIO_STATUS, VIO_STATUS_FAILED);
         n->regs = NULL;
         US_LOG_ERR("NIC: virtio-net device unusable: %s", why);
         return US_ENOTSUP;
@@ -248,7 +227,7 @@ void vmm_nic_poll(struct vmm_state *st)
     if (n->regs == NULL) {
         return;
     }
-    reg_set(n, VIO_INTERRUPT_ACK, reg(n, VIO_INTERRUPT_STATUS));
+    vmm_nic_reg_set(n, VIO_INTERRUPT_ACK, vmm_nic_reg(n, VIO_INTERRUPT_STATUS));
     /* Each pass re-reads the index: frames that land while we switch are taken too, before
      * the interrupt is re-enabled. */
     while (n->rx_used != (used = __atomic_load_n(&ring_used(n, NIC_RX)[1], __ATOMIC_ACQUIRE))) {

@@ -24,6 +24,13 @@ struct vmm_ioapic {
     bool warned; /* a delivery mode it does not model, logged once */
 };
 
+/* The node's NIC on a PC (vmm_nic_pci.c): where virtio-pci's structures are in the window its
+ * BARs were placed in, the doorbell's multiplier, and each queue's doorbell. */
+struct vmm_nic_pci {
+    uint32_t common, isr, device, notify, notify_mul;
+    uint32_t notify_at[2];
+};
+
 /* The whole chipset, reset with the VM (vmm_pc_reset(), vmm_ioapic_reset()). */
 struct vmm_pc {
     uint8_t lcr, ier, fcr, mcr, scr;

@@ -22,7 +22,7 @@
  * them again). */
 #include <understudy/slots.h>
 #include <uslib/string.h>
-#include "vmm.h"
+#include "vmm_arch.h"
 
 void vmm_seal(struct vmm_state *st)
 {
@@ -143,8 +143,7 @@ static const char *resume_vm(struct vmm_state *st, uint32_t slot)
 static void resume_services(struct vmm_state *st)
 {
     if (st->nic.regs != NULL &&
-        (us_mem_map(US_SLOT_VMM_NIC_MMIO, VMM_NIC_REGS_VA, US_RIGHT_READ | US_RIGHT_WRITE) !=
-             US_OK ||
+        (!vmm_nic_bus_remap(&st->nic) ||
          !remap(st->nic.mem_cap, VMM_NIC_DMA_VA, US_PAGE_SIZE, "NIC", "rings"))) {
         st->nic.regs = NULL; /* the switch joins the guests only */
     }

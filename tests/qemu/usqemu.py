@@ -226,10 +226,15 @@ class Qmp:
                     self.events.append(msg)
 
 
-def nic_args(forwards):
+def nic_args(forwards, arch="aarch64"):
     """QEMU arguments for a NIC on user networking with TCP forwards (host_port, ip, port).
-    Understudy drives only the version 2 virtio-mmio transport, hence force-legacy=false."""
+    On aarch64 Understudy drives only the version 2 virtio-mmio transport, hence
+    force-legacy=false; on q35 a virtio 1.x PCI function at 00:02.0, the configuration page
+    the x86_64 manifest grants the vmm (boot/manifest-x86_64.txt)."""
     netdev = "user,id=n0" + "".join(",hostfwd=tcp:127.0.0.1:%d-%s:%d" % f for f in forwards)
+    if arch == "x86_64":
+        return ["-netdev", netdev, "-device",
+                "virtio-net-pci,netdev=n0,addr=0x2,disable-legacy=on"]
     return ["-netdev", netdev, "-device", "virtio-net-device,netdev=n0",
             "-global", "virtio-mmio.force-legacy=false"]
 
@@ -342,7 +347,7 @@ class Machine:
         if self.icount:
             argv += ["-icount", "shift=0,sleep=off"]
         if self.nic is not None:
-            argv += nic_args(self.nic)
+            argv += nic_args(self.nic, self.arch)
         return argv + self.extra_args
 
     def _path(self, leaf):

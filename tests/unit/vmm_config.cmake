@@ -122,6 +122,7 @@ us_unit_test(vmm_image_pc
 # The vmm's driver of the node's NIC (vmm_nic.c), the device played by the test.
 us_unit_test(vmm_nic
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_nic.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_nic.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_nic_mmio.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
     CASES rings_start send_reclaims_without_interrupt poll_switches_and_refills hostile_device

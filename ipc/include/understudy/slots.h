@@ -30,6 +30,7 @@
 #define US_SLOT_VMM_AGENT_CHANS 12u  /* shared 1: the agent channels (understudy/migrate.h) */
 #define US_SLOT_VMM_MIGRATE_NTFN 13u /* signal migrate: US_NTFN_AGENT_UP */
 #define US_SLOT_VMM_PCI_WINDOW 14u   /* host PCIe 32-bit memory window: passed-through BARs */
+#define US_SLOT_VMM_NIC_CFG 15u      /* on a PC: the NIC's PCI configuration page (ECAM) */
 
 /* migrate */
 #define US_SLOT_MIGRATE_AGENT_CHANS 6u /* shared 1: the agent channels */

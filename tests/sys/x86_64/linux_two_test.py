@@ -11,6 +11,7 @@ import json
 import os
 
 import cpucheck
+import kvcheck
 import usqemu
 
 DETACH = "\x1d"  # Ctrl-]: leave a guest's console
@@ -34,8 +35,11 @@ def detach(m):
 
 
 def test(t):
-    m = t.machine(arch="x86_64", initrd=os.path.join(t.args.image, "linux2.bin"))
+    port = usqemu.free_port()
+    m = t.machine(arch="x86_64", initrd=os.path.join(t.args.image, "linux2.bin"),
+                  nic=[(port, "10.0.2.15", 7000)])
     m.expect(r"console\| up")
+    assert "vmm| NIC: virtio-net 52:54:00:12:34:56 is the switch's uplink" in m.output
     for n in (0, 1):
         attach(m, n)
         m.expect(r"understudy-guest: network up on eth0 \(10\.0\.2\.%d/24\), kvd started"
@@ -49,6 +53,14 @@ def test(t):
     detach(m)
     attach(m, 0)
     shell(m, "printf 'GET who\\nQUIT\\n' | nc 127.0.0.1 7000", r"VALUE linux1\r?\nBYE")
+    # From the host: QEMU's user networking, the NIC the vmm drives over PCI (MSI-X), the
+    # switch, linux0's virtio-net.
+    c = usqemu.LineClient(port)
+    assert c.ask("GET who") == "VALUE linux1"
+    assert c.ask("DEL who") == "OK"
+    c.close()
+    kvcheck.exercise(port)
+    kvcheck.bulk(port)
     for n in (0, 1):
         if n == 1:
             detach(m)
