@@ -16,10 +16,12 @@ host's 127.0.0.1:P (--port, default 7000) is forwarded to 10.0.2.15:7000, where 
 image's guest serves kvd: `nc 127.0.0.1 7000` from another terminal talks to it.
 
 --arch x86_64 boots the x86_64 port (images/x86_64 beside --image; docs/x86_64.md) on
-qemu-system-x86_64 -M q35 -cpu max, without NIC: the kernel (understudy.elf) with the bundle
---x86-image names (default hello: the four servers, the console shell on this terminal, and
-the bare-metal test guest; bundle, hello2, hostile and linux, Debian's amd64 kernel as a
-guest, are the others), or with --x86-image selftest the port's first stage (selftest.elf).
+qemu-system-x86_64 -M q35 -cpu max, its NIC a virtio-net-pci function: the kernel
+(understudy.elf) with the bundle --x86-image names (default hello: the four servers, the
+console shell on this terminal, and the bare-metal test guest; bundle, hello2, hostile, linux
+(Debian's amd64 kernel as a guest) and linux2 (two of them, linux0 serving kvd at 10.0.2.15,
+given 512M) are the others), or with --x86-image selftest the port's first stage
+(selftest.elf).
 """
 
 import argparse
@@ -62,8 +64,11 @@ def main(argv):
             if not os.path.exists(bundle):
                 parser.error("--x86-image: no %s" % bundle)
             boot = dict(initrd=bundle)
-        machine = usqemu.Machine(image_dir=image, arch="x86_64", cpu=cpu, smp=1, mem="256M",
+        mem = args.mem if args.mem != parser.get_default("mem") else (
+            "512M" if args.x86_image == "linux2" else "256M")
+        machine = usqemu.Machine(image_dir=image, arch="x86_64", cpu=cpu, smp=args.smp, mem=mem,
                                  extra_args=extra, name="boot", timeout=None, log_dir=None,
+                                 nic=None if args.no_nic else [(args.port, "10.0.2.15", 7000)],
                                  **boot)
     else:
         machine = usqemu.Machine(image_dir=args.image, boot="uboot" if args.uboot else "fast",

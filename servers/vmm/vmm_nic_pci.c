@@ -60,110 +60,97 @@ static volatile uint8_t *win(const struct vmm_nic *n, uint32_t off)
     return (volatile uint8_t *)(uintptr_t)n->regs + off;
 }
 
-static void put16(const struct vmm_nic *n, uint32_t off, uint32_t v)
-{
-    *(volatile uint16_t *)(volatile void *)win(n, n->pci.common + off) = (uint16_t)v;
-}
+/* virtio-mmio's registers as the common configuration's fields, and their widths. The queue
+ * addresses' 32-bit halves are the 64-bit fields' halves; the queue size is read as the
+ * maximum until the driver writes the size it wants. */
+static const struct {
+    uint16_t vio, cc;
+    uint8_t width;
+} fields[] = {
+    {VIO_DEVICE_FEATURES_SEL, CC_DFSELECT, 4},
+    {VIO_DEVICE_FEATURES, CC_DF, 4},
+    {VIO_DRIVER_FEATURES_SEL, CC_GFSELECT, 4},
+    {VIO_DRIVER_FEATURES, CC_GF, 4},
+    {VIO_STATUS, CC_STATUS, 1},
+    {VIO_QUEUE_SEL, CC_Q_SELECT, 2},
+    {VIO_QUEUE_NUM_MAX, CC_Q_SIZE, 2},
+    {VIO_QUEUE_NUM, CC_Q_SIZE, 2},
+    {VIO_QUEUE_READY, CC_Q_ENABLE, 2},
+    {VIO_QUEUE_DESC_LOW, CC_Q_DESC, 4},
+    {VIO_QUEUE_DESC_HIGH, CC_Q_DESC + 4, 4},
+    {VIO_QUEUE_DRIVER_LOW, CC_Q_DRIVER, 4},
+    {VIO_QUEUE_DRIVER_HIGH, CC_Q_DRIVER + 4, 4},
+    {VIO_QUEUE_DEVICE_LOW, CC_Q_DEVICE, 4},
+    {VIO_QUEUE_DEVICE_HIGH, CC_Q_DEVICE + 4, 4},
+};
 
-static uint32_t get16(const struct vmm_nic *n, uint32_t off)
+/* The common configuration's field for virtio-mmio's register @off, or NULL. */
+static volatile void *field(const struct vmm_nic *n, uint32_t off, uint32_t *width)
 {
-    return *(volatile uint16_t *)(volatile void *)win(n, n->pci.common + off);
-}
-
-static void put32(const struct vmm_nic *n, uint32_t off, uint32_t v)
-{
-    *(volatile uint32_t *)(volatile void *)win(n, n->pci.common + off) = v;
-}
-
-static uint32_t get32(const struct vmm_nic *n, uint32_t off)
-{
-    return *(volatile uint32_t *)(volatile void *)win(n, n->pci.common + off);
-}
-
-/* virtio-mmio's 32-bit halves of the queue addresses, as the common configuration's 64-bit
- * fields' halves. */
-static int queue_addr(uint32_t off)
-{
-    switch (off) {
-    case VIO_QUEUE_DESC_LOW:
-    case VIO_QUEUE_DESC_HIGH:
-        return (int)(CC_Q_DESC + (off - VIO_QUEUE_DESC_LOW));
-    case VIO_QUEUE_DRIVER_LOW:
-    case VIO_QUEUE_DRIVER_HIGH:
-        return (int)(CC_Q_DRIVER + (off - VIO_QUEUE_DRIVER_LOW));
-    case VIO_QUEUE_DEVICE_LOW:
-    case VIO_QUEUE_DEVICE_HIGH:
-        return (int)(CC_Q_DEVICE + (off - VIO_QUEUE_DEVICE_LOW));
-    default:
-        return -1;
+    for (uint32_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if (fields[i].vio == off) {
+            *width = fields[i].width;
+            return win(n, n->pci.common + fields[i].cc);
+        }
     }
+    return NULL;
+}
+
+static uint32_t cc_get(const struct vmm_nic *n, uint32_t cc)
+{
+    return *(volatile uint16_t *)(volatile void *)win(n, n->pci.common + cc);
+}
+
+static void cc_put(const struct vmm_nic *n, uint32_t cc, uint32_t v)
+{
+    *(volatile uint16_t *)(volatile void *)win(n, n->pci.common + cc) = (uint16_t)v;
 }
 
 uint32_t vmm_nic_reg(struct vmm_nic *n, uint32_t off)
 {
-    switch (off) {
-    case VIO_DEVICE_FEATURES:
-        return get32(n, CC_DF);
-    case VIO_QUEUE_NUM_MAX:
-        return get16(n, CC_Q_SIZE);
-    case VIO_QUEUE_READY:
-        return get16(n, CC_Q_ENABLE);
-    case VIO_STATUS:
-        return *win(n, n->pci.common + CC_STATUS);
-    case VIO_INTERRUPT_STATUS:
-        return *win(n, n->pci.isr); /* reading clears it */
-    default:
-        if (off >= VIO_CONFIG && off < VIO_CONFIG + 0x100u) {
-            return *win(n, n->pci.device + off - VIO_CONFIG);
-        }
-        return 0;
+    uint32_t width;
+    volatile void *f = field(n, off, &width);
+
+    if (f != NULL) {
+        return width == 4   ? *(volatile uint32_t *)f
+               : width == 2 ? *(volatile uint16_t *)f
+                            : *(volatile uint8_t *)f;
     }
+    if (off == VIO_INTERRUPT_STATUS) {
+        return *win(n, n->pci.isr); /* reading clears it */
+    }
+    if (off >= VIO_CONFIG && off < VIO_CONFIG + 0x100u) {
+        return *win(n, n->pci.device + off - VIO_CONFIG);
+    }
+    return 0;
 }
 
 void vmm_nic_reg_set(struct vmm_nic *n, uint32_t off, uint32_t v)
 {
-    int at = queue_addr(off);
-    uint32_t q;
+    uint32_t width, q;
+    volatile void *f;
 
-    if (at >= 0) {
-        put32(n, (uint32_t)at, v);
-        return;
-    }
-    switch (off) {
-    case VIO_DEVICE_FEATURES_SEL:
-        put32(n, CC_DFSELECT, v);
-        break;
-    case VIO_DRIVER_FEATURES_SEL:
-        put32(n, CC_GFSELECT, v);
-        break;
-    case VIO_DRIVER_FEATURES:
-        put32(n, CC_GF, v);
-        break;
-    case VIO_QUEUE_SEL:
-        put16(n, CC_Q_SELECT, v);
-        break;
-    case VIO_QUEUE_NUM:
-        put16(n, CC_Q_SIZE, v);
-        break;
-    case VIO_QUEUE_READY:
-        /* Each queue interrupts through MSI-X entry 0, and rings at its own doorbell. */
-        q = get16(n, CC_Q_SELECT);
-        put16(n, CC_Q_MSIX, 0);
-        if (q < 2u) {
-            n->pci.notify_at[q] = n->pci.notify + get16(n, CC_Q_NOFF) * n->pci.notify_mul;
-        }
-        put16(n, CC_Q_ENABLE, v);
-        break;
-    case VIO_QUEUE_NOTIFY:
+    if (off == VIO_QUEUE_NOTIFY) {
         if (v < 2u) {
             *(volatile uint16_t *)(volatile void *)win(n, n->pci.notify_at[v]) = (uint16_t)v;
         }
-        break;
-    case VIO_STATUS:
-        *win(n, n->pci.common + CC_STATUS) = (uint8_t)v;
-        break;
-    default:
-        break; /* VIO_INTERRUPT_ACK: the ISR's read acknowledged it */
+        return;
+    }
+    if (off == VIO_QUEUE_READY) {
+        /* Each queue interrupts through MSI-X entry 0, and rings at its own doorbell. */
+        q = cc_get(n, CC_Q_SELECT);
+        cc_put(n, CC_Q_MSIX, 0);
+        if (q < 2u) {
+            n->pci.notify_at[q] = n->pci.notify + cc_get(n, CC_Q_NOFF) * n->pci.notify_mul;
+        }
+    }
+    f = field(n, off, &width); /* VIO_INTERRUPT_ACK has none: the ISR's read acknowledged */
+    if (f != NULL && width == 4) {
+        *(volatile uint32_t *)f = v;
+    } else if (f != NULL && width == 2) {
+        *(volatile uint16_t *)f = (uint16_t)v;
+    } else if (f != NULL) {
+        *(volatile uint8_t *)f = (uint8_t)v;
     }
 }
 
@@ -262,7 +249,7 @@ static const char *place(struct vmm_nic *n, uint32_t vbar, uint32_t mcap)
     entry[2] = X86_VECTOR_BASE + VMM_PC_NIC_INTID;
     entry[3] = 0; /* unmasked */
     *cfg32(mcap) = (*cfg32(mcap) & ~(MSIX_MASKALL << 16)) | MSIX_ENABLE << 16;
-    put16(n, CC_MSIX, NO_VECTOR); /* configuration changes interrupt nobody */
+    cc_put(n, CC_MSIX, NO_VECTOR); /* configuration changes interrupt nobody */
     return NULL;
 }
 

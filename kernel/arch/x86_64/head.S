@@ -24,6 +24,20 @@
 #define APIC_WINDOW_PD 502 /* 0xfec00000's entry in the 4th GiB's directory */
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 
+/* PAE and global pages, the boot tables, long mode and NX: what paging then turns on, for the
+ * boot CPU in 32-bit protected mode and for the others straight from real mode. */
+.macro LONG_MODE_TABLES
+    mov %cr4, %eax
+    or $(CR4_PAE + CR4_PGE), %eax
+    mov %eax, %cr4
+    mov $boot_pml4, %eax
+    mov %eax, %cr3
+    mov $MSR_EFER, %ecx
+    rdmsr
+    or $(EFER_LME + EFER_NXE), %eax
+    wrmsr
+.endm
+
 /* The note QEMU's ELF loader looks for (load_elfboot): where to enter in 32-bit mode. */
     .section .note.Xen, "a", @note
     .p2align 2
@@ -68,15 +82,7 @@ pvh_entry:
     cmp $512, %ecx
     jb 1b
 
-    mov %cr4, %eax
-    or $(CR4_PAE + CR4_PGE), %eax
-    mov %eax, %cr4
-    mov $boot_pml4, %eax
-    mov %eax, %cr3
-    mov $MSR_EFER, %ecx
-    rdmsr
-    or $(EFER_LME + EFER_NXE), %eax
-    wrmsr
+    LONG_MODE_TABLES
     mov %cr0, %eax
     or $(CR0_PE + CR0_WP + CR0_PG), %eax
     mov %eax, %cr0
@@ -108,15 +114,8 @@ ap_tramp:
     mov %cs, %ax
     mov %ax, %ds
     lgdtl ap_gdtr - ap_tramp
-    mov $(CR4_PAE + CR4_PGE), %eax
-    mov %eax, %cr4
-    mov $boot_pml4, %eax
-    mov %eax, %cr3
-    mov $MSR_EFER, %ecx
-    rdmsr
-    or $(EFER_LME + EFER_NXE), %eax
-    wrmsr
-    mov $(CR0_PE + CR0_WP + CR0_PG), %eax
+    LONG_MODE_TABLES
+    mov $(CR0_PE + CR0_WP + CR0_PG), %eax /* CD and NW, set by INIT, cleared */
     mov %eax, %cr0
     ljmpl $0x08, $ap_long
     .p2align 2
