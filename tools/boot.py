@@ -21,7 +21,8 @@ qemu-system-x86_64 -M q35 -cpu max, its NIC a virtio-net-pci function: the kerne
 console shell on this terminal, and the bare-metal test guest; bundle, hello2, hostile, linux
 (Debian's amd64 kernel as a guest) and linux2 (two of them, linux0 serving kvd at 10.0.2.15,
 given 512M) are the others), or with --x86-image selftest the port's first stage
-(selftest.elf).
+(selftest.elf), or with --x86-image grub the vendor's path: SeaBIOS, then GRUB from a CD image
+checking the hashes and loading the kernel and hello.bin by Multiboot2.
 """
 
 import argparse
@@ -59,6 +60,8 @@ def main(argv):
         cpu = "max" if args.cpu == parser.get_default("cpu") else args.cpu
         if args.x86_image == "selftest":
             boot = dict(kernel=os.path.join(image, "selftest.elf"))
+        elif args.x86_image == "grub":
+            boot = dict(cdrom=os.path.join(image, "grub.iso"))
         else:
             bundle = os.path.join(image, args.x86_image + ".bin")
             if not os.path.exists(bundle):

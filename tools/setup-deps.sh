@@ -14,10 +14,11 @@ fi
 
 # Host packages: compilers, emulators (aarch64, and x86_64 for the port), device-tree and FIT
 # tooling, U-Boot for QEMU, and clang with libFuzzer's runtime (libclang-rt-dev) for the fuzz
-# targets (tests/fuzz), gcovr for the kernel's coverage report (tools/coverage.sh).
+# targets (tests/fuzz), gcovr for the kernel's coverage report (tools/coverage.sh), and GRUB for
+# SeaBIOS with xorriso for the x86_64 image's vendor boot (tools/mkgrubiso.py).
 pkgs="cmake make gcc python3 qemu-system-arm qemu-system-x86 gcc-aarch64-linux-gnu \
 binutils-aarch64-linux-gnu libfdt-dev device-tree-compiler u-boot-tools u-boot-qemu dpkg-dev clang-format clang \
-libclang-rt-dev gcovr"
+libclang-rt-dev gcovr grub-pc-bin grub-common xorriso"
 missing=""
 for p in $pkgs; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -20,6 +20,11 @@
 #define MADT_LAPIC 0u    /* type, length, processor UID, APIC ID, flags */
 #define MADT_X2APIC 9u   /* type, length, reserved, x2APIC ID, flags, UID */
 #define MADT_ENABLED 1u
+#define MB2_END 0u /* Multiboot2's information tags (its specification, 3.6) */
+#define MB2_MODULE 3u
+#define MB2_MMAP 6u
+#define MB2_ACPI_OLD 14u
+#define MB2_ACPI_NEW 15u
 
 /* Whether [pa, pa + n) lies in what the boot tables map. */
 static bool readable(uint64_t pa, uint64_t n)
@@ -115,6 +120,59 @@ static void madt_cpus(uint64_t rsdp_hint, struct plat_boot_info *out)
             out->mpidr[out->cpu_count++] = id;
         }
     }
+}
+
+/* The start_info plat_from_multiboot2() makes, with its map and module list. */
+static struct hvm_start_info mb2_info;
+static struct hvm_memmap_entry mb2_map[MEMMAP_MAX];
+static struct hvm_modlist_entry mb2_mod;
+
+paddr_t plat_from_multiboot2(paddr_t mbi)
+{
+    uint32_t total, tag[4];
+    uint64_t pa = pa_of(mbi);
+
+    mb2_info = (struct hvm_start_info){.version = 1};
+    if (!readable(pa, 8)) {
+        return pa_from_ptr(&mb2_info);
+    }
+    memcpy(&total, pa_ptr(mbi), sizeof(total));
+    if (total < 16 || !readable(pa, total)) {
+        return pa_from_ptr(&mb2_info);
+    }
+    /* Tags follow the 8-byte header, each 8-aligned: type, size, then its fields. */
+    for (uint64_t at = 8; at + 8 <= total;) {
+        const uint8_t *t = pa_ptr(pa_init(pa + at));
+
+        memcpy(tag, t, 8);
+        if (tag[0] == MB2_END || tag[1] < 8 || tag[1] > total - at) {
+            break;
+        }
+        if (tag[0] == MB2_MMAP && tag[1] >= 16) {
+            memcpy(&tag[2], t + 8, 8); /* entry size, entry version */
+            for (uint32_t off = 16; tag[2] >= sizeof(mb2_map[0]) && off + tag[2] <= tag[1] &&
+                                    mb2_info.memmap_entries < MEMMAP_MAX;
+                 off += tag[2]) {
+                memcpy(&mb2_map[mb2_info.memmap_entries++], t + off, sizeof(mb2_map[0]));
+            }
+        } else if (tag[0] == MB2_MODULE && tag[1] >= 16 && mb2_info.nr_modules == 0) {
+            memcpy(&tag[2], t + 8, 8); /* start, end */
+            if (tag[3] > tag[2]) {
+                mb2_mod = (struct hvm_modlist_entry){.paddr = tag[2], .size = tag[3] - tag[2]};
+                mb2_info.nr_modules = 1;
+            }
+        } else if ((tag[0] == MB2_ACPI_OLD || tag[0] == MB2_ACPI_NEW) && tag[1] >= 8 + 20 &&
+                   mb2_info.rsdp_paddr == 0) {
+            mb2_info.rsdp_paddr = pa + at + 8; /* a copy of the RSDP: its checksum holds */
+        }
+        at += (tag[1] + 7u) & ~7u;
+    }
+    if (mb2_info.memmap_entries != 0) {
+        mb2_info.magic = PVH_MAGIC;
+        mb2_info.memmap_paddr = pa_of(pa_from_ptr(mb2_map));
+        mb2_info.modlist_paddr = pa_of(pa_from_ptr(&mb2_mod));
+    }
+    return pa_from_ptr(&mb2_info);
 }
 
 us_err_t plat_boot_parse(paddr_t info, struct plat_boot_info *out)

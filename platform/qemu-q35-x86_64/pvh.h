@@ -5,9 +5,11 @@
 #pragma once
 
 #include <stdint.h>
+#include <us/types.h>
 
 #define PVH_MAGIC 0x336ec578u
 #define PVH_E820_RAM 1u
+#define PVH_MB2_MAGIC 0x36d76289u /* %eax at a Multiboot2 entry */
 
 struct hvm_start_info {
     uint32_t magic, version, flags, nr_modules;
@@ -23,3 +25,8 @@ struct hvm_memmap_entry {
 struct hvm_modlist_entry {
     uint64_t paddr, size, cmdline_paddr, reserved;
 };
+
+/** plat_from_multiboot2() - the Multiboot2 information at @mbi (GRUB's) as a start_info: its
+ * memory map, its first module (the bundle) and its ACPI RSDP copy. Returns: the start_info's
+ * address; one plat_boot_parse() refuses (magic 0) if @mbi is unreadable or has no map. */
+paddr_t plat_from_multiboot2(paddr_t mbi);

@@ -131,7 +131,8 @@ void vmm_nic_reg_set(struct vmm_nic *n, uint32_t off, uint32_t v)
     volatile void *f;
 
     if (off == VIO_QUEUE_NOTIFY) {
-        if (v < 2u) {
+        /* A doorbell the device placed outside the window (a hostile offset) is not rung. */
+        if (v < 2u && n->pci.notify_at[v] <= WINDOW_SIZE - 2u) {
             *(volatile uint16_t *)(volatile void *)win(n, n->pci.notify_at[v]) = (uint16_t)v;
         }
         return;

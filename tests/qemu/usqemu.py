@@ -278,13 +278,15 @@ class Machine:
     iommu: True gives the machine QEMU's SMMUv3 (-M virt,iommu=smmuv3) in front of its PCIe.
     arch='x86_64' runs qemu-system-x86_64 -M q35 instead, booting image_dir's understudy.elf
     (the x86_64 port's kernel, docs/x86_64.md; kernel= names another, such as its selftest.elf)
-    with -kernel through QEMU's PVH loader, and -initrd only when initrd= is given.
+    with -kernel through QEMU's PVH loader, and -initrd only when initrd= is given; or with
+    cdrom= a CD image SeaBIOS boots (GRUB's, tools/mkgrubiso.py).
     """
 
     def __init__(self, image_dir=None, boot="fast", cpu="cortex-a72", smp=1, mem="1G",
                  icount=False, extra_args=(), name=None, timeout=DEFAULT_TIMEOUT,
                  log_dir=".", echo=False, kernel=None, initrd=None, fit=None, bios=UBOOT_BIN,
-                 uboot_bootm=True, qemu=None, nic=None, iommu=False, arch="aarch64"):
+                 uboot_bootm=True, qemu=None, nic=None, iommu=False, arch="aarch64",
+                 cdrom=None):
         if boot not in ("fast", "uboot"):
             raise ValueError("boot must be 'fast' or 'uboot', not %r" % boot)
         if arch not in ("aarch64", "x86_64") or (arch == "x86_64" and boot != "fast"):
@@ -301,7 +303,7 @@ class Machine:
         self.fit = fit or (image_dir and os.path.join(image_dir, "understudy.fit"))
         self.bios, self.uboot_bootm = bios, uboot_bootm
         self.qemu = qemu or (QEMU_X86_64 if arch == "x86_64" else QEMU)
-        self.nic, self.iommu = nic, iommu
+        self.nic, self.iommu, self.cdrom = nic, iommu, cdrom
         self.serial_log = os.path.join(log_dir, self.name + ".serial.log") if log_dir else None
         self.qemu_log = os.path.join(log_dir, self.name + ".qemu.log") if log_dir else None
         self.proc = self._tmp = self._sock = self._qmp = self._log = None
@@ -332,7 +334,9 @@ class Machine:
                      "-serial", "chardev:ser0"]
         else:
             argv += ["-serial", serial]
-        if self.arch == "x86_64":
+        if self.arch == "x86_64" and self.cdrom:
+            argv += ["-cdrom", self._need(self.cdrom, "CD image"), "-no-reboot"]
+        elif self.arch == "x86_64":
             argv += ["-kernel", self._need(self.kernel, "kernel"), "-no-reboot"]
             if self.initrd:
                 argv += ["-initrd", self._need(self.initrd, "initrd")]

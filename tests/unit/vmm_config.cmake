@@ -128,6 +128,13 @@ us_unit_test(vmm_nic
     CASES rings_start send_reclaims_without_interrupt poll_switches_and_refills hostile_device
           no_nic)
 
+# The NIC's transport on a PC (vmm_nic_pci.c): virtio-mmio's registers as virtio-pci's fields.
+us_unit_test(vmm_nic_pci
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_nic_pci.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_nic_pci.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
+    LIBS us_lib_host
+    CASES writes_reach_fields reads_come_from_fields doorbells no_nic)
+
 # The switch's service addresses (vmm_switch.c): twins, connection tracking, hold and release,
 # cut-over, and US_VMM_NET_SERVICE with hostile frames and requests.
 us_unit_test(vmm_switch

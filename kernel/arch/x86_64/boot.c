@@ -374,7 +374,7 @@ static void com1_interrupt(void)
             (unsigned)c & 0xffu);
 }
 
-void x86_boot_main(uint64_t start_info)
+void x86_boot_main(uint64_t start_info, uint64_t magic)
 {
     const struct hvm_start_info *si = pa_ptr(pa_init(start_info));
     struct plat_boot_info bi;
@@ -382,6 +382,7 @@ void x86_boot_main(uint64_t start_info)
     uint32_t asids = 0, have;
     bool nrips = false;
 
+    (void)magic; /* the first stage boots by PVH only: anything else fails the check below */
     plat_uart_init();
     x86_trap_init();
     have = x86_cpu_init(&boot_cpu);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* x86_64 entry through the PVH boot ABI (QEMU's -kernel on q35 with an ELF kernel): the
- * loader starts us in 32-bit protected mode, paging off, with %ebx pointing to the
- * hvm_start_info structure. We load our own GDT, identity-map the first GiB with 2 MiB pages
- * and the APIC window [0xfec00000, 0xff000000) uncacheable (the local APIC and the HPET are
- * needed before the kernel's own map), enable PAE, long mode and NX, and call
- * x86_boot_main(start_info) in 64-bit mode. */
+/* x86_64 entry through the PVH boot ABI (QEMU's -kernel on q35 with an ELF kernel) or through
+ * Multiboot2 (GRUB's multiboot2 command, the vendor's path): either loader starts us in 32-bit
+ * protected mode, paging off, with %ebx pointing to its boot information (the hvm_start_info
+ * structure; with Multiboot2's magic in %eax, its information structure). We load our own GDT,
+ * identity-map the first GiB with 2 MiB pages and the APIC window [0xfec00000, 0xff000000)
+ * uncacheable (the local APIC and the HPET are needed before the kernel's own map), enable
+ * PAE, long mode and NX, and call x86_boot_main(info, eax) in 64-bit mode. */
 
 #include "callee_saved.inc"
 
@@ -38,6 +39,20 @@
     wrmsr
 .endm
 
+/* Multiboot2's header (the Multiboot2 specification, 3.1), first in the image so it lies in
+ * the file's first 32 KiB: the ELF's entry is used, and modules are page-aligned. */
+#define MB2_HEADER_MAGIC 0xe85250d6
+    .section .multiboot2, "a"
+    .p2align 3
+mb2_header:
+    .long MB2_HEADER_MAGIC, 0, mb2_header_end - mb2_header
+    .long 0x100000000 - (MB2_HEADER_MAGIC + (mb2_header_end - mb2_header))
+    .short 6, 0 /* module alignment */
+    .long 8
+    .short 0, 0 /* the end */
+    .long 8
+mb2_header_end:
+
 /* The note QEMU's ELF loader looks for (load_elfboot): where to enter in 32-bit mode. */
     .section .note.Xen, "a", @note
     .p2align 2
@@ -53,6 +68,7 @@ pvh_entry:
     cli
     cld
     mov %ebx, %esi
+    mov %eax, %ebp /* Multiboot2's magic, or whatever PVH left */
     lgdt gdt_desc
     mov $0x10, %eax
     mov %eax, %ds
@@ -94,7 +110,8 @@ long_entry:
     mov %eax, %fs
     mov %eax, %gs
     lea boot_stack_top(%rip), %rsp
-    mov %esi, %edi /* zero-extends: the start_info's physical address */
+    mov %esi, %edi /* zero-extends: the boot information's physical address */
+    mov %ebp, %esi
     call x86_boot_main
 2:  cli
     hlt

@@ -22,6 +22,7 @@
 #include <arch/io.h>
 #include <arch/tlb.h>
 #include "board.h"
+#include "pvh.h"
 #include "x86.h"
 
 #define MSR_FS_BASE 0xc0000100u
@@ -38,9 +39,10 @@ extern char _image_start[], _image_end[];
 
 static uint32_t cpu_have; /* X86_HAVE_*, the same on every CPU */
 
-void x86_boot_main(uint64_t start_info)
+/* Multiboot2's information is made a start_info (pvh.c), so the rest reads one format. */
+void x86_boot_main(uint64_t info, uint64_t magic)
 {
-    kmain(start_info);
+    kmain((uint32_t)magic == PVH_MB2_MAGIC ? pa_of(plat_from_multiboot2(pa_init(info))) : info);
 }
 
 void arch_early_init(struct cpu *c)

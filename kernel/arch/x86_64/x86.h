@@ -8,8 +8,9 @@
 #include <understudy/errors.h>
 #include <us/types.h>
 
-/** x86_boot_main() - head.S's call in long mode, with the PVH start_info's address. */
-void x86_boot_main(uint64_t start_info);
+/** x86_boot_main() - head.S's call in long mode, with the boot information's address @info
+ * and what %eax held at entry, @magic: Multiboot2's magic, or PVH's start_info. */
+void x86_boot_main(uint64_t info, uint64_t magic);
 
 /** x86_say() - one line of the kernel's log on COM1, "kernel| " and a newline added. */
 void x86_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
