@@ -17,12 +17,13 @@ image's guest serves kvd: `nc 127.0.0.1 7000` from another terminal talks to it.
 
 --arch x86_64 boots the x86_64 port (images/x86_64 beside --image; docs/x86_64.md) on
 qemu-system-x86_64 -M q35 -cpu max, its NIC a virtio-net-pci function: the kernel
-(understudy.elf) with the bundle --x86-image names (default hello: the four servers, the
-console shell on this terminal, and the bare-metal test guest; bundle, hello2, hostile, linux
-(Debian's amd64 kernel as a guest) and linux2 (two of them, linux0 serving kvd at 10.0.2.15,
-given 512M) are the others), or with --x86-image selftest the port's first stage
-(selftest.elf), or with --x86-image grub the vendor's path: SeaBIOS, then GRUB from a CD image
-checking the hashes and loading the kernel and hello.bin by Multiboot2.
+(understudy.elf) with the bundle --x86-image names (default linux2: the four servers, the
+console shell on this terminal, and two of Debian's amd64 kernels as guests, linux0 serving
+kvd at 10.0.2.15 as the aarch64 default image's guest does, with 512M; bundle, hello and hello2
+(the bare-metal test guest), hostile and linux (one Linux guest) are the others), or with
+--x86-image selftest the port's first stage (selftest.elf), or with --x86-image grub the
+vendor's path: SeaBIOS, then GRUB from a CD image checking the hashes and loading the kernel
+and hello.bin by Multiboot2.
 """
 
 import argparse
@@ -48,9 +49,9 @@ def main(argv):
     parser.add_argument("--no-nic", action="store_true", help="no NIC (and no forward)")
     parser.add_argument("--arch", choices=("aarch64", "x86_64"), default="aarch64",
                         help="aarch64 (default), or the x86_64 port")
-    parser.add_argument("--x86-image", default="hello",
+    parser.add_argument("--x86-image", default="linux2",
                         help="with --arch x86_64: the bundle images/x86_64/NAME.bin to boot "
-                             "(default hello), or selftest for the first stage")
+                             "(default linux2), selftest for the first stage, or grub")
     args, extra = parser.parse_known_args(argv)
     extra = [a for a in extra if a != "--"]
     if args.arch == "x86_64":
