@@ -132,14 +132,6 @@ static void load_tables(struct cpu_tables *k)
                      : "rax", "memory");
 }
 
-struct x86_percpu *x86_this_percpu(void)
-{
-    struct x86_percpu *p;
-
-    __asm__("mov %%gs:%c1, %0" : "=r"(p) : "i"(offsetof(struct x86_percpu, self)));
-    return p;
-}
-
 struct x86_percpu *x86_percpu_of(uint32_t index)
 {
     return &percpu[index];

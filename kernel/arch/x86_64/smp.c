@@ -119,8 +119,12 @@ void x86_shootdown(void)
     }
 }
 
+/* With one CPU nobody shoots down, nor waits: both marks are skipped. */
 void x86_inside(void)
 {
+    if (cpu_count < 2) {
+        return;
+    }
     __atomic_store_n(&x86_this_percpu()->outside, 0, __ATOMIC_RELEASE);
 }
 
@@ -129,6 +133,9 @@ void x86_outside(void)
     struct x86_percpu *p = x86_this_percpu();
     uint64_t gen;
 
+    if (cpu_count < 2) {
+        return;
+    }
     __atomic_store_n(&p->outside, 1, __ATOMIC_SEQ_CST);
     gen = __atomic_load_n(&tlb_gen, __ATOMIC_SEQ_CST);
     if (p->tlb_seen != gen) {

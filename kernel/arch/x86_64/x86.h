@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <understudy/errors.h>
 #include <us/types.h>
@@ -52,8 +53,14 @@ struct x86_percpu {
     uint32_t outside;            /* 1 while in ring 3 or a guest, where stale entries are used */
 };
 
-/** x86_this_percpu() - this CPU's block. */
-struct x86_percpu *x86_this_percpu(void);
+/** x86_this_percpu() - this CPU's block (inline: every entry and exit asks for it). */
+static inline struct x86_percpu *x86_this_percpu(void)
+{
+    struct x86_percpu *p;
+
+    __asm__("mov %%gs:%c1, %0" : "=r"(p) : "i"(offsetof(struct x86_percpu, self)));
+    return p;
+}
 
 /** x86_percpu_of() - CPU @index's block (valid once that CPU ran x86_cpu_init()). */
 struct x86_percpu *x86_percpu_of(uint32_t index);
