@@ -227,10 +227,9 @@ class Qmp:
 
 
 def nic_args(forwards, arch="aarch64"):
-    """QEMU arguments for a NIC on user networking with TCP forwards (host_port, ip, port).
-    On aarch64 Understudy drives only the version 2 virtio-mmio transport, hence
-    force-legacy=false; on q35 a virtio 1.x PCI function at 00:02.0, the configuration page
-    the x86_64 manifest grants the vmm (boot/manifest-x86_64.txt)."""
+    """QEMU arguments for a NIC on user networking with TCP forwards (host_port, ip, port):
+    on aarch64 virtio-mmio version 2 (force-legacy=false), on q35 a virtio 1.x PCI function at
+    00:02.0, whose configuration page boot/manifest-x86_64.txt grants the vmm."""
     netdev = "user,id=n0" + "".join(",hostfwd=tcp:127.0.0.1:%d-%s:%d" % f for f in forwards)
     if arch == "x86_64":
         return ["-netdev", netdev, "-device",
