@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
 /* The generic kernel on x86_64 (docs/x86_64.md): its boot hooks, thread setup, the switch
- * between servers, the FPU handed over lazily, and the C side of the entries (entry.S), each
- * taking the kernel lock and ending in kernel_exit() as aarch64's trap.c does. vCPUs are the
- * port's next step: their hooks stop the kernel with a clear message, and nothing reaches
- * them until a vmm for x86_64 creates a vCPU. */
+ * between servers, the FPU handed over lazily (per CPU), and the C side of the entries
+ * (entry.S), each taking the kernel lock and ending in kernel_exit() as aarch64's trap.c does;
+ * a vCPU's guest runs from leave(), between its exits. */
 #include <understudy/abi.h>
 #include <uslib/string.h>
 #include <us/lock.h>

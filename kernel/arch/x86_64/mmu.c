@@ -524,7 +524,10 @@ void arch_stage2_free(struct stage2 *s2)
     s2->table_frames = 0;
 }
 
-/* One CPU so far: reload CR3 here if @old is what it holds. */
+/* Reload CR3 here if @old is what it holds. That covers every CPU: servers run on CPU 0 alone
+ * (their threads' home), where they ask for the move, and the other CPUs run vCPUs on the
+ * kernel's map, never loading a server's root. Servers elsewhere would need the shootdown's
+ * catch-up (smp.c) to load the moved root. */
 void arch_space_root_moved(uint64_t old, uint64_t now)
 {
     if (x86_read_cr3() == old) {

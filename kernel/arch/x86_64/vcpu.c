@@ -551,7 +551,8 @@ us_err_t arch_vcpu_resume(struct vcpu *v, const struct us_msg *reply)
     return US_OK;
 }
 
-/* One CPU so far: an exit's handler reads the registers where the vCPU left them. */
+/* After each exit the registers are in memory (the thread's frame and the VMCB), so a handler on
+ * any CPU reads them where the vCPU left them. */
 void arch_vcpu_publish(struct vcpu *v)
 {
     (void)v;
