@@ -32,12 +32,22 @@ static bool readable(uint64_t pa, uint64_t n)
     return pa != 0 && pa < PLAT_BOOT_MAPPED && n <= PLAT_BOOT_MAPPED - pa;
 }
 
+/* Whether ACPI's checksum holds: @n bytes at @p that sum to zero. */
+static bool sums_to_zero(const uint8_t *p, uint32_t n)
+{
+    uint8_t sum = 0;
+
+    for (uint32_t i = 0; i < n; i++) {
+        sum = (uint8_t)(sum + p[i]);
+    }
+    return sum == 0;
+}
+
 /* An ACPI table's header at @pa, if it is readable, @sig (when not NULL), and sums to zero;
  * @len gets its length. */
 static const uint8_t *acpi_table(uint64_t pa, const char *sig, uint32_t *len)
 {
     const uint8_t *t;
-    uint8_t sum = 0;
 
     if (!readable(pa, ACPI_HEADER)) {
         return NULL;
@@ -47,25 +57,15 @@ static const uint8_t *acpi_table(uint64_t pa, const char *sig, uint32_t *len)
     if (*len < ACPI_HEADER || !readable(pa, *len) || (sig != NULL && memcmp(t, sig, 4) != 0)) {
         return NULL;
     }
-    for (uint32_t i = 0; i < *len; i++) {
-        sum = (uint8_t)(sum + t[i]);
-    }
-    return sum == 0 ? t : NULL;
+    return sums_to_zero(t, *len) ? t : NULL;
 }
 
 /* An RSDP at @pa: its signature, and its first 20 bytes summing to zero. */
 static const uint8_t *rsdp_at(uint64_t pa)
 {
     const uint8_t *r = pa_ptr(pa_init(pa));
-    uint8_t sum = 0;
 
-    if (!readable(pa, 20) || memcmp(r, "RSD PTR ", 8) != 0) {
-        return NULL;
-    }
-    for (uint32_t i = 0; i < 20; i++) {
-        sum = (uint8_t)(sum + r[i]);
-    }
-    return sum == 0 ? r : NULL;
+    return readable(pa, 20) && memcmp(r, "RSD PTR ", 8) == 0 && sums_to_zero(r, 20) ? r : NULL;
 }
 
 /* The RSDP: where the start_info says, or else (QEMU's PVH loader may leave it 0) found on a
