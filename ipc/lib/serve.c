@@ -48,6 +48,11 @@ static bool fault_request(struct us_msg *m, us_badge_t badge)
         us_msg_reply_err(m, US_ENOTSUP); /* no port space, or the kernel let it through */
         return true;
     }
+    if (kind == US_FAULT_FP) {
+        us_cpu_fp_mark(0xa5a5a5a5a5a5a5a5ull); /* what a caller that lost its registers reads */
+        us_msg_init(m, US_LABEL_FAULT, 0);
+        return true;
+    }
     if (kind == US_FAULT_GARBLE) {
         US_LOG_WARN("the next reply will be garbled (fault injection)");
         garble_next = true;

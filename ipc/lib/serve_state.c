@@ -29,6 +29,13 @@ void us_sha256_fast(void)
     }
 }
 
+static const char *refusal;
+
+const char *us_state_refusal(void)
+{
+    return refusal;
+}
+
 int us_state_start(const struct us_state_desc *sd)
 {
     const struct us_bootinfo *bi = us_bootinfo();
@@ -45,6 +52,7 @@ int us_state_start(const struct us_state_desc *sd)
     if (r == STATE_CORRUPT) {
         US_LOG_ERR("state region refused after restart %u: %s; starting afresh", bi->restart_count,
                    why);
+        refusal = why;
     } else if (r == STATE_RECOVERED) {
         US_LOG_INFO("state recovered after restart %u", bi->restart_count);
     }

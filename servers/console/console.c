@@ -2,6 +2,7 @@
 /* Copyright (c) 2026 The Understudy authors */
 /* console server: drives the UART (uart_<name>.c), prints the kernel log, routes guest consoles,
  * and backs the shell's commands with IPC to vmm and devmgr and server-control syscalls. */
+#include <understudy/cpu.h>
 #include <understudy/devmgr.h>
 #include <understudy/migrate.h>
 #include <understudy/slots.h>
@@ -272,7 +273,17 @@ static us_err_t be_server_fault(void *ctx, uint32_t idx, uint32_t kind)
     struct us_msg *m = us_msgbuf();
     us_err_t e;
 
-    (void)ctx;
+    if (kind == US_FAULT_FP && idx != us_bootinfo()->server_index) {
+        struct console_state *st = ctx;
+
+        /* The check is the next instance's (fp_check()). This one owns the FP registers as it
+         * restarts, which is where a kernel that forgot them would leave them open. */
+        st->kept->fp_check = idx + 1u;
+        state_commit((void *)(uintptr_t)US_VA_STATE, us_bootinfo()->state_size,
+                     sizeof(struct console_kept), CONSOLE_MAGIC, CONSOLE_VERSION);
+        us_cpu_fp_mark(0);
+        return be_server_restart(ctx, us_bootinfo()->server_index);
+    }
     if (idx == us_bootinfo()->server_index) {
 #ifdef US_DEBUG
         if (kind == US_FAULT_HANG) {
@@ -424,6 +435,35 @@ static void pump_guests(struct console_state *st)
     }
 }
 
+/* `server fpcheck NAME`, in the instance its restart started, before it first waits: a mark
+ * in an FP register must survive a call to NAME, whose runtime writes that register. */
+static void fp_check(struct console_kept *kept)
+{
+    uint32_t idx = kept->fp_check - 1u;
+    uint64_t mine = us_cpu_counter() * 0x9e3779b97f4a7c15ull, got;
+    struct us_msg *m = us_msgbuf();
+    us_err_t e;
+
+    kept->fp_check = 0;
+    us_cpu_fp_mark(mine);
+    us_msg_init(m, US_LABEL_FAULT, 8);
+    m->w[0] = US_FAULT_FP;
+    e = us_call(US_SLOT_CONSOLE_EP + idx);
+    got = us_cpu_fp_marked();
+    if (e == US_OK && m->hdr.err != US_OK) {
+        e = (us_err_t)m->hdr.err;
+    }
+    if (e != US_OK) {
+        US_LOG_ERR("fpcheck: server %u did not answer: %s", idx, us_err_name(e));
+    } else if (got != mine) {
+        US_LOG_ERR("fpcheck: FP registers lost across a call after the restart: %#llx became "
+                   "%#llx",
+                   (unsigned long long)mine, (unsigned long long)got);
+    } else {
+        US_LOG_INFO("fpcheck: FP registers kept across a call after the restart");
+    }
+}
+
 us_err_t console_init(struct console_state *st, struct console_kept *kept, bool recovered)
 {
     struct console_shell_backend be = {
@@ -461,6 +501,9 @@ us_err_t console_init(struct console_state *st, struct console_kept *kept, bool 
     };
     us_err_t e;
 
+    if (recovered && kept->fp_check != 0) {
+        fp_check(kept);
+    }
     e = console_uart_init(st);
     if (e != US_OK) {
         return e;
@@ -482,10 +525,12 @@ us_err_t console_init(struct console_state *st, struct console_kept *kept, bool 
     }
     pump_klog(st);
     if (!recovered && us_bootinfo()->restart_count != 0) {
-        /* us_state_start() said why, before there was a place in the log to print from. */
-        US_LOG_ERR("state region refused after restart %u: kernel log lines of the restart "
+        /* us_state_start() logged it before there was a place in the log to print from. */
+        const char *why = us_state_refusal();
+
+        US_LOG_ERR("state region refused after restart %u: %s; kernel log lines of the restart "
                    "are not shown",
-                   us_bootinfo()->restart_count);
+                   us_bootinfo()->restart_count, why != NULL ? why : "no reason given");
     }
     US_LOG_INFO("up: operator shell on the UART");
     pump_klog(st);

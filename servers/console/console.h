@@ -13,9 +13,11 @@
 /* What the console keeps in its state region across restarts. */
 struct console_kept {
     uint64_t klog_cursor; /* the next kernel log byte to print */
+    uint32_t fp_check;    /* `server fpcheck`: the server to call after the restart, plus 1 */
+    uint32_t pad;
 };
 #define CONSOLE_MAGIC 0x636f6e73u
-#define CONSOLE_VERSION 1u
+#define CONSOLE_VERSION 2u
 
 struct console_state {
     volatile uint32_t *uart; /* the PL011's registers; NULL where the UART is behind ports */

@@ -99,6 +99,9 @@ static const struct shell_cmd shell_cmds[] = {
      SHELL_CMD_DEBUG, shell_cmd_server_op, NULL, NULL},
     {"server", "ports", "NAME", "make a server touch an I/O port it was not given (debug)", 1,
      SHELL_CMD_DEBUG, shell_cmd_server_op, NULL, NULL},
+    {"server", "fpcheck", "NAME",
+     "restart the console; its FP registers must survive a call to NAME (debug)", 1,
+     SHELL_CMD_DEBUG, shell_cmd_server_op, NULL, NULL},
     {"hw", "list", "[--json]", "list devices and their owners", 0, SHELL_CMD_JSON, shell_cmd_print,
      console_shell_fmt_hw_list, NULL},
     {"hw", "hide", "N DEVICE", "hide a device from vm N's next boot on", 2, 0, shell_cmd_hw_hide,
@@ -506,6 +509,8 @@ static void shell_cmd_server_op(struct console_shell *sh, const struct shell_cmd
             err = sh->be.server_fault(sh->be.ctx, idx, US_FAULT_EXHAUST);
         } else if (strcmp(cmd->sub, "ports") == 0) {
             err = sh->be.server_fault(sh->be.ctx, idx, US_FAULT_PORTS);
+        } else if (strcmp(cmd->sub, "fpcheck") == 0) {
+            err = sh->be.server_fault(sh->be.ctx, idx, US_FAULT_FP);
         } else {
             err = sh->be.server_restart(sh->be.ctx, idx);
         }

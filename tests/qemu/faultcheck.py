@@ -57,6 +57,19 @@ def inject(m, name, kind, n):
     m.expect(r"us> ")
 
 
+def fp_kept(m, callee, n):
+    """`server fpcheck`: the console restarts itself (its restart @n) while it holds the FP
+    registers, marks one and calls @callee, whose runtime writes that register. The mark must
+    still be there: the kernel keeps each thread's FP registers, a thread it restarted in
+    place too."""
+    since = len(m.output)
+    m.sendline("server fpcheck %s" % callee)
+    got = m.expect_seen(r"console\| fpcheck: ([^\r\n]*)[\r\n]", since=since).group(1)
+    assert got.startswith("FP registers kept"), got
+    m.expect_seen(r"console\| state recovered after restart %d" % n, since=since)
+    m.expect(r"us> ")
+
+
 def campaign(m, g, faults, seed):
     """@faults faults picked with @seed, each checked; @g (a started LoadGen) must keep being
     answered. Returns what was injected and what the servers and the kernel say of it."""

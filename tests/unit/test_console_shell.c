@@ -22,6 +22,7 @@ static void help_lists_all_commands(void)
         "server garble NAME",
         "server exhaust NAME",
         "server ports NAME",
+        "server fpcheck NAME",
         "hw list [--json]",
         "hw hide N DEVICE",
         "hw show N DEVICE",
@@ -274,7 +275,7 @@ static void command_usage_errors(void)
         {"vm console 1 --json", "vm console N"},
         {"server", "server list [--json] | server restart NAME | server crash NAME | server "
                    "corrupt NAME | server hang NAME | server garble NAME | server exhaust NAME | "
-                   "server ports NAME"},
+                   "server ports NAME | server fpcheck NAME"},
         {"server hang", "server hang NAME"},
         {"server garble a b", "server garble NAME"},
         {"server corrupt", "server corrupt NAME"},
@@ -296,7 +297,7 @@ static void command_usage_errors(void)
 
     fx_setup(true);
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char expect[192];
+        char expect[256];
         const char *out = fx_cmd(cases[i][0]);
 
         snprintf(expect, sizeof(expect), "error: usage: %s" NL, cases[i][1]);

@@ -55,6 +55,9 @@ _Static_assert(sizeof(struct us_ipc_buf) == 4096, "us_ipc_buf is one page");
 /* The server touches an I/O port it was not given (port 0x80), which faults it; US_ENOTSUP on
  * an architecture without ports, or if the access went through. */
 #define US_FAULT_PORTS 4u
+/* The server's runtime writes a SIMD register (us_cpu_fp_mark()) and answers: a caller's own
+ * FP registers must not show it (`server fpcheck`). */
+#define US_FAULT_FP 5u
 /* Every server's runtime answers with an empty US_OK reply, before the server's handler and
  * without sealing its state: what the IPC itself costs (`debug ipcbench`). */
 #define US_LABEL_ECHO 6u

@@ -135,6 +135,10 @@ void us_sha256_fast(void);
  * Returns: STATE_COLD, STATE_RECOVERED or STATE_CORRUPT (uslib/state.h). */
 int us_state_start(const struct us_state_desc *sd);
 
+/** us_state_refusal() - why us_state_start() refused the region (its ERR line's reason), for a
+ * server whose log is not yet shown when it starts (the console). Returns: NULL if it did not. */
+const char *us_state_refusal(void);
+
 /** us_serve_state() - us_serve(), committing the state after each message handled. Debug
  * builds also answer US_LABEL_STATE_FLIP (the fault tests' corrupt region). */
 _Noreturn void us_serve_state(us_cap_t ep, us_serve_fn *fn, void *ctx,

@@ -432,8 +432,9 @@ static void thread_forget_here(struct lazy_state *l, struct thread *t)
     if (l->fp_owner == t) {
         l->fp_owner = NULL;
     }
-    if (l->fp_loaded_for == t) {
+    if (l->fp_loaded_for == t) { /* trapped again: a thread restarted in place goes on running */
         l->fp_loaded_for = NULL;
+        write_sysreg(cptr_el2, l->cptr_trap);
     }
 }
 

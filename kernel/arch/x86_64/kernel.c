@@ -208,8 +208,9 @@ void arch_thread_forget(struct thread *t)
     struct x86_percpu *home = x86_percpu_of(t->cpu);
 
     if (t->cpu == this_cpu()->index) {
-        if (home->fp_owner == t) {
+        if (home->fp_owner == t) { /* trapped again: a thread restarted in place runs on */
             home->fp_owner = NULL;
+            cr0_ts(true);
         }
         t->forget_pending = false;
     } else if (home->fp_owner == t) {

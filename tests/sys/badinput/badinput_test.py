@@ -3,6 +3,7 @@
 """Malformed IPC, bad commands and a crashed server (tests/sys/badinput/README.md)."""
 import json
 
+import faultcheck
 import usqemu
 
 DETACH = "\x1d"
@@ -46,6 +47,10 @@ def test(t):
     m.expect(r"hello: got z")
     m.send(DETACH)
     m.expect(r"detached")
+
+    faultcheck.fp_kept(m, "migrate", 1)
+    out = usqemu.console_cmd(m, "server fpcheck console")
+    assert "US_ENOTSUP" in out, out
 
 
 usqemu.run_test(test)

@@ -7,11 +7,13 @@ sealed with SHA-256, its heap, libfdt on the VM config for the vmm), then its re
 devmgr has no device tree on q35 and must say so, not fault. The console drives COM1 through
 the I/O ports its manifest gives it: the shell lists the servers, runs the malformed-IPC
 battery and refuses an unknown command. A server that touches a port it was not given faults
-alone and is restarted; the console keeps its ports. No server may fault otherwise and the
+alone and is restarted; the console keeps its ports. The console restarted in place keeps
+its FPU registers (`server fpcheck`, tests/sys/badinput/README.md). No server may fault otherwise and the
 kernel may not panic."""
 import json
 import os
 
+import faultcheck
 import usqemu
 
 BANNER = (r"kernel\| Understudy hypervisor \(ABI \d+\) on QEMU q35 \(x86_64\), entered in long "
@@ -55,6 +57,8 @@ def test(t):
     for name in SERVERS:
         assert servers[name]["state"] == "running", servers
     assert servers["console"]["faults"] == 0, servers
+    # The console restarted in place keeps its FPU registers across a switch (CR0.TS set again).
+    faultcheck.fp_kept(m, "migrate", 1)
     out = m.output
     assert "PANIC" not in out and "fatal" not in out, out
     assert out.count("faulted") == 1, out

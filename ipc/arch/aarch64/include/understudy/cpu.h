@@ -90,6 +90,22 @@ static inline void us_cpu_port_touch(void)
 {
 }
 
+/** us_cpu_fp_mark() - @v into a SIMD register the compiler leaves alone (v31), for the check
+ * that the kernel keeps each thread's FP registers (US_FAULT_FP). */
+static inline void us_cpu_fp_mark(uint64_t v)
+{
+    __asm__ volatile("fmov d31, %0" : : "r"(v) : "v31");
+}
+
+/** us_cpu_fp_marked() - what us_cpu_fp_mark() put there, if it is still there. */
+static inline uint64_t us_cpu_fp_marked(void)
+{
+    uint64_t v;
+
+    __asm__ volatile("fmov %0, d31" : "=r"(v));
+    return v;
+}
+
 /** us_cpu_sha256_blocks() - the SHA-256 instructions' compressor (lib/sha256_ce.S), for CPUs
  * with US_CPU_SHA2. */
 static inline sha256_blocks_fn *us_cpu_sha256_blocks(void)

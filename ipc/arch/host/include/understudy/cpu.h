@@ -57,6 +57,17 @@ static inline void us_cpu_port_touch(void)
 {
 }
 
+/* No register to keep on the host: the FP check is the target's (US_FAULT_FP). */
+static inline void us_cpu_fp_mark(uint64_t v)
+{
+    (void)v;
+}
+
+static inline uint64_t us_cpu_fp_marked(void)
+{
+    return 0;
+}
+
 static inline sha256_blocks_fn *us_cpu_sha256_blocks(void)
 {
     return NULL;

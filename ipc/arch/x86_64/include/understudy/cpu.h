@@ -77,6 +77,22 @@ static inline void us_cpu_port_touch(void)
     __asm__ volatile("outb %%al, $0x80" : : "a"(0));
 }
 
+/** us_cpu_fp_mark() - @v into an SSE register the compiler leaves alone (xmm15), for the check
+ * that the kernel keeps each thread's FP registers (US_FAULT_FP). */
+static inline void us_cpu_fp_mark(uint64_t v)
+{
+    __asm__ volatile("movq %0, %%xmm15" : : "r"(v) : "xmm15");
+}
+
+/** us_cpu_fp_marked() - what us_cpu_fp_mark() put there, if it is still there. */
+static inline uint64_t us_cpu_fp_marked(void)
+{
+    uint64_t v;
+
+    __asm__ volatile("movq %%xmm15, %0" : "=r"(v));
+    return v;
+}
+
 /** us_cpu_sha256_blocks() - none yet (SHA-NI would be one): the C compressor. */
 static inline sha256_blocks_fn *us_cpu_sha256_blocks(void)
 {
