@@ -13,7 +13,8 @@
 #include <understudy/usys.h>
 #include "vmm_arch.h"
 
-#define NIC_CFG_VA (VMM_NIC_REGS_VA + 0x80000ull) /* the configuration page, after the BARs */
+#define WINDOW_MAX 0x80000u /* the BARs' window, mapped at VMM_NIC_REGS_VA, uses no more */
+#define NIC_CFG_VA (VMM_NIC_REGS_VA + WINDOW_MAX) /* the configuration page, after it */
 #define PCI_VENDOR_VIRTIO 0x1af4u
 #define PCI_DEVICE_NET 0x1041u /* virtio 1.x's net, without the legacy interface */
 #define PCI_COMMAND 0x04u
@@ -28,10 +29,8 @@
 #define CAP_VENDOR 0x09u
 #define MSIX_ENABLE (1u << 15) /* message control, the capability's bits 31:16 */
 #define MSIX_MASKALL (1u << 14)
-#define MSI_ADDR 0xfee00000u  /* the local APIC of CPU 0, physical destination */
-#define X86_VECTOR_BASE 0x20u /* the kernel's: interrupt ID i is vector 0x20 + i */
+#define MSI_ADDR 0xfee00000u /* the local APIC of CPU 0, physical destination */
 #define NO_VECTOR 0xffffu
-#define WINDOW_SIZE 0x8000u /* what the manifest grants at VMM_PC_NIC_WINDOW */
 
 /* virtio's structure types (4.1.4) and the common configuration's fields (4.1.4.3). */
 enum { VPCI_COMMON = 1, VPCI_NOTIFY = 2, VPCI_ISR = 3, VPCI_DEVICE = 4 };
@@ -132,7 +131,7 @@ void vmm_nic_reg_set(struct vmm_nic *n, uint32_t off, uint32_t v)
 
     if (off == VIO_QUEUE_NOTIFY) {
         /* A doorbell the device placed outside the window (a hostile offset) is not rung. */
-        if (v < 2u && n->pci.notify_at[v] <= WINDOW_SIZE - 2u) {
+        if (v < 2u && (uint64_t)n->pci.notify_at[v] + 2u <= n->pci.window) {
             *(volatile uint16_t *)(volatile void *)win(n, n->pci.notify_at[v]) = (uint16_t)v;
         }
         return;
@@ -234,8 +233,8 @@ static const char *place(struct vmm_nic *n, uint32_t vbar, uint32_t mcap)
     uint64_t vsize = bar_size(vbar), tsize = tbar < 6u ? bar_size(tbar) : 0;
     volatile uint32_t *entry;
 
-    if (vsize == 0 || tsize == 0 || tbar == vbar || vsize > WINDOW_SIZE ||
-        ((vsize & (vsize - 1u)) | (tsize & (tsize - 1u))) != 0 || tsize > WINDOW_SIZE - vsize ||
+    if (vsize == 0 || tsize == 0 || tbar == vbar || vsize > n->pci.window ||
+        ((vsize & (vsize - 1u)) | (tsize & (tsize - 1u))) != 0 || tsize > n->pci.window - vsize ||
         (tbl & ~7u) + 16u > tsize || n->pci.common + 0x38u > vsize || n->pci.isr >= vsize ||
         n->pci.notify >= vsize || n->pci.device >= vsize) {
         return "BARs do not fit the granted window";
@@ -247,7 +246,7 @@ static const char *place(struct vmm_nic *n, uint32_t vbar, uint32_t mcap)
     entry = (volatile uint32_t *)(volatile void *)win(n, (uint32_t)vsize + (tbl & ~7u));
     entry[0] = MSI_ADDR;
     entry[1] = 0;
-    entry[2] = X86_VECTOR_BASE + VMM_PC_NIC_INTID;
+    entry[2] = US_X86_VECTOR_BASE + VMM_PC_NIC_INTID;
     entry[3] = 0; /* unmasked */
     *cfg32(mcap) = (*cfg32(mcap) & ~(MSIX_MASKALL << 16)) | MSIX_ENABLE << 16;
     cc_put(n, CC_MSIX, NO_VECTOR); /* configuration changes interrupt nobody */
@@ -264,12 +263,16 @@ static bool map_both(void)
 us_err_t vmm_nic_bus_find(struct vmm_nic *n)
 {
     uint32_t id, vbar, mcap;
+    uint64_t window = 0;
     const char *why;
 
     if (!map_both()) {
         US_LOG_INFO("no NIC granted: the switch joins the guests only");
         return US_ENOENT;
     }
+    (void)us_mem_info(US_SLOT_VMM_NIC_MMIO, &window, NULL);
+    n->pci.window =
+        (uint32_t)(window < WINDOW_MAX ? window : WINDOW_MAX); /* the manifest's grant */
     id = *cfg32(0);
     if (id != (PCI_DEVICE_NET << 16 | PCI_VENDOR_VIRTIO)) {
         US_LOG_INFO("no virtio-net-pci function at the granted address (ID 0x%08x): the switch "

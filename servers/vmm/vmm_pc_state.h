@@ -29,6 +29,7 @@ struct vmm_ioapic {
 struct vmm_nic_pci {
     uint32_t common, isr, device, notify, notify_mul;
     uint32_t notify_at[2];
+    uint32_t window; /* bytes granted at VMM_PC_NIC_WINDOW (the capability's size) */
 };
 
 /* The whole chipset, reset with the VM (vmm_pc_reset(), vmm_ioapic_reset()). */

@@ -32,6 +32,13 @@ us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
     return granted ? US_OK : US_ENOENT;
 }
 
+us_err_t us_mem_info(us_cap_t mem, uint64_t *size, uint64_t *pa)
+{
+    (void)mem, (void)pa;
+    *size = WINDOW;
+    return US_OK;
+}
+
 static uint32_t at16(uint32_t off)
 {
     uint16_t v;
@@ -58,8 +65,12 @@ static void nic_up(void)
     memset(window, 0, sizeof(window));
     memset(&nic, 0, sizeof(nic));
     nic.regs = (volatile uint32_t *)(void *)window;
-    nic.pci = (struct vmm_nic_pci){
-        .common = COMMON, .isr = ISR, .device = DEVICE, .notify = NOTIFY, .notify_mul = 4};
+    nic.pci = (struct vmm_nic_pci){.common = COMMON,
+                                   .isr = ISR,
+                                   .device = DEVICE,
+                                   .notify = NOTIFY,
+                                   .notify_mul = 4,
+                                   .window = WINDOW};
 }
 
 /* Each register vmm_nic.c writes lands in its field of the common configuration, with the

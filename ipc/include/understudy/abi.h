@@ -34,6 +34,9 @@ typedef uint32_t us_vmid_t;
 
 typedef uint32_t us_irq_t;
 #define US_INVALID_IRQ UINT32_MAX
+/* x86_64: physical interrupt ID i arrives at the host CPU as vector US_X86_VECTOR_BASE + i
+ * (the kernel's APIC setup), which is where a server that programs a device's MSI aims it. */
+#define US_X86_VECTOR_BASE 0x20u
 
 /* Capability kinds. Values are ABI (they appear in the boot manifest). */
 #define US_CAPK_NONE 0u

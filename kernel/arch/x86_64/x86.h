@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <understudy/abi.h>
 #include <understudy/errors.h>
 #include <us/types.h>
 
@@ -90,7 +91,7 @@ struct vcpu;
  * guest's timer deadline (vcpu.c). Such an early fire is no tick: x86_timer_early() gets it. */
 void x86_timer_by(uint64_t tsc);
 
-#define X86_VECTOR_BASE 0x20u /* interrupt ID i is vector X86_VECTOR_BASE + i (apic.c) */
+#define X86_VECTOR_BASE US_X86_VECTOR_BASE /* interrupt ID i is this vector + i (apic.c) */
 
 /** x86_smp_prepare() - copy the other CPUs' real-mode start below 1 MiB, while the boot
  * tables still map it (smp.c). */
