@@ -198,6 +198,7 @@ void arch_cpu_settle(void)
     if (p->fp_owner != NULL && p->fp_owner->forget_pending) {
         p->fp_owner->forget_pending = false;
         p->fp_owner = NULL;
+        cr0_ts(true); /* as arch_thread_forget() does here */
     }
 }
 
