@@ -280,3 +280,17 @@ if(NOT US_COVERAGE)
                 ${CMAKE_BINARY_DIR}/deps
         USES_TERMINAL VERBATIM)
 endif()
+
+# What the x86_64 kernel reads at boot on q35 (platform/qemu-q35-x86_64/pvh.c): start_info,
+# the MADT's CPUs, Multiboot2. Not position-independent: its data must lie below 1 GiB, which
+# is all the boot code reads.
+us_unit_test(pvh
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_pvh.c ${CMAKE_SOURCE_DIR}/platform/qemu-q35-x86_64/pvh.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/platform/qemu-q35-x86_64 ${US_KERNEL_DIR}/include
+             ${US_KERNEL_DIR}/arch/x86_64/include ${CMAKE_CURRENT_LIST_DIR}/x86_64_shim
+    LABELS kernel
+    CASES reads_start_info_and_madt cpus_capped bad_tables_leave_boot_cpu bad_entries_end_the_walk
+          rsdp_from_bios_area bad_start_info_refused multiboot2_info)
+target_compile_options(unit_pvh PRIVATE -fno-pie)
+target_link_options(unit_pvh PRIVATE -no-pie)
+set_property(GLOBAL APPEND PROPERTY US_KERNEL_UNIT_TARGETS unit_pvh)
