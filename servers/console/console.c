@@ -282,7 +282,9 @@ static us_err_t be_server_fault(void *ctx, uint32_t idx, uint32_t kind)
         state_commit((void *)(uintptr_t)US_VA_STATE, us_bootinfo()->state_size,
                      sizeof(struct console_kept), CONSOLE_MAGIC, CONSOLE_VERSION);
         us_cpu_fp_mark(0);
-        return be_server_restart(ctx, us_bootinfo()->server_index);
+        e = be_server_restart(ctx, us_bootinfo()->server_index); /* returns only if refused */
+        st->kept->fp_check = 0;
+        return e;
     }
     if (idx == us_bootinfo()->server_index) {
 #ifdef US_DEBUG

@@ -270,9 +270,9 @@ us_err_t vmm_nic_bus_find(struct vmm_nic *n)
         US_LOG_INFO("no NIC granted: the switch joins the guests only");
         return US_ENOENT;
     }
+    /* As much of the window as the manifest granted (0 if unreadable: then no BAR fits). */
     (void)us_mem_info(US_SLOT_VMM_NIC_MMIO, &window, NULL);
-    n->pci.window =
-        (uint32_t)(window < WINDOW_MAX ? window : WINDOW_MAX); /* the manifest's grant */
+    n->pci.window = (uint32_t)(window < WINDOW_MAX ? window : WINDOW_MAX);
     id = *cfg32(0);
     if (id != (PCI_DEVICE_NET << 16 | PCI_VENDOR_VIRTIO)) {
         US_LOG_INFO("no virtio-net-pci function at the granted address (ID 0x%08x): the switch "
