@@ -133,7 +133,7 @@ void ksecondary(uint32_t index)
     arch_secondary_init(c);
     kernel_lock();
     cpu_join(c, arch_cpu_affinity());
-    US_LOG_INFO("CPU %u up (MPIDR 0x%llx)", index, (unsigned long long)arch_cpu_affinity());
+    US_LOG_INFO("CPU %u up (hardware ID 0x%llx)", index, (unsigned long long)arch_cpu_affinity());
     r = kernel_exit();
     kernel_unlock();
     arch_enter_first(r);

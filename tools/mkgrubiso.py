@@ -38,6 +38,11 @@ else
 fi
 """
 
+# What grub.cfg uses, and what reads the CD; grub-mkrescue adds their dependencies. Without
+# this list it installs every module, fonts and locales: 11 MB instead of about 3.
+MODULES = ("normal serial terminal echo test hashsum gcry_sha256 multiboot2 halt iso9660 "
+           "biosdisk part_msdos")
+
 
 def sha256(path):
     with open(path, "rb") as f:
@@ -66,7 +71,9 @@ def main(argv=None):
             bundle_hash = ("0" if bundle_hash[0] != "0" else "1") + bundle_hash[1:]
         with open(os.path.join(d, "SHA256SUMS"), "w") as f:
             f.write("%s  understudy.elf\n%s  bundle.bin\n" % (sha256(a.kernel), bundle_hash))
-        r = subprocess.run(["grub-mkrescue", "-o", a.output, d], capture_output=True, text=True)
+        r = subprocess.run(["grub-mkrescue", "-o", a.output, "--install-modules=" + MODULES,
+                            "--fonts=", "--locales=", "--themes=", d],
+                           capture_output=True, text=True)
         if r.returncode != 0:
             print("mkgrubiso: grub-mkrescue failed:\n" + r.stderr, file=sys.stderr)
             return 1
