@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
-/* Syscall wrappers over us_syscall_raw() (ipc/arch/<arch>/syscall_raw.c). */
+/* Syscall wrappers over the architecture's instruction (ipc/arch/<arch>/include/understudy/
+ * syscall_arch.h). */
+#include <understudy/syscall_arch.h>
 #include <understudy/usys.h>
+
+us_err_t us_syscall_raw(uint64_t nr, const uint64_t args[6], uint64_t out[3])
+{
+    return us_syscall_arch(nr, args, out);
+}
 
 static us_err_t sys(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
                     uint64_t out[3])
 {
     const uint64_t args[6] = {a0, a1, a2, a3, 0, 0};
-    return us_syscall_raw(nr, args, out);
+    return us_syscall_arch(nr, args, out);
 }
 
 us_err_t us_log_write(uint32_t level, const char *s, size_t n)
@@ -151,7 +158,7 @@ us_err_t us_vcpu_create(us_cap_t vm, uint32_t index, us_cap_t ep, us_badge_t bad
 {
     const uint64_t args[6] = {vm, index, ep, badge, cpu, 0};
     uint64_t r[3];
-    us_err_t e = us_syscall_raw(US_SYS_VCPU_CREATE, args, r);
+    us_err_t e = us_syscall_arch(US_SYS_VCPU_CREATE, args, r);
     *vcpu = (us_cap_t)r[0];
     return e;
 }
@@ -208,5 +215,5 @@ us_err_t us_vm_fastmmio(us_cap_t vm, uint64_t ipa, uint32_t kind, us_cap_t mem, 
 {
     const uint64_t args[6] = {vm, ipa, kind, mem, offset, ntfn};
 
-    return us_syscall_raw(US_SYS_VM_FASTMMIO, args, NULL);
+    return us_syscall_arch(US_SYS_VM_FASTMMIO, args, NULL);
 }

@@ -2,10 +2,17 @@
 /* Copyright (c) 2026 The Understudy authors */
 /* The system call on x86_64 (kernel/arch/x86_64/include/arch/regs.h): SYSCALL with the number
  * in RAX, arguments in RDI, RSI, RDX, R10, R8, R9, results in RDI (the error), RSI, RDX, R10.
- * SYSCALL itself takes RCX and R11. */
-#include <understudy/usys.h>
+ * SYSCALL itself takes RCX and R11.
+ * Inline, so the runtime's wrappers (ipc/lib/syscall.c) hold the instruction themselves:
+ * its library is not built for link-time optimisation, and a call per system call cost each
+ * IPC round trip about 50 instructions. */
+#pragma once
 
-us_err_t us_syscall_raw(uint64_t nr, const uint64_t args[6], uint64_t out[3])
+#include <stddef.h>
+#include <stdint.h>
+#include <understudy/errors.h>
+
+static inline us_err_t us_syscall_arch(uint64_t nr, const uint64_t args[6], uint64_t out[3])
 {
     register uint64_t r10 __asm__("r10") = args[3];
     register uint64_t r8 __asm__("r8") = args[4];
