@@ -7,6 +7,36 @@ import json
 import usqemu
 
 
+def stall_report(m, vm=0):
+    """After a guest's console went quiet: print what the hypervisor says of it, then poke
+    the guest (a newline on its console) and say it again. An idle guest exits no more
+    between two looks, so the poke is what tells them apart: a guest that stopped makes no
+    exits and no output for it; one whose output no longer reaches the console makes exits
+    but no output. The caller re-raises its failure; this only adds to its log."""
+    def look(n):
+        for cmd in ("vm list --json", "stats cpu --json", "server list --json"):
+            print("stall report %d: %s: %s" % (n, cmd, usqemu.console_cmd(m, cmd)))
+
+    try:
+        m.send("\x1d")
+        m.expect(r"detached|us> ", timeout=10)
+        look(1)
+        m.sendline("vm console %d" % vm)
+        m.expect(r"attached to vm %d" % vm, timeout=10)
+        since = len(m.output)
+        m.send("\r")
+        try:
+            m.expect_seen(r"\S", timeout=10, since=since)
+            print("stall report: the guest answered a newline")
+        except usqemu.ExpectTimeout:
+            print("stall report: no output for a newline in 10 s")
+        m.send("\x1d")
+        m.expect(r"detached", timeout=10)
+        look(2)
+    except Exception as e:  # the machine may be gone too: say so, keep the first failure
+        print("stall report: no answer (%s: %s)" % (type(e).__name__, str(e).split("\n")[0]))
+
+
 def check_guest_cpus(m, host_cpus, vcpus_of_vm):
     """`stats cpu` lists @host_cpus CPUs, and guests ran exactly on those the vmm's policy
     places their vCPUs on: vCPU n of VM slot s on CPU (s + n + 1) mod CPUs (CPU 0 alone
