@@ -450,11 +450,8 @@ static void fp_check(struct console_kept *kept)
     us_cpu_fp_mark(mine);
     us_msg_init(m, US_LABEL_FAULT, 8);
     m->w[0] = US_FAULT_FP;
-    e = us_call(US_SLOT_CONSOLE_EP + idx);
+    e = us_ask(US_SLOT_CONSOLE_EP + idx, false); /* lib code: no FP register of its own */
     got = us_cpu_fp_marked();
-    if (e == US_OK && m->hdr.err != US_OK) {
-        e = (us_err_t)m->hdr.err;
-    }
     if (e != US_OK) {
         US_LOG_ERR("fpcheck: server %u did not answer: %s", idx, us_err_name(e));
     } else if (got != mine) {
