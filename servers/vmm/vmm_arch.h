@@ -38,6 +38,32 @@ us_err_t vmm_image_boot(struct vmm_state *st, uint32_t slot, const struct us_bun
 bool vmm_board_mmio(struct vmm_state *st, uint32_t slot, const struct us_msg *m, uint64_t *v,
                     uint32_t *virq);
 
+/** vmm_board_uart_fast() - hand VM @slot's hottest UART registers to the kernel (vm_fastmmio)
+ * if @on, else take them back: the PL011's data, flag and control registers
+ * (vmm_pl011_regs_fast()), or COM1's transmitter and line status ports (vmm_pc_uart_fast()).
+ * Returns: US_OK, or the kernel's error. */
+us_err_t vmm_board_uart_fast(struct vmm_state *st, uint32_t slot, bool on);
+
+/** vmm_board_uart_status() - what the kernel answers for VM @slot's UART status register in
+ * the fast path: the PL011's flags (vmm_pl011_flags()), or the 16550's line status
+ * (vmm_pc_lsr()). */
+uint32_t vmm_board_uart_status(const struct vmm_state *st, uint32_t slot);
+
+/** vmm_pl011_regs_fast(), vmm_pl011_flags() - aarch64's vmm_board_uart_fast() and
+ * vmm_board_uart_status() (vmm_pl011.c). */
+us_err_t vmm_pl011_regs_fast(struct vmm_state *st, uint32_t slot, bool on);
+uint32_t vmm_pl011_flags(const struct vmm_state *st, uint32_t slot);
+
+/** vmm_pc_uart_fast() - a PC's vmm_board_uart_fast() (vmm_pc.c): the line status always while
+ * @on, the transmitter only while it is the data port (not the divisor latch) and the guest
+ * asked for no transmitter-empty interrupt, which a byte through the kernel's ring would not
+ * raise. Linux's console clears that enable around each line it writes; its tty sets it. */
+us_err_t vmm_pc_uart_fast(struct vmm_state *st, uint32_t slot, bool on);
+
+/** vmm_pc_lsr() - COM1's line status for VM @slot: the transmitter empty, and data ready while
+ * input waits. */
+uint32_t vmm_pc_lsr(const struct vmm_state *st, uint32_t slot);
+
 /** vmm_board_irq() - VM @slot's device interrupt @intid (aarch64's numbering, a virtio
  * transport's SPI) raised: injected on aarch64 if the guest enabled it at its GIC; on a PC an
  * edge on the transport's 8259 line and I/O APIC pin. */

@@ -29,6 +29,16 @@ bool vmm_board_mmio(struct vmm_state *st, uint32_t slot, const struct us_msg *m,
     return true;
 }
 
+us_err_t vmm_board_uart_fast(struct vmm_state *st, uint32_t slot, bool on)
+{
+    return vmm_pl011_regs_fast(st, slot, on);
+}
+
+uint32_t vmm_board_uart_status(const struct vmm_state *st, uint32_t slot)
+{
+    return vmm_pl011_flags(st, slot);
+}
+
 void vmm_board_irq(struct vmm_state *st, uint32_t slot, uint32_t intid)
 {
     if (vmm_gic_deliverable(&st->vms[slot].gic, intid)) {

@@ -14,6 +14,16 @@ uint32_t vmm_pc_virtio_line(uint32_t intid)
     return i < sizeof(lines) ? lines[i] : 0u;
 }
 
+us_err_t vmm_board_uart_fast(struct vmm_state *st, uint32_t slot, bool on)
+{
+    return vmm_pc_uart_fast(st, slot, on);
+}
+
+uint32_t vmm_board_uart_status(const struct vmm_state *st, uint32_t slot)
+{
+    return vmm_pc_lsr(st, slot);
+}
+
 void vmm_board_irq(struct vmm_state *st, uint32_t slot, uint32_t intid)
 {
     uint32_t line = vmm_pc_virtio_line(intid);

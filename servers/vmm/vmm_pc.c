@@ -8,6 +8,7 @@
  * host CPU's CPUID without what a guest may not use; the MSRs the kernel leaves to the vmm
  * read as zero. */
 #include <understudy/cpu.h>
+#include <understudy/slots.h>
 #include <understudy/vcpu.h>
 #include <uslib/string.h>
 #include "vmm_arch.h"
@@ -105,6 +106,51 @@ static uint8_t uart_iir(const struct vmm_state *st, uint32_t slot)
                      (((pc->ier & UART_IER_THRI) && pc->thre) ? UART_IIR_THRI : UART_IIR_NONE));
 }
 
+uint32_t vmm_pc_lsr(const struct vmm_state *st, uint32_t slot)
+{
+    return UART_LSR_IDLE | (rx_ready(st, slot) ? UART_LSR_DR : 0u);
+}
+
+/* COM1's transmitter in the kernel's ring if @on allows it (vmm_pc_uart_fast()). */
+static us_err_t tx_fast(struct vmm_state *st, uint32_t slot, bool on)
+{
+    struct vmm_vm *vm = &st->vms[slot];
+    bool tx = on && !(vm->pc.lcr & UART_LCR_DLAB) && !(vm->pc.ier & UART_IER_THRI);
+    us_err_t e = us_vm_fastmmio(vm->vm_cap, US_FASTMMIO_PORT(COM1 + UART_THR),
+                                tx ? US_FASTMMIO_RING | (US_NTFN_FASTMMIO << 8) : US_FASTMMIO_NONE,
+                                vm->fast_cap, 0, US_SLOT_SELF_NTFN);
+
+    vm->pc.tx_fast = tx && e == US_OK;
+    return e == US_ENOENT ? US_OK : e;
+}
+
+us_err_t vmm_pc_uart_fast(struct vmm_state *st, uint32_t slot, bool on)
+{
+    struct vmm_vm *vm = &st->vms[slot];
+    us_err_t e = tx_fast(st, slot, on);
+
+    if (e == US_OK) {
+        e = us_vm_fastmmio(vm->vm_cap, US_FASTMMIO_PORT(COM1 + UART_LSR),
+                           on ? US_FASTMMIO_WORD : US_FASTMMIO_NONE, vm->fast_cap, 0, 0);
+    }
+    return e == US_ENOENT ? US_OK : e;
+}
+
+/* After a write to the interrupt enable or line control: the transmitter leaves the kernel's
+ * ring, or goes back to it (the bytes the ring holds go out before the next exit's). */
+static void tx_regate(struct vmm_state *st, uint32_t slot)
+{
+    const struct vmm_pc *pc = &st->vms[slot].pc;
+    bool want =
+        st->vms[slot].uart_fast != NULL && !(pc->lcr & UART_LCR_DLAB) && !(pc->ier & UART_IER_THRI);
+    us_err_t e = want == pc->tx_fast ? US_OK : tx_fast(st, slot, want);
+
+    if (e != US_OK) {
+        US_LOG_WARN("%s: COM1's transmitter not in the fast path (%s)", st->config.vms[slot].name,
+                    us_err_name(e));
+    }
+}
+
 static uint64_t uart(struct vmm_state *st, uint32_t slot, uint32_t reg, bool write, uint8_t v)
 {
     struct vmm_pc *pc = &st->vms[slot].pc;
@@ -126,7 +172,7 @@ static uint64_t uart(struct vmm_state *st, uint32_t slot, uint32_t reg, bool wri
         case UART_MCR:
             return pc->mcr;
         case UART_LSR:
-            return UART_LSR_IDLE | (rx_ready(st, slot) ? UART_LSR_DR : 0u);
+            return vmm_pc_lsr(st, slot);
         case UART_MSR: /* in loopback, the modem controls come back as their status bits */
             return (pc->mcr & UART_MCR_LOOP)
                        ? (uint8_t)(((pc->mcr & 0x3u) << 4) | ((pc->mcr & 0xcu) << 4))
@@ -137,7 +183,9 @@ static uint64_t uart(struct vmm_state *st, uint32_t slot, uint32_t reg, bool wri
             if (dlab || !rx_ready(st, slot)) {
                 return 0;
             }
-            return st->vms[slot].uart.in[st->vms[slot].uart.in_tail++ % VMM_INPUT_LEN];
+            v = st->vms[slot].uart.in[st->vms[slot].uart.in_tail++ % VMM_INPUT_LEN];
+            vmm_pl011_publish(st, slot); /* the line status the kernel answers */
+            return v;
         }
     }
     switch (reg) {
@@ -153,6 +201,7 @@ static uint64_t uart(struct vmm_state *st, uint32_t slot, uint32_t reg, bool wri
                 pc->thre = true; /* an empty transmitter interrupts as soon as it may */
             }
             pc->ier = v & 0x0fu;
+            tx_regate(st, slot);
         }
         break;
     case UART_IIR:
@@ -160,6 +209,7 @@ static uint64_t uart(struct vmm_state *st, uint32_t slot, uint32_t reg, bool wri
         break;
     case UART_LCR:
         pc->lcr = v;
+        tx_regate(st, slot);
         break;
     case UART_MCR:
         pc->mcr = v & 0x1fu;

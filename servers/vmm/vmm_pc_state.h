@@ -35,8 +35,9 @@ struct vmm_nic_pci {
 /* The whole chipset, reset with the VM (vmm_pc_reset(), vmm_ioapic_reset()). */
 struct vmm_pc {
     uint8_t lcr, ier, fcr, mcr, scr;
-    bool thre; /* the transmitter-empty interrupt is pending */
-    bool line; /* COM1's interrupt line, as the 8259 last saw it */
+    bool thre;    /* the transmitter-empty interrupt is pending */
+    bool line;    /* COM1's interrupt line, as the 8259 last saw it */
+    bool tx_fast; /* COM1's transmitter is in the kernel's fast path (vmm_pc_uart_fast()) */
     uint8_t elcr[2];
     struct vmm_i8259 pic[2];
     uint16_t pm1_sts, pm1_en, pm1_cnt;

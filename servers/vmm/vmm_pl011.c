@@ -102,18 +102,16 @@ void vmm_console_out(struct vmm_state *st, uint32_t slot, const uint8_t *b, uint
     }
 }
 
-static uint32_t flags(const struct vmm_state *st, uint32_t slot)
+uint32_t vmm_pl011_flags(const struct vmm_state *st, uint32_t slot)
 {
     return FR_TXFE | (pl011_rx_ready(st, slot) ? 0u : FR_RXFE);
 }
 
-void vmm_pl011_fast(struct vmm_state *st, uint32_t slot)
+us_err_t vmm_pl011_regs_fast(struct vmm_state *st, uint32_t slot, bool on)
 {
     struct vmm_vm *vm = &st->vms[slot];
-    bool on = (vm->visible & VMM_DEV_UART) && vm->uart_fast != NULL;
     us_err_t e;
 
-    vmm_pl011_drain(st, slot);
     e = us_vm_fastmmio(vm->vm_cap, VMM_UART_IPA + UARTDR,
                        on ? US_FASTMMIO_RING | (US_NTFN_FASTMMIO << 8) : US_FASTMMIO_NONE,
                        vm->fast_cap, 0, US_SLOT_SELF_NTFN);
@@ -125,7 +123,17 @@ void vmm_pl011_fast(struct vmm_state *st, uint32_t slot)
         e = us_vm_fastmmio(vm->vm_cap, VMM_UART_IPA + UARTCR,
                            on ? US_FASTMMIO_LATCH : US_FASTMMIO_NONE, vm->fast_cap, 0, 0);
     }
-    if (e != US_OK && e != US_ENOENT) {
+    return e == US_ENOENT ? US_OK : e;
+}
+
+void vmm_pl011_fast(struct vmm_state *st, uint32_t slot)
+{
+    struct vmm_vm *vm = &st->vms[slot];
+    us_err_t e;
+
+    vmm_pl011_drain(st, slot);
+    e = vmm_board_uart_fast(st, slot, (vm->visible & VMM_DEV_UART) && vm->uart_fast != NULL);
+    if (e != US_OK) {
         US_LOG_WARN("%s: UART fast path not set up (%s): every access exits",
                     st->config.vms[slot].name, us_err_name(e));
     }
@@ -157,7 +165,8 @@ void vmm_pl011_drain(struct vmm_state *st, uint32_t slot)
 void vmm_pl011_publish(struct vmm_state *st, uint32_t slot)
 {
     if (st->vms[slot].uart_fast != NULL) {
-        __atomic_store_n(&st->vms[slot].uart_fast->word, flags(st, slot), __ATOMIC_RELEASE);
+        __atomic_store_n(&st->vms[slot].uart_fast->word, vmm_board_uart_status(st, slot),
+                         __ATOMIC_RELEASE);
     }
 }
 
@@ -216,7 +225,7 @@ uint64_t vmm_pl011_access(struct vmm_state *st, uint32_t slot, uint64_t off, boo
     case UARTDR:
         return rx_ready ? u->in[u->in_tail++ % VMM_INPUT_LEN] : 0;
     case UARTFR:
-        return flags(st, slot);
+        return vmm_pl011_flags(st, slot);
     case UARTIMSC:
         return u->imsc;
     case UARTCR:

@@ -37,6 +37,19 @@ def stall_report(m, vm=0):
         print("stall report: no answer (%s: %s)" % (type(e).__name__, str(e).split("\n")[0]))
 
 
+def exit_counters(m, vm=0):
+    """VM @vm's exits so far and the CPUs' switches into servers, read at the console shell
+    from the guest's console (detached, then attached to it again)."""
+    m.send("\x1d")
+    m.expect(r"detached")
+    m.expect(r"us> ")
+    n = json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"][vm]["exits"]
+    cpus = json.loads(usqemu.console_cmd(m, "stats cpu --json"))["cpus"]
+    m.sendline("vm console %d" % vm)
+    m.expect(r"attached to vm %d " % vm)
+    return n, sum(c["to_server"] for c in cpus)
+
+
 def check_guest_cpus(m, host_cpus, vcpus_of_vm):
     """`stats cpu` lists @host_cpus CPUs, and guests ran exactly on those the vmm's policy
     places their vCPUs on: vCPU n of VM slot s on CPU (s + n + 1) mod CPUs (CPU 0 alone

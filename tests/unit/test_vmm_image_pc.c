@@ -46,6 +46,18 @@ void vmm_resume(struct us_msg *r, uint64_t flags)
     (void)r, (void)flags;
 }
 
+us_err_t us_vm_fastmmio(us_cap_t vm, uint64_t ipa, uint32_t kind, us_cap_t mem, uint64_t offset,
+                        us_cap_t ntfn)
+{
+    (void)vm, (void)ipa, (void)kind, (void)mem, (void)offset, (void)ntfn;
+    return US_OK;
+}
+
+void vmm_pl011_publish(struct vmm_state *s, uint32_t slot)
+{
+    (void)s, (void)slot;
+}
+
 us_err_t us_vcpu_inject(us_cap_t vcpu, uint32_t intid)
 {
     (void)vcpu, (void)intid;

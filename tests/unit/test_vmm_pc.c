@@ -3,6 +3,7 @@
 /* Unit tests for servers/vmm/vmm_pc.c: a PC guest's port I/O (COM1's 16550, open bus), CPUID
  * and MSR exits, as the x86_64 kernel sends them (kernel/arch/x86_64/vcpu.c). */
 #include <string.h>
+#include <understudy/slots.h>
 #include <understudy/vcpu.h>
 #include "ut.h"
 #include "vmm_arch.h"
@@ -44,6 +45,34 @@ us_err_t us_vcpu_inject(us_cap_t vcpu, uint32_t intid)
     injections++;
     return US_OK;
 }
+/* The kernel's fast-path entries, as the vmm set them: the kind at each port (it keeps one
+ * entry per key; removing a missing one is US_ENOENT, as there), and how many calls. */
+static uint32_t fast_kind[0x10000];
+static int fast_calls;
+static int published; /* vmm_pl011_publish() calls: the kernel's line status made current */
+
+us_err_t us_vm_fastmmio(us_cap_t vm, uint64_t ipa, uint32_t kind, us_cap_t mem, uint64_t offset,
+                        us_cap_t ntfn)
+{
+    uint32_t port = (uint32_t)(ipa & 0xffffu);
+
+    UT_EXPECT(vm == 7 && mem == 9 && offset == 0);
+    UT_EXPECT_EQ(ipa, US_FASTMMIO_PORT(port));
+    UT_EXPECT(ntfn == (port == 0x3f8 ? US_SLOT_SELF_NTFN : 0u)); /* the ring's signal */
+    fast_calls++;
+    if ((kind & 0xffu) == US_FASTMMIO_NONE && fast_kind[port] == US_FASTMMIO_NONE) {
+        return US_ENOENT;
+    }
+    fast_kind[port] = kind & 0xffu;
+    return US_OK;
+}
+
+void vmm_pl011_publish(struct vmm_state *s, uint32_t slot)
+{
+    UT_EXPECT(s == &st && slot == 0);
+    published++;
+}
+
 static struct us_msg m;
 static uint64_t virtio_ipa; /* where the last virtio access went */
 
@@ -93,6 +122,9 @@ static void setup(uint32_t devices)
     injections = 0;
     counter = 0;
     starts = 0;
+    fast_calls = 0;
+    published = 0;
+    memset(fast_kind, 0, sizeof(fast_kind));
     vmm_pc_reset(&st, 0);
 }
 
@@ -135,6 +167,55 @@ static void uart_output_goes_to_console(void)
     io(0x3f8, 1, true, '!');
     UT_EXPECT_EQ(out_len, 3);
     UT_EXPECT(memcmp(out, "hi!", 3) == 0);
+}
+
+/* COM1 in the kernel's fast path (US_FASTMMIO_PORT): the line status always, the transmitter
+ * only while the data port is not the divisor latch and no transmitter-empty interrupt is
+ * asked for; rewriting the same enable costs no call; a byte read makes the kernel's line
+ * status current; all taken back when the UART goes. */
+static void uart_fast_path_gated(void)
+{
+    static struct us_fastmmio_page page;
+
+    setup(VMM_DEV_UART);
+    st.vms[0].vm_cap = 7;
+    st.vms[0].fast_cap = 9;
+    st.vms[0].uart_fast = &page;
+    UT_EXPECT_EQ(vmm_pc_uart_fast(&st, 0, true), US_OK);
+    UT_EXPECT_EQ(fast_kind[0x3f8], US_FASTMMIO_RING);
+    UT_EXPECT_EQ(fast_kind[0x3fd], US_FASTMMIO_WORD);
+    UT_EXPECT_EQ(fast_calls, 2);
+    io(0x3f9, 1, true, 0x01); /* the receive interrupt: the transmitter stays */
+    UT_EXPECT_EQ(fast_kind[0x3f8], US_FASTMMIO_RING);
+    UT_EXPECT_EQ(fast_calls, 2);
+    io(0x3f9, 1, true, 0x03); /* and the transmitter's: its writes must exit */
+    UT_EXPECT_EQ(fast_kind[0x3f8], US_FASTMMIO_NONE);
+    io(0x3f9, 1, true, 0x02);
+    UT_EXPECT_EQ(fast_calls, 3);
+    io(0x3f9, 1, true, 0x00); /* a console line: Linux clears the enable around it */
+    UT_EXPECT_EQ(fast_kind[0x3f8], US_FASTMMIO_RING);
+    io(0x3fb, 1, true, 0x83); /* the divisor latch: the data port is not the transmitter */
+    UT_EXPECT_EQ(fast_kind[0x3f8], US_FASTMMIO_NONE);
+    io(0x3f8, 1, true, 1);
+    UT_EXPECT_EQ(out_len, 0);
+    io(0x3fb, 1, true, 0x03);
+    UT_EXPECT_EQ(fast_kind[0x3f8], US_FASTMMIO_RING);
+    UT_EXPECT_EQ(fast_kind[0x3fd], US_FASTMMIO_WORD);
+    UT_EXPECT_EQ(vmm_pc_lsr(&st, 0), 0x60u);
+    st.vms[0].uart.in[0] = 'k';
+    st.vms[0].uart.in_head = 1;
+    UT_EXPECT_EQ(vmm_pc_lsr(&st, 0), 0x61u);
+    io(0x3f8, 1, false, 0);
+    UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 'k');
+    UT_EXPECT_EQ(published, 1);
+    UT_EXPECT_EQ(vmm_pc_lsr(&st, 0), 0x60u);
+    UT_EXPECT_EQ(vmm_pc_uart_fast(&st, 0, false), US_OK);
+    UT_EXPECT_EQ(fast_kind[0x3f8], US_FASTMMIO_NONE);
+    UT_EXPECT_EQ(fast_kind[0x3fd], US_FASTMMIO_NONE);
+    UT_EXPECT_EQ(vmm_pc_uart_fast(&st, 0, false), US_OK); /* nothing left: not an error */
+    setup(VMM_DEV_UART); /* no fast page: the enable never reaches the kernel */
+    io(0x3f9, 1, true, 0x00);
+    UT_EXPECT_EQ(fast_calls, 0);
 }
 
 /* Ports nobody models read as all ones at the access's size; a VM without a UART has no
@@ -461,6 +542,7 @@ static void virtio_through_8259(void)
 
 UT_MAIN({"uart_status_reads_idle", uart_status_reads_idle},
         {"uart_output_goes_to_console", uart_output_goes_to_console},
+        {"uart_fast_path_gated", uart_fast_path_gated},
         {"other_ports_open_bus", other_ports_open_bus}, {"msr_and_cpuid", msr_and_cpuid},
         {"uart_interrupt_through_8259", uart_interrupt_through_8259},
         {"uart_input_interrupts", uart_input_interrupts},

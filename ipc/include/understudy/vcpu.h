@@ -131,6 +131,9 @@ static inline us_err_t us_resume_check(const struct us_msg *reply)
  * finds there. Other values exit. */
 #define US_FASTMMIO_BELL 5u
 #define US_FASTMMIO_ISRS 4u /* W1C and BELL: the index of isr[] or bell[], below this */
+/* On x86_64, I/O port @port's entry: its key lies above every guest physical address. An IN
+ * or OUT of the port is then finished as a load or store of the entry's register would be. */
+#define US_FASTMMIO_PORT(port) ((1ull << 63) | (uint64_t)(port))
 #define US_FASTMMIO_RING_BYTES 4048u
 
 struct us_fastmmio_page {

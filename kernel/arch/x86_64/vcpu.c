@@ -454,6 +454,26 @@ static int npf(struct vcpu *v)
     return NPF_VMM;
 }
 
+/* An IN or OUT of a port the vmm handed to the kernel (vm_fastmmio, US_FASTMMIO_PORT()):
+ * finished here, as aarch64 finishes its UART's registers. COM1's transmitter and line status
+ * while a kernel prints its log: two exits a byte without it. */
+static bool io_here(struct vcpu *v, uint64_t info)
+{
+    uint64_t *rax = &v->thread.regs.gpr[ARCH_RAX], val = *rax;
+    uint8_t size = (uint8_t)((info >> 4) & 7u);
+
+    if ((info & (IOIO_STR | IOIO_REP)) ||
+        !vm_fastmmio_access(v->vm, US_FASTMMIO_PORT((info >> 16) & 0xffffu), !(info & IOIO_IN),
+                            &val)) {
+        return false;
+    }
+    if (info & IOIO_IN) {
+        *rax = loaded(size, size, false, *rax, val);
+    }
+    v->thread.regs.rip = v->hot.exitinfo2; /* the next instruction's */
+    return true;
+}
+
 bool arch_vcpu_decode_exit(struct vcpu *v)
 {
     uint64_t info = v->hot.exitinfo1, rip = v->thread.regs.rip;
@@ -468,6 +488,9 @@ bool arch_vcpu_decode_exit(struct vcpu *v)
     case EXIT_VINTR:
         return false; /* the guest can take its interrupt: irq_enter() injects it */
     case EXIT_IOIO:
+        if (io_here(v, info)) {
+            return false;
+        }
         exit_words(v, (info & (IOIO_STR | IOIO_REP)) ? US_EXIT_UNKNOWN : US_EXIT_IO);
         w[US_EXIT_WRITE] = !(info & IOIO_IN);
         w[US_EXIT_SIZE] = (info >> 4) & 7u;

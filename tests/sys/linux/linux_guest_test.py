@@ -9,19 +9,6 @@ import usqemu
 DETACH = "\x1d"
 
 
-def counters(m):
-    """VM 0's exits so far and the CPUs' switches into servers, read at the console shell;
-    attached to VM 0 again after."""
-    m.send(DETACH)
-    m.expect(r"detached")
-    m.expect(r"us> ")
-    n = json.loads(usqemu.console_cmd(m, "vm list --json"))["vms"][0]["exits"]
-    cpus = json.loads(usqemu.console_cmd(m, "stats cpu --json"))["cpus"]
-    m.sendline("vm console 0")
-    m.expect(r"attached to vm 0 \(linux0\)")
-    return n, sum(c["to_server"] for c in cpus)
-
-
 def test(t):
     m = t.machine()
     m.expect(r"us> ")
@@ -56,12 +43,12 @@ def test(t):
         # the vmm and then the console preempt the guest for every one on one host CPU (two
         # switches a byte: 16,018 for these lines in one run without the batching, 536 with
         # it, most of them the shell's own work).
-        before = counters(m)
+        before = cpucheck.exit_counters(m)
         m.sendline("for i in $(seq 300); do echo \"<3>latch $i\" > /dev/kmsg; done; echo latched")
         m.expect(r"latch 300", timeout=120)
         m.expect(r"\nlatched", timeout=60)
         m.expect(r"guest# ", timeout=60)
-        after = counters(m)
+        after = cpucheck.exit_counters(m)
         spent, switched = after[0] - before[0], after[1] - before[1]
         print("300 console lines: %d exits, %d switches to servers" % (spent, switched))
         assert spent < 600, spent
