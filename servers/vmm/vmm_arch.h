@@ -64,6 +64,10 @@ us_err_t vmm_pc_uart_fast(struct vmm_state *st, uint32_t slot, bool on);
  * input waits. */
 uint32_t vmm_pc_lsr(const struct vmm_state *st, uint32_t slot);
 
+/** vmm_board_virtio_at() - where VM guests see the virtio transport register aarch64's map
+ * puts at @ipa: there on aarch64, in the PC's window at VMM_PC_VIRTIO on a PC. */
+uint64_t vmm_board_virtio_at(uint64_t ipa);
+
 /** vmm_board_irq() - VM @slot's device interrupt @intid (aarch64's numbering, a virtio
  * transport's SPI) raised: injected on aarch64 if the guest enabled it at its GIC; on a PC an
  * edge on the transport's 8259 line and I/O APIC pin. */

@@ -39,6 +39,11 @@ uint32_t vmm_board_uart_status(const struct vmm_state *st, uint32_t slot)
     return vmm_pl011_flags(st, slot);
 }
 
+uint64_t vmm_board_virtio_at(uint64_t ipa)
+{
+    return ipa;
+}
+
 void vmm_board_irq(struct vmm_state *st, uint32_t slot, uint32_t intid)
 {
     if (vmm_gic_deliverable(&st->vms[slot].gic, intid)) {

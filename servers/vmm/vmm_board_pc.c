@@ -24,6 +24,11 @@ uint32_t vmm_board_uart_status(const struct vmm_state *st, uint32_t slot)
     return vmm_pc_lsr(st, slot);
 }
 
+uint64_t vmm_board_virtio_at(uint64_t ipa)
+{
+    return VMM_PC_VIRTIO + (ipa - VMM_VIRTIO_BLK_IPA);
+}
+
 void vmm_board_irq(struct vmm_state *st, uint32_t slot, uint32_t intid)
 {
     uint32_t line = vmm_pc_virtio_line(intid);

@@ -167,12 +167,12 @@ void vmm_virtio_fast(struct vmm_state *st, uint32_t slot)
         us_err_t e;
 
         /* A transport this boot may not see exits, as any address outside the guest's view. */
-        e = us_vm_fastmmio(vm->vm_cap, bases[i] + VIO_INTERRUPT_STATUS,
+        e = us_vm_fastmmio(vm->vm_cap, vmm_board_virtio_at(bases[i] + VIO_INTERRUPT_STATUS),
                            d != NULL ? US_FASTMMIO_W1C | (vmm_virtio_isr_index(vm, d) << 14)
                                      : US_FASTMMIO_NONE,
                            vm->fast_cap, 0, 0);
         if (e == US_OK || e == US_ENOENT) {
-            e = us_vm_fastmmio(vm->vm_cap, bases[i] + VIO_QUEUE_NOTIFY,
+            e = us_vm_fastmmio(vm->vm_cap, vmm_board_virtio_at(bases[i] + VIO_QUEUE_NOTIFY),
                                d != NULL ? US_FASTMMIO_BELL | (US_NTFN_BELL << 8) |
                                                (vmm_virtio_isr_index(vm, d) << 14)
                                          : US_FASTMMIO_NONE,

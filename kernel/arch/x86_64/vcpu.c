@@ -377,6 +377,19 @@ static uint64_t loaded(uint8_t size, uint8_t opsize, bool high8, uint64_t old, u
  * store's value, @mask the access's size) finished here: a fixed IPI delivered, another ICR write
  * passed to the vmm as x2APIC's ICR MSR write (vmm_pc.c starts vCPUs from it), a load's value put
  * in place. */
+/* A move the kernel finished: a load's value into its register, and on past it. */
+static int mmio_done(struct vcpu *v, const struct x86_mmio *d, uint8_t reg, uint64_t val,
+                     uint64_t mask)
+{
+    struct arch_regs *r = &v->thread.regs;
+
+    if (!d->write) {
+        *msg_reg(r, reg) = loaded(d->size, d->opsize, d->high8, *msg_reg(r, reg), val & mask);
+    }
+    r->rip += d->len;
+    return NPF_KERNEL;
+}
+
 static int lapic_window(struct vcpu *v, const struct x86_mmio *d, uint8_t reg, uint64_t val,
                         uint64_t mask)
 {
@@ -398,11 +411,7 @@ static int lapic_window(struct vcpu *v, const struct x86_mmio *d, uint8_t reg, u
     if (done == VLAPIC_IPI) {
         ipi(v, val);
     }
-    if (!d->write) {
-        *msg_reg(r, reg) = loaded(d->size, d->opsize, d->high8, *msg_reg(r, reg), val & mask);
-    }
-    r->rip += d->len;
-    return NPF_KERNEL;
+    return mmio_done(v, d, reg, val, mask);
 }
 
 /* A nested page fault on a move insn.c understands: the local APIC's xAPIC window, or MMIO
@@ -437,6 +446,11 @@ static int npf(struct vcpu *v)
     val = (d.imm ? d.value : *msg_reg(r, reg) >> (d.high8 ? 8u : 0u)) & mask; /* a store's */
     if ((v->hot.exitinfo2 >> 12) == (VLAPIC_BASE_ADDR >> 12)) {
         return lapic_window(v, &d, reg, val, mask);
+    }
+    /* A register the vmm handed to the kernel (vm_fastmmio): a virtio transport's interrupt
+     * status and acknowledgement, its queue doorbells. */
+    if (vm_fastmmio_access(v->vm, v->hot.exitinfo2, d.write, &val)) {
+        return mmio_done(v, &d, reg, val, mask);
     }
     exit_words(v, US_EXIT_MMIO);
     v->msg.w[US_EXIT_WRITE] = d.write;
