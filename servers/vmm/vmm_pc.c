@@ -54,8 +54,10 @@
 void vmm_pc_reset(struct vmm_state *st, uint32_t slot)
 {
     struct vmm_pc *pc = &st->vms[slot].pc;
+    bool tx_fast = pc->tx_fast; /* the kernel's entry is not the chipset's: a reset keeps it */
 
     memset(pc, 0, sizeof(*pc));
+    pc->tx_fast = tx_fast;
     pc->pic[0].imr = pc->pic[1].imr = 0xff;
     pc->pm1_cnt = PM1_SCI_EN; /* in ACPI mode from the start: no SMI command port */
     vmm_ioapic_reset(st, slot);
