@@ -4,7 +4,7 @@
  * status, the divisor latch, and its interrupt: enable, identification, FIFO control, modem
  * control with OUT2 gating the line) on line 4 of an 8259 pair; the ACPI fixed registers
  * (PM1a status, enable and control with SCI_EN always set, and the PM timer, a 32-bit count
- * at 3.579545 MHz from the TSC); other ports open bus; the
+ * at 3.579545 MHz from the TSC); the 8254's ports as a stopped timer; other ports open bus; the
  * host CPU's CPUID without what a guest may not use; the MSRs the kernel leaves to the vmm
  * read as zero. */
 #include <understudy/cpu.h>
@@ -38,6 +38,11 @@
 
 #define PIC_MASTER 0x20u
 #define PIC_SLAVE 0xa0u
+/* The 8254 timer's ports (counters 0-2, then the mode register). There is no 8254: its counters
+ * read as stopped at zero. As open bus (all ones) they looked like counter 2 holding its start
+ * value, and Linux's quick PIT calibration read it 100,000 times before giving up, each read an
+ * exit: minutes on two host CPUs, where each crosses to the vmm's CPU. */
+#define PIT 0x40u
 #define ELCR 0x4d0u /* and 0x4d1: a line per bit, level-triggered when set */
 #define ICW1_INIT 0x10u
 #define ICW1_SINGLE 0x02u
@@ -302,6 +307,8 @@ void vmm_pc_io(struct vmm_state *st, uint32_t slot, struct us_msg *m)
         v = i8259(&st->vms[slot].pc.pic[port >> 7], port & 1u, write, (uint8_t)rax);
     } else if (port >= VMM_PC_PM1A_EVT && port < VMM_PC_PM_TMR + 4u) {
         v = acpi_fixed(&st->vms[slot].pc, port - VMM_PC_PM1A_EVT, write, (uint16_t)rax);
+    } else if (port >= PIT && port < PIT + 4u) {
+        v = 0;
     } else if (port == ELCR || port == ELCR + 1u) {
         if (write) {
             st->vms[slot].pc.elcr[port - ELCR] = (uint8_t)rax;

@@ -220,12 +220,18 @@ static void uart_fast_path_gated(void)
 }
 
 /* Ports nobody models read as all ones at the access's size; a VM without a UART has no
- * COM1 either. */
+ * COM1 either. The 8254's read as a timer stopped at zero: Linux's quick PIT calibration
+ * takes all ones for a counter not yet counting and reads it 100,000 times. */
 static void other_ports_open_bus(void)
 {
     setup(VMM_DEV_UART);
     io(0x80, 2, false, 0xabcd0000ull);
     UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 0xabcdffffull);
+    io(0x42, 1, false, 0x1234ull);
+    UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 0x1200ull);
+    io(0x43, 1, true, 0xb0);
+    io(0x40, 1, false, 0);
+    UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 0);
     io(0xcfc, 4, false, 0xaaaaaaaa00000000ull);
     UT_EXPECT_EQ(m.w[US_RESUME_VALUE], 0xaaaaaaaaffffffffull);
     setup(0);
