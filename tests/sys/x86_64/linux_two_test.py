@@ -3,7 +3,8 @@
 """Two of Debian's amd64 kernels as guests on x86_64, talking through the vmm's switch
 (docs/x86_64.md): linux2.bin's two VMs each have a virtio-net NIC, the transport the DSDT
 names at 0xd0002000 on ISA line 7, and the guests' init brings eth0 up and starts the agent,
-which starts kvd (built for amd64). linux1 stores a key in linux0's kvd across the switch;
+which starts kvd (built for amd64) and reaches migrate over virtio-vsock (Debian's amd64 vsock
+modules in the initramfs, the transport on ISA line 3). linux1 stores a key in linux0's kvd across the switch;
 linux0 reads it back from its own kvd; each guest took interrupts on line 7 for its NIC. The
 servers run on without a fault, and both VMs stay running. With --smp 2 the VMs' vCPUs run
 on CPU 1 and CPU 0, beside the servers, and each exit crosses between the two."""
@@ -48,6 +49,11 @@ def test(t):
         m.sendline("")
         m.expect(r"guest# ", timeout=60)
         detach(m)
+    # Each guest's agent reaches migrate over its virtio-vsock transport (the PC's window,
+    # ISA line 3) and reports kvd up.
+    for n in (0, 1):
+        m.expect_seen(r"migrate\| linux%d: agent connected" % n, timeout=120)
+        m.expect_seen(r"migrate\| linux%d: agent: HEALTH kvd=up" % n, timeout=120)
     attach(m, 1)
     shell(m, "printf 'SET who linux1\\nQUIT\\n' | nc 10.0.2.15 7000", r"OK\r?\nBYE")
     detach(m)
