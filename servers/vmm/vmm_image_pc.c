@@ -8,7 +8,9 @@
  * e820 memory map and the ACPI tables' address, and ESI points to them. The command line gets
  * the TSC's rate (tsc_early_khz=), which a guest here cannot measure: Linux calibrates the TSC
  * against the PIT, with reads that must each take well under a microsecond, or the HPET or
- * ACPI PM timer, none of which the vmm has. */
+ * ACPI PM timer, none of which the vmm has. And pci=noearly: the machine has no PCI, and
+ * Linux's early quirks otherwise read every slot of 256 buses through the configuration
+ * ports, 33,000 exits to find open bus in each. */
 #include <understudy/cpu.h>
 #include <uslib/fmt.h>
 #include <uslib/string.h>
@@ -328,9 +330,10 @@ us_err_t vmm_image_boot(struct vmm_state *st, uint32_t slot, const struct us_bun
         return US_OK; /* a flat guest has no boot information */
     }
     max_cmdline = get32(data, BP_CMDLINE_SIZE);
-    len = (size_t)us_snprintf((char *)bp + CMDLINE_OFFSET, VMM_DTB_MAX - CMDLINE_OFFSET,
-                              "%s%stsc_early_khz=%llu", c->bootargs, len != 0 ? " " : "",
-                              (unsigned long long)(us_cpu_counter_freq() / 1000u));
+    len =
+        (size_t)us_snprintf((char *)bp + CMDLINE_OFFSET, VMM_DTB_MAX - CMDLINE_OFFSET,
+                            "%s%spci=noearly tsc_early_khz=%llu", c->bootargs, len != 0 ? " " : "",
+                            (unsigned long long)(us_cpu_counter_freq() / 1000u));
     if (len > max_cmdline || len >= VMM_DTB_MAX - CMDLINE_OFFSET) {
         US_LOG_ERR("%s: bootargs longer than the kernel takes (%u)", c->name, max_cmdline);
         return US_EINVAL;

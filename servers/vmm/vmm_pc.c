@@ -43,7 +43,20 @@
  * value, and Linux's quick PIT calibration read it 100,000 times before giving up, each read an
  * exit: minutes on two host CPUs, where each crosses to the vmm's CPU. */
 #define PIT 0x40u
-#define ELCR 0x4d0u /* and 0x4d1: a line per bit, level-triggered when set */
+/* The MC146818 real-time clock: index at 0x70, data at 0x71. Its clock counts from 2000-01-01
+ * 00:00:00 at the counter's zero, the machine's reset (the vmm has no wall clock); an update
+ * is never in progress. As
+ * open bus it read 0xff, update-in-progress always, and Linux retried its reads 80,000 times
+ * during a boot, each an exit. */
+#define RTC 0x70u
+#define RTC_STATUS_A 0x0au
+#define RTC_STATUS_B 0x0bu
+#define RTC_STATUS_D 0x0du
+#define RTC_A_DIVIDER 0x26u /* 32.768 kHz time base, 1024 Hz rate; UIP (bit 7) clear */
+#define RTC_B_24H 0x02u     /* 24-hour mode */
+#define RTC_B_BINARY 0x04u  /* binary, not BCD: not offered */
+#define RTC_D_VALID 0x80u   /* the battery is good: the time and RAM are valid */
+#define ELCR 0x4d0u         /* and 0x4d1: a line per bit, level-triggered when set */
 #define ICW1_INIT 0x10u
 #define ICW1_SINGLE 0x02u
 #define ICW1_ICW4 0x01u
@@ -90,6 +103,51 @@ static uint64_t acpi_fixed(struct vmm_pc *pc, uint32_t off, bool write, uint16_t
                          : (uint32_t)(now / freq * PM_TIMER_HZ + now % freq * PM_TIMER_HZ / freq);
     default:
         return ~0ull;
+    }
+}
+
+static uint8_t bcd(uint64_t v)
+{
+    return (uint8_t)(((v / 10u) % 10u) << 4 | (v % 10u));
+}
+
+/* The RTC's register @reg: the time since the counter's start from 2000-01-01, in BCD (a
+ * civil date from a day count, as in Howard Hinnant's days_from_civil inverse), the status
+ * registers, or the RAM. */
+static uint8_t rtc_reg(const struct vmm_pc *pc, uint8_t reg)
+{
+    uint64_t freq = us_cpu_counter_freq(), s = freq == 0 ? 0 : us_cpu_counter() / freq;
+    uint64_t z = s / 86400u + 730425u; /* days since 0000-03-01 of 2000-01-01 */
+    uint64_t era = z / 146097u, doe = z % 146097u;
+    uint64_t yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u;
+    uint64_t doy = doe - (365u * yoe + yoe / 4u - yoe / 100u), mp = (5u * doy + 2u) / 153u;
+    uint64_t month = mp < 10u ? mp + 3u : mp - 9u, year = era * 400u + yoe + (month <= 2u);
+
+    switch (reg) {
+    case 0x00:
+        return bcd(s % 60u);
+    case 0x02:
+        return bcd(s / 60u % 60u);
+    case 0x04:
+        return bcd(s / 3600u % 24u);
+    case 0x06:
+        return (uint8_t)((s / 86400u + 6u) % 7u + 1u); /* 2000-01-01 was a Saturday (7) */
+    case 0x07:
+        return bcd(doy - (153u * mp + 2u) / 5u + 1u);
+    case 0x08:
+        return bcd(month);
+    case 0x09:
+        return bcd(year % 100u);
+    case 0x32:
+        return bcd(year / 100u);
+    case RTC_STATUS_A:
+        return RTC_A_DIVIDER;
+    case RTC_STATUS_B:
+        return (uint8_t)((pc->cmos[RTC_STATUS_B] & ~RTC_B_BINARY) | RTC_B_24H); /* BCD */
+    case RTC_STATUS_D:
+        return RTC_D_VALID;
+    default:
+        return reg < 0x0eu ? 0u : pc->cmos[reg & 0x7fu]; /* alarms and status C read 0 */
     }
 }
 
@@ -309,6 +367,15 @@ void vmm_pc_io(struct vmm_state *st, uint32_t slot, struct us_msg *m)
         v = acpi_fixed(&st->vms[slot].pc, port - VMM_PC_PM1A_EVT, write, (uint16_t)rax);
     } else if (port >= PIT && port < PIT + 4u) {
         v = 0;
+    } else if (port == RTC || port == RTC + 1u) {
+        struct vmm_pc *pc = &st->vms[slot].pc;
+
+        if (port == RTC && write) {
+            pc->cmos_index = (uint8_t)rax & 0x7fu; /* bit 7 masks NMIs */
+        } else if (write && (pc->cmos_index == RTC_STATUS_B || pc->cmos_index >= 0x0eu)) {
+            pc->cmos[pc->cmos_index] = (uint8_t)rax; /* the RAM, and status B's enables */
+        }
+        v = port == RTC ? pc->cmos_index : rtc_reg(pc, pc->cmos_index);
     } else if (port == ELCR || port == ELCR + 1u) {
         if (write) {
             st->vms[slot].pc.elcr[port - ELCR] = (uint8_t)rax;

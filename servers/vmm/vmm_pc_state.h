@@ -41,5 +41,7 @@ struct vmm_pc {
     uint8_t elcr[2];
     struct vmm_i8259 pic[2];
     uint16_t pm1_sts, pm1_en, pm1_cnt;
+    uint8_t cmos_index; /* the MC146818's register selected at port 0x70 */
+    uint8_t cmos[128];  /* its battery-backed RAM and status B (the clock is computed) */
     struct vmm_ioapic ioapic;
 };

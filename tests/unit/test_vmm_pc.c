@@ -323,6 +323,48 @@ static void uart_input_interrupts(void)
     UT_EXPECT_EQ(injections, 1);
 }
 
+/* The RTC register @reg, read through the index and data ports. */
+static uint64_t cmos(uint8_t reg)
+{
+    io(0x70, 1, true, reg);
+    io(0x71, 1, false, 0);
+    return m.w[US_RESUME_VALUE] & 0xff;
+}
+
+/* The MC146818: the time since the counter's start from 2000-01-01 in BCD, through a leap
+ * day; never an update in progress; its RAM kept, status B always BCD and 24-hour. */
+static void rtc_counts_from_2000(void)
+{
+    setup(0);
+    UT_EXPECT_EQ(cmos(0x0a) & 0x80, 0); /* no update in progress, ever */
+    UT_EXPECT_EQ(cmos(0x0d), 0x80);
+    UT_EXPECT_EQ(cmos(0x09), 0x00);
+    UT_EXPECT_EQ(cmos(0x32), 0x20);
+    UT_EXPECT_EQ(cmos(0x08), 0x01);
+    UT_EXPECT_EQ(cmos(0x07), 0x01);
+    UT_EXPECT_EQ(cmos(0x06), 7);                                    /* a Saturday */
+    counter = (60ull * 86400u + 3600u + 60u + 59u) * 1000000000ull; /* Jan 31 + Feb 29 on */
+    UT_EXPECT_EQ(cmos(0x08), 0x03);
+    UT_EXPECT_EQ(cmos(0x07), 0x01);
+    UT_EXPECT_EQ(cmos(0x04), 0x01);
+    UT_EXPECT_EQ(cmos(0x02), 0x01);
+    UT_EXPECT_EQ(cmos(0x00), 0x59);
+    UT_EXPECT_EQ(cmos(0x06), 4); /* 2000-03-01, a Wednesday */
+    counter = (366ull + 365u) * 86400u * 1000000000ull;
+    UT_EXPECT_EQ(cmos(0x09), 0x02);
+    UT_EXPECT_EQ(cmos(0x08), 0x01);
+    UT_EXPECT_EQ(cmos(0x07), 0x01);
+    io(0x70, 1, true, 0x90); /* NMI mask bit, register 0x10 */
+    io(0x71, 1, true, 0xa5);
+    UT_EXPECT_EQ(cmos(0x10), 0xa5);
+    io(0x70, 1, true, 0x0b);
+    io(0x71, 1, true, 0x16); /* update interrupt, binary, 24-hour */
+    UT_EXPECT_EQ(cmos(0x0b), 0x12);
+    io(0x70, 1, true, 0x00);
+    io(0x71, 1, true, 0x33); /* setting the time: ignored */
+    UT_EXPECT_EQ(cmos(0x00), 0x00);
+}
+
 /* The ACPI fixed registers: SCI_EN always set, the status cleared by writing ones, and the
  * PM timer counting at 3.579545 MHz of the counter's time. */
 static void acpi_fixed_registers(void)
@@ -553,7 +595,8 @@ UT_MAIN({"uart_status_reads_idle", uart_status_reads_idle},
         {"other_ports_open_bus", other_ports_open_bus}, {"msr_and_cpuid", msr_and_cpuid},
         {"uart_interrupt_through_8259", uart_interrupt_through_8259},
         {"uart_input_interrupts", uart_input_interrupts},
-        {"acpi_fixed_registers", acpi_fixed_registers}, {"sipi_starts_vcpu", sipi_starts_vcpu},
+        {"acpi_fixed_registers", acpi_fixed_registers},
+        {"rtc_counts_from_2000", rtc_counts_from_2000}, {"sipi_starts_vcpu", sipi_starts_vcpu},
         {"ioapic_registers", ioapic_registers},
         {"ioapic_delivers_to_its_destination", ioapic_delivers_to_its_destination},
         {"virtio_through_8259", virtio_through_8259})

@@ -107,7 +107,8 @@ us_unit_test(vmm_pc
     LIBS us_lib_host
     CASES uart_status_reads_idle uart_output_goes_to_console uart_fast_path_gated
           other_ports_open_bus msr_and_cpuid
-          uart_interrupt_through_8259 uart_input_interrupts acpi_fixed_registers sipi_starts_vcpu
+          uart_interrupt_through_8259 uart_input_interrupts acpi_fixed_registers
+          rtc_counts_from_2000 sipi_starts_vcpu
           ioapic_registers ioapic_delivers_to_its_destination virtio_through_8259)
 
 # An x86_64 guest's kernel placed and told of its machine (vmm_image_pc.c).
