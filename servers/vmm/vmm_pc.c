@@ -45,9 +45,8 @@
 #define PIT 0x40u
 /* The MC146818 real-time clock: index at 0x70, data at 0x71. Its clock counts from 2000-01-01
  * 00:00:00 at the counter's zero, the machine's reset (the vmm has no wall clock); an update
- * is never in progress. As
- * open bus it read 0xff, update-in-progress always, and Linux retried its reads 80,000 times
- * during a boot, each an exit. */
+ * is never in progress. As open bus it read 0xff, an update always in progress, and Linux
+ * retried its clock reads 40,000 times during a boot: 80,000 exits. */
 #define RTC 0x70u
 #define RTC_STATUS_A 0x0au
 #define RTC_STATUS_B 0x0bu
@@ -176,11 +175,18 @@ uint32_t vmm_pc_lsr(const struct vmm_state *st, uint32_t slot)
     return UART_LSR_IDLE | (rx_ready(st, slot) ? UART_LSR_DR : 0u);
 }
 
+/* Whether COM1's transmitter may be in the kernel's ring: its port is the data port, and no
+ * transmitter-empty interrupt is asked for (a byte through the ring would not raise it). */
+static bool tx_allowed(const struct vmm_pc *pc)
+{
+    return !(pc->lcr & UART_LCR_DLAB) && !(pc->ier & UART_IER_THRI);
+}
+
 /* COM1's transmitter in the kernel's ring if @on allows it (vmm_pc_uart_fast()). */
 static us_err_t tx_fast(struct vmm_state *st, uint32_t slot, bool on)
 {
     struct vmm_vm *vm = &st->vms[slot];
-    bool tx = on && !(vm->pc.lcr & UART_LCR_DLAB) && !(vm->pc.ier & UART_IER_THRI);
+    bool tx = on && tx_allowed(&vm->pc);
     us_err_t e = us_vm_fastmmio(vm->vm_cap, US_FASTMMIO_PORT(COM1 + UART_THR),
                                 tx ? US_FASTMMIO_RING | (US_NTFN_FASTMMIO << 8) : US_FASTMMIO_NONE,
                                 vm->fast_cap, 0, US_SLOT_SELF_NTFN);
@@ -206,8 +212,7 @@ us_err_t vmm_pc_uart_fast(struct vmm_state *st, uint32_t slot, bool on)
 static void tx_regate(struct vmm_state *st, uint32_t slot)
 {
     const struct vmm_pc *pc = &st->vms[slot].pc;
-    bool want =
-        st->vms[slot].uart_fast != NULL && !(pc->lcr & UART_LCR_DLAB) && !(pc->ier & UART_IER_THRI);
+    bool want = st->vms[slot].uart_fast != NULL && tx_allowed(pc);
     us_err_t e = want == pc->tx_fast ? US_OK : tx_fast(st, slot, want);
 
     if (e != US_OK) {

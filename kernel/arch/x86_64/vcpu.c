@@ -371,12 +371,8 @@ static uint64_t loaded(uint8_t size, uint8_t opsize, bool high8, uint64_t old, u
 /* What a nested page fault turned out to be (npf()). */
 #define NPF_ABORT 0  /* not a move insn.c understands: US_EXIT_ABORT */
 #define NPF_VMM 1    /* an MMIO exit for the vmm, prepared */
-#define NPF_KERNEL 2 /* the local APIC's xAPIC window, finished here */
+#define NPF_KERNEL 2 /* finished here: the xAPIC window, or a fast-MMIO register */
 
-/* The xAPIC window's access @d (its register @reg in the exit message's numbering, @val a
- * store's value, @mask the access's size) finished here: a fixed IPI delivered, another ICR write
- * passed to the vmm as x2APIC's ICR MSR write (vmm_pc.c starts vCPUs from it), a load's value put
- * in place. */
 /* A move the kernel finished: a load's value into its register, and on past it. */
 static int mmio_done(struct vcpu *v, const struct x86_mmio *d, uint8_t reg, uint64_t val,
                      uint64_t mask)
@@ -390,6 +386,10 @@ static int mmio_done(struct vcpu *v, const struct x86_mmio *d, uint8_t reg, uint
     return NPF_KERNEL;
 }
 
+/* The xAPIC window's access @d (its register @reg in the exit message's numbering, @val a
+ * store's value, @mask the access's size) finished here: a fixed IPI delivered, another ICR write
+ * passed to the vmm as x2APIC's ICR MSR write (vmm_pc.c starts vCPUs from it), a load's value put
+ * in place. */
 static int lapic_window(struct vcpu *v, const struct x86_mmio *d, uint8_t reg, uint64_t val,
                         uint64_t mask)
 {
