@@ -87,7 +87,8 @@ def boot_and_use(t, m, n):
     # The whole boot to this shell, in exits to the vmm: about 3,000. The machine's absent
     # parts answer so that Linux does not spin on them: the 8254's counter stopped at zero,
     # the RTC never updating, no early PCI scan (pci=noearly). As open bus each cost Linux
-    # tens of thousands of reads, each an exit: 120,672 for this test in one run, 7,604 after.
+    # tens of thousands of reads, each an exit: this test made 218,793 exits in a run with all
+    # three, 120,672 with the 8254 fixed, 7,604 with all three fixed.
     print("boot to the shell: %d exits" % before[0])
     assert before[0] < 10000, before
     m.sendline("for i in $(seq 300); do echo \"<3>ring $i\" > /dev/kmsg; done; echo rung")
