@@ -228,7 +228,8 @@ static void bzimage_boot_params(void)
     UT_EXPECT_EQ(get32(bp, 0x218), base + INFO - 0x3000);
     UT_EXPECT_EQ(get32(bp, 0x21c), 0x2345);
     UT_EXPECT_EQ(get32(bp, 0x228), base + INFO + 0x1000);
-    UT_EXPECT(strcmp((const char *)bp + 0x1000, "console=ttyS0 pci=noearly tsc_early_khz=2000000") == 0);
+    UT_EXPECT(
+        strcmp((const char *)bp + 0x1000, "console=ttyS0 pci=noearly tsc_early_khz=2000000") == 0);
     UT_EXPECT_EQ(bp[0x1e8], 4);                                  /* e820 entries */
     UT_EXPECT_EQ(get64(bp, 0x2d0 + 3 * 20), base + 0x100000);    /* RAM from 1 MiB... */
     UT_EXPECT_EQ(get64(bp, 0x2d0 + 3 * 20 + 8), MEM - 0x100000); /* ...to the end */
