@@ -126,7 +126,25 @@ STRING_NO_IDIOM void *memset(void *dst, int c, size_t n)
 
     if (((uintptr_t)d & STRING_WORD_MASK) == 0) {
         uint64_t w = (uint64_t)b * 0x0101010101010101ull;
+        string_pair_t pw = ((string_pair_t)w << 64) | w;
 
+        /* Four pairs of words a turn (STP on aarch64): a VM's RAM and a server's memory are
+         * zeroed this way, hundreds of MiB a boot. */
+        if (((uintptr_t)d & 15u) != 0 && n >= sizeof(string_word_t)) {
+            *(string_word_t *)(void *)d = w;
+            d += sizeof(string_word_t);
+            n -= sizeof(string_word_t);
+        }
+        while (n >= 4 * sizeof(string_pair_t)) {
+            string_pair_t *dp = (string_pair_t *)(void *)d;
+
+            dp[0] = pw;
+            dp[1] = pw;
+            dp[2] = pw;
+            dp[3] = pw;
+            d += 4 * sizeof(string_pair_t);
+            n -= 4 * sizeof(string_pair_t);
+        }
         while (n >= sizeof(string_word_t)) {
             *(string_word_t *)(void *)d = w;
             d += sizeof(string_word_t);

@@ -119,7 +119,7 @@ us_unit_test(migrate_maint
           understudy_app_down criu_flow redirect_flow)
 target_compile_definitions(unit_migrate_maint PRIVATE US_DEBUG=1) # fault injection is built
 
-# lib/string.c's memcpy (the host's libc serves everything else), under another name.
+# lib/string.c's memcpy and memset (the host's libc serves everything else), under other names.
 us_unit_test(string
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_string.c
-    CASES memcpy_every_alignment)
+    CASES memcpy_every_alignment memset_every_alignment)
