@@ -57,18 +57,6 @@ us_err_t cap_alloc_slot(const struct cap_table *t, us_cap_t first, us_cap_t *out
     return US_ENOMEM;
 }
 
-us_err_t cap_delete(struct cap_table *t, us_cap_t h)
-{
-    if (h >= US_CAP_SLOTS) {
-        return US_TRACE(US_ERANGE);
-    }
-    if (t->slot[h].kind == US_CAPK_NONE) {
-        return US_TRACE(US_ECAP);
-    }
-    t->slot[h] = (struct cap){US_CAPK_NONE, 0, NULL, 0};
-    return US_OK;
-}
-
 uint32_t cap_revoke(struct cap_table *t, uint32_t kind, const void *obj)
 {
     uint32_t n = 0;
@@ -80,22 +68,4 @@ uint32_t cap_revoke(struct cap_table *t, uint32_t kind, const void *obj)
         }
     }
     return n;
-}
-
-us_err_t cap_copy(struct cap_table *t, us_cap_t src, us_cap_t dst, uint32_t rights)
-{
-    struct cap *s;
-
-    if (src >= US_CAP_SLOTS || dst >= US_CAP_SLOTS) {
-        return US_TRACE(US_ERANGE);
-    }
-    s = &t->slot[src];
-    if (s->kind == US_CAPK_NONE || (rights & ~s->rights) != 0) {
-        return US_TRACE(US_ECAP);
-    }
-    if (t->slot[dst].kind != US_CAPK_NONE) {
-        return US_TRACE(US_EEXIST);
-    }
-    t->slot[dst] = (struct cap){s->kind, rights, s->obj, s->badge};
-    return US_OK;
 }

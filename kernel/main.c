@@ -15,6 +15,7 @@
 #include <us/vcpu.h>
 #include <us/vm.h>
 #include <us/arch/boot.h>
+#include <us/arch/cpu.h>
 #include <us/arch/irq.h>
 #include <us/arch/mmu.h>
 #include <us/arch/vcpu.h>
@@ -54,15 +55,13 @@ static void cpu_charge(struct cpu *c, uint32_t kind)
     c->ran_kind = kind;
 }
 
-struct arch_regs *kernel_exit(void)
+/* Nothing to run: idle until something is. Out of line, so that the IPC legs through
+ * kernel_exit() keep a small frame. */
+static __attribute__((noinline)) struct thread *idle(struct cpu *c)
 {
-    struct cpu *c = this_cpu();
     struct thread *n;
 
-    if (c->settle) {
-        arch_cpu_settle();
-    }
-    while ((n = sched_next()) == NULL) {
+    do {
         c->current = NULL;
         cpu_charge(c, CPU_RAN_IDLE);
         kernel_unlock(); /* a kick or a device wakes the WFI even while it waits */
@@ -72,6 +71,20 @@ struct arch_regs *kernel_exit(void)
         if (c->settle) {
             arch_cpu_settle();
         }
+    } while ((n = sched_next()) == NULL);
+    return n;
+}
+
+struct arch_regs *kernel_exit(void)
+{
+    struct cpu *c = this_cpu();
+    struct thread *n;
+
+    if (c->settle) {
+        arch_cpu_settle();
+    }
+    if ((n = sched_next()) == NULL) {
+        n = idle(c);
     }
     if (n->vcpu != NULL && vcpu_settle(n->vcpu)) {
         c->current = NULL; /* its context was replaced: load it even if it was running */
@@ -190,7 +203,11 @@ void kmain(uint64_t dtb)
     arch_irq_init();
     cpu_join(&cpus[0], arch_cpu_affinity());
     start_secondaries(&bi); /* they wait for the lock: servers get placed first */
+    /* The servers' images are hashed with the CPU's SHA-256 instructions where it has them, as
+     * no thread's FP registers are live yet: in C that hash was most of the boot. */
+    sha256_use_blocks(arch_sha256_blocks());
     e = process_boot_all(pa_ptr(bi.initrd), bi.initrd_size, bi.dtb, bi.dtb_size);
+    sha256_use_blocks(NULL); /* from here on the FP registers are the threads' */
     if (e != US_OK) {
         US_LOG_ERR("boot image refused (%s): no server started; fix the image and reboot",
                    us_err_name(e));

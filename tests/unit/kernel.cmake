@@ -80,7 +80,6 @@ us_kernel_test(cap
     CASES install_then_lookup lookup_rejects_handle_out_of_range lookup_rejects_empty_slot
           lookup_rejects_wrong_kind lookup_rejects_missing_rights install_rejects_taken_slot
           install_rejects_bad_kind install_rejects_null_object install_rejects_unknown_rights
-          copy_rejects_wider_rights copy_keeps_badge delete_empties_slot
           alloc_slot_finds_lowest_free alloc_slot_reports_full)
 
 us_kernel_test(sched

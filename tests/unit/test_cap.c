@@ -81,39 +81,6 @@ static void install_rejects_unknown_rights(void)
     UT_EXPECT_EQ(cap_install(&t, 1, US_CAPK_ENDPOINT, US_RIGHT_ALL + 1u, &obj_a, 0), US_EINVAL);
 }
 
-static void copy_rejects_wider_rights(void)
-{
-    setup();
-    UT_EXPECT_EQ(cap_install(&t, 1, US_CAPK_ENDPOINT, US_RIGHT_SEND, &obj_a, 0), US_OK);
-    UT_EXPECT_EQ(cap_copy(&t, 1, 2, US_RIGHT_SEND | US_RIGHT_RECV), US_ECAP);
-    UT_EXPECT_EQ(cap_copy(&t, 5, 2, US_RIGHT_SEND), US_ECAP);
-    UT_EXPECT_EQ(cap_copy(&t, 1, US_CAP_SLOTS, US_RIGHT_SEND), US_ERANGE);
-}
-
-static void copy_keeps_badge(void)
-{
-    struct cap *c;
-    setup();
-    UT_EXPECT_EQ(cap_install(&t, 1, US_CAPK_ENDPOINT, US_RIGHT_SEND | US_RIGHT_RECV, &obj_a, 9),
-                 US_OK);
-    UT_EXPECT_EQ(cap_copy(&t, 1, 2, US_RIGHT_SEND), US_OK);
-    UT_EXPECT_EQ(cap_lookup(&t, 2, US_CAPK_ENDPOINT, US_RIGHT_SEND, &c), US_OK);
-    UT_EXPECT_EQ(c->badge, 9);
-    UT_EXPECT_EQ(cap_lookup(&t, 2, US_CAPK_ENDPOINT, US_RIGHT_RECV, &c), US_ECAP);
-    UT_EXPECT_EQ(cap_copy(&t, 1, 2, US_RIGHT_SEND), US_EEXIST);
-}
-
-static void delete_empties_slot(void)
-{
-    struct cap *c;
-    setup();
-    UT_EXPECT_EQ(cap_install(&t, 4, US_CAPK_IRQ, 0, &obj_a, 0), US_OK);
-    UT_EXPECT_EQ(cap_delete(&t, 4), US_OK);
-    UT_EXPECT_EQ(cap_lookup(&t, 4, US_CAPK_IRQ, 0, &c), US_ECAP);
-    UT_EXPECT_EQ(cap_delete(&t, 4), US_ECAP);
-    UT_EXPECT_EQ(cap_delete(&t, US_CAP_SLOTS), US_ERANGE);
-}
-
 static void alloc_slot_finds_lowest_free(void)
 {
     us_cap_t h;
@@ -142,7 +109,5 @@ UT_MAIN({"install_then_lookup", install_then_lookup},
         {"install_rejects_bad_kind", install_rejects_bad_kind},
         {"install_rejects_null_object", install_rejects_null_object},
         {"install_rejects_unknown_rights", install_rejects_unknown_rights},
-        {"copy_rejects_wider_rights", copy_rejects_wider_rights},
-        {"copy_keeps_badge", copy_keeps_badge}, {"delete_empties_slot", delete_empties_slot},
         {"alloc_slot_finds_lowest_free", alloc_slot_finds_lowest_free},
         {"alloc_slot_reports_full", alloc_slot_reports_full})

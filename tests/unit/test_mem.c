@@ -340,7 +340,7 @@ static void free_revokes_every_handle(void)
     setup();
     h = new_mem(PAGE_SIZE);
     m = mem_of(h);
-    UT_EXPECT_EQ(cap_copy(&a->caps, (us_cap_t)h, 40, US_RIGHT_READ), US_OK);
+    kfx_grant(a, 40, US_CAPK_MEMORY, US_RIGHT_READ, m, 0);
     kfx_grant(b, 20, US_CAPK_MEMORY, RW, m, 0);
     UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, h, 0, 0, 0), US_OK);
     UT_EXPECT(!m->in_use);
@@ -362,7 +362,7 @@ static void free_rejects_bad_handles(void)
 
     setup();
     h = new_mem(PAGE_SIZE);
-    UT_EXPECT_EQ(cap_copy(&a->caps, (us_cap_t)h, 40, US_RIGHT_READ), US_OK);
+    kfx_grant(a, 40, US_CAPK_MEMORY, US_RIGHT_READ, mem_of(h), 0);
     free_count = kmem_pool.free_count;
     UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, US_CAP_SLOTS, 0, 0, 0), US_ERANGE);
     UT_EXPECT_EQ(sys(a, US_SYS_MEM_FREE, A_CTL, 0, 0, 0), US_ECAP);
@@ -388,7 +388,7 @@ static void slice_maps_part_of_window(void)
     setup();
     UT_EXPECT_EQ(memobj_create_window(pa_init(0x10000000), 4 * PAGE_SIZE, true, &win), US_OK);
     kfx_grant(a, 7, US_CAPK_MEMORY, RW, win, 0);
-    UT_EXPECT_EQ(cap_copy(&a->caps, 7, 40, US_RIGHT_READ), US_OK);
+    kfx_grant(a, 40, US_CAPK_MEMORY, US_RIGHT_READ, win, 0);
     hram = new_mem(PAGE_SIZE);
     UT_EXPECT_EQ(sys(a, US_SYS_MEM_SLICE, 7, 4 * PAGE_SIZE, PAGE_SIZE, 0), US_EINVAL);
     UT_EXPECT_EQ(sys(a, US_SYS_MEM_SLICE, 7, PAGE_SIZE, 4 * PAGE_SIZE, 0), US_EINVAL);

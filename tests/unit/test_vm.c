@@ -483,7 +483,7 @@ static void vm_destroy_revokes_every_handle(void)
     hv1 = new_vcpu(hvm, 5, 0);
     v0 = vcpu_of(hv0);
     /* Copies in the vmm's own table and in another process's. */
-    UT_EXPECT_EQ(cap_copy(&vmm->caps, (us_cap_t)hv0, 40, US_RIGHT_READ), US_OK);
+    kfx_grant(vmm, 40, US_CAPK_VCPU, US_RIGHT_READ, v0, 0);
     kfx_grant(peer, 20, US_CAPK_VCPU, US_RIGHT_ALL, vcpu_of(hv1), 0);
     kfx_grant(peer, 21, US_CAPK_VM, US_RIGHT_ALL, vm_of(hvm), 0);
     UT_EXPECT_EQ(sys(US_SYS_VCPU_START, hv0, 0x1000, 0, 0, 0, 0), US_OK);

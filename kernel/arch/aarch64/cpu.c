@@ -20,6 +20,11 @@ uint64_t arch_cpu_features(void)
     return ((read_sysreg(id_aa64isar0_el1) >> 12) & 0xfu) != 0 ? US_CPU_SHA2 : 0;
 }
 
+sha256_blocks_fn *arch_sha256_blocks(void)
+{
+    return (arch_cpu_features() & US_CPU_SHA2) != 0 ? sha256_ce_blocks : NULL;
+}
+
 void arch_sync_icache(void)
 {
     __asm__ volatile("dsb ish\n ic iallu\n dsb ish\n isb" ::: "memory");

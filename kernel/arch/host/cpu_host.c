@@ -50,6 +50,11 @@ uint64_t arch_cpu_features(void)
     return 0;
 }
 
+sha256_blocks_fn *arch_sha256_blocks(void)
+{
+    return NULL;
+}
+
 void arch_thread_init_user(struct thread *t, uint64_t pc, uint64_t sp, uint64_t arg)
 {
     *host_pc(&t->regs) = pc;

@@ -38,15 +38,6 @@ us_err_t cap_lookup(struct cap_table *t, us_cap_t h, uint32_t kind, uint32_t rig
  * Returns: US_OK; US_ENOMEM if the table is full. */
 us_err_t cap_alloc_slot(const struct cap_table *t, us_cap_t first, us_cap_t *out);
 
-/** cap_delete() - empty slot @h.
- * Returns: US_OK; US_ERANGE; US_ECAP if already empty. */
-us_err_t cap_delete(struct cap_table *t, us_cap_t h);
-
 /** cap_revoke() - empty every slot of @t that holds a @kind capability to @obj.
  * Returns: how many slots were emptied. */
 uint32_t cap_revoke(struct cap_table *t, uint32_t kind, const void *obj);
-
-/** cap_copy() - copy slot @src to free slot @dst with @rights (a subset of the source's).
- * Returns: US_OK; US_ERANGE; US_ECAP for an empty source or rights wider than the source's;
- * US_EEXIST if @dst is taken. */
-us_err_t cap_copy(struct cap_table *t, us_cap_t src, us_cap_t dst, uint32_t rights);

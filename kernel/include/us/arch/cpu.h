@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <uslib/sha256.h>
 
 struct thread;
 
@@ -15,6 +16,9 @@ void arch_sync_icache(void);
 
 /** arch_cpu_features() - US_CPU_* bits servers may rely on (reported in their bootinfo). */
 uint64_t arch_cpu_features(void);
+
+/** arch_sha256_blocks() - the CPU's SHA-256 compressor, or NULL for the C code. */
+sha256_blocks_fn *arch_sha256_blocks(void);
 
 /** arch_thread_init_user() - registers for a server thread entering EL0 at @pc with stack
  * @sp and x0 = @arg. */
