@@ -34,6 +34,9 @@ struct inv_walk {
     uint32_t count;
     int bus[DEVMGR_BUS_DEPTH + 1]; /* bus[0] is the root, bus[depth - 1] the current bus */
     uint32_t depth;
+    bool ic_known;       /* ic_phandle was looked up: */
+    uint32_t ic_phandle; /* the last interrupt controller's phandle */
+    int ic_node;         /* and its node offset (or libfdt's error) */
 };
 
 /* Property values are only 4-byte aligned in a DTB, and the target builds -mstrict-align. */
@@ -141,38 +144,52 @@ static void inv_reg(const struct inv_walk *w, int node, struct us_dev_info *dev)
     }
 }
 
-/* The node's interrupt parent: "interrupt-parent" on it or its nearest ancestor. */
-static int inv_interrupt_parent(const void *fdt, int node)
+/* The node @phandle names. libfdt searches the whole blob for it, and nearly every device
+ * names the same controller: the last answer is kept. */
+static int inv_phandle(struct inv_walk *w, uint32_t phandle)
+{
+    if (!w->ic_known || w->ic_phandle != phandle) {
+        w->ic_known = true;
+        w->ic_phandle = phandle;
+        w->ic_node = fdt_node_offset_by_phandle(w->fdt, phandle);
+    }
+    return w->ic_node;
+}
+
+/* The node's interrupt parent: "interrupt-parent" on it or its nearest ancestor, from the
+ * walk's stack of buses (libfdt's fdt_parent_offset() scans the blob from its start). */
+static int inv_interrupt_parent(struct inv_walk *w, int node)
 {
     const uint8_t *ph;
+    uint32_t d = w->depth;
     int len;
 
-    while (node >= 0) {
-        ph = fdt_getprop(fdt, node, "interrupt-parent", &len);
-        if (ph != NULL) {
-            return len == 4 ? fdt_node_offset_by_phandle(fdt, inv_be32(ph)) : -FDT_ERR_BADVALUE;
+    while ((ph = fdt_getprop(w->fdt, node, "interrupt-parent", &len)) == NULL) {
+        if (d == 0) {
+            return -FDT_ERR_NOTFOUND;
         }
-        node = fdt_parent_offset(fdt, node);
+        node = w->bus[--d];
     }
-    return node;
+    return len == 4 ? inv_phandle(w, inv_be32(ph)) : -FDT_ERR_BADVALUE;
 }
 
 /* First interrupt as a GIC INTID; anything not a GIC SPI or PPI is US_INVALID_IRQ. */
-static uint32_t inv_irq(const void *fdt, int node)
+static uint32_t inv_irq(struct inv_walk *w, int node)
 {
+    const void *fdt = w->fdt;
     const uint8_t *spec, *cells_prop;
     int len, ic, cells_len;
     uint32_t cells, type, n;
 
     spec = fdt_getprop(fdt, node, "interrupts", &len);
     if (spec != NULL) {
-        ic = inv_interrupt_parent(fdt, node);
+        ic = inv_interrupt_parent(w, node);
     } else {
         spec = fdt_getprop(fdt, node, "interrupts-extended", &len);
         if (spec == NULL || len < 4) {
             return US_INVALID_IRQ;
         }
-        ic = fdt_node_offset_by_phandle(fdt, inv_be32(spec));
+        ic = inv_phandle(w, inv_be32(spec));
         spec += 4;
         len -= 4;
     }
@@ -259,7 +276,7 @@ static us_err_t inv_add(struct inv_walk *w, int node)
     inv_copy_str(dev->name, sizeof(dev->name), name, (size_t)nlen);
     inv_copy_str(dev->compat, sizeof(dev->compat), compat, (size_t)(nul - compat));
     inv_reg(w, node, dev);
-    dev->irq = inv_irq(w->fdt, node);
+    dev->irq = inv_irq(w, node);
     dev->owner = inv_owner(w->fdt, node, dev);
     w->count++;
     return US_OK;
