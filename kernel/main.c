@@ -55,8 +55,7 @@ static void cpu_charge(struct cpu *c, uint32_t kind)
     c->ran_kind = kind;
 }
 
-/* Nothing to run: idle until something is. Out of line, so that the IPC legs through
- * kernel_exit() keep a small frame. */
+/* Nothing to run: idle until something is (out of line: kernel_exit() keeps a small frame). */
 static __attribute__((noinline)) struct thread *idle(struct cpu *c)
 {
     struct thread *n;
@@ -203,8 +202,7 @@ void kmain(uint64_t dtb)
     arch_irq_init();
     cpu_join(&cpus[0], arch_cpu_affinity());
     start_secondaries(&bi); /* they wait for the lock: servers get placed first */
-    /* The servers' images are hashed with the CPU's SHA-256 instructions where it has them, as
-     * no thread's FP registers are live yet: in C that hash was most of the boot. */
+    /* The servers' images hash with the SHA-256 instructions: no thread's FP state is live yet. */
     sha256_use_blocks(arch_sha256_blocks());
     e = process_boot_all(pa_ptr(bi.initrd), bi.initrd_size, bi.dtb, bi.dtb_size);
     sha256_use_blocks(NULL); /* from here on the FP registers are the threads' */

@@ -105,7 +105,8 @@ us_kernel_test(endpoint CORE
           recv_takes_bound_notification vcpu_exit_reaches_handler vcpu_exit_finished_in_kernel
           reply_rejects_bad_resume recv_again_stops_dropped_vcpu
           abort_owner_fails_senders_keeps_vcpus vcpu_exit_to_dead_handler_queues
-          call_and_reply_recv_switch_directly reply_recv_with_queued_sender_wakes_caller)
+          call_and_reply_recv_switch_directly reply_recv_with_queued_sender_wakes_caller
+          copy_is_exact)
 
 us_kernel_test(notification CORE
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_notification.c

@@ -127,6 +127,33 @@ static void reply_wakes_caller_with_message(void)
     UT_EXPECT(cli->thread.callee == NULL);
 }
 
+/* ipc_copy() moves the header and exactly hdr.len bytes, at every length: the sender's bytes
+ * past them stay its own, and the receiver's stay as they were. */
+static void copy_is_exact(void)
+{
+    static struct us_msg src, dst;
+
+    for (uint32_t len = 0; len <= US_MSG_MAX_LEN; len++) {
+        uint32_t bad = 0;
+
+        memset(&src, 0xa5, sizeof(src));
+        memset(&dst, 0xee, sizeof(dst));
+        src.hdr.len = (uint16_t)len;
+        for (uint32_t i = 0; i < len; i++) {
+            ((uint8_t *)src.w)[i] = (uint8_t)(i + 1u);
+        }
+        ipc_copy(&dst, &src);
+        bad += memcmp(&dst.hdr, &src.hdr, sizeof(dst.hdr)) != 0;
+        for (uint32_t i = 0; i < sizeof(dst.w); i++) {
+            bad += ((uint8_t *)dst.w)[i] != (i < len ? (uint8_t)(i + 1u) : 0xee);
+        }
+        if (bad != 0) {
+            UT_EXPECT_EQ(len, UINT32_MAX); /* names the first length that went wrong */
+            return;
+        }
+    }
+}
+
 /* The running client calls the waiting server, which answers and waits again: both legs
  * switch directly (sched_direct()), and each thread ends where the slow path leaves it. */
 static void call_and_reply_recv_switch_directly(void)
@@ -343,7 +370,7 @@ static void vcpu_exit_to_dead_handler_queues(void)
     UT_EXPECT(srv->ep->senders.head == &v->thread);
 }
 
-UT_MAIN({"call_waits_for_receiver", call_waits_for_receiver},
+UT_MAIN({"call_waits_for_receiver", call_waits_for_receiver}, {"copy_is_exact", copy_is_exact},
         {"call_and_reply_recv_switch_directly", call_and_reply_recv_switch_directly},
         {"reply_recv_with_queued_sender_wakes_caller", reply_recv_with_queued_sender_wakes_caller},
         {"recv_waits_for_caller", recv_waits_for_caller},

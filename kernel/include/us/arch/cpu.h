@@ -14,10 +14,9 @@ void arch_cpu_relax(void);
 /** arch_sync_icache() - make instructions written through the data side visible. */
 void arch_sync_icache(void);
 
-/** arch_cpu_features() - US_CPU_* bits servers may rely on (reported in their bootinfo). */
+/** arch_cpu_features() - US_CPU_* bits servers may rely on (reported in their bootinfo);
+ * arch_sha256_blocks() - the CPU's SHA-256 compressor, or NULL for the C code. */
 uint64_t arch_cpu_features(void);
-
-/** arch_sha256_blocks() - the CPU's SHA-256 compressor, or NULL for the C code. */
 sha256_blocks_fn *arch_sha256_blocks(void);
 
 /** arch_thread_init_user() - registers for a server thread entering EL0 at @pc with stack
