@@ -23,7 +23,8 @@ import threading
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "qemu"))
 import usqemu  # noqa: E402
-from profile_request import Elf, FILTER, INSN, SERVERS, TRACE, attribute  # noqa: E402
+from profile_request import (Elf, FILTER, INSN, SERVERS, TRACE, attribute,  # noqa: E402
+                             tally)
 
 STAGES = r"servers up|no NIC|devmgr\| up|VM\(s\) configured"
 
@@ -75,13 +76,7 @@ def main():
         finally:
             m.kill()  # QEMU's end closes the pipe
             reader.join()
-    per_symbol = collections.Counter()
-    for tb, n in runs.items():
-        name, size = blocks[tb]
-        per_symbol[name] += n * size
-    per_part = collections.Counter()
-    for name, n in per_symbol.items():
-        per_part[name.split(":")[0]] += n
+    per_symbol, per_part = tally(blocks, runs)
     print("instructions from power-on to the VMs configured, image %s, -cpu %s, one host CPU"
           % (args.image, args.cpu))
     print("command: python3 bench/profile_boot.py --image %s --cpu %s" % (args.image, args.cpu))

@@ -68,6 +68,19 @@ def attribute(insns, elves):
     return "guest"
 
 
+def tally(blocks, runs):
+    """Instructions per symbol and per ELF ("kernel", "vmm", ...), from each translated
+    block's (symbol, size) in @blocks and its runs in @runs."""
+    per_symbol = collections.Counter()
+    for tb, n in runs.items():
+        name, size = blocks[tb]
+        per_symbol[name] += n * size
+    per_part = collections.Counter()
+    for name, n in per_symbol.items():
+        per_part[name.split(":")[0]] += n
+    return per_symbol, per_part
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
@@ -117,13 +130,7 @@ def main():
                     mm = INSN.match(line)
                     if mm:
                         pending.append((int(mm.group(1), 16), int(mm.group(2), 16)))
-    per_symbol = collections.Counter()
-    for tb, n in runs.items():
-        name, size = blocks[tb]
-        per_symbol[name] += n * size
-    per_part = collections.Counter()
-    for name, n in per_symbol.items():
-        per_part[name.split(":")[0]] += n
+    per_symbol, per_part = tally(blocks, runs)
     reqs = args.requests // 2 * 2
     print("instructions per kvd request (a new connection each), traced kernel and server "
           "text, image default, -cpu %s, one host CPU, %d requests" % (args.cpu, reqs))
