@@ -217,12 +217,3 @@ us_err_t frame_free(struct frame_pool *p, paddr_t pa, uint64_t count)
     }
     return US_OK;
 }
-
-bool frame_is_used(const struct frame_pool *p, paddr_t pa)
-{
-    uint64_t a = pa_of(pa);
-    if (a < p->base || a >= p->base + p->frame_count * PAGE_SIZE) {
-        return false;
-    }
-    return bit_get(p, (a - p->base) >> PAGE_SHIFT);
-}

@@ -60,9 +60,11 @@ void klog_set_reader(struct notification *n, uint64_t bit)
     klog.reader_bit = bit;
 }
 
-void klog_reader_lost(void)
+void klog_reader_lost(const struct notification *n)
 {
-    klog.reader_seen = false;
+    if (n == klog.reader) {
+        klog.reader_seen = false;
+    }
 }
 
 static const char *const level_tag[] = {"ERR ", "WARN", "INFO", "DBG "};

@@ -467,6 +467,11 @@ us_err_t process_restart(struct process *p)
 
 void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc)
 {
+    bool restarts = p->recovers && p->served;
+
+    if (!restarts) {
+        klog_reader_lost(p->ntfn); /* the console stays down: the operator sees these lines */
+    }
     p->faults++;
     p->fault_addr = far;
     p->fault_esr = esr;
@@ -476,7 +481,7 @@ void process_fault(struct process *p, uint64_t esr, uint64_t far, uint64_t pc)
     detach(p);
     /* One that faults before it has served anything since it started would only fault again:
      * it waits for the operator (server restart). */
-    if (p->recovers && p->served) {
+    if (restarts) {
         (void)reload(p);
     } else if (p->recovers) {
         US_LOG_ERR("server %s faulted before serving a request: not restarted", p->name);

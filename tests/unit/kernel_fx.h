@@ -7,11 +7,21 @@
 #include <stdint.h>
 #include <understudy/manifest.h>
 #include <understudy/syscalls.h>
+#include <us/frame.h>
 #include <us/process.h>
 #include <us/arch/mmu.h>
 #include <arch/host.h>
 
 #define KFX_FRAMES 2048u /* RAM of every fixture: 8 MiB */
+
+/** kfx_frame_used() - whether the frame at @pa is in use (false outside the pool). */
+static inline bool kfx_frame_used(const struct frame_pool *p, paddr_t pa)
+{
+    uint64_t used, free;
+
+    frame_pool_count(p, pa, PAGE_SIZE, &used, &free);
+    return used == 1u;
+}
 
 /** kfx_init() - @cpu_total CPUs up, CPU 0 running, KFX_FRAMES frames of RAM, no processes. */
 void kfx_init(uint32_t cpu_total);

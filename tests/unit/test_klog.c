@@ -73,7 +73,10 @@ static void reader_takes_over_uart(void)
     klog_append("after", 5);
     UT_EXPECT_EQ(host_uart_len, len);
     UT_EXPECT_EQ(klog_read(next, buf, sizeof(buf), &next), 6);
-    klog_reader_lost();
+    klog_reader_lost(kmem_notification_alloc()); /* not the reader's */
+    klog_append("kept", 4);
+    UT_EXPECT_EQ(host_uart_len, len);
+    klog_reader_lost(n);
     klog_append("lost", 4);
     UT_EXPECT(strstr(host_uart, "lost\n") != NULL);
 }

@@ -93,11 +93,11 @@ static void kmain_starts_servers_and_cpus(void)
     UT_EXPECT_EQ(host_timer_armed_us, 10000);
     /* The allocator has RAM but not the image, its bitmap, the DTB, bundle or reserved. */
     UT_EXPECT_EQ(kmem_pool.frame_count, RAM_SIZE / PAGE_SIZE);
-    UT_EXPECT(frame_is_used(&kmem_pool, pa_from_ptr(ram)));
-    UT_EXPECT(frame_is_used(&kmem_pool, bi.dtb));
-    UT_EXPECT(frame_is_used(&kmem_pool, bi.initrd));
-    UT_EXPECT(frame_is_used(&kmem_pool, bi.rsv_base[0]));
-    UT_EXPECT(!frame_is_used(&kmem_pool, pa_from_ptr(ram + RAM_SIZE - PAGE_SIZE)));
+    UT_EXPECT(kfx_frame_used(&kmem_pool, pa_from_ptr(ram)));
+    UT_EXPECT(kfx_frame_used(&kmem_pool, bi.dtb));
+    UT_EXPECT(kfx_frame_used(&kmem_pool, bi.initrd));
+    UT_EXPECT(kfx_frame_used(&kmem_pool, bi.rsv_base[0]));
+    UT_EXPECT(!kfx_frame_used(&kmem_pool, pa_from_ptr(ram + RAM_SIZE - PAGE_SIZE)));
 
     /* CPU 1 joins: nothing is placed on it yet, so it idles. */
     if (setjmp(env) == 0) {

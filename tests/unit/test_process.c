@@ -8,6 +8,7 @@
 #include <understudy/slots.h>
 #include <understudy/vcpu.h>
 #include <us/endpoint.h>
+#include <us/klog.h>
 #include <us/kmem.h>
 #include <us/memobj.h>
 #include <us/notification.h>
@@ -166,6 +167,7 @@ static void restart_reloads_from_image(void)
     struct memobj *shared_mem;
     struct us_bootinfo *bi;
     uint8_t *data, *stack, *heap, *state, *ipc;
+    uint64_t cursor, uart_len;
 
     kfx_init(1);
     kfx_manifest_init(&man, 2);
@@ -214,17 +216,29 @@ static void restart_reloads_from_image(void)
     UT_EXPECT_EQ(arch_regs_get(&p->thread.regs, 0), US_VA_BOOTINFO);
     UT_EXPECT(strstr(host_uart, "server s0 restarted from the boot image (restart 1)") != NULL);
 
-    /* A fault restarts it once it has served; before that, it stays stopped. */
+    /* A fault restarts it once it has served; before that, it stays stopped. It reads the
+     * kernel's log (as the console does): another server's fault leaves the UART to it. */
+    klog_set_reader(p->ntfn, 1);
+    (void)klog_read(UINT64_MAX, (char *)ipc, 64, &cursor);
+    uart_len = host_uart_len;
+    process_fault(&processes[1], 0, 0, 0);
+    UT_EXPECT_EQ(host_uart_len, uart_len);
     process_fault(p, 0, 0, 0);
     UT_EXPECT_EQ(p->state, US_SERVER_FAULTED);
     UT_EXPECT_EQ(p->restarts, 1);
+    /* The reader stays down: the kernel writes the UART itself again. */
+    UT_EXPECT(strstr(host_uart, "server s0 faulted") != NULL);
     UT_EXPECT(strstr(host_uart, "faulted before serving a request") != NULL);
-    UT_EXPECT_EQ(process_restart(p), US_OK); /* the operator may */
+    UT_EXPECT_EQ(process_restart(p), US_OK);           /* the operator may */
+    (void)klog_read(cursor, (char *)ipc, 64, &cursor); /* the new instance reads on */
+    uart_len = host_uart_len;
     p->served = true;
     process_fault(p, 0, 0, 0);
     UT_EXPECT_EQ(p->state, US_SERVER_RUNNING);
     UT_EXPECT_EQ(p->restarts, 3);
     UT_EXPECT_EQ(bi->restart_count, 3);
+    UT_EXPECT_EQ(host_uart_len, uart_len); /* restarted: it shows what it missed itself */
+    klog_set_reader(NULL, 0);
 }
 
 static void boot_maps_bundle_in_place(void)

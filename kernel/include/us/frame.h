@@ -58,6 +58,3 @@ void frame_pool_count(const struct frame_pool *p, paddr_t pa, uint64_t size, uin
  * Returns: US_OK; US_ERANGE if the run is outside the pool; US_EINVAL if a frame is already
  * free (double free: nothing is changed). */
 us_err_t frame_free(struct frame_pool *p, paddr_t pa, uint64_t count);
-
-/** frame_is_used() - predicate for one frame; false outside the pool. */
-bool frame_is_used(const struct frame_pool *p, paddr_t pa);

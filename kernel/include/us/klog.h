@@ -21,5 +21,6 @@ uint64_t klog_read(uint64_t cursor, char *buf, uint64_t max, uint64_t *next);
 /** klog_set_reader() - the console took the UART: stop writing it directly and signal @n. */
 void klog_set_reader(struct notification *n, uint64_t bit);
 
-/** klog_reader_lost() - the reader died: write straight to the UART again. */
-void klog_reader_lost(void);
+/** klog_reader_lost() - if @n is the reader's, it stopped for good: the UART again, until a
+ * reader reads. */
+void klog_reader_lost(const struct notification *n);
