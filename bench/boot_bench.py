@@ -9,7 +9,9 @@ directly on QEMU virt and (b) as the guest of build/images/linux, with identical
 (-cpu cortex-a72 -smp 1 -m 1G, no -icount: this is wall time), and both once more with -smp 2
 (under Understudy the guest's vCPU then runs on CPU 1, the servers on CPU 0; directly, the guest
 boots one CPU, maxcpus=1: QEMU's multi-threaded mode has a cost of its own). Median of --runs
-runs each, the four ways alternating.
+runs each, the four ways alternating. For the boots under Understudy a second table splits the
+time before the guest's first instruction by the kernel's time stamps on the log lines that end
+each stage (servers up, the vmm's guest images checked, the VM configured).
 
 Memory, from the console's `stats mem --json` once the guests are up: image linux with only a
 PL011 (one VM) and image linux2 (two such VMs) differ by one VM, which gives the per-VM
@@ -19,6 +21,7 @@ adds its 8 MiB per VM.) Prints tables; judges nothing.
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -62,12 +65,33 @@ def start_understudy(build, image, log_dir, name, smp=1):
     return m
 
 
-def boot_understudy(build, log_dir, image, smp=1):
+# Where an Understudy boot's time goes before the guest's first instruction: the log lines
+# that end each stage, stamped by the kernel's counter (which starts with the machine).
+STAGES = (("servers up", r"servers up"), ("guest images checked", r"guest image\(s\), .* checked"),
+          ("VM configured", r"VM\(s\) configured"))
+
+
+def stage_times(text):
+    """The kernel's time stamp (s) of the first line of each of STAGES in @text."""
+    out = []
+    for name, rx in STAGES:
+        m = re.search(r"\[\s*(\d+\.\d+)\] INFO [^|]*\| [^\n]*" + rx, text)
+        if m is None:
+            raise usqemu.UsQemuError("no %r line in the boot log" % name)
+        out.append(float(m.group(1)))
+    return out
+
+
+def boot_understudy(build, log_dir, image, smp=1, stages=None):
+    """Wall seconds to the guest's userspace; the STAGES' stamps appended to @stages."""
     t0 = time.monotonic()
     m = start_understudy(build, image, log_dir, "boot-understudy", smp)
     try:
         m.expect(USERSPACE, timeout=300)
-        return time.monotonic() - t0
+        took = time.monotonic() - t0
+        if stages is not None:
+            stages.append(stage_times(m.output))
+        return took
     finally:
         m.kill()
 
@@ -138,17 +162,24 @@ def main():
             sys.exit("boot_bench: no %s; build first (./check)" % need)
     try:
         quiet = variant_image(build, log_dir, "quiet", CMDLINE + " quiet")
-        rows = []
+        rows, stage_rows = [], []
         for label, cmdline, image in (("", CMDLINE, "linux"),
                                       (", quiet", CMDLINE + " quiet", quiet)):
             # Runs alternate between the four ways, so the host's drift weighs on all alike.
             ways = [(False, 1), (False, 2), (True, 1), (True, 2)]
             runs = {w: [] for w in ways}
+            stamps = {1: [], 2: []}
             for _ in range(args.runs):
                 for us, smp in ways:
-                    runs[us, smp].append(boot_understudy(build, log_dir, image, smp) if us else
-                                         boot_direct(build, log_dir, cmdline, smp))
+                    runs[us, smp].append(boot_understudy(build, log_dir, image, smp, stamps[smp])
+                                         if us else boot_direct(build, log_dir, cmdline, smp))
             med = {w: statistics.median(runs[w]) for w in ways}
+            for smp in (1, 2):
+                at = [statistics.median(s[i] for s in stamps[smp]) for i in range(len(STAGES))]
+                stage_rows.append(["under Understudy" + label +
+                                   (", 2 host CPUs" if smp > 1 else "")] +
+                                  ["%.2f" % (b - a) for a, b in zip([0.0] + at, at)] +
+                                  ["%.2f" % (med[True, smp] - at[-1]), "%.2f" % med[False, smp]])
             for us, smp in ways:
                 rows.append([("under Understudy" if us else "direct on QEMU") + label +
                              (", 2 host CPUs" if smp > 1 else ""),
@@ -172,6 +203,15 @@ def main():
     print()
     table(["boot", "runs (s)", "median (s)", "vs direct", "vs direct, same host CPUs"],
           rows + [["Xen 4.17 dom0 (reference)", "-", "-", "1.4-1.5x", "-"]])
+    print()
+    print("Before the guest's first instruction (medians, s; the kernel's time stamps of its "
+          "own and the vmm's log lines): the kernel until its servers are up, the vmm's "
+          "SHA-256 check of every guest image in the bundle, the VM built (RAM, images copied "
+          "in, devmgr's view, device tree); then the guest, to its userspace, against the "
+          "whole direct boot")
+    print()
+    table(["boot", "kernel", "images checked", "VM built", "guest", "direct, whole boot"],
+          stage_rows)
     print()
     per_vm = two["hypervisor"] - one["hypervisor"]
     mib = lambda b: "%.1f MiB" % (b / 1048576.0) if b >= 1 << 20 else "%d KiB" % (b >> 10)

@@ -26,7 +26,7 @@ import usqemu  # noqa: E402
 from profile_request import (Elf, FILTER, INSN, SERVERS, TRACE, attribute,  # noqa: E402
                              tally)
 
-STAGES = r"servers up|no NIC|devmgr\| up|VM\(s\) configured"
+STAGES = r"servers up|guest image\(s\)|devmgr\| up|VM\(s\) configured"
 
 
 def count(fifo, elves, blocks, runs):
