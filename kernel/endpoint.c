@@ -18,9 +18,18 @@ void ipc_copy(struct us_msg *dst, const struct us_msg *src)
     const pair_t *sp = (const pair_t *)(const void *)src;
     uint32_t n = (uint32_t)sizeof(struct us_msg_hdr) + src->hdr.len, i = 0;
 
-    for (; i + 32u <= n; i += 32u, dp += 2, sp += 2) {
+    for (; i + 64u <= n; i += 64u, dp += 4, sp += 4) {
         dp[0] = sp[0];
         dp[1] = sp[1];
+        dp[2] = sp[2];
+        dp[3] = sp[3];
+    }
+    if (i + 32u <= n) {
+        dp[0] = sp[0];
+        dp[1] = sp[1];
+        dp += 2;
+        sp += 2;
+        i += 32u;
     }
     if (i + 16u <= n) {
         *dp++ = *sp++;

@@ -39,18 +39,43 @@ static void setup(long budget)
     UT_EXPECT_EQ(arch_stage2_init(&s2, 1), US_OK);
 }
 
+/* The test's own walk of the stage-2 tables, as the MMU makes it (4 KiB granule, from level
+ * 1, blocks at levels 1 and 2): the PA behind @ipa in *@pa, or false if nothing maps it. */
+static bool s2_walk(uint64_t ipa, uint64_t *pa)
+{
+    const uint64_t addr = 0x0000fffffffff000ull; /* output address bits of a descriptor */
+    const uint64_t *t = pa_ptr(s2.root);
+
+    if ((ipa >> ARCH_IPA_BITS) != 0) {
+        return false;
+    }
+    for (int level = 1; level <= 3; level++) {
+        uint64_t e = t[(ipa >> (39 - 9 * level)) & 511u], span = 1ull << (39 - 9 * level);
+
+        if ((e & 1u) == 0) { /* invalid */
+            return false;
+        }
+        if (level == 3 || (e & 2u) == 0) { /* a page, or a block */
+            *pa = (e & addr & ~(span - 1u)) | (ipa & (span - 1u));
+            return true;
+        }
+        t = pa_ptr(pa_init(e & addr));
+    }
+    return false;
+}
+
 static bool s2_maps(uint64_t ipa, uint64_t pa)
 {
-    paddr_t got;
+    uint64_t got;
 
-    return arch_stage2_translate(&s2, ipa_init(ipa), &got) == US_OK && pa_of(got) == pa;
+    return s2_walk(ipa, &got) && got == pa;
 }
 
 static bool s2_unmapped(uint64_t ipa)
 {
-    paddr_t got;
+    uint64_t got;
 
-    return arch_stage2_translate(&s2, ipa_init(ipa), &got) == US_ERANGE;
+    return !s2_walk(ipa, &got);
 }
 
 static void aspace_map_translates(void)

@@ -475,21 +475,6 @@ us_err_t arch_stage2_map(struct stage2 *s2, ipa_t ipa, paddr_t pa, uint64_t size
     return map_range(pa_ptr(s2->root), ipa_of(ipa), pa_of(pa), size, attr, &s2->table_frames);
 }
 
-us_err_t arch_stage2_translate(const struct stage2 *s2, ipa_t ipa, paddr_t *out)
-{
-    uint64_t *pte, span;
-
-    if (ipa_of(ipa) >= (1ull << ARCH_IPA_BITS)) {
-        return US_ERANGE;
-    }
-    pte = leaf(pa_ptr(s2->root), ipa_of(ipa), &span);
-    if (pte == NULL) {
-        return US_ERANGE;
-    }
-    *out = pa_init((*pte & PTE_ADDR_MASK & ~(span - 1)) | (ipa_of(ipa) & (span - 1)));
-    return US_OK;
-}
-
 /* A leaf broken by relocate() and to be made again: invalid, so bits 2-63 are ignored by the
  * walkers and carry its new value meanwhile (58 is one of the software bits). */
 #define PTE_MOVING (1ull << 58)
