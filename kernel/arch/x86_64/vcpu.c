@@ -136,6 +136,8 @@ void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0)
         .vmcb_pa = pa(vmcb), .flushes = v->vm->s2.flushes - 1u, .load_reg = ARCH_NO_LOAD};
 }
 
+static bool shadowed_hlt(struct vcpu *v, const uint8_t *vmcb);
+
 /* Before an entry: the APIC timer's interrupt if it is due, then the interrupt the guest would
  * take next, injected if it can take it now, or else an exit asked for when it can (V_IRQ
  * with the VINTR intercept, whose exit brings it back here), as KVM does. */
@@ -147,6 +149,14 @@ static void irq_enter(struct vcpu *v, uint8_t *vmcb)
 
     vlapic_tick(a, arch_counter_relaxed());
     vec = vlapic_next(a);
+    if (vec >= 0 && shadowed_hlt(v, vmcb)) {
+        /* "STI; HLT" left by an exit between the two (a host interrupt's): QEMU before 9.1
+         * drops the shadow at VMRUN, so the interrupt would come before the HLT and the guest
+         * would then sleep with nothing left to wake it. The HLT is done here instead, and
+         * the interrupt wakes it at once, as on hardware. */
+        v->thread.regs.rip += 1u;
+        vmcb[VMCB_INT_SHADOW] = 0;
+    }
     if (vec >= 0) {
         if (!(vmcb_get64(vmcb, VMCB_EVENTINJ) & EVENTINJ_VALID) &&
             (v->thread.regs.rflags & RFLAGS_IF) && !(vmcb[VMCB_INT_SHADOW] & 1u)) {
@@ -414,6 +424,31 @@ static int lapic_window(struct vcpu *v, const struct x86_mmio *d, uint8_t reg, u
     return mmio_done(v, d, reg, val, mask);
 }
 
+/* What fetching the guest's instructions needs: its paging mode and code segment. */
+static struct x86_mode guest_mode(const uint8_t *vmcb)
+{
+    return (struct x86_mode){
+        .cr0 = vmcb_get64(vmcb, VMCB_CR0),
+        .cr3 = vmcb_get64(vmcb, VMCB_CR3),
+        .cr4 = vmcb_get64(vmcb, VMCB_CR4),
+        .efer = vmcb_get64(vmcb, VMCB_EFER),
+        .cs_base = vmcb_get64(vmcb, VMCB_SEG(1) + 8u),
+        .cs_attr = (uint16_t)(vmcb[VMCB_SEG(1) + 2u] | (vmcb[VMCB_SEG(1) + 3u] << 8)),
+    };
+}
+
+/* The guest can take interrupts once the instruction in its STI shadow ran, and that one is a
+ * HLT. */
+static bool shadowed_hlt(struct vcpu *v, const uint8_t *vmcb)
+{
+    struct x86_mode m = guest_mode(vmcb);
+    uint8_t b = 0;
+
+    return (vmcb[VMCB_INT_SHADOW] & 1u) && (v->thread.regs.rflags & RFLAGS_IF) &&
+           !(vmcb_get64(vmcb, VMCB_EVENTINJ) & EVENTINJ_VALID) &&
+           x86_fetch(&m, v->thread.regs.rip, &b, 1, guest_read, v->vm) == 1 && b == 0xf4u;
+}
+
 /* A nested page fault on a move insn.c understands: the local APIC's xAPIC window, or MMIO
  * for the vmm (US_EXIT_MMIO), the exit message then saying what aarch64's syndrome says. */
 static int npf(struct vcpu *v)
@@ -423,14 +458,7 @@ static int npf(struct vcpu *v)
     struct arch_regs *r = &v->thread.regs;
     uint8_t b[X86_INSN_MAX], reg;
     struct x86_mmio d;
-    struct x86_mode m = {
-        .cr0 = vmcb_get64(vmcb, VMCB_CR0),
-        .cr3 = vmcb_get64(vmcb, VMCB_CR3),
-        .cr4 = vmcb_get64(vmcb, VMCB_CR4),
-        .efer = vmcb_get64(vmcb, VMCB_EFER),
-        .cs_base = vmcb_get64(vmcb, VMCB_SEG(1) + 8u),
-        .cs_attr = (uint16_t)(vmcb[VMCB_SEG(1) + 2u] | (vmcb[VMCB_SEG(1) + 3u] << 8)),
-    };
+    struct x86_mode m = guest_mode(vmcb);
     uint32_t n;
     uint64_t mask, val;
 
