@@ -441,12 +441,15 @@ static struct x86_mode guest_mode(const uint8_t *vmcb)
  * HLT. */
 static bool shadowed_hlt(struct vcpu *v, const uint8_t *vmcb)
 {
-    struct x86_mode m = guest_mode(vmcb);
+    struct x86_mode m;
     uint8_t b = 0;
 
-    return (vmcb[VMCB_INT_SHADOW] & 1u) && (v->thread.regs.rflags & RFLAGS_IF) &&
-           !(vmcb_get64(vmcb, VMCB_EVENTINJ) & EVENTINJ_VALID) &&
-           x86_fetch(&m, v->thread.regs.rip, &b, 1, guest_read, v->vm) == 1 && b == 0xf4u;
+    if (!(vmcb[VMCB_INT_SHADOW] & 1u) || !(v->thread.regs.rflags & RFLAGS_IF) ||
+        (vmcb_get64(vmcb, VMCB_EVENTINJ) & EVENTINJ_VALID)) {
+        return false; /* the common case: no shadow, so no instruction fetched */
+    }
+    m = guest_mode(vmcb);
+    return x86_fetch(&m, v->thread.regs.rip, &b, 1, guest_read, v->vm) == 1 && b == 0xf4u;
 }
 
 /* A nested page fault on a move insn.c understands: the local APIC's xAPIC window, or MMIO
