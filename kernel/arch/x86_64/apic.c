@@ -287,6 +287,11 @@ void x86_timer_by(uint64_t tsc)
     }
 }
 
+void x86_irq_recheck(void)
+{
+    lapic_write(LAPIC_TPR, 0); /* unchanged; the write makes the APIC re-evaluate its IRR */
+}
+
 void x86_ipi(uint32_t apic_id, uint32_t icr)
 {
     while (lapic_read(LAPIC_ICR_LO) & ICR_PENDING) {

@@ -184,6 +184,7 @@ void x86_vcpu_run(struct vcpu *v)
     struct arch_regs *r = &v->thread.regs;
     uint8_t *vmcb = vmcb_of(v);
     uint64_t undelivered;
+    bool window = (vmcb_get64(vmcb, VMCB_V_INTR) & V_IRQ) != 0;
 
     vmcb_put64(vmcb, VMCB_RAX, r->gpr[ARCH_RAX]);
     vmcb_put64(vmcb, VMCB_RSP, r->rsp);
@@ -194,6 +195,14 @@ void x86_vcpu_run(struct vcpu *v)
     v->hot.flushes = v->vm->s2.flushes;
     svm_run(v->hot.vmcb_pa, (struct svm_gprs *)(void *)&r->gpr[ARCH_RBX],
             pa(host_state[this_cpu()->index]));
+    /* QEMU's VMRUN marks a requested window (V_IRQ) in its vCPU's interrupt flags without the
+     * lock other threads set them under, so an APIC's signal for a host interrupt arriving
+     * meanwhile (the tick, an IPI, a device) can be lost: the vector waits in the IRR and a
+     * CPU that then idles never wakes. One APIC register write after such a run recovers it;
+     * on hardware it changes nothing. */
+    if (window) {
+        x86_irq_recheck();
+    }
     r->gpr[ARCH_RAX] = vmcb_get64(vmcb, VMCB_RAX);
     r->rsp = vmcb_get64(vmcb, VMCB_RSP);
     r->rip = vmcb_get64(vmcb, VMCB_RIP);

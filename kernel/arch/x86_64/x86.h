@@ -91,6 +91,11 @@ struct vcpu;
  * guest's timer deadline (vcpu.c). Such an early fire is no tick: x86_timer_early() gets it. */
 void x86_timer_by(uint64_t tsc);
 
+/** x86_irq_recheck() - have the local APIC look again for a pending interrupt it may not have
+ * signalled (apic.c): after a VMRUN that asked for an interrupt window, whose emulation under
+ * QEMU up to at least 7.2 can lose another thread's signal (vcpu.c, x86_vcpu_run()). */
+void x86_irq_recheck(void);
+
 #define X86_VECTOR_BASE US_X86_VECTOR_BASE /* interrupt ID i is this vector + i (apic.c) */
 
 /** x86_smp_prepare() - copy the other CPUs' real-mode start below 1 MiB, while the boot
