@@ -50,6 +50,7 @@ struct x86_percpu {
     uint32_t index, apic_id;
     struct thread *fp_owner;
     uint64_t tick_due, armed_at; /* TSC times, UINT64_MAX for never */
+    uint64_t overdue;            /* how late idle found the timer not raised, to report */
     uint64_t tlb_seen;           /* the shootdown generation this CPU's TLB has caught up with */
     uint32_t outside;            /* 1 while in ring 3 or a guest, where stale entries are used */
 };
