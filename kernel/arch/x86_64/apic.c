@@ -356,14 +356,14 @@ uint64_t x86_timer_hz(void)
 
 /* A CPU about to sleep needs its timer to wake it. Under QEMU 7.2 the tick's interrupt was
  * seen lost twice (docs/x86_64.md): once left in the IRR unsignalled (x86_irq_recheck() now
- * follows the VMRUNs that lost it), once taken with nothing setting the timer again, cause not
- * found. Either stops the tick for good on an idle CPU. So a timer already due whose interrupt
- * is not taken yet is mended here: the APIC told again if the vector waits in its IRR, else the
- * timer set to fire at once (if the interrupt was only on its way, one more is harmless). The
- * latter is reported by arch_irq_ack(), under the kernel lock, once it is more than ten ticks
- * late: QEMU's main thread, which raises the timer, is often 10-30 ms late on two busy vCPUs,
- * while the lost tick above was 1.3 s late. A vector waiting in the IRR is not reported: a vCPU
- * thread the host did not run for a while looks the same. */
+ * follows the VMRUNs that lost it), once expired and never seen in the IRR, ISR or pending
+ * bitmap, cause not found. Either stops the tick for good on an idle CPU. So a timer already due
+ * whose interrupt is not taken yet is mended here: the APIC told again if the vector waits in its
+ * IRR, else the timer set to fire at once (if the interrupt was only on its way, one more is
+ * harmless). The latter is reported by arch_irq_ack(), under the kernel lock, once it is more than
+ * ten ticks late: QEMU's main thread, which raises the timer, is often 10-30 ms late on two busy
+ * vCPUs, while the lost tick above was 1.3 s late. A vector waiting in the IRR is not reported: a
+ * vCPU thread the host did not run for a while looks the same. */
 static void tick_check(struct x86_percpu *p)
 {
     const uint32_t v = VECTOR_BASE + TIMER_INTID;
