@@ -37,7 +37,7 @@ class Symbols:
                      (line.split() for line in out.splitlines() if len(line.split()) == 3)
                      if k in "tTwW"]
         self.addrs = [a for a, _ in self.syms]
-        self.tag = tag
+        self.tag, self.elf = tag, elf
 
     def name(self, pc):
         i = bisect.bisect_right(self.addrs, pc) - 1
@@ -48,6 +48,38 @@ class Symbols:
         return self.syms[i][0], self.syms[i + 1][0]
 
 
+def annotate(elf, name, per_pc, ops):
+    """Each executed instruction of symbol @name in @elf with its executions per operation and
+    the source line it came from (objdump -l), then the executions summed per function inlined
+    into it (addr2line -i, the innermost): with link-time optimisation one symbol holds many
+    functions, and this says which."""
+    out = subprocess.run(["aarch64-linux-gnu-objdump", "-d", "-l", "--no-show-raw-insn",
+                          "--disassemble=" + name, elf], capture_output=True, text=True,
+                         check=True).stdout
+    src, ran = "?", {}
+    for line in out.splitlines():
+        m = re.match(r"\s*([0-9a-f]+):\s+(.*)", line)
+        if m is None:
+            if line.startswith("/"):
+                src = os.path.relpath(line.split(" ")[0], os.path.join(HERE, ".."))
+            continue
+        pc = int(m.group(1), 16)
+        if per_pc.get(pc, 0) / ops >= 0.05:
+            ran[pc] = per_pc[pc] / ops
+            print("  %6.2f  %-40s %s" % (ran[pc], m.group(2).replace("\t", " ")[:40], src))
+    chains = subprocess.run(["aarch64-linux-gnu-addr2line", "-a", "-f", "-i", "-e", elf] +
+                            ["0x%x" % pc for pc in ran], capture_output=True, text=True,
+                            check=True).stdout.splitlines()
+    per_fn, at = collections.Counter(), None
+    for i, line in enumerate(chains):
+        if line.startswith("0x"):
+            at = int(line, 16)
+            per_fn[chains[i + 1]] += ran[at]
+    print("per function inlined into %s (executions per operation):" % name)
+    for fn, n in per_fn.most_common():
+        print("  %6.1f  %s" % (n, fn))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
@@ -55,8 +87,8 @@ def main():
     ap.add_argument("--cpu", default="cortex-a72",
                     help="QEMU -cpu (max,pauth=off runs the servers with VHE)")
     ap.add_argument("--top", type=int, default=30)
-    ap.add_argument("--symbol", help="also print executions per instruction of this symbol "
-                    "(e.g. kernel:sched_direct)")
+    ap.add_argument("--symbol", help="also print executions per instruction of this symbol, "
+                    "with their source lines and a sum per line (e.g. kernel:kernel_exit)")
     ap.add_argument("--check", action="store_true",
                     help="exit 1 unless the kernel, the vmm and the loop itself all show "
                          "instructions (the smoke test)")
@@ -120,9 +152,9 @@ def main():
     for name, n in per_symbol.most_common(args.top):
         print("%8.1f  %s" % (n / ops, name))
     if per_pc:
-        print("per instruction of %s (executions per operation):" % args.symbol)
-        for pc in sorted(per_pc):
-            print("  0x%x  %6.2f" % (pc, per_pc[pc] / ops))
+        print("per instruction of %s (executions per operation, source line):" % args.symbol)
+        tag, name = args.symbol.split(":", 1)
+        annotate({"kernel": kernel, "vmm": vmm, "guest": guest}[tag].elf, name, per_pc, ops)
     parts = {name.split(":")[0] for name in per_symbol}
     if args.check and (not {"kernel", "vmm"} <= parts or per_symbol["guest:" + args.loop] == 0):
         print("profile_exits: no instructions attributed to the kernel, the vmm or %s"
