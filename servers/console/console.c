@@ -363,23 +363,49 @@ static us_err_t be_guest_hide(void *ctx, uint32_t slot, uint32_t mask, bool hide
     return e;
 }
 
+/* Offer the held guest input to the vmm, oldest first, until it has no more room: it signals
+ * US_NTFN_GUEST_IN_ROOM when the guest reads, and the rest goes then. Nothing typed for a
+ * guest is dropped while it keeps reading; an error drops what is held, and is shown. */
+static us_err_t send_held(struct console_state *st)
+{
+    us_err_t e = US_OK;
+
+    while (st->held_n > 0 && e == US_OK) {
+        struct us_msg *m = us_msgbuf();
+        uint32_t k = st->held_n < US_MSG_MAX_LEN - 16u ? st->held_n : US_MSG_MAX_LEN - 16u;
+        uint32_t taken = 0;
+
+        m->w[0] = st->held_vmid;
+        m->w[1] = k;
+        memcpy(&m->w[2], st->held, k);
+        e = ask(US_SLOT_VMM_EP, US_VMM_GUEST_IN, (uint16_t)(16u + k));
+        if (m->hdr.len >= 8 && m->w[0] <= k) {
+            taken = (uint32_t)m->w[0];
+        }
+        memmove(st->held, st->held + taken, st->held_n - taken);
+        st->held_n -= taken;
+        if (e == US_OK && taken < k) {
+            return US_OK; /* the guest's input is full: the rest waits for its room */
+        }
+    }
+    st->held_n = 0;
+    return e;
+}
+
 static us_err_t be_guest_input(void *ctx, uint32_t vmid, const char *bytes, size_t n)
 {
-    size_t max = US_MSG_MAX_LEN - 16u;
-    us_err_t e = US_OK;
-    (void)ctx;
+    struct console_state *st = ctx;
 
-    while (n > 0 && e == US_OK) {
-        size_t k = n < max ? n : max;
-        struct us_msg *m = us_msgbuf();
-        m->w[0] = vmid;
-        m->w[1] = k;
-        memcpy(&m->w[2], bytes, k);
-        e = ask(US_SLOT_VMM_EP, US_VMM_GUEST_IN, (uint16_t)(16u + k));
-        bytes += k;
-        n -= k;
+    if (st->held_n > 0 && st->held_vmid != vmid) {
+        (void)send_held(st); /* another guest's bytes first */
     }
-    return e;
+    if (n > CONSOLE_INPUT_HELD - st->held_n || (st->held_n > 0 && st->held_vmid != vmid)) {
+        return US_EBUSY; /* the guest has not read what it was sent: these are not kept */
+    }
+    memcpy(st->held + st->held_n, bytes, n);
+    st->held_n += (uint32_t)n;
+    st->held_vmid = vmid;
+    return send_held(st);
 }
 
 static void pump_klog(struct console_state *st)
@@ -548,6 +574,14 @@ void console_dispatch(struct console_state *st, us_badge_t badge, struct us_msg 
         }
         if (badge & US_NTFN_GUEST_OUT) {
             pump_guests(st);
+        }
+        if (badge & US_NTFN_GUEST_IN_ROOM) {
+            us_err_t e = send_held(st);
+
+            if (e != US_OK) {
+                US_LOG_WARN("guest input held for vm %u not delivered: %s", st->held_vmid,
+                            us_err_name(e));
+            }
         }
         if (badge & US_NTFN_UART) {
             pump_uart(st);

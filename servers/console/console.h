@@ -19,11 +19,16 @@ struct console_kept {
 #define CONSOLE_MAGIC 0x636f6e73u
 #define CONSOLE_VERSION 2u
 
+/* Guest input the vmm had no room for yet (US_VMM_GUEST_IN): sent on US_NTFN_GUEST_IN_ROOM. */
+#define CONSOLE_INPUT_HELD 1024u
+
 struct console_state {
     volatile uint32_t *uart; /* the PL011's registers; NULL where the UART is behind ports */
     struct us_guest_ring *rings;
     struct console_kept *kept; /* in the state region */
     struct console_shell shell;
+    uint8_t held[CONSOLE_INPUT_HELD]; /* for guest held_vmid, oldest first */
+    uint32_t held_n, held_vmid;
 };
 
 /** console_init() - map the UART and the guest rings, take over the kernel log (from where

@@ -182,6 +182,8 @@ static void vm_info(struct vmm_state *st, struct us_msg *m)
 static void guest_in(struct vmm_state *st, struct us_msg *m)
 {
     uint64_t slot, n;
+    uint32_t taken;
+    us_err_t e;
 
     if (us_msg_check(m, 16, US_MSG_MAX_LEN) != US_OK) {
         us_msg_reply_err(m, US_ETRUNC);
@@ -197,8 +199,10 @@ static void guest_in(struct vmm_state *st, struct us_msg *m)
         us_msg_reply_err(m, US_ENOENT);
         return;
     }
-    us_msg_reply_err(m,
-                     vmm_pl011_input(st, (uint32_t)slot, (const uint8_t *)&m->w[2], (uint32_t)n));
+    e = vmm_pl011_input(st, (uint32_t)slot, (const uint8_t *)&m->w[2], (uint32_t)n, &taken);
+    us_msg_init(m, US_VMM_GUEST_IN, 8);
+    m->w[0] = taken; /* the console keeps the rest until US_NTFN_GUEST_IN_ROOM */
+    m->hdr.err = (uint32_t)e;
 }
 
 /* A client's request or a notification. */

@@ -701,26 +701,26 @@ void vmm_gic_sgi(struct vmm_state *st, uint32_t slot, uint32_t self, uint64_t va
 /** vmm_exit() - handle one exit of VM @slot; fill the resume reply in @m. */
 void vmm_exit(struct vmm_state *st, uint32_t slot, struct us_msg *m);
 
-/** vmm_pl011_access() - an MMIO access at @off in the UART window.
- * Returns the value of a read (0 for writes). */
+/** vmm_pl011_access() - an MMIO access at @off in the UART window; a read's value, or 0. */
 uint64_t vmm_pl011_access(struct vmm_state *st, uint32_t slot, uint64_t off, bool write,
                           uint64_t value);
 
-/** vmm_pl011_fast() - hand VM @slot's UARTDR writes and UARTFR reads to the kernel
- * (vm_fastmmio) if its UART is visible at this boot, else take them back. */
+/** vmm_pl011_fast() - hand VM @slot's UARTDR and UARTFR to the kernel, or take them back. */
 void vmm_pl011_fast(struct vmm_state *st, uint32_t slot);
 
 /** vmm_pl011_drain() - take the UARTDR bytes the kernel queued for VM @slot, in order (before
  * anything else of that VM is handled). */
 void vmm_pl011_drain(struct vmm_state *st, uint32_t slot);
 
-/** vmm_pl011_publish() - the UARTFR value the kernel returns for VM @slot, after its UART's
- * receive state may have changed. */
+/** vmm_pl011_publish() - refresh the UARTFR word the kernel returns for VM @slot. */
 void vmm_pl011_publish(struct vmm_state *st, uint32_t slot);
 
-/** vmm_pl011_input() - queue console bytes for the guest's UART; extra bytes are dropped.
- * Returns: US_OK; US_ENOENT for an empty slot. */
-us_err_t vmm_pl011_input(struct vmm_state *st, uint32_t slot, const uint8_t *b, uint32_t n);
+/** vmm_pl011_input() - queue as many of @n console bytes for VM @slot as fit (*@taken).
+ * Returns: US_OK; US_ENOENT for an empty slot; an interrupt's injection error. */
+us_err_t vmm_pl011_input(struct vmm_state *st, uint32_t slot, const uint8_t *b, uint32_t n,
+                         uint32_t *taken);
+/** vmm_input_take() - the guest reads its next console byte (UART or virtio console). */
+uint8_t vmm_input_take(struct vmm_state *st, uint32_t slot);
 
 /** vmm_agent_pump() - deliver the lines migrate has put on the agent channels to the agents
  * (US_NTFN_AGENT_DOWN); a line for a VM whose agent is not connected is dropped. */

@@ -253,7 +253,7 @@ static uint64_t uart(struct vmm_state *st, uint32_t slot, uint32_t reg, bool wri
             if (dlab || !rx_ready(st, slot)) {
                 return 0;
             }
-            v = st->vms[slot].uart.in[st->vms[slot].uart.in_tail++ % VMM_INPUT_LEN];
+            v = vmm_input_take(st, slot);
             vmm_pl011_publish(st, slot); /* the line status the kernel answers */
             return v;
         }

@@ -170,17 +170,20 @@ void vmm_pl011_publish(struct vmm_state *st, uint32_t slot)
     }
 }
 
-us_err_t vmm_pl011_input(struct vmm_state *st, uint32_t slot, const uint8_t *b, uint32_t n)
+us_err_t vmm_pl011_input(struct vmm_state *st, uint32_t slot, const uint8_t *b, uint32_t n,
+                         uint32_t *taken)
 {
     struct vmm_pl011 *u = &st->vms[slot].uart;
     uint32_t i;
 
+    *taken = 0;
     if (st->vms[slot].state == US_VM_STATE_EMPTY) {
         return US_ENOENT;
     }
     for (i = 0; i < n && u->in_head - u->in_tail < VMM_INPUT_LEN; i++) {
         u->in[u->in_head++ % VMM_INPUT_LEN] = b[i];
     }
+    *taken = i;
     vmm_pl011_publish(st, slot);
     if (input_to_virtio(st, slot)) {
         return vmm_virtio_console_rx(st, slot)
@@ -223,7 +226,7 @@ uint64_t vmm_pl011_access(struct vmm_state *st, uint32_t slot, uint64_t off, boo
     }
     switch (off) {
     case UARTDR:
-        return rx_ready ? u->in[u->in_tail++ % VMM_INPUT_LEN] : 0;
+        return rx_ready ? vmm_input_take(st, slot) : 0;
     case UARTFR:
         return vmm_pl011_flags(st, slot);
     case UARTIMSC:

@@ -310,7 +310,7 @@ bool vmm_virtio_console_rx(struct vmm_state *st, uint32_t slot)
             for (uint32_t b = 0; buf != NULL && (chain[k].flags & VRING_DESC_F_WRITE) &&
                                  b < chain[k].len && u->in_head != u->in_tail;
                  b++) {
-                buf[b] = u->in[u->in_tail++ % VMM_INPUT_LEN];
+                buf[b] = vmm_input_take(st, slot);
                 len++;
             }
         }

@@ -73,6 +73,7 @@ us_unit_test(vmm_gic
 # The vmm's virtio-mmio transport and block device, with hostile queues.
 us_unit_test(vmm_virtio
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_virtio.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c
+    ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_input.c
             ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_switch.c
             ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_vsock.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_agent.c
             ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
@@ -88,6 +89,7 @@ us_unit_test(vmm_virtio
 # The vmm's virtio-net devices and switch, with a fake NIC and hostile queues.
 set(us_vmm_net_test_sources ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c
     ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_switch.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c
+    ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_input.c
     ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_vsock.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_agent.c
     ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c)
 us_unit_test(vmm_net
@@ -101,13 +103,14 @@ us_unit_test(vmm_net
 # (vmm_ioapic.c, vmm_board_pc.c).
 us_unit_test(vmm_pc
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_pc.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_pc.c
-            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_board_pc.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_input.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_board_pc.c
             ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_ioapic.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
     LIBS us_lib_host
     CASES uart_status_reads_idle uart_output_goes_to_console uart_fast_path_gated
           other_ports_open_bus msr_and_cpuid
-          uart_interrupt_through_8259 uart_input_interrupts acpi_fixed_registers
+          uart_interrupt_through_8259 uart_input_interrupts uart_input_full_tells_console
+          acpi_fixed_registers
           rtc_counts_from_2000 sipi_starts_vcpu
           ioapic_registers ioapic_delivers_to_its_destination virtio_through_8259)
 
@@ -115,6 +118,7 @@ us_unit_test(vmm_pc
 us_unit_test(vmm_image_pc
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_image_pc.c
             ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_image_pc.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_pc.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_input.c
             ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_board_pc.c
             ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_ioapic.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
@@ -162,6 +166,7 @@ us_unit_test(vmm_switch_hold
 set(us_vsock_test_sources ${CMAKE_CURRENT_LIST_DIR}/vmm_vsock_fx.c
     ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_vsock.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_agent.c
     ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_virtio.c
+    ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_input.c
     ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_net.c ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_switch.c)
 us_unit_test(vmm_vsock
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_vsock.c ${us_vsock_test_sources}

@@ -49,14 +49,15 @@
 
 /* Notification bits. */
 #define US_NTFN_UART (1ull << 0)
-#define US_NTFN_KLOG (1ull << 1)        /* the kernel appended to its log */
-#define US_NTFN_GUEST_OUT (1ull << 2)   /* a guest ring has bytes */
-#define US_NTFN_RING_ROOM (1ull << 3)   /* (to the vmm) a ring it waited on was drained */
-#define US_NTFN_NIC (1ull << 4)         /* (to the vmm) the NIC interrupted */
-#define US_NTFN_FASTMMIO 5u             /* (to the vmm, bit number) a fast-MMIO ring has bytes */
-#define US_NTFN_BELL 6u                 /* (to the vmm, bit number) a virtio doorbell rang */
-#define US_NTFN_AGENT_UP (1ull << 13)   /* (to migrate) an agent channel has lines for it */
-#define US_NTFN_AGENT_DOWN (1ull << 14) /* (to the vmm) migrate has lines for an agent */
+#define US_NTFN_KLOG (1ull << 1)          /* the kernel appended to its log */
+#define US_NTFN_GUEST_OUT (1ull << 2)     /* a guest ring has bytes */
+#define US_NTFN_RING_ROOM (1ull << 3)     /* (to the vmm) a ring it waited on was drained */
+#define US_NTFN_NIC (1ull << 4)           /* (to the vmm) the NIC interrupted */
+#define US_NTFN_FASTMMIO 5u               /* (to the vmm, bit number) a fast-MMIO ring has bytes */
+#define US_NTFN_BELL 6u                   /* (to the vmm, bit number) a virtio doorbell rang */
+#define US_NTFN_GUEST_IN_ROOM (1ull << 7) /* (to the console) a guest read from its full input */
+#define US_NTFN_AGENT_UP (1ull << 13)     /* (to migrate) an agent channel has lines for it */
+#define US_NTFN_AGENT_DOWN (1ull << 14)   /* (to the vmm) migrate has lines for an agent */
 #define US_NTFN_PCI                                                                                \
     (1ull << 15) /* (to the vmm) a passed-through function has interrupts for it                   \
                   */

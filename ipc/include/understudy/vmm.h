@@ -7,11 +7,13 @@
 #include <stdint.h>
 #include <understudy/msg.h>
 
-#define US_VMM_VM_COUNT (US_LABEL_PROTO_BASE + 0x10u)  /* reply w[0] = number of VM slots */
-#define US_VMM_VM_INFO (US_LABEL_PROTO_BASE + 0x11u)   /* w[0]=slot; reply struct us_vm_info */
-#define US_VMM_GUEST_IN (US_LABEL_PROTO_BASE + 0x12u)  /* w[0]=vmid, w[1]=count, bytes in w[2..] */
-#define US_VMM_VM_CREATE (US_LABEL_PROTO_BASE + 0x13u) /* struct us_vm_create; reply w[0]=slot */
-#define US_VMM_VM_RETIRE (US_LABEL_PROTO_BASE + 0x14u) /* w[0]=slot; its memory goes back */
+#define US_VMM_VM_COUNT (US_LABEL_PROTO_BASE + 0x10u) /* reply w[0] = number of VM slots */
+#define US_VMM_VM_INFO (US_LABEL_PROTO_BASE + 0x11u)  /* w[0]=slot; reply struct us_vm_info */
+/* w[0]=vmid, w[1]=count, bytes in w[2..]; reply w[0]=bytes taken: fewer when the guest's input
+ * is full, and the vmm signals US_NTFN_GUEST_IN_ROOM once the guest reads from it. */
+#define US_VMM_GUEST_IN (US_LABEL_PROTO_BASE + 0x12u)
+#define US_VMM_VM_CREATE (US_LABEL_PROTO_BASE + 0x13u)   /* struct us_vm_create; reply w[0]=slot */
+#define US_VMM_VM_RETIRE (US_LABEL_PROTO_BASE + 0x14u)   /* w[0]=slot; its memory goes back */
 #define US_VMM_NET_SERVICE (US_LABEL_PROTO_BASE + 0x15u) /* w[0]=US_NET_SVC_*, w[1..3] */
 /* Debug builds: flip one byte of the state the carry service keeps (fault injection). */
 #define US_VMM_CARRY_FLIP (US_LABEL_PROTO_BASE + 0x16u)
