@@ -60,10 +60,10 @@ def boot_direct(build, log_dir, cmdline, smp=1):
         m.kill()
 
 
-def start_understudy(build, image, log_dir, name, smp=1):
+def start_understudy(build, image, log_dir, name, smp=1, icount=False):
     m = usqemu.Machine(image_dir=image if os.path.isabs(image) else
-                       os.path.join(build, "images", image), cpu=CPU, smp=smp,
-                       log_dir=log_dir, name=name, timeout=600)
+                       os.path.join(build, "images", image), cpu=CPU, smp=smp, icount=icount,
+                       log_dir=log_dir, name=name, timeout=900 if icount else 600)
     m.start()
     m.expect(r"us> ", timeout=120)
     m.sendline("vm console 0")
@@ -154,13 +154,8 @@ def icount_split(build, log_dir):
     guest entries through the scheduler, traps finished without the lock, local TLBIs."""
     rows = []
     for smp in (1, 2):
-        m = usqemu.Machine(image_dir=os.path.join(build, "images", "linux"), cpu=CPU, smp=smp,
-                           icount=True, log_dir=log_dir, name="boot-icount%d" % smp, timeout=900)
-        m.start()
+        m = start_understudy(build, "linux", log_dir, "boot-icount%d" % smp, smp, icount=True)
         try:
-            m.expect(r"us> ", timeout=300)
-            m.sendline("vm console 0")
-            m.expect(r"attached to vm 0", timeout=60)
             m.expect(USERSPACE, timeout=600)
             m.send("\x1d")
             m.expect(r"detached")

@@ -70,11 +70,10 @@ def annotate(elf, name, per_pc, ops):
     chains = subprocess.run(["aarch64-linux-gnu-addr2line", "-a", "-f", "-i", "-e", elf] +
                             ["0x%x" % pc for pc in ran], capture_output=True, text=True,
                             check=True).stdout.splitlines()
-    per_fn, at = collections.Counter(), None
+    per_fn = collections.Counter()
     for i, line in enumerate(chains):
         if line.startswith("0x"):
-            at = int(line, 16)
-            per_fn[chains[i + 1]] += ran[at]
+            per_fn[chains[i + 1]] += ran[int(line, 16)]
     print("per function inlined into %s (executions per operation):" % name)
     for fn, n in per_fn.most_common():
         print("  %6.1f  %s" % (n, fn))
@@ -88,7 +87,7 @@ def main():
                     help="QEMU -cpu (max,pauth=off runs the servers with VHE)")
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--symbol", help="also print executions per instruction of this symbol, "
-                    "with their source lines and a sum per line (e.g. kernel:kernel_exit)")
+                    "with their source lines and a sum per inlined function (e.g. kernel:kernel_exit)")
     ap.add_argument("--check", action="store_true",
                     help="exit 1 unless the kernel, the vmm and the loop itself all show "
                          "instructions (the smoke test)")

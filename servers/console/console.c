@@ -392,12 +392,23 @@ static us_err_t send_held(struct console_state *st)
     return e;
 }
 
+/* send_held() when no operator's keystroke waits on the answer: a failure goes to the log. */
+static void send_held_logged(struct console_state *st)
+{
+    uint32_t vmid = st->held_vmid;
+    us_err_t e = send_held(st);
+
+    if (e != US_OK) {
+        US_LOG_WARN("guest input held for vm %u not delivered: %s", vmid, us_err_name(e));
+    }
+}
+
 static us_err_t be_guest_input(void *ctx, uint32_t vmid, const char *bytes, size_t n)
 {
     struct console_state *st = ctx;
 
     if (st->held_n > 0 && st->held_vmid != vmid) {
-        (void)send_held(st); /* another guest's bytes first */
+        send_held_logged(st); /* another guest's bytes first */
     }
     if (n > CONSOLE_INPUT_HELD - st->held_n || (st->held_n > 0 && st->held_vmid != vmid)) {
         return US_EBUSY; /* the guest has not read what it was sent: these are not kept */
@@ -576,12 +587,7 @@ void console_dispatch(struct console_state *st, us_badge_t badge, struct us_msg 
             pump_guests(st);
         }
         if (badge & US_NTFN_GUEST_IN_ROOM) {
-            us_err_t e = send_held(st);
-
-            if (e != US_OK) {
-                US_LOG_WARN("guest input held for vm %u not delivered: %s", st->held_vmid,
-                            us_err_name(e));
-            }
+            send_held_logged(st);
         }
         if (badge & US_NTFN_UART) {
             pump_uart(st);
