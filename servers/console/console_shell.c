@@ -165,6 +165,8 @@ us_err_t console_shell_log(struct console_shell *sh, const char *bytes, size_t n
     }
     if (sh->started && !sh->attached && !sh->log_open) {
         console_shell_fmt_puts(sh, "\r\x1b[K"); /* carriage return, erase to end of line */
+    } else if (sh->attached && !sh->log_open) {
+        console_shell_guest_log_begin(sh);
     }
     for (i = 0; i < n; i++) {
         if (bytes[i] == '\n') {
@@ -177,6 +179,8 @@ us_err_t console_shell_log(struct console_shell *sh, const char *bytes, size_t n
     sh->log_open = bytes[n - 1] != '\n';
     if (sh->started && !sh->attached && !sh->log_open) {
         shell_redraw(sh);
+    } else if (sh->attached && !sh->log_open) {
+        console_shell_guest_log_end(sh);
     }
     console_shell_fmt_flush(sh);
     return US_OK;
@@ -185,90 +189,6 @@ us_err_t console_shell_log(struct console_shell *sh, const char *bytes, size_t n
 bool console_shell_is_attached(const struct console_shell *sh)
 {
     return sh->attached;
-}
-
-/* ---- guest output rings ---- */
-
-static struct console_shell_ring *shell_ring(struct console_shell *sh, uint32_t vmid, bool create)
-{
-    size_t i;
-
-    for (i = 0; i < CONSOLE_SHELL_RING_COUNT; i++) {
-        if (sh->rings[i].used && sh->rings[i].vmid == vmid) {
-            return &sh->rings[i];
-        }
-    }
-    if (!create) {
-        return NULL;
-    }
-    for (i = 0; i < CONSOLE_SHELL_RING_COUNT; i++) {
-        if (!sh->rings[i].used) {
-            sh->rings[i].used = true;
-            sh->rings[i].vmid = vmid;
-            sh->rings[i].head = 0;
-            sh->rings[i].len = 0;
-            return &sh->rings[i];
-        }
-    }
-    return NULL;
-}
-
-static void shell_ring_push(struct console_shell_ring *r, const char *bytes, size_t n)
-{
-    size_t tail, first;
-
-    if (n >= CONSOLE_SHELL_RING_SIZE) {
-        memcpy(r->buf, bytes + (n - CONSOLE_SHELL_RING_SIZE), CONSOLE_SHELL_RING_SIZE);
-        r->head = 0;
-        r->len = CONSOLE_SHELL_RING_SIZE;
-        return;
-    }
-    tail = (r->head + r->len) % CONSOLE_SHELL_RING_SIZE;
-    first = CONSOLE_SHELL_RING_SIZE - tail;
-    first = first < n ? first : n;
-    memcpy(r->buf + tail, bytes, first);
-    memcpy(r->buf, bytes + first, n - first);
-    r->len += (uint32_t)n;
-    if (r->len > CONSOLE_SHELL_RING_SIZE) {
-        r->head = (r->head + (r->len - CONSOLE_SHELL_RING_SIZE)) % CONSOLE_SHELL_RING_SIZE;
-        r->len = CONSOLE_SHELL_RING_SIZE;
-    }
-}
-
-/* Replayed bytes have been seen: the ring starts over so a later attach shows only new ones. */
-static void shell_ring_replay(struct console_shell *sh, struct console_shell_ring *r)
-{
-    size_t first = CONSOLE_SHELL_RING_SIZE - r->head;
-
-    first = first < r->len ? first : r->len;
-    console_shell_fmt_out(sh, r->buf + r->head, first);
-    console_shell_fmt_out(sh, r->buf, r->len - first);
-    r->head = 0;
-    r->len = 0;
-}
-
-us_err_t console_shell_guest_output(struct console_shell *sh, uint32_t vmid, const char *bytes,
-                                    size_t n)
-{
-    struct console_shell_ring *r;
-
-    if (sh == NULL || (bytes == NULL && n > 0)) {
-        return US_EINVAL;
-    }
-    if (n == 0) {
-        return US_OK;
-    }
-    if (sh->attached && sh->attached_vmid == vmid) {
-        console_shell_fmt_flush(sh);
-        sh->be.write(sh->be.ctx, bytes, n);
-        return US_OK;
-    }
-    r = shell_ring(sh, vmid, true);
-    if (r == NULL) {
-        return US_ENOMEM;
-    }
-    shell_ring_push(r, bytes, n);
-    return US_OK;
 }
 
 /* ---- commands ---- */
@@ -438,7 +358,6 @@ static void shell_cmd_vm_console(struct console_shell *sh, const struct shell_cm
                                  const struct shell_args *a)
 {
     struct us_vm_info vi;
-    struct console_shell_ring *r;
     uint32_t vmid;
     us_err_t err;
 
@@ -451,16 +370,11 @@ static void shell_cmd_vm_console(struct console_shell *sh, const struct shell_cm
         console_shell_fmt_error(sh, "vm console", a->pos[0], err);
         return;
     }
-    sh->attached = true;
-    sh->attached_vmid = vmid;
     us_snprintf(sh->fmt, sizeof(sh->fmt), "attached to vm %u (", vmid);
     console_shell_fmt_puts(sh, sh->fmt);
     console_shell_fmt_text(sh, vi.name, sizeof(vi.name));
     console_shell_fmt_puts(sh, "); press Ctrl-] to detach" CONSOLE_SHELL_NL);
-    r = shell_ring(sh, vmid, false);
-    if (r != NULL) {
-        shell_ring_replay(sh, r);
-    }
+    console_shell_guest_attach(sh, vmid);
 }
 
 /* The server slot named @name. Returns: US_OK; US_ENOENT if none; or the backend's error. */

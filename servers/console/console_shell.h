@@ -22,7 +22,8 @@
 #define CONSOLE_SHELL_MAX_ROWS 256u    /* listings stop here whatever a backend's count says */
 #define CONSOLE_SHELL_MAX_WORDS 12u
 #define CONSOLE_SHELL_OUT_LEN 256u
-#define CONSOLE_SHELL_WHY_LEN 128u /* a server's reason for a refusal */
+#define CONSOLE_SHELL_WHY_LEN 128u   /* a server's reason for a refusal */
+#define CONSOLE_SHELL_GLINE_MAX 160u /* an attached guest's unfinished line, kept for redraw */
 
 /*
  * What the shell needs from the rest of the system. The console server implements it over IPC
@@ -103,6 +104,16 @@ struct console_shell_ring {
     char buf[CONSOLE_SHELL_RING_SIZE];
 };
 
+/* What the attached guest has printed on the terminal's current line (console_shell_guest.c). */
+struct console_shell_gline {
+    char text[CONSOLE_SHELL_GLINE_MAX];
+    size_t len;
+    bool open;   /* the cursor is not at the start of a line */
+    bool whole;  /* text is all the line shows: it can be erased and drawn again */
+    bool erased; /* a log line took its place: draw it again when the log line ends */
+    uint8_t esc; /* 1 after ESC, 2 inside a CSI sequence */
+};
+
 /* All shell state, no heap. Treat the fields as private to console_shell*.c. */
 struct console_shell {
     struct console_shell_backend be;
@@ -119,6 +130,7 @@ struct console_shell {
     char fmt[CONSOLE_SHELL_OUT_LEN]; /* us_snprintf scratch */
     char report[CONSOLE_SHELL_REPORT_LEN];
     struct console_shell_ring rings[CONSOLE_SHELL_RING_COUNT];
+    struct console_shell_gline gline;
 };
 
 /**
@@ -155,7 +167,9 @@ us_err_t console_shell_guest_output(struct console_shell *sh, uint32_t vmid, con
  * console_shell_log() - @n bytes of the hypervisor log (LF line ends).
  * In command mode the prompt line is erased, the log is printed, and the prompt with the
  * half-typed line is drawn again, so log lines never break into a command or its output.
- * While attached the bytes are printed as they come.
+ * While attached a log line never breaks into the guest's unfinished line either: the line is
+ * erased and drawn again below the log (or, if it cannot be drawn again, the log starts on
+ * the next line).
  * Returns: US_OK; US_EINVAL if @sh is NULL, or @bytes is NULL with @n > 0.
  */
 us_err_t console_shell_log(struct console_shell *sh, const char *bytes, size_t n);
@@ -167,6 +181,11 @@ bool console_shell_is_attached(const struct console_shell *sh);
  * Internal to console_shell.c and console_shell_fmt.c: output staging, escaping and the
  * listing commands. Output is staged in sh->out and reaches be.write on flush or when full.
  */
+/* Attach the terminal to @vmid and replay what it printed meanwhile (console_shell_guest.c). */
+void console_shell_guest_attach(struct console_shell *sh, uint32_t vmid);
+/* Around a log chunk while attached: make room for it on the guest's line, then restore. */
+void console_shell_guest_log_begin(struct console_shell *sh);
+void console_shell_guest_log_end(struct console_shell *sh);
 /* Length of a fixed-size name field that may lack its NUL. */
 size_t console_shell_fmt_field_len(const char *s, size_t max);
 void console_shell_fmt_out(struct console_shell *sh, const char *s, size_t n);

@@ -5,7 +5,8 @@ set(us_console_shell_sources
     ${CMAKE_SOURCE_DIR}/servers/console/console_shell_fmt.c
     ${CMAKE_SOURCE_DIR}/servers/console/console_shell_vm.c
     ${CMAKE_SOURCE_DIR}/servers/console/console_shell_backend.c
-    ${CMAKE_SOURCE_DIR}/servers/console/console_shell_maint.c)
+    ${CMAKE_SOURCE_DIR}/servers/console/console_shell_maint.c
+    ${CMAKE_SOURCE_DIR}/servers/console/console_shell_guest.c)
 us_unit_test(console_shell
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_console_shell.c ${CMAKE_CURRENT_LIST_DIR}/console_shell_fx.c
             ${us_console_shell_sources}
@@ -46,6 +47,7 @@ us_unit_test(console_shell_input
         line_backspace_erases
         line_overlong_rejected
         log_redraws_prompt_and_line
+        log_keeps_guest_line_whole
         log_before_start_no_prompt
         line_crlf_single_end
         fuzz_random_bytes_bounded

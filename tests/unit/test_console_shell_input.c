@@ -60,13 +60,60 @@ static void log_redraws_prompt_and_line(void)
     UT_EXPECT(strcmp(out, NL "us> vm lis") == 0);
     out = fx_run("t\r");
     UT_EXPECT(has(out, "t" NL "ID    NAME"));
-    /* Attached: log bytes pass through with CRLF, nothing is redrawn. */
+    /* Attached, the guest at the start of a line: log bytes pass through with CRLF. */
     (void)fx_run("vm console 0\r");
     out = fx_log("x\ny\n");
     UT_EXPECT(strcmp(out, "x" NL "y" NL) == 0);
     UT_EXPECT_EQ(console_shell_log(&sh, "", 0), US_OK);
     UT_EXPECT_EQ(console_shell_log(NULL, "x", 1), US_EINVAL);
     UT_EXPECT_EQ(console_shell_log(&sh, NULL, 1), US_EINVAL);
+}
+
+/* Feed @in as the attached guest's (vm 0) output and return what the shell wrote. */
+static const char *fx_guest(const char *in)
+{
+    fx_clear_out();
+    UT_EXPECT_EQ(console_shell_guest_output(&sh, 0, in, strlen(in)), US_OK);
+    return fx.out;
+}
+
+static void log_keeps_guest_line_whole(void)
+{
+    char long_line[CONSOLE_SHELL_GLINE_MAX + 2];
+    const char *out;
+
+    fx_setup(true);
+    /* Printed before the attach: replayed, and its unfinished line is known. */
+    UT_EXPECT_EQ(console_shell_guest_output(&sh, 0, "boot\r\nguest# \x1b[6n", 17), US_OK);
+    (void)fx_run("vm console 0\r");
+    /* The prompt is erased, the log printed, the prompt drawn again without its query. */
+    out = fx_log("[ 1.0] INFO vmm| a\n");
+    UT_EXPECT(strcmp(out, "\r\x1b[K[ 1.0] INFO vmm| a" NL "guest# ") == 0);
+    /* A line the guest has half printed comes back whole below the log (here a daemon's
+     * line after the prompt, as in a boot script run in the background). */
+    (void)fx_guest("kvd: listening on port 70");
+    out = fx_log("b\nc\n");
+    UT_EXPECT(strcmp(out, "\r\x1b[Kb" NL "c" NL "guest# kvd: listening on port 70") == 0);
+    (void)fx_guest("00\r\n");
+    UT_EXPECT(strcmp(fx_log("d\n"), "d" NL) == 0); /* at a line start: nothing to redo */
+    /* A log line split across chunks: the guest line comes back after its end only. */
+    (void)fx_guest("ab\bc");
+    UT_EXPECT(strcmp(fx_log("par"), "\r\x1b[Kpar") == 0);
+    UT_EXPECT(strcmp(fx_log("t\n"), "t" NL "ac") == 0);
+    /* Guest bytes while a log line is unfinished: they start below it. */
+    (void)fx_guest("\r\n");
+    (void)fx_log("open");
+    UT_EXPECT(strcmp(fx_guest("g"), NL "g") == 0);
+    UT_EXPECT(strcmp(fx_log("rest\n"), "\r\x1b[Krest" NL "g") == 0);
+    /* What cannot be drawn again (cursor moves, overlong lines) stays; the log goes below. */
+    (void)fx_guest("\r\nxy\x1b[2D");
+    UT_EXPECT(strcmp(fx_log("e\n"), NL "e" NL) == 0);
+    UT_EXPECT(strcmp(fx_log("f\n"), "f" NL) == 0);
+    memset(long_line, 'z', sizeof(long_line) - 1);
+    long_line[sizeof(long_line) - 1] = '\0';
+    (void)fx_guest("\r\n");
+    (void)fx_guest(long_line);
+    UT_EXPECT(strcmp(fx_log("g\n"), NL "g" NL) == 0);
 }
 
 static void log_before_start_no_prompt(void)
@@ -267,6 +314,7 @@ static void fuzz_command_tokens_bounded(void)
 UT_MAIN({"line_backspace_erases", line_backspace_erases},
         {"line_overlong_rejected", line_overlong_rejected},
         {"log_redraws_prompt_and_line", log_redraws_prompt_and_line},
+        {"log_keeps_guest_line_whole", log_keeps_guest_line_whole},
         {"log_before_start_no_prompt", log_before_start_no_prompt},
         {"line_crlf_single_end", line_crlf_single_end},
         {"fuzz_random_bytes_bounded", fuzz_random_bytes_bounded},

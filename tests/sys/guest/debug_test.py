@@ -4,6 +4,7 @@
 share its CPU, and the other VM, must not notice (tests/sys/guest/README.md)."""
 import json
 
+import consolecheck
 import usqemu
 
 DETACH = "\x1d"
@@ -27,6 +28,9 @@ def test(t):
     m = t.machine()
     m.expect(r"us> ")
     attach(m, 0, "vm0")
+    # The vmm logs the unknown call (a debug line) while the guest's line waits for its
+    # answer: the line is drawn again below the log, whole.
+    m.expect(r"hello: unknown hvc -> -1")
     m.expect(r"hello: tpidr set")
     # The guest sees its own writes back (the vmm's emulated MDSCR_EL1, OS lock unlocked).
     m.expect(r"hello: debug attack done mdscr=0xa001 oslsr=0x8")
@@ -50,6 +54,7 @@ def test(t):
     assert [v["state"] for v in vms] == ["running", "running"], vms
     servers = json.loads(usqemu.console_cmd(m, "server list --json"))["servers"]
     assert all(s["faults"] == 0 and s["state"] == "running" for s in servers), servers
+    consolecheck.log_lines_whole(m, m.output.index("console| up"))
 
 
 usqemu.run_test(test)

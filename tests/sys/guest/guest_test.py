@@ -5,6 +5,7 @@ import json
 import re
 import time
 
+import consolecheck
 import usqemu
 
 DETACH = "\x1d"  # Ctrl-]
@@ -62,6 +63,7 @@ def test(t):
                                    min(len(got), len(burst))))
     m.send(DETACH)
     m.expect(r"detached")
+    consolecheck.log_lines_whole(m, m.output.index("console| up"))
 
 
 def guest_entries(m):

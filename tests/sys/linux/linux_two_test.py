@@ -3,6 +3,7 @@
 """Two Linux guests at once; one powers off, the other runs on (tests/sys/linux/README.md)."""
 import json
 
+import consolecheck
 import cpucheck
 import usqemu
 
@@ -108,6 +109,7 @@ def test(t):
     shell(m, "echo still=$((6 * 7))", r"still=42")
     detach(m)
     assert states(m) == ["off", "running"]
+    consolecheck.log_lines_whole(m, m.output.index("console| up"))
 
 
 usqemu.run_test(test)

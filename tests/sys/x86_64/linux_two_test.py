@@ -11,6 +11,7 @@ on CPU 1 and CPU 0, beside the servers, and each exit crosses between the two.""
 import json
 import os
 
+import consolecheck
 import cpucheck
 import kvcheck
 import usqemu
@@ -82,6 +83,8 @@ def test(t):
         assert s["state"] == "running" and s["faults"] == 0, s
     out = m.output
     assert "PANIC" not in out and "Kernel panic" not in out, out[-4000:]
+    # The agents' log lines came while the guests printed: none broke into a guest's line.
+    consolecheck.log_lines_whole(m, out.index("console| up"))
 
 
 usqemu.run_test(test)
