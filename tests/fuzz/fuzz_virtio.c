@@ -101,7 +101,9 @@ static struct us_agent_chan agent_chans[US_AGENT_CHANS];
 
 us_err_t us_signal(us_cap_t ntfn, uint64_t bits)
 {
-    FUZZ_CHECK(ntfn == US_SLOT_VMM_MIGRATE_NTFN && bits == US_NTFN_AGENT_UP);
+    /* migrate: an agent's line; the console: a guest read from its full console input */
+    FUZZ_CHECK((ntfn == US_SLOT_VMM_MIGRATE_NTFN && bits == US_NTFN_AGENT_UP) ||
+               (ntfn == US_SLOT_VMM_CONSOLE_NTFN && bits == US_NTFN_GUEST_IN_ROOM));
     return US_OK;
 }
 
