@@ -20,21 +20,38 @@ int us_ring_put(struct us_guest_ring *r, const void *p, uint32_t len)
     return __atomic_load_n(&r->tail, __ATOMIC_SEQ_CST) == head ? 1 : 0;
 }
 
-int us_ring_line(struct us_guest_ring *r, char *out, uint32_t cap)
+int us_ring_line_at(const struct us_guest_ring *r, uint32_t *cursor, char *out, uint32_t cap)
 {
-    uint32_t tail = r->tail, head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE), end, n = 0;
+    uint32_t at = *cursor, head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE), end, n = 0;
 
-    for (end = tail; end != head && r->buf[end % US_GUEST_RING_BYTES] != '\n'; end++) {
+    for (end = at; end != head && r->buf[end % US_GUEST_RING_BYTES] != '\n'; end++) {
     }
     if (end == head) {
         return -1;
     }
-    for (; tail != end; tail++) {
+    for (; at != end; at++) {
         if (n + 1 < cap) {
-            out[n++] = (char)r->buf[tail % US_GUEST_RING_BYTES];
+            out[n++] = (char)r->buf[at % US_GUEST_RING_BYTES];
         }
     }
     out[n] = '\0';
-    __atomic_store_n(&r->tail, end + 1, __ATOMIC_SEQ_CST);
+    *cursor = end + 1;
     return (int)n;
+}
+
+bool us_ring_release(struct us_guest_ring *r, uint32_t cursor)
+{
+    __atomic_store_n(&r->tail, cursor, __ATOMIC_SEQ_CST);
+    return __atomic_load_n(&r->head, __ATOMIC_SEQ_CST) != cursor;
+}
+
+int us_ring_line(struct us_guest_ring *r, char *out, uint32_t cap)
+{
+    uint32_t cursor = r->tail;
+    int n = us_ring_line_at(r, &cursor, out, cap);
+
+    if (n >= 0) {
+        __atomic_store_n(&r->tail, cursor, __ATOMIC_SEQ_CST);
+    }
+    return n;
 }

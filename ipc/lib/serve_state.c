@@ -92,6 +92,9 @@ static void state_step(void *c, us_badge_t badge, struct us_msg *m)
         s->fn(s->ctx, badge, m);
         state_commit((void *)(uintptr_t)US_VA_STATE, us_bootinfo()->state_size, s->sd->size,
                      s->sd->magic, s->sd->version);
+        if (s->sd->committed != NULL) {
+            s->sd->committed(s->ctx);
+        }
     }
 }
 
@@ -104,5 +107,8 @@ _Noreturn void us_serve_state(us_cap_t ep, us_serve_fn *fn, void *ctx,
      * one (a quiet migrate with no agents) finds its state as its start-up left it. */
     state_commit((void *)(uintptr_t)US_VA_STATE, us_bootinfo()->state_size, sd->size, sd->magic,
                  sd->version);
+    if (sd->committed != NULL) {
+        sd->committed(ctx);
+    }
     us_serve(ep, state_step, &s);
 }

@@ -59,9 +59,9 @@ static bool option(struct us_maint_req *r, const char *w)
         return false;
     }
     if (k == 5 && strncmp(w, "fault", 5) == 0) { /* debug builds: migrate refuses it else */
-        static const char *const faults[] = {"corrupt", "kill", "stall"};
+        static const char *const faults[] = {"corrupt", "kill", "stall", "crash"};
 
-        for (uint32_t i = 0; i < 3; i++) {
+        for (uint32_t i = 0; i < 4; i++) {
             if (strcmp(v, faults[i]) == 0) {
                 r->fault = US_MAINT_FAULT_CORRUPT + i;
                 return true;

@@ -16,7 +16,7 @@ static void serve(void *ctx, us_badge_t badge, struct us_msg *m)
 int main(void)
 {
     static const struct us_state_desc sd = {sizeof(struct console_kept), CONSOLE_MAGIC,
-                                            CONSOLE_VERSION};
+                                            CONSOLE_VERSION, NULL};
     bool recovered = us_state_start(&sd) == STATE_RECOVERED;
 
     US_CHECK(console_init(&console, (struct console_kept *)(uintptr_t)US_VA_STATE, recovered) ==

@@ -13,7 +13,7 @@ static void serve(void *ctx, us_badge_t badge, struct us_msg *m)
 int main(void)
 {
     static const struct us_state_desc sd = {sizeof(struct devmgr_state), DEVMGR_MAGIC,
-                                            DEVMGR_VERSION};
+                                            DEVMGR_VERSION, NULL};
     struct devmgr_state *st;
 
     (void)devmgr_init(&st, us_state_start(&sd) == STATE_RECOVERED);

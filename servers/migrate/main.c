@@ -40,6 +40,11 @@ us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t r[3
     return us_server_ctl_mem(US_SLOT_MIGRATE_SERVER_CTL, op, base, size, r);
 }
 
+uint32_t migrate_restart_count(void)
+{
+    return us_bootinfo()->restart_count;
+}
+
 static void serve(void *ctx, us_badge_t badge, struct us_msg *m)
 {
     migrate_dispatch(ctx, badge, m);
@@ -48,7 +53,7 @@ static void serve(void *ctx, us_badge_t badge, struct us_msg *m)
 int main(void)
 {
     static const struct us_state_desc sd = {sizeof(struct migrate_state), MIGRATE_MAGIC,
-                                            MIGRATE_VERSION};
+                                            MIGRATE_VERSION, migrate_lines_release};
     struct migrate_state *st;
 
     bool recovered = us_state_start(&sd) == STATE_RECOVERED;

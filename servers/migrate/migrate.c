@@ -34,6 +34,27 @@ static void resync_agents(struct migrate_state *st)
     US_LOG_INFO("state rebuilt: %llu agent(s) connected", (unsigned long long)m.w[0]);
 }
 
+/* Where to take each channel's lines from: the last sealed state's position if it has one
+ * between what the vmm saw taken and what it wrote, else what the vmm saw taken. */
+static void lines_resume(struct migrate_state *st, bool recovered)
+{
+    for (uint32_t slot = 0; st->chans != NULL && slot < US_AGENT_CHANS; slot++) {
+        const struct us_guest_ring *r = &st->chans[slot].up;
+        uint32_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+        uint32_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+
+        if (recovered && st->up_seen[slot] - tail <= head - tail) {
+            continue;
+        }
+        if (recovered) {
+            US_LOG_WARN("agent channel %u: sealed position outside the ring; taken from the "
+                        "vmm's",
+                        slot);
+        }
+        st->up_seen[slot] = tail;
+    }
+}
+
 us_err_t migrate_init(struct migrate_state **st, bool recovered)
 {
     struct migrate_state *s = (struct migrate_state *)(uintptr_t)US_VA_STATE;
@@ -54,6 +75,7 @@ us_err_t migrate_init(struct migrate_state **st, bool recovered)
                     s->maint.status.step);
     }
     *st = s;
+    lines_resume(s, recovered);
     /* Lines that came while no instance ran wait on the channels; their signal may have been
      * taken by the last one. */
     migrate_agents_pump(s);
@@ -140,9 +162,22 @@ void migrate_agents_pump(struct migrate_state *st)
     char rec[US_AGENT_TEXT_MAX + 8];
 
     for (uint32_t slot = 0; st->chans != NULL && slot < US_AGENT_CHANS; slot++) {
-        while (us_ring_line(&st->chans[slot].up, rec, sizeof(rec)) >= 0) {
+        while (us_ring_line_at(&st->chans[slot].up, &st->up_seen[slot], rec, sizeof(rec)) >= 0) {
             agent_record(st, slot, rec);
         }
+    }
+}
+
+void migrate_lines_release(void *ctx)
+{
+    struct migrate_state *st = ctx;
+    bool more = false;
+
+    for (uint32_t slot = 0; st->chans != NULL && slot < US_AGENT_CHANS; slot++) {
+        more |= us_ring_release(&st->chans[slot].up, st->up_seen[slot]);
+    }
+    if (more) {
+        (void)us_signal(US_SLOT_SELF_NTFN, US_NTFN_AGENT_UP);
     }
 }
 

@@ -49,6 +49,7 @@ struct migrate_maint {
     bool replicating;            /* via redirect, it streams to the understudy: an abort stops it */
     bool understudy_up;          /* its agent connected (a close before that is another's) */
     uint32_t fault;              /* US_MAINT_FAULT_* to inject */
+    uint32_t crash_at;           /* US_MAINT_FAULT_CRASH: the restart count it strikes at */
     uint32_t legs_left;          /* reconfigure: the leg back is still to come */
     struct us_maint_req next;    /* ... and what it is */
     char digest[65];             /* the carried state's SHA-256, hex */
@@ -57,7 +58,7 @@ struct migrate_maint {
 };
 
 #define MIGRATE_MAGIC 0x6d696772u
-#define MIGRATE_VERSION 6u
+#define MIGRATE_VERSION 7u
 
 /* Everything the server keeps; lives in the restart-surviving state region. */
 struct migrate_state {
@@ -67,6 +68,10 @@ struct migrate_state {
     uint64_t requests;
     struct migrate_agent agents[US_AGENT_CHANS];
     struct us_agent_chan *chans; /* the shared channels; NULL in tests without them */
+    /* How far each channel's lines up from the vmm are taken, as of this state: a line is
+     * released to the vmm (the ring's tail) only once the state that handled it is sealed, so
+     * an instance that dies before that finds it again (migrate_lines_release()). */
+    uint32_t up_seen[US_AGENT_CHANS];
     struct migrate_maint maint;
 };
 
@@ -74,6 +79,13 @@ struct migrate_state {
  * it holds the last instance's state) and the agent channels. Restarted without its state, it
  * asks the vmm which agents are connected. Returns: US_OK. */
 us_err_t migrate_init(struct migrate_state **st, bool recovered);
+
+/** migrate_restart_count() - how often the kernel has restarted this server (main.c). */
+uint32_t migrate_restart_count(void);
+
+/** migrate_lines_release() - after a commit: give the agent lines the state has taken back to
+ * the vmm, and signal itself if more came meanwhile (the vmm signals only an empty ring). */
+void migrate_lines_release(void *st);
 
 /** migrate_dispatch() - handle one request in the IPC buffer, leaving the reply there. */
 void migrate_dispatch(struct migrate_state *st, us_badge_t badge, struct us_msg *m);

@@ -173,6 +173,7 @@ static us_err_t begin_leg(struct migrate_state *st, const struct us_maint_req *r
 
     memset(x, 0, sizeof(*x));
     x->fault = req->fault;
+    x->crash_at = migrate_restart_count();
     x->status.flow = req->flow;
     x->status.via = req->via;
     x->status.first_slot = slot;
@@ -245,7 +246,7 @@ static void start(struct migrate_state *st, struct us_msg *m)
         return;
     }
 #ifdef US_DEBUG
-    if (req.fault > US_MAINT_FAULT_STALL) {
+    if (req.fault > US_MAINT_FAULT_CRASH) {
 #else
     if (req.fault != US_MAINT_FAULT_NONE) {
 #endif
@@ -599,6 +600,11 @@ void migrate_maint_line(struct migrate_state *st, uint32_t slot, const char *lin
     case MAINT_EXPECT_FROZEN:
         if (slot == s->first_slot && strncmp(line, "OK frozen", 9) == 0) {
             x->frozen = true;
+            if (x->fault == US_MAINT_FAULT_CRASH && migrate_restart_count() == x->crash_at) {
+                /* Dies with the line taken but the state that took it not sealed: the next
+                 * instance must find the line again (restart.md). Once: it restarts. */
+                us_fatal("maint: died having read OK frozen (fault injection)");
+            }
             if (x->fault == US_MAINT_FAULT_STALL) {
                 x->expect = MAINT_EXPECT_NOTHING;
                 step(st, "kvd frozen on %s; stalled here (fault injection)", s->first);

@@ -73,6 +73,11 @@ us_err_t us_irq_ack(us_cap_t irq)
     return US_OK;
 }
 
+uint32_t migrate_restart_count(void)
+{
+    return 0;
+}
+
 us_err_t us_signal(us_cap_t ntfn, uint64_t bits)
 {
     FUZZ_CHECK(ntfn == US_SLOT_MIGRATE_VMM_NTFN && bits == US_NTFN_AGENT_DOWN);
@@ -209,6 +214,7 @@ static void setup(struct fuzz_in *in)
     migrate.chans = chans;
     FUZZ_CHECK(us_ring_put(&chans[0].up, US_AGENT_OPEN "vm0\nHELLO host=x\n", 23) >= 0);
     migrate_agents_pump(&migrate);
+    migrate_lines_release(&migrate);
     FUZZ_CHECK(migrate.agents[0].state == US_AGENT_UP);
     devmgr.dev_count = fi_u8(in) % (DEVMGR_MAX_DEVS + 1u);
     for (uint32_t i = 0; i < devmgr.dev_count; i++) {

@@ -101,7 +101,7 @@ us_unit_test(migrate_agents
             ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_device.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/migrate
     LIBS us_lib_host
-    CASES agent_session bad_calls_refused full_channel_refused)
+    CASES agent_session bad_calls_refused full_channel_refused lines_released_after_commit)
 
 # migrate's maintenance transaction (servers/migrate/migrate_maint.c), with a fake vmm.
 us_unit_test(migrate_maint
@@ -112,7 +112,7 @@ us_unit_test(migrate_maint
             ${CMAKE_SOURCE_DIR}/servers/migrate/migrate_device.c ${CMAKE_SOURCE_DIR}/ipc/lib/ring.c
     INCLUDES ${CMAKE_SOURCE_DIR}/servers/migrate
     LIBS us_lib_host
-    CASES restart_flow_happy_path refusals remove_device_flow remove_device_aborted
+    CASES restart_flow_happy_path refusals crash_before_seal remove_device_flow remove_device_aborted
           add_device_flow remove_memory_flow remove_memory_aborted
           abort_in_prepare abort_in_transfer
           understudy_lost_in_transfer bad_state_refused injected_faults reconfigure_two_legs

@@ -3,6 +3,7 @@
 /* migrate's maintenance transaction (servers/migrate/migrate_maint.c) against a fake vmm and
  * fake agents: the happy path step by step, refusals, abort at each phase, a lost agent, an
  * agent's ERR (a state failing its checksum included). */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +40,20 @@ us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
 {
     (void)mem, (void)va, (void)rights;
     return US_ENOTSUP;
+}
+
+static jmp_buf died;
+static uint32_t restarts;
+
+uint32_t migrate_restart_count(void)
+{
+    return restarts;
+}
+
+_Noreturn void us_fatal(const char *what)
+{
+    (void)what;
+    longjmp(died, 1); /* the instance is gone; the test plays its restart */
 }
 
 us_err_t us_signal(us_cap_t ntfn, uint64_t bits)
@@ -179,10 +194,12 @@ us_err_t migrate_vmm_call(struct us_msg *m)
     return US_OK;
 }
 
+/* The vmm puts @recs up, migrate handles them and its state is sealed. */
 static void up(uint32_t slot, const char *recs)
 {
     UT_EXPECT(us_ring_put(&chans[slot].up, recs, (uint32_t)strlen(recs)) >= 0);
     migrate_agents_pump(&st);
+    migrate_lines_release(&st);
 }
 
 static const char *down(uint32_t slot)
@@ -213,6 +230,7 @@ static void setup(void)
     offline_answer = US_OK;
     audit_used = 0;
     vm0_retired = false;
+    restarts = 0;
     up(0, US_AGENT_OPEN "kvd0\nHELLO host=a boot=b apps=kvd\n");
     UT_EXPECT(strcmp(down(0), "HEALTH") == 0);
 }
@@ -749,8 +767,33 @@ static void reconfigure_two_legs(void)
     UT_EXPECT_EQ(st.migrations, 2);
 }
 
+/* fault=crash: migrate dies having read "OK frozen", its state not sealed since. The restarted
+ * instance has the sealed state and finds the line again on the channel. */
+static void crash_before_seal(void)
+{
+    static struct migrate_state sealed;
+
+    setup();
+    fault = US_MAINT_FAULT_CRASH;
+    to_transfer();
+    sealed = st;
+    UT_EXPECT(us_ring_put(&chans[0].up, "OK frozen\n", 10) >= 0);
+    if (setjmp(died) == 0) {
+        migrate_agents_pump(&st);
+        UT_EXPECT(0); /* it must die */
+    }
+    UT_EXPECT_EQ(chans[0].up.tail, sealed.up_seen[0]); /* the line is not given back */
+    st = sealed;
+    restarts++;
+    migrate_agents_pump(&st);
+    migrate_lines_release(&st);
+    UT_EXPECT(strcmp(down(0), "SEND kvd") == 0);
+    UT_EXPECT(st.maint.frozen);
+    UT_EXPECT_EQ(chans[0].up.tail, chans[0].up.head);
+}
+
 UT_MAIN({"restart_flow_happy_path", restart_flow_happy_path}, {"refusals", refusals},
-        {"remove_device_flow", remove_device_flow},
+        {"crash_before_seal", crash_before_seal}, {"remove_device_flow", remove_device_flow},
         {"remove_device_aborted", remove_device_aborted}, {"add_device_flow", add_device_flow},
         {"remove_memory_flow", remove_memory_flow},
         {"remove_memory_aborted", remove_memory_aborted}, {"abort_in_prepare", abort_in_prepare},

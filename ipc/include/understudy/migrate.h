@@ -92,6 +92,7 @@ _Static_assert(sizeof(struct us_maint_req) <= US_MSG_MAX_LEN, "us_maint_req fits
 #define US_MAINT_FAULT_CORRUPT 1u /* a byte of the carried state flips inside the vmm */
 #define US_MAINT_FAULT_KILL 2u    /* the understudy is destroyed while the state moves */
 #define US_MAINT_FAULT_STALL 3u   /* the flow stops once kvd is frozen, until maint abort */
+#define US_MAINT_FAULT_CRASH 4u   /* migrate faults once, having read "OK frozen", unsealed */
 
 #define US_MAINT_IDLE 0u     /* no flow since migrate started */
 #define US_MAINT_PREPARE 1u  /* the understudy boots; its agent must say its application is up */

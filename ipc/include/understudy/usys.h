@@ -121,6 +121,9 @@ struct us_state_desc {
     uint64_t size;
     uint32_t magic;
     uint32_t version;
+    /* Called with the server's ctx after each commit (may be NULL): input the committed state
+     * has taken can now be released to its producers (us_ring_release()). */
+    void (*committed)(void *ctx);
 };
 
 /** us_sha256_fast() - hash with the CPU's SHA-256 instructions from now on, when it has them

@@ -7,8 +7,10 @@ First, migrate faults while the understudy boots: the kernel restarts it, it tak
 flow from its state region, and the flow finishes when the understudy's agent reports:
 kvd runs on kvd0-b only. Then a flow stalled with kvd0-b's kvd frozen and new connections
 held in the switch (fault injection): migrate faults, comes back with the flow where it was,
-and `maint abort` undoes it: kvd0-b serves, the understudy is retired. Each time the
-application ends up running exactly once, with every acknowledged write; no request failed."""
+and `maint abort` undoes it: kvd0-b serves, the understudy is retired. Last, migrate dies
+having read kvd0-b's `OK frozen` but before its state took that in (fault injection): the
+restarted instance reads the line again and the flow finishes. Each time the application ends
+up running exactly once, with every acknowledged write; no request failed."""
 import loadgen
 import maintcheck
 import usqemu
@@ -48,6 +50,18 @@ def test(t):
     m.expect_seen(r"migrate\| maint: kvd0-b: aborted by the operator; the first instance serves "
                   r"with all its data", timeout=300, since=since)
     assert [(n, v["state"]) for n, v in maintcheck.vms(m).items()] == [("kvd0-b", "running")]
+
+    # A line taken is given back to the vmm only once the state that took it is sealed.
+    since = len(m.output)
+    out = usqemu.console_cmd(m, "maint upgrade-os kvd0-b fault=crash")
+    assert out.startswith("upgrade-os of kvd0-b started"), out
+    m.expect_seen(r"migrate\| fatal: maint: died having read OK frozen", timeout=300,
+                  since=since)
+    m.expect_seen(r"migrate\| state recovered after restart 3", since=since)
+    m.expect_seen(r"migrate\| maint: kvd0-b: kvd frozen on kvd0-b; sending its state",
+                  since=since)
+    m.expect_seen(r"migrate\| maint: kvd0-b: done: kvd0 serves", timeout=300, since=since)
+    assert list(maintcheck.vms(m)) == ["kvd0"]
 
     g.finish()
     r = g.summary()
