@@ -144,7 +144,9 @@ static us_err_t ref_resume_check(const struct us_msg *m)
     if ((flags & US_RESUME_SET_REG) && m->w[US_RESUME_REG] >= 32) {
         return US_EINVAL;
     }
-    if ((flags & US_RESUME_INJECT_IRQ) && m->w[US_RESUME_VIRQ] >= US_VIRQ_LIMIT) {
+    /* x86_64's external-interrupt marker aside (US_VIRQ_EXTINT) */
+    if ((flags & US_RESUME_INJECT_IRQ) &&
+        (m->w[US_RESUME_VIRQ] & ~(uint64_t)US_VIRQ_EXTINT) >= US_VIRQ_LIMIT) {
         return US_EINVAL;
     }
     return US_OK;
