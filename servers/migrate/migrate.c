@@ -43,7 +43,7 @@ static void lines_resume(struct migrate_state *st, bool recovered)
         uint32_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
         uint32_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
 
-        if (recovered && st->up_seen[slot] - tail <= head - tail) {
+        if (recovered && st->agents[slot].up_seen - tail <= head - tail) {
             continue;
         }
         if (recovered) {
@@ -51,7 +51,7 @@ static void lines_resume(struct migrate_state *st, bool recovered)
                         "vmm's",
                         slot);
         }
-        st->up_seen[slot] = tail;
+        st->agents[slot].up_seen = tail;
     }
 }
 
@@ -126,7 +126,10 @@ static void agent_record(struct migrate_state *st, uint32_t slot, const char *re
     size_t open_len = strlen(US_AGENT_OPEN);
 
     if (strncmp(rec, US_AGENT_OPEN, open_len) == 0) {
+        uint32_t seen = a->up_seen;
+
         memset(a, 0, sizeof(*a));
+        a->up_seen = seen;
         a->state = US_AGENT_UP;
         (void)us_snprintf(a->name, sizeof(a->name), "%s", rec + open_len);
         US_LOG_INFO("%s: agent connected", a->name);
@@ -157,12 +160,19 @@ static void agent_record(struct migrate_state *st, uint32_t slot, const char *re
     migrate_maint_line(st, slot, a->last);
 }
 
+/* The channels whose lines were taken since their last release: all of them for a new
+ * instance. Not state: a restart releases every channel at its first commit. */
+static uint32_t lines_taken = (1u << US_AGENT_CHANS) - 1u;
+
 void migrate_agents_pump(struct migrate_state *st)
 {
     char rec[US_AGENT_TEXT_MAX + 8];
 
     for (uint32_t slot = 0; st->chans != NULL && slot < US_AGENT_CHANS; slot++) {
-        while (us_ring_line_at(&st->chans[slot].up, &st->up_seen[slot], rec, sizeof(rec)) >= 0) {
+        uint32_t *seen = &st->agents[slot].up_seen;
+
+        while (us_ring_line_at(&st->chans[slot].up, seen, rec, sizeof(rec)) >= 0) {
+            lines_taken |= 1u << slot;
             agent_record(st, slot, rec);
         }
     }
@@ -173,8 +183,11 @@ void migrate_lines_release(void *ctx)
     struct migrate_state *st = ctx;
     bool more = false;
 
-    for (uint32_t slot = 0; st->chans != NULL && slot < US_AGENT_CHANS; slot++) {
-        more |= us_ring_release(&st->chans[slot].up, st->up_seen[slot]);
+    for (uint32_t slot = 0; st->chans != NULL && lines_taken != 0; slot++) {
+        if (lines_taken & (1u << slot)) {
+            lines_taken &= ~(1u << slot);
+            more |= us_ring_release(&st->chans[slot].up, st->agents[slot].up_seen);
+        }
     }
     if (more) {
         (void)us_signal(US_SLOT_SELF_NTFN, US_NTFN_AGENT_UP);

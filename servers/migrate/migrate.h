@@ -12,7 +12,11 @@
 /* What migrate knows of one VM slot's guest agent. */
 struct migrate_agent {
     uint32_t state; /* US_AGENT_* */
-    uint32_t reserved;
+    /* How far its channel's lines up from the vmm are taken, as of this state: a line is
+     * released to the vmm (the ring's tail) only once the state that handled it is sealed, so
+     * an instance that dies before that finds it again (migrate_lines_release()). It belongs
+     * to the channel, not to one connection: an agent's open record keeps it. */
+    uint32_t up_seen;
     uint64_t lines; /* lines it has sent since it connected */
     char name[16];  /* the VM's, from the vmm's open record */
     char hello[US_AGENT_TEXT_MAX];
@@ -68,10 +72,6 @@ struct migrate_state {
     uint64_t requests;
     struct migrate_agent agents[US_AGENT_CHANS];
     struct us_agent_chan *chans; /* the shared channels; NULL in tests without them */
-    /* How far each channel's lines up from the vmm are taken, as of this state: a line is
-     * released to the vmm (the ring's tail) only once the state that handled it is sealed, so
-     * an instance that dies before that finds it again (migrate_lines_release()). */
-    uint32_t up_seen[US_AGENT_CHANS];
     struct migrate_maint maint;
 };
 

@@ -782,7 +782,7 @@ static void crash_before_seal(void)
         migrate_agents_pump(&st);
         UT_EXPECT(0); /* it must die */
     }
-    UT_EXPECT_EQ(chans[0].up.tail, sealed.up_seen[0]); /* the line is not given back */
+    UT_EXPECT_EQ(chans[0].up.tail, sealed.agents[0].up_seen); /* the line is not given back */
     st = sealed;
     restarts++;
     migrate_agents_pump(&st);
