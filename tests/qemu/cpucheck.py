@@ -67,9 +67,9 @@ def check_guest_cpus(m, host_cpus, vcpus_of_vm):
 
 def check_vcpu_placement(m, host_cpus, vcpus_of_vm):
     """check_guest_cpus(), and aarch64's fast paths where they belong. With several CPUs,
-    each VM's boot vCPU had its TLB maintenance done on its CPU alone (vm.local_tlbi) while it
-    was the VM's only vCPU there, as it is until its first CPU_ON; with one CPU nothing is
-    trapped for that. @vcpus_of_vm: {slot: vCPUs that ran}."""
+    each VM's boot vCPU had its TLB maintenance done on its CPU alone (vm.local_tlbi), without
+    the kernel lock, while it was the VM's only vCPU there, as it is until its first CPU_ON;
+    with one CPU nothing is trapped for that. @vcpus_of_vm: {slot: vCPUs that ran}."""
     cpus, used = check_guest_cpus(m, host_cpus, vcpus_of_vm)
     boot = {(s + 1) % host_cpus for s in vcpus_of_vm} if host_cpus > 1 else set()
     for c in cpus:
@@ -78,6 +78,8 @@ def check_vcpu_placement(m, host_cpus, vcpus_of_vm):
         assert c["traps_nolock"] == 0 or c["cpu"] in used, (used, cpus)
         assert c["tlbi_local"] > 0 or c["cpu"] not in boot, (boot, cpus)
         assert c["tlbi_local"] == 0 or host_cpus > 1, cpus
+        # Those TLB operations never took the kernel lock: each is also a trap without it.
+        assert c["traps_nolock"] >= c["tlbi_local"], cpus
     assert sum(c["traps_nolock"] for c in cpus if c["cpu"] in used) > 0, (used, cpus)
     # A guest beside the vmm on CPU 0: its exits and their replies switch directly (IPC's
     # direct switch, sched_direct()).

@@ -167,10 +167,11 @@ struct arch_regs *kentry_sync(struct arch_regs *r)
     struct thread *t = this_cpu()->current;
     uint64_t esr = read_sysreg(esr_el2);
 
-    /* The guest's hottest device registers need no lock: the CPU goes straight back to it.
-     * What another CPU wants of it meanwhile (a stop, a park) comes as an interrupt, taken
-     * as soon as it is back in the guest. */
-    if (esr_ec(esr) == EC_DABT_LOW && t->vcpu != NULL && arch_vcpu_exit_nolock(t->vcpu, esr)) {
+    /* The guest's hottest device registers and its trapped TLB maintenance need no lock: the
+     * CPU goes straight back to it. What another CPU wants of it meanwhile (a stop, a park)
+     * comes as an interrupt, taken as soon as it is back in the guest. */
+    if ((esr_ec(esr) == EC_DABT_LOW || esr_ec(esr) == EC_SYSREG) && t->vcpu != NULL &&
+        arch_vcpu_exit_nolock(t->vcpu, esr)) {
         this_cpu()->nolock++;
         return r;
     }

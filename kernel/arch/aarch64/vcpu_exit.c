@@ -26,6 +26,7 @@ void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0)
 }
 
 static uint64_t load_result(uint64_t esr, uint64_t value);
+static void local_tlbi(struct vcpu *v, uint64_t iss);
 
 static void fill_common(struct vcpu *v, uint64_t reason)
 {
@@ -93,6 +94,11 @@ bool arch_vcpu_exit_nolock(struct vcpu *v, uint64_t esr)
     enum vm_fast fast;
 
     v->fast_none = false;
+    /* Op0 1, CRn 8: a TLB maintenance instruction, trapped only for local_tlbi(). */
+    if (esr_ec(esr) == EC_SYSREG && ((esr >> 20) & 3u) == 1u && ((esr >> 10) & 0xfu) == 8u) {
+        local_tlbi(v, esr);
+        return true;
+    }
     if (esr_ec(esr) != EC_DABT_LOW || !(esr & ESR_ISV) || (esr & 0x3cu) != 0x04u ||
         (esr & ESR_S1PTW)) {
         return false; /* not an emulated register access: decode_abort() under the lock */
@@ -116,10 +122,13 @@ bool arch_vcpu_exit_nolock(struct vcpu *v, uint64_t esr)
 /* A TLBI the guest executed at EL1 (trapped by HCR_EL2.TTLB, only for a VM whose vCPUs all
  * live on this CPU): the same operation on this CPU alone, for the guest's VMID (VTTBR_EL2)
  * and the ASID or address in its register. Anything other than the EL1 operations Linux uses
- * (range operations, say) flushes the VMID's stage 1 here, which covers it. */
-static void local_tlbi(struct vcpu *v, uint32_t rt)
+ * (range operations, say) flushes the VMID's stage 1 here, which covers it. It touches only
+ * this CPU and @v, so it needs no lock: a VM that gains a vCPU on another CPU meanwhile has
+ * not run there yet (docs/exits.md). */
+static void local_tlbi(struct vcpu *v, uint64_t iss)
 {
-    uint64_t iss = v->exit_esr, x = rt == 31u ? 0 : arch_regs_get(&v->thread.regs, rt);
+    uint32_t rt = (uint32_t)((iss >> 5) & 0x1fu); /* ISS for EC 0x18: Rt in bits 9:5 */
+    uint64_t x = rt == 31u ? 0 : arch_regs_get(&v->thread.regs, rt);
     uint32_t op1 = (iss >> 14) & 7u, crm = (iss >> 1) & 0xfu, op2 = (iss >> 17) & 7u;
 
     if (op1 != 0 || (crm != 3u && crm != 7u)) {
@@ -147,6 +156,7 @@ static void local_tlbi(struct vcpu *v, uint32_t rt)
     }
     __asm__ volatile("dsb nsh" : : : "memory");
     this_cpu()->tlbi_local++;
+    v->thread.regs.pc += 4;
 }
 
 bool arch_vcpu_decode_exit(struct vcpu *v)
@@ -174,13 +184,6 @@ bool arch_vcpu_decode_exit(struct vcpu *v)
     case EC_SYSREG: {
         /* Arm ARM ISS for EC 0x18: Rt in bits 9:5, bit 0 set for a read (MRS). */
         uint32_t rt = (uint32_t)((v->exit_esr >> 5) & 0x1fu);
-
-        /* Op0 1, CRn 8: a TLB maintenance instruction, trapped only for local_tlbi. */
-        if (((v->exit_esr >> 20) & 3u) == 1u && ((v->exit_esr >> 10) & 0xfu) == 8u) {
-            local_tlbi(v, rt);
-            v->thread.regs.pc += 4;
-            return false;
-        }
 
         fill_common(v, US_EXIT_SYSREG);
         v->msg.w[US_EXIT_WRITE] = (v->exit_esr & 1u) ? 0u : 1u;

@@ -26,9 +26,10 @@ bool arch_vgic_take_eoi(struct vcpu *v, uint64_t *lo, uint64_t *hi);
 /** arch_vcpu_eoi_exit() - fill v->msg as a US_EXIT_EOI exit if @v has noted ends. Returns:
  * whether it did. */
 bool arch_vcpu_eoi_exit(struct vcpu *v);
-/** arch_vcpu_exit_nolock() - finish @v's data abort (syndrome @esr) without the kernel lock if
- * it is an access to a fast-MMIO register of a kind that never signals. Runs on @v's CPU with @v
- * current. Returns: whether it was finished (false: take the lock, handle it as usual). */
+/** arch_vcpu_exit_nolock() - finish @v's trap (syndrome @esr) without the kernel lock if it is
+ * an access to a fast-MMIO register of a kind that never signals, or TLB maintenance trapped to
+ * be done on this CPU alone. Runs on @v's CPU with @v current. Returns: whether it was finished
+ * (false: take the lock, handle it as usual). */
 bool arch_vcpu_exit_nolock(struct vcpu *v, uint64_t esr);
 
 /** arch_vgic_pending() - whether @v has a virtual interrupt pending (WFI would not sleep). */
