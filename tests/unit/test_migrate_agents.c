@@ -4,7 +4,6 @@
  * the vmm puts up, the HEALTH asked of a new agent, and US_MIGRATE_AGENT_INFO / _SEND. */
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <understudy/ring.h>
 #include <understudy/slots.h>
@@ -16,11 +15,7 @@ static struct us_agent_chan chans[US_AGENT_CHANS];
 static unsigned vmm_signals, self_signals;
 static char info[256]; /* the last INFO line */
 
-us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
-{
-    (void)mem, (void)va, (void)rights;
-    return US_ENOTSUP;
-}
+#include "migrate_fx.h"
 
 us_err_t migrate_vmm_call(struct us_msg *m)
 {
@@ -43,17 +38,6 @@ us_err_t migrate_mem_ctl(uint32_t op, uint64_t base, uint64_t size, uint64_t r[3
 {
     (void)op, (void)base, (void)size, (void)r;
     return US_ENOTSUP;
-}
-
-_Noreturn void us_fatal(const char *what)
-{
-    (void)what;
-    abort(); /* no flow with an injected fault runs here */
-}
-
-uint32_t migrate_restart_count(void)
-{
-    return 0;
 }
 
 us_err_t us_signal(us_cap_t ntfn, uint64_t bits)
@@ -88,24 +72,6 @@ static void setup(void)
     vmm_signals = 0;
     self_signals = 0;
     info[0] = '\0';
-}
-
-/* The vmm puts @recs up, migrate handles them and its state is sealed. */
-static void up(uint32_t slot, const char *recs)
-{
-    UT_EXPECT(us_ring_put(&chans[slot].up, recs, (uint32_t)strlen(recs)) >= 0);
-    migrate_agents_pump(&st);
-    migrate_lines_release(&st);
-}
-
-static const char *down(uint32_t slot)
-{
-    static char line[US_AGENT_TEXT_MAX + 8];
-
-    if (us_ring_line(&chans[slot].down, line, sizeof(line)) < 0) {
-        line[0] = '\0';
-    }
-    return line;
 }
 
 static us_err_t call(uint32_t label, uint64_t slot, uint64_t which, const char *text,

@@ -3,7 +3,6 @@
 /* migrate's maintenance transaction (servers/migrate/migrate_maint.c) against a fake vmm and
  * fake agents: the happy path step by step, refusals, abort at each phase, a lost agent, an
  * agent's ERR (a state failing its checksum included). */
-#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,25 +35,7 @@ static uint32_t moves;                  /* times it was asked to move the hyperv
 static uint64_t move_flags;             /* with which US_MEM_MOVE_* the last time */
 static bool vm0_retired;
 
-us_err_t us_mem_map(us_cap_t mem, uint64_t va, uint32_t rights)
-{
-    (void)mem, (void)va, (void)rights;
-    return US_ENOTSUP;
-}
-
-static jmp_buf died;
-static uint32_t restarts;
-
-uint32_t migrate_restart_count(void)
-{
-    return restarts;
-}
-
-_Noreturn void us_fatal(const char *what)
-{
-    (void)what;
-    longjmp(died, 1); /* the instance is gone; the test plays its restart */
-}
+#include "migrate_fx.h"
 
 us_err_t us_signal(us_cap_t ntfn, uint64_t bits)
 {
@@ -192,24 +173,6 @@ us_err_t migrate_vmm_call(struct us_msg *m)
     }
     us_msg_init(m, m->hdr.label, 0);
     return US_OK;
-}
-
-/* The vmm puts @recs up, migrate handles them and its state is sealed. */
-static void up(uint32_t slot, const char *recs)
-{
-    UT_EXPECT(us_ring_put(&chans[slot].up, recs, (uint32_t)strlen(recs)) >= 0);
-    migrate_agents_pump(&st);
-    migrate_lines_release(&st);
-}
-
-static const char *down(uint32_t slot)
-{
-    static char line[US_AGENT_TEXT_MAX + 8];
-
-    if (us_ring_line(&chans[slot].down, line, sizeof(line)) < 0) {
-        line[0] = '\0';
-    }
-    return line;
 }
 
 /* kvd0's agent up in slot 0, its HEALTH request taken. */
