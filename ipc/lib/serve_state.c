@@ -83,6 +83,16 @@ struct state_serve {
     const struct us_state_desc *sd;
 };
 
+/* Seal the state as it is now, then let the server release what it has taken in. */
+static void seal(const struct us_state_desc *sd, void *ctx)
+{
+    state_commit((void *)(uintptr_t)US_VA_STATE, us_bootinfo()->state_size, sd->size, sd->magic,
+                 sd->version);
+    if (sd->committed != NULL) {
+        sd->committed(ctx);
+    }
+}
+
 /* One message: the server's handler, then its state sealed as of the end of it. */
 static void state_step(void *c, us_badge_t badge, struct us_msg *m)
 {
@@ -90,11 +100,7 @@ static void state_step(void *c, us_badge_t badge, struct us_msg *m)
 
     if (!flip_request(s->sd, m)) {
         s->fn(s->ctx, badge, m);
-        state_commit((void *)(uintptr_t)US_VA_STATE, us_bootinfo()->state_size, s->sd->size,
-                     s->sd->magic, s->sd->version);
-        if (s->sd->committed != NULL) {
-            s->sd->committed(s->ctx);
-        }
+        seal(s->sd, s->ctx);
     }
 }
 
@@ -105,10 +111,6 @@ _Noreturn void us_serve_state(us_cap_t ep, us_serve_fn *fn, void *ctx,
 
     /* Sealed once before the first message too: a server restarted before it has handled
      * one (a quiet migrate with no agents) finds its state as its start-up left it. */
-    state_commit((void *)(uintptr_t)US_VA_STATE, us_bootinfo()->state_size, sd->size, sd->magic,
-                 sd->version);
-    if (sd->committed != NULL) {
-        sd->committed(ctx);
-    }
+    seal(sd, ctx);
     us_serve(ep, state_step, &s);
 }

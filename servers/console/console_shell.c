@@ -163,10 +163,10 @@ us_err_t console_shell_log(struct console_shell *sh, const char *bytes, size_t n
     if (n == 0) {
         return US_OK;
     }
-    if (sh->started && !sh->attached && !sh->log_open) {
-        console_shell_fmt_puts(sh, "\r\x1b[K"); /* carriage return, erase to end of line */
-    } else if (sh->attached && !sh->log_open) {
+    if (!sh->log_open && sh->attached) {
         console_shell_guest_log_begin(sh);
+    } else if (!sh->log_open && sh->started) {
+        console_shell_fmt_puts(sh, "\r\x1b[K"); /* carriage return, erase to end of line */
     }
     for (i = 0; i < n; i++) {
         if (bytes[i] == '\n') {
@@ -177,10 +177,10 @@ us_err_t console_shell_log(struct console_shell *sh, const char *bytes, size_t n
     }
     console_shell_fmt_out(sh, bytes + start, n - start);
     sh->log_open = bytes[n - 1] != '\n';
-    if (sh->started && !sh->attached && !sh->log_open) {
-        shell_redraw(sh);
-    } else if (sh->attached && !sh->log_open) {
+    if (!sh->log_open && sh->attached) {
         console_shell_guest_log_end(sh);
+    } else if (!sh->log_open && sh->started) {
+        shell_redraw(sh);
     }
     console_shell_fmt_flush(sh);
     return US_OK;

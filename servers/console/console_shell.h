@@ -110,7 +110,6 @@ struct console_shell_gline {
     size_t len;
     bool open;   /* the cursor is not at the start of a line */
     bool whole;  /* text is all the line shows: it can be erased and drawn again */
-    bool erased; /* a log line took its place: draw it again when the log line ends */
     uint8_t esc; /* 1 after ESC, 2 inside a CSI sequence */
 };
 

@@ -88,10 +88,7 @@ static void guest_line_feed(struct console_shell_gline *g, const char *bytes, si
             } else {
                 g->whole = false;
             }
-        } else if (c == '\t' || c >= 0x20) {
-            if (c == 0x7f) {
-                continue;
-            }
+        } else if (c == '\t' || (c >= 0x20 && c != 0x7f)) {
             if (g->len < CONSOLE_SHELL_GLINE_MAX) {
                 g->text[g->len++] = (char)c;
             } else {
@@ -117,7 +114,6 @@ void console_shell_guest_log_begin(struct console_shell *sh)
     }
     if (g->whole) {
         console_shell_fmt_puts(sh, "\r\x1b[K"); /* erased, drawn again after the log */
-        g->erased = true;
         return;
     }
     console_shell_fmt_puts(sh, CONSOLE_SHELL_NL); /* kept; the rest of it comes below the log */
@@ -128,8 +124,8 @@ void console_shell_guest_log_end(struct console_shell *sh)
 {
     struct console_shell_gline *g = &sh->gline;
 
-    if (g->erased) {
-        g->erased = false;
+    /* The line begin() erased: it has not changed since, as guest output ends the log line. */
+    if (g->open && g->whole) {
         console_shell_fmt_out(sh, g->text, g->len);
     }
 }
