@@ -86,8 +86,10 @@ def main():
     ap.add_argument("--cpu", default="cortex-a72",
                     help="QEMU -cpu (max,pauth=off runs the servers with VHE)")
     ap.add_argument("--top", type=int, default=30)
-    ap.add_argument("--symbol", help="also print executions per instruction of this symbol, "
-                    "with their source lines and a sum per inlined function (e.g. kernel:kernel_exit)")
+    ap.add_argument("--symbol", action="append", default=[],
+                    help="also print executions per instruction of this symbol, with their "
+                    "source lines and a sum per inlined function (e.g. kernel:kernel_exit); "
+                    "may be given more than once")
     ap.add_argument("--check", action="store_true",
                     help="exit 1 unless the kernel, the vmm and the loop itself all show "
                          "instructions (the smoke test)")
@@ -137,12 +139,13 @@ def main():
                     pending.append(int(line.split(":", 1)[0], 16))
     # Counting ends with the run: the chosen loop and everything after it. Only the last loop
     # (HVC) is exact; for the others later loops add to the totals.
-    per_symbol, per_pc = collections.Counter(), collections.Counter()
+    per_symbol = collections.Counter()
+    per_pc = {name: collections.Counter() for name in args.symbol}
     for tb, n in runs.items():
         for pc in blocks.get(tb, ()):
             per_symbol[symbol(pc)] += n
-            if args.symbol and symbol(pc) == args.symbol:
-                per_pc[pc] += n
+            if symbol(pc) in per_pc:
+                per_pc[symbol(pc)][pc] += n
     total = sum(per_symbol.values())
     ops = OPS_PER_LOOP * (len(LOOPS) - LOOPS.index(args.loop))
     print("instructions per operation from %s on: %.1f (%d operations)" % (args.loop,
@@ -150,10 +153,10 @@ def main():
     print("command: python3 bench/profile_exits.py --loop %s --cpu %s" % (args.loop, args.cpu))
     for name, n in per_symbol.most_common(args.top):
         print("%8.1f  %s" % (n / ops, name))
-    if per_pc:
-        print("per instruction of %s (executions per operation, source line):" % args.symbol)
-        tag, name = args.symbol.split(":", 1)
-        annotate({"kernel": kernel, "vmm": vmm, "guest": guest}[tag].elf, name, per_pc, ops)
+    for sym, counts in per_pc.items():
+        print("per instruction of %s (executions per operation, source line):" % sym)
+        tag, name = sym.split(":", 1)
+        annotate({"kernel": kernel, "vmm": vmm, "guest": guest}[tag].elf, name, counts, ops)
     parts = {name.split(":")[0] for name in per_symbol}
     if args.check and (not {"kernel", "vmm"} <= parts or per_symbol["guest:" + args.loop] == 0):
         print("profile_exits: no instructions attributed to the kernel, the vmm or %s"

@@ -48,9 +48,7 @@ static void cpu_charge(struct cpu *c, uint32_t kind)
 {
     uint64_t now = arch_counter_relaxed();
 
-    if (c->ran_since != 0) {
-        c->ran[c->ran_kind] += now - c->ran_since;
-    }
+    c->ran[c->ran_kind] += now - c->ran_since;
     c->ran_since = now;
     c->ran_kind = kind;
 }
@@ -133,6 +131,8 @@ static void cpu_join(struct cpu *c, uint64_t mpidr)
     arch_vgic_init();
     arch_timer_arm(TICK_US);
     arch_irq_enable(arch_timer_intid());
+    c->ran_since = arch_counter_relaxed(); /* charged to idle until a thread runs */
+    c->ran_kind = CPU_RAN_IDLE;
     c->online = true;
 }
 

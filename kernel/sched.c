@@ -127,7 +127,7 @@ bool sched_direct(struct thread *from, uint32_t state, struct thread *to)
 {
     struct cpu *c = this_cpu();
 
-    if (from != c->current || from->queued || home(to) != c || c->handoff != NULL ||
+    if (from != c->current || from->queued || to->cpu != c->index || c->handoff != NULL ||
         c->direct != NULL || to->queued || (int)to->prio <= highest_ready(c)) {
         return false;
     }

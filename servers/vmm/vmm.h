@@ -646,9 +646,24 @@ void vmm_virtio_fast(struct vmm_state *st, uint32_t slot);
 struct vmm_virtio *vmm_virtio_device(struct vmm_state *st, uint32_t slot, uint64_t ipa,
                                      uint64_t *off, uint32_t *intid);
 
-/** vmm_virtio_bells() - serve the queues VM @slot's driver rang the doorbells of
- * (US_FASTMMIO_BELL), as if it had written each QueueNotify, and raise the interrupts due. */
-void vmm_virtio_bells(struct vmm_state *st, uint32_t slot);
+/** vmm_virtio_bells_rung() - serve the queues whose doorbells are rung in VM @slot's
+ * fast-MMIO page @p (US_FASTMMIO_BELL), as if the driver had written each QueueNotify, and
+ * raise the interrupts due. */
+void vmm_virtio_bells_rung(struct vmm_state *st, uint32_t slot, struct us_fastmmio_page *p);
+
+/** vmm_virtio_bells() - vmm_virtio_bells_rung() if any doorbell of VM @slot is rung. Inline:
+ * every exit looks, and nearly always nothing is. */
+static inline void vmm_virtio_bells(struct vmm_state *st, uint32_t slot)
+{
+    struct us_fastmmio_page *p = st->vms[slot].uart_fast;
+
+    if (p != NULL && (__atomic_load_n(&p->bell[0], __ATOMIC_RELAXED) |
+                      __atomic_load_n(&p->bell[1], __ATOMIC_RELAXED) |
+                      __atomic_load_n(&p->bell[2], __ATOMIC_RELAXED) |
+                      __atomic_load_n(&p->bell[3], __ATOMIC_RELAXED)) != 0) {
+        vmm_virtio_bells_rung(st, slot, p);
+    }
+}
 
 /** vmm_virtio_isr_index() - transport @d of @vm: its word in the fast-MMIO page's isr[]. */
 uint32_t vmm_virtio_isr_index(const struct vmm_vm *vm, const struct vmm_virtio *d);

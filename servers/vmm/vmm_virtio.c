@@ -433,10 +433,10 @@ static bool queue_notify(struct vmm_state *st, uint32_t slot, struct vmm_virtio 
     return val == 0 && vmm_virtio_console_rx(st, slot);
 }
 
-/* The doorbells rung in @p: serve their queues. Out of line, so that the look on every exit
- * (vmm_virtio_bells()) stays a few loads, without this one's frame and stack guard. */
-static __attribute__((noinline)) void bells_rung(struct vmm_state *st, uint32_t slot,
-                                                 struct us_fastmmio_page *p)
+/* Out of line, so that the look on every exit (vmm_virtio_bells()) stays a few loads,
+ * without this one's frame and stack guard. */
+__attribute__((noinline)) void vmm_virtio_bells_rung(struct vmm_state *st, uint32_t slot,
+                                                     struct us_fastmmio_page *p)
 {
     static const uint64_t bases[] = VMM_VIRTIO_WINDOWS;
 
@@ -456,18 +456,6 @@ static __attribute__((noinline)) void bells_rung(struct vmm_state *st, uint32_t 
                 vmm_virtio_raise(st, slot, d, intid);
             }
         }
-    }
-}
-
-void vmm_virtio_bells(struct vmm_state *st, uint32_t slot)
-{
-    struct us_fastmmio_page *p = st->vms[slot].uart_fast;
-
-    if (p != NULL && (__atomic_load_n(&p->bell[0], __ATOMIC_RELAXED) |
-                      __atomic_load_n(&p->bell[1], __ATOMIC_RELAXED) |
-                      __atomic_load_n(&p->bell[2], __ATOMIC_RELAXED) |
-                      __atomic_load_n(&p->bell[3], __ATOMIC_RELAXED)) != 0) {
-        bells_rung(st, slot, p); /* else the common case: nothing rung */
     }
 }
 

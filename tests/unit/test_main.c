@@ -185,11 +185,11 @@ static void exit_charges_server_and_idle_time(void)
 {
     struct irq_route *r;
 
+    host_counter = 1000; /* the CPU joins at 1000 */
     kfx_init(1);
     srv = kfx_process("srv", 20);
     UT_EXPECT_EQ(irq_route_create(40, srv->ntfn, 1, &r), US_OK);
     srv->ntfn->bound = NULL;
-    host_counter = 1000;
     host_wfi_hook = idle_then_route;
     for (int i = 0; i < 2; i++) {
         notification_wait(srv->ntfn, &srv->thread);

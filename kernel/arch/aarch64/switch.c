@@ -88,9 +88,11 @@ void sve_pregs_load(const uint8_t *p);
 struct lazy_state {
     struct vcpu *cold_owner; /* whose cold EL1 state is in the registers */
     bool guest_hot;          /* the hot set in the registers is cold_owner's */
-    bool server_hot_loaded;  /* the servers' hot set has been loaded once */
+    bool server_hot_loaded;  /* without VHE: the servers' hot set has been loaded once */
     bool guest_tp;           /* VHE: cold_owner's TPIDR_EL0/TPIDRRO_EL0 are in the registers */
     uint64_t hcr, vttbr;     /* VHE: what HCR_EL2 and VTTBR_EL2 hold */
+    uint64_t hcr_guest;      /* HCR_EL2 for a guest in this CPU's mode, without TTLB */
+    uint64_t hcr_server;     /* and for the servers */
     uint64_t server_ttbr0;   /* TTBR0_EL1 (TTBR0_EL2 with VHE) value loaded for servers */
     uint64_t moved_ttbr0;    /* VHE: load this at the next settle: server_ttbr0's root moved */
     struct thread *fp_owner;
@@ -121,10 +123,12 @@ void arch_guest_set_cntv_ctl(uint64_t v)
 /* With SVE (-cpu max), guests may use it at a vector length of 128 bits, so its Z registers
  * are the V registers the lazy FP switch already moves; p0..p15, FFR and ZCR_EL1 (which
  * CPTR_EL2.TFP also traps) move with them. */
-void arch_fp_init(void)
+void arch_switch_init(void)
 {
     struct lazy_state *l = hw();
 
+    l->hcr_guest = arch_vhe ? HCR_GUEST | HCR_E2H : HCR_GUEST;
+    l->hcr_server = arch_vhe ? HCR_SERVER_VHE : HCR_SERVER;
     l->sve = ((read_sysreg(id_aa64pfr0_el1) >> 32) & 0xfu) != 0;
     if (arch_vhe) {
         l->cptr_open = CPTR_VHE_FPEN | (l->sve ? CPTR_VHE_ZEN : 0);
@@ -236,6 +240,7 @@ static void load_server_hot(struct lazy_state *l)
     clear_guest_tp();                     /* no guest's thread pointer reaches a server */
     l->guest_tp = false;
     l->server_ttbr0 = 0;
+    l->server_hot_loaded = true;
 }
 
 void arch_vcpu_publish(struct vcpu *v)
@@ -260,8 +265,20 @@ static void save_owner_hot(struct lazy_state *l)
     }
 }
 
-static void set_hcr(struct lazy_state *l, uint64_t hcr)
+/* Without VHE both change at every switch between a guest and a server: written at once.
+ * With VHE each only if it changes: back from a server to the same guest only TGE does, and
+ * no TLB is dropped; a switch between servers writes neither. */
+static void set_stage2(struct lazy_state *l, uint64_t vttbr, uint64_t hcr)
 {
+    if (!arch_vhe) {
+        write_sysreg(vttbr_el2, vttbr);
+        write_sysreg(hcr_el2, hcr);
+        return;
+    }
+    if (l->vttbr != vttbr) {
+        write_sysreg(vttbr_el2, vttbr);
+        l->vttbr = vttbr;
+    }
     if (l->hcr != hcr) {
         write_sysreg(hcr_el2, hcr);
         l->hcr = hcr;
@@ -270,8 +287,6 @@ static void set_hcr(struct lazy_state *l, uint64_t hcr)
 
 static void switch_to_vcpu(struct lazy_state *l, struct vcpu *v)
 {
-    uint64_t vttbr, hcr;
-
     if (l->guest_hot && l->cold_owner == v) {
         if (v->hot_reload) {
             load_hot(l, &v->hot);
@@ -301,19 +316,8 @@ static void switch_to_vcpu(struct lazy_state *l, struct vcpu *v)
     v->hot_reload = false;
     l->guest_hot = true;
 out_stage2:
-    vttbr = ((uint64_t)v->vm->s2.vmid << 48) | pa_of(v->vm->s2.root);
-    hcr = HCR_GUEST | (v->vm->local_tlbi ? HCR_TTLB : 0);
-    if (!arch_vhe) {
-        write_sysreg(vttbr_el2, vttbr);
-        write_sysreg(hcr_el2, hcr);
-    } else {
-        /* Back from a server to the same guest, only TGE changes: no TLB is dropped. */
-        if (l->vttbr != vttbr) {
-            write_sysreg(vttbr_el2, vttbr);
-            l->vttbr = vttbr;
-        }
-        set_hcr(l, hcr | HCR_E2H);
-    }
+    set_stage2(l, ((uint64_t)v->vm->s2.vmid << 48) | pa_of(v->vm->s2.root),
+               l->hcr_guest | (v->vm->local_tlbi ? HCR_TTLB : 0));
     arch_vgic_enter(v);
 }
 
@@ -331,7 +335,7 @@ static void switch_to_server_vhe(struct lazy_state *l, uint64_t ttbr0)
         write_sysreg(ttbr0_el2, ttbr0);
         l->server_ttbr0 = ttbr0;
     }
-    set_hcr(l, HCR_SERVER_VHE);
+    set_stage2(l, l->vttbr, l->hcr_server); /* VTTBR_EL2 stays: stage 2 is off */
 }
 
 static void switch_to_server(struct lazy_state *l, struct process *p)
@@ -347,23 +351,20 @@ static void switch_to_server(struct lazy_state *l, struct process *p)
         l->guest_hot = false;
         load_server_hot(l);
         arch_vgic_leave(); /* from a guest: stop signalling virtual interrupts */
+    } else if (!l->server_hot_loaded) {
+        load_server_hot(l);
     }
     if (l->server_ttbr0 != ttbr0) {
         write_sysreg(ttbr0_el1, ttbr0);
         l->server_ttbr0 = ttbr0;
     }
-    write_sysreg(vttbr_el2, 0); /* VMID 0: servers' TLB entries never meet a guest's */
-    write_sysreg(hcr_el2, HCR_SERVER);
+    set_stage2(l, 0, l->hcr_server); /* VMID 0: servers' TLB entries never meet a guest's */
 }
 
 void arch_switch_to(struct thread *next)
 {
     struct lazy_state *l = hw();
 
-    if (!l->server_hot_loaded && !arch_vhe) {
-        load_server_hot(l);
-        l->server_hot_loaded = true;
-    }
     if (next->vcpu != NULL) {
         switch_to_vcpu(l, next->vcpu);
     } else {

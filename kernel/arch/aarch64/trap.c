@@ -52,7 +52,7 @@ static void el2_controls(void)
     isb();
     /* No FP traps while booting: libfdt uses SIMD registers. */
     write_sysreg(cptr_el2, arch_vhe ? CPTR_VHE_FPEN : CPTR_EL2_RES1);
-    arch_fp_init();
+    arch_switch_init();
     /* EL1 may read the physical counter; its physical timer traps (guests use the virtual
      * timer). Servers may read the virtual counter (without VHE, CNTKCTL_EL1 says so). */
     write_sysreg(cnthctl_el2,

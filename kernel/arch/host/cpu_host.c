@@ -19,6 +19,8 @@ void host_cpus_init(uint32_t count)
     for (uint32_t i = 0; i < SCHED_MAX_CPUS; i++) {
         cpus[i].index = i;
         cpus[i].online = i < count;
+        cpus[i].ran_since = host_counter; /* as cpu_join() does: idle from here */
+        cpus[i].ran_kind = CPU_RAN_IDLE;
     }
     cpu_count = count;
     host_this_cpu = &cpus[0];

@@ -159,7 +159,7 @@ void arch_fp_trap(struct thread *t)
     host_held[this_cpu()->index] = t;
 }
 
-void arch_fp_init(void)
+void arch_switch_init(void)
 {
 }
 

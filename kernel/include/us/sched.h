@@ -28,7 +28,7 @@ struct cpu {
     uint64_t ran[3];        /* counter ticks in guests, servers, idle (CPU_RAN_*, cpu_charge()) */
     uint64_t nolock;        /* guest traps finished without the kernel lock (this CPU only) */
     uint64_t ipc_direct;    /* IPC legs that switched directly (sched_direct()) */
-    uint64_t ran_since;     /* when ran[ran_kind] was last charged; 0: not yet */
+    uint64_t ran_since;     /* when ran[ran_kind] was last charged (from the CPU's join) */
     uint32_t ran_kind;
     bool settle; /* another CPU asked it to drop registers (arch_cpu_settle()) */
     struct thread_queue runq[SCHED_PRIOS];

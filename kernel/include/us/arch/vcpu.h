@@ -61,8 +61,9 @@ void arch_switch_to(struct thread *next);
 /** arch_fp_trap() - the current thread touched FP/SIMD: move the register file to it. */
 void arch_fp_trap(struct thread *t);
 
-/** arch_fp_init() - at boot: let guests use SVE (at 128-bit vectors) when the CPU has it. */
-void arch_fp_init(void);
+/** arch_switch_init() - at boot, on each CPU: its switch state for its mode (VHE or not), and
+ * SVE for guests (at 128-bit vectors) when the CPU has it. */
+void arch_switch_init(void);
 
 /** arch_cpu_settle() - on a pass through the kernel with this CPU's settle flag set: drop the
  * registers it holds for threads another CPU asked to forget (arch_thread_forget() of a
