@@ -26,7 +26,7 @@ us_err_t us_log_write(uint32_t level, const char *s, size_t n)
 static us_err_t sys_one_result(uint64_t nr, us_cap_t cap, uint64_t *out)
 {
     uint64_t r[3];
-    us_err_t e = sys(nr, cap, 0, 0, 0, r);
+    us_err_t e = us_syscall1_arch(nr, cap, r);
 
     if (out != NULL) {
         *out = r[0];
@@ -36,7 +36,7 @@ static us_err_t sys_one_result(uint64_t nr, us_cap_t cap, uint64_t *out)
 
 us_err_t us_call(us_cap_t ep)
 {
-    return sys(US_SYS_CALL, ep, 0, 0, 0, NULL);
+    return us_syscall1_arch(US_SYS_CALL, ep, NULL);
 }
 
 us_err_t us_reply_recv(us_cap_t ep, us_badge_t *badge)

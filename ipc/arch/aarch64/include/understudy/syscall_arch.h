@@ -31,3 +31,22 @@ static inline us_err_t us_syscall_arch(uint64_t nr, const uint64_t args[6], uint
     }
     return (us_err_t)x0;
 }
+
+/* The same for a call with one argument (IPC's call, receive and reply-and-receive, each leg
+ * of every exit): x1..x5 are not set, as the kernel does not read them. */
+static inline us_err_t us_syscall1_arch(uint64_t nr, uint64_t a0, uint64_t out[3])
+{
+    register uint64_t x0 __asm__("x0") = a0;
+    register uint64_t x1 __asm__("x1");
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    register uint64_t x8 __asm__("x8") = nr;
+
+    __asm__ volatile("svc #0" : "+r"(x0), "=r"(x1), "=r"(x2), "=r"(x3) : "r"(x8) : "memory");
+    if (out != NULL) {
+        out[0] = x1;
+        out[1] = x2;
+        out[2] = x3;
+    }
+    return (us_err_t)x0;
+}

@@ -30,3 +30,23 @@ static inline us_err_t us_syscall_arch(uint64_t nr, const uint64_t args[6], uint
     }
     return (us_err_t)rdi;
 }
+
+/* The same for a call with one argument (IPC's call, receive and reply-and-receive, each leg
+ * of every exit): the other argument registers are not set, as the kernel does not read
+ * them; the result registers are still outputs. */
+static inline us_err_t us_syscall1_arch(uint64_t nr, uint64_t a0, uint64_t out[3])
+{
+    register uint64_t r10 __asm__("r10");
+    uint64_t rdi = a0, rsi, rdx, rax = nr;
+
+    __asm__ volatile("syscall"
+                     : "+D"(rdi), "=S"(rsi), "=d"(rdx), "=r"(r10), "+a"(rax)
+                     :
+                     : "rcx", "r11", "r8", "r9", "memory");
+    if (out != NULL) {
+        out[0] = rsi;
+        out[1] = rdx;
+        out[2] = r10;
+    }
+    return (us_err_t)rdi;
+}
