@@ -651,16 +651,22 @@ struct vmm_virtio *vmm_virtio_device(struct vmm_state *st, uint32_t slot, uint64
  * raise the interrupts due. */
 void vmm_virtio_bells_rung(struct vmm_state *st, uint32_t slot, struct us_fastmmio_page *p);
 
-/** vmm_virtio_bells() - vmm_virtio_bells_rung() if any doorbell of VM @slot is rung. Inline:
- * every exit looks, and nearly always nothing is. */
+/** vmm_virtio_rung() - whether any doorbell of fast-MMIO page @p is rung. Inline: every exit
+ * looks, and nearly always none is. */
+static inline bool vmm_virtio_rung(const struct us_fastmmio_page *p)
+{
+    return (__atomic_load_n(&p->bell[0], __ATOMIC_RELAXED) |
+            __atomic_load_n(&p->bell[1], __ATOMIC_RELAXED) |
+            __atomic_load_n(&p->bell[2], __ATOMIC_RELAXED) |
+            __atomic_load_n(&p->bell[3], __ATOMIC_RELAXED)) != 0;
+}
+
+/** vmm_virtio_bells() - vmm_virtio_bells_rung() if any doorbell of VM @slot is rung. */
 static inline void vmm_virtio_bells(struct vmm_state *st, uint32_t slot)
 {
     struct us_fastmmio_page *p = st->vms[slot].uart_fast;
 
-    if (p != NULL && (__atomic_load_n(&p->bell[0], __ATOMIC_RELAXED) |
-                      __atomic_load_n(&p->bell[1], __ATOMIC_RELAXED) |
-                      __atomic_load_n(&p->bell[2], __ATOMIC_RELAXED) |
-                      __atomic_load_n(&p->bell[3], __ATOMIC_RELAXED)) != 0) {
+    if (p != NULL && vmm_virtio_rung(p)) {
         vmm_virtio_bells_rung(st, slot, p);
     }
 }

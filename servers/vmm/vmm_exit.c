@@ -165,13 +165,18 @@ static void handle(struct vmm_state *st, uint32_t slot, struct us_msg *m)
 
 void vmm_exit(struct vmm_state *st, uint32_t slot, struct us_msg *m)
 {
-    const struct us_fastmmio_page *p = st->vms[slot].uart_fast;
+    struct vmm_vm *vm = &st->vms[slot];
+    struct us_fastmmio_page *p = vm->uart_fast;
 
-    st->vms[slot].exits++;
-    /* What it wrote to its UART before this exit goes out first. */
-    if (p != NULL && __atomic_load_n(&p->head, __ATOMIC_ACQUIRE) != p->tail) {
-        vmm_pl011_drain(st, slot);
+    vm->exits++;
+    if (p != NULL) {
+        /* What it wrote to its UART before this exit goes out first, */
+        if (__atomic_load_n(&p->head, __ATOMIC_ACQUIRE) != p->tail) {
+            vmm_pl011_drain(st, slot);
+        }
+        if (vmm_virtio_rung(p)) { /* and the queues it rang for, before what it does next */
+            vmm_virtio_bells_rung(st, slot, p);
+        }
     }
-    vmm_virtio_bells(st, slot); /* and the queues it rang for, before what it does next */
     handle(st, slot, m);
 }
