@@ -8,6 +8,7 @@
 #include <us/process.h>
 #include <us/sched.h>
 #include <us/vcpu.h>
+#include <us/arch/vcpu.h>
 
 /* Both are 16-byte aligned: pairs of words, without memcpy()'s checks. Exactly the message's
  * bytes: the rest of the sender's buffer is not the receiver's to see. */
@@ -49,10 +50,15 @@ static bool owner_dead(const struct endpoint *ep)
     return ep->owner != NULL && ep->owner->state == US_SERVER_FAULTED;
 }
 
-/* Hand @s's message to @r; @s now waits for @r's reply. */
+/* Hand @s's message to @r; @s now waits for @r's reply. A vCPU's exit message is built in
+ * @r's buffer: it is never copied. */
 static void deliver(struct thread *s, struct thread *r, us_badge_t badge)
 {
-    ipc_copy(r->msg, s->msg);
+    if (s->vcpu != NULL) {
+        arch_vcpu_exit_msg(s->vcpu, r->msg);
+    } else {
+        ipc_copy(r->msg, s->msg);
+    }
     thread_set_result(r, US_OK, badge);
     r->caller = s;
     r->wait_ep = NULL;

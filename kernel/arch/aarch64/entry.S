@@ -60,20 +60,18 @@ el2_vectors:
     VEC_ENTRY lower_sync     /* lower EL, AArch64 */
     VEC_ENTRY lower_irq
     VEC_ENTRY lower_irq      /* FIQ: nothing is routed as FIQ; treat like IRQ */
-    VEC_ENTRY lower_serror
-    VEC_ENTRY lower_aarch32  /* lower EL, AArch32: never enabled */
-    VEC_ENTRY lower_aarch32
-    VEC_ENTRY lower_aarch32
-    VEC_ENTRY lower_aarch32
+    VEC_ENTRY lower_fault    /* SError */
+    VEC_ENTRY lower_fault    /* lower EL, AArch32: never enabled */
+    VEC_ENTRY lower_fault
+    VEC_ENTRY lower_fault
+    VEC_ENTRY lower_fault
 
 lower_sync:
     ENTRY_SAVE_CALL kentry_sync
 lower_irq:
     ENTRY_SAVE_CALL kentry_irq
-lower_serror:
-    ENTRY_SAVE_CALL kentry_serror
-lower_aarch32:
-    ENTRY_SAVE_CALL kentry_aarch32
+lower_fault:
+    ENTRY_SAVE_CALL kentry_lower_fault
 
 cur_el_fault:
     mrs x0, esr_el2

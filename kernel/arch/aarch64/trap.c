@@ -15,8 +15,7 @@
 
 struct arch_regs *kentry_sync(struct arch_regs *r);
 struct arch_regs *kentry_irq(struct arch_regs *r);
-struct arch_regs *kentry_serror(struct arch_regs *r);
-struct arch_regs *kentry_aarch32(struct arch_regs *r);
+struct arch_regs *kentry_lower_fault(struct arch_regs *r);
 _Noreturn void kentry_kernel_fault(uint64_t esr, uint64_t elr, uint64_t far, uint64_t spsr);
 _Noreturn void boot_wrong_address(uint64_t at, uint64_t linked);
 _Noreturn void entry_restore(struct arch_regs *r);
@@ -215,16 +214,11 @@ static void lower_fault(struct thread *t, struct arch_regs *r, const char *what)
     process_fault(t->proc, read_sysreg(esr_el2), 0, r->pc);
 }
 
-struct arch_regs *kentry_serror(struct arch_regs *r)
+/* An SError, or any exception from AArch32 (never enabled: HCR_EL2.RW). */
+struct arch_regs *kentry_lower_fault(struct arch_regs *r)
 {
     kernel_lock();
-    lower_fault(current(), r, "SError");
-    return leave(kernel_exit());
-}
-
-struct arch_regs *kentry_aarch32(struct arch_regs *r)
-{
-    kernel_lock();
-    lower_fault(current(), r, "AArch32 exception");
+    lower_fault(current(), r,
+                esr_ec(read_sysreg(esr_el2)) == EC_SERROR ? "SError" : "AArch32 exception");
     return leave(kernel_exit());
 }

@@ -28,33 +28,47 @@ void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0)
 static uint64_t load_result(uint64_t esr, uint64_t value);
 static void local_tlbi(struct vcpu *v, uint64_t iss);
 
-static void fill_common(struct vcpu *v, uint64_t reason)
+/* What the exit message needs beyond the vCPU's registers and syndrome, kept in v->msg's own
+ * words (arch_vcpu_exit_msg() builds the message from them). */
+static void record(struct vcpu *v, uint64_t reason, uint64_t far, uint64_t ipa)
 {
-    struct us_msg *m = &v->msg;
-    uint32_t i;
+    v->msg.w[US_EXIT_REASON] = reason;
+    v->msg.w[US_EXIT_FAR] = far;
+    v->msg.w[US_EXIT_IPA] = ipa;
+}
+
+/* Out of line: inlined, it would keep the IPC's deliver() from inlining into its callers. */
+__attribute__((noinline)) void arch_vcpu_exit_msg(const struct vcpu *v, struct us_msg *m)
+{
+    const struct arch_regs *r = &v->thread.regs;
+    uint64_t esr = v->exit_esr, reason = v->msg.w[US_EXIT_REASON];
+    uint32_t rt = (uint32_t)(reason == US_EXIT_MMIO ? (esr >> 16) & 0x1fu : (esr >> 5) & 0x1fu);
+    bool access = reason == US_EXIT_MMIO || reason == US_EXIT_SYSREG;
 
     /* Every word is written (no memset: this is the exit hot path). */
-    _Static_assert(US_EXIT_WORDS == 19, "fill_common() writes each exit word by name");
+    _Static_assert(US_EXIT_WORDS == 19, "arch_vcpu_exit_msg() writes each exit word by name");
     us_msg_init(m, US_LABEL_VCPU_EXIT, US_EXIT_LEN);
     m->w[US_EXIT_REASON] = reason;
-    m->w[US_EXIT_FAR] = 0;
-    m->w[US_EXIT_IPA] = 0;
-    m->w[US_EXIT_WRITE] = 0;
-    m->w[US_EXIT_SIZE] = 0;
-    m->w[US_EXIT_REG] = 0;
-    m->w[US_EXIT_VALUE] = 0;
-    m->w[US_EXIT_ESR] = v->exit_esr;
-    m->w[US_EXIT_PC] = v->thread.regs.pc;
-    m->w[US_EXIT_CPSR] = v->thread.regs.pstate;
-    m->w[US_EXIT_VCPU] = v->index;
-    for (i = 0; i < 8; i++) {
-        m->w[US_EXIT_X0 + i] = v->thread.regs.x[i];
+    m->w[US_EXIT_ESR] = esr;
+    m->w[US_EXIT_FAR] = v->msg.w[US_EXIT_FAR];
+    m->w[US_EXIT_IPA] = v->msg.w[US_EXIT_IPA];
+    m->w[US_EXIT_PC] = r->pc;
+    m->w[US_EXIT_CPSR] = r->pstate;
+    /* A data abort's syndrome says a write with WnR, a system register's with bit 0 clear. */
+    m->w[US_EXIT_WRITE] = access && (reason == US_EXIT_MMIO ? (esr & ESR_WNR) : !(esr & 1u));
+    m->w[US_EXIT_SIZE] = reason == US_EXIT_MMIO ? 1ull << ((esr >> 22) & 3u) : 0u;
+    m->w[US_EXIT_REG] = access ? rt : 0u;
+    m->w[US_EXIT_VALUE] = access                  ? arch_regs_get(r, rt)
+                          : reason == US_EXIT_EOI ? v->msg.w[US_EXIT_EOI_HI]
+                                                  : 0u;
+    for (uint32_t i = 0; i < 8; i++) {
+        m->w[US_EXIT_X0 + i] = r->x[i];
     }
+    m->w[US_EXIT_VCPU] = v->index;
 }
 
 static bool decode_abort(struct vcpu *v)
 {
-    struct us_msg *m = &v->msg;
     uint64_t esr = v->exit_esr;
     uint64_t far = read_sysreg(far_el2);
     uint64_t ipa = ((read_sysreg(hpfar_el2) >> 4) << 12) | (far & 0xfffu);
@@ -74,16 +88,10 @@ static bool decode_abort(struct vcpu *v)
             v->thread.regs.pc += 4;
             return false;
         }
-        fill_common(v, US_EXIT_MMIO);
-        m->w[US_EXIT_WRITE] = (esr & ESR_WNR) ? 1u : 0u;
-        m->w[US_EXIT_SIZE] = 1ull << ((esr >> 22) & 3u);
-        m->w[US_EXIT_REG] = srt;
-        m->w[US_EXIT_VALUE] = arch_regs_get(&v->thread.regs, srt);
+        record(v, US_EXIT_MMIO, far, ipa);
     } else {
-        fill_common(v, US_EXIT_ABORT);
+        record(v, US_EXIT_ABORT, far, ipa);
     }
-    m->w[US_EXIT_FAR] = far;
-    m->w[US_EXIT_IPA] = ipa;
     return true;
 }
 
@@ -166,10 +174,10 @@ bool arch_vcpu_decode_exit(struct vcpu *v)
         arch_fp_trap(&v->thread);
         return false;
     case EC_HVC64:
-        fill_common(v, US_EXIT_HVC);
+        record(v, US_EXIT_HVC, 0, 0);
         return true;
     case EC_SMC64:
-        fill_common(v, US_EXIT_SMC);
+        record(v, US_EXIT_SMC, 0, 0);
         return true;
     case EC_WFX:
         /* Finished here, no exit to the vmm: WFI (ISS bit 0 clear) sleeps until an interrupt
@@ -181,21 +189,14 @@ bool arch_vcpu_decode_exit(struct vcpu *v)
             vcpu_wfi(v);
         }
         return false;
-    case EC_SYSREG: {
-        /* Arm ARM ISS for EC 0x18: Rt in bits 9:5, bit 0 set for a read (MRS). */
-        uint32_t rt = (uint32_t)((v->exit_esr >> 5) & 0x1fu);
-
-        fill_common(v, US_EXIT_SYSREG);
-        v->msg.w[US_EXIT_WRITE] = (v->exit_esr & 1u) ? 0u : 1u;
-        v->msg.w[US_EXIT_REG] = rt;
-        v->msg.w[US_EXIT_VALUE] = arch_regs_get(&v->thread.regs, rt);
+    case EC_SYSREG: /* Arm ARM ISS for EC 0x18: Rt in bits 9:5, bit 0 set for a read (MRS) */
+        record(v, US_EXIT_SYSREG, 0, 0);
         return true;
-    }
     case EC_DABT_LOW:
     case EC_IABT_LOW:
         return decode_abort(v);
     default:
-        fill_common(v, US_EXIT_UNKNOWN);
+        record(v, US_EXIT_UNKNOWN, 0, 0);
         return true;
     }
 }
@@ -208,8 +209,7 @@ bool arch_vcpu_eoi_exit(struct vcpu *v)
         return false;
     }
     v->exit_esr = 0; /* no trapped instruction: a reply's register results do not apply */
-    fill_common(v, US_EXIT_EOI);
-    v->msg.w[US_EXIT_EOI_LO] = lo;
+    record(v, US_EXIT_EOI, lo, 0); /* US_EXIT_EOI_LO is the FAR word */
     v->msg.w[US_EXIT_EOI_HI] = hi;
     return true;
 }

@@ -5,6 +5,7 @@
  * registers, with the lazy "forget" protocol of kernel/arch/aarch64/switch.c. */
 #include <string.h>
 #include <understudy/vcpu.h>
+#include <us/endpoint.h>
 #include <us/sched.h>
 #include <us/vcpu.h>
 #include <us/vm.h>
@@ -110,6 +111,11 @@ bool arch_vcpu_decode_exit(struct vcpu *v)
     v->msg.w[US_EXIT_PC] = *host_pc(&v->thread.regs);
     v->msg.w[US_EXIT_VCPU] = v->index;
     return true;
+}
+
+void arch_vcpu_exit_msg(const struct vcpu *v, struct us_msg *m)
+{
+    ipc_copy(m, &v->msg); /* decoded whole into v->msg */
 }
 
 /* As kernel/arch/aarch64/vcpu_exit.c, without the data abort and load narrowing. */

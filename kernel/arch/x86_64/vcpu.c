@@ -5,6 +5,7 @@
  * turned into the same exit message as on aarch64 (understudy/vcpu.h), answered by the vmm. */
 #include <understudy/vcpu.h>
 #include <uslib/string.h>
+#include <us/endpoint.h>
 #include <us/kmem.h>
 #include <us/log.h>
 #include <us/sched.h>
@@ -526,6 +527,11 @@ static bool io_here(struct vcpu *v, uint64_t info)
     }
     v->thread.regs.rip = v->hot.exitinfo2; /* the next instruction's */
     return true;
+}
+
+void arch_vcpu_exit_msg(const struct vcpu *v, struct us_msg *m)
+{
+    ipc_copy(m, &v->msg); /* decoded whole into v->msg */
 }
 
 bool arch_vcpu_decode_exit(struct vcpu *v)

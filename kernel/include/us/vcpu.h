@@ -17,7 +17,7 @@ struct vcpu {
     bool started;
     struct endpoint *handler;
     us_badge_t badge;
-    struct us_msg msg; /* the exit message and then the reply */
+    struct us_msg msg; /* the exit, as arch_vcpu_exit_msg() reads it (aarch64: in part) */
     uint64_t exit_esr; /* syndrome of the pending exit */
     bool fast_none;    /* arch_vcpu_exit_nolock() found no fast-MMIO entry for this exit */
     uint64_t exits;

@@ -39,8 +39,11 @@ bool arch_vgic_pending(struct vcpu *v);
 void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0);
 
 /** arch_vcpu_decode_exit() - classify the trap in v->exit_esr; either finish it here
- * (returns false: resume the guest) or fill v->msg as an exit message (returns true). */
+ * (returns false: resume the guest) or note in v->msg what its exit message needs (true). */
 bool arch_vcpu_decode_exit(struct vcpu *v);
+
+/** arch_vcpu_exit_msg() - @v's pending exit as the message its handler receives, into @m. */
+void arch_vcpu_exit_msg(const struct vcpu *v, struct us_msg *m);
 
 /** arch_vcpu_resume() - apply a handler's reply that vcpu_apply_resume() checked and found
  * neither a stop nor a reset. Returns: US_OK; US_EINVAL or US_ENOTSUP for what this

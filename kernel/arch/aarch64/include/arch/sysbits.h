@@ -68,6 +68,7 @@
 #define EC_IABT_LOW 0x20u
 #define EC_DABT_LOW 0x24u
 #define EC_DABT_CUR 0x25u
+#define EC_SERROR 0x2fu
 
 static inline uint32_t esr_ec(uint64_t esr)
 {
