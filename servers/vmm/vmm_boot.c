@@ -305,7 +305,7 @@ us_err_t vmm_boot_vm(struct vmm_state *st, uint32_t slot)
     return e;
 }
 
-void vmm_reset_vm(struct vmm_state *st, uint32_t slot, struct us_msg *m)
+__attribute__((noinline)) void vmm_reset_vm(struct vmm_state *st, uint32_t slot, struct us_msg *m)
 {
     struct vmm_vm *vm = &st->vms[slot];
     uint32_t self = (uint32_t)m->w[US_EXIT_VCPU];

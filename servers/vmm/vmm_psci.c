@@ -41,15 +41,15 @@ static bool psci_known(uint64_t fn)
     }
 }
 
-/* The vCPU index an MPIDR names: vCPU n has Aff0 = n and the higher levels 0 (vmm_fdt.c). */
-static bool psci_target(const struct vmm_vm_config *c, uint64_t mpidr, uint32_t *index)
+#define PSCI_NO_TARGET UINT32_MAX
+
+/* The vCPU index an MPIDR names: vCPU n has Aff0 = n and the higher levels 0 (vmm_fdt.c);
+ * PSCI_NO_TARGET if none. Returned, not stored through a pointer: an address-taken local
+ * would give vmm_psci(), on every HVC's path, a stack guard. */
+static uint32_t psci_target(const struct vmm_vm_config *c, uint64_t mpidr)
 {
     mpidr &= MPIDR_AFF_MASK;
-    if (mpidr >= c->vcpu_count) {
-        return false;
-    }
-    *index = (uint32_t)mpidr;
-    return true;
+    return mpidr < c->vcpu_count ? (uint32_t)mpidr : PSCI_NO_TARGET;
 }
 
 us_err_t vmm_vcpu_on(struct vmm_state *st, uint32_t slot, uint32_t i, uint64_t entry, uint64_t x0)
@@ -76,13 +76,15 @@ us_err_t vmm_vcpu_on(struct vmm_state *st, uint32_t slot, uint32_t i, uint64_t e
     return US_OK;
 }
 
-static int64_t cpu_on(struct vmm_state *st, uint32_t slot, uint64_t mpidr, uint64_t entry,
-                      uint64_t context)
+/* The PSCI calls that make system calls are out of line: inlined, their argument arrays would
+ * give vmm_psci(), on every HVC's path, a stack guard. */
+static __attribute__((noinline)) int64_t cpu_on(struct vmm_state *st, uint32_t slot, uint64_t mpidr,
+                                                uint64_t entry, uint64_t context)
 {
-    uint32_t i;
+    uint32_t i = psci_target(&st->config.vms[slot], mpidr);
     us_err_t e;
 
-    if (!psci_target(&st->config.vms[slot], mpidr, &i)) {
+    if (i == PSCI_NO_TARGET) {
         return PSCI_RET_INVALID_PARAMS;
     }
     e = vmm_vcpu_on(st, slot, i, entry, context);
@@ -101,7 +103,8 @@ void vmm_stop_others(struct vmm_vm *vm, uint32_t self)
     vm->vcpus_on = 0;
 }
 
-void vmm_stop_vm(struct vmm_state *st, uint32_t slot, uint32_t state, struct us_msg *m)
+__attribute__((noinline)) void vmm_stop_vm(struct vmm_state *st, uint32_t slot, uint32_t state,
+                                           struct us_msg *m)
 {
     struct vmm_vm *vm = &st->vms[slot];
 
@@ -127,7 +130,8 @@ void vmm_psci(struct vmm_state *st, uint32_t slot, struct us_msg *m, bool smc)
         ret = psci_known(arg1 & 0xffffffffu) ? PSCI_RET_SUCCESS : PSCI_RET_NOT_SUPPORTED;
         break;
     case PSCI_AFFINITY_INFO_64:
-        if (!psci_target(c, arg1, &i) || m->w[US_EXIT_X0 + 2] != 0) {
+        i = psci_target(c, arg1);
+        if (i == PSCI_NO_TARGET || m->w[US_EXIT_X0 + 2] != 0) {
             ret = PSCI_RET_INVALID_PARAMS;
         } else {
             ret = (vm->vcpus_on & (1u << i)) ? PSCI_AFFINITY_ON : PSCI_AFFINITY_OFF;
