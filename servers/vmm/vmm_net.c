@@ -20,6 +20,7 @@
  */
 #include <uslib/string.h>
 #include "vmm.h"
+#include "vmm_virtq.h"
 
 static bool is_multicast(const uint8_t *mac)
 {

@@ -17,6 +17,7 @@
 #include "virtio_mmio.h"
 #include "vmm.h"
 #include "vmm_arch.h"
+#include "vmm_virtq.h"
 
 #define VIO_VENDOR 0x53554e44u /* "DNUS": Understudy */
 

@@ -27,6 +27,7 @@
 #include <uslib/fmt.h>
 #include <uslib/string.h>
 #include "vmm.h"
+#include "vmm_virtq.h"
 
 #define OWE_RESPONSE 1u /* the guest's REQUEST is accepted */
 #define OWE_CREDIT 2u   /* the guest should hear our fwd_cnt */
