@@ -88,7 +88,6 @@ void sve_pregs_load(const uint8_t *p);
 struct lazy_state {
     struct vcpu *cold_owner; /* whose cold EL1 state is in the registers */
     bool guest_hot;          /* the hot set in the registers is cold_owner's */
-    bool server_hot_loaded;  /* without VHE: the servers' hot set has been loaded once */
     bool guest_tp;           /* VHE: cold_owner's TPIDR_EL0/TPIDRRO_EL0 are in the registers */
     uint64_t hcr, vttbr;     /* VHE: what HCR_EL2 and VTTBR_EL2 hold */
     uint64_t hcr_guest;      /* HCR_EL2 for a guest in this CPU's mode, without TTLB */
@@ -120,13 +119,18 @@ void arch_guest_set_cntv_ctl(uint64_t v)
     MSR_GUEST("cntv_ctl_el0", CNTV_CTL_EL02, v);
 }
 
-/* With SVE (-cpu max), guests may use it at a vector length of 128 bits, so its Z registers
- * are the V registers the lazy FP switch already moves; p0..p15, FFR and ZCR_EL1 (which
- * CPTR_EL2.TFP also traps) move with them. */
+static void load_server_hot(struct lazy_state *l);
+
+/* Without VHE the servers' hot set is loaded whenever no guest's is. With SVE (-cpu max),
+ * guests may use it at 128-bit vectors: its Z registers are the V registers the lazy FP switch
+ * moves; p0..p15, FFR and ZCR_EL1 (which CPTR_EL2.TFP also traps) move with them. */
 void arch_switch_init(void)
 {
     struct lazy_state *l = hw();
 
+    if (!arch_vhe) {
+        load_server_hot(l);
+    }
     l->hcr_guest = arch_vhe ? HCR_GUEST | HCR_E2H : HCR_GUEST;
     l->hcr_server = arch_vhe ? HCR_SERVER_VHE : HCR_SERVER;
     l->sve = ((read_sysreg(id_aa64pfr0_el1) >> 32) & 0xfu) != 0;
@@ -240,7 +244,6 @@ static void load_server_hot(struct lazy_state *l)
     clear_guest_tp();                     /* no guest's thread pointer reaches a server */
     l->guest_tp = false;
     l->server_ttbr0 = 0;
-    l->server_hot_loaded = true;
 }
 
 void arch_vcpu_publish(struct vcpu *v)
@@ -351,8 +354,6 @@ static void switch_to_server(struct lazy_state *l, struct process *p)
         l->guest_hot = false;
         load_server_hot(l);
         arch_vgic_leave(); /* from a guest: stop signalling virtual interrupts */
-    } else if (!l->server_hot_loaded) {
-        load_server_hot(l);
     }
     if (l->server_ttbr0 != ttbr0) {
         write_sysreg(ttbr0_el1, ttbr0);
