@@ -472,6 +472,19 @@ bool vmm_pl011_irq_line(struct vmm_state *st, uint32_t slot);
 bool vmm_virtio_access(struct vmm_state *st, uint32_t slot, uint64_t ipa, uint32_t size, bool write,
                        uint64_t v, uint64_t *result, uint32_t *irq);
 
+/* vmm_virtio_access()'s answer by value. */
+struct vmm_virtio_hit {
+    uint64_t value; /* *@result */
+    uint32_t irq;   /* *@irq */
+    bool hit;       /* its return */
+};
+
+/** vmm_virtio_mmio() - vmm_virtio_access() for the boards' MMIO exits. Out of line, with the
+ * answer by value: were its out-parameters the exit path's locals, every MMIO exit (the GIC's
+ * and the I/O APIC's too) would pay a stack guard. */
+struct vmm_virtio_hit vmm_virtio_mmio(struct vmm_state *st, uint32_t slot, uint64_t ipa,
+                                      uint32_t size, bool write, uint64_t v);
+
 /** vmm_net_tx() - virtio-net transmit handler (queue 1): one frame into the switch. */
 int64_t vmm_net_tx(struct vmm_state *st, uint32_t slot, const struct vring_desc *chain, uint32_t n);
 

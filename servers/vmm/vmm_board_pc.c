@@ -44,17 +44,20 @@ bool vmm_board_mmio(struct vmm_state *st, uint32_t slot, const struct us_msg *m,
                     uint32_t *virq)
 {
     uint64_t ipa = m->w[US_EXIT_IPA], off = ipa - VMM_PC_IOAPIC;
-    uint32_t value = (uint32_t)m->w[US_EXIT_VALUE], irq = 0;
+    uint32_t value = (uint32_t)m->w[US_EXIT_VALUE];
     bool write = m->w[US_EXIT_WRITE] != 0;
 
     *virq = 0;
     if (ipa >= VMM_PC_VIRTIO && ipa - VMM_PC_VIRTIO < VMM_PC_VIRTIO_SIZE) {
-        if (!vmm_virtio_access(st, slot, VMM_VIRTIO_BLK_IPA + (ipa - VMM_PC_VIRTIO),
-                               (uint32_t)m->w[US_EXIT_SIZE], write, m->w[US_EXIT_VALUE], v, &irq)) {
+        struct vmm_virtio_hit h =
+            vmm_virtio_mmio(st, slot, VMM_VIRTIO_BLK_IPA + (ipa - VMM_PC_VIRTIO),
+                            (uint32_t)m->w[US_EXIT_SIZE], write, m->w[US_EXIT_VALUE]);
+        if (!h.hit) {
             return false;
         }
-        if (irq != 0) {
-            vmm_board_irq(st, slot, irq);
+        *v = h.value;
+        if (h.irq != 0) {
+            vmm_board_irq(st, slot, h.irq);
         }
         return true;
     }

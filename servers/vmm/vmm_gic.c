@@ -52,8 +52,9 @@ static bool bank(uint64_t off, uint32_t base, uint32_t *word)
     return true;
 }
 
-/* The bitmap registers shared by the distributor (SPIs) and the SGI frame (word 0). */
-static bool bitmaps(struct vmm_gic *g, uint64_t off, bool write, uint32_t v, uint32_t *out)
+/* The bitmap registers shared by the distributor (SPIs) and the SGI frame (word 0): the
+ * register's value, after @write if it is one; 0 for any other offset (RAZ/WI). */
+static uint32_t bitmaps(struct vmm_gic *g, uint64_t off, bool write, uint32_t v)
 {
     uint32_t w;
 
@@ -61,22 +62,22 @@ static bool bitmaps(struct vmm_gic *g, uint64_t off, bool write, uint32_t v, uin
         if (write) {
             g->group[w] = v;
         }
-        *out = g->group[w];
+        return g->group[w];
     } else if (bank(off, GICD_ISENABLER, &w) || bank(off, GICD_ICENABLER, &w)) {
         if (write) {
             g->enable[w] = off < GICD_ICENABLER ? g->enable[w] | v : g->enable[w] & ~v;
         }
-        *out = g->enable[w];
+        return g->enable[w];
     } else if (bank(off, GICD_ISPENDR, &w) || bank(off, GICD_ICPENDR, &w)) {
         if (write) {
             g->pending[w] = off < GICD_ICPENDR ? g->pending[w] | v : g->pending[w] & ~v;
         }
-        *out = g->pending[w];
+        return g->pending[w];
     } else if (bank(off, GICD_ISACTIVER, &w) || bank(off, GICD_ICACTIVER, &w)) {
         if (write) {
             g->active[w] = off < GICD_ICACTIVER ? g->active[w] | v : g->active[w] & ~v;
         }
-        *out = g->active[w];
+        return g->active[w];
     } else if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + VMM_GIC_INTIDS) {
         uint32_t i = (uint32_t)(off - GICD_IPRIORITYR) & ~3u;
         if (write) {
@@ -84,18 +85,16 @@ static bool bitmaps(struct vmm_gic *g, uint64_t off, bool write, uint32_t v, uin
                 g->prio[i + b] = (uint8_t)(v >> (8 * b));
             }
         }
-        *out = (uint32_t)g->prio[i] | (uint32_t)g->prio[i + 1] << 8 |
+        return (uint32_t)g->prio[i] | (uint32_t)g->prio[i + 1] << 8 |
                (uint32_t)g->prio[i + 2] << 16 | (uint32_t)g->prio[i + 3] << 24;
     } else if (off >= GICD_ICFGR && off < GICD_ICFGR + VMM_GIC_INTIDS / 4u) {
         w = (uint32_t)(off - GICD_ICFGR) / 4u;
         if (write) {
             g->cfg[w] = v;
         }
-        *out = g->cfg[w];
-    } else {
-        return false;
+        return g->cfg[w];
     }
-    return true;
+    return 0;
 }
 
 /* The SGI frame has word 0 (INTIDs 0..31) of each bank, at the distributor's offsets. */
@@ -112,8 +111,6 @@ static bool sgi_frame_reg(uint64_t off)
 
 static uint64_t gicd(struct vmm_gic *g, uint64_t off, bool write, uint64_t v)
 {
-    uint32_t out = 0;
-
     if (off >= GICD_IROUTER + 8u * 32u && off < GICD_IROUTER + 8u * VMM_GIC_INTIDS) {
         uint32_t n = (uint32_t)(off - GICD_IROUTER) / 8u - 32u;
         if (write) {
@@ -141,22 +138,18 @@ static uint64_t gicd(struct vmm_gic *g, uint64_t off, bool write, uint64_t v)
     if (sgi_frame_reg(off)) {
         return 0;
     }
-    (void)bitmaps(g, off, write, (uint32_t)v, &out);
-    return out;
+    return bitmaps(g, off, write, (uint32_t)v);
 }
 
 static uint64_t gicr(struct vmm_gic *g, uint32_t vcpu, bool last, uint64_t off, bool write,
                      uint64_t v)
 {
-    uint32_t out = 0;
-
     if (off >= GICR_SGI) {
         off -= GICR_SGI;
         if (!sgi_frame_reg(off)) {
             return 0;
         }
-        (void)bitmaps(g, off, write, (uint32_t)v, &out);
-        return out;
+        return bitmaps(g, off, write, (uint32_t)v);
     }
     switch (off) {
     case GICR_CTLR:

@@ -429,7 +429,8 @@ us_err_t vmm_pc_input(struct vmm_state *st, uint32_t slot)
 #define CPUID7_ECX_RDPID (1u << 22)
 #define CPUID_HV_LEAF 0x40000000u
 
-void vmm_pc_cpuid(struct vmm_state *st, uint32_t slot, struct us_msg *m)
+/* Out of line: its register array would give every exit's dispatch a stack guard. */
+__attribute__((noinline)) void vmm_pc_cpuid(struct vmm_state *st, uint32_t slot, struct us_msg *m)
 {
     uint32_t leaf = (uint32_t)m->w[US_EXIT_X0], sub = (uint32_t)m->w[US_EXIT_X0 + 2], r[4];
 

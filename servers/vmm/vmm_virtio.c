@@ -567,6 +567,16 @@ static bool reg_write(struct vmm_state *st, uint32_t slot, struct vmm_virtio *d,
     return done;
 }
 
+__attribute__((noinline)) struct vmm_virtio_hit vmm_virtio_mmio(struct vmm_state *st, uint32_t slot,
+                                                                uint64_t ipa, uint32_t size,
+                                                                bool write, uint64_t v)
+{
+    struct vmm_virtio_hit h = {0, 0, false};
+
+    h.hit = vmm_virtio_access(st, slot, ipa, size, write, v, &h.value, &h.irq);
+    return h;
+}
+
 bool vmm_virtio_access(struct vmm_state *st, uint32_t slot, uint64_t ipa, uint32_t size, bool write,
                        uint64_t v, uint64_t *result, uint32_t *irq)
 {

@@ -90,11 +90,13 @@ struct vmm_virtio *vmm_virtio_device(struct vmm_state *s, uint32_t slot, uint64_
     return NULL;
 }
 
-bool vmm_virtio_access(struct vmm_state *s, uint32_t slot, uint64_t ipa, uint32_t size, bool write,
-                       uint64_t v, uint64_t *result, uint32_t *irq)
+struct vmm_virtio_hit vmm_virtio_mmio(struct vmm_state *s, uint32_t slot, uint64_t ipa,
+                                      uint32_t size, bool write, uint64_t v)
 {
-    (void)s, (void)slot, (void)ipa, (void)size, (void)write, (void)v, (void)result, (void)irq;
-    return false;
+    struct vmm_virtio_hit none = {0, 0, false};
+
+    (void)s, (void)slot, (void)ipa, (void)size, (void)write, (void)v;
+    return none;
 }
 
 /* Where the @n-th occurrence of the @len bytes @what is in the @size bytes at @p; -1 if none. */

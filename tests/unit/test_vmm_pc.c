@@ -87,15 +87,16 @@ static uint64_t virtio_ipa; /* where the last virtio access went */
 
 /* The virtio transports, played: a read gets "virt"; a write completes a request, raising the
  * transport's interrupt. */
-bool vmm_virtio_access(struct vmm_state *s, uint32_t slot, uint64_t ipa, uint32_t size, bool write,
-                       uint64_t v, uint64_t *result, uint32_t *irq)
+struct vmm_virtio_hit vmm_virtio_mmio(struct vmm_state *s, uint32_t slot, uint64_t ipa,
+                                      uint32_t size, bool write, uint64_t v)
 {
+    struct vmm_virtio_hit h = {0x74726976u, 0, true};
+
     UT_EXPECT(s == &st && slot == 0 && size == 4);
     (void)v;
     virtio_ipa = ipa;
-    *result = 0x74726976u;
-    *irq = !write ? 0u : ipa >= VMM_VIRTIO_NET_IPA ? VMM_VIRTIO_NET_INTID : VMM_VIRTIO_BLK_INTID;
-    return true;
+    h.irq = !write ? 0u : ipa >= VMM_VIRTIO_NET_IPA ? VMM_VIRTIO_NET_INTID : VMM_VIRTIO_BLK_INTID;
+    return h;
 }
 static char out[64];
 static size_t out_len;
