@@ -146,15 +146,6 @@ void endpoint_recv(struct endpoint *ep, struct thread *t)
     endpoint_recv_after_reply(ep, t, NULL);
 }
 
-us_err_t endpoint_reply(struct thread *t)
-{
-    struct thread *c;
-    us_err_t e = endpoint_reply_held(t, &c);
-
-    wake(c);
-    return e;
-}
-
 us_err_t endpoint_reply_held(struct thread *t, struct thread **held)
 {
     struct thread *c = t->caller;

@@ -43,6 +43,15 @@ static us_err_t lookup(struct thread *t, uint32_t i, uint32_t kind, uint32_t rig
     return cap_lookup(&t->proc->caps, (us_cap_t)h, kind, rights, out);
 }
 
+/* The object of argument 0's capability if that is of @kind with @rights; else *@e says why. */
+static void *obj0(struct thread *t, uint32_t kind, uint32_t rights, us_err_t *e)
+{
+    struct cap *c;
+
+    *e = lookup(t, 0, kind, rights, &c);
+    return *e == US_OK ? c->obj : NULL;
+}
+
 static void sys_log(struct thread *t)
 {
     char buf[US_LOG_MAX_LEN + US_SERVER_NAME_LEN + 2];
@@ -131,33 +140,33 @@ static void sys_recv(struct thread *t)
 
 static void sys_signal(struct thread *t)
 {
-    struct cap *c;
-    us_err_t e = lookup(t, 0, US_CAPK_NOTIFICATION, US_RIGHT_SEND, &c);
+    us_err_t e;
+    struct notification *n = obj0(t, US_CAPK_NOTIFICATION, US_RIGHT_SEND, &e);
 
     if (e == US_OK) {
-        notification_signal(c->obj, arg(t, 1));
+        notification_signal(n, arg(t, 1));
     }
     ret(t, e, 0);
 }
 
 static void sys_wait(struct thread *t)
 {
-    struct cap *c;
-    us_err_t e = lookup(t, 0, US_CAPK_NOTIFICATION, US_RIGHT_RECV, &c);
+    us_err_t e;
+    struct notification *n = obj0(t, US_CAPK_NOTIFICATION, US_RIGHT_RECV, &e);
 
-    if (e != US_OK) {
+    if (e == US_OK) {
+        notification_wait(n, t);
+    } else {
         ret(t, e, 0);
-        return;
     }
-    notification_wait(c->obj, t);
 }
 
 static void sys_poll(struct thread *t)
 {
-    struct cap *c;
-    us_err_t e = lookup(t, 0, US_CAPK_NOTIFICATION, US_RIGHT_RECV, &c);
+    us_err_t e;
+    struct notification *n = obj0(t, US_CAPK_NOTIFICATION, US_RIGHT_RECV, &e);
 
-    ret(t, e, e == US_OK ? notification_poll(c->obj) : 0);
+    ret(t, e, e == US_OK ? notification_poll(n) : 0);
 }
 
 static void sys_recovers(struct thread *t)
@@ -174,10 +183,10 @@ static void sys_yield(struct thread *t)
 
 static void sys_irq_ack(struct thread *t)
 {
-    struct cap *c;
-    us_err_t e = lookup(t, 0, US_CAPK_IRQ, 0, &c);
+    us_err_t e;
+    struct irq_route *r = obj0(t, US_CAPK_IRQ, 0, &e);
 
-    ret(t, e == US_OK ? irq_route_ack(c->obj) : e, 0);
+    ret(t, e == US_OK ? irq_route_ack(r) : e, 0);
 }
 
 static void install_dynamic(struct thread *t, uint32_t kind, uint32_t rights, void *obj,
@@ -191,17 +200,15 @@ static void install_dynamic(struct thread *t, uint32_t kind, uint32_t rights, vo
 
 static void sys_mem_alloc(struct thread *t)
 {
-    struct vm_control *ctl;
     struct memobj *m;
-    struct cap *c;
     uint64_t size = arg(t, 1);
     us_cap_t h;
-    us_err_t e = lookup(t, 0, US_CAPK_VM_CONTROL, 0, &c);
+    us_err_t e;
+    struct vm_control *ctl = obj0(t, US_CAPK_VM_CONTROL, 0, &e);
 
     if (e != US_OK) {
         goto out;
     }
-    ctl = c->obj;
     if (size == 0 || !is_aligned(size, PAGE_SIZE)) {
         e = US_TRACE(US_EINVAL);
         goto out;
@@ -251,32 +258,23 @@ static void sys_mem_map(struct thread *t)
 
 static void sys_mem_unmap(struct thread *t)
 {
-    struct cap *c;
-    us_err_t e = lookup(t, 0, US_CAPK_MEMORY, 0, &c);
+    us_err_t e;
+    struct memobj *m = obj0(t, US_CAPK_MEMORY, 0, &e);
 
-    if (e == US_OK) {
-        e = process_unmap(t->proc, c->obj);
-    }
-    ret(t, e, 0);
+    ret(t, e == US_OK ? process_unmap(t->proc, m) : e, 0);
 }
 
 /* Only memory US_SYS_MEM_ALLOC charged to a quota goes back, and only once nothing maps it. */
 static void sys_mem_free(struct thread *t)
 {
-    struct memobj *m;
-    struct cap *c;
-    us_err_t e = lookup(t, 0, US_CAPK_MEMORY, US_RIGHT_WRITE, &c);
+    us_err_t e;
+    struct memobj *m = obj0(t, US_CAPK_MEMORY, US_RIGHT_WRITE, &e);
 
-    if (e != US_OK) {
-        ret(t, e, 0);
-        return;
-    }
-    m = c->obj;
-    if (m->ctl == NULL && !m->slice) {
+    if (e == US_OK && m->ctl == NULL && !m->slice) {
         e = US_TRACE(US_ENOTSUP);
-    } else if (m->maps != 0) {
+    } else if (e == US_OK && m->maps != 0) {
         e = US_EBUSY;
-    } else {
+    } else if (e == US_OK) {
         memobj_free(m); /* revokes this capability with every other one to it */
     }
     ret(t, e, 0);
@@ -312,15 +310,13 @@ static void sys_mem_slice(struct thread *t)
 
 static void sys_mem_info(struct thread *t)
 {
-    struct cap *c;
-    struct memobj *m;
-    us_err_t e = lookup(t, 0, US_CAPK_MEMORY, 0, &c);
+    us_err_t e;
+    struct memobj *m = obj0(t, US_CAPK_MEMORY, 0, &e);
 
     if (e != US_OK) {
         ret(t, e, 0);
         return;
     }
-    m = c->obj;
     if (arg(t, 1) & (US_MEM_INFO_PA | US_MEM_INFO_PEEK)) {
         /* Whoever knows where it is may give it to a device, unless it only reports it. */
         m->pinned = m->pinned || (arg(t, 1) & US_MEM_INFO_PA) != 0;
@@ -366,11 +362,11 @@ static void sys_vm_map(struct thread *t)
 
 static void sys_vm_destroy(struct thread *t)
 {
-    struct cap *c;
-    us_err_t e = lookup(t, 0, US_CAPK_VM, 0, &c);
+    us_err_t e;
+    struct vm *vm = obj0(t, US_CAPK_VM, 0, &e);
 
     if (e == US_OK) {
-        vm_destroy(c->obj); /* revokes this capability with every other one to the VM */
+        vm_destroy(vm); /* revokes this capability with every other one to the VM */
     }
     ret(t, e, 0);
 }
@@ -405,35 +401,29 @@ static void sys_vcpu_create(struct thread *t)
 
 static void sys_vcpu_start(struct thread *t)
 {
-    struct cap *c;
-    us_err_t e = lookup(t, 0, US_CAPK_VCPU, 0, &c);
+    us_err_t e;
+    struct vcpu *v = obj0(t, US_CAPK_VCPU, 0, &e);
 
-    if (e == US_OK) {
-        e = vcpu_start(c->obj, arg(t, 1), arg(t, 2));
-    }
-    ret(t, e, 0);
+    ret(t, e == US_OK ? vcpu_start(v, arg(t, 1), arg(t, 2)) : e, 0);
 }
 
 static void sys_vcpu_stop(struct thread *t)
 {
-    struct cap *c;
-    us_err_t e = lookup(t, 0, US_CAPK_VCPU, 0, &c);
+    us_err_t e;
+    struct vcpu *v = obj0(t, US_CAPK_VCPU, 0, &e);
 
     if (e == US_OK) {
-        vcpu_stop(c->obj);
+        vcpu_stop(v);
     }
     ret(t, e, 0);
 }
 
 static void sys_vcpu_inject(struct thread *t)
 {
-    struct cap *c;
-    us_err_t e = lookup(t, 0, US_CAPK_VCPU, 0, &c);
+    us_err_t e;
+    struct vcpu *v = obj0(t, US_CAPK_VCPU, 0, &e);
 
-    if (e == US_OK) {
-        e = vcpu_inject(c->obj, arg(t, 1));
-    }
-    ret(t, e, 0);
+    ret(t, e == US_OK ? vcpu_inject(v, arg(t, 1)) : e, 0);
 }
 
 static void server_info(struct process *p, struct us_server_info *out)

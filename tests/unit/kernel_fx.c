@@ -70,6 +70,17 @@ uint64_t kfx_sys(struct thread *t, uint32_t nr, uint64_t a0, uint64_t a1, uint64
     return arch_regs_get(&t->regs, 0);
 }
 
+us_err_t kfx_reply(struct thread *t)
+{
+    struct thread *c;
+    us_err_t e = endpoint_reply_held(t, &c);
+
+    if (c != NULL) {
+        sched_wake(c);
+    }
+    return e;
+}
+
 uint64_t kfx_r(const struct thread *t, uint32_t i)
 {
     return arch_regs_get(&t->regs, i);

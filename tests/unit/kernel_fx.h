@@ -39,6 +39,9 @@ void kfx_grant(struct process *p, us_cap_t h, uint32_t kind, uint32_t rights, vo
 uint64_t kfx_sys(struct thread *t, uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
                  uint64_t a4, uint64_t a5);
 
+/** kfx_reply() - @t replies to its caller (endpoint_reply_held()) and the caller is woken. */
+us_err_t kfx_reply(struct thread *t);
+
 /** kfx_r() - @t's result register x@i. */
 uint64_t kfx_r(const struct thread *t, uint32_t i);
 

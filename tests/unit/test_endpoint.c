@@ -85,7 +85,7 @@ static void senders_served_in_order(void)
     endpoint_recv(srv->ep, &srv->thread);
     UT_EXPECT_EQ(kfx_r(&srv->thread, 1), 11);
     kfx_msg(&srv->thread, 0x100, 0, 0);
-    UT_EXPECT_EQ(endpoint_reply(&srv->thread), US_OK);
+    UT_EXPECT_EQ(kfx_reply(&srv->thread), US_OK);
     endpoint_recv(srv->ep, &srv->thread);
     UT_EXPECT_EQ(kfx_r(&srv->thread, 1), 22);
     UT_EXPECT_EQ(srv->thread.msg->w[0], 2);
@@ -118,7 +118,7 @@ static void reply_wakes_caller_with_message(void)
     kfx_msg(&cli->thread, 0x100, 8, 5);
     UT_EXPECT_EQ(endpoint_call(srv->ep, &cli->thread, 0), US_OK);
     kfx_msg(&srv->thread, 0x101, 8, 55);
-    UT_EXPECT_EQ(endpoint_reply(&srv->thread), US_OK);
+    UT_EXPECT_EQ(kfx_reply(&srv->thread), US_OK);
     UT_EXPECT_EQ(cli->thread.state, TS_RUNNING);
     UT_EXPECT_EQ(kfx_r(&cli->thread, 0), US_OK);
     UT_EXPECT_EQ(cli->thread.msg->hdr.label, 0x101);
@@ -210,7 +210,7 @@ static void reply_rejects_no_caller(void)
 {
     setup();
     kfx_msg(&srv->thread, 0x101, 0, 0);
-    UT_EXPECT_EQ(endpoint_reply(&srv->thread), US_ENOENT);
+    UT_EXPECT_EQ(kfx_reply(&srv->thread), US_ENOENT);
 }
 
 static void reply_rejects_long_message(void)
@@ -221,7 +221,7 @@ static void reply_rejects_long_message(void)
     UT_EXPECT_EQ(endpoint_call(srv->ep, &cli->thread, 0), US_OK);
     kfx_msg(&srv->thread, 0x101, 0, 0);
     srv->thread.msg->hdr.len = US_MSG_MAX_LEN + 8;
-    UT_EXPECT_EQ(endpoint_reply(&srv->thread), US_ETRUNC);
+    UT_EXPECT_EQ(kfx_reply(&srv->thread), US_ETRUNC);
     /* Nobody waits for a reply that will not come: the call fails, the client may retry. */
     UT_EXPECT_EQ(cli->thread.state, TS_RUNNING);
     UT_EXPECT_EQ(kfx_r(&cli->thread, 0), US_EABORT);
@@ -274,7 +274,7 @@ static void vcpu_exit_reaches_handler(void)
     memset(srv->thread.msg->w, 0, US_RESUME_LEN);
     srv->thread.msg->w[US_RESUME_FLAGS] = US_RESUME_ADVANCE_PC | US_RESUME_SET_X0_3;
     srv->thread.msg->w[US_RESUME_X0] = 77;
-    UT_EXPECT_EQ(endpoint_reply(&srv->thread), US_OK);
+    UT_EXPECT_EQ(kfx_reply(&srv->thread), US_OK);
     UT_EXPECT_EQ(v->thread.state, TS_RUNNING);
     UT_EXPECT_EQ(*host_pc(&v->thread.regs), 0x1238);
     UT_EXPECT_EQ(arch_regs_get(&v->thread.regs, 0), 77);
@@ -306,7 +306,7 @@ static void reply_rejects_bad_resume(void)
     us_msg_init(srv->thread.msg, US_LABEL_VCPU_EXIT, US_RESUME_LEN);
     memset(srv->thread.msg->w, 0, US_RESUME_LEN);
     srv->thread.msg->w[US_RESUME_FLAGS] = 1u << 15; /* unknown flag */
-    UT_EXPECT_EQ(endpoint_reply(&srv->thread), US_EINVAL);
+    UT_EXPECT_EQ(kfx_reply(&srv->thread), US_EINVAL);
     /* The exit is queued again, whole: the server's next receive gets it once more. */
     UT_EXPECT_EQ(v->thread.state, TS_BLOCKED_SEND);
     UT_EXPECT(srv->thread.caller == NULL);
@@ -314,7 +314,7 @@ static void reply_rejects_bad_resume(void)
     UT_EXPECT(srv->thread.caller == &v->thread);
     UT_EXPECT_EQ(srv->thread.msg->hdr.label, US_LABEL_VCPU_EXIT);
     us_msg_init(srv->thread.msg, US_LABEL_VCPU_EXIT, 8); /* too short */
-    UT_EXPECT_EQ(endpoint_reply(&srv->thread), US_ETRUNC);
+    UT_EXPECT_EQ(kfx_reply(&srv->thread), US_ETRUNC);
     UT_EXPECT_EQ(v->thread.state, TS_BLOCKED_SEND);
 }
 

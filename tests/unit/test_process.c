@@ -520,7 +520,7 @@ static void fault_while_calling(void)
     UT_EXPECT(other->thread.caller == NULL);
     UT_EXPECT(srv->thread.callee == NULL);
     kfx_msg(&other->thread, 0x101, 0, 0);
-    UT_EXPECT_EQ(endpoint_reply(&other->thread), US_ENOENT);
+    UT_EXPECT_EQ(kfx_reply(&other->thread), US_ENOENT);
     UT_EXPECT_EQ(srv->thread.state, TS_FAULTED);
 }
 
@@ -581,7 +581,7 @@ static void fault_spares_other_servers(void)
     UT_EXPECT_EQ(other->state, US_SERVER_RUNNING);
     UT_EXPECT_EQ(cli2->thread.state, TS_BLOCKED_REPLY);
     kfx_msg(&other->thread, 0x101, 8, 77);
-    UT_EXPECT_EQ(endpoint_reply(&other->thread), US_OK);
+    UT_EXPECT_EQ(kfx_reply(&other->thread), US_OK);
     UT_EXPECT_EQ(cli2->thread.state, TS_RUNNING);
     UT_EXPECT_EQ(kfx_r(&cli2->thread, 0), US_OK);
     UT_EXPECT_EQ(cli2->thread.msg->w[0], 77);

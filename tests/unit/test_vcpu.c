@@ -52,7 +52,7 @@ static us_err_t reply_exit(uint64_t flags, uint64_t value, uint64_t x0)
     vmm->thread.msg->w[US_RESUME_FLAGS] = flags;
     vmm->thread.msg->w[US_RESUME_VALUE] = value;
     vmm->thread.msg->w[US_RESUME_X0] = x0;
-    e = endpoint_reply(&vmm->thread);
+    e = kfx_reply(&vmm->thread);
     endpoint_recv(vmm->ep, &vmm->thread); /* as reply_recv: waits for the next exit */
     return e;
 }

@@ -533,7 +533,7 @@ static void vm_destroy_drops_pending_exit(void)
     UT_EXPECT_EQ(sys(US_SYS_VM_DESTROY, hvm, 0, 0, 0, 0, 0), US_OK);
     UT_EXPECT(vmm->thread.caller == NULL);
     us_msg_init(vmm->thread.msg, US_LABEL_VCPU_EXIT, US_RESUME_LEN);
-    UT_EXPECT_EQ(endpoint_reply(&vmm->thread), US_ENOENT);
+    UT_EXPECT_EQ(kfx_reply(&vmm->thread), US_ENOENT);
 }
 
 static void vm_destroy_unqueues_waiting_exit(void)

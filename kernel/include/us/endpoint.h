@@ -26,14 +26,12 @@ void endpoint_recv(struct endpoint *ep, struct thread *t);
  * nothing queued outranks @replied, this CPU switches to it directly (sched_direct()). */
 void endpoint_recv_after_reply(struct endpoint *ep, struct thread *t, struct thread *replied);
 
-/** endpoint_reply() - @t replies to its caller with its message.
- * Returns: US_OK; US_ENOENT if nobody waits for a reply; US_ETRUNC for a bad length;
- * US_EINVAL if a vCPU resume message is malformed. On an error nobody is left waiting: a
- * client's call fails with US_EABORT, a vCPU's exit is queued on @t's endpoint again. */
-us_err_t endpoint_reply(struct thread *t);
-
-/** endpoint_reply_held() - endpoint_reply(), but the caller it makes runnable is returned in
- * @held (NULL if none) instead of woken: the server's receive decides how it runs. */
+/** endpoint_reply_held() - @t replies to its caller with its message. The caller it makes
+ * runnable is returned in @held (NULL if none), not woken: the server's receive decides how
+ * it runs. Returns: US_OK; US_ENOENT if nobody waits for a reply; US_ETRUNC for a bad
+ * length; US_EINVAL if a vCPU resume message is malformed. On an error nobody is left
+ * waiting: a client's call fails with US_EABORT, a vCPU's exit is queued on @t's endpoint
+ * again. */
 us_err_t endpoint_reply_held(struct thread *t, struct thread **held);
 
 /** endpoint_abort_owner() - the owner of @ep died: fail queued senders with US_EABORT,
