@@ -230,6 +230,17 @@ us_unit_test(mmu_aarch64
           relocation_moves_root)
 set_property(GLOBAL APPEND PROPERTY US_KERNEL_UNIT_TARGETS unit_mmu_aarch64)
 
+# An aarch64 vCPU's exit message, built for the host the same way.
+us_unit_test(exit_msg_aarch64
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_exit_msg_aarch64.c
+            ${US_KERNEL_DIR}/arch/aarch64/exit_msg.c
+    INCLUDES ${CMAKE_CURRENT_LIST_DIR}/aarch64_shim ${US_KERNEL_DIR}/arch/aarch64/include
+             ${US_KERNEL_DIR}/include ${CMAKE_SOURCE_DIR}/platform/qemu-virt-aarch64
+    LABELS kernel
+    CASES mmio_write_names_register_and_value mmio_read_is_not_a_write
+          sysreg_direction_and_register hvc_carries_only_arguments eoi_carries_both_bitmaps)
+set_property(GLOBAL APPEND PROPERTY US_KERNEL_UNIT_TARGETS unit_exit_msg_aarch64)
+
 # The x86_64 page tables, on the host with tests/unit/x86_64_shim for CR3 and the TLB. The
 # kernel's image bounds are absolute symbols, as the x86_64 kernel's linker script places them
 # (text from 1 MiB, a page each), so this binary is not position-independent.
