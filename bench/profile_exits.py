@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "qemu"))
 import usqemu  # noqa: E402
 
 LOOPS = ("bench_loop_mmio_read", "bench_loop_gicd_read", "bench_loop_mmio_write",
-         "bench_loop_hvc")  # in the order bench.c runs them
+         "bench_loop_hvc", "bench_loop_hvc_fp")  # in the order bench.c runs them
 OPS_PER_LOOP = 16 + 7 * 2000  # warm-up + b batches of n (boot/configs/bench.dts)
 TRACE = re.compile(r"Trace \d+: (0x[0-9a-f]+) ")
 KERNEL_BASE, GUEST_BASE, EL2_END = 0x40200000, 0x40080000, 0x40400000

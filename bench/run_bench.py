@@ -25,6 +25,7 @@ ROWS = (
     ("guest_gicd_read", "guest GIC distributor read (GICD_TYPER, vmm)", "~600"),
     ("guest_mmio_write", "guest MMIO write (PL011 IMSC, emulated in vmm)", "-"),
     ("guest_hvc", "guest HVC PSCI_VERSION (answered by vmm)", "~475"),
+    ("guest_hvc_fp", "the same with the guest's FP registers live", "-"),
     ("ipc_call", "IPC call+reply, console -> migrate (echo: the runtime answers)", "-"),
     ("ipc_ping", "the same with migrate's handler and state seal (ping)", "-"),
 )
@@ -47,7 +48,7 @@ def print_table(head, rows):
 
 
 def measure(image, cpu, ipc_calls, log_dir):
-    """One boot: the guest's three figures and the IPC figure, as {name: insns}."""
+    """One boot: the guest's figures and the IPC figures, as {name: insns}."""
     m = usqemu.Machine(image_dir=image, cpu=cpu, icount=True, log_dir=log_dir,
                        name="bench-" + cpu.split(",")[0], timeout=600)
     try:

@@ -24,7 +24,8 @@ if(US_ARCH STREQUAL "x86_64")
     # Servers: position-independent code, as they are linked at 32 GiB, above the kernel's part
     # of every space; the stack protector's guard in a global, as on aarch64, rather than at
     # %fs:0x28. (Debian's libfdt.a still reads %fs:0x28: the runtime gives it a block there.)
-    set(US_SERVER_CFLAGS -fpie -fstack-protector-strong -mstack-protector-guard=global)
+    set(US_SERVER_CFLAGS -fpie -fstack-protector-strong -mstack-protector-guard=global
+        -mgeneral-regs-only)
     set(US_SERVER_LDFLAGS -Wl,--defsym=US_SERVER_BASE=0x800000000)
     add_library(us_libfdt STATIC IMPORTED GLOBAL)
     set_target_properties(us_libfdt PROPERTIES
@@ -48,6 +49,9 @@ set_target_properties(us_libfdt PROPERTIES
 # -mno-outline-atomics: inline LL/SC atomics, not libgcc helpers that probe the CPU through
 # getauxval (there is no libc here).
 list(APPEND US_TARGET_CFLAGS -mstrict-align -mno-outline-atomics -fstack-protector-strong)
+# Servers never use the FP/SIMD registers the compiler would pick for copies and constants:
+# a guest's FP state then stays in the registers across its exits (docs/exits.md).
+set(US_SERVER_CFLAGS -mgeneral-regs-only)
 
 add_subdirectory(lib)
 add_subdirectory(ipc)

@@ -77,11 +77,12 @@ static inline void us_cpu_port_touch(void)
     __asm__ volatile("outb %%al, $0x80" : : "a"(0));
 }
 
-/** us_cpu_fp_mark() - @v into an SSE register the compiler leaves alone (xmm15), for the check
- * that the kernel keeps each thread's FP registers (US_FAULT_FP). */
+/** us_cpu_fp_mark() - @v into an SSE register (xmm15), for the check that the kernel keeps
+ * each thread's FP registers (US_FAULT_FP). No clobber: servers are built with
+ * -mgeneral-regs-only, so the compiler uses no SSE register (and refuses to name one). */
 static inline void us_cpu_fp_mark(uint64_t v)
 {
-    __asm__ volatile("movq %0, %%xmm15" : : "r"(v) : "xmm15");
+    __asm__ volatile("movq %0, %%xmm15" : : "r"(v));
 }
 
 /** us_cpu_fp_marked() - what us_cpu_fp_mark() put there, if it is still there. */
