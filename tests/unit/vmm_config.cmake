@@ -114,6 +114,14 @@ us_unit_test(vmm_pc
           rtc_counts_from_2000 sipi_starts_vcpu
           ioapic_registers ioapic_delivers_to_its_destination virtio_through_8259)
 
+us_unit_test(vmm_board_arm64
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_board_arm64.c
+            ${CMAKE_SOURCE_DIR}/servers/vmm/vmm_board_arm64.c
+    INCLUDES ${CMAKE_SOURCE_DIR}/servers/vmm
+    LIBS us_lib_host
+    CASES uart_window_reaches_pl011 hidden_uart_is_unmapped gic_answers_first
+          virtio_raises_enabled_line pcie_last_then_unmapped)
+
 # An x86_64 guest's kernel placed and told of its machine (vmm_image_pc.c).
 us_unit_test(vmm_image_pc
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vmm_image_pc.c
