@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The Understudy authors */
 /* Freestanding implementations of the libc string functions the target code and libfdt use. */
+#define US_STRING_IMPL /* the functions themselves, not the builtins' macros */
 #include <uslib/string.h>
 #include <stdbool.h>
 #include <stdint.h>

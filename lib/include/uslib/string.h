@@ -28,4 +28,13 @@ char *strrchr(const char *s, int c);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 unsigned long strtoul(const char *restrict s, char **restrict end, int base);
+
+/* -ffreestanding keeps GCC from treating these as the builtins they are, so even a 6-byte
+ * compare or an 8-byte copy was a call. Through the builtins, a small one of known size is
+ * inlined and the rest still call lib/string.c, which defines them (US_STRING_IMPL). */
+#ifndef US_STRING_IMPL
+#define memcpy(...) __builtin_memcpy(__VA_ARGS__)
+#define memset(...) __builtin_memset(__VA_ARGS__)
+#define memcmp(...) __builtin_memcmp(__VA_ARGS__)
+#endif
 #endif
