@@ -52,6 +52,11 @@ list(APPEND US_TARGET_CFLAGS -mstrict-align -mno-outline-atomics -fstack-protect
 # Servers never use the FP/SIMD registers the compiler would pick for copies and constants:
 # a guest's FP state then stays in the registers across its exits (docs/exits.md).
 set(US_SERVER_CFLAGS -mgeneral-regs-only)
+# The servers, not us_lib (the kernel links it): unaligned loads and stores of normal memory.
+# Their regime never checks alignment (SCTLR's A clear); device registers are reached through
+# volatile accesses of their own width, which GCC neither widens nor merges. With
+# -mstrict-align a 6-byte address compare or a frame header's fields were byte by byte or calls.
+set(US_SERVER_ONLY_CFLAGS -mno-strict-align)
 
 add_subdirectory(lib)
 add_subdirectory(ipc)
