@@ -270,11 +270,15 @@ static void sys_mem_free(struct thread *t)
     us_err_t e;
     struct memobj *m = obj0(t, US_CAPK_MEMORY, US_RIGHT_WRITE, &e);
 
-    if (e == US_OK && m->ctl == NULL && !m->slice) {
+    if (e != US_OK) {
+        ret(t, e, 0);
+        return;
+    }
+    if (m->ctl == NULL && !m->slice) {
         e = US_TRACE(US_ENOTSUP);
-    } else if (e == US_OK && m->maps != 0) {
+    } else if (m->maps != 0) {
         e = US_EBUSY;
-    } else if (e == US_OK) {
+    } else {
         memobj_free(m); /* revokes this capability with every other one to it */
     }
     ret(t, e, 0);

@@ -434,7 +434,7 @@ static bool queue_notify(struct vmm_state *st, uint32_t slot, struct vmm_virtio 
     return val == 0 && vmm_virtio_console_rx(st, slot);
 }
 
-/* Out of line, so that the look on every exit (vmm_virtio_bells()) stays a few loads,
+/* Out of line, so that the look on every exit (vmm_virtio_rung()) stays a few loads,
  * without this one's frame and stack guard. */
 __attribute__((noinline)) void vmm_virtio_bells_rung(struct vmm_state *st, uint32_t slot,
                                                      struct us_fastmmio_page *p)
